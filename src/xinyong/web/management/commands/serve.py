@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    help = "启动平台网页服务（waitress，多线程 WSGI 服务器）。"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1", help="监听地址，默认 127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000, help="端口，默认 8000")
+        parser.add_argument("--threads", type=int, default=8, help="工作线程数，默认 8")
+
+    def handle(self, *args: Any, host: str, port: int, threads: int, **options: Any) -> None:
+        from waitress import serve
+
+        from xinyong.wsgi import application
+
+        self.stdout.write(f"平台已启动：http://{host}:{port}/  （按 Ctrl+C 停止）")
+        serve(application, host=host, port=port, threads=threads, ident="xinyong")
