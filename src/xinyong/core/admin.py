@@ -1,0 +1,2 @@
+# The core admin is split by concern; importing the modules registers their ModelAdmins.
+from . import admin_audit, admin_calendar  # noqa: F401
