@@ -18,6 +18,30 @@ def django_db_setup(django_db_setup, django_db_blocker):
         bootstrap.run_reference_loaders()
 
 
+@pytest.fixture(autouse=True)
+def _reference_data_after_flush(request, django_db_blocker):
+    """Transactional tests (live server, browser) end by flushing every table; put the
+    reference data back so that later tests on the same worker see a normal installation."""
+    yield
+    names = request.fixturenames
+    if "transactional_db" in names or "live_server" in names:
+        from xinyong.core import bootstrap
+
+        with django_db_blocker.unblock():
+            bootstrap.run_reference_loaders()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(request, settings):
+    """Argon2 is deliberately slow; tests that are not about hashing use a fast hasher so
+    the suite stays quick. Tests marked `argon2` keep the production setting."""
+    if request.node.get_closest_marker("argon2") is None:
+        settings.PASSWORD_HASHERS = [
+            "django.contrib.auth.hashers.MD5PasswordHasher",
+            *settings.PASSWORD_HASHERS,
+        ]
+
+
 @pytest.fixture
 def realdata() -> Path:
     if not REALDATA.exists():

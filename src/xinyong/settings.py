@@ -58,10 +58,14 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "axes",
     "xinyong.core",
     "xinyong.orgs",
     "xinyong.subjects",
+    "xinyong.catalog",
+    "xinyong.records",
+    "xinyong.collection",
     "xinyong.web",
 ]
 
@@ -86,7 +90,8 @@ WSGI_APPLICATION = "xinyong.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Admin template overrides (platform colours); searched before the apps' own.
+        "DIRS": [BASE_DIR / "web" / "admin_templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -94,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "xinyong.web.context_processors.platform",
+                "xinyong.web.context_processors.workspace",
             ],
         },
     },
@@ -167,6 +173,9 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# WhiteNoise serves from the finders in the embedded set-up; an empty STATIC_ROOT keeps it
+# from warning on every request until `collectstatic` fills it in production.
+STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = (
     [PROJECT_DIR / "assets" / "dist"] if (PROJECT_DIR / "assets" / "dist").exists() else []
 )
@@ -197,6 +206,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "区县公共信用信息平台接口：归集、查询、异议、修复、联合奖惩等。",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and Redoc served from the installed sidecar package: no CDN on intranets.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

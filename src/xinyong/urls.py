@@ -5,9 +5,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 admin.site.site_header = "信用平台 · 配置管理"
 admin.site.site_title = "信用平台配置管理"
 admin.site.index_title = "配置管理"
+admin.site.site_url = "/workspace/"
 
 api_v1: list[URLPattern | URLResolver] = [
     # Each app contributes its endpoints here as it grows.
+    path("", include("xinyong.orgs.api")),
+    path("", include("xinyong.subjects.api")),
+    path("", include("xinyong.catalog.api")),
+    path("", include("xinyong.collection.api")),
 ]
 
 urlpatterns = [
@@ -15,5 +20,11 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
+    path("workspace/collection/", include("xinyong.collection.urls")),
     path("", include("xinyong.web.urls")),
 ]
+
+# Chinese error pages; the 500 page renders even when the database is down.
+handler403 = "xinyong.web.views.error_403"
+handler404 = "xinyong.web.views.error_404"
+handler500 = "xinyong.web.views.error_500"

@@ -1,2 +1,2 @@
 # The core admin is split by concern; importing the modules registers their ModelAdmins.
-from . import admin_audit, admin_calendar  # noqa: F401
+from . import admin_audit, admin_calendar, admin_identifiers  # noqa: F401

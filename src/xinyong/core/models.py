@@ -139,3 +139,35 @@ class ChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.chain}: {self.length}"
+
+
+class IdentifierOverride(models.Model):
+    """A code that fails its check but is known to be real (DOMAIN.md §2, e.g.
+    91350203M0001QAY9B). Changed only through `core.identifier_services`, which writes an
+    event; `core.identifiers.check` treats an active code as valid (`overridden=True`)."""
+
+    code = models.CharField("代码（规范化）", max_length=32, unique=True)
+    kind = models.CharField("代码类型", max_length=20)
+    reason = models.CharField("原因", max_length=300)
+    basis = models.CharField("依据（核实来源）", max_length=300)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="登记人",
+    )
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    active = models.BooleanField("有效", default=True)
+    deactivated_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    deactivation_reason = models.CharField("撤销原因", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "代码校验例外"
+        verbose_name_plural = "代码校验例外"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        state = "" if self.active else "（已撤销）"
+        return f"{self.code}{state}"

@@ -121,6 +121,11 @@ class User(AbstractUser):
     organisation = models.CharField("所属机构（银行等外部机构）", max_length=100, blank=True)
     phone = models.CharField("手机号", max_length=20, blank=True)
     is_system_account = models.BooleanField("接口系统账号", default=False)
+    # Banks and the organisation department see no unit's data by default; the credit
+    # office grants read access unit by unit (least privilege, 个人信息保护法 art. 5-6).
+    granted_units = models.ManyToManyField(
+        Unit, blank=True, related_name="granted_users", verbose_name="授权查阅单位"
+    )
 
     class Meta:
         verbose_name = "用户"

@@ -1,0 +1,323 @@
+"""Back office for the catalogue. Every save goes through catalog.services, so the admin
+refuses exactly what the services refuse (no legal basis, a forbidden matter, a broken
+field list) and shows the Chinese reason on the form instead of an error page."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+from xinyong.core.errors import DomainError
+
+from . import services
+from .fieldspec import FIELD_TYPE_LABELS, PARTY_KINDS, ROLES, parse_fields
+from .models import ForbiddenMatter, PublicityPolicy, RecordType
+
+
+class PrettyJSONField(forms.JSONField):
+    """JSON edited as indented text with Chinese left readable."""
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return value
+        return json.dumps(value, ensure_ascii=False, indent=2)
+
+
+class RecordTypeForm(forms.ModelForm):
+    subject_types = forms.MultipleChoiceField(
+        label="适用主体类型",
+        choices=[(k, k) for k in PARTY_KINDS],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    legal_basis = forms.CharField(
+        label="法律依据",
+        required=False,  # checked by the service so that the refusal reads as the rule says
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 100}),
+    )
+
+    class Meta:
+        model = RecordType
+        fields = [
+            "code",
+            "name",
+            "category",
+            "nature",
+            "sharing",
+            "subject_types",
+            "update_cycle",
+            "coverage",
+            "description",
+            "legal_basis",
+            "is_shuanggongshi",
+            "is_shigongshi",
+            "report_deadline_workdays",
+            "providing_units",
+            "default_policy",
+            "fields",
+            "active",
+            "effective_from",
+            "sort_order",
+        ]
+        field_classes = {"fields": PrettyJSONField}
+        widgets = {
+            "fields": forms.Textarea(
+                attrs={"rows": 30, "cols": 110, "style": "font-family: monospace"}
+            )
+        }
+        labels = {"fields": "数据项（JSON）"}
+        help_texts = {
+            "fields": "每个数据项一个对象：code、label、type、required / required_when、aliases、"
+            "max_length、enum、unit、decimal_places、not_future、not_before、role 等，格式见 "
+            "docs/catalog.md。"
+        }
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        values = {
+            name: cleaned.get(name, getattr(self.instance, name, None))
+            for name in services.RECORD_TYPE_ATTRS
+        }
+        code = values.get("code")
+        if isinstance(code, str):
+            values["code"] = code.strip().upper()
+        try:
+            services.validate_record_type(
+                values, instance=self.instance if self.instance.pk else None
+            )
+        except DomainError as exc:
+            raise ValidationError(exc.message) from exc
+        return cleaned
+
+    def _post_clean(self) -> None:
+        # The model's own validation runs inside the service; skipping it here avoids
+        # Django's English-flavoured duplicate of the checks above.
+        pass
+
+
+@admin.register(RecordType)
+class RecordTypeAdmin(admin.ModelAdmin):
+    form = RecordTypeForm
+    list_display = [
+        "sort_order",
+        "code",
+        "name",
+        "category",
+        "nature",
+        "is_shigongshi",
+        "report_deadline_workdays",
+        "default_policy",
+        "version",
+        "active",
+    ]
+    list_display_links = ["code", "name"]
+    list_filter = ["category", "nature", "sharing", "is_shigongshi", "active"]
+    search_fields = ["code", "name", "legal_basis"]
+    filter_horizontal = ["providing_units"]
+    readonly_fields = ["version", "fields_table"]
+    fieldsets = [
+        (None, {"fields": ["code", "name", "category", "nature", "sharing", "subject_types"]}),
+        (
+            "依据与公示",
+            {
+                "fields": [
+                    "legal_basis",
+                    "is_shuanggongshi",
+                    "is_shigongshi",
+                    "report_deadline_workdays",
+                    "default_policy",
+                ]
+            },
+        ),
+        (
+            "范围",
+            {"fields": ["update_cycle", "coverage", "description", "providing_units"]},
+        ),
+        ("数据项", {"fields": ["fields_table", "fields"]}),
+        ("状态", {"fields": ["active", "effective_from", "sort_order", "version"]}),
+    ]
+
+    @admin.display(description="数据项一览")
+    def fields_table(self, obj: RecordType) -> SafeString | str:
+        if not obj or not obj.fields:
+            return "—"
+        try:
+            specs = parse_fields(obj.fields)
+        except DomainError as exc:
+            return exc.message
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    s.code,
+                    s.label,
+                    FIELD_TYPE_LABELS[s.type] + (f"（{s.unit}）" if s.unit else ""),
+                    "必填"
+                    if s.required
+                    else (s.required_when.describe() if s.required_when else "选填"),
+                    "、".join(s.aliases) or "—",
+                    ROLES.get(s.role or "", "—"),
+                )
+                for s in specs
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>代码</th><th>名称</th><th>类型</th><th>必填</th>"
+            "<th>表头别名</th><th>对应公共字段</th></tr></thead><tbody>{}</tbody></table>",
+            rows,
+        )
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Records point to their type: an item is deactivated, never deleted.
+        return False
+
+    def save_model(self, request: HttpRequest, obj: RecordType, form: Any, change: bool) -> None:
+        values = {
+            name: form.cleaned_data[name]
+            for name in services.RECORD_TYPE_ATTRS
+            if name in form.cleaned_data
+        }
+        units = form.cleaned_data.get("providing_units")
+        try:
+            if change:
+                saved = services.update_record_type(
+                    actor=request.user, record_type=obj, providing_units=units, **values
+                )
+            else:
+                saved = services.create_record_type(
+                    actor=request.user, providing_units=units or (), **values
+                )
+        except DomainError as exc:
+            # Validated in the form already; this only happens on a concurrent change.
+            self.message_user(request, f"未保存：{exc.message}", level=messages.ERROR)
+            return
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # providing_units were set by the service together with its event.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+
+class PublicityPolicyForm(forms.ModelForm):
+    class Meta:
+        model = PublicityPolicy
+        fields = list(services.POLICY_ATTRS)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        values = {
+            name: cleaned.get(name, getattr(self.instance, name, None))
+            for name in services.POLICY_ATTRS
+        }
+        try:
+            services.validate_publicity_policy(values)
+        except DomainError as exc:
+            raise ValidationError(exc.message) from exc
+        return cleaned
+
+
+@admin.register(PublicityPolicy)
+class PublicityPolicyAdmin(admin.ModelAdmin):
+    form = PublicityPolicyForm
+    list_display = [
+        "code",
+        "name",
+        "severity",
+        "min_months",
+        "max_months",
+        "counted_from",
+        "effective_from",
+        "effective_to",
+        "sector",
+        "active",
+    ]
+    list_filter = ["severity", "sector", "active"]
+    search_fields = ["code", "name", "document", "legal_basis"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(
+        self, request: HttpRequest, obj: PublicityPolicy, form: Any, change: bool
+    ) -> None:
+        values = {n: form.cleaned_data[n] for n in services.POLICY_ATTRS if n in form.cleaned_data}
+        try:
+            if change:
+                saved = services.update_publicity_policy(actor=request.user, policy=obj, **values)
+            else:
+                saved = services.create_publicity_policy(actor=request.user, **values)
+        except DomainError as exc:
+            self.message_user(request, f"未保存：{exc.message}", level=messages.ERROR)
+            return
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+
+class ForbiddenMatterForm(forms.ModelForm):
+    keywords_text = forms.CharField(
+        label="关键词",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="每行一个，或用“、”分隔；文本中出现任一关键词即视为命中。",
+    )
+
+    class Meta:
+        model = ForbiddenMatter
+        fields = ["code", "name", "keywords_text", "reason", "basis", "active"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["keywords_text"].initial = "\n".join(self.instance.keywords or [])
+
+    def clean_keywords_text(self) -> list[str]:
+        raw = self.cleaned_data.get("keywords_text") or ""
+        words = [w.strip() for w in raw.replace("、", "\n").splitlines() if w.strip()]
+        if not words:
+            raise ValidationError("至少填写一个关键词。")
+        return words
+
+
+@admin.register(ForbiddenMatter)
+class ForbiddenMatterAdmin(admin.ModelAdmin):
+    form = ForbiddenMatterForm
+    list_display = ["code", "name", "keyword_list", "basis", "active"]
+    list_filter = ["active"]
+    search_fields = ["code", "name", "reason", "basis"]
+
+    @admin.display(description="关键词")
+    def keyword_list(self, obj: ForbiddenMatter) -> str:
+        return "、".join(obj.keywords or [])
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(
+        self, request: HttpRequest, obj: ForbiddenMatter, form: Any, change: bool
+    ) -> None:
+        values = {
+            "code": form.cleaned_data["code"],
+            "name": form.cleaned_data["name"],
+            "keywords": form.cleaned_data["keywords_text"],
+            "reason": form.cleaned_data["reason"],
+            "basis": form.cleaned_data["basis"],
+            "active": form.cleaned_data["active"],
+        }
+        try:
+            if change:
+                saved = services.update_forbidden_matter(actor=request.user, matter=obj, **values)
+            else:
+                saved = services.create_forbidden_matter(actor=request.user, **values)
+        except DomainError as exc:
+            self.message_user(request, f"未保存：{exc.message}", level=messages.ERROR)
+            return
+        obj.pk = saved.pk
+        obj.refresh_from_db()

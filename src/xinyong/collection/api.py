@@ -1,0 +1,438 @@
+"""REST endpoints of collection (/api/v1/collection/…, /api/v1/records/…).
+
+Units' systems call them with `Authorization: Token <key>` (orgs' UnitTokenAuthentication)
+or a browser session. Thin adapters over the pipeline, `quality` and `selectors`; every
+read is narrowed to the caller's units and another unit's batch or record answers 404.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.urls import path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.generics import GenericAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from xinyong.catalog.models import RecordType
+from xinyong.core.audit import record_read
+from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
+from xinyong.core.masking import mask_id_number, mask_name
+from xinyong.orgs import permissions
+from xinyong.orgs.models import Unit
+from xinyong.orgs.permissions import IsUnitStaff, ReadOnlyForLeader
+from xinyong.orgs.selectors import get_unit
+from xinyong.records.models import CreditRecord, RecordVersion
+
+from . import quality, selectors
+from .models import Batch, MonthlyDeclaration
+
+MAX_API_ROWS = 10_000
+
+
+def _validated(serializer: serializers.Serializer) -> dict[str, Any]:
+    if not serializer.is_valid():
+        parts = []
+        for name, errors in serializer.errors.items():
+            field = serializer.fields.get(name)
+            label = field.label if field is not None and field.label else name
+            items = errors if isinstance(errors, list) else [errors]
+            parts.append(f"{label}：{'；'.join(str(m) for m in items)}")
+        raise DomainError("请求数据有误：" + "，".join(parts))
+    return dict(serializer.validated_data)
+
+
+def _unit_arg(value: Any) -> Unit:
+    """A unit from an id or any of its names."""
+    if isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()):
+        return get_unit(value)
+    from xinyong.orgs.services import resolve_unit_name
+
+    target = resolve_unit_name(str(value))
+    if not isinstance(target, Unit):
+        raise DomainError(f"“{value}”是单位组，不是单个单位，请指定具体单位。")
+    return target
+
+
+def _record_type_arg(value: Any) -> RecordType:
+    text = str(value or "").strip()
+    rt = (
+        RecordType.objects.filter(code=text.upper()).first()
+        or RecordType.objects.filter(name=text).first()
+    )
+    if rt is None or not rt.active:
+        raise NotFoundError(f"未知或未启用的信息类别：{text}")
+    return rt
+
+
+# ------------------------------------------------------------------ serializers
+
+
+class BatchSerializer(serializers.ModelSerializer):
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    record_type_code = serializers.CharField(source="record_type.code", read_only=True)
+    record_type_name = serializers.CharField(source="record_type.name", read_only=True)
+    channel_label = serializers.CharField(source="get_channel_display", read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    row_errors = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Batch
+        fields = [
+            "id",
+            "unit",
+            "unit_name",
+            "record_type_code",
+            "record_type_name",
+            "channel",
+            "channel_label",
+            "filename",
+            "reported_on",
+            "status",
+            "status_label",
+            "message",
+            "rows",
+            "accepted",
+            "updated",
+            "duplicates",
+            "rejected",
+            "late",
+            "warnings",
+            "created_at",
+            "row_errors",
+        ]
+
+    def get_row_errors(self, batch: Batch) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for rejected in batch.rejected_rows.order_by("row_number")[:1000]:
+            items = rejected.errors if isinstance(rejected.errors, list) else [rejected.errors]
+            for item in items:
+                if isinstance(item, dict):
+                    out.append(
+                        {
+                            "row": rejected.row_number,
+                            **{k: v for k, v in item.items() if k != "row"},
+                        }
+                    )
+                else:
+                    out.append({"row": rejected.row_number, "message": str(item)})
+        return out
+
+
+class BatchCreateSerializer(serializers.Serializer):
+    record_type = serializers.CharField(label="信息类别", max_length=100)
+    unit = serializers.CharField(label="报送单位", required=False, max_length=100)
+    reported_on = serializers.DateField(
+        label="报送日期", required=False, error_messages={"invalid": "日期格式应为 YYYY-MM-DD。"}
+    )
+    rows = serializers.ListField(
+        label="数据行",
+        child=serializers.DictField(),
+        allow_empty=False,
+        max_length=MAX_API_ROWS,
+        error_messages={
+            "empty": "rows 不能为空。",
+            "max_length": f"一次最多报送 {MAX_API_ROWS} 行，请分批报送。",
+        },
+    )
+
+
+class VersionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RecordVersion
+        fields = ["version", "payload", "superseded_at", "superseded_by_batch"]
+
+
+class RecordSerializer(serializers.ModelSerializer):
+    record_type_code = serializers.CharField(source="record_type.code", read_only=True)
+    record_type_name = serializers.CharField(source="record_type.name", read_only=True)
+    source_unit_name = serializers.CharField(source="source_unit.name", read_only=True)
+    party_name = serializers.SerializerMethodField()
+    party_identifier = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CreditRecord
+        fields = [
+            "id",
+            "record_type_code",
+            "record_type_name",
+            "party_name",
+            "party_identifier",
+            "document_number",
+            "decision_date",
+            "deciding_unit_name",
+            "source_unit",
+            "source_unit_name",
+            "reported_on",
+            "deadline",
+            "is_late",
+            "nature",
+            "status",
+            "version",
+            "batch",
+        ]
+
+    # Lists mask natural persons; the detail shows them in full and logs the read.
+    def get_party_name(self, record: CreditRecord) -> str:
+        return mask_name(record.party_name) if record.subject.is_person else record.party_name
+
+    def get_party_identifier(self, record: CreditRecord) -> str:
+        if record.subject.is_person:
+            return mask_id_number(record.party_identifier)
+        return record.party_identifier
+
+
+class RecordDetailSerializer(RecordSerializer):
+    versions = VersionSerializer(many=True, read_only=True)
+
+    class Meta(RecordSerializer.Meta):
+        fields = [*RecordSerializer.Meta.fields, "payload", "versions"]
+
+    def get_party_name(self, record: CreditRecord) -> str:
+        return record.party_name
+
+    def get_party_identifier(self, record: CreditRecord) -> str:
+        return record.party_identifier
+
+
+class DeclarationSerializer(serializers.ModelSerializer):
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    record_type_code = serializers.CharField(source="record_type.code", read_only=True)
+
+    class Meta:
+        model = MonthlyDeclaration
+        fields = [
+            "id",
+            "unit",
+            "unit_name",
+            "record_type_code",
+            "year",
+            "month",
+            "declared_count",
+            "note",
+            "updated_at",
+        ]
+
+
+class DeclarationCreateSerializer(serializers.Serializer):
+    record_type = serializers.CharField(label="信息类别", max_length=100)
+    unit = serializers.CharField(label="单位", required=False, max_length=100)
+    period = serializers.CharField(label="月份", max_length=10)
+    declared_count = serializers.IntegerField(
+        label="决定数",
+        min_value=0,
+        error_messages={"invalid": "应为整数。", "min_value": "不能小于 0。"},
+    )
+    note = serializers.CharField(label="说明", required=False, allow_blank=True, max_length=300)
+
+
+# ------------------------------------------------------------------ views
+
+
+def _caller_unit(request: Request, given: Any) -> Unit:
+    """The unit named in the request, or the caller's own unit."""
+    user: Any = request.user
+    if given not in (None, ""):
+        return _unit_arg(given)
+    if permissions.is_credit_admin(user):
+        raise DomainError("信用办管理员报送或申报时请指定单位（unit）。")
+    if user.unit_id is None:
+        raise DomainError("账号未指定所属单位，请联系信用办。")
+    return user.unit  # type: ignore[no-any-return]
+
+
+class BatchCreateView(GenericAPIView):
+    """Submit rows of one record type; the answer is the pipeline's result (201)."""
+
+    permission_classes = [IsUnitStaff]
+    serializer_class = BatchCreateSerializer
+
+    @extend_schema(
+        summary="报送数据（批量或单条）",
+        request=BatchCreateSerializer,
+        responses={
+            201: inline_serializer(
+                "IngestResult",
+                {
+                    "batch": serializers.IntegerField(),
+                    "rows": serializers.IntegerField(),
+                    "accepted": serializers.IntegerField(),
+                    "updated": serializers.IntegerField(),
+                    "duplicates": serializers.IntegerField(),
+                    "rejected": serializers.IntegerField(),
+                    "late": serializers.IntegerField(),
+                    "errors": serializers.ListField(child=serializers.DictField()),
+                    "warnings": serializers.ListField(child=serializers.CharField()),
+                },
+            )
+        },
+    )
+    def post(self, request: Request) -> Response:
+        from .services import ingest_rows
+
+        data = _validated(BatchCreateSerializer(data=request.data))
+        record_type = _record_type_arg(data["record_type"])
+        unit = _caller_unit(request, data.get("unit"))
+        if not permissions.can_write_unit_data(request.user, unit):
+            raise NotPermitted(f"无权为“{unit.name}”报送数据。")
+        if data.get("reported_on") and not permissions.is_credit_admin(request.user):
+            raise NotPermitted("只有信用办管理员可以指定报送日期（补录历史数据）。")
+        result = ingest_rows(
+            actor=request.user,
+            unit=unit,
+            record_type=record_type,
+            rows=data["rows"],
+            reported_on=data.get("reported_on"),
+            channel=Batch.Channel.API,
+        )
+        quality.check_after_batch(result.batch, actor=request.user)
+        body = dict(result.as_json())
+        body["batch"] = result.batch.pk
+        body.setdefault("warnings", list(getattr(result, "warnings", [])))
+        return Response(body, status=201)
+
+
+class BatchDetailView(GenericAPIView):
+    serializer_class = BatchSerializer
+
+    @extend_schema(summary="查看报送批次及退回原因")
+    def get(self, request: Request, batch_id: int) -> Response:
+        return Response(BatchSerializer(selectors.batch_for(request.user, batch_id)).data)
+
+
+def _date_param(request: Request, name: str) -> date | None:
+    raw = request.query_params.get(name)
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise DomainError(f"参数 {name} 的日期格式不正确，应为 YYYY-MM-DD。") from None
+
+
+class RecordListView(GenericAPIView):
+    serializer_class = RecordSerializer
+
+    @extend_schema(
+        summary="查询信用记录（限本人可见单位）",
+        operation_id="records_list",
+        parameters=[
+            OpenApiParameter("type", OpenApiTypes.STR, description="信息类别代码或名称"),
+            OpenApiParameter("unit", OpenApiTypes.STR, description="报送单位 id 或名称"),
+            OpenApiParameter("from", OpenApiTypes.DATE, description="决定日期自"),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="决定日期至"),
+            OpenApiParameter("late", OpenApiTypes.BOOL, description="仅迟报"),
+            OpenApiParameter("q", OpenApiTypes.STR, description="相对人名称或文书号"),
+        ],
+    )
+    def get(self, request: Request) -> Response:
+        params = request.query_params
+        rt = _record_type_arg(params["type"]) if params.get("type") else None
+        unit = _unit_arg(params["unit"]) if params.get("unit") else None
+        if unit is not None and not permissions.can_read_unit_data(request.user, unit):
+            raise NotPermitted(f"无权查看“{unit.name}”的数据。")
+        start, end = _date_param(request, "from"), _date_param(request, "to")
+        if start and end and start > end:
+            raise DomainError("起始日期不能晚于截止日期。")
+        qs = selectors.filter_records(
+            selectors.records_for(request.user),
+            record_type=rt,
+            unit=unit,
+            date_from=start,
+            date_to=end,
+            late_only=str(params.get("late", "")).lower() in {"1", "true", "yes"},
+            text=str(params.get("q", ""))[:100],
+        ).order_by("-decision_date", "-id")
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(RecordSerializer(page, many=True).data)
+
+
+class RecordDetailView(GenericAPIView):
+    serializer_class = RecordDetailSerializer
+
+    @extend_schema(summary="信用记录详情（含历史版本）", operation_id="records_retrieve")
+    def get(self, request: Request, record_id: int) -> Response:
+        record = selectors.record_for(request.user, record_id)
+        if record.subject.is_person:
+            record_read(
+                reader=request.user,
+                subject_type="subjects.Subject",
+                subject_id=record.subject_id,
+                subject_repr=f"{mask_name(record.party_name)} {mask_id_number(record.party_identifier)}",
+                purpose="归集数据核查（接口查询信用记录详情）",
+            )
+        return Response(RecordDetailSerializer(record).data)
+
+
+class DeclarationView(GenericAPIView):
+    serializer_class = DeclarationSerializer
+    permission_classes = [ReadOnlyForLeader]
+
+    @extend_schema(summary="查看月度决定数申报")
+    def get(self, request: Request) -> Response:
+        qs = selectors.declarations_for(request.user)
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(DeclarationSerializer(page, many=True).data)
+
+    @extend_schema(summary="申报（或更正）月度决定数", request=DeclarationCreateSerializer)
+    def post(self, request: Request) -> Response:
+        data = _validated(DeclarationCreateSerializer(data=request.data))
+        unit = _caller_unit(request, data.get("unit"))
+        period = selectors.parse_period(data["period"])
+        rt = _record_type_arg(data["record_type"])
+        if not selectors.declarable_record_types().filter(pk=rt.pk).exists():
+            raise DomainError(f"“{rt.name}”无需申报月度决定数。")
+        declaration = quality.declare_month(
+            actor=request.user,
+            unit=unit,
+            record_type=rt,
+            year=period.year,
+            month=period.month_number,
+            count=data["declared_count"],
+            note=data.get("note", ""),
+        )
+        return Response(DeclarationSerializer(declaration).data, status=201)
+
+
+class RatesView(GenericAPIView):
+    pagination_class = None
+
+    @extend_schema(
+        summary="各单位归集指标（及时率、合规率、上报率）",
+        parameters=[
+            OpenApiParameter(
+                "period", OpenApiTypes.STR, description="月份，如 2026-10", required=True
+            ),
+            OpenApiParameter("type", OpenApiTypes.STR, description="信息类别代码、名称或“双公示”"),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request) -> Response:
+        period = selectors.parse_period(request.query_params.get("period", ""))
+        types = selectors.resolve_record_types(request.query_params.get("type") or None)
+        ids = permissions.readable_unit_ids(request.user)
+        units = Unit.objects.filter(active=True).order_by("sort_order", "name")
+        if ids is not None:
+            units = units.filter(pk__in=sorted(ids))
+        rows = selectors.unit_rates(period, record_types=types, units=list(units))
+        return Response(
+            {
+                "period": period.key,
+                "definitions": selectors.RATE_DEFINITIONS,
+                "units": [r.as_json() for r in rows],
+            }
+        )
+
+
+urlpatterns = [
+    path("collection/batches", BatchCreateView.as_view(), name="collection-batches"),
+    path("collection/batches/<int:batch_id>", BatchDetailView.as_view(), name="collection-batch"),
+    path("collection/declarations", DeclarationView.as_view(), name="collection-declarations"),
+    path("collection/rates", RatesView.as_view(), name="collection-rates"),
+    path("records/", RecordListView.as_view(), name="records"),
+    path("records/<int:record_id>", RecordDetailView.as_view(), name="record"),
+]

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class CollectionConfig(AppConfig):
+    name = "xinyong.collection"
+    label = "collection"
+    verbose_name = "信息归集"
+
+    def ready(self) -> None:
+        # Workspace navigation entries of the collection pages (views.register_navigation).
+        from .views import register_navigation
+
+        register_navigation()

@@ -1,0 +1,266 @@
+"""Forms of the collection pages. Every message is Chinese; the services make the final
+decision, the forms only shape the input."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+
+from xinyong.catalog.fieldspec import FieldSpec, FieldType, RecordTypeSpec
+from xinyong.catalog.models import RecordType
+from xinyong.orgs import permissions
+from xinyong.orgs.models import Unit
+
+from .selectors import declarable_record_types
+
+DATE_INVALID = "日期格式不正确，请按 2026-01-31 的格式填写。"
+MAX_UPLOAD_MB = 200
+
+
+def _date_field(label: str, required: bool = False) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=required,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": DATE_INVALID, "required": f"请填写{label}。"},
+    )
+
+
+def _type_choices(qs: Any) -> list[tuple[str, str]]:
+    return [(rt.code, f"{rt.name}（{rt.code}）") for rt in qs]
+
+
+def writable_units(user: Any) -> Any:
+    """The units the user may submit for: all for the credit office, the own unit for a
+    unit's staff."""
+    qs = Unit.objects.filter(active=True).order_by("sort_order", "name")
+    if permissions.is_credit_admin(user):
+        return qs
+    unit_id = getattr(user, "unit_id", None)
+    if unit_id is not None and permissions.can_write_unit_data(user, unit_id):
+        return qs.filter(pk=int(unit_id))
+    return qs.none()
+
+
+class _UnitChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
+
+
+class SubmitMixin(forms.Form):
+    """Record type, and for the credit office the unit and the report date."""
+
+    record_type = forms.ChoiceField(
+        label="信息类别", error_messages={"required": "请选择信息类别。"}
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        types = RecordType.objects.filter(active=True).order_by("sort_order", "code")
+        self.fields["record_type"].choices = [("", "请选择"), *_type_choices(types)]  # type: ignore[attr-defined]
+        self.fields["record_type"].error_messages["invalid_choice"] = "没有这个信息类别。"
+        if permissions.is_credit_admin(user):
+            self.fields["unit"] = _UnitChoice(
+                label="报送单位",
+                queryset=writable_units(user),
+                empty_label="请选择",
+                error_messages={"required": "请选择报送单位。", "invalid_choice": "没有这个单位。"},
+            )
+            self.fields["reported_on"] = _date_field("报送日期（补录历史数据时填写，默认今天）")
+
+    def clean_record_type(self) -> RecordType:
+        code = self.cleaned_data["record_type"]
+        rt = RecordType.objects.filter(code=code, active=True).first()
+        if rt is None:
+            raise forms.ValidationError("没有这个信息类别。")
+        return rt
+
+    def target_unit(self) -> Unit | None:
+        unit = self.cleaned_data.get("unit")
+        if unit is not None:
+            return unit  # type: ignore[no-any-return]
+        return getattr(self.user, "unit", None)
+
+
+class UploadForm(SubmitMixin):
+    file = forms.FileField(
+        label="数据文件（CSV 或 XLSX）",
+        error_messages={"required": "请选择要上传的文件。", "empty": "上传的文件是空的。"},
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        name = str(upload.name or "").lower()
+        if not name.endswith((".csv", ".xlsx", ".xls", ".txt")):
+            raise forms.ValidationError("只能上传 CSV 或 XLSX 文件。")
+        if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
+            raise forms.ValidationError(f"文件超过 {MAX_UPLOAD_MB} MB，请拆分后分批上传。")
+        return upload
+
+
+class RecordFilterForm(forms.Form):
+    type = forms.ChoiceField(label="信息类别", required=False)
+    unit = forms.ChoiceField(label="报送单位", required=False)
+    date_from = _date_field("决定日期自")
+    date_to = _date_field("决定日期至")
+    late = forms.BooleanField(label="仅看迟报", required=False)
+    q = forms.CharField(label="相对人名称或文书号", required=False, max_length=100)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        types = RecordType.objects.order_by("sort_order", "code")
+        self.fields["type"].choices = [("", "全部"), *_type_choices(types)]  # type: ignore[attr-defined]
+        self.fields["type"].error_messages["invalid_choice"] = "没有这个信息类别。"
+        ids = permissions.readable_unit_ids(user)
+        units = Unit.objects.order_by("sort_order", "name")
+        if ids is not None:
+            units = units.filter(pk__in=sorted(ids))
+        self.fields["unit"].choices = [("", "全部"), *[(str(u.pk), u.name) for u in units]]  # type: ignore[attr-defined]
+        self.fields["unit"].error_messages["invalid_choice"] = (
+            "没有这个单位，或无权查看该单位的数据。"
+        )
+        self.fields["q"].error_messages["max_length"] = "查询内容不能超过 100 个字。"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            raise forms.ValidationError("起始日期不能晚于截止日期。")
+        return data
+
+
+class DeclarationForm(forms.Form):
+    record_type = forms.ChoiceField(
+        label="信息类别", error_messages={"required": "请选择信息类别。"}
+    )
+    period = forms.CharField(
+        label="月份",
+        max_length=10,
+        widget=forms.TextInput(attrs={"type": "month"}),
+        error_messages={"required": "请填写月份，如 2026-10。"},
+    )
+    count = forms.IntegerField(
+        label="本月作出决定数",
+        min_value=0,
+        max_value=1_000_000,
+        error_messages={
+            "required": "请填写决定数。",
+            "invalid": "决定数应为整数。",
+            "min_value": "决定数不能小于 0。",
+            "max_value": "决定数过大，请核对。",
+        },
+    )
+    note = forms.CharField(label="说明", required=False, max_length=300)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = _type_choices(declarable_record_types())
+        self.fields["record_type"].choices = [("", "请选择"), *choices]  # type: ignore[attr-defined]
+        self.fields["record_type"].error_messages["invalid_choice"] = (
+            "该信息类别无需申报月度决定数。"
+        )
+        self.fields["note"].error_messages["max_length"] = "说明不能超过 300 个字。"
+
+    def clean_record_type(self) -> RecordType:
+        rt = declarable_record_types().filter(code=self.cleaned_data["record_type"]).first()
+        if rt is None:
+            raise forms.ValidationError("该信息类别无需申报月度决定数。")
+        return rt
+
+
+class PeriodForm(forms.Form):
+    period = forms.CharField(
+        label="月份", required=False, max_length=10, widget=forms.TextInput(attrs={"type": "month"})
+    )
+
+
+# ------------------------------------------------------------------ single-record form
+
+
+def _widget(spec: FieldSpec) -> forms.Field:
+    label = spec.label
+    help_text = f"{spec.code}" + (f"；{spec.description}" if spec.description else "")
+    if spec.unit:
+        help_text += f"；单位：{spec.unit}"
+    common: dict[str, Any] = {"label": label, "required": spec.required, "help_text": help_text}
+    if spec.type == FieldType.ENUM:
+        return forms.ChoiceField(
+            choices=[("", "请选择"), *[(v, v) for v in spec.enum]],
+            error_messages={
+                "invalid_choice": f"{label}只能选择：{'、'.join(spec.enum)}。",
+                "required": f"请选择{label}。",
+            },
+            **common,
+        )
+    if spec.type == FieldType.MULTI_ENUM:
+        return forms.MultipleChoiceField(
+            choices=[(v, v) for v in spec.enum],
+            widget=forms.CheckboxSelectMultiple,
+            error_messages={
+                "invalid_choice": f"{label}只能选择：{'、'.join(spec.enum)}。",
+                "required": f"请选择{label}。",
+            },
+            **common,
+        )
+    if spec.type == FieldType.DATE:
+        # Kept as text: the pipeline normalises dates and reports errors in its own words.
+        return forms.CharField(
+            widget=forms.DateInput(attrs={"type": "date"}),
+            error_messages={"required": f"请填写{label}。"},
+            **common,
+        )
+    max_length = spec.max_length or 2000
+    widget: Any = forms.Textarea(attrs={"rows": 3}) if max_length > 300 else forms.TextInput()
+    return forms.CharField(
+        max_length=max_length,
+        widget=widget,
+        error_messages={
+            "required": f"请填写{label}。",
+            "max_length": f"{label}不能超过 {max_length} 个字。",
+        },
+        **common,
+    )
+
+
+class RecordEntryForm(forms.Form):
+    """A form generated from a record type's field specs; its row goes through the same
+    pipeline as a file (`ingest_rows`), whose row errors are put next to the fields."""
+
+    def __init__(self, *args: Any, spec: RecordTypeSpec, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.spec = spec
+        for field in spec.fields:
+            self.fields[field.code] = _widget(field)
+
+    def row(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for field in self.spec.fields:
+            value = self.cleaned_data.get(field.code)
+            if isinstance(value, list):
+                value = "；".join(value)
+            if value not in (None, ""):
+                out[field.code] = value
+        return out
+
+    def add_row_errors(self, errors: Any) -> list[str]:
+        """Attach pipeline errors to their fields; return those without a field."""
+        loose = []
+        by_header = {}
+        for field in self.spec.fields:
+            for name in field.header_names:
+                by_header[name] = field.code
+        for error in errors:
+            code = by_header.get(str(getattr(error, "column", "") or ""))
+            message = str(getattr(error, "message", error))
+            if code and code in self.fields:
+                self.add_error(code, message)
+            else:
+                loose.append(message)
+        return loose
+
+
+def month_value(today: date) -> str:
+    return f"{today:%Y-%m}"

@@ -1,0 +1,82 @@
+"""The database's bulk path, behind one function per operation (ARCHITECTURE rule 7).
+
+SQLite: `executemany` on the raw cursor; PostgreSQL: psycopg 3 `COPY … FROM STDIN`.
+Both run inside the caller's `transaction.atomic()`, so a batch commits whole or not at
+all. Values are passed in the form each driver takes directly (ISO text for dates on
+SQLite, Django's own adaptation for datetimes), bypassing the ORM's per-field work that
+makes `bulk_create` several times slower (TECH-NOTES.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from django.db import connection
+
+# Identity lookups: SQLite's bound-parameter limit is 32766 on current builds but 999 on
+# old ones; stay under both.
+LOOKUP_CHUNK = 900
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+# SQLite's default page cache (2 MB) thrashes when a million rows go into a table with
+# several indexes (the random identity_key index above all); 256 MB keeps them in memory.
+SQLITE_CACHE_KIB = 262_144
+
+
+def tune_for_bulk() -> None:
+    """Per-connection settings for a large batch (SQLite only; no effect on PostgreSQL)."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+
+
+def qn(name: str) -> str:
+    return str(connection.ops.quote_name(name))
+
+
+def db_datetime(value: datetime) -> Any:
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def bulk_insert(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """Insert rows (tuples in `columns` order) into `table` with the backend's fastest path."""
+    qn = connection.ops.quote_name
+    cols = ", ".join(qn(c) for c in columns)
+    with connection.cursor() as cursor:
+        if is_postgres():
+            raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+            with raw.copy(f"COPY {qn(table)} ({cols}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(f"INSERT INTO {qn(table)} ({cols}) VALUES ({marks})", rows)
+
+
+def execute_many(sql: str, rows: Iterable[Sequence[Any]]) -> None:
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, list(rows))
+
+
+def execute(sql: str, params: Sequence[Any] = ()) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.rowcount or 0)
+
+
+def select_in(sql_prefix: str, values: Sequence[Any], *, suffix: str = "") -> list[tuple[Any, ...]]:
+    """Run `sql_prefix IN (…) suffix` over `values` in chunks; all rows returned."""
+    found: list[tuple[Any, ...]] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), LOOKUP_CHUNK):
+            part = values[start : start + LOOKUP_CHUNK]
+            marks = ", ".join(["%s"] * len(part))
+            cursor.execute(f"{sql_prefix} IN ({marks}) {suffix}", list(part))
+            found.extend(cursor.fetchall())
+    return found

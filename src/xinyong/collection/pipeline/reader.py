@@ -1,0 +1,286 @@
+"""Reading department files into chunks of text cells (docs/collection.md, stage "read").
+
+- CSV: UTF-8 with or without BOM, or GB18030/GBK (detected from the first 256 KB and
+  transcoded while reading). Parsed with the `csv` module, which (unlike polars) tells how
+  many cells each row has: a row with more or fewer cells than the header (unquoted commas
+  in a name or an address) is reported, never shifted into the wrong columns.
+- XLSX/XLS: fastexcel (calamine), every cell as text; date cells come as
+  "2023-07-05 00:00:00", plain numbers as written ("45112" for an Excel serial).
+
+Every chunk is a polars DataFrame of Utf8 columns named `c0`, `c1`, … (position in the
+file) plus `_row`, the spreadsheet row number (header = 1), so that duplicate or empty
+headers cannot collide. Blank rows are skipped.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import polars as pl
+
+from xinyong.core.errors import DomainError
+
+CHUNK_ROWS = 25_000
+_SAMPLE_BYTES = 256 * 1024
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# A long 经营范围 or 违法事实 exceeds the csv module's default 128 KB cell limit; lengths
+# are checked against the catalogue later.
+csv.field_size_limit(16 * 1024 * 1024)
+
+
+class UnreadableFile(DomainError):
+    """The file as a whole cannot be read (encoding, format, missing required column,
+    no header). `batch` is set to the `unreadable` Batch recorded for the unit's history."""
+
+    code = "unreadable_file"
+    batch: Any = None
+
+
+@dataclass
+class RaggedRow:
+    row: int
+    cells: list[str]
+
+
+@dataclass
+class Chunk:
+    frame: pl.DataFrame
+    ragged: list[RaggedRow] = field(default_factory=list)
+
+
+@dataclass
+class SourceTable:
+    headers: list[str]
+    chunks: Iterator[Chunk]
+    total_estimate: int
+    encoding: str = ""
+    sha256: str = ""
+    format: str = "csv"
+
+
+def column_names(n: int) -> list[str]:
+    return [f"c{i}" for i in range(n)]
+
+
+def _frame(rows: list[list[str]] | list[tuple[str, ...]], numbers: list[int], width: int) -> pl.DataFrame:
+    names = column_names(width)
+    if rows:
+        columns = list(zip(*rows, strict=True))
+    else:
+        columns = [() for _ in range(width)]
+    data: dict[str, Any] = {name: pl.Series(name, col, dtype=pl.Utf8) for name, col in zip(names, columns, strict=True)}
+    data["_row"] = pl.Series("_row", numbers, dtype=pl.Int64)
+    return pl.DataFrame(data)
+
+
+def _detect_encoding(sample: bytes) -> str:
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise UnreadableFile("文件为 UTF-16 编码，无法读取：请另存为“CSV UTF-8（逗号分隔）”后重新报送。")
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        # GB18030 is a superset of GBK and GB2312, the encodings of Chinese Excel's "CSV".
+        codecs.getincrementaldecoder("gb18030")().decode(sample, final=False)
+        return "gb18030"
+    except UnicodeDecodeError:
+        raise UnreadableFile(
+            "无法识别文件编码：文件既不是 UTF-8 也不是 GBK/GB18030 编码的 CSV，请另存为 CSV 或 XLSX 后重新报送。"
+        ) from None
+
+
+def _scan(path: Path) -> tuple[str, int, bytes]:
+    """sha256, newline count and the first bytes of the file, in one pass."""
+    digest = hashlib.sha256()
+    lines = 0
+    head = b""
+    with path.open("rb") as fh:
+        while block := fh.read(8 * 1024 * 1024):
+            if len(head) < _SAMPLE_BYTES:
+                head += block[: _SAMPLE_BYTES - len(head)]
+            digest.update(block)
+            lines += block.count(b"\n")
+    return digest.hexdigest(), lines, head
+
+
+def _is_blank(cells: list[str]) -> bool:
+    return all(not c.strip() for c in cells)
+
+
+def _csv_chunks(handle: IO[str], dialect: dict[str, Any], width: int, chunk_rows: int) -> Iterator[Chunk]:
+    reader = csv.reader(handle, **dialect)
+    number = 1  # the header was row 1
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    ragged: list[RaggedRow] = []
+    try:
+        for cells in reader:
+            number += 1
+            if len(cells) == width:
+                if _is_blank(cells):
+                    continue
+                rows.append(cells)
+                numbers.append(number)
+            elif not cells or _is_blank(cells):
+                continue
+            else:
+                ragged.append(RaggedRow(number, cells))
+            if len(rows) + len(ragged) >= chunk_rows:
+                yield Chunk(_frame(rows, numbers, width), ragged)
+                rows, numbers, ragged = [], [], []
+    except csv.Error as exc:
+        raise UnreadableFile(f"第 {number + 1} 行附近无法按 CSV 解析（{exc}），请检查文件是否完整。") from None
+    finally:
+        handle.close()
+    if rows or ragged:
+        yield Chunk(_frame(rows, numbers, width), ragged)
+
+
+def read_csv(path: Path, *, chunk_rows: int = CHUNK_ROWS) -> SourceTable:
+    sha, lines, head = _scan(path)
+    if not head.strip():
+        raise UnreadableFile("文件为空：没有表头。")
+    if b"\x00" in head:
+        raise UnreadableFile("文件含有二进制内容，不是 CSV 文本文件，请另存为 CSV 或 XLSX 后重新报送。")
+    encoding = _detect_encoding(head)
+    # Invalid bytes later in the file become U+FFFD and the row is rejected as 含乱码字符,
+    # so a mis-encoded row is reported, never stored.
+    handle = io.TextIOWrapper(path.open("rb"), encoding=encoding, errors="replace", newline="")
+    first_line = head.split(b"\n", 1)[0]
+    dialect: dict[str, Any] = {}
+    if b"," not in first_line and b"\t" in first_line:
+        dialect["delimiter"] = "\t"
+    reader = csv.reader(handle, **dialect)
+    try:
+        header: list[str] | None = None
+        for cells in reader:
+            if cells and not _is_blank(cells):
+                header = cells
+                break
+    except csv.Error as exc:
+        handle.close()
+        raise UnreadableFile(f"表头无法按 CSV 解析（{exc}）。") from None
+    if header is None:
+        handle.close()
+        raise UnreadableFile("文件为空：没有表头。")
+    # Continue with the same text stream: the reader has consumed the header only.
+    return SourceTable(
+        headers=[h.strip() for h in header],
+        chunks=_csv_chunks(handle, dialect, len(header), chunk_rows),
+        total_estimate=max(lines - 1, 0),
+        encoding="gb18030" if encoding == "gb18030" else "utf-8",
+        sha256=sha,
+        format="csv",
+    )
+
+
+def _cell_text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def read_excel(path: Path, *, chunk_rows: int = CHUNK_ROWS) -> SourceTable:
+    import fastexcel
+
+    sha, _lines, _head = _scan(path)
+    try:
+        workbook = fastexcel.read_excel(str(path))
+        if not workbook.sheet_names:
+            raise UnreadableFile("工作簿中没有工作表。")
+        frame = workbook.load_sheet(0, header_row=None, dtypes="string").to_polars()
+    except UnreadableFile:
+        raise
+    except Exception as exc:  # calamine raises its own error types for broken workbooks
+        raise UnreadableFile(f"Excel 文件无法读取（{type(exc).__name__}），请确认文件未损坏、未加密。") from None
+    if frame.height == 0:
+        raise UnreadableFile("工作表为空：没有表头。")
+    frame = frame.with_row_index("_row", offset=1).with_columns(pl.col("_row").cast(pl.Int64))
+    data_cols = [c for c in frame.columns if c != "_row"]
+    frame = frame.rename({old: new for old, new in zip(data_cols, column_names(len(data_cols)), strict=True)})
+    names = column_names(len(data_cols))
+    non_blank = pl.any_horizontal([pl.col(c).str.strip_chars().fill_null("") != "" for c in names])
+    frame = frame.filter(non_blank) if names else frame.clear()
+    if frame.height == 0:
+        raise UnreadableFile("工作表为空：没有表头。")
+    header = [_cell_text(v).strip() for v in frame.row(0)[1:]]
+    # Trailing columns without a header and without data are formatting leftovers.
+    while header and not header[-1] and frame[names[len(header) - 1]][1:].drop_nulls().len() == 0:
+        header.pop()
+    names = names[: len(header)]
+    body = frame.slice(1).select([*names, "_row"])
+
+    def chunks() -> Iterator[Chunk]:
+        for start in range(0, body.height, chunk_rows):
+            yield Chunk(body.slice(start, chunk_rows))
+
+    return SourceTable(
+        headers=header,
+        chunks=chunks(),
+        total_estimate=body.height,
+        encoding="xlsx",
+        sha256=sha,
+        format="xlsx",
+    )
+
+
+def read_file(path: Path | str, *, chunk_rows: int = CHUNK_ROWS) -> SourceTable:
+    """Open a department file by its content (not its name): XLSX/XLS or CSV."""
+    path = Path(path)
+    if not path.is_file():
+        raise UnreadableFile(f"文件不存在或不是普通文件：{path.name}")
+    try:
+        with path.open("rb") as fh:
+            magic = fh.read(8)
+    except OSError as exc:
+        raise UnreadableFile(f"文件无法打开：{exc.strerror or exc}") from None
+    if magic.startswith(_ZIP_MAGIC) or magic.startswith(_OLE_MAGIC):
+        return read_excel(path, chunk_rows=chunk_rows)
+    return read_csv(path, chunk_rows=chunk_rows)
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, list | tuple):
+        return "；".join(str(v) for v in value)
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    return str(value)
+
+
+def rows_table(rows: list[dict[str, Any]], *, chunk_rows: int = CHUNK_ROWS) -> SourceTable:
+    """API and form rows (dicts keyed by field code or Chinese label) as a table."""
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise UnreadableFile("报送内容应为记录列表，每条记录是一个以字段代码或中文名称为键的对象。")
+    headers: list[str] = []
+    seen: set[str] = set()
+    for row in rows:
+        for key in row:
+            name = str(key)
+            if name not in seen:
+                seen.add(name)
+                headers.append(name)
+    index = {h: i for i, h in enumerate(headers)}
+    cells = [[None] * len(headers) for _ in rows]
+    for r, row in enumerate(rows):
+        for key, value in row.items():
+            cells[r][index[str(key)]] = _text(value)  # type: ignore[call-overload]
+    numbers = list(range(1, len(rows) + 1))
+
+    def chunks() -> Iterator[Chunk]:
+        for start in range(0, len(rows), chunk_rows):
+            part = cells[start : start + chunk_rows]
+            yield Chunk(_frame(part, numbers[start : start + chunk_rows], len(headers)))  # type: ignore[arg-type]
+
+    return SourceTable(headers=headers, chunks=chunks(), total_estimate=len(rows), format="rows")

@@ -1,0 +1,582 @@
+"""Header mapping and row validation against the catalogue's field specs, vectorised.
+
+Checks that look at every row (required, lengths, garbled text, cross-field rules) are
+polars expressions; checks that need Python (dates in several forms, amounts, enums,
+identifiers through `core.identifiers`) run once per DISTINCT value of a column and are
+mapped back with `replace_strict`, their results cached for the whole batch. The output of
+a chunk is the normalised valid rows (one Utf8 column per field code, plus `_row`) and the
+rejected rows with their errors and the cells as written.
+
+Normalised forms stored in a record's payload: dates as ISO `YYYY-MM-DD`; amounts as exact
+decimal text in the field's unit (万元), thousands separators removed (`1,234.5` →
+`1234.5`); enums as the catalogue's value; multi-enum cells as a list; codes upper-cased
+half-width; text stripped of surrounding whitespace and otherwise as written (a cell such
+as `=1+1` is stored as text and neutralised by `core.exports.safe_cell` in exports).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import polars as pl
+
+from xinyong.catalog.fieldspec import FieldSpec, FieldType, RecordTypeSpec, split_multi
+from xinyong.core import identifiers
+from xinyong.core.identifiers import IdentifierKind
+
+from .reader import Chunk, RaggedRow, UnreadableFile
+
+MULTI_JOIN = "；"
+MOJIBAKE = "\ufffd"
+RESIDENT_ID_TYPE = "身份证"
+SIMPLE_PROCEDURE = "简易程序"
+PERSON = "自然人"
+
+# Column widths of CreditRecord's common columns: a longer value would fail the insert
+# on PostgreSQL (varchar) and abort the whole batch, so it is a row error instead.
+COMMON_COLUMN_LIMITS = {
+    "party_name": 200,
+    "document_number": 200,
+    "deciding_unit_name": 200,
+    "deciding_unit_code": 18,
+    "party_id_number": 40,
+    "party_uscc": 40,
+}
+
+_EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01 after Excel's 1900 leap-day bug
+_DATE_RE = re.compile(
+    r"^(\d{4})\s*([-/.年])\s*(\d{1,2})\s*([-/.月])\s*(\d{1,2})\s*日?"
+    r"(?:[ T]+(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.\d+)?)?)?$"
+)
+_COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_SERIAL_RE = re.compile(r"^(\d{5})(?:\.0+)?$")
+_THOUSANDS_RE = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_PLAIN_NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_EARLIEST_YEAR = 1900
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    column: str
+    code: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "code": self.code, "message": self.message}
+
+
+@dataclass
+class Rejected:
+    row: int
+    original: dict[str, str | None]
+    errors: list[RowError]
+
+
+@dataclass
+class ColumnMap:
+    source: dict[str, str]  # field code -> chunk column ("c3")
+    header: dict[str, str]  # field code -> header as written
+    ignored: list[str]
+    missing: list[FieldSpec]
+
+
+def map_headers(spec: RecordTypeSpec, headers: list[str], *, strict: bool) -> ColumnMap:
+    """Map file headers (codes, labels or aliases, any order) to fields. `strict` (files):
+    a missing required column refuses the whole file."""
+    source: dict[str, str] = {}
+    header: dict[str, str] = {}
+    ignored: list[str] = []
+    for i, raw in enumerate(headers):
+        fs = spec.resolve_header(raw) if raw.strip() else None
+        if fs is None:
+            ignored.append(raw.strip() or f"第{i + 1}列（无表头）")
+            continue
+        if fs.code in source:
+            raise UnreadableFile(
+                f"表头“{header[fs.code]}”和“{raw}”都对应字段“{fs.label}（{fs.code}）”，无法确定使用哪一列。"
+            )
+        source[fs.code] = f"c{i}"
+        header[fs.code] = raw
+    missing = [f for f in spec.fields if f.required and f.code not in source]
+    if strict and missing:
+        names = "、".join(f"{f.label}（{f.code}）" for f in missing)
+        raise UnreadableFile(f"缺少必填列：{names}。请使用信息类别“{spec.name}”的模板表头。")
+    if not source:
+        raise UnreadableFile(f"表头中没有信息类别“{spec.name}”的任何字段，请确认选择的信息类别和文件是否一致。")
+    return ColumnMap(source=source, header=header, ignored=ignored, missing=missing)
+
+
+# ---------------------------------------------------------------- per-distinct-value parsers
+
+Parsed = tuple[str | None, str | None]  # (normalised value, error message)
+
+
+def parse_date(raw: str) -> Parsed:
+    text = unicodedata.normalize("NFKC", raw).strip()
+    year = month = day = None
+    m = _DATE_RE.match(text)
+    if m:
+        year, month, day = int(m.group(1)), int(m.group(3)), int(m.group(5))
+    elif m := _COMPACT_DATE_RE.match(text):
+        year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    elif m := _SERIAL_RE.match(text):
+        # An Excel date serial (a date cell saved as a number).
+        value = _EXCEL_EPOCH + timedelta(days=int(m.group(1)))
+        return value.isoformat(), None
+    else:
+        return None, f"日期格式无法识别：“{raw}”（可用 2023-07-05、2023/7/5、2023年7月5日 等格式）"
+    try:
+        value = date(year, month, day)
+    except ValueError:
+        return None, f"日期不存在：“{raw}”"
+    if value.year < _EARLIEST_YEAR:
+        return None, f"日期不合理：“{raw}”"
+    return value.isoformat(), None
+
+
+def decimal_parser(fs: FieldSpec) -> Callable[[str], Parsed]:
+    places = fs.decimal_places if fs.decimal_places is not None else 6
+    digits = fs.max_digits or 18
+    unit = fs.unit
+
+    def parse(raw: str) -> Parsed:
+        text = unicodedata.normalize("NFKC", raw).strip().replace(" ", "")
+        if unit and text.endswith(unit):
+            text = text[: -len(unit)]
+        elif unit == "万元" and text.endswith("万"):
+            text = text[:-1]
+        if _THOUSANDS_RE.match(text):
+            text = text.replace(",", "")
+        if not _PLAIN_NUMBER_RE.match(text):
+            hint = f"（单位为{unit}，只填数字，如 2000 元填 0.2）" if unit else ""
+            return None, f"不是有效的数值：“{raw}”{hint}"
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            return None, f"不是有效的数值：“{raw}”"
+        if fs.min_value is not None and value < fs.min_value:
+            return None, f"数值不能小于 {fs.min_value}：“{raw}”"
+        exponent = value.as_tuple().exponent
+        if isinstance(exponent, int) and -exponent > places:
+            return None, f"小数位数过多：最多 {places} 位（单位{unit or '见模板'}）：“{raw}”"
+        shown = format(value, "f")
+        if "." in shown:
+            shown = shown.rstrip("0").rstrip(".")
+        if shown in {"-0", ""}:
+            shown = "0"
+        if len(shown.lstrip("-").split(".")[0]) > digits - places:
+            return None, f"数值过大：“{raw}”"
+        return shown, None
+
+    return parse
+
+
+def integer_parser(fs: FieldSpec) -> Callable[[str], Parsed]:
+    def parse(raw: str) -> Parsed:
+        text = unicodedata.normalize("NFKC", raw).strip().replace(",", "")
+        if text.endswith(".0"):
+            text = text[:-2]
+        if not re.fullmatch(r"[+-]?\d+", text):
+            return None, f"不是整数：“{raw}”"
+        value = int(text)
+        if fs.min_value is not None and value < fs.min_value:
+            return None, f"不能小于 {fs.min_value}：“{raw}”"
+        return str(value), None
+
+    return parse
+
+
+def enum_parser(fs: FieldSpec) -> Callable[[str], Parsed]:
+    allowed = "、".join(fs.enum)
+
+    def parse(raw: str) -> Parsed:
+        value = fs.canonical_enum_value(raw)
+        if value is None:
+            return None, f"“{raw}”不是可选值（可选：{allowed}）"
+        return value, None
+
+    return parse
+
+
+def multi_enum_parser(fs: FieldSpec) -> Callable[[str], Parsed]:
+    allowed = "、".join(fs.enum)
+
+    def parse(raw: str) -> Parsed:
+        values: list[str] = []
+        bad: list[str] = []
+        for part in split_multi(raw):
+            value = fs.canonical_enum_value(part)
+            if value is None:
+                bad.append(part)
+            elif value not in values:
+                values.append(value)
+        if bad:
+            return None, f"“{'、'.join(bad)}”不是可选值（可选：{allowed}）"
+        if not values:
+            return None, None
+        return MULTI_JOIN.join(values), None
+
+    return parse
+
+
+def code_parser(hint: IdentifierKind, label: str) -> Callable[[str], Parsed]:
+    def parse(raw: str) -> Parsed:
+        verdict = identifiers.check(raw, hint)
+        if verdict.valid:
+            return verdict.normalised, None
+        shown = identifiers.mask_identifier(verdict) if hint == IdentifierKind.RESIDENT_ID else raw
+        return None, f"{label}“{shown}”无效：{verdict.reason}"
+
+    return parse
+
+
+def free_code_parser(fs: FieldSpec) -> Callable[[str], Parsed]:
+    limit = fs.max_length
+
+    def parse(raw: str) -> Parsed:
+        value = identifiers.normalise(raw)
+        if limit is not None and len(value) > limit:
+            return None, f"长度 {len(value)} 位，超过上限 {limit} 位"
+        return value or None, None
+
+    return parse
+
+
+# ---------------------------------------------------------------- the validator
+
+
+def _fmt(*parts: str | pl.Expr) -> pl.Expr:
+    """A message from literal text and values (concat_str: pl.format panics in polars 1.35
+    on mostly-null columns inside when/then)."""
+    return pl.concat_str([p if isinstance(p, pl.Expr) else pl.lit(p) for p in parts])
+
+
+@dataclass
+class _Check:
+    expr: pl.Expr
+    column: str
+    code: str
+
+
+@dataclass
+class ChunkResult:
+    valid: pl.DataFrame
+    rejected: list[Rejected] = field(default_factory=list)
+
+
+class Validator:
+    """Validates chunks of one batch; distinct-value results are cached across chunks."""
+
+    def __init__(
+        self,
+        spec: RecordTypeSpec,
+        colmap: ColumnMap,
+        headers: list[str],
+        *,
+        today: date,
+        reported_on: date,
+    ) -> None:
+        self.spec = spec
+        self.colmap = colmap
+        self.headers = headers
+        self.today = today.isoformat()
+        self.reported_on = reported_on.isoformat()
+        self._caches: dict[str, dict[str, Parsed]] = {}
+
+    # -- helpers
+
+    def _header(self, code: str) -> str:
+        return self.colmap.header.get(code) or self.spec.field(code).label
+
+    def _map(self, frame: pl.DataFrame, key: str, column: str, parse: Callable[[str], Parsed]) -> tuple[pl.Expr, pl.Expr]:
+        """(normalised, error) expressions for `column` via `parse` over its distinct values."""
+        cache = self._caches.setdefault(key, {})
+        uniques = frame.get_column(column).drop_nulls().unique().to_list()
+        for value in uniques:
+            if value not in cache:
+                cache[value] = parse(value)
+        olds = uniques
+        norms = [cache[v][0] for v in uniques]
+        errs = [cache[v][1] for v in uniques]
+        source = pl.col(column)
+        norm = source.replace_strict(olds, norms, default=None, return_dtype=pl.Utf8)
+        err = source.replace_strict(olds, errs, default=None, return_dtype=pl.Utf8)
+        return norm, err
+
+    def _original(self, cells: tuple[Any, ...] | list[Any]) -> dict[str, str | None]:
+        out: dict[str, str | None] = {}
+        for i, value in enumerate(cells):
+            key = self.headers[i] if i < len(self.headers) else f"第{i + 1}列"
+            if key in out or not key:
+                key = f"{key or '第' + str(i + 1) + '列'}（第{i + 1}列）"
+            out[key] = value
+        return out
+
+    def ragged(self, rows: list[RaggedRow]) -> list[Rejected]:
+        width = len(self.headers)
+        return [
+            Rejected(
+                row=r.row,
+                original=self._original(r.cells),
+                errors=[
+                    RowError(
+                        r.row,
+                        "",
+                        "column_count",
+                        f"列数与表头不符（本行 {len(r.cells)} 列，表头 {width} 列），"
+                        "可能是名称或地址中含未加引号的逗号，请检查后重新报送",
+                    )
+                ],
+            )
+            for r in rows
+        ]
+
+    # -- the run
+
+    def run(self, chunk: Chunk) -> ChunkResult:
+        spec = self.spec
+        raw = chunk.frame
+        rejected = self.ragged(chunk.ragged)
+        if raw.height == 0:
+            return ChunkResult(valid=self._empty(), rejected=rejected)
+
+        # Stage 1: the raw cells of each field, stripped, empty → null.
+        cleaned = []
+        for fs in spec.fields:
+            src = self.colmap.source.get(fs.code)
+            if src is None:
+                cleaned.append(pl.lit(None, dtype=pl.Utf8).alias(f"r_{fs.code}"))
+            else:
+                value = pl.col(src).str.strip_chars()
+                cleaned.append(pl.when(value == "").then(None).otherwise(value).alias(f"r_{fs.code}"))
+        frame = raw.select([pl.col("_row"), *cleaned])
+
+        # Stage 2: normalise each field; collect the errors of each.
+        checks: list[_Check] = []
+        norm_exprs: list[pl.Expr] = []
+        for fs in spec.fields:
+            rcol = f"r_{fs.code}"
+            header = self._header(fs.code)
+            r = pl.col(rcol)
+            if fs.code not in self.colmap.source:
+                norm_exprs.append(pl.lit(None, dtype=pl.Utf8).alias(fs.code))
+                continue
+            checks.append(
+                _Check(
+                    pl.when(r.str.contains(MOJIBAKE, literal=True)).then(
+                        pl.lit("含乱码字符（U+FFFD）：文件编码有误或内容已损坏，请核对原文后重新报送")
+                    ),
+                    header,
+                    "mojibake",
+                )
+            )
+            if fs.type == FieldType.TEXT:
+                norm_exprs.append(r.alias(fs.code))
+                if fs.max_length:
+                    length = r.str.len_chars()
+                    checks.append(
+                        _Check(
+                            pl.when(length > fs.max_length).then(
+                                _fmt("长度 ", length, f" 字，超过上限 {fs.max_length} 字")
+                            ),
+                            header,
+                            "too_long",
+                        )
+                    )
+                continue
+            if fs.type == FieldType.DATE:
+                parse: Callable[[str], Parsed] = parse_date
+                code = "invalid_date"
+            elif fs.type == FieldType.DECIMAL:
+                parse, code = decimal_parser(fs), "invalid_number"
+            elif fs.type == FieldType.INTEGER:
+                parse, code = integer_parser(fs), "invalid_number"
+            elif fs.type == FieldType.ENUM:
+                parse, code = enum_parser(fs), "invalid_enum"
+            elif fs.type == FieldType.MULTI_ENUM:
+                parse, code = multi_enum_parser(fs), "invalid_enum"
+            elif fs.type == FieldType.USCC:
+                parse, code = code_parser(IdentifierKind.USCC, "统一社会信用代码"), "invalid_identifier"
+            elif fs.type == FieldType.ID_NUMBER:
+                norm, err = self._id_number(raw_frame=frame, fs=fs)
+                norm_exprs.append(norm.alias(fs.code))
+                checks.append(_Check(err, header, "invalid_identifier"))
+                continue
+            else:  # IDENTIFIER: a free-format code, normalised, length-checked
+                parse, code = free_code_parser(fs), "invalid_identifier"
+            norm, err = self._map(frame, fs.code, rcol, parse)
+            norm_exprs.append(norm.alias(fs.code))
+            checks.append(_Check(err, header, code))
+
+        # One column at a time: polars 1.35 panics ("i < self.len()") when several
+        # replace_strict expressions over the same column share one with_columns.
+        for expr in norm_exprs:
+            frame = frame.with_columns(expr)
+        checks.extend(self._row_rules())
+
+        err_names = [f"e{i}" for i in range(len(checks))]
+        for check, name in zip(checks, err_names, strict=True):
+            frame = frame.with_columns(check.expr.alias(name))
+        bad = pl.any_horizontal([pl.col(n).is_not_null() for n in err_names]) if err_names else pl.lit(False)
+        frame = frame.with_columns(bad.alias("_bad"))
+        flags = frame.get_column("_bad")
+        if flags.any():
+            invalid = frame.filter(pl.col("_bad")).select(["_row", *err_names])
+            originals = raw.filter(flags).drop("_row").rows()
+            for values, cells in zip(invalid.rows(), originals, strict=True):
+                row = values[0]
+                errors = [
+                    RowError(row, check.column, check.code, message)
+                    for check, message in zip(checks, values[1:], strict=True)
+                    if message is not None
+                ]
+                rejected.append(Rejected(row=row, original=self._original(cells), errors=errors))
+        valid = frame.filter(~pl.col("_bad")).select(["_row", *[fs.code for fs in spec.fields]])
+        return ChunkResult(valid=valid, rejected=rejected)
+
+    def _empty(self) -> pl.DataFrame:
+        schema: dict[str, Any] = {"_row": pl.Int64}
+        schema.update({fs.code: pl.Utf8 for fs in self.spec.fields})
+        return pl.DataFrame(schema=schema)
+
+    def _id_number(self, *, raw_frame: pl.DataFrame, fs: FieldSpec) -> tuple[pl.Expr, pl.Expr]:
+        """An ID number is checked as a 居民身份证号码 when its type is 身份证 (or not given);
+        other documents (passports …) are kept as normalised free text."""
+        rcol = f"r_{fs.code}"
+        res_norm, res_err = self._map(
+            raw_frame, fs.code + "#rid", rcol, code_parser(IdentifierKind.RESIDENT_ID, "居民身份证号码")
+        )
+        free_norm, free_err = self._map(raw_frame, fs.code + "#free", rcol, free_code_parser(fs))
+        if not fs.id_type_field:
+            return res_norm, res_err
+        type_fs = self.spec.field(fs.id_type_field)
+        type_raw = pl.col(f"r_{type_fs.code}")
+        if fs.id_type_field in self.colmap.source:
+            type_norm, _ = self._map(raw_frame, type_fs.code, f"r_{type_fs.code}", enum_parser(type_fs))
+        else:
+            type_norm = pl.lit(None, dtype=pl.Utf8)
+        is_resident = type_raw.is_null() | (type_norm == RESIDENT_ID_TYPE)
+        norm = pl.when(is_resident).then(res_norm).otherwise(free_norm)
+        err = pl.when(is_resident).then(res_err).otherwise(free_err)
+        return norm, err
+
+    def _condition(self, fs: FieldSpec) -> pl.Expr | None:
+        cond = fs.required_when
+        if cond is None:
+            return None
+        other = self.spec.field(cond.field)
+        col = pl.col(cond.field)
+        if cond.op == "in":
+            return col.is_in(list(cond.values)).fill_null(False)
+        needle = cond.values[0]
+        if other.type == FieldType.MULTI_ENUM:
+            return col.str.split(MULTI_JOIN).list.contains(needle).fill_null(False)
+        return col.str.contains(needle, literal=True).fill_null(False)
+
+    def _row_rules(self) -> list[_Check]:
+        spec = self.spec
+        checks: list[_Check] = []
+        for fs in spec.fields:
+            header = self._header(fs.code)
+            # Required only when nothing else is wrong with the cell (a bad value is
+            # reported by its own check, not as "empty").
+            empty = pl.col(f"r_{fs.code}").is_null()
+            if fs.required:
+                checks.append(_Check(pl.when(empty).then(pl.lit("必填项为空")), header, "required"))
+            else:
+                cond = self._condition(fs)
+                if cond is not None:
+                    rw = fs.required_when
+                    assert rw is not None
+                    other = spec.field(rw.field).label
+                    when = f"{other}为{'/'.join(rw.values)}时必填" if rw.op == "in" else f"{other}含“{rw.values[0]}”时必填"
+                    checks.append(
+                        _Check(
+                            pl.when(empty & cond).then(pl.lit(f"必填项为空（{when}）")),
+                            header,
+                            "required",
+                        )
+                    )
+            if fs.type == FieldType.DATE:
+                value = pl.col(fs.code)
+                if fs.not_future:
+                    checks.append(
+                        _Check(
+                            pl.when(value > self.today).then(_fmt("日期 ", value, " 晚于今天")),
+                            header,
+                            "future_date",
+                        )
+                    )
+                before = fs.not_before
+                if before is None and fs.role in {"valid_from", "valid_to", "publicity_end"}:
+                    decision = spec.by_role("decision_date")
+                    before = decision.code if decision else None
+                if before:
+                    other = spec.field(before)
+                    checks.append(
+                        _Check(
+                            pl.when(value < pl.col(before)).then(
+                                _fmt("日期 ", value, f" 早于{other.label} ", pl.col(before))
+                            ),
+                            header,
+                            "date_order",
+                        )
+                    )
+        decision = spec.by_role("decision_date")
+        if decision is not None:
+            value = pl.col(decision.code)
+            checks.append(
+                _Check(
+                    pl.when(value > self.reported_on).then(
+                        _fmt(f"{decision.label} ", value, f" 晚于报送日期 {self.reported_on}")
+                    ),
+                    self._header(decision.code),
+                    "after_report_date",
+                )
+            )
+        kind = spec.by_role("party_kind")
+        procedure = spec.by_role("procedure")
+        if kind is not None and procedure is not None:
+            checks.append(
+                _Check(
+                    pl.when((pl.col(kind.code) == PERSON) & (pl.col(procedure.code) == SIMPLE_PROCEDURE)).then(
+                        pl.lit("对自然人适用简易程序作出的行政处罚不报送（《河南省社会信用条例》第十三条）")
+                    ),
+                    self._header(procedure.code),
+                    "not_reportable",
+                )
+            )
+        fine = spec.by_role("fine_amount")
+        kinds = spec.by_role("penalty_kinds")
+        if fine is not None and kinds is not None and fine.required_when is None and not fine.required:
+            # The catalogue normally says this itself (required_when contains 罚款).
+            checks.append(
+                _Check(
+                    pl.when(
+                        pl.col(f"r_{fine.code}").is_null()
+                        & pl.col(kinds.code).str.split(MULTI_JOIN).list.contains("罚款").fill_null(False)
+                    ).then(pl.lit("处罚类别含罚款时必须填写罚款金额")),
+                    self._header(fine.code),
+                    "required",
+                )
+            )
+        for role, limit in COMMON_COLUMN_LIMITS.items():
+            rfs = spec.by_role(role)
+            if rfs is None or (rfs.max_length is not None and rfs.max_length <= limit):
+                continue
+            length = pl.col(rfs.code).str.len_chars()
+            checks.append(
+                _Check(
+                    pl.when(length > limit).then(_fmt("长度 ", length, f" 字，超过上限 {limit} 字")),
+                    self._header(rfs.code),
+                    "too_long",
+                )
+            )
+        return checks

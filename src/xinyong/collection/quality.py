@@ -1,0 +1,490 @@
+"""Quality checks of collection and the units' monthly declarations.
+
+Checks for one unit and one month (`check_unit_period`), or for every unit
+(`run_checks`, the job behind `xinyong collection check`):
+
+- under_reported: fewer records with a decision date in the month than the unit declared
+  (疑似瞒报漏报; DOMAIN.md §4 asks for zero 迟报/瞒报);
+- number_gap: a gap in a unit's document-number sequence "prefix〔year〕serial号"
+  (12号 and 14号 present, 13号 missing);
+- repeated_lateness: at least `CollectionPolicy.late_warning_threshold` late records
+  reported in the month (listed for 约谈预警);
+- not_declared: a past month for which an obliged unit filed no declaration.
+
+Idempotent: a warning is unique per (unit, kind, key); running a check again updates the
+message of a standing warning, creates none twice, and removes unacknowledged warnings
+whose cause has gone (the missing number arrived, the shortfall was filled). One event is
+written per run that changed something.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import pairwise
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from xinyong.catalog.models import RecordType
+from xinyong.core.audit import record_event
+from xinyong.core.errors import DomainError
+from xinyong.orgs import permissions
+from xinyong.orgs.models import Unit
+from xinyong.records.models import CreditRecord
+
+from .models import Batch, MonthlyDeclaration, QualityWarning
+from .selectors import Period, active_policy, declarable_record_types
+
+Kind = QualityWarning.Kind
+
+# A gap larger than this is more likely a mistyped serial than hundreds of hidden
+# decisions: the warning still fires but lists only the first numbers.
+MAX_LISTED_MISSING = 50
+
+# "北市监罚〔2026〕12号", "北市监罚[2026]12号", "北市监罚（2026）第12号", "…﹝2026﹞…".
+# NFKC turns full-width brackets/parentheses into ASCII ones first.
+_DOC_RE = re.compile(
+    r"^(?P<prefix>.*?)[〔\[(【﹝〖](?P<year>(?:19|20)\d{2})[〕\])】﹞〗]第?0*(?P<serial>\d{1,7})号?$"
+)
+
+
+@dataclass(frozen=True)
+class DocumentNumber:
+    prefix: str
+    year: int
+    serial: int
+
+    @property
+    def sequence(self) -> str:
+        return f"{self.prefix}〔{self.year}〕"
+
+    def with_serial(self, serial: int) -> str:
+        return f"{self.prefix}〔{self.year}〕{serial}号"
+
+
+def parse_document_number(text: Any) -> DocumentNumber | None:
+    """Split a document number into (prefix, year, serial); None when it does not follow
+    the "prefix〔year〕serial号" pattern (such numbers cannot show gaps)."""
+    value = unicodedata.normalize("NFKC", str(text or ""))
+    value = re.sub(r"\s+", "", value)
+    match = _DOC_RE.match(value)
+    if not match:
+        return None
+    prefix = match.group("prefix")
+    if not prefix:
+        return None
+    return DocumentNumber(prefix, int(match.group("year")), int(match.group("serial")))
+
+
+def find_number_gaps(numbers: Iterable[Any]) -> dict[tuple[str, int], list[int]]:
+    """For each (prefix, year) sequence, the serials missing between its lowest and
+    highest number. Sequences without gaps are left out."""
+    serials: dict[tuple[str, int], set[int]] = defaultdict(set)
+    for text in numbers:
+        parsed = parse_document_number(text)
+        if parsed is not None:
+            serials[(parsed.prefix, parsed.year)].add(parsed.serial)
+    gaps = {}
+    for key, found in serials.items():
+        low, high = min(found), max(found)
+        if high - low + 1 > len(found):
+            gaps[key] = [n for n in range(low, high + 1) if n not in found]
+    return gaps
+
+
+# ------------------------------------------------------------------ declarations
+
+
+def declare_month(
+    *,
+    actor: Any,
+    unit: Unit,
+    record_type: RecordType,
+    year: int,
+    month: int,
+    count: int,
+    note: str = "",
+    today: date | None = None,
+) -> MonthlyDeclaration:
+    """File (or correct) a unit's count of decisions of one type in one month, then re-run
+    the month's checks for the unit so that a shortfall shows at once. `actor` None is
+    the system (the operator's CLI)."""
+    if actor is not None:
+        permissions.require(actor, "write_unit_data", unit)
+    period = Period.month(int(year), int(month))
+    today = today or timezone.localdate()
+    if period.start > today:
+        raise DomainError(f"{period.label}尚未开始，不能申报该月的决定数。")
+    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+        raise DomainError("决定数应为不小于 0 的整数。")
+    if count > 1_000_000:
+        raise DomainError("决定数过大，请核对后重新填写。")
+    note = str(note or "").strip()
+    if len(note) > 300:
+        raise DomainError("说明不能超过 300 个字。")
+    with transaction.atomic():
+        existing = (
+            MonthlyDeclaration.objects.select_for_update()
+            .filter(unit=unit, record_type=record_type, year=period.year, month=period.month_number)
+            .first()
+        )
+        old = (
+            {"declared_count": existing.declared_count, "note": existing.note} if existing else None
+        )
+        if existing is None:
+            declaration = MonthlyDeclaration.objects.create(
+                unit=unit,
+                record_type=record_type,
+                year=period.year,
+                month=period.month_number,
+                declared_count=count,
+                note=note,
+                declared_by=actor if getattr(actor, "pk", None) else None,
+            )
+        else:
+            existing.declared_count = count
+            existing.note = note
+            existing.declared_by = actor if getattr(actor, "pk", None) else None
+            existing.save(update_fields=["declared_count", "note", "declared_by", "updated_at"])
+            declaration = existing
+        record_event(
+            actor=actor,
+            action="collection.declare",
+            target_type="collection.MonthlyDeclaration",
+            target_id=declaration.pk,
+            target_repr=str(declaration),
+            old=old,
+            new={"declared_count": count, "note": note, "period": period.key},
+        )
+    check_unit_period(unit, period.year, period.month_number, today=today)
+    return declaration
+
+
+# ------------------------------------------------------------------ checks
+
+
+@dataclass
+class CheckSummary:
+    period: str
+    units_checked: int = 0
+    created: int = 0
+    updated: int = 0
+    resolved: int = 0
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+
+    def merge(self, other: CheckSummary) -> None:
+        self.units_checked += other.units_checked
+        self.created += other.created
+        self.updated += other.updated
+        self.resolved += other.resolved
+        self.warnings.extend(other.warnings)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.resolved)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "period": self.period,
+            "units_checked": self.units_checked,
+            "created": self.created,
+            "updated": self.updated,
+            "resolved": self.resolved,
+            "warnings": self.warnings,
+        }
+
+
+@dataclass(frozen=True)
+class _Finding:
+    kind: str
+    key: str
+    message: str
+
+
+def _gap_findings(unit: Unit, period: Period) -> list[_Finding]:
+    """Gaps in the unit's sequences of the period's year. A missing number is reported
+    under the month in which the next existing number was decided (when the gap became
+    visible), so that each month's check owns a fixed set of gaps."""
+    rows = CreditRecord.objects.filter(
+        source_unit=unit, decision_date__year=period.year
+    ).values_list("document_number", "decision_date")
+    decided: dict[tuple[str, int], dict[int, date]] = defaultdict(dict)
+    for number, decision_date in rows:
+        parsed = parse_document_number(number)
+        if parsed is None or parsed.year != period.year or decision_date is None:
+            continue
+        serials = decided[(parsed.prefix, parsed.year)]
+        if parsed.serial not in serials or decision_date < serials[parsed.serial]:
+            serials[parsed.serial] = decision_date
+    findings = []
+    for (prefix, year), serials in sorted(decided.items()):
+        present = sorted(serials)
+        missing: list[int] = []
+        for low, high in pairwise(present):
+            seen_on = serials[high]
+            if high - low > 1 and period.start <= seen_on <= period.end:
+                missing.extend(range(low + 1, high))
+        if not missing:
+            continue
+        shown = "、".join(f"{n}号" for n in missing[:MAX_LISTED_MISSING])
+        more = (
+            f"等共 {len(missing)} 个"
+            if len(missing) > MAX_LISTED_MISSING
+            else f"共 {len(missing)} 个"
+        )
+        findings.append(
+            _Finding(
+                Kind.NUMBER_GAP,
+                f"{prefix}〔{year}〕@{period.key}"[-200:],
+                f"文书号“{prefix}〔{year}〕”不连续，缺少 {shown}（{more}），请核实是否漏报或瞒报。",
+            )
+        )
+    return findings
+
+
+def _shortfall_findings(unit: Unit, period: Period) -> list[_Finding]:
+    declared = list(
+        MonthlyDeclaration.objects.filter(unit=unit, year=period.year, month=period.month_number)
+        .select_related("record_type")
+        .order_by("record_type__sort_order")
+    )
+    if not declared:
+        return []
+    reported = dict(
+        CreditRecord.objects.filter(
+            source_unit=unit,
+            decision_date__gte=period.start,
+            decision_date__lte=period.end,
+            record_type_id__in=[d.record_type_id for d in declared],
+        )
+        .values("record_type_id")
+        .annotate(n=Count("id"))
+        .values_list("record_type_id", "n")
+        .order_by()
+    )
+    findings = []
+    for d in declared:
+        n = reported.get(d.record_type_id, 0)
+        if n < d.declared_count:
+            findings.append(
+                _Finding(
+                    Kind.UNDER_REPORTED,
+                    f"{period.key}|{d.record_type.code}",
+                    f"{period.label}{d.record_type.name}：申报作出决定 {d.declared_count} 件，"
+                    f"已报送 {n} 件，少 {d.declared_count - n} 件，请补报或说明。",
+                )
+            )
+    return findings
+
+
+def _lateness_findings(unit: Unit, period: Period, threshold: int) -> list[_Finding]:
+    late = CreditRecord.objects.filter(
+        source_unit=unit, reported_on__gte=period.start, reported_on__lte=period.end, is_late=True
+    ).count()
+    if threshold and late >= threshold:
+        return [
+            _Finding(
+                Kind.REPEATED_LATENESS,
+                period.key,
+                f"{period.label}迟报 {late} 条，达到约谈预警标准（每月 {threshold} 条），列入约谈预警。",
+            )
+        ]
+    return []
+
+
+def _obliged_unit_ids() -> set[int]:
+    """Units expected to declare monthly: providing units of the types with a reporting
+    deadline, and every unit that has ever reported such records."""
+    types = declarable_record_types()
+    ids = set(types.values_list("providing_units", flat=True))
+    ids |= set(
+        Batch.objects.filter(record_type__in=types).values_list("unit_id", flat=True).distinct()
+    )
+    ids.discard(None)  # type: ignore[arg-type]
+    return {int(i) for i in ids}
+
+
+def _declaration_findings(
+    unit: Unit, period: Period, today: date, obliged: set[int]
+) -> list[_Finding]:
+    if period.end >= today or unit.pk not in obliged:
+        return []
+    if MonthlyDeclaration.objects.filter(
+        unit=unit, year=period.year, month=period.month_number
+    ).exists():
+        return []
+    return [
+        _Finding(
+            Kind.NOT_DECLARED,
+            period.key,
+            f"{period.label}未申报作出的行政许可、行政处罚等决定数，无法核算上报率，请尽快申报。",
+        )
+    ]
+
+
+_CHECKED_KINDS = (Kind.NUMBER_GAP, Kind.UNDER_REPORTED, Kind.REPEATED_LATENESS, Kind.NOT_DECLARED)
+
+
+def _apply(unit: Unit, period: Period, findings: list[_Finding], summary: CheckSummary) -> None:
+    """Make the stored warnings of (unit, period, checked kinds) match `findings`."""
+    standing = {
+        (w.kind, w.key): w
+        for w in QualityWarning.objects.filter(
+            unit=unit, period=period.key, kind__in=_CHECKED_KINDS
+        )
+    }
+    wanted = {(f.kind, f.key): f for f in findings}
+    for ident, finding in wanted.items():
+        warning = standing.get(ident)
+        if warning is None:
+            warning = QualityWarning.objects.create(
+                unit=unit,
+                kind=finding.kind,
+                key=finding.key,
+                period=period.key,
+                message=finding.message,
+            )
+            summary.created += 1
+        elif warning.message != finding.message:
+            warning.message = finding.message
+            warning.save(update_fields=["message", "updated_at"])
+            summary.updated += 1
+        summary.warnings.append(
+            {
+                "unit": unit.name,
+                "kind": finding.kind,
+                "key": finding.key,
+                "message": finding.message,
+            }
+        )
+    for ident, warning in standing.items():
+        if ident not in wanted and warning.acknowledged_at is None:
+            warning.delete()
+            summary.resolved += 1
+
+
+def _check(
+    unit: Unit, period: Period, today: date, threshold: int, obliged: set[int]
+) -> CheckSummary:
+    summary = CheckSummary(period=period.key, units_checked=1)
+    findings = [
+        *_shortfall_findings(unit, period),
+        *_gap_findings(unit, period),
+        *_lateness_findings(unit, period, threshold),
+        *_declaration_findings(unit, period, today, obliged),
+    ]
+    _apply(unit, period, findings, summary)
+    return summary
+
+
+def _log(summary: CheckSummary, actor: Any, target: str, target_id: Any) -> None:
+    if summary.changed:
+        record_event(
+            actor=actor,
+            action="collection.check",
+            target_type="collection.QualityWarning",
+            target_id=target_id,
+            target_repr=target,
+            new={k: v for k, v in summary.as_json().items() if k != "warnings"},
+        )
+
+
+def check_unit_period(
+    unit: Unit, year: int, month: int, *, actor: Any = None, today: date | None = None
+) -> CheckSummary:
+    """Run every check for one unit and one month (called after each batch and each
+    declaration)."""
+    period = Period.month(int(year), int(month))
+    today = today or timezone.localdate()
+    threshold = active_policy().late_warning_threshold
+    with transaction.atomic():
+        summary = _check(unit, period, today, threshold, _obliged_unit_ids())
+        _log(summary, actor, f"{unit.name} {period.label}质量检查", f"{unit.pk}:{period.key}")
+    return summary
+
+
+def batch_months(batch: Batch) -> list[tuple[int, int]]:
+    """The months a batch may affect: its report month and every month its records'
+    decision dates fall in."""
+    months = {(batch.reported_on.year, batch.reported_on.month)}
+    for d in (
+        CreditRecord.objects.filter(batch=batch, decision_date__isnull=False)
+        .values_list("decision_date", flat=True)
+        .distinct()
+    ):
+        if d is not None:
+            months.add((d.year, d.month))
+    return sorted(months)
+
+
+def check_after_batch(
+    batch: Batch, *, actor: Any = None, today: date | None = None
+) -> CheckSummary:
+    """Run the checks of every month `batch` may affect, for its unit."""
+    summary = CheckSummary(period=f"{batch.reported_on:%Y-%m}")
+    for year, month in batch_months(batch):
+        summary.merge(check_unit_period(batch.unit, year, month, actor=actor, today=today))
+    return summary
+
+
+def run_checks(
+    *,
+    year: int,
+    month: int,
+    actor: Any = None,
+    today: date | None = None,
+    units: Iterable[Unit] | None = None,
+) -> CheckSummary:
+    """The job: every active unit's checks for one month, in one transaction."""
+    period = Period.month(int(year), int(month))
+    today = today or timezone.localdate()
+    threshold = active_policy().late_warning_threshold
+    obliged = _obliged_unit_ids()
+    unit_list = (
+        list(units)
+        if units is not None
+        else list(Unit.objects.filter(active=True).order_by("sort_order", "name"))
+    )
+    summary = CheckSummary(period=period.key)
+    with transaction.atomic():
+        for unit in unit_list:
+            summary.merge(_check(unit, period, today, threshold, obliged))
+        _log(summary, actor, f"{period.label}归集质量检查", period.key)
+    return summary
+
+
+def acknowledge_warning(*, actor: Any, warning: QualityWarning) -> QualityWarning:
+    """A unit marks a warning as read; an acknowledged warning is kept even when its cause
+    goes away, as a record of what the unit was told."""
+    if actor is not None:
+        permissions.require(actor, "write_unit_data", warning.unit)
+    if warning.acknowledged_at is not None:
+        return warning
+    with transaction.atomic():
+        warning.acknowledged_at = timezone.now()
+        warning.acknowledged_by = actor if getattr(actor, "pk", None) else None
+        warning.save(update_fields=["acknowledged_at", "acknowledged_by", "updated_at"])
+        record_event(
+            actor=actor,
+            action="collection.acknowledge_warning",
+            target_type="collection.QualityWarning",
+            target_id=warning.pk,
+            target_repr=str(warning),
+            new={"acknowledged_at": warning.acknowledged_at},
+        )
+    return warning
+
+
+def units_for_interview(period: Period) -> list[Unit]:
+    """Units listed for 约谈预警 in the month, in 通报 order."""
+    ids = QualityWarning.objects.filter(kind=Kind.REPEATED_LATENESS, period=period.key).values_list(
+        "unit_id", flat=True
+    )
+    return list(Unit.objects.filter(pk__in=list(ids)).order_by("sort_order", "name"))

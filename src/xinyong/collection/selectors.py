@@ -1,0 +1,430 @@
+"""Read side of collection: periods, the three 双公示 rates per unit, batches and records
+narrowed to what the reader may see.
+
+The rates are defined openly (DOMAIN.md §4: no public formula exists) and the same
+definitions are shown next to the numbers on every page and in the 通报:
+
+- 及时率 = records reported within `add_workdays(decision date, 7)` ÷ records reported
+  (发改办财金〔2018〕424号: 双公示 within 7 working days; the start day is not counted);
+- 合规率 = rows passing validation ÷ rows submitted (from the batches);
+- 上报率 = records reported with a decision date in the period ÷ the count the unit
+  declared for the period's months (MonthlyDeclaration).
+
+Every figure comes from a handful of GROUP BY unit queries (no per-record Python),
+which run alike on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import calendar as pycalendar
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from xinyong.catalog.models import RecordType
+from xinyong.core.errors import DomainError, NotFoundError
+from xinyong.orgs import permissions
+from xinyong.orgs.models import Unit
+from xinyong.records.models import CreditRecord
+
+from .models import Batch, CollectionPolicy, MonthlyDeclaration, QualityWarning
+
+RATE_DEFINITIONS: dict[str, str] = {
+    "timeliness": "及时率 = 自决定日期起 7 个工作日内（不含决定当日）报送的记录数 ÷ 报送记录数"
+    "（依据：发改办财金〔2018〕424号，双公示信息 7 个工作日内上网公示）",
+    "compliance": "合规率 = 通过校验的行数 ÷ 提交的行数（按报送批次统计，退回行不计入通过数）",
+    "reporting": "上报率 = 决定日期在本期内的已报送记录数 ÷ 单位申报的本期作出决定数（月度申报）",
+}
+
+SHUANGGONGSHI = "双公示"
+
+_PERIOD_RE = re.compile(r"^\s*(\d{4})\s*[-年/.]\s*(\d{1,2})\s*月?\s*$")
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+
+    @classmethod
+    def month(cls, year: int, month: int) -> Period:
+        if not 1 <= month <= 12 or not 2000 <= year <= 2100:
+            raise DomainError(f"统计期间不正确：{year}年{month}月。")
+        last = pycalendar.monthrange(year, month)[1]
+        return cls(date(year, month, 1), date(year, month, last))
+
+    @classmethod
+    def between(cls, start: date, end: date) -> Period:
+        if start > end:
+            raise DomainError("起始日期不能晚于截止日期。")
+        return cls(start, end)
+
+    @property
+    def is_month(self) -> bool:
+        return (
+            self.start.day == 1
+            and self.start.year == self.end.year
+            and self.start.month == self.end.month
+            and self.end.day == pycalendar.monthrange(self.end.year, self.end.month)[1]
+        )
+
+    @property
+    def year(self) -> int:
+        return self.start.year
+
+    @property
+    def month_number(self) -> int:
+        return self.start.month
+
+    @property
+    def key(self) -> str:
+        """YYYY-MM for a month, else "YYYY-MM-DD~YYYY-MM-DD"."""
+        if self.is_month:
+            return f"{self.start:%Y-%m}"
+        return f"{self.start:%Y-%m-%d}~{self.end:%Y-%m-%d}"
+
+    @property
+    def label(self) -> str:
+        if self.is_month:
+            return f"{self.start.year}年{self.start.month}月"
+        return f"{self.start:%Y年%m月%d日}至{self.end:%Y年%m月%d日}"
+
+    def months(self) -> list[tuple[int, int]]:
+        """The (year, month) pairs the period touches."""
+        out = []
+        y, m = self.start.year, self.start.month
+        while (y, m) <= (self.end.year, self.end.month):
+            out.append((y, m))
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        return out
+
+    def previous(self) -> Period:
+        y, m = self.year, self.month_number
+        return Period.month(y - 1, 12) if m == 1 else Period.month(y, m - 1)
+
+    def next(self) -> Period:
+        y, m = self.year, self.month_number
+        return Period.month(y + 1, 1) if m == 12 else Period.month(y, m + 1)
+
+
+def parse_period(text: Any) -> Period:
+    """A month from "2026-10" (also "2026年10月", "2026/10"); DomainError otherwise."""
+    match = _PERIOD_RE.match(str(text or ""))
+    if not match:
+        raise DomainError(f"统计月份格式不正确：“{text}”，请按 2026-10 的格式填写。")
+    return Period.month(int(match.group(1)), int(match.group(2)))
+
+
+def percent(numerator: int, denominator: int | None) -> Decimal | None:
+    """numerator ÷ denominator as a percentage with two decimals (half up), or None when
+    there is nothing to divide by."""
+    if not denominator:
+        return None
+    value = Decimal(numerator) * 100 / Decimal(denominator)
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def format_percent(value: Decimal | None) -> str:
+    return "—" if value is None else f"{value}%"
+
+
+def resolve_record_types(types: str | Sequence[str] | None) -> list[RecordType] | None:
+    """None for "all types"; "双公示" for licences and penalties together; otherwise codes
+    or Chinese names."""
+    if types is None or types == "" or types == []:
+        return None
+    names = [types] if isinstance(types, str) else list(types)
+    found: list[RecordType] = []
+    for name in names:
+        name = str(name).strip()
+        if not name:
+            continue
+        if name == SHUANGGONGSHI:
+            found.extend(RecordType.objects.filter(is_shuanggongshi=True).order_by("sort_order"))
+            continue
+        rt = RecordType.objects.filter(Q(code=name.upper()) | Q(name=name)).first()
+        if rt is None:
+            raise NotFoundError(f"未知信息类别：{name}")
+        found.append(rt)
+    return found
+
+
+def active_policy() -> CollectionPolicy:
+    policy = CollectionPolicy.objects.filter(active=True).order_by("-id").first()
+    return policy or CollectionPolicy()
+
+
+@dataclass
+class UnitRates:
+    unit: Unit
+    reported: int = 0
+    late: int = 0
+    decided_reported: int = 0
+    declared: int | None = None
+    rows_submitted: int = 0
+    rows_rejected: int = 0
+    duplicates: int = 0
+    corrections: int = 0
+    batches: int = 0
+    warnings: int = 0
+    warning_kinds: list[str] = field(default_factory=list)
+
+    @property
+    def on_time(self) -> int:
+        return self.reported - self.late
+
+    @property
+    def rows_passed(self) -> int:
+        return self.rows_submitted - self.rows_rejected
+
+    @property
+    def timeliness(self) -> Decimal | None:
+        return percent(self.on_time, self.reported)
+
+    @property
+    def compliance(self) -> Decimal | None:
+        return percent(self.rows_passed, self.rows_submitted)
+
+    @property
+    def reporting(self) -> Decimal | None:
+        return percent(self.decided_reported, self.declared)
+
+    @property
+    def silent(self) -> bool:
+        return self.reported == 0 and self.batches == 0
+
+    def as_json(self) -> dict[str, Any]:
+        def pct(v: Decimal | None) -> str | None:
+            return None if v is None else str(v)
+
+        return {
+            "unit_id": self.unit.pk,
+            "unit": self.unit.name,
+            "reported": self.reported,
+            "late": self.late,
+            "on_time": self.on_time,
+            "decided_reported": self.decided_reported,
+            "declared": self.declared,
+            "rows_submitted": self.rows_submitted,
+            "rows_passed": self.rows_passed,
+            "rejected": self.rows_rejected,
+            "duplicates": self.duplicates,
+            "corrections": self.corrections,
+            "batches": self.batches,
+            "warnings": self.warnings,
+            "timeliness": pct(self.timeliness),
+            "compliance": pct(self.compliance),
+            "reporting": pct(self.reporting),
+        }
+
+
+def _month_q(months: Iterable[tuple[int, int]]) -> Q:
+    q = Q(pk__in=[])
+    for y, m in months:
+        q |= Q(year=y, month=m)
+    return q
+
+
+def unit_rates(
+    period: Period,
+    *,
+    record_types: Sequence[RecordType] | None = None,
+    units: Sequence[Unit] | None = None,
+) -> list[UnitRates]:
+    """The rates of every unit in `units` (default: every active unit, in 通报 order) for
+    `period`, optionally for some record types only. Units that reported nothing are
+    included with zeros."""
+    if units is None:
+        units = list(Unit.objects.filter(active=True).order_by("sort_order", "name"))
+    rows = {u.pk: UnitRates(unit=u) for u in units}
+    if not rows:
+        return []
+    restrict = len(rows) < 50  # a long IN list costs more than it saves
+
+    records = CreditRecord.objects.all()
+    batches = Batch.objects.all()
+    declarations = MonthlyDeclaration.objects.filter(_month_q(period.months()))
+    if record_types is not None:
+        type_ids = [rt.pk for rt in record_types]
+        records = records.filter(record_type_id__in=type_ids)
+        batches = batches.filter(record_type_id__in=type_ids)
+        declarations = declarations.filter(record_type_id__in=type_ids)
+    warnings = QualityWarning.objects.filter(
+        period__in=[f"{y}-{m:02d}" for y, m in period.months()]
+    )
+    if restrict:
+        ids = sorted(rows)
+        records = records.filter(source_unit_id__in=ids)
+        batches = batches.filter(unit_id__in=ids)
+        declarations = declarations.filter(unit_id__in=ids)
+        warnings = warnings.filter(unit_id__in=ids)
+
+    for item in (
+        records.filter(reported_on__gte=period.start, reported_on__lte=period.end)
+        .values("source_unit_id")
+        .annotate(n=Count("id"), late=Count("id", filter=Q(is_late=True)))
+        .order_by()
+    ):
+        if (row := rows.get(item["source_unit_id"])) is not None:
+            row.reported, row.late = item["n"], item["late"]
+    for item in (
+        records.filter(decision_date__gte=period.start, decision_date__lte=period.end)
+        .values("source_unit_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        if (row := rows.get(item["source_unit_id"])) is not None:
+            row.decided_reported = item["n"]
+    for item in (
+        batches.filter(reported_on__gte=period.start, reported_on__lte=period.end)
+        .values("unit_id")
+        .annotate(
+            n=Count("id"),
+            submitted=Sum("rows"),
+            rejected=Sum("rejected"),
+            duplicates=Sum("duplicates"),
+            corrections=Sum("updated"),
+        )
+        .order_by()
+    ):
+        if (row := rows.get(item["unit_id"])) is not None:
+            row.batches = item["n"]
+            row.rows_submitted = item["submitted"] or 0
+            row.rows_rejected = item["rejected"] or 0
+            row.duplicates = item["duplicates"] or 0
+            row.corrections = item["corrections"] or 0
+    for item in declarations.values("unit_id").annotate(n=Sum("declared_count")).order_by():
+        if (row := rows.get(item["unit_id"])) is not None:
+            row.declared = item["n"] or 0
+    for item in (
+        warnings.values("unit_id", "kind").annotate(n=Count("id")).order_by("unit_id", "kind")
+    ):
+        if (row := rows.get(item["unit_id"])) is not None:
+            row.warnings += item["n"]
+            row.warning_kinds.append(item["kind"])
+    return list(rows.values())
+
+
+def unit_year_rates(
+    unit: Unit, year: int, *, until: date | None = None
+) -> list[tuple[Period, UnitRates]]:
+    """One unit's rates month by month for `year`, up to the month of `until`."""
+    out = []
+    for month in range(1, 13):
+        period = Period.month(year, month)
+        if until is not None and period.start > until:
+            break
+        out.append((period, unit_rates(period, units=[unit])[0]))
+    return out
+
+
+# ------------------------------------------------------------------ scoped reads
+
+
+def batches_for(reader: Any, *, unit: Unit | None = None) -> QuerySet[Batch]:
+    qs = permissions.scope_to_user_units(
+        reader, Batch.objects.select_related("unit", "record_type", "created_by"), "unit"
+    )
+    if unit is not None:
+        qs = qs.filter(unit=unit)
+    return qs.order_by("-id")
+
+
+def batch_for(reader: Any, batch_id: Any) -> Batch:
+    """A batch the reader may see; NotFoundError (404) otherwise, so that ids of other
+    units' batches are not confirmed."""
+    try:
+        pk = int(batch_id)
+    except (TypeError, ValueError):
+        raise NotFoundError("未找到该报送批次。") from None
+    batch = batches_for(reader).filter(pk=pk).first()
+    if batch is None:
+        raise NotFoundError("未找到该报送批次。")
+    return batch
+
+
+def records_for(reader: Any) -> QuerySet[CreditRecord]:
+    return permissions.scope_to_user_units(
+        reader,
+        CreditRecord.objects.select_related("record_type", "source_unit", "subject"),
+        "source_unit",
+    )
+
+
+def record_for(reader: Any, record_id: Any) -> CreditRecord:
+    try:
+        pk = int(record_id)
+    except (TypeError, ValueError):
+        raise NotFoundError("未找到该信用记录。") from None
+    record = records_for(reader).filter(pk=pk).first()
+    if record is None:
+        raise NotFoundError("未找到该信用记录。")
+    return record
+
+
+def filter_records(
+    qs: QuerySet[CreditRecord],
+    *,
+    record_type: RecordType | None = None,
+    unit: Unit | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    late_only: bool = False,
+    text: str = "",
+) -> QuerySet[CreditRecord]:
+    """The records list's filters; dates apply to the decision date."""
+    if record_type is not None:
+        qs = qs.filter(record_type=record_type)
+    if unit is not None:
+        qs = qs.filter(source_unit=unit)
+    if date_from is not None:
+        qs = qs.filter(decision_date__gte=date_from)
+    if date_to is not None:
+        qs = qs.filter(decision_date__lte=date_to)
+    if late_only:
+        qs = qs.filter(is_late=True)
+    text = " ".join(str(text or "").split())
+    if text:
+        qs = qs.filter(
+            Q(party_name__icontains=text)
+            | Q(document_number__icontains=text)
+            | Q(party_identifier=text.upper())
+        )
+    return qs
+
+
+def declarations_for(reader: Any, *, unit: Unit | None = None) -> QuerySet[MonthlyDeclaration]:
+    qs = permissions.scope_to_user_units(
+        reader, MonthlyDeclaration.objects.select_related("unit", "record_type"), "unit"
+    )
+    if unit is not None:
+        qs = qs.filter(unit=unit)
+    return qs.order_by("-year", "-month", "record_type__sort_order")
+
+
+def warnings_for(
+    reader: Any, *, unit: Unit | None = None, period: str | None = None
+) -> QuerySet[QualityWarning]:
+    qs = permissions.scope_to_user_units(
+        reader, QualityWarning.objects.select_related("unit", "record"), "unit"
+    )
+    if unit is not None:
+        qs = qs.filter(unit=unit)
+    if period:
+        qs = qs.filter(period=period)
+    return qs.order_by("-period", "kind", "key")
+
+
+def declarable_record_types() -> QuerySet[RecordType]:
+    """The types a unit declares monthly counts for: the ten administrative acts with a
+    reporting deadline (双公示 and 十公示)."""
+    return (
+        RecordType.objects.filter(active=True)
+        .filter(Q(is_shuanggongshi=True) | Q(is_shigongshi=True))
+        .order_by("sort_order", "code")
+    )

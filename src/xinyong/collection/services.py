@@ -1,0 +1,787 @@
+"""The one ingestion pipeline (docs/collection.md): files, API rows, form entries and the
+CLI all go through `ingest_file` / `ingest_rows` and one set of rules.
+
+Stages: read → map headers → validate (pipeline.validate, vectorised) → reject duplicates
+within the batch → match or create subjects in bulk → classify against stored identities
+(new / duplicate / correction) → write with the database's bulk path (pipeline.persist)
+→ one event. Everything from the Batch row to the last warning is written in ONE
+transaction: a crash or a kill at any moment leaves the whole batch or nothing.
+
+The file is processed in chunks (`reader.CHUNK_ROWS`) so that memory stays bounded for
+files of a million rows; identity lookups, subject matching, deadlines and identifier
+checks are set-based per chunk (identifiers and dates once per distinct value).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from hashlib import sha256
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from xinyong.catalog.fieldspec import FieldType, RecordTypeSpec, get_spec
+from xinyong.catalog.models import RecordType
+from xinyong.core import calendar
+from xinyong.core.audit import record_event
+from xinyong.core.errors import DomainError, NotFoundError
+from xinyong.core.exports import safe_cell
+from xinyong.orgs import permissions
+from xinyong.orgs.models import Unit, UnitGroup
+from xinyong.orgs.services import resolve_unit_name
+from xinyong.records.models import CreditRecord, RecordVersion
+from xinyong.subjects.services import match_or_create_many
+
+from .models import Batch, QualityWarning, RejectedRow
+from .pipeline import persist
+from .pipeline.reader import CHUNK_ROWS, SourceTable, UnreadableFile, read_file, rows_table
+from .pipeline.validate import MULTI_JOIN, PERSON, Rejected, RowError, Validator, map_headers
+
+__all__ = [
+    "IngestResult",
+    "RowError",
+    "UnreadableFile",
+    "ingest_file",
+    "ingest_rows",
+    "rejected_rows_xlsx",
+]
+
+Progress = Callable[[int, int], None]
+
+_MAX_LISTED_WARNINGS = 20
+_TARGET = "collection.Batch"
+
+_RECORD_COLUMNS = (
+    "created_at",
+    "updated_at",
+    "record_type_id",
+    "identity_key",
+    "subject_id",
+    "party_name",
+    "party_identifier",
+    "document_number",
+    "decision_date",
+    "deciding_unit_name",
+    "deciding_unit_code",
+    "source_unit_id",
+    "reported_on",
+    "deadline",
+    "is_late",
+    "nature",
+    "status",
+    "payload",
+    "content_hash",
+    "version",
+    "name_mismatch",
+    "batch_id",
+)
+
+
+@dataclass
+class IngestResult:
+    batch: Batch
+    rows: int = 0
+    accepted: int = 0
+    updated: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    late: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "accepted": self.accepted,
+            "updated": self.updated,
+            "duplicates": self.duplicates,
+            "rejected": self.rejected,
+            "late": self.late,
+            "errors": [e.as_dict() for e in self.errors],
+        }
+
+
+# ---------------------------------------------------------------- resolving the inputs
+
+
+def _resolve_unit(unit: Any) -> Unit:
+    if isinstance(unit, Unit):
+        found = unit
+    elif isinstance(unit, int) and not isinstance(unit, bool):
+        maybe = Unit.objects.filter(pk=unit).first()
+        if maybe is None:
+            raise NotFoundError(f"报送单位 {unit} 不存在。")
+        found = maybe
+    else:
+        target = resolve_unit_name(str(unit or ""))
+        if isinstance(target, UnitGroup):
+            raise DomainError(f"“{unit}”是一组单位，不是单个报送单位，请指定具体单位。", code="unknown_unit")
+        found = target
+    if not found.active:
+        raise DomainError(f"单位“{found.name}”已停用，不能报送数据。")
+    return found
+
+
+def _resolve_type(record_type: Any) -> tuple[RecordType, RecordTypeSpec]:
+    key = record_type.code if isinstance(record_type, RecordType) else str(record_type or "").strip()
+    if not key:
+        raise DomainError("请指定信息类别（目录代码或中文名称）。")
+    spec = get_spec(key)
+    if not spec.active:
+        raise DomainError(f"信息类别“{spec.name}”已停用，不再接收数据。")
+    rt = RecordType.objects.filter(code=spec.code).first()
+    if rt is None:
+        raise NotFoundError(f"公共信用信息目录中没有信息类别“{record_type}”。")
+    return rt, spec
+
+
+def _resolve_reported_on(value: Any) -> date:
+    today = timezone.localdate()
+    if value in (None, ""):
+        return today
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value.strip())
+        except ValueError:
+            raise DomainError(f"报送日期“{value}”格式不对，应为 2026-03-05 这样的日期。") from None
+    if not isinstance(value, date):
+        raise DomainError("报送日期格式不对。")
+    if value > today:
+        raise DomainError(f"报送日期 {value.isoformat()} 晚于今天，不能预报送。")
+    return value
+
+
+def _check_permission(actor: Any, unit: Unit) -> None:
+    # The system (CLI, scheduled jobs) acts as the credit office.
+    if actor is None:
+        return
+    permissions.require(actor, "write_unit_data", unit)
+
+
+# ---------------------------------------------------------------- the loader
+
+
+class _Loader:
+    """Processes the chunks of one batch inside the batch's transaction."""
+
+    def __init__(
+        self,
+        *,
+        batch: Batch,
+        actor: Any,
+        rt: RecordType,
+        spec: RecordTypeSpec,
+        unit: Unit,
+        validator: Validator,
+        reported_on: date,
+    ) -> None:
+        self.batch = batch
+        self.actor = actor
+        self.rt = rt
+        self.spec = spec
+        self.unit = unit
+        self.validator = validator
+        self.reported_on = reported_on
+        self.now_db = persist.db_datetime(timezone.now())
+        self.result = IngestResult(batch=batch)
+        self.rejected: list[Rejected] = []
+        self.seen = pl.DataFrame(schema={"_key": pl.Utf8, "_first": pl.Int64})
+        self.corrected_ids: list[int] = []
+        self.name_notes: list[str] = []
+        self.name_mismatches = 0
+        self.no_calendar = 0
+        self.workdays = spec.report_deadline_workdays
+        role = spec.by_role
+        self.f_name = role("party_name")
+        self.f_kind = role("party_kind")
+        self.f_uscc = role("party_uscc")
+        self.f_idno = role("party_id_number")
+        self.f_doc = role("document_number")
+        self.f_date = role("decision_date")
+        self.f_unit_name = role("deciding_unit_name")
+        self.f_unit_code = role("deciding_unit_code")
+
+    # -- helpers
+
+    def _col(self, fs: Any) -> pl.Expr:
+        return pl.col(fs.code) if fs is not None else pl.lit(None, dtype=pl.Utf8)
+
+    def _header(self, fs: Any, fallback: str = "") -> str:
+        if fs is None:
+            return fallback
+        return self.validator.colmap.header.get(fs.code) or fs.label
+
+    def _reject(self, raw: pl.DataFrame, errors: dict[int, RowError]) -> None:
+        if not errors:
+            return
+        rows = raw.filter(pl.col("_row").is_in(list(errors)))
+        for values in rows.rows():
+            number = values[-1]
+            self.rejected.append(
+                Rejected(row=number, original=self.validator._original(values[:-1]), errors=[errors[number]])
+            )
+
+    # -- per chunk
+
+    def process(self, chunk_raw: pl.DataFrame, valid: pl.DataFrame) -> None:
+        spec = self.spec
+        if valid.height == 0:
+            return
+        raw = chunk_raw.select([*[c for c in chunk_raw.columns if c != "_row"], "_row"])
+
+        # The subject's identifier: a person's ID number, otherwise the USCC.
+        kind = self._col(self.f_kind)
+        ident = pl.when(kind == PERSON).then(self._col(self.f_idno)).otherwise(
+            pl.coalesce(self._col(self.f_uscc), self._col(self.f_idno))
+        )
+        doc = self._col(self.f_doc) if self.f_doc is not None else ident
+        valid = valid.with_columns(
+            ident.alias("_ident"),
+            doc.alias("_doc"),
+            self._col(self.f_unit_code).fill_null("").alias("_unit_code"),
+        )
+        missing = valid.filter(pl.col("_ident").is_null())
+        if missing.height:
+            header = self._header(self.f_uscc or self.f_idno, "主体代码")
+            self._reject(
+                raw,
+                {
+                    r: RowError(r, header, "no_subject", "无法确定信用主体：缺少统一社会信用代码或证件号码")
+                    for r in missing.get_column("_row").to_list()
+                },
+            )
+            valid = valid.filter(pl.col("_ident").is_not_null())
+
+        # Identity and duplicates within the batch (first occurrence wins).
+        type_code = spec.code.upper()
+        keys = [
+            sha256(f"{type_code}|{u}|{''.join(unicodedata.normalize('NFKC', d or '').split())}".encode()).hexdigest()
+            for u, d in zip(valid.get_column("_unit_code").to_list(), valid.get_column("_doc").to_list(), strict=True)
+        ]
+        valid = valid.with_columns(pl.Series("_key", keys, dtype=pl.Utf8))
+        firsts = valid.group_by("_key").agg(pl.col("_row").min().alias("_chunk_first"))
+        valid = valid.join(firsts, on="_key", how="left", maintain_order="left").join(
+            self.seen, on="_key", how="left", maintain_order="left"
+        )
+        valid = valid.with_columns(pl.coalesce("_first", "_chunk_first").alias("_first"))
+        dups = valid.filter(pl.col("_first") != pl.col("_row"))
+        if dups.height:
+            what = "决定机关代码和文书号" if self.f_doc is not None else "主体代码"
+            self._reject(
+                raw,
+                {
+                    r: RowError(
+                        r,
+                        self._header(self.f_doc or self.f_uscc, "文书号"),
+                        "duplicate_in_file",
+                        f"与第 {first} 行是同一条记录（{what}相同），同一批次中只能出现一次",
+                    )
+                    for r, first in dups.select("_row", "_first").rows()
+                },
+            )
+            valid = valid.filter(pl.col("_first") == pl.col("_row"))
+        self.seen = pl.concat([self.seen, valid.select("_key", pl.col("_row").alias("_first"))])
+
+        # Payload and its fingerprint.
+        parts = []
+        for fs in spec.fields:
+            if fs.type == FieldType.MULTI_ENUM:
+                parts.append(pl.col(fs.code).str.split(MULTI_JOIN))
+            else:
+                parts.append(pl.col(fs.code))
+        valid = valid.with_columns(pl.struct(parts).struct.json_encode().alias("_payload"))
+        hashes = [sha256(p.encode()).hexdigest() for p in valid.get_column("_payload").to_list()]
+        valid = valid.with_columns(pl.Series("_hash", hashes, dtype=pl.Utf8))
+
+        # Subjects, matched or created in bulk.
+        valid = self._subjects(raw, valid)
+        if valid.height == 0:
+            return
+
+        # New, duplicate or correction.
+        found = persist.select_in(
+            f"SELECT identity_key, id, content_hash, source_unit_id, reported_on, version FROM "
+            f"{CreditRecord._meta.db_table} WHERE identity_key",
+            valid.get_column("_key").to_list(),
+        )
+        existing = pl.DataFrame(
+            [(k, i, h, u, str(r)[:10], v) for k, i, h, u, r, v in found],
+            schema={
+                "_key": pl.Utf8,
+                "_id": pl.Int64,
+                "_old_hash": pl.Utf8,
+                "_old_unit": pl.Int64,
+                "_old_reported": pl.Utf8,
+                "_old_version": pl.Int64,
+            },
+            orient="row",
+        )
+        valid = valid.join(existing, on="_key", how="left", maintain_order="left")
+        duplicates = valid.filter(pl.col("_id").is_not_null() & (pl.col("_old_hash") == pl.col("_hash")))
+        self.result.duplicates += duplicates.height
+        changed = valid.filter(pl.col("_id").is_not_null() & (pl.col("_old_hash") != pl.col("_hash")))
+        other_unit = changed.filter(pl.col("_old_unit") != self.unit.pk)
+        if other_unit.height:
+            names = dict(Unit.objects.filter(pk__in=other_unit.get_column("_old_unit").unique().to_list()).values_list("pk", "name"))
+            self._reject(
+                raw,
+                {
+                    r: RowError(
+                        r,
+                        self._header(self.f_doc, "文书号"),
+                        "other_unit",
+                        f"该记录已由“{names.get(u, u)}”报送，内容不同；只能由原报送单位更正",
+                    )
+                    for r, u in other_unit.select("_row", "_old_unit").rows()
+                },
+            )
+        corrections = changed.filter(pl.col("_old_unit") == self.unit.pk)
+        new = valid.filter(pl.col("_id").is_null())
+
+        new = self._timeliness(new, self.reported_on.isoformat())
+        corrections = self._timeliness(corrections, None)
+        self._insert(new)
+        self._correct(corrections)
+
+    def _subjects(self, raw: pl.DataFrame, valid: pl.DataFrame) -> pl.DataFrame:
+        name = self._col(self.f_name)
+        kind = self._col(self.f_kind)
+        triples = valid.select(pl.col("_ident"), kind.alias("_kind"), name.alias("_name")).unique()
+        items = [(i, k, n) for i, k, n in triples.rows()]
+        matched = match_or_create_many(actor=self.actor, items=items, source=f"归集批次 {self.batch.pk}")
+        if matched.rejected:
+            bad = valid.filter(pl.col("_ident").is_in(list(matched.rejected)))
+            header = self._header(self.f_uscc or self.f_idno, "主体代码")
+            self._reject(
+                raw,
+                {
+                    r: RowError(r, header, "subject", matched.rejected[i])
+                    for r, i in bad.select("_row", "_ident").rows()
+                },
+            )
+            valid = valid.filter(~pl.col("_ident").is_in(list(matched.rejected)))
+        idents = valid.get_column("_ident").to_list()
+        conflicts = matched.name_conflicts
+        mismatch = [conflicts.get(i, "") for i in idents]
+        valid = valid.with_columns(
+            pl.Series("_subject", [matched[i] for i in idents], dtype=pl.Int64),
+            pl.Series("_mismatch", mismatch, dtype=pl.Utf8),
+        )
+        if conflicts:
+            flagged = valid.filter(pl.col("_mismatch") != "")
+            self.name_mismatches += flagged.height
+            for r, message in flagged.select("_row", "_mismatch").head(_MAX_LISTED_WARNINGS).rows():
+                if len(self.name_notes) < _MAX_LISTED_WARNINGS:
+                    self.name_notes.append(f"第 {r} 行：{message}")
+        return valid
+
+    def _timeliness(self, frame: pl.DataFrame, reported_on: str | None) -> pl.DataFrame:
+        """deadline = add_workdays(decision date, n) (发改办财金〔2018〕424号: 7 working
+        days, the start day not counted); late when reported after it. A correction keeps
+        the report date of the record's first report."""
+        reported = pl.lit(reported_on) if reported_on else pl.col("_old_reported")
+        decision = self._col(self.f_date)
+        if frame.height == 0 or not self.workdays or self.f_date is None:
+            return frame.with_columns(
+                decision.alias("_decision"),
+                pl.lit(None, dtype=pl.Utf8).alias("_deadline"),
+                pl.lit(False).alias("_late"),
+                reported.alias("_reported"),
+            )
+        days = [date.fromisoformat(d) for d in frame.get_column(self.f_date.code).drop_nulls().unique().to_list()]
+        deadlines = calendar.deadline_for(days, self.workdays, skip_unknown=True)
+        olds = [d.isoformat() for d in days]
+        news = [deadlines[d].isoformat() if d in deadlines else None for d in days]
+        self.no_calendar += frame.filter(
+            pl.col(self.f_date.code).is_in([o for o, n in zip(olds, news, strict=True) if n is None])
+        ).height
+        deadline = decision.replace_strict(olds, news, default=None, return_dtype=pl.Utf8)
+        frame = frame.with_columns(decision.alias("_decision"), deadline.alias("_deadline"), reported.alias("_reported"))
+        return frame.with_columns((pl.col("_reported") > pl.col("_deadline")).fill_null(False).alias("_late"))
+
+    def _insert(self, new: pl.DataFrame) -> None:
+        if new.height == 0:
+            return
+        spec = self.spec
+        frame = new.select(
+            pl.lit(self.now_db).alias("created_at"),
+            pl.lit(self.now_db).alias("updated_at"),
+            pl.lit(self.rt.pk).alias("record_type_id"),
+            pl.col("_key"),
+            pl.col("_subject"),
+            self._col(self.f_name).fill_null(""),
+            pl.col("_ident"),
+            pl.col("_doc").fill_null(""),
+            pl.col("_decision"),
+            self._col(self.f_unit_name).fill_null(""),
+            pl.col("_unit_code"),
+            pl.lit(self.unit.pk).alias("source_unit_id"),
+            pl.col("_reported"),
+            pl.col("_deadline"),
+            pl.col("_late"),
+            pl.lit(spec.nature).alias("nature"),
+            pl.lit(CreditRecord.Status.ACTIVE.value).alias("status"),
+            pl.col("_payload"),
+            pl.col("_hash"),
+            pl.lit(1).alias("version"),
+            pl.col("_mismatch"),
+            pl.lit(self.batch.pk).alias("batch_id"),
+        )
+        persist.bulk_insert(CreditRecord._meta.db_table, _RECORD_COLUMNS, frame.rows())
+        self.result.accepted += new.height
+        self.result.late += int(new.get_column("_late").sum())
+
+    def _correct(self, corrections: pl.DataFrame) -> None:
+        if corrections.height == 0:
+            return
+        ids = corrections.get_column("_id").to_list()
+        record_table = CreditRecord._meta.db_table
+        version_table = RecordVersion._meta.db_table
+        # Keep the superseded content first (河南条例 art. 41: corrections keep history).
+        for start in range(0, len(ids), persist.LOOKUP_CHUNK):
+            part = ids[start : start + persist.LOOKUP_CHUNK]
+            marks = ", ".join(["%s"] * len(part))
+            persist.execute(
+                f"INSERT INTO {version_table} (record_id, version, payload, content_hash, superseded_at, "
+                f"superseded_by_batch_id) SELECT id, version, payload, content_hash, %s, %s FROM {record_table} "
+                f"WHERE id IN ({marks})",
+                [self.now_db, self.batch.pk, *part],
+            )
+        frame = corrections.select(
+            pl.col("_subject"),
+            self._col(self.f_name).fill_null(""),
+            pl.col("_ident"),
+            pl.col("_doc").fill_null(""),
+            pl.col("_decision"),
+            self._col(self.f_unit_name).fill_null(""),
+            pl.col("_deadline"),
+            pl.col("_late"),
+            pl.col("_payload"),
+            pl.col("_hash"),
+            pl.col("_mismatch"),
+            pl.lit(self.batch.pk).alias("batch_id"),
+            pl.lit(self.now_db).alias("updated_at"),
+            pl.col("_id"),
+        )
+        persist.execute_many(
+            f"UPDATE {record_table} SET subject_id = %s, party_name = %s, party_identifier = %s, "
+            "document_number = %s, decision_date = %s, deciding_unit_name = %s, deadline = %s, is_late = %s, "
+            "payload = %s, content_hash = %s, version = version + 1, name_mismatch = %s, batch_id = %s, "
+            "updated_at = %s WHERE id = %s",
+            frame.rows(),
+        )
+        self.corrected_ids.extend(ids)
+        # Lateness belongs to the first report: a correction is not counted again.
+        self.result.updated += corrections.height
+
+    # -- the end of the batch
+
+    def finish(self) -> None:
+        rejected = sorted(self.rejected, key=lambda r: r.row)
+        if rejected:
+            persist.bulk_insert(
+                RejectedRow._meta.db_table,
+                ("batch_id", "row_number", "original", "errors"),
+                (
+                    (
+                        self.batch.pk,
+                        r.row,
+                        json.dumps(r.original, ensure_ascii=False),
+                        json.dumps([e.as_dict() for e in r.errors], ensure_ascii=False),
+                    )
+                    for r in rejected
+                ),
+            )
+        self.result.rejected = len(rejected)
+        self.result.errors = [e for r in rejected for e in r.errors]
+        if self.result.late:
+            self._late_warnings()
+        if self.name_mismatches:
+            self.result.warnings.extend(self.name_notes)
+            if self.name_mismatches > len(self.name_notes):
+                self.result.warnings.append(
+                    f"另有 {self.name_mismatches - len(self.name_notes)} 行的主体名称与平台登记名称不一致，已在记录上标注。"
+                )
+        if self.no_calendar:
+            self.result.warnings.append(
+                f"{self.no_calendar} 条记录的决定日期所在年度（或其后）缺少工作日历，未计算报送期限和迟报；请信用办导入相应年度的节假日安排。"
+            )
+
+    def _late_warnings(self) -> None:
+        """One QualityWarning(late_record) per late record of this batch, idempotent by its
+        (unit, kind, key) constraint; written set-based from the records themselves."""
+        record_table = CreditRecord._meta.db_table
+        warning_table = QualityWarning._meta.db_table
+        prefix = f"迟报：{self.spec.name}（文书号 "
+        persist.execute(
+            f"INSERT INTO {warning_table} (created_at, updated_at, unit_id, kind, {persist.qn('key')}, period, "
+            "record_id, message) "
+            "SELECT %s, %s, source_unit_id, %s, 'record:' || CAST(id AS TEXT), "
+            "SUBSTR(CAST(reported_on AS TEXT), 1, 7), id, "
+            "%s || document_number || '）决定日期 ' || CAST(decision_date AS TEXT) || '，报送期限 ' || "
+            "CAST(deadline AS TEXT) || '，实际报送 ' || CAST(reported_on AS TEXT) "
+            f"FROM {record_table} WHERE batch_id = %s AND is_late = %s "
+            f"ON CONFLICT (unit_id, kind, {persist.qn('key')}) DO NOTHING",
+            [self.now_db, self.now_db, QualityWarning.Kind.LATE_RECORD.value, prefix, self.batch.pk, True],
+        )
+
+
+# ---------------------------------------------------------------- the services
+
+
+def _unreadable(
+    *,
+    actor: Any,
+    unit: Unit,
+    rt: RecordType,
+    channel: str,
+    filename: str,
+    sha: str,
+    reported_on: date,
+    message: str,
+    operator: str,
+) -> Batch:
+    with transaction.atomic():
+        batch = Batch.objects.create(
+            unit=unit,
+            record_type=rt,
+            channel=channel,
+            filename=filename[:255],
+            file_sha256=sha,
+            reported_on=reported_on,
+            status=Batch.Status.UNREADABLE,
+            message=message,
+            created_by=actor if getattr(actor, "pk", None) else None,
+        )
+        record_event(
+            actor=actor,
+            action="collection.ingest_unreadable",
+            target_type=_TARGET,
+            target_id=batch.pk,
+            target_repr=f"{unit.name} {rt.name} {filename}".strip(),
+            new={"message": message, "filename": filename, "channel": channel, "os_user": operator or None},
+        )
+    return batch
+
+
+def _run(
+    *,
+    actor: Any,
+    unit: Any,
+    record_type: Any,
+    open_table: Callable[[], SourceTable],
+    filename: str,
+    reported_on: Any,
+    channel: str,
+    progress: Progress | None,
+    strict: bool,
+    operator: str,
+) -> IngestResult:
+    started = time.monotonic()
+    unit_obj = _resolve_unit(unit)
+    rt, spec = _resolve_type(record_type)
+    _check_permission(actor, unit_obj)
+    day = _resolve_reported_on(reported_on)
+    sha = ""
+    try:
+        table = open_table()
+        sha = table.sha256
+        colmap = map_headers(spec, table.headers, strict=strict)
+        validator = Validator(spec, colmap, table.headers, today=timezone.localdate(), reported_on=day)
+        with transaction.atomic():
+            batch = Batch.objects.create(
+                unit=unit_obj,
+                record_type=rt,
+                channel=channel,
+                filename=filename[:255],
+                file_sha256=sha,
+                reported_on=day,
+                headers=table.headers,
+                created_by=actor if getattr(actor, "pk", None) else None,
+            )
+            persist.tune_for_bulk()
+            loader = _Loader(
+                batch=batch, actor=actor, rt=rt, spec=spec, unit=unit_obj, validator=validator, reported_on=day
+            )
+            done = 0
+            for chunk in table.chunks:
+                checked = validator.run(chunk)
+                loader.rejected.extend(checked.rejected)
+                loader.process(chunk.frame, checked.valid)
+                done += chunk.frame.height + len(chunk.ragged)
+                if progress is not None:
+                    progress(done, max(done, table.total_estimate))
+            loader.finish()
+            result = loader.result
+            result.rows = done
+            if colmap.ignored:
+                result.warnings.insert(0, f"已忽略未识别的列：{'、'.join(colmap.ignored)}")
+            batch.rows = done
+            batch.accepted = result.accepted
+            batch.updated = result.updated
+            batch.duplicates = result.duplicates
+            batch.rejected = result.rejected
+            batch.late = result.late
+            batch.warnings = result.warnings
+            batch.duration_ms = int((time.monotonic() - started) * 1000)
+            batch.save()
+            record_event(
+                actor=actor,
+                action="collection.ingest",
+                target_type=_TARGET,
+                target_id=batch.pk,
+                target_repr=f"{unit_obj.name} {spec.name} {filename}".strip(),
+                new={
+                    "channel": channel,
+                    "filename": filename,
+                    "file_sha256": sha,
+                    "reported_on": day,
+                    "rows": result.rows,
+                    "accepted": result.accepted,
+                    "updated": result.updated,
+                    "duplicates": result.duplicates,
+                    "rejected": result.rejected,
+                    "late": result.late,
+                    # Corrected records (their old contents are RecordVersions of this batch).
+                    "corrected_records": loader.corrected_ids[:1000],
+                    "corrected_count": len(loader.corrected_ids),
+                    "os_user": operator or None,
+                },
+            )
+    except UnreadableFile as exc:
+        exc.batch = _unreadable(
+            actor=actor,
+            unit=unit_obj,
+            rt=rt,
+            channel=channel,
+            filename=filename,
+            sha=sha,
+            reported_on=day,
+            message=exc.message,
+            operator=operator,
+        )
+        raise
+    except IntegrityError as exc:
+        raise DomainError("写入时与同时进行的另一批报送冲突（同一记录被同时报送），本批未保存，请重试。") from exc
+    if progress is not None:
+        progress(result.rows, result.rows)
+    return result
+
+
+def ingest_file(
+    *,
+    actor: Any,
+    unit: Any,
+    record_type: Any,
+    path: Path | str,
+    filename: str | None = None,
+    reported_on: Any = None,
+    channel: str = Batch.Channel.UPLOAD,
+    progress: Progress | None = None,
+    operator: str = "",
+    chunk_rows: int = CHUNK_ROWS,
+) -> IngestResult:
+    """Ingest a CSV/XLSX file for `unit` as `record_type` (docs/collection.md).
+
+    `operator` is the OS user for CLI runs (recorded in the event). Raises DomainError
+    (unknown unit/type, NotPermitted) before anything is stored, or UnreadableFile after
+    recording an `unreadable` Batch."""
+    path = Path(path)
+    return _run(
+        actor=actor,
+        unit=unit,
+        record_type=record_type,
+        open_table=lambda: read_file(path, chunk_rows=chunk_rows),
+        filename=filename or path.name,
+        reported_on=reported_on,
+        channel=channel,
+        progress=progress,
+        strict=True,
+        operator=operator,
+    )
+
+
+def ingest_rows(
+    *,
+    actor: Any,
+    unit: Any,
+    record_type: Any,
+    rows: list[dict[str, Any]],
+    reported_on: Any = None,
+    channel: str = Batch.Channel.API,
+    operator: str = "",
+) -> IngestResult:
+    """Ingest rows from the API or the form: a list of dicts keyed by field code or
+    Chinese label; `row` in errors is the 1-based item number. A field missing from every
+    row is reported per row (必填项为空), not as an unreadable file."""
+    return _run(
+        actor=actor,
+        unit=unit,
+        record_type=record_type,
+        open_table=lambda: rows_table(rows),
+        filename="",
+        reported_on=reported_on,
+        channel=channel,
+        progress=None,
+        strict=False,
+        operator=operator,
+    )
+
+
+# ---------------------------------------------------------------- rejected rows as XLSX
+
+
+def rejected_rows_xlsx(batch: Batch) -> bytes:
+    """The batch's rejected rows as an XLSX workbook: the row as written plus 行号, 错误列,
+    错误原因 — ready to fix and re-send (the three extra columns are ignored on re-import).
+    Every text cell goes through `safe_cell` (formula injection)."""
+    import xlsxwriter
+
+    rows = list(RejectedRow.objects.filter(batch=batch).order_by("row_number"))
+    headers: list[str] = [str(h) for h in (batch.headers or [])]
+    for item in rows:
+        for key in item.original or {}:
+            if key not in headers:
+                headers.append(key)
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+    sheet = workbook.add_worksheet("退回数据")
+    head = workbook.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
+    reason = workbook.add_format({"font_color": "#C00000"})
+    all_headers = [*headers, "行号", "错误列", "错误原因"]
+    for col, name in enumerate(all_headers):
+        sheet.write_string(0, col, safe_cell(name), head)
+    for r, item in enumerate(rows, start=1):
+        original = item.original or {}
+        for col, name in enumerate(headers):
+            value = original.get(name)
+            if value is not None and value != "":
+                sheet.write_string(r, col, safe_cell(str(value)))
+        errors = item.errors or []
+        columns = []
+        for e in errors:
+            column = e.get("column") or "整行"
+            if column not in columns:
+                columns.append(column)
+        sheet.write_number(r, len(headers), item.row_number)
+        sheet.write_string(r, len(headers) + 1, safe_cell("、".join(columns)))
+        sheet.write_string(
+            r,
+            len(headers) + 2,
+            safe_cell("；".join(f"{e.get('column') or '整行'}：{e.get('message')}" for e in errors)),
+            reason,
+        )
+    sheet.freeze_panes(1, 0)
+    sheet.set_column(0, len(all_headers) - 1, 16)
+    sheet.set_column(len(all_headers) - 1, len(all_headers) - 1, 60)
+    workbook.close()
+    return buffer.getvalue()

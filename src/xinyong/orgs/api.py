@@ -1,0 +1,221 @@
+"""REST endpoints for units, a unit's accounts and API tokens (/api/v1/…).
+
+Thin adapters: every refusal comes from `orgs.permissions` / the services, and a unit's
+users or tokens outside the caller's scope answer 403 (users) or 404 (a token id), with
+no data in the body.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import path
+from rest_framework import serializers
+from rest_framework.generics import GenericAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from xinyong.core.errors import DomainError
+
+from . import selectors, services
+from .models import ApiToken, Role, Unit, User
+from .permissions import IsReviewerOrCreditAdmin, role_of
+
+
+class UnitSerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    aliases = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Unit
+        fields = [
+            "id",
+            "name",
+            "short_name",
+            "kind",
+            "kind_label",
+            "sort_order",
+            "is_credit_office",
+            "aliases",
+        ]
+
+    def get_aliases(self, unit: Unit) -> list[str]:
+        return sorted(a.alias for a in unit.aliases.all() if a.alias != unit.name)
+
+
+class UserSerializer(serializers.ModelSerializer):
+    role_label = serializers.CharField(source="get_role_display", read_only=True)
+    unit_name = serializers.CharField(source="unit.name", read_only=True, default=None)
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "username",
+            "full_name",
+            "role",
+            "role_label",
+            "unit",
+            "unit_name",
+            "organisation",
+            "is_active",
+            "is_system_account",
+            "last_login",
+        ]
+
+
+class UserCreateSerializer(serializers.Serializer):
+    username = serializers.CharField(label="用户名", max_length=150)
+    password = serializers.CharField(label="密码", write_only=True, max_length=128)
+    role = serializers.ChoiceField(label="角色", choices=Role.choices, default=Role.REPORTER)
+    full_name = serializers.CharField(label="姓名", max_length=50, required=False, default="")
+    phone = serializers.CharField(label="手机号", max_length=20, required=False, default="")
+
+
+class TokenSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+    unit = serializers.IntegerField(source="user.unit_id", read_only=True)
+    unit_name = serializers.CharField(source="user.unit.name", read_only=True, default=None)
+    active = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ApiToken
+        fields = [
+            "id",
+            "name",
+            "prefix",
+            "username",
+            "unit",
+            "unit_name",
+            "created_at",
+            "last_used_at",
+            "revoked_at",
+            "active",
+        ]
+
+    def get_active(self, token: ApiToken) -> bool:
+        return token.revoked_at is None
+
+
+class TokenCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(label="用途", max_length=100)
+    unit = serializers.IntegerField(label="责任单位", required=False)
+
+
+def _validated(serializer: serializers.Serializer) -> dict[str, Any]:
+    """Serializer errors as one Chinese DomainError ({"detail", "code"}), like every
+    other refusal."""
+    if not serializer.is_valid():
+        parts = []
+        for name, errors in serializer.errors.items():
+            field = serializer.fields.get(name)
+            label = field.label if field is not None and field.label else "请求内容"
+            messages = errors if isinstance(errors, list) else [errors]
+            parts.append(f"{label}：{'；'.join(str(m) for m in messages)}")
+        raise DomainError("请求数据有误：" + "，".join(parts))
+    return dict(serializer.validated_data)
+
+
+class MeView(GenericAPIView):
+    """Who am I: the authenticated account, its role and unit."""
+
+    serializer_class = UserSerializer
+
+    def get(self, request: Request) -> Response:
+        user = request.user
+        data = UserSerializer(user).data
+        data["effective_role"] = role_of(user)
+        data["auth"] = "token" if isinstance(request.auth, ApiToken) else "session"
+        return Response(data)
+
+
+class UnitListView(GenericAPIView):
+    """Every active unit in 通报 order (organisational information open to all accounts)."""
+
+    serializer_class = UnitSerializer
+    pagination_class = None
+
+    def get_queryset(self) -> Any:
+        return selectors.active_units()
+
+    def get(self, request: Request) -> Response:
+        return Response(UnitSerializer(self.get_queryset(), many=True).data)
+
+
+class UnitUsersView(GenericAPIView):
+    """A unit's accounts: credit admins for any unit, a reviewer for its own unit."""
+
+    serializer_class = UserSerializer
+    permission_classes = [IsReviewerOrCreditAdmin]
+
+    def get(self, request: Request, unit_id: int) -> Response:
+        unit = selectors.get_unit(unit_id)
+        users = selectors.unit_users_for(request.user, unit)
+        page = self.paginate_queryset(users)
+        if page is not None:
+            return self.get_paginated_response(UserSerializer(page, many=True).data)
+        return Response(UserSerializer(users, many=True).data)
+
+    def post(self, request: Request, unit_id: int) -> Response:
+        unit = selectors.get_unit(unit_id)
+        # Scope first, so that another unit's caller learns nothing from validation.
+        selectors.unit_users_for(request.user, unit)
+        data = _validated(UserCreateSerializer(data=request.data))
+        user = services.create_user(actor=request.user, unit=unit, **data)
+        return Response(UserSerializer(user).data, status=201)
+
+
+class TokenListView(GenericAPIView):
+    """The tokens the caller manages; POST issues one for a unit's system account."""
+
+    serializer_class = TokenSerializer
+    permission_classes = [IsReviewerOrCreditAdmin]
+
+    def get(self, request: Request) -> Response:
+        unit = (
+            selectors.get_unit(request.query_params["unit"])
+            if "unit" in request.query_params
+            else None
+        )
+        tokens = selectors.tokens_for(request.user, unit=unit)
+        page = self.paginate_queryset(tokens)
+        if page is not None:
+            return self.get_paginated_response(TokenSerializer(page, many=True).data)
+        return Response(TokenSerializer(tokens, many=True).data)
+
+    def post(self, request: Request) -> Response:
+        data = _validated(TokenCreateSerializer(data=request.data))
+        user: Any = request.user
+        if data.get("unit") is not None:
+            unit = selectors.get_unit(data["unit"])
+        elif user.unit_id is not None and role_of(user) == Role.REVIEWER:
+            unit = user.unit
+        else:
+            raise DomainError("请指定责任单位（unit）。")
+        token, key = services.issue_unit_token(actor=user, unit=unit, name=data["name"])
+        body = dict(TokenSerializer(token).data)
+        body["key"] = key
+        body["notice"] = (
+            "令牌只显示这一次，请立即妥善保存。调用接口时使用请求头 Authorization: Token <令牌>。"
+        )
+        return Response(body, status=201)
+
+
+class TokenRevokeView(GenericAPIView):
+    serializer_class = TokenSerializer
+    permission_classes = [IsReviewerOrCreditAdmin]
+
+    def post(self, request: Request, token_id: int) -> Response:
+        token = selectors.token_for(request.user, token_id)
+        reason = str(request.data.get("reason", ""))[:200] if hasattr(request.data, "get") else ""
+        token = services.revoke_token(actor=request.user, token=token, reason=reason)
+        return Response(TokenSerializer(token).data)
+
+
+urlpatterns = [
+    path("me", MeView.as_view(), name="me"),
+    path("units/", UnitListView.as_view(), name="units"),
+    path("units/<int:unit_id>/users/", UnitUsersView.as_view(), name="unit-users"),
+    path("tokens/", TokenListView.as_view(), name="tokens"),
+    path("tokens/<int:token_id>/revoke", TokenRevokeView.as_view(), name="token-revoke"),
+]

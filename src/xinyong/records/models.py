@@ -1,0 +1,96 @@
+"""The credit record store: one model for every catalogue type (ARCHITECTURE rule 1).
+
+Common columns are what every consumer filters on; everything else lives in `payload`,
+keyed by the catalogue's field codes and validated against the type's field specs before
+it gets here. A record's identity is (type, deciding unit's code, document number); a
+correction keeps the previous content as a `RecordVersion`.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from xinyong.catalog.models import Nature
+from xinyong.core.models import TimeStampedModel
+
+
+class CreditRecord(TimeStampedModel):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "有效"
+        WITHDRAWN = "withdrawn", "已撤销"
+
+    # No single-column index on record_type / source_unit: the composite indexes below
+    # lead with them, and every extra index slows the bulk load (docs/collection.md).
+    record_type = models.ForeignKey(
+        "catalog.RecordType",
+        on_delete=models.PROTECT,
+        related_name="records",
+        verbose_name="信息类别",
+        db_index=False,
+    )
+    # sha256 of "type code|deciding unit code|document number", so that one unique
+    # column serves lookups of the identity on both databases.
+    identity_key = models.CharField("记录标识", max_length=64, unique=True)
+    subject = models.ForeignKey(
+        "subjects.Subject", on_delete=models.PROTECT, related_name="records", verbose_name="信用主体"
+    )
+    party_name = models.CharField("行政相对人名称", max_length=200)
+    party_identifier = models.CharField("主体代码", max_length=40, db_index=True, blank=True)
+    document_number = models.CharField("决定文书号", max_length=200)
+    decision_date = models.DateField("决定日期", null=True, db_index=True)
+    deciding_unit_name = models.CharField("决定机关", max_length=200, blank=True)
+    deciding_unit_code = models.CharField("决定机关统一社会信用代码", max_length=18, blank=True)
+    source_unit = models.ForeignKey(
+        "orgs.Unit",
+        on_delete=models.PROTECT,
+        related_name="credit_records",
+        verbose_name="报送单位",
+        db_index=False,
+    )
+    reported_on = models.DateField("报送日期", db_index=True)
+    deadline = models.DateField("报送期限", null=True)
+    is_late = models.BooleanField("迟报", default=False)
+    nature = models.CharField("信息性质", max_length=10, choices=Nature.choices)
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    payload = models.JSONField("信息项")
+    content_hash = models.CharField("内容哈希", max_length=64)
+    version = models.PositiveIntegerField("版本", default=1)
+    # The subject's known name differed from the name in the submitted row: the subject
+    # keeps its name (never overwritten) and the disagreement is flagged here.
+    name_mismatch = models.TextField("名称不一致提示", blank=True, default="")
+    batch = models.ForeignKey(
+        "collection.Batch", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="最近批次"
+    )
+
+    class Meta:
+        verbose_name = "信用记录"
+        verbose_name_plural = "信用记录"
+        indexes = [
+            models.Index(fields=["source_unit", "reported_on"], name="record_unit_reported"),
+            models.Index(fields=["record_type", "decision_date"], name="record_type_decided"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record_type_id} {self.document_number} {self.party_name}"
+
+
+class RecordVersion(models.Model):
+    """A superseded content of a record, kept when a correction arrives."""
+
+    record = models.ForeignKey(CreditRecord, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField("版本")
+    payload = models.JSONField("信息项")
+    content_hash = models.CharField("内容哈希", max_length=64)
+    superseded_at = models.DateTimeField("被替换时间", auto_now_add=True)
+    superseded_by_batch = models.ForeignKey(
+        "collection.Batch", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "记录历史版本"
+        verbose_name_plural = "记录历史版本"
+        ordering = ["record", "-version"]
+        constraints = [models.UniqueConstraint(fields=["record", "version"], name="record_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} v{self.version}"

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django would then refuse
+# the ORM calls our fixtures make in that same thread.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} 不存在：请先 apt-get install chromium（make system-deps）")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class PageWatch:
+    """Collects what a page complains about: console errors, uncaught exceptions, and any
+    request that leaves the live server (there must be no CDN)."""
+
+    def __init__(self, page: Any, origin: str) -> None:
+        self.page = page
+        self.origin = origin
+        self.errors: list[str] = []
+        self.outside: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
+        page.route("**/*", self._route)
+
+    def _console(self, message: Any) -> None:
+        if message.type == "error":
+            self.errors.append(f"console: {message.text} @ {message.location}")
+
+    def _route(self, route: Any) -> None:
+        url = route.request.url
+        if url.startswith(self.origin) or url.startswith("data:") or url.startswith("blob:"):
+            route.continue_()
+        else:
+            self.outside.append(url)
+            route.abort()
+
+    def assert_clean(self) -> None:
+        assert self.errors == []
+        assert self.outside == []
+
+    def screenshot(self, name: str) -> None:
+        """Saved only when XINYONG_SCREENSHOTS=1, so that CI leaves the tree alone."""
+        if os.environ.get("XINYONG_SCREENSHOTS") == "1":
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+@pytest.fixture
+def reference_data(transactional_db: Any) -> None:
+    """Transactional tests start from whatever an earlier one flushed: reload the
+    reference data that every installation has."""
+    from xinyong.core import bootstrap
+
+    bootstrap.run_reference_loaders()
+
+
+@pytest.fixture
+def open_page(browser: Any, live_server: Any, reference_data: None) -> Iterator[Any]:
+    contexts = []
+
+    def open_() -> PageWatch:
+        context = browser.new_context(
+            viewport={"width": 1280, "height": 800}, locale="zh-CN", base_url=live_server.url
+        )
+        contexts.append(context)
+        return PageWatch(context.new_page(), live_server.url)
+
+    yield open_
+    for context in contexts:
+        context.close()
