@@ -92,9 +92,19 @@ def generate(path: Path, n: int, reported_on: date, seed: int = 20260101) -> Non
     for i in range(max(n // 4, 1)):
         r = rng.random()
         if r < 0.7:
-            subjects.append((f"安阳市北关区{rng.choice(TRADES)}有限公司{i}", "法人及非法人组织", _uscc(rng, "91"), "", ""))
+            subjects.append(
+                (
+                    f"安阳市北关区{rng.choice(TRADES)}有限公司{i}",
+                    "法人及非法人组织",
+                    _uscc(rng, "91"),
+                    "",
+                    "",
+                )
+            )
         elif r < 0.8:
-            subjects.append((f"北关区{rng.choice(TRADES)}店{i}", "个体工商户", _uscc(rng, "92"), "", ""))
+            subjects.append(
+                (f"北关区{rng.choice(TRADES)}店{i}", "个体工商户", _uscc(rng, "92"), "", "")
+            )
         else:
             name = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
             subjects.append((name, "自然人", "", "身份证", _id_number(rng)))
@@ -112,7 +122,11 @@ def generate(path: Path, n: int, reported_on: date, seed: int = 20260101) -> Non
         back = rng.randrange(1, 9) if rng.random() < 0.9 else rng.randrange(12, 60)
         decided = reported_on - timedelta(days=back)
         day = rng.choice(
-            [decided.isoformat(), f"{decided.year}-{decided.month}-{decided.day}", f"{decided:%Y/%m/%d}"]
+            [
+                decided.isoformat(),
+                f"{decided.year}-{decided.month}-{decided.day}",
+                f"{decided:%Y/%m/%d}",
+            ]
         )
         row = [
             name,
@@ -218,7 +232,9 @@ def main() -> None:
     reported_on = date(2026, 11, 20)
     t0 = time.perf_counter()
     generate(csv_path, args.rows, reported_on)
-    print(f"generated {args.rows:,} rows ({csv_path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t0:.1f} s")
+    print(
+        f"generated {args.rows:,} rows ({csv_path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t0:.1f} s"
+    )
 
     env = dict(os.environ)
     env["XINYONG_VAR"] = str(work / "var")
@@ -235,9 +251,13 @@ def main() -> None:
         env.pop("DATABASE_URL", None)
         ref_db = str(work / "reference.sqlite3")
     try:
-        subprocess.run([str(VENV_BIN / "xinyong"), "init"], env=env, check=True, capture_output=True)
+        subprocess.run(
+            [str(VENV_BIN / "xinyong"), "init"], env=env, check=True, capture_output=True
+        )
 
-        ref_wall, ref_rss, _ = _child_rusage_wrapper([sys.executable, "-c", REFERENCE, str(csv_path), ref_db], env)
+        ref_wall, ref_rss, _ = _child_rusage_wrapper(
+            [sys.executable, "-c", REFERENCE, str(csv_path), ref_db], env
+        )
         ref_rate = args.rows / ref_wall
         print(f"reference: {ref_wall:.1f} s, {ref_rate:,.0f} rows/s, peak {ref_rss / 2**20:.0f} MB")
 

@@ -66,6 +66,9 @@ INSTALLED_APPS = [
     "xinyong.catalog",
     "xinyong.records",
     "xinyong.collection",
+    "xinyong.publicity",
+    "xinyong.rights",
+    "xinyong.sanctions",
     "xinyong.web",
 ]
 

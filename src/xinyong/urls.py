@@ -13,6 +13,9 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("xinyong.subjects.api")),
     path("", include("xinyong.catalog.api")),
     path("", include("xinyong.collection.api")),
+    path("", include("xinyong.publicity.api")),
+    path("", include("xinyong.rights.api")),
+    path("", include("xinyong.sanctions.api")),
 ]
 
 urlpatterns = [
@@ -21,6 +24,11 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("workspace/collection/", include("xinyong.collection.urls")),
+    path("workspace/sanctions/", include("xinyong.sanctions.urls")),
+    path("credit/", include("xinyong.sanctions.public_urls")),
+    path("credit/", include("xinyong.publicity.urls")),
+    # rights: public pages under credit/ and staff pages under workspace/rights/ (rights/urls.py)
+    path("", include("xinyong.rights.urls")),
     path("", include("xinyong.web.urls")),
 ]
 

@@ -31,7 +31,7 @@ def test_portal_home_for_anonymous(client: Client) -> None:
     assert "北关区社会信用体系建设领导小组办公室" in body
     assert "国办发〔2020〕49号" in body
     assert "《河南省社会信用条例》" in body
-    assert 'action="/search/"' in body
+    assert 'action="/credit/"' in body
     assert "工作人员登录" in body
     # Public pages carry no workspace navigation and load nothing from elsewhere.
     assert "操作日志" not in body

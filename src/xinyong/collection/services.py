@@ -39,6 +39,7 @@ from xinyong.orgs import permissions
 from xinyong.orgs.models import Unit, UnitGroup
 from xinyong.orgs.services import resolve_unit_name
 from xinyong.records.models import CreditRecord, RecordVersion
+from xinyong.records.signals import batch_stored
 from xinyong.subjects.services import match_or_create_many
 
 from .models import Batch, QualityWarning, RejectedRow
@@ -124,7 +125,9 @@ def _resolve_unit(unit: Any) -> Unit:
     else:
         target = resolve_unit_name(str(unit or ""))
         if isinstance(target, UnitGroup):
-            raise DomainError(f"“{unit}”是一组单位，不是单个报送单位，请指定具体单位。", code="unknown_unit")
+            raise DomainError(
+                f"“{unit}”是一组单位，不是单个报送单位，请指定具体单位。", code="unknown_unit"
+            )
         found = target
     if not found.active:
         raise DomainError(f"单位“{found.name}”已停用，不能报送数据。")
@@ -132,7 +135,9 @@ def _resolve_unit(unit: Any) -> Unit:
 
 
 def _resolve_type(record_type: Any) -> tuple[RecordType, RecordTypeSpec]:
-    key = record_type.code if isinstance(record_type, RecordType) else str(record_type or "").strip()
+    key = (
+        record_type.code if isinstance(record_type, RecordType) else str(record_type or "").strip()
+    )
     if not key:
         raise DomainError("请指定信息类别（目录代码或中文名称）。")
     spec = get_spec(key)
@@ -227,7 +232,11 @@ class _Loader:
         for values in rows.rows():
             number = values[-1]
             self.rejected.append(
-                Rejected(row=number, original=self.validator._original(values[:-1]), errors=[errors[number]])
+                Rejected(
+                    row=number,
+                    original=self.validator._original(values[:-1]),
+                    errors=[errors[number]],
+                )
             )
 
     # -- per chunk
@@ -240,8 +249,10 @@ class _Loader:
 
         # The subject's identifier: a person's ID number, otherwise the USCC.
         kind = self._col(self.f_kind)
-        ident = pl.when(kind == PERSON).then(self._col(self.f_idno)).otherwise(
-            pl.coalesce(self._col(self.f_uscc), self._col(self.f_idno))
+        ident = (
+            pl.when(kind == PERSON)
+            .then(self._col(self.f_idno))
+            .otherwise(pl.coalesce(self._col(self.f_uscc), self._col(self.f_idno)))
         )
         doc = self._col(self.f_doc) if self.f_doc is not None else ident
         valid = valid.with_columns(
@@ -255,7 +266,9 @@ class _Loader:
             self._reject(
                 raw,
                 {
-                    r: RowError(r, header, "no_subject", "无法确定信用主体：缺少统一社会信用代码或证件号码")
+                    r: RowError(
+                        r, header, "no_subject", "无法确定信用主体：缺少统一社会信用代码或证件号码"
+                    )
                     for r in missing.get_column("_row").to_list()
                 },
             )
@@ -264,8 +277,14 @@ class _Loader:
         # Identity and duplicates within the batch (first occurrence wins).
         type_code = spec.code.upper()
         keys = [
-            sha256(f"{type_code}|{u}|{''.join(unicodedata.normalize('NFKC', d or '').split())}".encode()).hexdigest()
-            for u, d in zip(valid.get_column("_unit_code").to_list(), valid.get_column("_doc").to_list(), strict=True)
+            sha256(
+                f"{type_code}|{u}|{''.join(unicodedata.normalize('NFKC', d or '').split())}".encode()
+            ).hexdigest()
+            for u, d in zip(
+                valid.get_column("_unit_code").to_list(),
+                valid.get_column("_doc").to_list(),
+                strict=True,
+            )
         ]
         valid = valid.with_columns(pl.Series("_key", keys, dtype=pl.Utf8))
         firsts = valid.group_by("_key").agg(pl.col("_row").min().alias("_chunk_first"))
@@ -326,12 +345,20 @@ class _Loader:
             orient="row",
         )
         valid = valid.join(existing, on="_key", how="left", maintain_order="left")
-        duplicates = valid.filter(pl.col("_id").is_not_null() & (pl.col("_old_hash") == pl.col("_hash")))
+        duplicates = valid.filter(
+            pl.col("_id").is_not_null() & (pl.col("_old_hash") == pl.col("_hash"))
+        )
         self.result.duplicates += duplicates.height
-        changed = valid.filter(pl.col("_id").is_not_null() & (pl.col("_old_hash") != pl.col("_hash")))
+        changed = valid.filter(
+            pl.col("_id").is_not_null() & (pl.col("_old_hash") != pl.col("_hash"))
+        )
         other_unit = changed.filter(pl.col("_old_unit") != self.unit.pk)
         if other_unit.height:
-            names = dict(Unit.objects.filter(pk__in=other_unit.get_column("_old_unit").unique().to_list()).values_list("pk", "name"))
+            names = dict(
+                Unit.objects.filter(
+                    pk__in=other_unit.get_column("_old_unit").unique().to_list()
+                ).values_list("pk", "name")
+            )
             self._reject(
                 raw,
                 {
@@ -357,7 +384,9 @@ class _Loader:
         kind = self._col(self.f_kind)
         triples = valid.select(pl.col("_ident"), kind.alias("_kind"), name.alias("_name")).unique()
         items = [(i, k, n) for i, k, n in triples.rows()]
-        matched = match_or_create_many(actor=self.actor, items=items, source=f"归集批次 {self.batch.pk}")
+        matched = match_or_create_many(
+            actor=self.actor, items=items, source=f"归集批次 {self.batch.pk}"
+        )
         if matched.rejected:
             bad = valid.filter(pl.col("_ident").is_in(list(matched.rejected)))
             header = self._header(self.f_uscc or self.f_idno, "主体代码")
@@ -397,16 +426,25 @@ class _Loader:
                 pl.lit(False).alias("_late"),
                 reported.alias("_reported"),
             )
-        days = [date.fromisoformat(d) for d in frame.get_column(self.f_date.code).drop_nulls().unique().to_list()]
+        days = [
+            date.fromisoformat(d)
+            for d in frame.get_column(self.f_date.code).drop_nulls().unique().to_list()
+        ]
         deadlines = calendar.deadline_for(days, self.workdays, skip_unknown=True)
         olds = [d.isoformat() for d in days]
         news = [deadlines[d].isoformat() if d in deadlines else None for d in days]
         self.no_calendar += frame.filter(
-            pl.col(self.f_date.code).is_in([o for o, n in zip(olds, news, strict=True) if n is None])
+            pl.col(self.f_date.code).is_in(
+                [o for o, n in zip(olds, news, strict=True) if n is None]
+            )
         ).height
         deadline = decision.replace_strict(olds, news, default=None, return_dtype=pl.Utf8)
-        frame = frame.with_columns(decision.alias("_decision"), deadline.alias("_deadline"), reported.alias("_reported"))
-        return frame.with_columns((pl.col("_reported") > pl.col("_deadline")).fill_null(False).alias("_late"))
+        frame = frame.with_columns(
+            decision.alias("_decision"), deadline.alias("_deadline"), reported.alias("_reported")
+        )
+        return frame.with_columns(
+            (pl.col("_reported") > pl.col("_deadline")).fill_null(False).alias("_late")
+        )
 
     def _insert(self, new: pl.DataFrame) -> None:
         if new.height == 0:
@@ -531,7 +569,14 @@ class _Loader:
             "CAST(deadline AS TEXT) || '，实际报送 ' || CAST(reported_on AS TEXT) "
             f"FROM {record_table} WHERE batch_id = %s AND is_late = %s "
             f"ON CONFLICT (unit_id, kind, {persist.qn('key')}) DO NOTHING",
-            [self.now_db, self.now_db, QualityWarning.Kind.LATE_RECORD.value, prefix, self.batch.pk, True],
+            [
+                self.now_db,
+                self.now_db,
+                QualityWarning.Kind.LATE_RECORD.value,
+                prefix,
+                self.batch.pk,
+                True,
+            ],
         )
 
 
@@ -568,7 +613,12 @@ def _unreadable(
             target_type=_TARGET,
             target_id=batch.pk,
             target_repr=f"{unit.name} {rt.name} {filename}".strip(),
-            new={"message": message, "filename": filename, "channel": channel, "os_user": operator or None},
+            new={
+                "message": message,
+                "filename": filename,
+                "channel": channel,
+                "os_user": operator or None,
+            },
         )
     return batch
 
@@ -596,7 +646,9 @@ def _run(
         table = open_table()
         sha = table.sha256
         colmap = map_headers(spec, table.headers, strict=strict)
-        validator = Validator(spec, colmap, table.headers, today=timezone.localdate(), reported_on=day)
+        validator = Validator(
+            spec, colmap, table.headers, today=timezone.localdate(), reported_on=day
+        )
         with transaction.atomic():
             batch = Batch.objects.create(
                 unit=unit_obj,
@@ -610,7 +662,13 @@ def _run(
             )
             persist.tune_for_bulk()
             loader = _Loader(
-                batch=batch, actor=actor, rt=rt, spec=spec, unit=unit_obj, validator=validator, reported_on=day
+                batch=batch,
+                actor=actor,
+                rt=rt,
+                spec=spec,
+                unit=unit_obj,
+                validator=validator,
+                reported_on=day,
             )
             done = 0
             for chunk in table.chunks:
@@ -657,6 +715,10 @@ def _run(
                     "os_user": operator or None,
                 },
             )
+            if result.accepted or result.updated:
+                # Inside the transaction: publicity windows and repair notices commit or
+                # roll back with the batch (records.signals).
+                batch_stored.send(sender=Batch, batch_id=batch.pk)
     except UnreadableFile as exc:
         exc.batch = _unreadable(
             actor=actor,
@@ -671,7 +733,9 @@ def _run(
         )
         raise
     except IntegrityError as exc:
-        raise DomainError("写入时与同时进行的另一批报送冲突（同一记录被同时报送），本批未保存，请重试。") from exc
+        raise DomainError(
+            "写入时与同时进行的另一批报送冲突（同一记录被同时报送），本批未保存，请重试。"
+        ) from exc
     if progress is not None:
         progress(result.rows, result.rows)
     return result
@@ -753,7 +817,9 @@ def rejected_rows_xlsx(batch: Batch) -> bytes:
             if key not in headers:
                 headers.append(key)
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+    workbook = xlsxwriter.Workbook(
+        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
     sheet = workbook.add_worksheet("退回数据")
     head = workbook.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
     reason = workbook.add_format({"font_color": "#C00000"})
@@ -777,7 +843,9 @@ def rejected_rows_xlsx(batch: Batch) -> bytes:
         sheet.write_string(
             r,
             len(headers) + 2,
-            safe_cell("；".join(f"{e.get('column') or '整行'}：{e.get('message')}" for e in errors)),
+            safe_cell(
+                "；".join(f"{e.get('column') or '整行'}：{e.get('message')}" for e in errors)
+            ),
             reason,
         )
     sheet.freeze_panes(1, 0)

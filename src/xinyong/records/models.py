@@ -32,7 +32,10 @@ class CreditRecord(TimeStampedModel):
     # column serves lookups of the identity on both databases.
     identity_key = models.CharField("记录标识", max_length=64, unique=True)
     subject = models.ForeignKey(
-        "subjects.Subject", on_delete=models.PROTECT, related_name="records", verbose_name="信用主体"
+        "subjects.Subject",
+        on_delete=models.PROTECT,
+        related_name="records",
+        verbose_name="信用主体",
     )
     party_name = models.CharField("行政相对人名称", max_length=200)
     party_identifier = models.CharField("主体代码", max_length=40, db_index=True, blank=True)
@@ -59,7 +62,12 @@ class CreditRecord(TimeStampedModel):
     # keeps its name (never overwritten) and the disagreement is flagged here.
     name_mismatch = models.TextField("名称不一致提示", blank=True, default="")
     batch = models.ForeignKey(
-        "collection.Batch", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="最近批次"
+        "collection.Batch",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="最近批次",
     )
 
     class Meta:
@@ -90,7 +98,9 @@ class RecordVersion(models.Model):
         verbose_name = "记录历史版本"
         verbose_name_plural = "记录历史版本"
         ordering = ["record", "-version"]
-        constraints = [models.UniqueConstraint(fields=["record", "version"], name="record_version_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["record", "version"], name="record_version_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.record_id} v{self.version}"

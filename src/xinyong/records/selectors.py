@@ -12,10 +12,16 @@ from .models import CreditRecord, RecordVersion
 from .services import identity_key
 
 
-def record_by_identity(type_code: str, deciding_unit_code: str, document_number: str) -> CreditRecord | None:
+def record_by_identity(
+    type_code: str, deciding_unit_code: str, document_number: str
+) -> CreditRecord | None:
     """The stored record with this identity (type, deciding unit's code, document number)."""
     key = identity_key(type_code, deciding_unit_code, document_number)
-    return CreditRecord.objects.select_related("record_type", "subject", "source_unit").filter(identity_key=key).first()
+    return (
+        CreditRecord.objects.select_related("record_type", "subject", "source_unit")
+        .filter(identity_key=key)
+        .first()
+    )
 
 
 def records_visible_to(user: Any) -> QuerySet[CreditRecord]:

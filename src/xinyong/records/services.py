@@ -8,7 +8,12 @@ its identity and the fingerprint of its content.
 from __future__ import annotations
 
 import hashlib
+import json
 import unicodedata
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .models import CreditRecord
 
 
 def normalise_document_number(value: str | None) -> str:
@@ -17,7 +22,9 @@ def normalise_document_number(value: str | None) -> str:
     return "".join(unicodedata.normalize("NFKC", value or "").split())
 
 
-def identity_key(type_code: str, deciding_unit_code: str | None, document_number: str | None) -> str:
+def identity_key(
+    type_code: str, deciding_unit_code: str | None, document_number: str | None
+) -> str:
     """sha256 of "<type code>|<deciding unit code>|<document number>" (normalised): a
     record's identity (docs/collection.md). Sending the same identity again is a duplicate
     or a correction, never a second record."""
@@ -34,3 +41,194 @@ def identity_key(type_code: str, deciding_unit_code: str | None, document_number
 def content_hash(payload_json: str) -> str:
     """The fingerprint of a record's payload as serialised by the pipeline."""
     return hashlib.sha256(payload_json.encode("utf-8")).hexdigest()
+
+
+# ---------------------------------------------------------------- single-record changes
+# Corrections and withdrawals decided outside a batch (an objection decided 更正 or 撤销,
+# 河南条例 art. 41). Each keeps history, writes one event and tells the record's consumers
+# through `records.signals.record_changed`, inside the same transaction.
+
+# Fields that make up a record's identity or its subject: changing them is not a
+# correction of this record but a different record (withdraw it and report anew).
+IDENTITY_ROLES = (
+    "document_number",
+    "deciding_unit_code",
+    "party_kind",
+    "party_uscc",
+    "party_id_type",
+    "party_id_number",
+)
+
+
+def _require_record_writer(actor: Any, record: CreditRecord) -> None:
+    from xinyong.core.errors import NotPermitted
+    from xinyong.orgs import permissions
+
+    if actor is None or permissions.is_credit_admin(actor):
+        return
+    if not permissions.can_write_unit_data(actor, record.source_unit_id):
+        raise NotPermitted("只有信用办管理员或该记录的报送单位可以更正或撤销信用记录。")
+
+
+def _reason_text(reason: Any) -> str:
+    from xinyong.core.errors import DomainError
+
+    text = str(reason or "").strip()
+    if not text:
+        raise DomainError("请填写更正或撤销的理由。")
+    if len(text) > 2000:
+        raise DomainError("理由过长（最多 2000 字）。")
+    return text
+
+
+def corrected_payload(record: CreditRecord, changes: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """The record's payload with `changes` (field code → new value) applied, validated by
+    the same rules as a submitted row; returns (payload, payload JSON). Refusals in Chinese."""
+    import polars as pl
+    from django.utils import timezone
+
+    from xinyong.catalog.fieldspec import FieldType, get_spec
+    from xinyong.collection.pipeline.reader import UnreadableFile, rows_table
+    from xinyong.collection.pipeline.validate import MULTI_JOIN, Validator, map_headers
+    from xinyong.core.errors import DomainError
+
+    if not isinstance(changes, dict) or not changes:
+        raise DomainError("请填写需要更正的信息项。")
+    spec = get_spec(record.record_type.code)
+    known = {fs.code: fs for fs in spec.fields}
+    for code in changes:
+        fs = known.get(str(code))
+        if fs is None:
+            raise DomainError(f"信息项“{str(code)[:40]}”不属于信息类别“{spec.name}”。")
+        if fs.role in IDENTITY_ROLES:
+            raise DomainError(
+                f"“{fs.label}”决定记录的身份，不能更正；如确有错误，请撤销该记录后由报送单位重新报送。"
+            )
+    current = dict(record.payload or {})
+    row: dict[str, Any] = {}
+    for fs in spec.fields:
+        value = changes[fs.code] if fs.code in changes else current.get(fs.code)
+        if isinstance(value, list | tuple):
+            value = MULTI_JOIN.join(str(v) for v in value)
+        row[fs.code] = "" if value is None else str(value)
+    try:
+        table = rows_table([row])
+        colmap = map_headers(spec, table.headers, strict=False)
+    except UnreadableFile as exc:
+        raise DomainError(str(exc)) from None
+    validator = Validator(
+        spec,
+        colmap,
+        table.headers,
+        today=timezone.localdate(),
+        reported_on=record.reported_on,
+    )
+    result = validator.run(next(iter(table.chunks)))
+    if result.rejected:
+        problems = "；".join(f"{e.column}：{e.message}" for r in result.rejected for e in r.errors)
+        raise DomainError(f"更正后的内容未通过校验：{problems}")
+    parts = [
+        pl.col(fs.code).str.split(MULTI_JOIN)
+        if fs.type == FieldType.MULTI_ENUM
+        else pl.col(fs.code)
+        for fs in spec.fields
+    ]
+    text = str(result.valid.select(pl.struct(parts).struct.json_encode().alias("_payload")).item())
+    return json.loads(text), text
+
+
+def correct_record(
+    *, actor: Any, record: CreditRecord, changes: dict[str, Any], reason: str
+) -> CreditRecord:
+    """Correct one record as a new version: the old content is kept as a RecordVersion,
+    the common columns follow the corrected payload, and consumers are told
+    (record_changed, change="corrected")."""
+    from datetime import date
+
+    from django.db import transaction
+
+    from xinyong.catalog.fieldspec import get_spec
+    from xinyong.core.audit import record_event
+    from xinyong.core.errors import DomainError
+
+    from .models import CreditRecord, RecordVersion
+    from .signals import record_changed
+
+    _require_record_writer(actor, record)
+    why = _reason_text(reason)
+    payload, text = corrected_payload(record, changes)
+    new_hash = content_hash(text)
+    with transaction.atomic():
+        locked = CreditRecord.objects.select_for_update().get(pk=record.pk)
+        if locked.status != CreditRecord.Status.ACTIVE:
+            raise DomainError("该记录已撤销，不能更正。")
+        if locked.content_hash == new_hash:
+            raise DomainError("更正后的内容与现有内容相同，无需更正。")
+        RecordVersion.objects.create(
+            record=locked,
+            version=locked.version,
+            payload=locked.payload,
+            content_hash=locked.content_hash,
+        )
+        old = {"version": locked.version, "payload": {k: locked.payload.get(k) for k in changes}}
+        spec = get_spec(locked.record_type.code)
+        name = spec.by_role("party_name")
+        decided = spec.by_role("decision_date")
+        unit_name = spec.by_role("deciding_unit_name")
+        if name is not None and payload.get(name.code):
+            locked.party_name = str(payload[name.code])[:200]
+        if decided is not None and payload.get(decided.code):
+            locked.decision_date = date.fromisoformat(str(payload[decided.code]))
+        if unit_name is not None:
+            locked.deciding_unit_name = str(payload.get(unit_name.code) or "")[:200]
+        locked.payload = payload
+        locked.content_hash = new_hash
+        locked.version += 1
+        locked.save()
+        record_event(
+            actor=actor,
+            action="records.corrected",
+            target_type="records.CreditRecord",
+            target_id=locked.pk,
+            target_repr=locked.document_number,
+            old=old,
+            new={
+                "version": locked.version,
+                "payload": {k: payload.get(k) for k in changes},
+                "reason": why,
+            },
+        )
+        record_changed.send(sender=CreditRecord, record=locked, change="corrected", actor=actor)
+    return locked
+
+
+def withdraw_record(*, actor: Any, record: CreditRecord, reason: str) -> CreditRecord:
+    """Withdraw one record (撤销): it stops being public at once; its content stays for
+    staff. Consumers are told (record_changed, change="withdrawn")."""
+    from django.db import transaction
+
+    from xinyong.core.audit import record_event
+    from xinyong.core.errors import DomainError
+
+    from .models import CreditRecord
+    from .signals import record_changed
+
+    _require_record_writer(actor, record)
+    why = _reason_text(reason)
+    with transaction.atomic():
+        locked = CreditRecord.objects.select_for_update().get(pk=record.pk)
+        if locked.status == CreditRecord.Status.WITHDRAWN:
+            raise DomainError("该记录已撤销。")
+        locked.status = CreditRecord.Status.WITHDRAWN
+        locked.save(update_fields=["status", "updated_at"])
+        record_event(
+            actor=actor,
+            action="records.withdrawn",
+            target_type="records.CreditRecord",
+            target_id=locked.pk,
+            target_repr=locked.document_number,
+            old={"status": CreditRecord.Status.ACTIVE},
+            new={"status": locked.status, "reason": why},
+        )
+        record_changed.send(sender=CreditRecord, record=locked, change="withdrawn", actor=actor)
+    return locked

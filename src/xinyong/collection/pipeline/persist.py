@@ -56,12 +56,14 @@ def bulk_insert(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]
                     copy.write_row(row)
         else:
             marks = ", ".join(["%s"] * len(columns))
-            cursor.executemany(f"INSERT INTO {qn(table)} ({cols}) VALUES ({marks})", rows)
+            params: Any = rows  # Django's SQLite wrapper accepts any iterable (it tees it)
+            cursor.executemany(f"INSERT INTO {qn(table)} ({cols}) VALUES ({marks})", params)
 
 
 def execute_many(sql: str, rows: Iterable[Sequence[Any]]) -> None:
+    params: list[Any] = list(rows)
     with connection.cursor() as cursor:
-        cursor.executemany(sql, list(rows))
+        cursor.executemany(sql, params)
 
 
 def execute(sql: str, params: Sequence[Any] = ()) -> int:

@@ -70,13 +70,14 @@ def column_names(n: int) -> list[str]:
     return [f"c{i}" for i in range(n)]
 
 
-def _frame(rows: list[list[str]] | list[tuple[str, ...]], numbers: list[int], width: int) -> pl.DataFrame:
+def _frame(
+    rows: list[list[str]] | list[tuple[str, ...]], numbers: list[int], width: int
+) -> pl.DataFrame:
     names = column_names(width)
-    if rows:
-        columns = list(zip(*rows, strict=True))
-    else:
-        columns = [() for _ in range(width)]
-    data: dict[str, Any] = {name: pl.Series(name, col, dtype=pl.Utf8) for name, col in zip(names, columns, strict=True)}
+    columns: list[Any] = list(zip(*rows, strict=True)) if rows else [() for _ in range(width)]
+    data: dict[str, Any] = {
+        name: pl.Series(name, col, dtype=pl.Utf8) for name, col in zip(names, columns, strict=True)
+    }
     data["_row"] = pl.Series("_row", numbers, dtype=pl.Int64)
     return pl.DataFrame(data)
 
@@ -85,7 +86,9 @@ def _detect_encoding(sample: bytes) -> str:
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise UnreadableFile("文件为 UTF-16 编码，无法读取：请另存为“CSV UTF-8（逗号分隔）”后重新报送。")
+        raise UnreadableFile(
+            "文件为 UTF-16 编码，无法读取：请另存为“CSV UTF-8（逗号分隔）”后重新报送。"
+        )
     try:
         codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
         return "utf-8"
@@ -119,7 +122,9 @@ def _is_blank(cells: list[str]) -> bool:
     return all(not c.strip() for c in cells)
 
 
-def _csv_chunks(handle: IO[str], dialect: dict[str, Any], width: int, chunk_rows: int) -> Iterator[Chunk]:
+def _csv_chunks(
+    handle: IO[str], dialect: dict[str, Any], width: int, chunk_rows: int
+) -> Iterator[Chunk]:
     reader = csv.reader(handle, **dialect)
     number = 1  # the header was row 1
     rows: list[list[str]] = []
@@ -141,7 +146,9 @@ def _csv_chunks(handle: IO[str], dialect: dict[str, Any], width: int, chunk_rows
                 yield Chunk(_frame(rows, numbers, width), ragged)
                 rows, numbers, ragged = [], [], []
     except csv.Error as exc:
-        raise UnreadableFile(f"第 {number + 1} 行附近无法按 CSV 解析（{exc}），请检查文件是否完整。") from None
+        raise UnreadableFile(
+            f"第 {number + 1} 行附近无法按 CSV 解析（{exc}），请检查文件是否完整。"
+        ) from None
     finally:
         handle.close()
     if rows or ragged:
@@ -153,7 +160,9 @@ def read_csv(path: Path, *, chunk_rows: int = CHUNK_ROWS) -> SourceTable:
     if not head.strip():
         raise UnreadableFile("文件为空：没有表头。")
     if b"\x00" in head:
-        raise UnreadableFile("文件含有二进制内容，不是 CSV 文本文件，请另存为 CSV 或 XLSX 后重新报送。")
+        raise UnreadableFile(
+            "文件含有二进制内容，不是 CSV 文本文件，请另存为 CSV 或 XLSX 后重新报送。"
+        )
     encoding = _detect_encoding(head)
     # Invalid bytes later in the file become U+FFFD and the row is rejected as 含乱码字符,
     # so a mis-encoded row is reported, never stored.
@@ -202,12 +211,16 @@ def read_excel(path: Path, *, chunk_rows: int = CHUNK_ROWS) -> SourceTable:
     except UnreadableFile:
         raise
     except Exception as exc:  # calamine raises its own error types for broken workbooks
-        raise UnreadableFile(f"Excel 文件无法读取（{type(exc).__name__}），请确认文件未损坏、未加密。") from None
+        raise UnreadableFile(
+            f"Excel 文件无法读取（{type(exc).__name__}），请确认文件未损坏、未加密。"
+        ) from None
     if frame.height == 0:
         raise UnreadableFile("工作表为空：没有表头。")
     frame = frame.with_row_index("_row", offset=1).with_columns(pl.col("_row").cast(pl.Int64))
     data_cols = [c for c in frame.columns if c != "_row"]
-    frame = frame.rename({old: new for old, new in zip(data_cols, column_names(len(data_cols)), strict=True)})
+    frame = frame.rename(
+        {old: new for old, new in zip(data_cols, column_names(len(data_cols)), strict=True)}
+    )
     names = column_names(len(data_cols))
     non_blank = pl.any_horizontal([pl.col(c).str.strip_chars().fill_null("") != "" for c in names])
     frame = frame.filter(non_blank) if names else frame.clear()
@@ -272,10 +285,10 @@ def rows_table(rows: list[dict[str, Any]], *, chunk_rows: int = CHUNK_ROWS) -> S
                 seen.add(name)
                 headers.append(name)
     index = {h: i for i, h in enumerate(headers)}
-    cells = [[None] * len(headers) for _ in rows]
+    cells: list[list[str | None]] = [[None] * len(headers) for _ in rows]
     for r, row in enumerate(rows):
         for key, value in row.items():
-            cells[r][index[str(key)]] = _text(value)  # type: ignore[call-overload]
+            cells[r][index[str(key)]] = _text(value)
     numbers = list(range(1, len(rows) + 1))
 
     def chunks() -> Iterator[Chunk]:

@@ -109,7 +109,9 @@ def map_headers(spec: RecordTypeSpec, headers: list[str], *, strict: bool) -> Co
         names = "、".join(f"{f.label}（{f.code}）" for f in missing)
         raise UnreadableFile(f"缺少必填列：{names}。请使用信息类别“{spec.name}”的模板表头。")
     if not source:
-        raise UnreadableFile(f"表头中没有信息类别“{spec.name}”的任何字段，请确认选择的信息类别和文件是否一致。")
+        raise UnreadableFile(
+            f"表头中没有信息类别“{spec.name}”的任何字段，请确认选择的信息类别和文件是否一致。"
+        )
     return ColumnMap(source=source, header=header, ignored=ignored, missing=missing)
 
 
@@ -295,7 +297,9 @@ class Validator:
     def _header(self, code: str) -> str:
         return self.colmap.header.get(code) or self.spec.field(code).label
 
-    def _map(self, frame: pl.DataFrame, key: str, column: str, parse: Callable[[str], Parsed]) -> tuple[pl.Expr, pl.Expr]:
+    def _map(
+        self, frame: pl.DataFrame, key: str, column: str, parse: Callable[[str], Parsed]
+    ) -> tuple[pl.Expr, pl.Expr]:
         """(normalised, error) expressions for `column` via `parse` over its distinct values."""
         cache = self._caches.setdefault(key, {})
         uniques = frame.get_column(column).drop_nulls().unique().to_list()
@@ -355,7 +359,9 @@ class Validator:
                 cleaned.append(pl.lit(None, dtype=pl.Utf8).alias(f"r_{fs.code}"))
             else:
                 value = pl.col(src).str.strip_chars()
-                cleaned.append(pl.when(value == "").then(None).otherwise(value).alias(f"r_{fs.code}"))
+                cleaned.append(
+                    pl.when(value == "").then(None).otherwise(value).alias(f"r_{fs.code}")
+                )
         frame = raw.select([pl.col("_row"), *cleaned])
 
         # Stage 2: normalise each field; collect the errors of each.
@@ -371,7 +377,9 @@ class Validator:
             checks.append(
                 _Check(
                     pl.when(r.str.contains(MOJIBAKE, literal=True)).then(
-                        pl.lit("含乱码字符（U+FFFD）：文件编码有误或内容已损坏，请核对原文后重新报送")
+                        pl.lit(
+                            "含乱码字符（U+FFFD）：文件编码有误或内容已损坏，请核对原文后重新报送"
+                        )
                     ),
                     header,
                     "mojibake",
@@ -403,7 +411,10 @@ class Validator:
             elif fs.type == FieldType.MULTI_ENUM:
                 parse, code = multi_enum_parser(fs), "invalid_enum"
             elif fs.type == FieldType.USCC:
-                parse, code = code_parser(IdentifierKind.USCC, "统一社会信用代码"), "invalid_identifier"
+                parse, code = (
+                    code_parser(IdentifierKind.USCC, "统一社会信用代码"),
+                    "invalid_identifier",
+                )
             elif fs.type == FieldType.ID_NUMBER:
                 norm, err = self._id_number(raw_frame=frame, fs=fs)
                 norm_exprs.append(norm.alias(fs.code))
@@ -424,7 +435,11 @@ class Validator:
         err_names = [f"e{i}" for i in range(len(checks))]
         for check, name in zip(checks, err_names, strict=True):
             frame = frame.with_columns(check.expr.alias(name))
-        bad = pl.any_horizontal([pl.col(n).is_not_null() for n in err_names]) if err_names else pl.lit(False)
+        bad = (
+            pl.any_horizontal([pl.col(n).is_not_null() for n in err_names])
+            if err_names
+            else pl.lit(False)
+        )
         frame = frame.with_columns(bad.alias("_bad"))
         flags = frame.get_column("_bad")
         if flags.any():
@@ -451,7 +466,10 @@ class Validator:
         other documents (passports …) are kept as normalised free text."""
         rcol = f"r_{fs.code}"
         res_norm, res_err = self._map(
-            raw_frame, fs.code + "#rid", rcol, code_parser(IdentifierKind.RESIDENT_ID, "居民身份证号码")
+            raw_frame,
+            fs.code + "#rid",
+            rcol,
+            code_parser(IdentifierKind.RESIDENT_ID, "居民身份证号码"),
         )
         free_norm, free_err = self._map(raw_frame, fs.code + "#free", rcol, free_code_parser(fs))
         if not fs.id_type_field:
@@ -459,7 +477,9 @@ class Validator:
         type_fs = self.spec.field(fs.id_type_field)
         type_raw = pl.col(f"r_{type_fs.code}")
         if fs.id_type_field in self.colmap.source:
-            type_norm, _ = self._map(raw_frame, type_fs.code, f"r_{type_fs.code}", enum_parser(type_fs))
+            type_norm, _ = self._map(
+                raw_frame, type_fs.code, f"r_{type_fs.code}", enum_parser(type_fs)
+            )
         else:
             type_norm = pl.lit(None, dtype=pl.Utf8)
         is_resident = type_raw.is_null() | (type_norm == RESIDENT_ID_TYPE)
@@ -495,8 +515,12 @@ class Validator:
                 if cond is not None:
                     rw = fs.required_when
                     assert rw is not None
-                    other = spec.field(rw.field).label
-                    when = f"{other}为{'/'.join(rw.values)}时必填" if rw.op == "in" else f"{other}含“{rw.values[0]}”时必填"
+                    other_label = spec.field(rw.field).label
+                    when = (
+                        f"{other_label}为{'/'.join(rw.values)}时必填"
+                        if rw.op == "in"
+                        else f"{other_label}含“{rw.values[0]}”时必填"
+                    )
                     checks.append(
                         _Check(
                             pl.when(empty & cond).then(pl.lit(f"必填项为空（{when}）")),
@@ -546,8 +570,12 @@ class Validator:
         if kind is not None and procedure is not None:
             checks.append(
                 _Check(
-                    pl.when((pl.col(kind.code) == PERSON) & (pl.col(procedure.code) == SIMPLE_PROCEDURE)).then(
-                        pl.lit("对自然人适用简易程序作出的行政处罚不报送（《河南省社会信用条例》第十三条）")
+                    pl.when(
+                        (pl.col(kind.code) == PERSON) & (pl.col(procedure.code) == SIMPLE_PROCEDURE)
+                    ).then(
+                        pl.lit(
+                            "对自然人适用简易程序作出的行政处罚不报送（《河南省社会信用条例》第十三条）"
+                        )
                     ),
                     self._header(procedure.code),
                     "not_reportable",
@@ -555,13 +583,21 @@ class Validator:
             )
         fine = spec.by_role("fine_amount")
         kinds = spec.by_role("penalty_kinds")
-        if fine is not None and kinds is not None and fine.required_when is None and not fine.required:
+        if (
+            fine is not None
+            and kinds is not None
+            and fine.required_when is None
+            and not fine.required
+        ):
             # The catalogue normally says this itself (required_when contains 罚款).
             checks.append(
                 _Check(
                     pl.when(
                         pl.col(f"r_{fine.code}").is_null()
-                        & pl.col(kinds.code).str.split(MULTI_JOIN).list.contains("罚款").fill_null(False)
+                        & pl.col(kinds.code)
+                        .str.split(MULTI_JOIN)
+                        .list.contains("罚款")
+                        .fill_null(False)
                     ).then(pl.lit("处罚类别含罚款时必须填写罚款金额")),
                     self._header(fine.code),
                     "required",
@@ -574,7 +610,9 @@ class Validator:
             length = pl.col(rfs.code).str.len_chars()
             checks.append(
                 _Check(
-                    pl.when(length > limit).then(_fmt("长度 ", length, f" 字，超过上限 {limit} 字")),
+                    pl.when(length > limit).then(
+                        _fmt("长度 ", length, f" 字，超过上限 {limit} 字")
+                    ),
                     self._header(rfs.code),
                     "too_long",
                 )

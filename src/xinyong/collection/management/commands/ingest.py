@@ -26,12 +26,20 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="CSV（UTF-8 或 GBK）或 XLSX 文件")
-        parser.add_argument("--type", required=True, dest="record_type", help="信息类别：目录代码或中文名称，如 行政处罚")
+        parser.add_argument(
+            "--type",
+            required=True,
+            dest="record_type",
+            help="信息类别：目录代码或中文名称，如 行政处罚",
+        )
         parser.add_argument("--unit", required=True, help="报送单位：规范名称或任一别名")
         parser.add_argument(
-            "--reported-on", default=None, help="报送日期 YYYY-MM-DD（默认今天，北京时间；补录历史数据时指定）"
+            "--reported-on",
+            default=None,
+            help="报送日期 YYYY-MM-DD（默认今天，北京时间；补录历史数据时指定）",
         )
         parser.add_argument("--json", action="store_true", help="以 JSON 输出结果（供脚本读取）")
+        parser.add_argument("--progress", action="store_true", help="在标准错误输出上报告处理进度")
 
     def _fail(self, message: str) -> None:
         # One Chinese line on stderr, no traceback; exit status 1.
@@ -48,7 +56,16 @@ class Command(BaseCommand):
             try:
                 reported = date.fromisoformat(reported.strip())
             except ValueError:
-                self._fail(f"报送日期“{options['reported_on']}”格式不对，应为 2026-03-05 这样的日期。")
+                self._fail(
+                    f"报送日期“{options['reported_on']}”格式不对，应为 2026-03-05 这样的日期。"
+                )
+        progress = None
+        if options["progress"]:
+
+            def progress(done: int, total: int) -> None:
+                sys.stderr.write(f"已处理 {done}/{total} 行\n")
+                sys.stderr.flush()
+
         try:
             with context.use(context.RequestContext(channel="cli")):
                 result = ingest_file(
@@ -59,6 +76,7 @@ class Command(BaseCommand):
                     reported_on=reported,
                     channel=Batch.Channel.CLI,
                     operator=_os_user(),
+                    progress=progress,
                 )
         except DomainError as exc:
             self._fail(exc.message)

@@ -1,0 +1,64 @@
+"""`xinyong scheduler`: run the registered daily jobs once a day (core.jobs)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import date
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from xinyong.core import jobs
+
+logger = logging.getLogger(__name__)
+
+
+def run_all() -> list[dict[str, Any]]:
+    """Run every registered job once; a failing job is reported and does not stop the rest."""
+    results = []
+    for job in jobs.daily_jobs():
+        try:
+            message = job.run()
+            results.append({"job": job.name, "ok": True, "message": message})
+        except Exception as exc:  # a job's failure must not stop the others
+            logger.exception("daily job %s failed", job.name)
+            results.append({"job": job.name, "ok": False, "message": f"执行失败：{exc}"})
+    return results
+
+
+class Command(BaseCommand):
+    help = "定时任务调度：每天运行一次已登记的每日任务（如公示期满处理）；--once 只运行一次后退出"
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--once", action="store_true", help="立即运行一次所有每日任务后退出")
+        parser.add_argument("--json", action="store_true", help="以 JSON 输出运行结果")
+        parser.add_argument(
+            "--interval", type=int, default=60, help="检查是否进入新的一天的间隔（秒），默认 60"
+        )
+
+    def _report(self, results: list[dict[str, Any]], as_json: bool) -> None:
+        if as_json:
+            self.stdout.write(json.dumps(results, ensure_ascii=False))
+            return
+        for item in results:
+            mark = "完成" if item["ok"] else "失败"
+            self.stdout.write(f"[{mark}] {item['job']}：{item['message']}")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["once"]:
+            self._report(run_all(), options["json"])
+            return
+        last_day: date | None = None
+        self.stdout.write("调度器已启动，按 Ctrl+C 退出。")
+        try:
+            while True:
+                today = timezone.localdate()
+                if today != last_day:
+                    self._report(run_all(), options["json"])
+                    last_day = today
+                time.sleep(max(1, options["interval"]))
+        except KeyboardInterrupt:
+            self.stdout.write("调度器已停止。")

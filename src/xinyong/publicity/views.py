@@ -1,0 +1,303 @@
+"""The public portal's credit query: one-click search, subject pages, record pages and a
+CSV export — anonymous, Chinese, masked, throttled, and showing only what is public.
+
+Natural persons are never listed by name: a person is found only by the exact full ID
+number together with the exact name, and the pages of a person (and of the person's
+records) open only with the signed token that such a query hands out (valid
+PERSON_TOKEN_SECONDS), so that nobody can walk the ids. Every public read of a person is
+read-logged (个人信息保护法; 河南条例 art. 40).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+
+from xinyong.core import identifiers
+from xinyong.core.audit import record_read
+from xinyong.core.exports import safe_cell
+from xinyong.records.models import CreditRecord
+from xinyong.subjects.models import Subject, SubjectIdentifier, SubjectKind
+from xinyong.subjects.selectors import masked_repr
+from xinyong.subjects.services import resolve as resolve_subject
+from xinyong.web.views import SEARCH_LIMIT, SEARCH_MAX_LENGTH, _public_subjects
+
+from .presenters import group_records, present_record, present_subject
+from .selectors import public_records, public_records_for
+
+PERSON_TOKEN_SALT = "publicity.person"
+PERSON_TOKEN_SECONDS = 30 * 60
+READ_PURPOSE = "信用信息公开查询"
+DEFAULT_PORTAL_RATE = "30/min"
+
+
+# ---------------------------------------------------------------- throttling
+
+
+def _rate() -> tuple[int, int]:
+    text = str(getattr(settings, "PUBLICITY_PORTAL_RATE", DEFAULT_PORTAL_RATE))
+    count, _, period = text.partition("/")
+    seconds = {
+        "s": 1,
+        "sec": 1,
+        "m": 60,
+        "min": 60,
+        "h": 3600,
+        "hour": 3600,
+        "d": 86400,
+        "day": 86400,
+    }
+    return int(count), seconds.get(period.strip(), 60)
+
+
+def client_ip(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR") or "unknown")
+
+
+def throttled(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A per-IP fixed-window limit on anonymous portal pages (against scraping). Signed-in
+    staff are not limited. Over the limit: a Chinese 429 page with Retry-After."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            limit, period = _rate()
+            window = int(time.time() // period)
+            key = f"publicity-rate:{client_ip(request)}:{window}"
+            if cache.add(key, 1, timeout=period + 1):
+                hits = 1
+            else:
+                try:
+                    hits = cache.incr(key)
+                except ValueError:
+                    cache.set(key, 1, timeout=period + 1)
+                    hits = 1
+            if hits > limit:
+                response = render(
+                    request, "publicity/throttled.html", {"period": period}, status=429
+                )
+                response["Retry-After"] = str(period)
+                return response
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _clean(text: str) -> str:
+    raw = "".join(ch for ch in (text or "") if ch.isprintable() or ch.isspace())
+    return " ".join(raw.split())
+
+
+def person_token(subject: Subject) -> str:
+    return signing.dumps({"s": subject.pk}, salt=PERSON_TOKEN_SALT)
+
+
+def _token_allows(request: HttpRequest, subject: Subject) -> bool:
+    token = request.GET.get("t", "")
+    if not token:
+        return False
+    try:
+        data = signing.loads(token, salt=PERSON_TOKEN_SALT, max_age=PERSON_TOKEN_SECONDS)
+    except signing.BadSignature:
+        return False
+    return isinstance(data, dict) and data.get("s") == subject.pk
+
+
+def _find_person(id_number: str, name: str) -> Subject | None:
+    code = identifiers.normalise(id_number)
+    if not code or not name:
+        return None
+    rows = SubjectIdentifier.objects.filter(
+        value=code, subject__kind=SubjectKind.PERSON
+    ).select_related("subject")
+    for row in rows:
+        subject = resolve_subject(row.subject)
+        if subject.is_person and subject.name == name:
+            return subject
+    return None
+
+
+def _log_person_read(request: HttpRequest, subject: Subject) -> None:
+    if subject.is_person:
+        record_read(
+            reader=request.user if request.user.is_authenticated else None,
+            subject_type="subjects.Subject",
+            subject_id=subject.pk,
+            subject_repr=masked_repr(subject),
+            purpose=READ_PURPOSE,
+        )
+
+
+def _reverse_or_empty(name: str, pk: int) -> str:
+    try:
+        return reverse(name, args=[pk])
+    except NoReverseMatch:
+        return ""
+
+
+def _public_subject(request: HttpRequest, pk: int) -> Subject:
+    subject = Subject.objects.filter(pk=pk).first() if 0 < pk < 2**63 else None
+    if subject is None:
+        raise Http404("未找到该信用主体。")
+    subject = resolve_subject(subject)
+    if subject.is_person and not _token_allows(request, subject):
+        raise Http404("自然人信息仅可通过完整身份证号码和姓名查询后查看。")
+    return subject
+
+
+def _token_query(request: HttpRequest, subject: Subject) -> str:
+    return f"?t={request.GET.get('t', '')}" if subject.is_person else ""
+
+
+# ---------------------------------------------------------------- pages
+
+
+@throttled
+def search(request: HttpRequest) -> HttpResponse:
+    query = _clean(request.GET.get("q", ""))
+    id_number = _clean(request.GET.get("id_number", ""))
+    person_name = _clean(request.GET.get("name", ""))
+    error = ""
+    results: list[dict[str, Any]] = []
+    person_result: dict[str, Any] | None = None
+    person_searched = bool(id_number or person_name)
+    if person_searched:
+        if not id_number or not person_name:
+            error = "查询自然人须同时填写完整的身份证号码和姓名。"
+        elif len(id_number) > 40 or len(person_name) > 50:
+            error = "身份证号码或姓名过长，请核对后重试。"
+        else:
+            found = _find_person(id_number, person_name)
+            if found is not None:
+                _log_person_read(request, found)
+                person_result = present_subject(found)
+                person_result["url"] = reverse("publicity:subject", args=[found.pk]) + (
+                    f"?t={person_token(found)}"
+                )
+    elif len(query) > SEARCH_MAX_LENGTH:
+        error = f"查询内容过长，请输入不超过 {SEARCH_MAX_LENGTH} 个字符的名称或统一社会信用代码。"
+    elif query and len(query) < 2:
+        error = "请至少输入 2 个字符的名称或统一社会信用代码。"
+    elif query:
+        for subject in _public_subjects(query):
+            item = present_subject(subject)
+            item["url"] = reverse("publicity:subject", args=[subject.pk])
+            results.append(item)
+    return render(
+        request,
+        "publicity/search.html",
+        {
+            "query": query,
+            "id_number_given": bool(id_number),
+            "person_name": person_name,
+            "person_searched": person_searched,
+            "person_result": person_result,
+            "error": error,
+            "results": results,
+            "limit": SEARCH_LIMIT,
+            "search_max_length": SEARCH_MAX_LENGTH,
+        },
+    )
+
+
+@throttled
+def subject_page(request: HttpRequest, pk: int) -> HttpResponse:
+    subject = _public_subject(request, pk)
+    _log_person_read(request, subject)
+    suffix = _token_query(request, subject)
+    presented = []
+    for record in public_records_for(subject):
+        item = present_record(record)
+        item["url"] = reverse("publicity:record", args=[record.pk]) + suffix
+        item["objection_url"] = _reverse_or_empty("rights:objection-public-new", record.pk)
+        item["repair_url"] = (
+            _reverse_or_empty("rights:repair-public-new", record.pk) if item["can_repair"] else ""
+        )
+        presented.append(item)
+    return render(
+        request,
+        "publicity/subject.html",
+        {
+            "subject": present_subject(subject),
+            "groups": group_records(presented),
+            "count": len(presented),
+            "export_url": reverse("publicity:subject-export", args=[subject.pk]) + suffix,
+        },
+    )
+
+
+def _public_record(request: HttpRequest, pk: int) -> CreditRecord:
+    record = public_records().filter(pk=pk).first() if 0 < pk < 2**63 else None
+    if record is None:
+        raise Http404("该信息不存在或不在公示期内。")
+    subject = resolve_subject(record.subject)
+    if subject.is_person and not _token_allows(request, subject):
+        raise Http404("自然人信息仅可通过完整身份证号码和姓名查询后查看。")
+    return record
+
+
+@throttled
+def record_page(request: HttpRequest, pk: int) -> HttpResponse:
+    record = _public_record(request, pk)
+    subject = resolve_subject(record.subject)
+    _log_person_read(request, subject)
+    item = present_record(record, with_fields=True)
+    return render(
+        request,
+        "publicity/record.html",
+        {
+            "record": item,
+            "subject": present_subject(subject),
+            "subject_url": reverse("publicity:subject", args=[subject.pk])
+            + _token_query(request, subject),
+            "objection_url": _reverse_or_empty("rights:objection-public-new", record.pk),
+            "repair_url": (
+                _reverse_or_empty("rights:repair-public-new", record.pk)
+                if item["can_repair"]
+                else ""
+            ),
+        },
+    )
+
+
+EXPORT_COLUMNS = (
+    ("group", "信息类别"),
+    ("party_name", "主体名称"),
+    ("document_number", "决定文书号"),
+    ("decision_date", "决定日期"),
+    ("deciding_unit", "决定机关"),
+    ("status", "状态"),
+    ("publicity_starts_on", "公示起始日期"),
+    ("publicity_ends_on", "公示截止日期"),
+    ("repair_from", "最早可申请修复日期"),
+)
+
+
+@throttled
+def subject_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """The subject's public records as CSV (UTF-8 with BOM so Chinese Excel opens it)."""
+    subject = _public_subject(request, pk)
+    _log_person_read(request, subject)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([label for _, label in EXPORT_COLUMNS])
+    for record in public_records_for(subject):
+        item = present_record(record)
+        writer.writerow([safe_cell(item.get(key) or "") for key, _ in EXPORT_COLUMNS])
+    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="credit-{subject.pk}.csv"'
+    return response

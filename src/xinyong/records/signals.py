@@ -1,0 +1,18 @@
+"""Signals through which `records` tells its consumers (publicity, rights, supervision,
+exchange …) that records changed, without importing them (ARCHITECTURE: dependencies
+point one way).
+
+Both are sent inside the writing transaction, so a receiver's writes commit or roll back
+with the change. Receivers must be set-based: a batch may hold a million records.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+# kwargs: batch_id (int) — every record created or corrected by that batch now has
+# CreditRecord.batch_id == batch_id.
+batch_stored = Signal()
+
+# kwargs: record (CreditRecord), change ("corrected" | "withdrawn" | "restored"), actor.
+record_changed = Signal()

@@ -1,0 +1,288 @@
+"""主动告知 (两书同达): the 信用修复告知书 for every stored penalty record.
+
+When a batch is stored, one notice per penalty record (行政处罚, and any 失信 type that has
+a published publicity window) is created in ONE set-based INSERT … SELECT, so that a
+million-row batch pays one statement, not a million objects. The number is derived from
+the record id ("XFGZ" + year + 10-digit record id): unique without a shared counter, so
+concurrent batches cannot collide. The PDF is rendered on demand, never at ingest.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import CharField, DateTimeField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Coalesce, Concat, ExtractYear, LPad
+from django.dispatch import receiver
+from django.utils import timezone
+
+from xinyong.catalog.models import Nature
+from xinyong.core.audit import record_event
+from xinyong.core.errors import DomainError, NotFoundError
+from xinyong.core.masking import mask_id_number
+from xinyong.core.pdf import render_typst
+from xinyong.orgs import permissions
+from xinyong.records.models import CreditRecord
+from xinyong.records.signals import batch_stored
+
+from .models import RepairNotice
+from .repair import COURT_LIST_CODE
+
+TARGET = "rights.RepairNotice"
+PENALTY_CODE = "XZCF"
+NUMBER_PREFIX = "XFGZ"
+SERVE_METHODS = ("与处罚决定书同时送达", "直接送达", "邮寄送达", "电子送达", "公告送达")
+_TEMPLATE = Path(__file__).parent / "templates" / "rights" / "notice.typ"
+
+
+def notice_number(record_id: int, year: int) -> str:
+    """The number a notice gets (the SQL in `issue_notices_for_batch` builds the same)."""
+    return f"{NUMBER_PREFIX}{year}{record_id:010d}"
+
+
+def _eligible_records(batch_id: int) -> QuerySet[CreditRecord]:
+    return CreditRecord.objects.filter(
+        Q(record_type__code=PENALTY_CODE) | Q(nature=Nature.DISHONEST),
+        batch_id=batch_id,
+        status=CreditRecord.Status.ACTIVE,
+        publicity__is_published=True,
+        publicity__ended_on__isnull=True,
+    ).exclude(record_type__code=COURT_LIST_CODE)
+
+
+def issue_notices_for_batch(batch_id: int) -> int:
+    """Create the missing notices for the batch's penalty records and refresh the dates of
+    existing ones (a correction may move the decision date). Idempotent; returns how many
+    notices were created."""
+    from xinyong.publicity.models import PublicityWindow
+
+    with transaction.atomic():
+        if CreditRecord.objects.filter(batch_id=batch_id, publicity__isnull=True).exists():
+            # Normally publicity's receiver (connected first) has computed the windows;
+            # computing them here keeps the notices right whatever the receiver order.
+            from xinyong.publicity.services import compute_windows_for_batch
+
+            compute_windows_for_batch(batch_id)
+        window = PublicityWindow.objects.filter(record=OuterRef("record_id"))
+        RepairNotice.objects.filter(record__batch_id=batch_id).update(
+            earliest_repair_on=Subquery(window.values("repair_from")[:1]),
+            publicity_ends_on=Subquery(window.values("ends_on")[:1]),
+        )
+        now = timezone.now()
+        year = Cast(ExtractYear(Coalesce("decision_date", "reported_on")), CharField())
+        rows = (
+            _eligible_records(batch_id)
+            .filter(repair_notice__isnull=True)
+            .annotate(
+                n_created=Value(now, output_field=DateTimeField()),
+                n_number=Concat(
+                    Value(NUMBER_PREFIX),
+                    year,
+                    LPad(Cast("id", CharField()), 10, Value("0")),
+                    output_field=CharField(),
+                ),
+                n_method=Value("", output_field=CharField()),
+            )
+            .values_list(
+                "n_created",
+                "n_created",
+                "id",
+                "n_number",
+                "publicity__repair_from",
+                "publicity__ends_on",
+                "n_method",
+            )
+        )
+        select_sql, params = rows.query.sql_with_params()
+        table = connection.ops.quote_name(RepairNotice._meta.db_table)
+        columns = ", ".join(
+            connection.ops.quote_name(c)
+            for c in (
+                "created_at",
+                "updated_at",
+                "record_id",
+                "number",
+                "earliest_repair_on",
+                "publicity_ends_on",
+                "serve_method",
+            )
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {table} ({columns}) {select_sql}", params)
+            created = max(cursor.rowcount, 0)
+        if created:
+            record_event(
+                actor=None,
+                action="rights.notice.issue",
+                target_type="collection.Batch",
+                target_id=batch_id,
+                target_repr=f"批次 {batch_id} 信用修复告知书",
+                new={"created": created},
+            )
+    return created
+
+
+@receiver(batch_stored, dispatch_uid="rights.notices.batch_stored")
+def _on_batch_stored(sender: Any, batch_id: int, **kwargs: Any) -> None:
+    issue_notices_for_batch(batch_id)
+
+
+# ------------------------------------------------------------------ reads
+
+
+def notices_visible_to(user: Any) -> QuerySet[RepairNotice]:
+    """Credit admins and leaders see every notice; a unit's staff only its own records'."""
+    qs = RepairNotice.objects.select_related(
+        "record", "record__subject", "record__source_unit", "served_by"
+    )
+    return permissions.scope_to_user_units(user, qs, unit_field="record__source_unit")
+
+
+def get_notice_for(user: Any, pk: Any) -> RepairNotice:
+    try:
+        key = int(pk)
+    except (TypeError, ValueError):
+        raise NotFoundError("未找到该告知书。") from None
+    found = notices_visible_to(user).filter(pk=key).first()
+    if found is None:
+        raise NotFoundError("未找到该告知书，或无权查看。")
+    return found
+
+
+# ------------------------------------------------------------------ the PDF
+
+
+@lru_cache(maxsize=1)
+def _source() -> str:
+    return _TEMPLATE.read_text(encoding="utf-8")
+
+
+def _d(value: date | None) -> str:
+    return f"{value.year}年{value.month}月{value.day}日" if value else "—"
+
+
+def notice_data(notice: RepairNotice) -> dict[str, Any]:
+    """What the notice says, with the subject's ID number masked."""
+    from xinyong.publicity.models import PublicityWindow
+
+    record = notice.record
+    subject = record.subject
+    window = PublicityWindow.objects.filter(record=record).select_related("policy").first()
+    earliest = window.repair_from if window and window.repair_from else notice.earliest_repair_on
+    ends = window.ends_on if window and window.ends_on else notice.publicity_ends_on
+    identifier = (
+        mask_id_number(record.party_identifier) if subject.is_person else record.party_identifier
+    )
+    basis = window.policy.document if window and window.policy else "国办发〔2025〕22号"
+    severity = ""
+    if window and window.severity:
+        from xinyong.catalog.models import Severity
+
+        severity = (
+            Severity(window.severity).label
+            if window.severity in Severity.values
+            else window.severity
+        )
+    portal = getattr(settings, "XINYONG_PLATFORM_NAME", "公共信用信息平台")
+    rows = [
+        ["信用主体", record.party_name],
+        ["主体代码", identifier or "—"],
+        ["决定文书号", record.document_number],
+        ["决定日期", _d(record.decision_date)],
+        ["决定机关", record.deciding_unit_name or record.source_unit.name],
+        ["失信程度", severity or "—"],
+        ["最早可申请修复日期", _d(earliest)],
+        ["最长公示截止日期", _d(ends)],
+    ]
+    return {
+        "number": notice.number,
+        "subject_name": record.party_name,
+        "opening": (
+            f"你（单位）被作出的行政处罚（{record.document_number}）信息将依法在{portal}、"
+            "“信用中国（河南安阳）”等网站公示。根据《国务院办公厅关于进一步完善失信约束制度构建"
+            "诚信建设长效机制的指导意见》（国办发〔2025〕22号）和《河南省社会信用条例》，"
+            "现将信用修复有关事项告知如下。"
+        ),
+        "rows": rows,
+        "sections": [
+            {
+                "title": "一、修复条件",
+                "lines": [
+                    "已全部履行行政处罚决定规定的义务，纠正失信行为、消除不良影响；",
+                    f"最短公示期已届满（{basis}），即自{_d(earliest)}起可以申请；",
+                    "作出信用修复承诺，并对申请材料的真实性负责。",
+                    f"公示期最长至{_d(ends)}，届满后自动停止公示，无需申请。",
+                ],
+            },
+            {
+                "title": "二、申请方式",
+                "lines": [
+                    f"网上申请：在{portal}查询本条信息，在信息详情页点击“申请信用修复”，"
+                    "填写履行情况、上传材料并签署信用修复承诺书；提交后凭查询码查询办理进度。",
+                    "窗口申请：携带履行义务的证明材料到区信用办或作出决定的部门窗口提交申请。",
+                    "材料齐全之日起10个工作日内作出是否修复的决定；准予修复的，"
+                    "3个工作日内将结果同步至各信息接收方。",
+                ],
+            },
+            {
+                "title": "三、免费办理",
+                "lines": ["信用修复全程免费办理，不收取任何款项。"],
+            },
+            {
+                "title": "四、依据",
+                "lines": [
+                    "《国务院办公厅关于进一步完善失信约束制度构建诚信建设长效机制的指导意见》"
+                    "（国办发〔2025〕22号）；《河南省社会信用条例》。",
+                ],
+            },
+        ],
+        "issuer": record.deciding_unit_name or record.source_unit.name,
+        "date": _d(notice.created_at.date() if notice.created_at else timezone.localdate()),
+    }
+
+
+def notice_pdf(notice: RepairNotice) -> bytes:
+    """The 信用修复告知书 as a PDF (typst, embedded CJK font)."""
+    return render_typst(_source(), inputs={"data": notice_data(notice)})
+
+
+# ------------------------------------------------------------------ serving
+
+
+def serve_notice(
+    *, actor: Any, notice: RepairNotice, method: str, served_on: date | None = None
+) -> RepairNotice:
+    """Record that the notice was served on the subject (by the record's unit or the
+    credit office)."""
+    record = notice.record
+    permissions.require(actor, "write_unit_data", record.source_unit)
+    text = (method or "").strip()
+    if text not in SERVE_METHODS:
+        raise DomainError("送达方式无效，可选：" + "、".join(SERVE_METHODS) + "。")
+    day = served_on or timezone.localdate()
+    if day > timezone.localdate():
+        raise DomainError("送达日期不能晚于今天。")
+    if record.decision_date and day < record.decision_date:
+        raise DomainError("送达日期不能早于处罚决定日期。")
+    with transaction.atomic():
+        locked = RepairNotice.objects.select_for_update().get(pk=notice.pk)
+        old = {"served_on": locked.served_on, "serve_method": locked.serve_method}
+        locked.served_on = day
+        locked.serve_method = text
+        locked.served_by = actor if getattr(actor, "pk", None) else None
+        locked.save(update_fields=["served_on", "serve_method", "served_by", "updated_at"])
+        record_event(
+            actor=actor,
+            action="rights.notice.serve",
+            target_type=TARGET,
+            target_id=locked.pk,
+            target_repr=locked.number,
+            old=old,
+            new={"served_on": day, "serve_method": text},
+        )
+    return locked

@@ -1,0 +1,638 @@
+"""Credit repair (信用修复): eligibility, application, review, decision and sync.
+
+Rules (DOMAIN.md §5, §12):
+- repair may be asked for once the minimum publicity period has passed and until the
+  maximum (国办发〔2025〕22号); the window comes from `publicity.PublicityWindow`;
+- a complete application is decided within `RightsPolicy.repair_review_days` working days
+  (10, 信用中国 practice) and an approval is synced to every receiver within
+  `repair_sync_days` (3) working days;
+- repair is free: nothing here asks for or records a payment;
+- 失信被执行人 entries are removed by the people's court, not repaired here.
+
+Workflow: submitted → (incomplete → submitted again) → provider_review (the record's
+source unit agrees or not, with its opinion) → office_review → approved / refused.
+Every change goes through a function below: keyword-only, explicit actor, one
+transaction, one event (docs/conventions.md).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from xinyong.catalog.models import Nature, Severity
+from xinyong.core import calendar
+from xinyong.core.audit import record_event
+from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
+from xinyong.core.masking import mask_name, mask_phone
+from xinyong.orgs import permissions
+from xinyong.records.models import CreditRecord
+
+from .attachments import check_files, save_attachments
+from .models import Channel, RepairApplication, RightsPolicy
+
+TARGET = "rights.RepairApplication"
+COURT_LIST_CODE = "SXBZXR"  # 失信被执行人: listed and delisted by the people's court
+OPEN_STATUSES = (
+    RepairApplication.Status.SUBMITTED,
+    RepairApplication.Status.INCOMPLETE,
+    RepairApplication.Status.PROVIDER_REVIEW,
+    RepairApplication.Status.OFFICE_REVIEW,
+)
+REVIEW_STATUSES = (RepairApplication.Status.PROVIDER_REVIEW, RepairApplication.Status.OFFICE_REVIEW)
+_PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+MAX_TEXT = 5000
+
+# The 信用修复型 commitment (DOMAIN.md §9): pre-filled on the form, accepted by a checkbox.
+# Breach consequence per practice: the penalty stays public for its longest period and
+# the breach itself is published.
+COMMITMENT_TEMPLATE = (
+    "本主体（{subject}）就{document}号行政处罚等失信信息申请信用修复，郑重承诺：\n"
+    "一、已全部履行该失信行为所涉行政处罚等法定责任和义务，已纠正失信行为、消除不良影响；\n"
+    "二、所提交的申请材料真实、合法、有效，无虚假内容；\n"
+    "三、今后自觉遵守法律法规，诚信经营，接受有关部门和社会的监督；\n"
+    "四、同意将本承诺及履行情况纳入信用记录并依法公开。\n"
+    "如违反上述承诺，自愿接受撤销修复决定、相关失信信息按最长期限公示、违诺信息依法公示等处理，"
+    "并依法承担相应法律责任。"
+)
+
+HOW_TO_OBJECT = (
+    "对不予修复决定有异议的，可在本平台该条记录页面提出异议申请，"
+    "或到区信用办窗口提交（《河南省社会信用条例》第四十一条）。"
+)
+
+
+# ------------------------------------------------------------------ policy & deadlines
+
+
+def policy_on(day: date) -> RightsPolicy:
+    """The deadline policy in force on `day`; the model's defaults when none is stored."""
+    found = (
+        RightsPolicy.objects.filter(active=True, effective_from__lte=day)
+        .order_by("-effective_from", "-id")
+        .first()
+    )
+    return found or RightsPolicy(effective_from=day)
+
+
+def decision_due(application: RepairApplication) -> date | None:
+    """A complete application is decided within N working days of being complete."""
+    if application.complete_on is None:
+        return None
+    days = policy_on(application.complete_on).repair_review_days
+    return calendar.add_workdays(application.complete_on, days)
+
+
+def sync_due(application: RepairApplication) -> date | None:
+    """An approval is synced to every receiver within N working days of the decision."""
+    if application.status != RepairApplication.Status.APPROVED or application.decided_on is None:
+        return None
+    days = policy_on(application.decided_on).repair_sync_days
+    return calendar.add_workdays(application.decided_on, days)
+
+
+def is_overdue(application: RepairApplication, today: date) -> bool:
+    if application.status in REVIEW_STATUSES:
+        due = decision_due(application)
+        return due is not None and today > due
+    if application.status == RepairApplication.Status.APPROVED and application.synced_on is None:
+        due = sync_due(application)
+        return due is not None and today > due
+    return False
+
+
+def _overdue_dates(dates: Iterable[date], today: date, attr: str) -> list[date]:
+    out = []
+    for day in dates:
+        days = getattr(policy_on(day), attr)
+        if calendar.add_workdays(day, days) < today:
+            out.append(day)
+    return out
+
+
+def overdue_repairs(today: date) -> QuerySet[RepairApplication]:
+    """Applications past their decision deadline, or approved and not synced in time.
+    Deadlines are computed once per distinct date (the set is small), then filtered in SQL."""
+    reviewing = RepairApplication.objects.filter(
+        status__in=REVIEW_STATUSES, complete_on__isnull=False
+    )
+    unsynced = RepairApplication.objects.filter(
+        status=RepairApplication.Status.APPROVED, synced_on__isnull=True, decided_on__isnull=False
+    )
+    late_complete = _overdue_dates(
+        {d for d in reviewing.values_list("complete_on", flat=True).distinct() if d},
+        today,
+        "repair_review_days",
+    )
+    late_decided = _overdue_dates(
+        {d for d in unsynced.values_list("decided_on", flat=True).distinct() if d},
+        today,
+        "repair_sync_days",
+    )
+    return (
+        RepairApplication.objects.filter(
+            Q(pk__in=reviewing.filter(complete_on__in=late_complete).values("pk"))
+            | Q(pk__in=unsynced.filter(decided_on__in=late_decided).values("pk"))
+        )
+        .select_related("record", "subject", "provider_unit")
+        .order_by("complete_on", "id")
+    )
+
+
+# ------------------------------------------------------------------ eligibility
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    eligible: bool
+    from_date: date | None
+    until_date: date | None
+    reason_zh: str
+    code: str = ""
+
+
+def _window(record: CreditRecord) -> Any:
+    from xinyong.publicity.models import PublicityWindow
+
+    return PublicityWindow.objects.filter(record=record).first()
+
+
+def repair_eligibility(record: CreditRecord, today: date) -> Eligibility:
+    """Whether `record` may be repaired on `today`, from when, until when, and why not
+    (国办发〔2025〕22号: repair after the minimum period, drop-off at the maximum)."""
+    if record.status == CreditRecord.Status.WITHDRAWN:
+        return Eligibility(
+            False, None, None, "该信息已被撤销，不再公示，无需申请信用修复。", "withdrawn"
+        )
+    if record.record_type.code == COURT_LIST_CODE:
+        return Eligibility(
+            False,
+            None,
+            None,
+            "失信被执行人名单由人民法院依法纳入和删除，不适用本平台信用修复；"
+            "履行生效法律文书确定的义务后，请向作出决定的人民法院申请屏蔽或删除失信信息。",
+            "court_list",
+        )
+    if record.nature != Nature.DISHONEST:
+        return Eligibility(
+            False, None, None, "该信息不属于失信信息，无需信用修复。", "not_dishonest"
+        )
+    window = _window(record)
+    if window is None or not window.is_published:
+        why = (
+            f"（{window.not_published_reason}）"
+            if window is not None and window.not_published_reason
+            else ""
+        )
+        return Eligibility(
+            False, None, None, f"该信息依规不向社会公示{why}，无需申请信用修复。", "not_published"
+        )
+    from_date = window.repair_from or window.starts_on or record.decision_date
+    until = window.ends_on
+    if window.ended_on is not None:
+        reasons = {
+            "repaired": f"该信息已于 {window.ended_on:%Y-%m-%d} 完成信用修复，已停止公示。",
+            "withdrawn": f"该信息已于 {window.ended_on:%Y-%m-%d} 撤销，已停止公示，无需申请信用修复。",
+        }
+        text = reasons.get(
+            window.end_reason,
+            f"该信息最长公示期已于 {window.ended_on:%Y-%m-%d} 届满，已自动停止公示，无需申请信用修复。",
+        )
+        return Eligibility(False, from_date, until, text, f"ended_{window.end_reason or 'expired'}")
+    if until is not None and today > until:
+        return Eligibility(
+            False,
+            from_date,
+            until,
+            f"该信息最长公示至 {until:%Y-%m-%d}，已届满，自动停止公示，无需申请信用修复。",
+            "ended_expired",
+        )
+    if from_date is not None and today < from_date:
+        serious = ""
+        if window.severity == Severity.SERIOUS:
+            serious = "严重失信信息须公示满1年后方可申请信用修复（国办发〔2025〕22号）。"
+        return Eligibility(
+            False,
+            from_date,
+            until,
+            f"{serious}最短公示期尚未届满，自 {from_date:%Y-%m-%d} 起可申请信用修复。",
+            "not_yet",
+        )
+    if RepairApplication.objects.filter(record=record, status__in=OPEN_STATUSES).exists():
+        return Eligibility(
+            False, from_date, until, "该信息已有正在办理的信用修复申请，请勿重复申请。", "pending"
+        )
+    until_text = f"，最长公示至 {until:%Y-%m-%d}" if until else ""
+    return Eligibility(
+        True,
+        from_date,
+        until,
+        f"最短公示期已届满，可申请信用修复{until_text}。信用修复全程免费。",
+        "eligible",
+    )
+
+
+# ------------------------------------------------------------------ reads
+
+
+def repairs_visible_to(user: Any) -> QuerySet[RepairApplication]:
+    """Credit admins and leaders see all; a unit's staff only its own records' repairs."""
+    qs = RepairApplication.objects.select_related(
+        "record", "record__record_type", "subject", "provider_unit"
+    )
+    return permissions.scope_to_user_units(user, qs, unit_field="record__source_unit")
+
+
+def get_repair_for(user: Any, pk: Any) -> RepairApplication:
+    try:
+        key = int(pk)
+    except (TypeError, ValueError):
+        raise NotFoundError("未找到该信用修复申请。") from None
+    found = repairs_visible_to(user).filter(pk=key).first()
+    if found is None:
+        raise NotFoundError("未找到该信用修复申请，或无权查看。")
+    return found
+
+
+def normalise_code(code: Any) -> str:
+    return "".join(unicodedata.normalize("NFKC", str(code or "")).split()).upper()
+
+
+def repair_by_code(code: Any) -> RepairApplication:
+    """The application an applicant follows with its query code (no login)."""
+    text = normalise_code(code)
+    if not text:
+        raise DomainError("请输入查询码。")
+    if len(text) != 12:
+        raise NotFoundError("查询码应为12位字母和数字，请核对后重新输入。")
+    found = (
+        RepairApplication.objects.select_related("record", "subject")
+        .filter(query_code=text)
+        .first()
+    )
+    if found is None:
+        raise NotFoundError("未找到该查询码对应的信用修复申请，请核对后重新输入。")
+    return found
+
+
+def public_view(application: RepairApplication) -> dict[str, Any]:
+    """The applicant-facing fields only, masked where personal."""
+    record = application.record
+    return {
+        "query_code": application.query_code,
+        "status": application.status,
+        "status_label": application.get_status_display(),
+        "record_id": record.pk,
+        "document_number": record.document_number,
+        "party_name": mask_name(record.party_name)
+        if application.subject.is_person
+        else record.party_name,
+        "applicant_name": mask_name(application.applicant_name),
+        "applicant_phone": mask_phone(application.applicant_phone),
+        "submitted_on": application.submitted_on,
+        "complete_on": application.complete_on,
+        "decision_due": decision_due(application),
+        "decided_on": application.decided_on,
+        "decision_reason": application.decision_reason
+        if application.status
+        in (RepairApplication.Status.APPROVED, RepairApplication.Status.REFUSED)
+        else "",
+        "applicant_notice": application.applicant_notice,
+        "synced_on": application.synced_on,
+    }
+
+
+def commitment_text_for(record: CreditRecord) -> str:
+    return COMMITMENT_TEMPLATE.format(subject=record.party_name, document=record.document_number)
+
+
+# ------------------------------------------------------------------ writes
+
+
+def _snapshot(app: RepairApplication) -> dict[str, Any]:
+    return {
+        "status": app.status,
+        "complete_on": app.complete_on,
+        "provider_agrees": app.provider_agrees,
+        "decided_on": app.decided_on,
+        "synced_on": app.synced_on,
+    }
+
+
+def _repr(app: RepairApplication) -> str:
+    return f"修复 {app.query_code}（记录 {app.record_id}）"
+
+
+def _text(value: Any, label: str, *, required: bool = True, limit: int = MAX_TEXT) -> str:
+    text = str(value or "").strip()
+    if required and not text:
+        raise DomainError(f"请填写{label}。")
+    if len(text) > limit:
+        raise DomainError(f"{label}过长（最多 {limit} 字）。")
+    return text
+
+
+def _phone(value: Any) -> str:
+    text = "".join(unicodedata.normalize("NFKC", str(value or "")).split())
+    if not _PHONE.match(text):
+        raise DomainError("联系电话格式不正确，请填写11位手机号或带区号的固定电话。")
+    return text
+
+
+def _today(on: date | None) -> date:
+    return on or timezone.localdate()
+
+
+def _lock(application: RepairApplication) -> RepairApplication:
+    return (
+        RepairApplication.objects.select_for_update()
+        .select_related("record", "subject")
+        .get(pk=application.pk)
+    )
+
+
+def _require_provider(actor: Any, record: CreditRecord) -> None:
+    if permissions.is_credit_admin(actor):
+        return
+    if not permissions.can_write_unit_data(actor, record.source_unit_id):
+        if permissions.role_of(actor) is None:
+            raise NotPermitted("请先登录，或账号已停用。")
+        raise NotPermitted("只有该记录的报送单位或信用办管理员可以办理此修复申请。")
+
+
+def _save_materials(application: RepairApplication, attachments: Iterable[Any]) -> int:
+    return len(save_attachments(repair=application, files=attachments))
+
+
+def apply_for_repair(
+    *,
+    actor: Any,
+    record: CreditRecord,
+    channel: str,
+    applicant_name: str,
+    applicant_phone: str,
+    fulfilment_statement: str,
+    commitment_accepted: bool,
+    commitment_text: str | None = None,
+    subject_identifier: str | None = None,
+    attachments: Iterable[Any] = (),
+    submitted_on: date | None = None,
+) -> RepairApplication:
+    """File a repair application, online (actor None, the applicant proves the subject's
+    code) or at the counter (credit office or the record's unit). Refused at once, with
+    the reason, when the record is not eligible on the submission day."""
+    if channel not in Channel.values:
+        raise DomainError("受理渠道无效。")
+    if channel == Channel.COUNTER:
+        _require_provider(actor, record)
+    else:
+        given = normalise_code(subject_identifier)
+        if not given:
+            raise DomainError("请填写信用主体的统一社会信用代码或身份证号码，以核实申请人身份。")
+        known = {normalise_code(record.subject.identifier), normalise_code(record.party_identifier)}
+        if given not in known:
+            raise DomainError("所填主体代码与该信息的信用主体不一致，请核对。")
+    name = _text(applicant_name, "申请人", limit=200)
+    phone = _phone(applicant_phone)
+    statement = _text(fulfilment_statement, "履行义务情况说明")
+    if not commitment_accepted:
+        raise DomainError("请阅读并勾选同意《信用修复承诺书》，作出信用修复承诺后方可申请。")
+    commitment = _text(commitment_text or commitment_text_for(record), "信用修复承诺书")
+    attachments = check_files(attachments)
+    day = _today(submitted_on)
+    with transaction.atomic():
+        locked = (
+            CreditRecord.objects.select_for_update()
+            .select_related("record_type", "subject")
+            .get(pk=record.pk)
+        )
+        verdict = repair_eligibility(locked, day)
+        if not verdict.eligible:
+            raise DomainError(verdict.reason_zh, code=f"not_eligible_{verdict.code}")
+        app = RepairApplication.objects.create(
+            record=locked,
+            subject=locked.subject,
+            channel=channel,
+            applicant_name=name,
+            applicant_phone=phone,
+            fulfilment_statement=statement,
+            commitment_text=commitment,
+            commitment_accepted=True,
+            submitted_on=day,
+            provider_unit=locked.source_unit,
+        )
+        count = _save_materials(app, attachments)
+        record_event(
+            actor=actor,
+            action="rights.repair.apply",
+            target_type=TARGET,
+            target_id=app.pk,
+            target_repr=_repr(app),
+            new={**_snapshot(app), "channel": channel, "record": locked.pk, "materials": count},
+        )
+    return app
+
+
+def mark_complete(
+    *,
+    actor: Any,
+    application: RepairApplication,
+    complete: bool,
+    note: str = "",
+    on: date | None = None,
+) -> RepairApplication:
+    """The credit office checks the materials: complete → the provider reviews (the
+    decision clock starts); incomplete → the applicant is told what to add."""
+    permissions.require(actor, "credit_admin")
+    day = _today(on)
+    with transaction.atomic():
+        app = _lock(application)
+        if app.status != RepairApplication.Status.SUBMITTED:
+            raise DomainError(f"当前状态为“{app.get_status_display()}”，不能进行材料审查。")
+        old = _snapshot(app)
+        if complete:
+            app.complete_on = day
+            app.status = RepairApplication.Status.PROVIDER_REVIEW
+            app.provider_unit = app.record.source_unit
+            due = decision_due(app)
+            app.applicant_notice = (
+                f"申请材料已于 {day:%Y-%m-%d} 审查齐全，将于 {due:%Y-%m-%d} 前作出决定。"
+            )
+        else:
+            missing = _text(note, "需补正的材料或内容")
+            app.status = RepairApplication.Status.INCOMPLETE
+            app.applicant_notice = f"申请材料不齐全，请凭查询码补正：{missing}"
+        app.save()
+        record_event(
+            actor=actor,
+            action="rights.repair.complete" if complete else "rights.repair.incomplete",
+            target_type=TARGET,
+            target_id=app.pk,
+            target_repr=_repr(app),
+            old=old,
+            new={**_snapshot(app), "note": note},
+        )
+    return app
+
+
+def resubmit_repair(
+    *,
+    actor: Any,
+    application: RepairApplication,
+    supplement: str,
+    attachments: Iterable[Any] = (),
+    on: date | None = None,
+) -> RepairApplication:
+    """The applicant supplies what was missing (by query code, or at the counter)."""
+    text = _text(supplement, "补正说明")
+    day = _today(on)
+    with transaction.atomic():
+        app = _lock(application)
+        if app.status != RepairApplication.Status.INCOMPLETE:
+            raise DomainError("只有“材料待补正”的申请可以补正材料。")
+        old = _snapshot(app)
+        app.fulfilment_statement = _text(
+            f"{app.fulfilment_statement}\n【{day:%Y-%m-%d} 补正】{text}",
+            "履行义务情况说明",
+            limit=MAX_TEXT * 2,
+        )
+        app.status = RepairApplication.Status.SUBMITTED
+        app.applicant_notice = f"已于 {day:%Y-%m-%d} 补正材料，等待审查。"
+        app.save()
+        count = _save_materials(app, attachments)
+        record_event(
+            actor=actor,
+            action="rights.repair.resubmit",
+            target_type=TARGET,
+            target_id=app.pk,
+            target_repr=_repr(app),
+            old=old,
+            new={**_snapshot(app), "materials": count},
+        )
+    return app
+
+
+def provider_review(
+    *,
+    actor: Any,
+    application: RepairApplication,
+    agrees: bool,
+    opinion: str,
+    on: date | None = None,
+) -> RepairApplication:
+    """The record's source unit reviews: agrees or not, with its opinion."""
+    text = _text(opinion, "审核意见")
+    day = _today(on)
+    with transaction.atomic():
+        app = _lock(application)
+        _require_provider(actor, app.record)
+        if app.status != RepairApplication.Status.PROVIDER_REVIEW:
+            raise DomainError(f"当前状态为“{app.get_status_display()}”，不能进行提供单位审核。")
+        old = _snapshot(app)
+        app.provider_agrees = bool(agrees)
+        app.provider_opinion = text
+        app.provider_reviewed_on = day
+        app.status = RepairApplication.Status.OFFICE_REVIEW
+        app.save()
+        record_event(
+            actor=actor,
+            action="rights.repair.provider_review",
+            target_type=TARGET,
+            target_id=app.pk,
+            target_repr=_repr(app),
+            old=old,
+            new={**_snapshot(app), "opinion": text},
+        )
+    return app
+
+
+def decide_repair(
+    *,
+    actor: Any,
+    application: RepairApplication,
+    approve: bool,
+    reason: str,
+    on: date | None = None,
+) -> RepairApplication:
+    """The credit office decides. Approval ends the record's publicity (已修复) and starts
+    the sync clock; refusal tells the applicant why and how to object."""
+    permissions.require(actor, "credit_admin")
+    text = _text(reason, "决定理由")
+    day = _today(on)
+    from xinyong.publicity import services as publicity
+    from xinyong.publicity.models import PublicityWindow
+
+    from .signals import repair_decided
+
+    with transaction.atomic():
+        app = _lock(application)
+        if app.status != RepairApplication.Status.OFFICE_REVIEW:
+            raise DomainError(
+                f"当前状态为“{app.get_status_display()}”，须经提供单位审核后由信用办作出决定。"
+            )
+        old = _snapshot(app)
+        app.decision_reason = text
+        app.decided_on = day
+        app.decided_by = actor if getattr(actor, "pk", None) else None
+        if approve:
+            app.status = RepairApplication.Status.APPROVED
+            publicity.end_publicity(
+                actor=actor, record=app.record, reason=PublicityWindow.EndReason.REPAIRED, on=day
+            )
+            app.applicant_notice = (
+                f"准予信用修复（{day:%Y-%m-%d}）。该信息已停止公示，"
+                f"修复结果将于 {sync_due(app):%Y-%m-%d} 前同步至各信息接收方。理由：{text}"
+            )
+        else:
+            app.status = RepairApplication.Status.REFUSED
+            app.applicant_notice = f"不予信用修复（{day:%Y-%m-%d}）。理由：{text}。{HOW_TO_OBJECT}"
+        app.save()
+        record_event(
+            actor=actor,
+            action="rights.repair.decide",
+            target_type=TARGET,
+            target_id=app.pk,
+            target_repr=_repr(app),
+            old=old,
+            new={**_snapshot(app), "reason": text},
+        )
+        repair_decided.send(sender=RepairApplication, application=app, approved=bool(approve))
+    return app
+
+
+def record_sync(
+    *, actor: Any, application: RepairApplication, on: date | None = None
+) -> RepairApplication:
+    """Mark that an approval reached every receiver of the record (信用中国, the city
+    platform); idempotent refusal once done."""
+    permissions.require(actor, "credit_admin")
+    day = _today(on)
+    with transaction.atomic():
+        app = _lock(application)
+        if app.status != RepairApplication.Status.APPROVED:
+            raise DomainError("只有准予修复的申请需要同步修复结果。")
+        if app.synced_on is not None:
+            raise DomainError(f"修复结果已于 {app.synced_on:%Y-%m-%d} 同步，无需重复登记。")
+        if app.decided_on and day < app.decided_on:
+            raise DomainError("同步日期不能早于决定日期。")
+        old = _snapshot(app)
+        app.synced_on = day
+        app.save(update_fields=["synced_on", "updated_at"])
+        record_event(
+            actor=actor,
+            action="rights.repair.sync",
+            target_type=TARGET,
+            target_id=app.pk,
+            target_repr=_repr(app),
+            old=old,
+            new=_snapshot(app),
+        )
+    return app

@@ -1,0 +1,263 @@
+"""REST endpoints of the lists (/api/v1/list-types, /api/v1/list-entries …). Thin
+adapters over sanctions.lists; entries are narrowed to the caller's units, another
+unit's entry answers 404, and a natural person's name and ID number are masked."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db.models import Q
+from django.urls import path
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from xinyong.core.errors import DomainError, NotFoundError
+from xinyong.core.masking import mask_name
+from xinyong.orgs import permissions
+from xinyong.orgs.models import Role
+from xinyong.orgs.permissions import ReadOnlyForLeader
+from xinyong.subjects.models import Subject, SubjectIdentifier
+from xinyong.subjects.selectors import log_person_reads
+
+from . import lists
+from .models import ListEntry, ListType
+
+PURPOSE = "接口名单管理"
+
+
+def _date(value: Any, label: str, *, default: date | None = None) -> date:
+    if value in (None, ""):
+        if default is not None:
+            return default
+        raise DomainError(f"请提供{label}（YYYY-MM-DD）。")
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise DomainError(f"{label}“{value}”格式不对，应为 2026-09-29 这样的日期。") from None
+
+
+def _d(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def type_data(lt: ListType) -> dict[str, Any]:
+    return {
+        "code": lt.code,
+        "name": lt.name,
+        "kind": lt.kind,
+        "kind_label": lt.get_kind_display(),
+        "field": lt.field,
+        "legal_basis": lt.legal_basis,
+        "designating_authority": lt.designating_authority,
+        "entry_criteria": lt.entry_criteria,
+        "exit_criteria": lt.exit_criteria,
+        "default_duration_months": lt.default_duration_months,
+        "requires_prior_notice": lt.requires_prior_notice,
+        "notice_objection_workdays": lt.notice_objection_workdays,
+        "publish_before_effect": lt.publish_before_effect,
+        "publicity_workdays": lt.publicity_workdays,
+        "record_type": lt.record_type.code if lt.record_type_id and lt.record_type else None,
+        "active": lt.active,
+    }
+
+
+def entry_data(entry: ListEntry, *, history: bool = False) -> dict[str, Any]:
+    subject = entry.subject
+    data: dict[str, Any] = {
+        "id": entry.pk,
+        "list_type": entry.list_type.code,
+        "list_type_name": entry.list_type.name,
+        "subject": {
+            "id": subject.pk,
+            "name": mask_name(subject.name) if subject.is_person else subject.name,
+            "identifier": subject.display_identifier,
+        },
+        "status": entry.status,
+        "status_label": entry.get_status_display(),
+        "source": entry.source,
+        "basis_document": entry.basis_document,
+        "basis_record_id": entry.basis_record_id,
+        "reasons": entry.reasons,
+        "designating_unit": entry.designating_unit.name if entry.designating_unit else None,
+        "designating_authority": entry.designating_authority,
+        "notice_number": entry.notice_number or None,
+        "notice_served_on": _d(entry.notice_served_on),
+        "objection_deadline": _d(entry.objection_deadline),
+        "publicity_until": _d(entry.publicity_until),
+        "effective_from": _d(entry.effective_from),
+        "ends_on": _d(entry.ends_on),
+        "removed_on": _d(entry.removed_on),
+        "removal_reason": entry.removal_reason,
+    }
+    if history:
+        data["history"] = [
+            {"on": c.on.isoformat(), "from": c.from_status, "to": c.to_status, "note": c.note}
+            for c in entry.changes.order_by("id")
+        ]
+    return data
+
+
+def _readers(request: Request) -> None:
+    if permissions.role_of(request.user) not in (
+        Role.CREDIT_ADMIN,
+        Role.LEADER,
+        Role.REPORTER,
+        Role.REVIEWER,
+    ):
+        from xinyong.core.errors import NotPermitted
+
+        raise NotPermitted("您的账号无权查看名单。")
+
+
+def _subject_by_code(code: Any) -> Subject:
+    text = str(code or "").strip().upper()
+    if not text:
+        raise DomainError("请提供信用主体的统一社会信用代码或身份证号码（subject）。")
+    row = SubjectIdentifier.objects.select_related("subject").filter(value=text).first()
+    if row is None:
+        raise NotFoundError(f"没有代码为“{text}”的信用主体。")
+    return row.subject
+
+
+class ListTypesView(APIView):
+    @extend_schema(operation_id="list_types", summary="名单类型", responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request) -> Response:
+        types = ListType.objects.select_related("record_type").order_by("kind", "code")
+        return Response({"count": types.count(), "results": [type_data(t) for t in types]})
+
+
+class ListEntriesView(APIView):
+    permission_classes = [ReadOnlyForLeader]
+
+    @extend_schema(
+        operation_id="list_entries",
+        summary="名单条目（按本单位权限）",
+        parameters=[
+            OpenApiParameter("type", str, description="名单类型代码"),
+            OpenApiParameter(
+                "status", str, description="proposed/publicising/listed/removed/cancelled"
+            ),
+            OpenApiParameter("subject", str, description="主体代码"),
+            OpenApiParameter("active_on", str, description="只返回该日有效的条目（YYYY-MM-DD）"),
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request: Request) -> Response:
+        _readers(request)
+        qs = lists.entries_visible_to(request.user).order_by("-id")
+        params = request.query_params
+        if params.get("type"):
+            qs = qs.filter(list_type__code=params["type"].strip())
+        if params.get("status"):
+            if params["status"] not in ListEntry.Status.values:
+                raise DomainError(f"状态“{params['status']}”无效。")
+            qs = qs.filter(status=params["status"])
+        if params.get("subject"):
+            subject = _subject_by_code(params["subject"])
+            qs = qs.filter(Q(subject=subject) | Q(subject__merged_into=subject))
+        if params.get("active_on"):
+            on = _date(params["active_on"], "active_on")
+            qs = qs.filter(lists.in_force_q(on))
+        rows = list(qs[:500])
+        log_person_reads({e.subject for e in rows}, reader=request.user, purpose=PURPOSE)
+        return Response({"count": len(rows), "results": [entry_data(e) for e in rows]})
+
+    @extend_schema(
+        operation_id="list_entries_propose",
+        summary="提出列入",
+        request=OpenApiTypes.OBJECT,
+        responses=OpenApiTypes.OBJECT,
+    )
+    def post(self, request: Request) -> Response:
+        data = request.data if isinstance(request.data, dict) else {}
+        lt = lists.get_list_type(data.get("list_type"))
+        unit = None
+        if data.get("designating_unit"):
+            from xinyong.orgs.models import Unit
+            from xinyong.orgs.services import resolve_unit_name
+
+            found = resolve_unit_name(str(data["designating_unit"]))
+            if not isinstance(found, Unit):
+                raise DomainError("认定单位应为单个单位。")
+            unit = found
+        entry = lists.propose_entry(
+            actor=request.user,
+            list_type=lt,
+            subject=_subject_by_code(data.get("subject")),
+            basis_document=str(data.get("basis_document") or ""),
+            reasons=str(data.get("reasons") or ""),
+            on=_date(data.get("on"), "拟列入日期", default=timezone.localdate()),
+            designating_unit=unit,
+            ends_on=_date(data["ends_on"], "有效期至") if data.get("ends_on") else None,
+        )
+        return Response(entry_data(entry, history=True), status=201)
+
+
+class ListEntryDetailView(APIView):
+    @extend_schema(
+        operation_id="list_entry_detail", summary="名单条目详情", responses=OpenApiTypes.OBJECT
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        _readers(request)
+        entry = lists.get_entry(request.user, pk)
+        log_person_reads([entry.subject], reader=request.user, purpose=PURPOSE)
+        return Response(entry_data(entry, history=True))
+
+
+class ListEntryActionView(APIView):
+    permission_classes = [ReadOnlyForLeader]
+
+    @extend_schema(
+        operation_id="list_entry_action",
+        summary="名单条目办理：serve（送达告知书）/effective（列入生效）/remove（移出）/cancel（撤销）",
+        request=OpenApiTypes.OBJECT,
+        responses=OpenApiTypes.OBJECT,
+    )
+    def post(self, request: Request, pk: int, action: str) -> Response:
+        _readers(request)
+        entry = lists.get_entry(request.user, pk)
+        data = request.data if isinstance(request.data, dict) else {}
+        on = _date(data.get("on"), "日期", default=timezone.localdate())
+        reason = str(data.get("reason") or "")
+        if action == "serve":
+            entry = lists.serve_notice(actor=request.user, entry=entry, served_on=on)
+        elif action == "effective":
+            entry = lists.make_effective(actor=request.user, entry=entry, on=on)
+        elif action == "remove":
+            entry = lists.remove_entry(actor=request.user, entry=entry, on=on, reason=reason)
+        elif action == "cancel":
+            entry = lists.cancel_entry(actor=request.user, entry=entry, on=on, reason=reason)
+        else:
+            raise NotFoundError(f"不支持的操作“{action}”：可用 serve、effective、remove、cancel。")
+        return Response(entry_data(entry, history=True))
+
+
+class ListShareView(APIView):
+    @extend_schema(
+        operation_id="list_share",
+        summary="本区严重失信主体名单占比（信用办、领导）",
+        parameters=[OpenApiParameter("on", str, description="统计日期，默认今天")],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request: Request) -> Response:
+        permissions.require(request.user, "read_all_units")
+        on = _date(request.query_params.get("on"), "统计日期", default=timezone.localdate())
+        return Response(lists.list_share(on))
+
+
+urlpatterns = [
+    path("list-types", ListTypesView.as_view(), name="list-types"),
+    path("list-entries", ListEntriesView.as_view(), name="list-entries"),
+    path("list-entries/<int:pk>", ListEntryDetailView.as_view(), name="list-entry"),
+    path(
+        "list-entries/<int:pk>/<str:action>",
+        ListEntryActionView.as_view(),
+        name="list-entry-action",
+    ),
+    path("list-share", ListShareView.as_view(), name="list-share"),
+]

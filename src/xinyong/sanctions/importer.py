@@ -1,0 +1,309 @@
+"""Upstream list files (court 失信被执行人, the national feedback of local 失信企业 …) →
+list entries, through the one collection pipeline.
+
+The file is ingested as credit records of the list type's catalogue type
+(collection.services.ingest_file); the stored records are then turned into entries
+(`import_upstream_entries`): one entry per record identity (`upstream_key`), listed
+directly — the designating authority upstream gave notice itself — and idempotent. With a
+full snapshot, upstream entries of the type that are no longer in the file end here
+(DOMAIN §8: a delisted entry must never still look active).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from django.db import transaction
+from django.utils import timezone
+
+from xinyong.catalog.fieldspec import get_spec
+from xinyong.core.audit import record_event
+from xinyong.core.errors import DomainError
+from xinyong.orgs import permissions
+from xinyong.records.models import CreditRecord
+from xinyong.records.services import identity_key
+
+from . import lists
+from .models import ListEntry, ListEntryChange, ListType
+from .signals import entry_changed
+
+Status = ListEntry.Status
+ENDED_UPSTREAM = "上级名单全量数据中已无此条目，随上级移出"
+
+
+@dataclass
+class ImportResult:
+    list_type: str
+    created: list[int] = field(default_factory=list)
+    unchanged: int = 0
+    ended: list[int] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    ingest: dict[str, Any] | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "list_type": self.list_type,
+            "created": len(self.created),
+            "unchanged": self.unchanged,
+            "ended": len(self.ended),
+            "created_ids": self.created,
+            "ended_ids": self.ended,
+            "skipped": self.skipped,
+            "ingest": self.ingest,
+        }
+
+
+def _require_admin(actor: Any) -> None:
+    # The system (CLI, scheduled pulls) acts as the credit office.
+    if actor is not None:
+        permissions.require(actor, "credit_admin")
+
+
+def _reasons(record: CreditRecord) -> str:
+    """The dishonest fact as upstream stated it: the type's text fields that describe the
+    behaviour (失信情形, 义务, 履行情况), by their catalogue labels."""
+    payload = record.payload if isinstance(record.payload, dict) else {}
+    parts = []
+    try:
+        spec = get_spec(record.record_type.code)
+        wanted = [f for f in spec.fields if any(k in f.label for k in ("情形", "义务", "履行"))]
+        parts = [f"{f.label}：{payload[f.code]}" for f in wanted if payload.get(f.code)]
+    except DomainError:
+        pass
+    head = f"上级推送：{record.deciding_unit_name or '认定机关'}（{record.document_number}）"
+    return "；".join([head, *parts])
+
+
+def _record_type(list_type: ListType) -> Any:
+    if list_type.record_type_id is None:
+        raise DomainError(
+            f"名单类型“{list_type.name}”未关联公共信用信息目录中的信息类别，"
+            "不能导入上级名单文件；请信用办在配置管理中设置“上级推送对应的信息类别”。"
+        )
+    return list_type.record_type
+
+
+def import_upstream_entries(
+    *,
+    actor: Any,
+    list_type: ListType | str,
+    records: Iterable[CreditRecord] | None = None,
+    batch_id: int | None = None,
+    snapshot_keys: set[str] | None = None,
+    on: date | None = None,
+) -> ImportResult:
+    """Turn stored records of the list type's catalogue type into upstream entries.
+
+    `records` (or the records of `batch_id`) are converted: a record whose identity
+    already has an open upstream entry is left alone, otherwise a listed entry is
+    created with effective_from = the record's decision date (发布时间). With
+    `snapshot_keys` (the identities of every row in a full upstream file), open upstream
+    entries of the type whose key is not in it are removed on `on`. One event."""
+    _require_admin(actor)
+    lt = lists.get_list_type(list_type)
+    rt = _record_type(lt)
+    day = on or timezone.localdate()
+    result = ImportResult(list_type=lt.code)
+    qs = CreditRecord.objects.select_related("record_type", "subject").filter(record_type=rt)
+    if records is not None:
+        ids = [r.pk for r in records]
+        chosen = list(qs.filter(pk__in=ids).order_by("id"))
+    elif batch_id is not None:
+        chosen = list(qs.filter(batch_id=batch_id).order_by("id"))
+    else:
+        chosen = []
+    with transaction.atomic():
+        open_keys = set(
+            ListEntry.objects.filter(
+                list_type=lt, source=ListEntry.Source.UPSTREAM, status__in=lists.OPEN_STATUSES
+            ).values_list("upstream_key", flat=True)
+        )
+        for record in chosen:
+            if record.identity_key in open_keys:
+                result.unchanged += 1
+                continue
+            if record.status != CreditRecord.Status.ACTIVE:
+                result.skipped.append(f"{record.document_number}：记录已撤销")
+                continue
+            start = record.decision_date or record.reported_on
+            entry = ListEntry.objects.create(
+                list_type=lt,
+                subject=record.subject,
+                basis_document=record.document_number[:200],
+                basis_record=record,
+                reasons=_reasons(record),
+                designating_unit=None,
+                designating_authority=(record.deciding_unit_name or lt.designating_authority)[:200],
+                status=Status.LISTED,
+                source=ListEntry.Source.UPSTREAM,
+                upstream_key=record.identity_key,
+                effective_from=start,
+            )
+            open_keys.add(record.identity_key)
+            change = ListEntryChange.objects.create(
+                entry=entry,
+                from_status="",
+                to_status=Status.LISTED,
+                on=start,
+                note=f"上级推送列入（归集批次 {record.batch_id or '—'}）",
+                actor=actor if getattr(actor, "pk", None) else None,
+            )
+            entry_changed.send(sender=ListEntry, entry=entry, change=change, actor=actor)
+            result.created.append(entry.pk)
+        if snapshot_keys is not None:
+            gone = ListEntry.objects.filter(
+                list_type=lt, source=ListEntry.Source.UPSTREAM, status=Status.LISTED
+            ).exclude(upstream_key__in=snapshot_keys)
+            for entry in gone.order_by("id"):
+                _end(entry, actor=actor, on=day, reason=ENDED_UPSTREAM)
+                result.ended.append(entry.pk)
+        record_event(
+            actor=actor,
+            action="sanctions.entries_import",
+            target_type="sanctions.ListType",
+            target_id=lt.pk,
+            target_repr=lt.name,
+            new={
+                "batch_id": batch_id,
+                "full_snapshot": snapshot_keys is not None,
+                "on": day,
+                "created": len(result.created),
+                "unchanged": result.unchanged,
+                "ended": len(result.ended),
+                "created_ids": result.created[:1000],
+                "ended_ids": result.ended[:1000],
+            },
+        )
+    return result
+
+
+def _end(entry: ListEntry, *, actor: Any, on: date, reason: str) -> None:
+    """Remove an upstream entry inside the import's transaction and event (the import is
+    one service call, one event); the history row and the signal are the same as
+    lists.remove_entry's."""
+    day = max(on, entry.effective_from) if entry.effective_from else on
+    entry.status = Status.REMOVED
+    entry.removed_on = day
+    entry.removal_reason = reason
+    entry.save(update_fields=["status", "removed_on", "removal_reason", "updated_at"])
+    change = ListEntryChange.objects.create(
+        entry=entry,
+        from_status=Status.LISTED,
+        to_status=Status.REMOVED,
+        on=day,
+        note=reason,
+        actor=actor if getattr(actor, "pk", None) else None,
+    )
+    entry_changed.send(sender=ListEntry, entry=entry, change=change, actor=actor)
+
+
+def snapshot_keys_of_file(record_type_code: str, path: Path | str) -> set[str]:
+    """The record identities of every valid row of an upstream file, computed with the
+    collection pipeline's own reader, header map and validator (rows the pipeline would
+    reject are not part of the snapshot)."""
+    from xinyong.collection.pipeline.reader import read_file
+    from xinyong.collection.pipeline.validate import Validator, map_headers
+
+    spec = get_spec(record_type_code)
+    table = read_file(Path(path))
+    colmap = map_headers(spec, table.headers, strict=True)
+    today = timezone.localdate()
+    validator = Validator(spec, colmap, table.headers, today=today, reported_on=today)
+    doc = spec.by_role("document_number")
+    unit = spec.by_role("deciding_unit_code")
+    uscc = spec.by_role("party_uscc")
+    idno = spec.by_role("party_id_number")
+    keys: set[str] = set()
+    for chunk in table.chunks:
+        valid = validator.run(chunk).valid
+        if valid.height == 0:
+            continue
+
+        def col(fs: Any, frame: pl.DataFrame = valid) -> list[Any]:
+            if fs is None or fs.code not in frame.columns:
+                return [None] * frame.height
+            return frame.get_column(fs.code).to_list()
+
+        docs = (
+            col(doc)
+            if doc is not None
+            else [a or b for a, b in zip(col(uscc), col(idno), strict=True)]
+        )
+        for u, d in zip(col(unit), docs, strict=True):
+            keys.add(identity_key(spec.code, u or "", d or ""))
+    return keys
+
+
+def import_list_file(
+    *,
+    actor: Any,
+    list_type: ListType | str,
+    unit: Any,
+    path: Path | str,
+    full_snapshot: bool = False,
+    on: date | None = None,
+    operator: str = "",
+) -> ImportResult:
+    """Ingest an upstream list file through collection.services.ingest_file, then convert
+    (`import_upstream_entries`). With `full_snapshot` the file is the whole current list:
+    upstream entries missing from it end on `on` (default today)."""
+    from xinyong.collection.models import Batch
+    from xinyong.collection.services import ingest_file
+
+    _require_admin(actor)
+    lt = lists.get_list_type(list_type)
+    rt = _record_type(lt)
+    # The identities of the file's rows: they find the unchanged duplicates (which keep
+    # their earlier batch) and, for a full snapshot, what is still listed upstream.
+    keys = snapshot_keys_of_file(rt.code, path)
+    if full_snapshot and not keys:
+        # An empty or unreadable "full" file would end every entry: refuse instead.
+        raise DomainError("全量文件中没有一行有效数据，未导入，也未移出任何条目；请检查文件。")
+    ingest = ingest_file(
+        actor=actor,
+        unit=unit,
+        record_type=rt.code,
+        path=path,
+        channel=Batch.Channel.CLI if actor is None else Batch.Channel.UPLOAD,
+        operator=operator,
+    )
+    # The file's records: new and corrected ones carry this batch; unchanged duplicates
+    # keep their earlier batch, so they are found by identity.
+    records: list[CreditRecord] = list(CreditRecord.objects.filter(batch_id=ingest.batch.pk))
+    if keys:
+        records += list(
+            CreditRecord.objects.filter(record_type=rt, identity_key__in=keys).exclude(
+                batch_id=ingest.batch.pk
+            )
+        )
+    result = import_upstream_entries(
+        actor=actor,
+        list_type=lt,
+        records=records,
+        snapshot_keys=keys if full_snapshot else None,
+        on=on,
+    )
+    result.ingest = ingest.as_json()
+    return result
+
+
+def end_entries_of_withdrawn_record(*, record: CreditRecord, actor: Any) -> list[int]:
+    """A basis record was withdrawn upstream: its open upstream entries end today (called
+    from records.signals.record_changed)."""
+    ended = []
+    for entry in ListEntry.objects.filter(
+        basis_record=record, source=ListEntry.Source.UPSTREAM, status=Status.LISTED
+    ):
+        lists.remove_entry(
+            actor=None,
+            entry=entry,
+            on=timezone.localdate(),
+            reason=f"依据记录（{record.document_number}）已撤销，随之移出",
+        )
+        ended.append(entry.pk)
+    return ended

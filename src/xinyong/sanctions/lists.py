@@ -1,0 +1,860 @@
+"""Lists (名单): their types and entries — services (the one write path) and selectors.
+
+Rules implemented here (DOMAIN §7–8):
+
+- a list type needs a legal basis, a designating authority and entry/exit criteria, and
+  may not concern a forbidden matter (国办发〔2020〕49号; catalog.selectors.check_lawful_matter);
+- a black-list entry (type with `requires_prior_notice`) starts as 拟列入 and takes effect
+  only after the prior written notice was served and the objection period ran out, unless
+  an objection against it was decided 维持 (河南条例 art. 28);
+- a red-list entry is published first (公示中) and takes effect after its publicity period
+  (河南条例 art. 28); `promote_due_entries` is the job that does it;
+- a removed or expired entry never looks active (`active_entries`), and every status
+  change leaves a ListEntryChange row, one event and the `entry_changed` signal.
+"""
+
+from __future__ import annotations
+
+import calendar as pycalendar
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from xinyong.catalog.models import RecordType
+from xinyong.catalog.selectors import check_lawful_matter, describe_forbidden
+from xinyong.core.audit import record_event
+from xinyong.core.calendar import add_workdays
+from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
+from xinyong.orgs import permissions
+from xinyong.orgs.models import Role, Unit
+from xinyong.records.models import CreditRecord
+from xinyong.subjects.models import IdentifierType, Subject, SubjectKind
+from xinyong.subjects.selectors import masked_repr
+from xinyong.subjects.services import resolve
+
+from .models import ListEntry, ListEntryChange, ListType, Measure
+from .signals import entry_changed
+
+Status = ListEntry.Status
+OPEN_STATUSES = (Status.PROPOSED, Status.PUBLICISING, Status.LISTED)
+TYPE_TARGET = "sanctions.ListType"
+ENTRY_TARGET = "sanctions.ListEntry"
+
+LIST_TYPE_ATTRS = (
+    "code",
+    "name",
+    "kind",
+    "field",
+    "legal_basis",
+    "designating_authority",
+    "entry_criteria",
+    "exit_criteria",
+    "default_duration_months",
+    "requires_prior_notice",
+    "notice_objection_workdays",
+    "publish_before_effect",
+    "publicity_workdays",
+    "record_type",
+    "active",
+)
+
+
+# ---------------------------------------------------------------- small helpers
+
+
+def _text(value: Any, label: str, *, max_length: int | None = None, required: bool = True) -> str:
+    text = " ".join(str(value or "").split()) if value is not None else ""
+    if required and not text:
+        raise DomainError(f"请填写{label}。")
+    if max_length is not None and len(text) > max_length:
+        raise DomainError(f"{label}过长：最多 {max_length} 个字。")
+    return text
+
+
+def _long_text(value: Any, label: str, *, required: bool = True) -> str:
+    text = str(value or "").strip()
+    if required and not text:
+        raise DomainError(f"请填写{label}。")
+    return text
+
+
+def _day(value: Any, label: str) -> date:
+    if isinstance(value, date):
+        return value
+    if value in (None, ""):
+        raise DomainError(f"请填写{label}。")
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise DomainError(f"{label}“{value}”格式不对，应为 2026-09-29 这样的日期。") from None
+
+
+def add_months(d: date, months: int) -> date:
+    """The same day `months` later, clamped to the month's last day (2026-01-31 + 1 →
+    2026-02-28)."""
+    total = d.month - 1 + months
+    year, month = d.year + total // 12, total % 12 + 1
+    return date(year, month, min(d.day, pycalendar.monthrange(year, month)[1]))
+
+
+def default_end(list_type: ListType, effective_from: date) -> date | None:
+    """The last day of the default duration (inclusive), or None for "until removed"."""
+    months = list_type.default_duration_months
+    if not months:
+        return None
+    return add_months(effective_from, months) - timedelta(days=1)
+
+
+def _lock(entry: ListEntry) -> ListEntry:
+    return (
+        ListEntry.objects.select_for_update()
+        .select_related("list_type", "subject")
+        .get(pk=entry.pk)
+    )
+
+
+def _entry_repr(entry: ListEntry) -> str:
+    return f"{entry.list_type.name} · {masked_repr(entry.subject)}"
+
+
+def _entry_snapshot(entry: ListEntry) -> dict[str, Any]:
+    return {
+        "list_type": entry.list_type.code,
+        "subject_id": entry.subject_id,
+        "status": entry.status,
+        "source": entry.source,
+        "basis_document": entry.basis_document,
+        "basis_record_id": entry.basis_record_id,
+        "designating_unit_id": entry.designating_unit_id,
+        "notice_number": entry.notice_number,
+        "notice_served_on": entry.notice_served_on,
+        "objection_deadline": entry.objection_deadline,
+        "publicity_until": entry.publicity_until,
+        "effective_from": entry.effective_from,
+        "ends_on": entry.ends_on,
+        "removed_on": entry.removed_on,
+        "removal_reason": entry.removal_reason,
+        "upstream_key": entry.upstream_key,
+    }
+
+
+def _change(
+    entry: ListEntry, *, actor: Any, from_status: str, on: date, note: str = ""
+) -> ListEntryChange:
+    change = ListEntryChange.objects.create(
+        entry=entry,
+        from_status=from_status,
+        to_status=entry.status,
+        on=on,
+        note=note,
+        actor=actor if getattr(actor, "pk", None) else None,
+    )
+    entry_changed.send(sender=ListEntry, entry=entry, change=change, actor=actor)
+    return change
+
+
+def _event(
+    actor: Any, action: str, entry: ListEntry, old: dict[str, Any] | None, **extra: Any
+) -> None:
+    new = _entry_snapshot(entry)
+    new.update(extra)
+    record_event(
+        actor=actor,
+        action=action,
+        target_type=ENTRY_TARGET,
+        target_id=entry.pk,
+        target_repr=_entry_repr(entry),
+        old=old,
+        new=new,
+    )
+
+
+# ---------------------------------------------------------------- permissions
+
+
+def can_manage_entry(user: Any, entry: ListEntry | None = None, *, unit: Any = None) -> bool:
+    """Credit admins manage every entry; a unit's reporter or reviewer manages the local
+    entries their unit designated. The system (actor None) may do everything."""
+    if user is None:
+        return True
+    role = permissions.role_of(user)
+    if role == Role.CREDIT_ADMIN:
+        return True
+    if entry is not None:
+        if entry.source == ListEntry.Source.UPSTREAM:
+            return False
+        unit = entry.designating_unit_id
+    return unit is not None and permissions.can_write_unit_data(user, unit)
+
+
+def _require_manage(actor: Any, entry: ListEntry) -> None:
+    if can_manage_entry(actor, entry):
+        return
+    if permissions.role_of(actor) is None:
+        raise NotPermitted("请先登录，或账号已停用。")
+    if entry.source == ListEntry.Source.UPSTREAM:
+        raise NotPermitted("上级推送的名单条目只能由信用办管理员处理。")
+    raise NotPermitted("只有信用办管理员或该条目的认定单位可以办理此名单条目。")
+
+
+def entries_visible_to(user: Any) -> QuerySet[ListEntry]:
+    """Entries `user` may read: everything for credit admins and leaders, the entries a
+    unit designated for its staff (and for users granted that unit)."""
+    qs = ListEntry.objects.select_related("list_type", "subject", "designating_unit")
+    ids = permissions.readable_unit_ids(user)
+    if ids is None:
+        return qs
+    if not ids:
+        return qs.none()
+    return qs.filter(designating_unit_id__in=sorted(ids))
+
+
+def get_entry(user: Any, pk: Any) -> ListEntry:
+    try:
+        key = int(pk)
+    except (TypeError, ValueError):
+        raise NotFoundError(f"名单条目编号“{pk}”无效。") from None
+    entry = entries_visible_to(user).filter(pk=key).first() if 0 < key < 2**63 else None
+    if entry is None:
+        raise NotFoundError(f"名单条目 {key} 不存在，或您无权查看。")
+    return entry
+
+
+# ---------------------------------------------------------------- list types
+
+
+def _lawfulness(values: Mapping[str, Any]) -> None:
+    """A type without a legal basis is refused; so is one whose name or criteria name a
+    forbidden matter (国办发〔2020〕49号: no 泛化 of dishonesty lists)."""
+    if not str(values.get("legal_basis") or "").strip():
+        raise DomainError("名单类型必须写明法律、法规或中央政策文件依据，无依据的名单不得设立。")
+    text = " ".join(
+        str(values.get(k) or "")
+        for k in ("name", "field", "entry_criteria", "exit_criteria", "legal_basis")
+    )
+    hits = check_lawful_matter(text)
+    if hits:
+        raise DomainError(f"名单类型涉及不得纳入失信管理的事项：{describe_forbidden(hits)}")
+
+
+def validate_list_type(values: Mapping[str, Any], *, instance: ListType | None = None) -> None:
+    """Every rule a list type must meet; the admin form and the services both call it."""
+    code = str(values.get("code") or "").strip()
+    if not code:
+        raise DomainError("请填写名单类型代码。")
+    if len(code) > 30:
+        raise DomainError("名单类型代码过长：最多 30 个字符。")
+    _text(values.get("name"), "名单名称", max_length=100)
+    if values.get("kind") not in ListType.Kind.values:
+        allowed = "、".join(str(label) for label in ListType.Kind.labels)
+        raise DomainError(f"名单类别“{values.get('kind')}”无效，可选：{allowed}。")
+    _text(values.get("designating_authority"), "认定机关", max_length=200)
+    _long_text(values.get("entry_criteria"), "列入条件")
+    _long_text(values.get("exit_criteria"), "移出条件")
+    _lawfulness(values)
+    for key, label in (
+        ("notice_objection_workdays", "告知后异议期"),
+        ("publicity_workdays", "生效前公示期"),
+    ):
+        value = values.get(key)
+        if value is not None and (not isinstance(value, int) or not 0 < value <= 60):
+            raise DomainError(f"{label}应为 1 至 60 个工作日。")
+    months = values.get("default_duration_months")
+    if months is not None and (not isinstance(months, int) or not 0 < months <= 120):
+        raise DomainError("默认有效期应为 1 至 120 个月，或留空表示直至移出。")
+    if values.get("kind") == ListType.Kind.RED and values.get("requires_prior_notice"):
+        raise DomainError("红名单不适用列入前书面告知（失信惩戒程序），应设为生效前先行公示。")
+    clash = ListType.objects.filter(Q(code=code) | Q(name=str(values.get("name")).strip()))
+    if instance is not None:
+        clash = clash.exclude(pk=instance.pk)
+    if clash.exists():
+        raise DomainError(f"已有代码为“{code}”或名称相同的名单类型。")
+
+
+def _type_snapshot(lt: ListType) -> dict[str, Any]:
+    data = {k: getattr(lt, k) for k in LIST_TYPE_ATTRS if k != "record_type"}
+    data["record_type"] = lt.record_type.code if lt.record_type_id and lt.record_type else None
+    return data
+
+
+def _resolve_record_type(value: Any) -> RecordType | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, RecordType):
+        return value
+    found = RecordType.objects.filter(code=str(value).strip().upper()).first()
+    if found is None:
+        raise DomainError(f"公共信用信息目录中没有信息类别“{value}”。")
+    return found
+
+
+def create_list_type(*, actor: Any, **values: Any) -> ListType:
+    """Add a list type (credit office). `values` are LIST_TYPE_ATTRS."""
+    if actor is not None:
+        permissions.require(actor, "credit_admin")
+    unknown = set(values) - set(LIST_TYPE_ATTRS)
+    if unknown:
+        raise TypeError(f"unknown list type attributes: {sorted(unknown)}")
+    values = {**values, "code": str(values.get("code") or "").strip()}
+    values["record_type"] = _resolve_record_type(values.get("record_type"))
+    validate_list_type(values)
+    with transaction.atomic():
+        lt = ListType.objects.create(**values)
+        record_event(
+            actor=actor,
+            action="sanctions.list_type_create",
+            target_type=TYPE_TARGET,
+            target_id=lt.pk,
+            target_repr=lt.name,
+            new=_type_snapshot(lt),
+        )
+    return lt
+
+
+def update_list_type(*, actor: Any, list_type: ListType, **changes: Any) -> ListType:
+    """Change a list type (credit office); refused when the result breaks a rule."""
+    if actor is not None:
+        permissions.require(actor, "credit_admin")
+    unknown = set(changes) - set(LIST_TYPE_ATTRS)
+    if unknown:
+        raise TypeError(f"unknown list type attributes: {sorted(unknown)}")
+    if "record_type" in changes:
+        changes["record_type"] = _resolve_record_type(changes["record_type"])
+    with transaction.atomic():
+        lt = ListType.objects.select_for_update().get(pk=list_type.pk)
+        old = _type_snapshot(lt)
+        merged = {k: getattr(lt, k) for k in LIST_TYPE_ATTRS} | changes
+        validate_list_type(merged, instance=lt)
+        for key, value in changes.items():
+            setattr(lt, key, value)
+        new = _type_snapshot(lt)
+        if new == old:
+            return lt
+        lt.save()
+        record_event(
+            actor=actor,
+            action="sanctions.list_type_update",
+            target_type=TYPE_TARGET,
+            target_id=lt.pk,
+            target_repr=lt.name,
+            old=old,
+            new=new,
+        )
+    return lt
+
+
+def get_list_type(value: Any) -> ListType:
+    """A list type by id, code (any case), name or field (领域, e.g. 失信被执行人)."""
+    if isinstance(value, ListType):
+        return value
+    text = str(value or "").strip()
+    if not text:
+        raise DomainError("请指定名单类型（代码或名称）。")
+    qs = ListType.objects.select_related("record_type")
+    found = (
+        (qs.filter(pk=int(text)).first() if text.isdigit() and len(text) < 12 else None)
+        or qs.filter(code__iexact=text).first()
+        or qs.filter(name=text).first()
+    )
+    if found is None:
+        by_field = list(qs.filter(field=text)[:2])
+        found = by_field[0] if len(by_field) == 1 else None
+    if found is None:
+        raise NotFoundError(f"没有名单类型“{text}”。")
+    return found
+
+
+def measures_for(list_type: ListType, on: date) -> list[Measure]:
+    """The measures in force on `on` that apply to the list type (with their bases)."""
+    return list(
+        Measure.objects.filter(
+            Q(effective_to__isnull=True) | Q(effective_to__gte=on),
+            list_types=list_type,
+            active=True,
+            effective_from__lte=on,
+        )
+        .exclude(legal_basis="")
+        .order_by("kind", "code")
+    )
+
+
+# ---------------------------------------------------------------- entries: selectors
+
+
+def in_force_q(on: date) -> Q:
+    """The condition "in force on `on`" for any ListEntry queryset (see active_entries)."""
+    return (
+        (Q(status=Status.LISTED) | Q(status=Status.REMOVED, removed_on__gt=on))
+        & Q(effective_from__isnull=False, effective_from__lte=on)
+        & (Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+    )
+
+
+def active_entries(subject: Subject, on: date) -> QuerySet[ListEntry]:
+    """The entries in force for `subject` on `on`: listed on or before that day, not yet
+    removed on that day, and not past their end. A removed entry is never active from its
+    removal date on; proposed, publicising and cancelled entries never are. Entries of
+    subjects merged into `subject` count as its own."""
+    return (
+        ListEntry.objects.select_related("list_type", "subject")
+        .filter(Q(subject=subject) | Q(subject__merged_into=subject))
+        .filter(in_force_q(on))
+        .order_by("list_type__kind", "list_type__code", "id")
+    )
+
+
+def entry_objections(entry: ListEntry) -> QuerySet[Any]:
+    """Objections that concern the entry: filed against it directly, or against its basis
+    record since the entry was proposed."""
+    from xinyong.rights.models import Objection
+
+    q = Q(pk__in=entry.objections.values("pk"))
+    if entry.basis_record_id:
+        first = entry.changes.order_by("id").first()
+        since = first.on if first else entry.created_at.date()
+        q |= Q(record_id=entry.basis_record_id, received_on__gte=since)
+    return Objection.objects.filter(q).order_by("id")
+
+
+def red_list_public(on: date) -> QuerySet[ListEntry]:
+    """Red-list entries the public sees on `on`: those in publicity and those in force."""
+    red = ListEntry.objects.select_related("list_type", "subject").filter(
+        list_type__kind=ListType.Kind.RED
+    )
+    return red.filter(Q(status=Status.PUBLICISING) | in_force_q(on)).order_by("status", "-id")
+
+
+# ---------------------------------------------------------------- entries: services
+
+
+def _subject(value: Any) -> Subject:
+    if isinstance(value, Subject):
+        return resolve(value)
+    try:
+        pk = int(value)
+    except (TypeError, ValueError):
+        raise NotFoundError(f"信用主体“{value}”不存在。") from None
+    found = Subject.objects.filter(pk=pk).first() if 0 < pk < 2**63 else None
+    if found is None:
+        raise NotFoundError(f"信用主体 {pk} 不存在。")
+    return resolve(found)
+
+
+def _notice_number(entry: ListEntry, on: date) -> str:
+    return f"XYGZ{on.year}{entry.pk:06d}"
+
+
+def propose_entry(
+    *,
+    actor: Any,
+    list_type: ListType,
+    subject: Subject,
+    basis_document: str,
+    reasons: str,
+    on: date,
+    designating_unit: Unit | None = None,
+    designating_authority: str = "",
+    basis_record: CreditRecord | None = None,
+    ends_on: date | None = None,
+) -> ListEntry:
+    """Propose listing `subject` on `list_type` on `on` (the day of the proposal).
+
+    Black and watch types start as 拟列入; when the type requires prior notice a notice
+    number is assigned and the notice PDF can be printed (sanctions.notices). A red-list
+    entry starts its publicity (公示中) until add_workdays(on, publicity_workdays)
+    (河南条例 art. 28)."""
+    lt = get_list_type(list_type)
+    if not lt.active:
+        raise DomainError(f"名单类型“{lt.name}”已停用，不能列入新主体。")
+    subj = _subject(subject)
+    day = _day(on, "拟列入日期")
+    document = _text(basis_document, "认定文书号（具法律效力的认定文书）", max_length=200)
+    why = _long_text(reasons, "列入理由（具体失信或守信事实）")
+    hits = check_lawful_matter(why)
+    if hits:
+        raise DomainError(f"列入理由涉及不得作为失信惩戒依据的事项：{describe_forbidden(hits)}")
+    unit = designating_unit
+    if unit is None and actor is not None and getattr(actor, "unit_id", None):
+        unit = actor.unit
+    if actor is not None and not can_manage_entry(actor, unit=unit.pk if unit else None):
+        if permissions.role_of(actor) is None:
+            raise NotPermitted("请先登录，或账号已停用。")
+        raise NotPermitted("只有信用办管理员或认定单位的工作人员可以提出列入。")
+    if basis_record is not None and basis_record.subject_id not in (
+        subj.pk,
+        *subj.absorbed.values_list("pk", flat=True),
+    ):
+        raise DomainError("依据记录的主体与拟列入主体不一致。")
+    if ends_on is not None and ends_on < day:
+        raise DomainError("有效期至不能早于拟列入日期。")
+    with transaction.atomic():
+        dup = ListEntry.objects.filter(
+            list_type=lt, subject=subj, status__in=OPEN_STATUSES, basis_document=document
+        ).first()
+        if dup is not None:
+            raise DomainError(
+                f"该主体已因文书“{document}”在“{lt.name}”中（{dup.get_status_display()}，"
+                f"条目 {dup.pk}），不能重复列入。"
+            )
+        entry = ListEntry(
+            list_type=lt,
+            subject=subj,
+            basis_document=document,
+            basis_record=basis_record,
+            reasons=why,
+            designating_unit=unit,
+            designating_authority=_text(
+                designating_authority or lt.designating_authority, "认定机关", max_length=200
+            ),
+            source=ListEntry.Source.LOCAL,
+            ends_on=ends_on,
+        )
+        if lt.publish_before_effect:
+            # 河南条例 art. 28: red-list entries are published before they take effect.
+            entry.status = Status.PUBLICISING
+            entry.publicity_until = add_workdays(day, lt.publicity_workdays)
+        else:
+            entry.status = Status.PROPOSED
+        entry.save()
+        if lt.requires_prior_notice:
+            entry.notice_number = _notice_number(entry, day)
+            entry.save(update_fields=["notice_number"])
+        _change(entry, actor=actor, from_status="", on=day, note="提出列入")
+        _event(actor, "sanctions.entry_propose", entry, None)
+    return entry
+
+
+def serve_notice(*, actor: Any, entry: ListEntry, served_on: date) -> ListEntry:
+    """Record that the prior written notice reached the subject on `served_on`; the
+    objection period ends add_workdays(served_on, notice_objection_workdays)."""
+    day = _day(served_on, "送达日期")
+    with transaction.atomic():
+        current = _lock(entry)
+        _require_manage(actor, current)
+        lt = current.list_type
+        if not lt.requires_prior_notice:
+            raise DomainError(f"“{lt.name}”不适用列入前书面告知。")
+        if current.status != Status.PROPOSED:
+            raise DomainError(f"条目当前为“{current.get_status_display()}”，不能再送达告知书。")
+        first = current.changes.order_by("id").first()
+        if first is not None and day < first.on:
+            raise DomainError(f"送达日期不能早于提出列入的日期 {first.on.isoformat()}。")
+        if day > timezone.localdate():
+            raise DomainError("送达日期不能晚于今天。")
+        old = _entry_snapshot(current)
+        current.notice_served_on = day
+        current.objection_deadline = add_workdays(day, lt.notice_objection_workdays)
+        current.save(update_fields=["notice_served_on", "objection_deadline", "updated_at"])
+        ListEntryChange.objects.create(
+            entry=current,
+            from_status=current.status,
+            to_status=current.status,
+            on=day,
+            note=(
+                f"书面告知书 {current.notice_number} 已送达，异议期至 "
+                f"{current.objection_deadline.isoformat()}"
+            ),
+            actor=actor if getattr(actor, "pk", None) else None,
+        )
+        _event(actor, "sanctions.entry_serve_notice", current, old)
+    return current
+
+
+def _objection_state(entry: ListEntry) -> tuple[bool, bool, bool]:
+    """(pending, revoked, kept) over the objections concerning the entry."""
+    from xinyong.rights.models import Objection
+
+    pending = revoked = kept = False
+    for objection in entry_objections(entry):
+        if objection.status != Objection.Status.DECIDED:
+            pending = True
+        elif objection.outcome == Objection.Outcome.REVOKED:
+            revoked = True
+        elif objection.outcome == Objection.Outcome.KEPT:
+            kept = True
+    return pending, revoked, kept
+
+
+def effective_refusal(entry: ListEntry, on: date) -> str | None:
+    """Why the entry cannot take effect on `on`, or None when it can."""
+    lt = entry.list_type
+    if entry.status == Status.PUBLICISING:
+        if entry.publicity_until is None or on <= entry.publicity_until:
+            until = entry.publicity_until.isoformat() if entry.publicity_until else "—"
+            return f"红名单公示期至 {until}，公示期满后方可生效（河南条例第二十八条）。"
+    elif entry.status != Status.PROPOSED:
+        return f"条目当前为“{entry.get_status_display()}”，不能生效。"
+    first = entry.changes.order_by("id").first()
+    if first is not None and on < first.on:
+        return f"生效日期不能早于提出列入的日期 {first.on.isoformat()}。"
+    pending, revoked, kept = _objection_state(entry)
+    if revoked:
+        return "针对该条目的异议已决定撤销，不能列入。"
+    if pending:
+        return "针对该条目的异议尚未办结，办结前不能列入。"
+    if entry.status == Status.PROPOSED and lt.requires_prior_notice:
+        if entry.notice_served_on is None or entry.objection_deadline is None:
+            return "尚未送达列入前书面告知书，不能列入（河南条例第二十八条）。"
+        if on <= entry.objection_deadline and not kept:
+            return (
+                f"异议期至 {entry.objection_deadline.isoformat()} 届满，"
+                f"{(entry.objection_deadline + timedelta(days=1)).isoformat()} 起方可列入"
+                "（异议经审查维持的除外）。"
+            )
+    return None
+
+
+def make_effective(*, actor: Any, entry: ListEntry, on: date) -> ListEntry:
+    """The entry takes effect (列入) on `on`: refused before the notice was served and the
+    objection period ran out (unless an objection was decided 维持), and for red entries
+    before the publicity period ended."""
+    day = _day(on, "生效日期")
+    with transaction.atomic():
+        current = _lock(entry)
+        _require_manage(actor, current)
+        refusal = effective_refusal(current, day)
+        if refusal:
+            raise DomainError(refusal, code="not_yet_effective")
+        old = _entry_snapshot(current)
+        previous = current.status
+        current.status = Status.LISTED
+        current.effective_from = day
+        if current.ends_on is None:
+            current.ends_on = default_end(current.list_type, day)
+        elif current.ends_on < day:
+            raise DomainError("条目的有效期至早于生效日期，请先更正有效期。")
+        current.save()
+        _change(current, actor=actor, from_status=previous, on=day, note="列入生效")
+        _event(actor, "sanctions.entry_effective", current, old)
+    return current
+
+
+def remove_entry(*, actor: Any, entry: ListEntry, on: date, reason: str) -> ListEntry:
+    """Remove a listed entry (移出) from `on`: it stops being active that day, and the
+    removal goes out through `entry_changed` like the listing did (DOMAIN §8)."""
+    day = _day(on, "移出日期")
+    why = _long_text(reason, "移出理由")
+    with transaction.atomic():
+        current = _lock(entry)
+        _require_manage(actor, current)
+        if current.status != Status.LISTED:
+            raise DomainError(
+                f"条目当前为“{current.get_status_display()}”，只有已列入的条目可以移出；"
+                "拟列入或公示中的条目请撤销。"
+            )
+        if current.effective_from and day < current.effective_from:
+            raise DomainError(f"移出日期不能早于生效日期 {current.effective_from.isoformat()}。")
+        old = _entry_snapshot(current)
+        current.status = Status.REMOVED
+        current.removed_on = day
+        current.removal_reason = why
+        current.save()
+        _change(current, actor=actor, from_status=Status.LISTED, on=day, note=why)
+        _event(actor, "sanctions.entry_remove", current, old)
+    return current
+
+
+def cancel_entry(*, actor: Any, entry: ListEntry, on: date, reason: str) -> ListEntry:
+    """Withdraw a proposal (拟列入 or 公示中) before it took effect."""
+    day = _day(on, "撤销日期")
+    why = _long_text(reason, "撤销理由")
+    with transaction.atomic():
+        current = _lock(entry)
+        _require_manage(actor, current)
+        if current.status not in (Status.PROPOSED, Status.PUBLICISING):
+            raise DomainError(
+                f"条目当前为“{current.get_status_display()}”，只有拟列入或公示中的条目可以撤销；"
+                "已列入的条目请移出。"
+            )
+        old = _entry_snapshot(current)
+        previous = current.status
+        current.status = Status.CANCELLED
+        current.removal_reason = why
+        current.save()
+        _change(current, actor=actor, from_status=previous, on=day, note=why)
+        _event(actor, "sanctions.entry_cancel", current, old)
+    return current
+
+
+def link_objection(*, actor: Any, entry: ListEntry, objection: Any) -> ListEntry:
+    """Attach an objection filed through the rights workflow (record None, the subject's
+    own objection to the entry) to the entry, so that it blocks the listing until decided
+    and cancels the proposal when decided 撤销."""
+    with transaction.atomic():
+        current = _lock(entry)
+        if objection.subject_id != current.subject_id:
+            raise DomainError("异议申请的信用主体与名单条目的主体不一致。")
+        if actor is not None and permissions.role_of(actor) != Role.CREDIT_ADMIN:
+            _require_manage(actor, current)
+        if current.objections.filter(pk=objection.pk).exists():
+            return current
+        current.objections.add(objection)
+        _event(actor, "sanctions.entry_link_objection", current, None, objection_id=objection.pk)
+    return current
+
+
+def apply_objection_outcome(*, actor: Any, objection: Any) -> list[ListEntry]:
+    """An objection was decided: proposals it concerns whose objection was decided 撤销
+    are cancelled. Called from the rights `objection_decided` signal."""
+    from xinyong.rights.models import Objection
+
+    if objection.status != Objection.Status.DECIDED or objection.outcome != (
+        Objection.Outcome.REVOKED
+    ):
+        return []
+    q = Q(objections=objection)
+    if objection.record_id:
+        q |= Q(basis_record_id=objection.record_id)
+    cancelled = []
+    for entry in ListEntry.objects.filter(
+        q, status__in=(Status.PROPOSED, Status.PUBLICISING)
+    ).distinct():
+        if objection in entry_objections(entry):
+            cancelled.append(
+                cancel_entry(
+                    actor=None,
+                    entry=entry,
+                    on=objection.decided_on or timezone.localdate(),
+                    reason=f"异议（查询码 {objection.query_code}）经审查决定撤销",
+                )
+            )
+    return cancelled
+
+
+@dataclass
+class DueResult:
+    promoted: list[int] = field(default_factory=list)
+    expired: list[int] = field(default_factory=list)
+    held: list[tuple[int, str]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "promoted": self.promoted,
+            "expired": self.expired,
+            "held": [{"entry": pk, "reason": why} for pk, why in self.held],
+        }
+
+
+def promote_due_entries(*, actor: Any = None, on: date) -> DueResult:
+    """The daily job (idempotent): red entries whose publicity ended before `on` take
+    effect on `on`; listed entries past their end date are removed as expired."""
+    result = DueResult()
+    for entry in ListEntry.objects.filter(
+        status=Status.PUBLICISING, publicity_until__lt=on
+    ).order_by("id"):
+        refusal = effective_refusal(entry, on)
+        if refusal:
+            result.held.append((entry.pk, refusal))
+            continue
+        make_effective(actor=actor, entry=entry, on=on)
+        result.promoted.append(entry.pk)
+    for entry in ListEntry.objects.filter(status=Status.LISTED, ends_on__lt=on).order_by("id"):
+        assert entry.ends_on is not None
+        remove_entry(
+            actor=actor,
+            entry=entry,
+            on=entry.ends_on + timedelta(days=1),
+            reason=f"有效期至 {entry.ends_on.isoformat()} 届满，自动移出",
+        )
+        result.expired.append(entry.pk)
+    return result
+
+
+# ---------------------------------------------------------------- the district's share
+
+
+def _district_enterprises(region: str) -> QuerySet[Subject]:
+    # 企业 = USCC registered by 工商/市场监管 with category 1 (GB 32100: "91"), whose
+    # region (positions 3-8) is the district's; merged-away subjects are not counted.
+    return Subject.objects.filter(
+        kind=SubjectKind.ORGANISATION,
+        identifier_type=IdentifierType.USCC,
+        identifier__startswith="91",
+        region_code=region,
+        merged_into__isnull=True,
+    )
+
+
+def list_share(on: date, *, region_code: str | None = None) -> dict[str, Any]:
+    """The district's black-list picture on `on` (seed task 10).
+
+    Definitions (stated openly, no official formula was found):
+    - district subjects: subjects whose primary USCC carries the district's region code
+      (positions 3–8, settings.XINYONG_REGION_CODE), plus natural persons are not counted;
+    - district enterprises: those whose USCC starts with "91" (GB 32100: 工商 · 企业);
+    - listed: with an entry of a serious-dishonesty list (kind 严重失信主体名单) in force
+      on `on` (see `active_entries`);
+    - share = listed district enterprises ÷ district enterprises × 100, 3 decimals;
+    - government bodies: subjects flagged `is_government_body` (USCC authority code 1)
+      with an in-force entry of a list whose field is 失信被执行人 (target: zero).
+    """
+    region = region_code or settings.XINYONG_REGION_CODE
+    in_force = ListEntry.objects.filter(in_force_q(on))
+    serious = in_force.filter(list_type__kind=ListType.Kind.SERIOUS)
+    enterprises = _district_enterprises(region)
+    total = enterprises.count()
+    listed = enterprises.filter(list_entries__in=serious).distinct().count()
+    share = (
+        (Decimal(listed) * 100 / Decimal(total)).quantize(Decimal("0.001"), ROUND_HALF_UP)
+        if total
+        else Decimal("0.000")
+    )
+    district_orgs = Subject.objects.filter(
+        region_code=region, identifier_type=IdentifierType.USCC, merged_into__isnull=True
+    )
+    by_type = []
+    for lt in ListType.objects.order_by("kind", "code"):
+        rows = in_force.filter(list_type=lt, subject__in=district_orgs)
+        by_type.append(
+            {
+                "code": lt.code,
+                "name": lt.name,
+                "kind": lt.kind,
+                "subjects": rows.values("subject").distinct().count(),
+                "enterprises": rows.filter(subject__in=enterprises)
+                .values("subject")
+                .distinct()
+                .count(),
+            }
+        )
+    gov = (
+        Subject.objects.filter(
+            is_government_body=True,
+            list_entries__in=in_force.filter(
+                Q(list_type__field="失信被执行人") | Q(list_type__record_type__code="SXBZXR")
+            ),
+        )
+        .distinct()
+        .order_by("name")
+    )
+    return {
+        "on": on.isoformat(),
+        "region_code": region,
+        "enterprises": total,
+        "listed_enterprises": listed,
+        "share_percent": str(share),
+        "by_type": by_type,
+        "government_bodies_on_sxbzxr": gov.count(),
+        "government_bodies": [{"id": s.pk, "name": s.name} for s in gov],
+    }
+
+
+# governance.py reads the rule under its earlier name.
+_in_force = in_force_q
+
+
+def entry_counts_by_status(qs: Iterable[ListEntry] | QuerySet[ListEntry]) -> dict[str, int]:
+    """{status: count} over a queryset of entries (for list pages)."""
+    if isinstance(qs, QuerySet):
+        return {row["status"]: row["n"] for row in qs.values("status").annotate(n=Count("id"))}
+    out: dict[str, int] = {}
+    for entry in qs:
+        out[entry.status] = out.get(entry.status, 0) + 1
+    return out

@@ -1,0 +1,34 @@
+"""Receivers through which sanctions reacts to records and rights without those apps
+importing it (ARCHITECTURE: dependencies point one way)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def on_record_changed(
+    sender: Any, record: Any = None, change: str = "", actor: Any = None, **_: Any
+) -> None:
+    # An upstream list record withdrawn upstream ends its entries here too.
+    if record is not None and change == "withdrawn":
+        from .importer import end_entries_of_withdrawn_record
+
+        end_entries_of_withdrawn_record(record=record, actor=actor)
+
+
+def on_objection_decided(sender: Any, objection: Any = None, **_: Any) -> None:
+    # An objection decided 撤销 cancels the proposals it concerns.
+    if objection is not None:
+        from .lists import apply_objection_outcome
+
+        apply_objection_outcome(actor=None, objection=objection)
+
+
+def connect() -> None:
+    from xinyong.records.signals import record_changed
+    from xinyong.rights import signals as rights_signals
+
+    record_changed.connect(on_record_changed, dispatch_uid="sanctions.record_changed")
+    decided = getattr(rights_signals, "objection_decided", None)
+    if decided is not None:
+        decided.connect(on_objection_decided, dispatch_uid="sanctions.objection_decided")

@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from xinyong.catalog.models import RecordType
+from xinyong.publicity import services
+from xinyong.publicity.models import PublicityWindow
+from xinyong.publicity.rules import add_months
+
+from .helpers import ingest, penalty
+
+pytestmark = pytest.mark.django_db
+
+
+def window(record) -> PublicityWindow:
+    return PublicityWindow.objects.select_related("policy").get(record=record)
+
+
+@pytest.mark.parametrize(
+    ("start", "months", "expected"),
+    [
+        (date(2026, 3, 10), 3, date(2026, 6, 10)),
+        (date(2026, 1, 31), 1, date(2026, 2, 28)),  # clamped to the shorter month
+        (date(2024, 2, 29), 12, date(2025, 2, 28)),
+        (date(2026, 11, 30), 3, date(2027, 2, 28)),
+        (date(2026, 3, 10), 36, date(2029, 3, 10)),
+    ],
+)
+def test_add_months_keeps_the_day_clamped_to_month_end(start, months, expected) -> None:
+    assert add_months(start, months) == expected
+
+
+def test_general_penalty_under_gbf_2025_22() -> None:
+    w = window(penalty(1, decided="2026-03-10"))
+    assert w.policy.code == "GBF2025_22_GENERAL"
+    assert w.is_published is True
+    assert (w.starts_on, w.repair_from, w.ends_on) == (
+        date(2026, 3, 10),
+        date(2026, 6, 10),
+        date(2027, 3, 10),
+    )
+
+
+def test_rule_in_force_on_the_decision_date_527_then_58() -> None:
+    before = window(penalty(2, decided="2023-03-01"))
+    after = window(penalty(3, decided="2023-06-01"))
+    assert before.policy.code == "FGB2019_527_GENERAL"
+    assert (before.repair_from, before.ends_on) == (date(2023, 6, 1), date(2024, 3, 1))
+    assert after.policy.code == "NDRC58_PENALTY"
+    assert (after.repair_from, after.ends_on) == (date(2023, 9, 1), date(2026, 6, 1))
+
+
+def test_special_equipment_penalty_has_one_year_minimum_under_58() -> None:
+    w = window(penalty(4, decided="2024-01-15", CF_WFXW="使用未经定期检验的特种设备"))
+    assert w.policy.code == "NDRC58_SPECIAL"
+    assert (w.repair_from, w.ends_on) == (date(2025, 1, 15), date(2027, 1, 15))
+    # The same fact under the general 58号令 rule would have been repairable after 3 months.
+    plain = window(penalty(5, decided="2024-01-15"))
+    assert plain.repair_from == date(2024, 4, 15)
+
+
+def test_warning_alone_under_samr_45_is_not_published() -> None:
+    w = window(
+        penalty(
+            6,
+            decided="2026-03-02",
+            unit_name="区市场监管局",
+            CF_CFLB="警告",
+            CF_NR="警告",
+            CF_NR_FK="",
+        )
+    )
+    assert w.policy.code == "SAMR45_WARNING"
+    assert w.is_published is False
+    assert "不予公示" in w.not_published_reason
+    assert w.ends_on is None
+
+
+def test_small_fine_under_samr_45_is_three_months_from_publication() -> None:
+    record = penalty(7, decided="2026-03-02", unit_name="区市场监管局")  # 0.2 万元
+    w = window(record)
+    assert w.policy.code == "SAMR45_MINOR"
+    assert w.starts_on == record.reported_on
+    assert w.ends_on == add_months(record.reported_on, 3)
+
+
+def test_several_kinds_take_the_longest_period() -> None:
+    record = penalty(
+        8,
+        decided="2026-03-02",
+        unit_name="区市场监管局",
+        CF_CFLB="警告；罚款；吊销许可证件",
+        CF_NR_FK="0.2",
+    )
+    w = window(record)
+    assert w.policy.code == "SAMR45_OTHER"
+    assert w.ends_on == add_months(record.reported_on, 36)
+    big_fine = window(penalty(9, decided="2026-03-02", unit_name="区市场监管局", CF_NR_FK="20"))
+    assert big_fine.policy.code == "SAMR45_OTHER"
+
+
+def test_types_without_policy_stay_public_without_end() -> None:
+    honour = ingest(
+        "区发改委",
+        "CXRY",
+        [
+            {
+                "RY_ZTMC": "安阳市北关区某某商贸有限公司",
+                "RY_ZTLB": "法人及非法人组织",
+                "RY_SHXYM": "91512081MA62K0260E",
+                "RY_RYMC": "守合同重信用企业",
+                "RY_SYDW": "安阳市北关区人民政府",
+                "RY_SYRQ": "2025-05-20",
+                "RY_WH": "北政〔2025〕8号",
+                "RY_SJLY": "安阳市北关区发展和改革委员会",
+            }
+        ],
+    )[0]
+    w = window(honour)
+    assert w.is_published is True
+    assert w.starts_on == date(2025, 5, 20)
+    assert w.ends_on is None and w.policy is None
+    assert "第十九条" in w.explanation
+
+
+def test_non_public_type_is_never_published() -> None:
+    RecordType.objects.filter(code="XZCF").update(sharing="shared")
+    w = window(penalty(10, decided="2026-03-10"))
+    assert w.is_published is False
+    assert "共享" in w.not_published_reason
+
+
+def test_batch_computation_is_idempotent_and_refresh_fills_gaps() -> None:
+    record = penalty(11, decided="2026-03-10")
+    before = window(record)
+    services.compute_windows_for_batch(record.batch_id)
+    after = window(record)
+    assert (after.repair_from, after.ends_on) == (before.repair_from, before.ends_on)
+    assert PublicityWindow.objects.filter(record=record).count() == 1
+    PublicityWindow.objects.filter(record=record).delete()
+    assert services.refresh()["records"] == 1
+    assert window(record).ends_on == date(2027, 3, 10)
+    assert services.refresh()["records"] == 0
