@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "xinyong.publicity",
     "xinyong.rights",
     "xinyong.sanctions",
+    "xinyong.commitments",
+    "xinyong.supervision",
     "xinyong.web",
 ]
 

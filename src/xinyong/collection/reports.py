@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Any
 
 import xlsxwriter
@@ -55,6 +56,8 @@ class MonthlyReport:
     rows: list[UnitRates]
     totals: UnitRates
     interview_units: list[str]
+    # (unit name, count): objections overdue during the month (河南条例 art. 41 limits).
+    overdue_objections: list[tuple[str, int]] = dc_field(default_factory=list)
 
     def row_values(self, index: int, row: UnitRates) -> list[Any]:
         return [
@@ -139,6 +142,26 @@ def _summary(period: Period, rows: list[UnitRates], totals: UnitRates, interview
     return "".join(parts)
 
 
+def _overdue_objections(period: Period) -> list[tuple[str, int]]:
+    """Objections overdue during the period, per responsible unit (from rights, when
+    installed: collection does not depend on it otherwise)."""
+    from django.apps import apps
+
+    if not apps.is_installed("xinyong.rights"):
+        return []
+    from xinyong.rights.objections import overdue_by_unit
+
+    return overdue_by_unit(period.start, period.end)
+
+
+def _objection_text(overdue: list[tuple[str, int]]) -> str:
+    if not overdue:
+        return "本月无超期办理的异议。"
+    total = sum(n for _name, n in overdue)
+    units = "、".join(f"{name} {n} 件" for name, n in overdue)
+    return f"本月超期办理的异议 {total} 件：{units}。"
+
+
 def monthly_report(period: Period) -> MonthlyReport:
     if not period.is_month:
         raise ValueError("the 通报 is monthly")
@@ -149,13 +172,15 @@ def monthly_report(period: Period) -> MonthlyReport:
         raise DomainError("尚无启用的责任单位，无法生成通报。")
     totals = _totals(rows)
     interview = [u.name for u in units_for_interview(period)]
+    overdue = _overdue_objections(period)
     return MonthlyReport(
         period=period,
         title=title,
-        summary=_summary(period, rows, totals, interview),
+        summary=_summary(period, rows, totals, interview) + _objection_text(overdue),
         rows=rows,
         totals=totals,
         interview_units=interview,
+        overdue_objections=overdue,
     )
 
 
@@ -194,6 +219,18 @@ def report_xlsx(period: Period) -> bytes:
     for col, value in enumerate(report.totals_values()):
         sheet.write(row_index, col, safe_cell(value), bold)
     row_index += 2
+    sheet.write(row_index, 0, "超期异议：")
+    sheet.write(row_index + 1, 1, "单位", head)
+    sheet.write(row_index + 1, 2, "超期件数", head)
+    row_index += 1
+    for name, count in report.overdue_objections:
+        row_index += 1
+        sheet.write(row_index, 1, safe_cell(name), cell)
+        sheet.write(row_index, 2, count, cell)
+    if not report.overdue_objections:
+        row_index += 1
+        sheet.write(row_index, 1, "本月无超期办理的异议", cell)
+    row_index += 2
     sheet.write(row_index, 0, "指标口径：")
     for line in _definitions():
         row_index += 1
@@ -228,6 +265,13 @@ _REPORT_TYPST = r"""
   ..data.totals.map(c => text(weight: "bold", str(c))),
 )
 #v(0.5em)
+#text(weight: "bold")[超期办理的异议]
+#if data.objections.len() == 0 [本月无超期办理的异议。] else [
+  #table(columns: (auto, auto), stroke: 0.5pt, inset: 4pt,
+    text(weight: "bold")[单位], text(weight: "bold")[超期件数],
+    ..data.objections.flatten().map(c => str(c)))
+]
+#v(0.5em)
 #text(weight: "bold")[指标口径]
 #for line in data.definitions [
   - #line
@@ -248,6 +292,7 @@ def report_pdf(period: Period, *, issued_on: Any = None) -> bytes:
         "rows": [[str(v) for v in row] for row in report.table()],
         "totals": [str(v) for v in report.totals_values()],
         "definitions": _definitions(),
+        "objections": [[name, str(count)] for name, count in report.overdue_objections],
         "issuer": f"{settings.XINYONG_DISTRICT}社会信用体系建设工作领导小组办公室",
         "date": f"{day.year}年{day.month}月{day.day}日",
     }

@@ -10,6 +10,7 @@ adapters over `objections`; refusals are shown in Chinese.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -47,11 +48,11 @@ FORM_FIELDS = (
 )
 
 
-def _form_values(request: HttpRequest) -> dict[str, str]:
+def _form_values(request: HttpRequest) -> dict[str, Any]:
     return {key: request.POST.get(key, "")[:5000] for key in FORM_FIELDS}
 
 
-def _empty_values() -> dict[str, str]:
+def _empty_values() -> dict[str, Any]:
     return dict.fromkeys(FORM_FIELDS, "")
 
 
@@ -125,9 +126,12 @@ def objection_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(status=Objection.Status.DECIDED)
     else:
         state = "all"
-    rows = []
+    rows: list[dict[str, Any]] = []
     error = ""
     for obj in qs.order_by("received_on", "id"):
+        due: date | None
+        provider_due: date | None
+        left: int | None
         try:
             due = objections.due_date(obj, today=today)
             provider_due = objections.provider_due_date(obj, today=today)
