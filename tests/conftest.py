@@ -32,6 +32,16 @@ def _reference_data_after_flush(request, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits and caches live in the process-local cache: each test starts clean, so
+    that a test's outcome never depends on how many requests earlier tests made."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(request, settings):
     """Argon2 is deliberately slow; tests that are not about hashing use a fast hasher so
     the suite stays quick. Tests marked `argon2` keep the production setting."""

@@ -230,3 +230,6 @@ LOGGING = {
 XINYONG_DISTRICT = os.environ.get("XINYONG_DISTRICT", "北关区")
 XINYONG_PLATFORM_NAME = os.environ.get("XINYONG_PLATFORM_NAME", "北关区公共信用信息平台")
 XINYONG_REGION_CODE = os.environ.get("XINYONG_REGION_CODE", "410503")
+# Credit grades (supervision) are staff-only; the credit office may show the letter on the
+# portal (DOMAIN.md §10: grades drive supervision, publishing them is a local choice).
+XINYONG_PUBLIC_GRADES = _env_bool("XINYONG_PUBLIC_GRADES")

@@ -16,6 +16,8 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("xinyong.publicity.api")),
     path("", include("xinyong.rights.api")),
     path("", include("xinyong.sanctions.api")),
+    path("", include("xinyong.commitments.api")),
+    path("", include("xinyong.supervision.api")),
 ]
 
 urlpatterns = [
@@ -25,10 +27,15 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("workspace/collection/", include("xinyong.collection.urls")),
     path("workspace/sanctions/", include("xinyong.sanctions.urls")),
+    path("workspace/supervision/", include("xinyong.supervision.urls")),
     path("credit/", include("xinyong.sanctions.public_urls")),
     path("credit/", include("xinyong.publicity.urls")),
+    # supervision: published 双随机 draws under credit/draws/ (supervision/public_urls.py)
+    path("credit/", include("xinyong.supervision.public_urls")),
     # rights: public pages under credit/ and staff pages under workspace/rights/ (rights/urls.py)
     path("", include("xinyong.rights.urls")),
+    # commitments: public pages under credit/commitments/, staff under workspace/commitments/
+    path("", include("xinyong.commitments.urls")),
     path("", include("xinyong.web.urls")),
 ]
 

@@ -64,7 +64,7 @@ def test_portal_home_and_public_search(open_page, people) -> None:
 
     page.get_by_placeholder("请输入企业（组织）名称或统一社会信用代码").fill("诚信")
     page.get_by_role("button", name="查 询").click()
-    page.wait_for_url(re.compile(r"/search/\?q="))
+    page.wait_for_url(re.compile(r"/credit/\?q="))
     table = page.locator("#search-results")
     assert table.get_by_text("安阳市北关区诚信建材有限公司").is_visible()
     assert "张三" not in table.inner_text()

@@ -81,9 +81,7 @@ def test_provider_route_deadlines_around_spring_festival_2026(
     # Received Thu 2026-02-12; 2-14 (Sat) is a make-up working day, 2-15..2-23 are the
     # 春节 holidays, 2-28 (Sat) is a make-up working day.
     obj = file(rec, on=date(2026, 2, 12))
-    obj = objections.forward_to_provider(
-        actor=users["admin"], objection=obj, on=date(2026, 2, 13)
-    )
+    obj = objections.forward_to_provider(actor=users["admin"], objection=obj, on=date(2026, 2, 13))
     assert obj.status == Objection.Status.FORWARDED
     assert obj.provider_unit == unit()
     # Provider: 3 working days from 2-13 → 2-14, 2-24, 2-25.
@@ -109,7 +107,11 @@ def test_a_pause_of_two_working_days_moves_the_due_date_by_two(
     paused = Objection.objects.get(pk=obj.pk)
     with pytest.raises(DomainError, match="暂停计时"):
         objections.decide_objection(
-            actor=users["admin"], objection=paused, outcome="kept", reason="无误", on=date(2026, 10, 14)
+            actor=users["admin"],
+            objection=paused,
+            outcome="kept",
+            reason="无误",
+            on=date(2026, 10, 14),
         )
     objections.end_pause(actor=users["admin"], objection=paused, on=date(2026, 10, 14))
     fresh = Objection.objects.get(pk=obj.pk)
@@ -137,7 +139,11 @@ def test_overdue_listing_on_a_given_day(rec: CreditRecord, users: dict[str, Any]
     assert objections.days_left(late, date(2026, 10, 13)) == -3
     assert objections.days_left(fwd, date(2026, 10, 13)) == 3
     objections.decide_objection(
-        actor=users["admin"], objection=late, outcome="kept", reason="信息无误", on=date(2026, 10, 13)
+        actor=users["admin"],
+        objection=late,
+        outcome="kept",
+        reason="信息无误",
+        on=date(2026, 10, 13),
     )
     assert list(objections.overdue_objections(date(2026, 10, 13))) == [fwd]
 
@@ -215,7 +221,11 @@ def test_government_body_objects_through_the_same_path(users: dict[str, Any]) ->
     assert obj.subject.identifier == DECIDER_USCC
     assert objections.due_date(obj) == date(2026, 10, 9)
     done = objections.decide_objection(
-        actor=users["admin"], objection=obj, outcome="kept", reason="处罚事实清楚", on=date(2026, 10, 9)
+        actor=users["admin"],
+        objection=obj,
+        outcome="kept",
+        reason="处罚事实清楚",
+        on=date(2026, 10, 9),
     )
     assert done.status == Objection.Status.DECIDED
     assert Event.objects.get(action="rights.objection.file", target_id=str(obj.pk)).new_values[
@@ -236,7 +246,10 @@ def test_corrected_makes_a_new_version_and_tells_the_applicant(
             actor=users["other"], objection=obj, reply="无误", on=date(2026, 10, 8)
         )
     obj = objections.provider_reply(
-        actor=users["reporter"], objection=obj, reply="罚款金额录入有误，应为3万元。", on=date(2026, 10, 8)
+        actor=users["reporter"],
+        objection=obj,
+        reply="罚款金额录入有误，应为3万元。",
+        on=date(2026, 10, 8),
     )
     with pytest.raises(DomainError, match="请填写更正后的信息项"):
         objections.decide_objection(
@@ -329,7 +342,11 @@ def test_kept_leaves_the_record_public_and_explains_how_to_appeal(
             actor=users["reporter"], objection=obj, outcome="kept", reason="无误"
         )
     done = objections.decide_objection(
-        actor=users["admin"], objection=obj, outcome="kept", reason="处罚事实清楚", on=date(2026, 10, 1)
+        actor=users["admin"],
+        objection=obj,
+        outcome="kept",
+        reason="处罚事实清楚",
+        on=date(2026, 10, 1),
     )
     fresh = CreditRecord.objects.get(pk=rec.pk)
     assert fresh.version == 1 and fresh.status == CreditRecord.Status.ACTIVE
@@ -390,7 +407,10 @@ def test_public_view_shows_no_staff_fields(rec: CreditRecord, users: dict[str, A
     obj = file(rec, applicant_name="李四", applicant_identifier="11010519491231002X")
     objections.forward_to_provider(actor=users["admin"], objection=obj, on=date(2026, 9, 30))
     objections.provider_reply(
-        actor=users["reporter"], objection=obj, reply="内部核查意见：经办人张某", on=date(2026, 9, 30)
+        actor=users["reporter"],
+        objection=obj,
+        reply="内部核查意见：经办人张某",
+        on=date(2026, 9, 30),
     )
     view = objections.public_view(objections.objection_by_code(obj.query_code.lower()))
     text = repr(view)
@@ -410,9 +430,7 @@ def test_public_view_shows_no_staff_fields(rec: CreditRecord, users: dict[str, A
 # ------------------------------------------------------------------ monthly 通报
 
 
-def test_overdue_objections_in_the_monthly_report(
-    rec: CreditRecord, users: dict[str, Any]
-) -> None:
+def test_overdue_objections_in_the_monthly_report(rec: CreditRecord, users: dict[str, Any]) -> None:
     late = file(rec, on=date(2026, 9, 29))  # due 10-09; decided 10-13: overdue in October
     objections.decide_objection(
         actor=users["admin"], objection=late, outcome="kept", reason="无误", on=date(2026, 10, 13)
@@ -425,7 +443,11 @@ def test_overdue_objections_in_the_monthly_report(
     store([penalty_row(5)])
     in_time = file(record(5), on=date(2026, 10, 26), applicant_phone="13900003333")
     objections.decide_objection(
-        actor=users["admin"], objection=in_time, outcome="kept", reason="无误", on=date(2026, 10, 27)
+        actor=users["admin"],
+        objection=in_time,
+        outcome="kept",
+        reason="无误",
+        on=date(2026, 10, 27),
     )
     other = unit(OTHER_UNIT).name
     assert objections.overdue_by_unit(date(2026, 10, 1), date(2026, 10, 31)) == sorted(

@@ -16,7 +16,7 @@ from xinyong.records.models import CreditRecord
 from xinyong.rights import objections
 from xinyong.rights.models import Channel, Objection
 
-from .repair_helpers import PERSON_ID, person_penalty_row, penalty_row, record, staff, store
+from .repair_helpers import PERSON_ID, penalty_row, person_penalty_row, record, staff, store
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +76,9 @@ def test_public_form_files_and_shows_the_query_code(rec: CreditRecord) -> None:
     assert "未找到该查询码" in missing
 
 
-def test_public_form_is_404_for_records_not_public(rec: CreditRecord, users: dict[str, Any]) -> None:
+def test_public_form_is_404_for_records_not_public(
+    rec: CreditRecord, users: dict[str, Any]
+) -> None:
     objections.decide_objection(
         actor=users["admin"],
         objection=objections.file_objection(
@@ -121,13 +123,15 @@ def test_workspace_list_puts_overdue_first_and_units_see_only_theirs(
     admin = login(users["admin"]).get("/workspace/rights/objections/").content.decode()
     assert admin.index(old.query_code) < admin.index(new.query_code)
     assert "超期" in admin
-    assert new.query_code not in login(users["reporter"]).get(
-        "/workspace/rights/objections/"
-    ).content.decode()
+    assert (
+        new.query_code
+        not in login(users["reporter"]).get("/workspace/rights/objections/").content.decode()
+    )
     objections.forward_to_provider(actor=users["admin"], objection=new)
-    assert new.query_code in login(users["reporter"]).get(
-        "/workspace/rights/objections/"
-    ).content.decode()
+    assert (
+        new.query_code
+        in login(users["reporter"]).get("/workspace/rights/objections/").content.decode()
+    )
     assert login(users["other"]).get(f"/workspace/rights/objections/{new.pk}/").status_code == 404
     assert Client().get("/workspace/rights/objections/").status_code == 302
 
@@ -178,7 +182,9 @@ def test_counter_form_and_read_log_for_a_person(users: dict[str, Any]) -> None:
     assert PERSON_ID not in status and "李*" in status
 
 
-def test_api_public_file_and_status_and_staff_decide(rec: CreditRecord, users: dict[str, Any]) -> None:
+def test_api_public_file_and_status_and_staff_decide(
+    rec: CreditRecord, users: dict[str, Any]
+) -> None:
     anon = Client()
     refused = anon.post("/api/v1/objections", {**FORM, "record": rec.pk, "category": "nope"})
     assert refused.status_code == 400 and "异议类型无效" in refused.json()["detail"]
@@ -197,14 +203,16 @@ def test_api_public_file_and_status_and_staff_decide(rec: CreditRecord, users: d
     assert admin.get("/api/v1/objections?status=bogus").status_code == 400
     paused = admin.post(
         f"/api/v1/objections/{obj.pk}/pause",
-        {"reason": "appraisal", "on": "2026-11-02"},
+        {"reason": "appraisal"},
         content_type="application/json",
     )
     assert paused.status_code == 200 and paused.json()["pauses"][0]["reason"] == "appraisal"
-    resumed = admin.post(
-        f"/api/v1/objections/{obj.pk}/resume", {"on": "2026-11-04"}, content_type="application/json"
+    early = admin.post(
+        f"/api/v1/objections/{obj.pk}/resume", {"on": "2020-01-01"}, content_type="application/json"
     )
-    assert resumed.json()["pauses"][0]["ended_on"] == "2026-11-04"
+    assert early.status_code == 400 and "不能早于暂停开始日期" in early.json()["detail"]
+    resumed = admin.post(f"/api/v1/objections/{obj.pk}/resume", {}, content_type="application/json")
+    assert resumed.json()["pauses"][0]["ended_on"] == obj.received_on.isoformat()
     decided = admin.post(
         f"/api/v1/objections/{obj.pk}/decide",
         {"outcome": "revoked", "reason": "决定书已撤销"},

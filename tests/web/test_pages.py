@@ -389,13 +389,13 @@ def test_server_error_page_survives_a_broken_template(rf, monkeypatch) -> None:
 
 
 def test_unhandled_error_in_a_view_gives_the_chinese_500(client: Client, monkeypatch) -> None:
-    from xinyong.web import views
+    from xinyong.publicity import views
 
     def explode(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(views, "_public_subjects", explode)
+    monkeypatch.setattr(views, "find_public_subjects", explode)
     client.raise_request_exception = False
-    response = client.get("/search/", {"q": "诚信"})
+    response = client.get("/credit/", {"q": "诚信"})
     assert response.status_code == 500
     assert "服务器内部错误" in text(response)

@@ -5,3 +5,13 @@ class CommitmentsConfig(AppConfig):
     name = "xinyong.commitments"
     label = "commitments"
     verbose_name = "信用承诺"
+
+    def ready(self) -> None:
+        from xinyong.core import jobs
+
+        from . import loaders, receivers  # noqa: F401  (reference loaders; signal receivers)
+        from .services import run_overdue_job
+        from .views import register_navigation
+
+        jobs.register_daily_job("commitments.check_overdue", run_overdue_job, order=60)
+        register_navigation()

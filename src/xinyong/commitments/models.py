@@ -156,3 +156,23 @@ class Commitment(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.code} {self.committer_name}"
+
+
+class CommitmentSerial(models.Model):
+    """The last serial handed out per region and day: the 6-digit tail of 承诺编码. Rows
+    are locked (select_for_update) while a code is drawn, so two clerks saving at the same
+    moment never get the same code."""
+
+    region = models.CharField("行政区划代码", max_length=6)
+    day = models.DateField("日期")
+    last = models.PositiveIntegerField("已用序号", default=0)
+
+    class Meta:
+        verbose_name = "承诺编码序号"
+        verbose_name_plural = "承诺编码序号"
+        constraints = [
+            models.UniqueConstraint(fields=["region", "day"], name="commitment_serial_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region} {self.day:%Y%m%d} {self.last}"

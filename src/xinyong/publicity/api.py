@@ -21,10 +21,9 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from xinyong.core.errors import DomainError, NotFoundError
-from xinyong.web.views import SEARCH_MAX_LENGTH, _public_subjects
 
 from .presenters import present_record, present_subject
-from .selectors import public_records_for
+from .selectors import SEARCH_MAX_LENGTH, find_public_subjects, public_records_for
 from .views import (
     _clean,
     _find_person,
@@ -106,7 +105,7 @@ class PublicSubjectSearch(APIView):
             raise DomainError("请至少输入 2 个字符的名称或统一社会信用代码。")
         if len(query) > SEARCH_MAX_LENGTH:
             raise DomainError(f"查询内容过长：最多 {SEARCH_MAX_LENGTH} 个字符。")
-        return Response({"results": [present_subject(s) for s in _public_subjects(query)]})
+        return Response({"results": [present_subject(s) for s in find_public_subjects(query)]})
 
 
 class PublicSubjectDetail(APIView):

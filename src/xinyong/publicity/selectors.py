@@ -13,9 +13,13 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Length
 from django.utils import timezone
 
+from xinyong.core import identifiers
 from xinyong.records.models import CreditRecord
+from xinyong.subjects.models import Subject, SubjectIdentifier, SubjectKind
+from xinyong.subjects.services import resolve as resolve_subject
 
 from .models import PublicityWindow
 
@@ -120,3 +124,50 @@ def public_records_for(
     else:
         qs = public_records(today).filter(subject_id=getattr(subject, "pk", subject))
     return list(qs.order_by("record_type__sort_order", "-decision_date", "-id"))
+
+
+# ---------------------------------------------------------------- one-click query
+
+SEARCH_MAX_LENGTH = 100
+SEARCH_LIMIT = 50
+
+PUBLIC_KINDS = (SubjectKind.ORGANISATION, SubjectKind.INDIVIDUAL_BUSINESS)
+
+
+def find_public_subjects(query: str) -> list[Subject]:
+    """Organisations and 个体工商户 whose identifier equals the query, then those whose
+    name contains it. Natural persons are never listed publicly (个人信息保护法; DOMAIN.md
+    §2) and are never even matched here, so an anonymous search neither shows nor
+    read-logs a person. (subjects.selectors.search_subjects matches every kind and logs
+    the persons it returns, which is right for staff and wrong for the public.)"""
+    code = identifiers.normalise(query)
+    candidates = {code}
+    for hint in (None, identifiers.IdentifierKind.ORG_CODE):
+        normalised = identifiers.structural_check(code, hint).normalised
+        if normalised:
+            candidates.add(normalised)
+    found: list[Subject] = []
+    seen: set[int] = set()
+    rows = SubjectIdentifier.objects.filter(
+        value__in=sorted(candidates), subject__kind__in=PUBLIC_KINDS
+    ).select_related("subject")
+    for row in rows:
+        survivor = resolve_subject(row.subject)
+        if survivor.kind in PUBLIC_KINDS and survivor.pk not in seen:
+            seen.add(survivor.pk)
+            found.append(survivor)
+    # Names are written with full-width and half-width brackets alike.
+    by_name = Q()
+    for spelling in {
+        query,
+        query.replace("(", "（").replace(")", "）"),
+        query.replace("（", "(").replace("）", ")"),
+    }:
+        by_name |= Q(name__icontains=spelling)
+    named = (
+        Subject.objects.filter(by_name, kind__in=PUBLIC_KINDS, merged_into__isnull=True)
+        .exclude(pk__in=seen)
+        .order_by(Length("name"), "id")
+    )
+    found.extend(named[: max(SEARCH_LIMIT - len(found), 0)])
+    return found[:SEARCH_LIMIT]

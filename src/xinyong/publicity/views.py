@@ -31,10 +31,15 @@ from xinyong.records.models import CreditRecord
 from xinyong.subjects.models import Subject, SubjectIdentifier, SubjectKind
 from xinyong.subjects.selectors import masked_repr
 from xinyong.subjects.services import resolve as resolve_subject
-from xinyong.web.views import SEARCH_LIMIT, SEARCH_MAX_LENGTH, _public_subjects
 
 from .presenters import group_records, present_record, present_subject
-from .selectors import public_records, public_records_for
+from .selectors import (
+    SEARCH_LIMIT,
+    SEARCH_MAX_LENGTH,
+    find_public_subjects,
+    public_records,
+    public_records_for,
+)
 
 PERSON_TOKEN_SALT = "publicity.person"
 PERSON_TOKEN_SECONDS = 30 * 60
@@ -193,7 +198,7 @@ def search(request: HttpRequest) -> HttpResponse:
     elif query and len(query) < 2:
         error = "请至少输入 2 个字符的名称或统一社会信用代码。"
     elif query:
-        for subject in _public_subjects(query):
+        for subject in find_public_subjects(query):
             item = present_subject(subject)
             item["url"] = reverse("publicity:subject", args=[subject.pk])
             results.append(item)

@@ -38,9 +38,13 @@ class CreditRecord(TimeStampedModel):
         verbose_name="信用主体",
     )
     party_name = models.CharField("行政相对人名称", max_length=200)
-    party_identifier = models.CharField("主体代码", max_length=40, db_index=True, blank=True)
+    # No index: the only query on it (the records search) ORs it with icontains matches,
+    # which scan anyway; subject_id serves "records of a subject".
+    party_identifier = models.CharField("主体代码", max_length=40, blank=True)
     document_number = models.CharField("决定文书号", max_length=200)
-    decision_date = models.DateField("决定日期", null=True, db_index=True)
+    # Indexed through (record_type, decision_date) only: each extra index on a million-row
+    # bulk load costs more than it saves on the few date-range queries without a type.
+    decision_date = models.DateField("决定日期", null=True)
     deciding_unit_name = models.CharField("决定机关", max_length=200, blank=True)
     deciding_unit_code = models.CharField("决定机关统一社会信用代码", max_length=18, blank=True)
     source_unit = models.ForeignKey(
@@ -50,7 +54,8 @@ class CreditRecord(TimeStampedModel):
         verbose_name="报送单位",
         db_index=False,
     )
-    reported_on = models.DateField("报送日期", db_index=True)
+    # Indexed through (source_unit, reported_on): reports are always read per unit.
+    reported_on = models.DateField("报送日期")
     deadline = models.DateField("报送期限", null=True)
     is_late = models.BooleanField("迟报", default=False)
     nature = models.CharField("信息性质", max_length=10, choices=Nature.choices)

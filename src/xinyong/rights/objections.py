@@ -307,7 +307,8 @@ def _repr(o: Objection) -> str:
 
 def _lock(objection: Objection) -> Objection:
     return (
-        Objection.objects.select_for_update()
+        # of=self: PostgreSQL cannot lock the nullable side (record, unit) of an outer join.
+        Objection.objects.select_for_update(of=("self",))
         .select_related("record", "subject", "provider_unit")
         .get(pk=objection.pk)
     )

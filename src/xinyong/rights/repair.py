@@ -438,6 +438,9 @@ def apply_for_repair(
             target_repr=_repr(app),
             new={**_snapshot(app), "channel": channel, "record": locked.pk, "materials": count},
         )
+        from .signals import repair_applied
+
+        repair_applied.send(sender=RepairApplication, application=app, actor=actor)
     return app
 
 

@@ -13,3 +13,7 @@ repair_decided = Signal()
 # 撤销 / 维持): receivers sync the outcome downstream (exchange with the city platform)
 # and act on what the objection concerns (sanctions: the list entries linked to it).
 objection_decided = Signal()
+
+# kwargs: application (RepairApplication, just filed), actor. Sent inside the filing
+# transaction: the application carries a 信用修复型 commitment (commitments records it).
+repair_applied = Signal()

@@ -13,25 +13,27 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.paginator import Paginator
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import Q, QuerySet
-from django.db.models.functions import Length
-from django.http import HttpRequest, HttpResponse, HttpResponseServerError
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    HttpResponseServerError,
+)
 from django.shortcuts import render
 from django.template import loader
+from django.urls import reverse
 from django.utils import timezone
 
-from xinyong.core import identifiers
 from xinyong.core.models import Event, ReadLog
 from xinyong.orgs.models import Role, Unit
-from xinyong.subjects.models import Subject, SubjectIdentifier, SubjectKind
-from xinyong.subjects.services import resolve as resolve_subject
+from xinyong.publicity.selectors import SEARCH_MAX_LENGTH
+from xinyong.subjects.models import Subject
 
 from . import navigation
 from .access import role_required
 
 logger = logging.getLogger(__name__)
 
-SEARCH_MAX_LENGTH = 100
-SEARCH_LIMIT = 50
 LOG_PAGE_SIZE = 30
 
 
@@ -42,71 +44,12 @@ def portal_home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/portal_home.html", {"search_max_length": SEARCH_MAX_LENGTH})
 
 
-PUBLIC_KINDS = (SubjectKind.ORGANISATION, SubjectKind.INDIVIDUAL_BUSINESS)
-
-
-def _public_subjects(query: str) -> list[Subject]:
-    """Organisations and 个体工商户 whose identifier equals the query, then those whose
-    name contains it. Natural persons are never listed publicly (个人信息保护法; DOMAIN.md
-    §2) and are never even matched here, so an anonymous search neither shows nor
-    read-logs a person. (subjects.selectors.search_subjects matches every kind and logs
-    the persons it returns, which is right for staff and wrong for the public.)"""
-    code = identifiers.normalise(query)
-    candidates = {code}
-    for hint in (None, identifiers.IdentifierKind.ORG_CODE):
-        normalised = identifiers.structural_check(code, hint).normalised
-        if normalised:
-            candidates.add(normalised)
-    found: list[Subject] = []
-    seen: set[int] = set()
-    rows = SubjectIdentifier.objects.filter(
-        value__in=sorted(candidates), subject__kind__in=PUBLIC_KINDS
-    ).select_related("subject")
-    for row in rows:
-        survivor = resolve_subject(row.subject)
-        if survivor.kind in PUBLIC_KINDS and survivor.pk not in seen:
-            seen.add(survivor.pk)
-            found.append(survivor)
-    # Names are written with full-width and half-width brackets alike.
-    by_name = Q()
-    for spelling in {
-        query,
-        query.replace("(", "（").replace(")", "）"),
-        query.replace("（", "(").replace("）", ")"),
-    }:
-        by_name |= Q(name__icontains=spelling)
-    named = (
-        Subject.objects.filter(by_name, kind__in=PUBLIC_KINDS, merged_into__isnull=True)
-        .exclude(pk__in=seen)
-        .order_by(Length("name"), "id")
-    )
-    found.extend(named[: max(SEARCH_LIMIT - len(found), 0)])
-    return found[:SEARCH_LIMIT]
-
-
 def subject_search(request: HttpRequest) -> HttpResponse:
-    # Control characters (a NUL breaks PostgreSQL) are dropped; runs of spaces collapse.
-    raw = "".join(ch for ch in request.GET.get("q", "") if ch.isprintable() or ch.isspace())
-    query = " ".join(raw.split())
-    error = ""
-    results: list[Any] = []
-    if len(query) > SEARCH_MAX_LENGTH:
-        error = f"查询内容过长，请输入不超过 {SEARCH_MAX_LENGTH} 个字符的名称或统一社会信用代码。"
-    elif query and len(query) < 2:
-        error = "请至少输入 2 个字符的名称或统一社会信用代码。"
-    elif query:
-        results = _public_subjects(query)
-    return render(
-        request,
-        "web/search.html",
-        {
-            "query": query,
-            "error": error,
-            "results": results,
-            "limit": SEARCH_LIMIT,
-            "search_max_length": SEARCH_MAX_LENGTH,
-        },
-    )
+    """The portal's first search address, kept so that old links and bookmarks land on
+    the one public query (publicity owns it)."""
+    target = reverse("publicity:search")
+    query = request.GET.urlencode()
+    return HttpResponsePermanentRedirect(f"{target}?{query}" if query else target)
 
 
 # ---------------------------------------------------------------- sign-in

@@ -36,34 +36,40 @@ def text(response) -> str:
     return response.content.decode("utf-8")
 
 
-def test_search_lists_organisations_and_individual_businesses(client: Client, subjects) -> None:
+def test_old_search_address_redirects_to_the_public_query(client: Client) -> None:
     response = client.get("/search/", {"q": "诚信"})
+    assert response.status_code == 301
+    assert response["Location"] == "/credit/?q=%E8%AF%9A%E4%BF%A1"
+
+
+def test_search_lists_organisations_and_individual_businesses(client: Client, subjects) -> None:
+    response = client.get("/credit/", {"q": "诚信"})
     assert response.status_code == 200
     body = text(response)
     assert "安阳市北关区诚信建材有限公司" in body and COMPANY_USCC in body
     assert "北关区诚信小吃店" in body and SHOP_USCC in body
     # Shorter (closer) names first.
-    assert [s.name for s in response.context["results"]] == [
+    assert [s["name"] for s in response.context["results"]] == [
         "北关区诚信小吃店",
         "安阳市北关区诚信建材有限公司",
     ]
 
 
 def test_search_never_lists_natural_persons(client: Client, subjects) -> None:
-    body = text(client.get("/search/", {"q": "诚信"}))
+    body = text(client.get("/credit/", {"q": "诚信"}))
     assert "张三" not in body
     for query in ("诚信张三", PERSON_ID, "110105"):
-        response = client.get("/search/", {"q": query})
+        response = client.get("/credit/", {"q": query})
         assert response.context["results"] == []
         assert "110105********002X" not in text(response)
     assert "未找到与“诚信张三”匹配的法人和非法人组织或个体工商户" in text(
-        client.get("/search/", {"q": "诚信张三"})
+        client.get("/credit/", {"q": "诚信张三"})
     )
 
 
 def test_search_by_code(client: Client, subjects) -> None:
-    response = client.get("/search/", {"q": COMPANY_USCC.lower()})
-    assert [s.identifier for s in response.context["results"]] == [COMPANY_USCC]
+    response = client.get("/credit/", {"q": COMPANY_USCC.lower()})
+    assert [s["identifier"] for s in response.context["results"]] == [COMPANY_USCC]
 
 
 @pytest.mark.parametrize(
@@ -74,19 +80,19 @@ def test_search_by_code(client: Client, subjects) -> None:
     ],
 )
 def test_search_rejects_bad_queries_in_chinese(client: Client, query, message) -> None:
-    response = client.get("/search/", {"q": query})
+    response = client.get("/credit/", {"q": query})
     assert response.status_code == 200
     assert message in text(response)
 
 
 def test_empty_search_shows_hint(client: Client) -> None:
-    response = client.get("/search/")
+    response = client.get("/credit/")
     assert response.status_code == 200
     assert "请输入名称（至少 2 个字）或 18 位统一社会信用代码进行查询" in text(response)
 
 
 def test_search_with_odd_characters_does_not_fail(client: Client, subjects) -> None:
     for query in ("%_%", "'; drop table", "诚信\x00", "<script>"):
-        response = client.get("/search/", {"q": query})
+        response = client.get("/credit/", {"q": query})
         assert response.status_code == 200
         assert "<script>" not in text(response)

@@ -1,0 +1,129 @@
+"""Reads of commitments: scoped lists for staff, the public views (only 可向社会公开,
+masked), a subject's commitments for its credit file and a unit's figures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from xinyong.core.errors import NotFoundError
+from xinyong.core.masking import mask_id_number, mask_name, mask_text
+from xinyong.orgs.models import Unit
+from xinyong.orgs.permissions import scope_to_user_units
+from xinyong.subjects.models import Subject
+
+from .models import Commitment, CommitmentMatter, Kind
+
+HIDDEN_STATUSES = (Commitment.Status.UNCONFIRMED, Commitment.Status.WITHDRAWN)
+
+
+def _base() -> QuerySet[Commitment]:
+    return Commitment.objects.select_related("subject", "accepting_unit", "matter").exclude(
+        status__in=HIDDEN_STATUSES
+    )
+
+
+def commitments_for_subject(subject: Subject | int, *, public_only: bool) -> QuerySet[Commitment]:
+    """A subject's commitments and their fulfilment (its credit file); the public sees
+    only those marked 可向社会公开."""
+    subject_id = subject if isinstance(subject, int) else subject.pk
+    qs = _base().filter(subject_id=subject_id)
+    if public_only:
+        qs = qs.filter(publicity=Commitment.Publicity.PUBLIC)
+    return qs.order_by("-made_on", "-id")
+
+
+def commitments_visible_to(user: Any) -> QuerySet[Commitment]:
+    return scope_to_user_units(user, _base(), "accepting_unit").order_by("-id")
+
+
+def get_commitment_for(user: Any, pk: Any) -> Commitment:
+    try:
+        number = int(pk)
+    except (TypeError, ValueError):
+        raise NotFoundError("未找到该信用承诺。") from None
+    found = commitments_visible_to(user).filter(pk=number).first()
+    if found is None:
+        raise NotFoundError("未找到该信用承诺，或无权查看。")
+    return found
+
+
+def public_matters(
+    *, unit: Unit | None = None, kind: str | None = None
+) -> QuerySet[CommitmentMatter]:
+    qs = CommitmentMatter.objects.select_related("unit").filter(published=True, active=True)
+    if unit is not None:
+        qs = qs.filter(unit=unit)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs
+
+
+def matters_for(user: Any) -> QuerySet[CommitmentMatter]:
+    return scope_to_user_units(user, CommitmentMatter.objects.select_related("unit"), "unit")
+
+
+def present_public(c: Commitment) -> dict[str, Any]:
+    """A commitment as anyone may see it: personal identifiers masked."""
+    person = c.subject.is_person
+    return {
+        "code": c.code,
+        "kind": c.kind,
+        "kind_label": c.get_kind_display(),
+        "committer_name": mask_name(c.committer_name) if person else c.committer_name,
+        "committer_code": mask_id_number(c.committer_code) if person else c.committer_code,
+        "reason": mask_text(c.reason),
+        "content": mask_text(c.content),
+        "breach_liability": mask_text(c.breach_liability),
+        "made_on": c.made_on,
+        "valid_until": c.valid_until,
+        "accepting_unit": c.accepting_unit.name if c.accepting_unit else "",
+        "status": c.status,
+        "status_label": c.get_status_display(),
+        "verify_due": c.verify_due,
+        "verified_on": c.verified_on,
+        "overdue": c.overdue_flagged_on is not None,
+        "unfulfilled_content": mask_text(c.unfulfilled_content),
+        "liability_action": mask_text(c.liability_action),
+    }
+
+
+def unit_commitment_counts(unit: Unit, period: Any) -> dict[str, Any]:
+    """The unit's shared-data figures for commitments in `period` (anything with `start`
+    and `end` dates, e.g. collection.selectors.Period): the kinds its matter list covers,
+    commitments made per kind, and fulfilment outcomes recorded in the period."""
+    made = Commitment.objects.filter(
+        accepting_unit=unit, made_on__gte=period.start, made_on__lte=period.end
+    ).exclude(status__in=HIDDEN_STATUSES)
+    per_kind = dict(made.values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
+    verified = Commitment.objects.filter(
+        accepting_unit=unit, verified_on__gte=period.start, verified_on__lte=period.end
+    ).aggregate(
+        kept=Count("id", filter=Q(status=Commitment.Status.KEPT)),
+        partly=Count("id", filter=Q(status=Commitment.Status.PARTLY)),
+        broken=Count("id", filter=Q(status=Commitment.Status.BROKEN)),
+    )
+    covered = set(
+        CommitmentMatter.objects.filter(unit=unit, active=True).values_list("kind", flat=True)
+    )
+    return {
+        "unit": unit.name,
+        "start": period.start,
+        "end": period.end,
+        "matters": CommitmentMatter.objects.filter(unit=unit, active=True).count(),
+        "kinds_covered": [label for value, label in Kind.choices if value in covered],
+        "made": sum(per_kind.values()),
+        "by_kind": [
+            {"kind": value, "label": label, "count": per_kind.get(value, 0)}
+            for value, label in Kind.choices
+        ],
+        "kept": verified["kept"],
+        "partly": verified["partly"],
+        "broken": verified["broken"],
+        "pending": made.filter(status=Commitment.Status.PENDING).count(),
+        "overdue": made.filter(
+            status=Commitment.Status.PENDING, overdue_flagged_on__isnull=False
+        ).count(),
+        "breach_records": made.filter(breach_record__isnull=False).count(),
+    }

@@ -1,0 +1,905 @@
+"""The one write path of credit commitments (DOMAIN.md §9): matters, commitments made
+through every channel, fulfilment, overdue flags and 信用修复型 commitments.
+
+A commitment found 部分履行 / 全部未履行 becomes a dishonesty record (catalogue type CNWN)
+through `collection.services.ingest_rows` — the one write path of credit records — so
+that it is validated, published and counted like every other record (国办发〔2019〕35号
+二（一）: 书面承诺履约情况记入信用记录).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from xinyong.core import calendar
+from xinyong.core.audit import record_event
+from xinyong.core.errors import DomainError, NotFoundError
+from xinyong.core.identifiers import IdentifierKind
+from xinyong.core.identifiers import check as check_identifier
+from xinyong.orgs import permissions
+from xinyong.orgs.models import Unit, UnitGroup
+from xinyong.orgs.services import resolve_unit_name
+from xinyong.subjects.models import Subject
+from xinyong.subjects.services import get_or_create_subject
+
+from .identity import confirmer
+from .models import Commitment, CommitmentMatter, CommitmentSerial, Kind
+
+TARGET = "commitments.Commitment"
+MATTER_TARGET = "commitments.CommitmentMatter"
+BREACH_RECORD_TYPE = "CNWN"
+MAX_TEXT = 4000
+# An unconfirmed public-window commitment may be confirmed within this time.
+CONFIRM_SECONDS = 30 * 60
+
+# The value exchanged with the city platform for each kind (DOMAIN.md §9: 主动公示型 is
+# exchanged as 主动型).
+EXCHANGE_KIND = {
+    Kind.VOLUNTARY: "主动型",
+    Kind.DEFICIENCY: "容缺受理型",
+    Kind.CERTIFICATE: "证明事项型",
+    Kind.APPROVAL: "审批替代型",
+    Kind.SELF_DISCIPLINE: "行业自律型",
+    Kind.REPAIR: "信用修复型",
+}
+
+# Typical consequences of breach per kind (DOMAIN.md §9), used when no matter says more.
+DEFAULT_CONSEQUENCE = {
+    Kind.VOLUNTARY: "违反承诺的，违诺情况记入信用记录并向社会公开。",
+    Kind.DEFICIENCY: "逾期未补正或补正不符合要求的，撤销受理及已作出的审批决定，违诺情况记入信用记录。",
+    Kind.CERTIFICATE: "承诺不实的，终止办理或撤销已作出的决定（证明），作为虚假承诺记入信用记录。",
+    Kind.APPROVAL: "承诺不实或未履行的，撤销许可（审批）决定，违诺情况记入信用记录。",
+    Kind.SELF_DISCIPLINE: "违反自律承诺的，由行业组织依章程处理，违诺情况记入信用记录。",
+    Kind.REPAIR: "违反信用修复承诺的，原失信信息按最长公示期限公示，违诺情况向社会公开。",
+}
+
+# Kinds whose verification date is a deadline to make good (补正 / 核查): not made good by
+# then, they are flagged automatically (issue 6 §1).
+DEADLINE_KINDS = (Kind.DEFICIENCY, Kind.CERTIFICATE)
+
+FULFILMENT_LABELS = {
+    Commitment.Status.KEPT: "全部履行",
+    Commitment.Status.PARTLY: "部分履行",
+    Commitment.Status.BROKEN: "全部未履行",
+}
+_FULFILMENT_BY_LABEL = {v: k for k, v in FULFILMENT_LABELS.items()}
+_KIND_BY_LABEL = {label: value for value, label in Kind.choices} | {"主动型": Kind.VOLUNTARY}
+_PUBLICITY_BY_LABEL = {label: value for value, label in Commitment.Publicity.choices}
+
+
+# ---------------------------------------------------------------- small helpers
+
+
+def _text(value: Any, label: str, *, required: bool = True, limit: int = MAX_TEXT) -> str:
+    text = str(value or "").strip()
+    if required and not text:
+        raise DomainError(f"请填写{label}。")
+    if len(text) > limit:
+        raise DomainError(f"{label}过长（不超过 {limit} 字）。")
+    return text
+
+
+def _date(value: Any, label: str, *, required: bool = True) -> date | None:
+    if value in (None, ""):
+        if required:
+            raise DomainError(f"请填写{label}。")
+        return None
+    if isinstance(value, date):
+        return value
+    # The collection pipeline's date reading: 2026-9-28, 2026/9/28, 2026年9月28日, Excel
+    # serials and datetimes are all unambiguous.
+    from xinyong.collection.pipeline.validate import parse_date
+
+    text = str(value).strip()
+    parsed, problem = parse_date(text[:40])
+    if parsed is None:
+        raise DomainError(f"{label}：{problem}")
+    return date.fromisoformat(parsed)
+
+
+def coerce_kind(value: Any) -> str:
+    text = str(value or "").strip()
+    if text in Kind.values:
+        return text
+    if text in _KIND_BY_LABEL:
+        return str(_KIND_BY_LABEL[text])
+    raise DomainError(f"承诺类型“{text[:20]}”无效，应为：{'、'.join(Kind.labels)}。")
+
+
+def coerce_publicity(value: Any) -> str:
+    text = str(value or "").strip() or Commitment.Publicity.PUBLIC
+    if text in Commitment.Publicity.values:
+        return text
+    if text in _PUBLICITY_BY_LABEL:
+        return str(_PUBLICITY_BY_LABEL[text])
+    raise DomainError(
+        f"公开属性“{text[:20]}”无效，应为：{'、'.join(Commitment.Publicity.labels)}。"
+    )
+
+
+def resolve_unit(unit: Any) -> Unit:
+    if isinstance(unit, Unit):
+        return unit
+    if isinstance(unit, int) and not isinstance(unit, bool):
+        found = Unit.objects.filter(pk=unit).first()
+        if found is None:
+            raise NotFoundError(f"单位 {unit} 不存在。")
+        return found
+    target = resolve_unit_name(str(unit or ""))
+    if isinstance(target, UnitGroup):
+        raise DomainError(f"“{unit}”是一组单位，请指定具体单位。")
+    return target
+
+
+def _repr(c: Commitment) -> str:
+    return f"{c.code} {c.get_kind_display()}"
+
+
+def _snapshot(c: Commitment) -> dict[str, Any]:
+    return {
+        "code": c.code,
+        "kind": c.kind,
+        "status": c.status,
+        "subject": c.subject_id,
+        "matter": c.matter_id,
+        "accepting_unit": c.accepting_unit_id,
+        "made_on": c.made_on,
+        "verify_due": c.verify_due,
+        "publicity": c.publicity,
+        "channel": c.channel,
+    }
+
+
+# ---------------------------------------------------------------- 承诺编码
+
+
+def region_code() -> str:
+    code = str(getattr(settings, "XINYONG_REGION_CODE", "") or "")
+    if len(code) != 6 or not code.isdigit():
+        raise DomainError(f"行政区划代码配置有误（{code}），应为6位数字（XINYONG_REGION_CODE）。")
+    return code
+
+
+def next_code(day: date) -> str:
+    """The next 承诺编码 for `day`: 6-digit region + yyyyMMdd + 6-digit serial (DOMAIN.md
+    §9). The day's counter row is locked while the serial is drawn, so concurrent
+    callers get distinct codes; the counter commits or rolls back with the caller."""
+    region = region_code()
+    with transaction.atomic():
+        CommitmentSerial.objects.get_or_create(region=region, day=day)
+        row = CommitmentSerial.objects.select_for_update().get(region=region, day=day)
+        if row.last >= 999_999:
+            raise DomainError(f"{day:%Y-%m-%d} 的承诺编码序号已用完（999999）。")
+        row.last += 1
+        row.save(update_fields=["last"])
+        return f"{region}{day:%Y%m%d}{row.last:06d}"
+
+
+def _placeholder_code() -> str:
+    # Unconfirmed public-window commitments get their real code on confirmation, so that
+    # abandoned attempts leave no gaps in the published numbering.
+    return "T" + secrets.token_hex(10)[:19].upper()
+
+
+# ---------------------------------------------------------------- matters
+
+
+MATTER_ATTRS = (
+    "name",
+    "kind",
+    "template_text",
+    "obligations",
+    "verification",
+    "verification_workdays",
+    "breach_consequence",
+    "legal_basis",
+    "published",
+    "active",
+)
+
+
+def _matter_values(values: dict[str, Any]) -> dict[str, Any]:
+    clean: dict[str, Any] = {}
+    unknown = sorted(set(values) - set(MATTER_ATTRS))
+    if unknown:
+        raise DomainError(f"不认识的属性：{'、'.join(unknown)}。")
+    if "name" in values:
+        clean["name"] = _text(values["name"], "事项名称", limit=200)
+    if "kind" in values:
+        clean["kind"] = coerce_kind(values["kind"])
+    if "template_text" in values:
+        clean["template_text"] = _text(values["template_text"], "承诺书文本")
+    if "obligations" in values:
+        clean["obligations"] = _text(values["obligations"], "承诺人义务", required=False)
+    if "verification" in values:
+        clean["verification"] = _text(values["verification"], "核查方式", required=False, limit=100)
+    if "verification_workdays" in values:
+        days = values["verification_workdays"]
+        if days in (None, ""):
+            clean["verification_workdays"] = None
+        else:
+            try:
+                n = int(days)
+            except (TypeError, ValueError):
+                raise DomainError("核查期限应为工作日数（整数）。") from None
+            if not 1 <= n <= 365:
+                raise DomainError("核查期限应在 1 至 365 个工作日之间。")
+            clean["verification_workdays"] = n
+    if "breach_consequence" in values:
+        clean["breach_consequence"] = _text(values["breach_consequence"], "违诺后果")
+    if "legal_basis" in values:
+        # 国办发〔2020〕49号: every measure rests on a cited basis.
+        clean["legal_basis"] = _text(values["legal_basis"], "依据")
+    for flag in ("published", "active"):
+        if flag in values:
+            clean[flag] = bool(values[flag])
+    return clean
+
+
+def create_matter(*, actor: Any, unit: Any, **values: Any) -> CommitmentMatter:
+    unit_obj = resolve_unit(unit)
+    if actor is not None:
+        permissions.require(actor, "write_unit_data", unit_obj)
+    clean = _matter_values(values)
+    for required, label in (
+        ("name", "事项名称"),
+        ("kind", "承诺类型"),
+        ("template_text", "承诺书文本"),
+        ("breach_consequence", "违诺后果"),
+        ("legal_basis", "依据"),
+    ):
+        if required not in clean:
+            raise DomainError(f"请填写{label}。")
+    with transaction.atomic():
+        if CommitmentMatter.objects.filter(
+            unit=unit_obj, name=clean["name"], kind=clean["kind"]
+        ).exists():
+            raise DomainError(
+                f"“{unit_obj.name}”已有“{clean['name']}”（{Kind(clean['kind']).label}）承诺事项。"
+            )
+        matter = CommitmentMatter.objects.create(unit=unit_obj, **clean)
+        record_event(
+            actor=actor,
+            action="commitments.matter_create",
+            target_type=MATTER_TARGET,
+            target_id=matter.pk,
+            target_repr=str(matter),
+            new={"unit": unit_obj.pk, **clean},
+        )
+    return matter
+
+
+def update_matter(*, actor: Any, matter: CommitmentMatter, **values: Any) -> CommitmentMatter:
+    if actor is not None:
+        permissions.require(actor, "write_unit_data", matter.unit_id)
+    clean = _matter_values(values)
+    with transaction.atomic():
+        locked = CommitmentMatter.objects.select_for_update().get(pk=matter.pk)
+        old = {k: getattr(locked, k) for k in clean}
+        changed = {k: v for k, v in clean.items() if old[k] != v}
+        if not changed:
+            return locked
+        for key, value in changed.items():
+            setattr(locked, key, value)
+        locked.save()
+        record_event(
+            actor=actor,
+            action="commitments.matter_update",
+            target_type=MATTER_TARGET,
+            target_id=locked.pk,
+            target_repr=str(locked),
+            old={k: old[k] for k in changed},
+            new=changed,
+        )
+    return locked
+
+
+# ---------------------------------------------------------------- recording commitments
+
+
+@dataclass
+class CommitmentInput:
+    """One commitment as a unit states it (form, file row, API item)."""
+
+    kind: str
+    committer_name: str
+    committer_code: str
+    reason: str
+    made_on: date
+    content: str = ""
+    breach_liability: str = ""
+    matter: CommitmentMatter | None = None
+    valid_until: date | None = None
+    publicity: str = Commitment.Publicity.PUBLIC
+
+
+def _verify_due(made_on: date, matter: CommitmentMatter | None) -> date | None:
+    if matter is None or not matter.verification_workdays:
+        return None
+    # Working days after the commitment day (core.calendar: the day itself not counted).
+    return calendar.add_workdays(made_on, matter.verification_workdays)
+
+
+def _check_subject(*, actor: Any, code: str, name: str, strict_name: bool) -> Subject:
+    verdict = check_identifier(code)
+    if not verdict.valid:
+        raise DomainError(f"承诺人代码“{code[:40]}”无效：{verdict.reason}")
+    if verdict.kind not in (IdentifierKind.USCC, IdentifierKind.RESIDENT_ID):
+        raise DomainError("承诺人代码应为统一社会信用代码或居民身份证号码。")
+    subject, _created, conflict = get_or_create_subject(
+        actor=actor, identifier=verdict.normalised, name=name, source="信用承诺"
+    )
+    if conflict and strict_name:
+        raise DomainError("承诺人名称与统一社会信用代码登记的名称不一致，请核对。")
+    return subject
+
+
+def _clean_input(unit: Unit, item: CommitmentInput) -> CommitmentInput:
+    kind = coerce_kind(item.kind)
+    matter = item.matter
+    if matter is not None:
+        if matter.unit_id != unit.pk:
+            raise DomainError(f"承诺事项“{matter.name}”不属于“{unit.name}”。")
+        if matter.kind != kind:
+            raise DomainError(
+                f"承诺事项“{matter.name}”适用{matter.get_kind_display()}承诺，"
+                f"与所填承诺类型“{Kind(kind).label}”不一致。"
+            )
+        if not matter.active:
+            raise DomainError(f"承诺事项“{matter.name}”已停用。")
+    made_on = _date(item.made_on, "承诺作出日期")
+    assert made_on is not None
+    if made_on > timezone.localdate():
+        raise DomainError("承诺作出日期不能晚于今天。")
+    valid_until = _date(item.valid_until, "承诺有效期", required=False)
+    if valid_until is not None and valid_until < made_on:
+        raise DomainError("承诺有效期不能早于承诺作出日期。")
+    content = _text(
+        item.content or (matter.template_text if matter else ""), "承诺内容", limit=MAX_TEXT
+    )
+    liability = _text(
+        item.breach_liability
+        or (matter.breach_consequence if matter else "")
+        or DEFAULT_CONSEQUENCE[Kind(kind)],
+        "违诺责任",
+    )
+    return CommitmentInput(
+        kind=kind,
+        committer_name=_text(item.committer_name, "承诺人名称", limit=200),
+        committer_code=_text(item.committer_code, "承诺人代码", limit=40),
+        reason=_text(item.reason or (matter.name if matter else ""), "承诺事由", limit=300),
+        made_on=made_on,
+        content=content,
+        breach_liability=liability,
+        matter=matter,
+        valid_until=valid_until,
+        publicity=coerce_publicity(item.publicity),
+    )
+
+
+def _create(
+    *,
+    actor: Any,
+    unit: Unit,
+    item: CommitmentInput,
+    channel: str,
+    status: str = Commitment.Status.PENDING,
+    repair_application: Any = None,
+) -> Commitment:
+    subject = _check_subject(
+        actor=actor,
+        code=item.committer_code,
+        name=item.committer_name,
+        strict_name=channel == Commitment.Channel.PUBLIC_WINDOW,
+    )
+    code = (
+        _placeholder_code() if status == Commitment.Status.UNCONFIRMED else next_code(item.made_on)
+    )
+    return Commitment.objects.create(
+        code=code,
+        kind=item.kind,
+        matter=item.matter,
+        subject=subject,
+        committer_name=item.committer_name,
+        committer_code=check_identifier(item.committer_code).normalised,
+        reason=item.reason,
+        content=item.content,
+        breach_liability=item.breach_liability,
+        made_on=item.made_on,
+        valid_until=item.valid_until,
+        accepting_unit=unit,
+        channel=channel,
+        publicity=item.publicity,
+        status=status,
+        verify_due=_verify_due(item.made_on, item.matter),
+        repair_application=repair_application,
+    )
+
+
+def _require_writer(actor: Any, unit: Unit | int) -> None:
+    if actor is None:
+        return  # the system (CLI, jobs, receivers) acts as the credit office
+    permissions.require(actor, "write_unit_data", unit)
+
+
+def record_commitment(
+    *, actor: Any, unit: Any, item: CommitmentInput, channel: str = Commitment.Channel.FORM
+) -> Commitment:
+    """A commitment made in one of the unit's procedures (form or API)."""
+    unit_obj = resolve_unit(unit)
+    _require_writer(actor, unit_obj)
+    if channel not in (Commitment.Channel.FORM, Commitment.Channel.API):
+        raise DomainError("录入渠道无效。")
+    clean = _clean_input(unit_obj, item)
+    with transaction.atomic():
+        c = _create(actor=actor, unit=unit_obj, item=clean, channel=channel)
+        record_event(
+            actor=actor,
+            action="commitments.record",
+            target_type=TARGET,
+            target_id=c.pk,
+            target_repr=_repr(c),
+            new=_snapshot(c),
+        )
+    return c
+
+
+# ---------------------------------------------------------------- file import
+
+
+@dataclass
+class ImportError_:
+    row: int
+    column: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "message": self.message}
+
+
+@dataclass
+class ImportResult:
+    created: list[Commitment] = field(default_factory=list)
+    errors: list[ImportError_] = field(default_factory=list)
+    rows: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "created": len(self.created),
+            "codes": [c.code for c in self.created],
+            "errors": [e.as_dict() for e in self.errors],
+        }
+
+
+# Column header (Chinese, as in the exchange data model) → input attribute.
+IMPORT_COLUMNS = {
+    "承诺人名称": "committer_name",
+    "承诺人代码": "committer_code",
+    "承诺类型": "kind",
+    "承诺事项": "matter",
+    "承诺事由": "reason",
+    "承诺内容": "content",
+    "违诺责任": "breach_liability",
+    "承诺作出日期": "made_on",
+    "承诺有效期": "valid_until",
+    "公开属性": "publicity",
+}
+REQUIRED_COLUMNS = ("承诺人名称", "承诺人代码", "承诺类型", "承诺作出日期")
+
+
+def _header(text: str) -> str:
+    import unicodedata
+
+    value = unicodedata.normalize("NFKC", str(text or "")).replace("\ufeff", "")
+    return "".join(value.split()).lstrip("*")
+
+
+def import_commitments(
+    *, actor: Any, unit: Any, path: Path | str, filename: str = ""
+) -> ImportResult:
+    """A unit's XLSX/CSV file of commitments (one row each; headers as IMPORT_COLUMNS),
+    read by the collection pipeline's reader (encodings, BOMs, Excel). All or nothing: any
+    bad row keeps the whole file out and comes back with its row, column and reason."""
+    from xinyong.collection.pipeline.reader import read_file
+
+    unit_obj = resolve_unit(unit)
+    _require_writer(actor, unit_obj)
+    table = read_file(Path(path))
+    index: dict[str, int] = {}
+    for i, raw in enumerate(table.headers):
+        name = _header(raw)
+        if name in IMPORT_COLUMNS and name not in index:
+            index[name] = i
+    missing = [c for c in REQUIRED_COLUMNS if c not in index]
+    if missing:
+        raise DomainError(f"文件缺少必需的列：{'、'.join(missing)}。")
+    result = ImportResult()
+    items: list[tuple[int, CommitmentInput]] = []
+    for chunk in table.chunks:
+        for ragged in chunk.ragged:
+            result.rows += 1
+            result.errors.append(ImportError_(ragged.row, "整行", "列数与表头不一致。"))
+        for row in chunk.frame.iter_rows(named=True):
+            result.rows += 1
+            number = int(row["_row"])
+            values = {
+                IMPORT_COLUMNS[name]: (row.get(f"c{i}") or "").strip() for name, i in index.items()
+            }
+            if not any(values.values()):
+                continue
+            matter = None
+            matter_name = values.pop("matter", "")
+            if matter_name:
+                try:
+                    kind_value = coerce_kind(values.get("kind", ""))
+                except DomainError as exc:
+                    result.errors.append(ImportError_(number, "承诺类型", exc.message))
+                    continue
+                matter = CommitmentMatter.objects.filter(
+                    unit=unit_obj, name=matter_name, kind=kind_value, active=True
+                ).first()
+                if matter is None:
+                    result.errors.append(
+                        ImportError_(
+                            number,
+                            "承诺事项",
+                            f"本单位没有启用的“{matter_name}”（{Kind(kind_value).label}）承诺事项。",
+                        )
+                    )
+                    continue
+            try:
+                item = CommitmentInput(
+                    kind=values.get("kind", ""),
+                    committer_name=values.get("committer_name", ""),
+                    committer_code=values.get("committer_code", ""),
+                    reason=values.get("reason", ""),
+                    made_on=_date(values.get("made_on"), "承诺作出日期"),  # type: ignore[arg-type]
+                    content=values.get("content", ""),
+                    breach_liability=values.get("breach_liability", ""),
+                    matter=matter,
+                    valid_until=_date(values.get("valid_until"), "承诺有效期", required=False),
+                    publicity=values.get("publicity", ""),
+                )
+                clean = _clean_input(unit_obj, item)
+                verdict = check_identifier(clean.committer_code)
+                if not verdict.valid:
+                    raise DomainError(f"承诺人代码无效：{verdict.reason}")
+            except DomainError as exc:
+                result.errors.append(ImportError_(number, "", exc.message))
+                continue
+            items.append((number, clean))
+    if result.errors:
+        return result
+    if not items:
+        raise DomainError("文件中没有承诺数据。")
+    with transaction.atomic():
+        for _number, clean in items:
+            result.created.append(
+                _create(actor=actor, unit=unit_obj, item=clean, channel=Commitment.Channel.FILE)
+            )
+        record_event(
+            actor=actor,
+            action="commitments.import",
+            target_type=TARGET,
+            target_id=result.created[0].pk,
+            target_repr=f"{unit_obj.name} {filename or Path(path).name}",
+            new={
+                "unit": unit_obj.pk,
+                "file": filename or Path(path).name,
+                "sha256": table.sha256,
+                "count": len(result.created),
+                "codes": [c.code for c in result.created[:1000]],
+            },
+        )
+    return result
+
+
+# ---------------------------------------------------------------- the public window
+
+
+def start_public_commitment(
+    *,
+    matter: CommitmentMatter,
+    uscc: Any,
+    name: Any,
+    accepted: bool,
+    on: date | None = None,
+) -> tuple[Commitment, str]:
+    """An enterprise publishes a 主动公示型 commitment on the portal: the commitment is
+    kept unconfirmed until the identity confirmer accepts. Returns the commitment and
+    what the confirmer shows the applicant (the demo shows a one-time code on screen)."""
+    if matter.kind != Kind.VOLUNTARY or not matter.published or not matter.active:
+        raise DomainError("该事项不接受网上主动公示承诺。")
+    if not accepted:
+        raise DomainError("请阅读并勾选同意承诺书内容后再提交。")
+    code = _text(uscc, "统一社会信用代码", limit=40)
+    verdict = check_identifier(code, IdentifierKind.USCC)
+    if verdict.kind != IdentifierKind.USCC or not verdict.valid:
+        raise DomainError(
+            "请填写正确的18位统一社会信用代码" + (f"：{verdict.reason}" if verdict.reason else "。")
+        )
+    day = on or timezone.localdate()
+    item = _clean_input(
+        matter.unit,
+        CommitmentInput(
+            kind=Kind.VOLUNTARY,
+            committer_name=str(name or ""),
+            committer_code=verdict.normalised,
+            reason=matter.name,
+            made_on=day,
+            matter=matter,
+        ),
+    )
+    provider = confirmer()
+    with transaction.atomic():
+        c = _create(
+            actor=None,
+            unit=matter.unit,
+            item=item,
+            channel=Commitment.Channel.PUBLIC_WINDOW,
+            status=Commitment.Status.UNCONFIRMED,
+        )
+        shown = provider.start(c)
+        c.save(update_fields=["confirmation_code"])
+        record_event(
+            actor=None,
+            action="commitments.public_start",
+            target_type=TARGET,
+            target_id=c.pk,
+            target_repr=f"{c.committer_name} {matter.name}",
+            new={**_snapshot(c), "confirmer": provider.name},
+        )
+    return c, shown
+
+
+def confirm_public_commitment(*, commitment: Commitment, response: Any) -> Commitment:
+    """The applicant completes the confirmation step; the commitment gets its 承诺编码 and
+    is published (publicity 可向社会公开)."""
+    with transaction.atomic():
+        c = Commitment.objects.select_for_update().get(pk=commitment.pk)
+        if c.status != Commitment.Status.UNCONFIRMED:
+            raise DomainError("该承诺已确认，无需重复确认。")
+        if timezone.now() - c.created_at > timedelta(seconds=CONFIRM_SECONDS):
+            raise DomainError("确认已超时，请重新填写承诺。", code="expired")
+        if not confirmer().verify(c, str(response or "").strip()):
+            raise DomainError("确认码不正确，请核对屏幕上显示的确认码。", code="bad_code")
+        c.code = next_code(c.made_on)
+        c.status = Commitment.Status.PENDING
+        c.confirmation_code = ""
+        c.confirmed_at = timezone.now()
+        c.publicity = Commitment.Publicity.PUBLIC
+        c.save()
+        record_event(
+            actor=None,
+            action="commitments.public_confirm",
+            target_type=TARGET,
+            target_id=c.pk,
+            target_repr=_repr(c),
+            new=_snapshot(c),
+        )
+    return c
+
+
+# ---------------------------------------------------------------- fulfilment
+
+
+def _breach_row(c: Commitment, status: str, verified_on: date) -> dict[str, Any]:
+    subject = c.subject
+    unit = c.accepting_unit
+    row: dict[str, Any] = {
+        "CN_XDR_MC": c.committer_name,
+        "CN_XDR_LB": subject.get_kind_display(),
+        "CN_CNBM": c.code,
+        "CN_CNLX": EXCHANGE_KIND[Kind(c.kind)],
+        "CN_CNSY": c.reason,
+        "CN_CNNR": c.content,
+        "CN_CNRQ": c.made_on.isoformat(),
+        "CN_LXZT": FULFILMENT_LABELS[Commitment.Status(status)],
+        "CN_WLXNR": c.unfulfilled_content,
+        "CN_ZJNR": c.liability_action,
+        "CN_HCRQ": verified_on.isoformat(),
+        "CN_SLDW": unit.name if unit else "",
+        "BZ": f"违诺责任：{c.breach_liability}"[:512],
+    }
+    if subject.is_person:
+        row["CN_XDR_ZJLX"] = "身份证"
+        row["CN_XDR_ZJHM"] = c.committer_code
+    else:
+        row["CN_XDR_SHXYM"] = c.committer_code
+    if unit is not None and unit.uscc:
+        row["CN_SLDWDM"] = unit.uscc
+    return row
+
+
+def _store_breach(*, actor: Any, c: Commitment, status: str, verified_on: date) -> Any:
+    from xinyong.collection.services import ingest_rows
+    from xinyong.records.models import CreditRecord
+
+    if c.accepting_unit is None:
+        raise DomainError("该承诺没有受理单位，无法形成违诺失信信息。")
+    result = ingest_rows(
+        actor=actor,
+        unit=c.accepting_unit,
+        record_type=BREACH_RECORD_TYPE,
+        rows=[_breach_row(c, status, verified_on)],
+        channel="form",
+    )
+    if result.rejected or not (result.accepted or result.updated or result.duplicates):
+        reasons = "；".join(f"{e.column or '整行'}：{e.message}" for e in result.errors)
+        raise DomainError(f"违诺失信信息未能入库：{reasons or '未知原因'}")
+    return (
+        CreditRecord.objects.filter(record_type__code=BREACH_RECORD_TYPE, document_number=c.code)
+        .order_by("-id")
+        .first()
+    )
+
+
+def record_fulfilment(
+    *,
+    actor: Any,
+    commitment: Commitment,
+    status: Any,
+    evidence: Any,
+    unfulfilled_content: Any = "",
+    liability_action: Any = "",
+    verified_on: Any = None,
+) -> Commitment:
+    """The accepting unit records whether the commitment was kept (全部履行 / 部分履行 /
+    全部未履行) with its evidence. When it was not fully kept, 未履行内容 and 违诺责任追究内容
+    are required and the breach becomes a dishonesty record through the pipeline."""
+    text = str(status or "").strip()
+    value = _FULFILMENT_BY_LABEL.get(text, text)
+    if value not in FULFILMENT_LABELS:
+        raise DomainError("履行情况应为：全部履行、部分履行或全部未履行。")
+    accepting = commitment.accepting_unit
+    if accepting is None:
+        raise DomainError("该承诺没有受理单位，无法记录履行情况。")
+    _require_writer(actor, accepting)
+    proof = _text(evidence, "核查依据/证据说明")
+    broken = value != Commitment.Status.KEPT
+    missing = _text(unfulfilled_content, "未履行内容", required=broken)
+    action = _text(liability_action, "违诺责任追究内容", required=broken)
+    day = _date(verified_on, "核查日期", required=False) or timezone.localdate()
+    if day > timezone.localdate():
+        raise DomainError("核查日期不能晚于今天。")
+    with transaction.atomic():
+        c = (
+            Commitment.objects.select_for_update(of=("self",))
+            .select_related("subject", "accepting_unit")
+            .get(pk=commitment.pk)
+        )
+        if c.status != Commitment.Status.PENDING:
+            raise DomainError(f"该承诺当前状态为“{c.get_status_display()}”，不能再记录履行情况。")
+        if day < c.made_on:
+            raise DomainError("核查日期不能早于承诺作出日期。")
+        old = _snapshot(c)
+        c.status = value
+        c.evidence = proof
+        c.unfulfilled_content = missing if broken else ""
+        c.liability_action = action if broken else ""
+        c.verified_on = day
+        c.verified_by = actor if getattr(actor, "pk", None) else None
+        if broken:
+            c.breach_record = _store_breach(actor=actor, c=c, status=value, verified_on=day)
+        c.save()
+        record_event(
+            actor=actor,
+            action="commitments.fulfil",
+            target_type=TARGET,
+            target_id=c.pk,
+            target_repr=_repr(c),
+            old=old,
+            new={
+                **_snapshot(c),
+                "evidence": proof,
+                "unfulfilled_content": c.unfulfilled_content,
+                "liability_action": c.liability_action,
+                "verified_on": day,
+                "breach_record": c.breach_record_id,
+            },
+        )
+    return c
+
+
+# ---------------------------------------------------------------- overdue flags
+
+
+def check_overdue(*, actor: Any = None, on: date | None = None) -> list[Commitment]:
+    """Flag 容缺受理型 / 证明事项型 commitments still 待核查 after their verification date
+    (not made good by the date). Idempotent: a flagged commitment is not flagged again."""
+    day = on or timezone.localdate()
+    with transaction.atomic():
+        due = list(
+            Commitment.objects.select_for_update()
+            .filter(
+                kind__in=DEADLINE_KINDS,
+                status=Commitment.Status.PENDING,
+                verify_due__lt=day,
+                overdue_flagged_on__isnull=True,
+            )
+            .order_by("id")
+        )
+        if not due:
+            return []
+        Commitment.objects.filter(pk__in=[c.pk for c in due]).update(overdue_flagged_on=day)
+        for c in due:
+            c.overdue_flagged_on = day
+        record_event(
+            actor=actor,
+            action="commitments.flag_overdue",
+            target_type=TARGET,
+            target_id=due[0].pk,
+            target_repr=f"逾期未补正 {len(due)} 件",
+            new={"on": day, "codes": [c.code for c in due[:1000]], "count": len(due)},
+        )
+    return due
+
+
+def run_overdue_job() -> str:
+    flagged = check_overdue(actor=None)
+    return f"信用承诺逾期未补正：新标记 {len(flagged)} 件"
+
+
+# ---------------------------------------------------------------- 信用修复型
+
+
+def record_repair_commitment(*, actor: Any, application: Any) -> Commitment:
+    """The 信用修复型 commitment made with a repair application (国办发〔2025〕22号: the
+    applicant submits a 信用承诺书). Idempotent per application."""
+    existing = Commitment.objects.filter(repair_application=application).first()
+    if existing is not None:
+        return existing
+    record = application.record
+    subject = application.subject
+    unit = application.provider_unit or record.source_unit
+    matter = (
+        CommitmentMatter.objects.filter(unit=unit, kind=Kind.REPAIR, active=True).first()
+        or CommitmentMatter.objects.filter(kind=Kind.REPAIR, active=True).order_by("id").first()
+    )
+    channel = (
+        Commitment.Channel.PUBLIC_WINDOW
+        if str(application.channel) == "online"
+        else Commitment.Channel.FORM
+    )
+    liability = (
+        matter.breach_consequence if matter is not None else DEFAULT_CONSEQUENCE[Kind.REPAIR]
+    )
+    with transaction.atomic():
+        c = Commitment.objects.create(
+            code=next_code(application.submitted_on),
+            kind=Kind.REPAIR,
+            matter=matter if matter is not None and matter.unit_id == unit.pk else None,
+            subject=subject,
+            committer_name=subject.name,
+            committer_code=subject.identifier,
+            reason=f"申请信用修复：{record.record_type.name} {record.document_number}"[:300],
+            content=application.commitment_text,
+            breach_liability=liability,
+            made_on=application.submitted_on,
+            accepting_unit=unit,
+            channel=channel,
+            # A person's repair commitment is not shown to the public (个人信息保护法).
+            publicity=(
+                Commitment.Publicity.LIMITED if subject.is_person else Commitment.Publicity.PUBLIC
+            ),
+            status=Commitment.Status.PENDING,
+            repair_application=application,
+        )
+        record_event(
+            actor=actor,
+            action="commitments.repair_commitment",
+            target_type=TARGET,
+            target_id=c.pk,
+            target_repr=_repr(c),
+            new={**_snapshot(c), "repair_application": application.pk},
+        )
+    return c

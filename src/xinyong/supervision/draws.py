@@ -1,0 +1,841 @@
+"""双随机、一公开 (DOMAIN.md §10): the inspectors' roster and declared conflicts, draws of
+inspection targets and inspectors, their public verification, and inspection results.
+
+A draw is reproducible by anyone (commit–reveal):
+
+1. Set-up (`create_draw`): the pool is fixed — every subject with an active credit record
+   reported by the unit (or, with a record type, with an active record of that type from
+   any unit), narrowed by region-code prefix and grades — together with each subject's
+   grade at that moment (`SubjectGrade`; a subject without a grade counts as B, the
+   "一般" class that 国市监信发〔2022〕6号 inspects at the normal ratio), the ratio of each
+   grade from the policy in force (`policy.policies_in_force`), and the unit's active
+   inspectors with their declared conflicts. A random 32-byte seed is generated; only
+   its SHA-256 is stored and published. The seed itself waits in a private file
+   (`DRAW_SEED_DIR`, default var/draw-seeds/<hash>) outside the database.
+2. Run (`run_draw`): `compute_draw` (below) picks the targets and inspectors from the
+   snapshots and the seed; the seed is revealed (stored in `Draw.seed`, its file removed)
+   and the result published.
+3. Verify (`verify_draw`, `xinyong draw verify`, /credit/draws/<id>/verify/): checks
+   sha256(seed) against the published hash and re-runs `compute_draw`.
+
+The algorithm (stable; changing it breaks every published draw — add a version instead):
+
+- seed: 32 random bytes, written as 64 lowercase hex characters; seed_hash =
+  SHA-256 of those 32 bytes, hex.
+- rank(label) = HMAC-SHA256(key=seed bytes, message=UTF-8 label), hex.
+- For each grade in A, B, C, D: n = ceil(size × ratio / 100) in exact decimal arithmetic,
+  where size is the number of pool subjects of that grade; the subjects of the grade are
+  sorted by (rank(f"target:{grade}:{subject_id}"), subject_id) and the first n taken.
+  Targets are listed grade by grade in that order.
+- For each target, the roster's inspectors without a declared conflict with it are
+  sorted by (rank(f"inspector:{subject_id}:{inspector_id}"), inspector_id) and the first
+  `inspectors_per_target` taken.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_CEILING, Decimal
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from xinyong.catalog.models import RecordType
+from xinyong.collection.models import Batch
+from xinyong.collection.services import ingest_rows
+from xinyong.core.audit import record_event
+from xinyong.core.errors import DomainError, NotFoundError
+from xinyong.core.masking import mask_name
+from xinyong.orgs import permissions
+from xinyong.orgs.models import Unit
+from xinyong.records.models import CreditRecord
+from xinyong.records.selectors import record_by_identity
+from xinyong.subjects.models import IdentifierType, Subject, SubjectKind
+
+from . import policy as policy_mod
+from .models import Draw, DrawTarget, GradeLetter, Inspector, InspectorConflict
+
+GRADES = policy_mod.GRADES
+# A subject that has not been graded is treated as 一般 (B): 国市监信发〔2022〕6号 inspects
+# the B class at the normal ratio, and no evidence exists to treat it otherwise.
+UNGRADED = GradeLetter.B.value
+INSPECTION_TYPE = "XZJC"  # 行政检查 (catalog/data/record_types.json)
+INSPECTION_METHOD = "双随机抽查"
+MAX_INSPECTORS_PER_TARGET = 10
+ALGORITHM = "HMAC-SHA256 v1"
+
+
+# ---------------------------------------------------------------- the algorithm
+
+
+def seed_hash_of(seed_hex: str) -> str:
+    return hashlib.sha256(bytes.fromhex(seed_hex)).hexdigest()
+
+
+def _rank(key: bytes, label: str) -> str:
+    return hmac.new(key, label.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def quota(ratio: Any, size: int) -> int:
+    """ceil(size × ratio%) exactly: 100 subjects at 2% → 2, 50 at 10% → 5, 10 at 30% → 3,
+    7 at 1% → 1 (every class with members is inspected at least once when ratio > 0)."""
+    if size <= 0:
+        return 0
+    exact = Decimal(size) * Decimal(str(ratio)) / Decimal(100)
+    return int(exact.to_integral_value(rounding=ROUND_CEILING))
+
+
+def compute_draw(
+    *,
+    seed_hex: str,
+    pool: list[list[Any]],
+    ratios: dict[str, str],
+    roster: list[dict[str, Any]],
+    inspectors_per_target: int,
+) -> list[dict[str, Any]]:
+    """The draw's result from its seed and snapshots (see the module docstring): a list
+    of {"subject_id", "grade", "inspectors": [inspector ids]} in draw order."""
+    key = bytes.fromhex(seed_hex)
+    by_grade: dict[str, list[int]] = {g: [] for g in GRADES}
+    for subject_id, grade in pool:
+        by_grade.setdefault(str(grade), []).append(int(subject_id))
+    conflicts = {int(m["id"]): {int(s) for s in m.get("conflicts", [])} for m in roster}
+    inspector_ids = sorted(int(m["id"]) for m in roster)
+    result: list[dict[str, Any]] = []
+    for grade in GRADES:
+        members = by_grade.get(grade, [])
+        n = quota(ratios.get(grade, "0"), len(members))
+        ordered = sorted(members, key=lambda sid: (_rank(key, f"target:{grade}:{sid}"), sid))
+        for sid in ordered[:n]:
+            eligible = [i for i in inspector_ids if sid not in conflicts[i]]
+            eligible.sort(key=lambda iid: (_rank(key, f"inspector:{sid}:{iid}"), iid))
+            result.append(
+                {
+                    "subject_id": sid,
+                    "grade": grade,
+                    "inspectors": eligible[:inspectors_per_target],
+                }
+            )
+    return result
+
+
+# ---------------------------------------------------------------- the seed's private store
+
+
+def _seed_dir() -> Path:
+    configured = getattr(settings, "DRAW_SEED_DIR", None)
+    return Path(configured) if configured else Path(settings.VAR_DIR) / "draw-seeds"
+
+
+def _seed_path(seed_hash: str) -> Path:
+    return _seed_dir() / seed_hash
+
+
+def _store_seed(seed_hex: str, seed_hash: str) -> None:
+    folder = _seed_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = _seed_path(seed_hash)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(seed_hex)
+
+
+def _load_seed(draw: Draw) -> str:
+    path = _seed_path(draw.seed_hash)
+    try:
+        seed_hex = path.read_text(encoding="ascii").strip()
+    except OSError:
+        raise DomainError(
+            f"抽查任务 {draw.pk} 的随机种子文件缺失（{path.name}），无法抽取；"
+            "请重新发起一次抽查（原任务的哈希已公布，应在公示页说明作废原因）。"
+        ) from None
+    if len(seed_hex) != 64 or seed_hash_of(seed_hex) != draw.seed_hash:
+        raise DomainError(f"抽查任务 {draw.pk} 的随机种子文件与公布的哈希不一致，拒绝抽取。")
+    return seed_hex
+
+
+# ---------------------------------------------------------------- inspectors and conflicts
+
+
+def _require_unit_write(actor: Any, unit: Unit) -> None:
+    # The system (CLI) acts as the credit office; staff act for their own unit only.
+    if actor is not None:
+        permissions.require(actor, "write_unit_data", unit)
+
+
+def inspectors_visible_to(user: Any) -> QuerySet[Inspector]:
+    return permissions.scope_to_user_units(
+        user, Inspector.objects.select_related("unit").order_by("unit__sort_order", "badge_number")
+    )
+
+
+def get_inspector(user: Any, pk: Any) -> Inspector:
+    try:
+        return inspectors_visible_to(user).get(pk=int(pk))
+    except (TypeError, ValueError, Inspector.DoesNotExist):
+        raise NotFoundError("没有这名检查人员，或无权查看。") from None
+
+
+def create_inspector(*, actor: Any, unit: Unit, name: str, badge_number: str) -> Inspector:
+    """Add an inspector to `unit`'s roster (执法检查人员名录)."""
+    _require_unit_write(actor, unit)
+    name = str(name or "").strip()
+    badge = str(badge_number or "").strip()
+    if not name or len(name) > 50:
+        raise DomainError("请填写检查人员姓名（不超过50字）。")
+    if not badge or len(badge) > 50:
+        raise DomainError("请填写执法证号（不超过50字）。")
+    if Inspector.objects.filter(unit=unit, badge_number=badge).exists():
+        raise DomainError(f"本单位名录中已有执法证号 {badge}。")
+    try:
+        with transaction.atomic():
+            inspector = Inspector.objects.create(unit=unit, name=name, badge_number=badge)
+            record_event(
+                actor=actor,
+                action="supervision.inspector_create",
+                target_type="supervision.Inspector",
+                target_id=inspector.pk,
+                target_repr=f"{unit.name} {name}（{badge}）",
+                new={"unit": unit.name, "name": name, "badge_number": badge},
+            )
+    except IntegrityError:
+        raise DomainError(f"本单位名录中已有执法证号 {badge}。") from None
+    return inspector
+
+
+def set_inspector_active(*, actor: Any, inspector: Inspector, active: bool) -> Inspector:
+    """Put an inspector on or off duty; only active inspectors enter new draws."""
+    _require_unit_write(actor, inspector.unit)
+    if inspector.active == active:
+        return inspector
+    with transaction.atomic():
+        inspector.active = active
+        inspector.save(update_fields=["active", "updated_at"])
+        record_event(
+            actor=actor,
+            action="supervision.inspector_active" if active else "supervision.inspector_inactive",
+            target_type="supervision.Inspector",
+            target_id=inspector.pk,
+            target_repr=str(inspector),
+            old={"active": not active},
+            new={"active": active},
+        )
+    return inspector
+
+
+def declare_conflict(
+    *, actor: Any, inspector: Inspector, subject: Subject, reason: str, declared_on: Any = None
+) -> InspectorConflict:
+    """Record that `inspector` must never be drawn for `subject` (回避)."""
+    _require_unit_write(actor, inspector.unit)
+    reason = str(reason or "").strip()
+    if not reason or len(reason) > 200:
+        raise DomainError("请填写回避理由（不超过200字）。")
+    day = declared_on or timezone.localdate()
+    if not isinstance(day, date):
+        try:
+            day = date.fromisoformat(str(day))
+        except ValueError:
+            raise DomainError("申报日期格式应为 2026-03-05。") from None
+    if InspectorConflict.objects.filter(inspector=inspector, subject=subject).exists():
+        raise DomainError(f"{inspector.name} 已申报对该主体回避。")
+    with transaction.atomic():
+        conflict = InspectorConflict.objects.create(
+            inspector=inspector, subject=subject, reason=reason, declared_on=day
+        )
+        record_event(
+            actor=actor,
+            action="supervision.conflict_declare",
+            target_type="supervision.InspectorConflict",
+            target_id=conflict.pk,
+            target_repr=f"{inspector} 回避 主体{subject.pk}",
+            new={"inspector": inspector.pk, "subject": subject.pk, "reason": reason, "on": day},
+        )
+    return conflict
+
+
+def withdraw_conflict(*, actor: Any, conflict: InspectorConflict) -> None:
+    _require_unit_write(actor, conflict.inspector.unit)
+    with transaction.atomic():
+        old = {
+            "inspector": conflict.inspector_id,
+            "subject": conflict.subject_id,
+            "reason": conflict.reason,
+        }
+        pk = conflict.pk
+        conflict.delete()
+        record_event(
+            actor=actor,
+            action="supervision.conflict_withdraw",
+            target_type="supervision.InspectorConflict",
+            target_id=pk,
+            target_repr=f"检查人员{old['inspector']} 回避 主体{old['subject']}",
+            old=old,
+        )
+
+
+# ---------------------------------------------------------------- set-up
+
+
+def _record_type(code: Any) -> RecordType | None:
+    text = str(code or "").strip()
+    if not text:
+        return None
+    rt = RecordType.objects.filter(code=text.upper()).first() or (
+        RecordType.objects.filter(name=text).first()
+    )
+    if rt is None:
+        raise DomainError(f"公共信用信息目录中没有信息类别“{text}”。")
+    return rt
+
+
+def _grades_arg(grades: Any) -> list[str]:
+    if grades in (None, "", []):
+        return list(GRADES)
+    items = grades if isinstance(grades, list | tuple | set) else str(grades).replace("，", ",")
+    if isinstance(items, str):
+        items = [g for g in items.replace(" ", ",").split(",") if g]
+    chosen = sorted({str(g).strip().upper() for g in items if str(g).strip()})
+    bad = [g for g in chosen if g not in GRADES]
+    if bad or not chosen:
+        raise DomainError("等级范围只能是 A、B、C、D 中的一个或几个。")
+    return chosen
+
+
+def pool_of(
+    *, unit: Unit, record_type: RecordType | None, region: str, grades: list[str]
+) -> list[list[Any]]:
+    """[[subject_id, grade], …] sorted by subject id (see the module docstring)."""
+    records = CreditRecord.objects.filter(status=CreditRecord.Status.ACTIVE)
+    if record_type is not None:
+        records = records.filter(record_type=record_type)
+    else:
+        records = records.filter(source_unit=unit)
+    subjects = Subject.objects.filter(pk__in=records.values("subject_id"), merged_into__isnull=True)
+    if region:
+        subjects = subjects.filter(region_code__startswith=region)
+    pool = []
+    for sid, grade in subjects.values_list("pk", "grade__grade").order_by("pk"):
+        letter = grade or UNGRADED
+        if letter in grades:
+            pool.append([sid, letter])
+    return pool
+
+
+def _roster_snapshot(unit: Unit, pool_ids: set[int]) -> list[dict[str, Any]]:
+    roster: list[dict[str, Any]] = []
+    for inspector in Inspector.objects.filter(unit=unit, active=True).order_by("pk"):
+        roster.append(
+            {
+                "id": inspector.pk,
+                "name": inspector.name,
+                "badge_number": inspector.badge_number,
+                "conflicts": [],
+            }
+        )
+    by_id = {m["id"]: m for m in roster}
+    conflicts = InspectorConflict.objects.filter(inspector_id__in=list(by_id)).values_list(
+        "inspector_id", "subject_id"
+    )
+    for inspector_id, subject_id in conflicts:
+        if subject_id in pool_ids:
+            by_id[inspector_id]["conflicts"].append(subject_id)
+    for member in roster:
+        member["conflicts"].sort()
+    return roster
+
+
+def _check_roster(roster: list[dict[str, Any]], pool: list[list[Any]], per_target: int) -> None:
+    if len(roster) < per_target:
+        raise DomainError(
+            f"本单位在岗检查人员 {len(roster)} 名，少于每户需要的 {per_target} 名，"
+            "请先在“检查人员名录”中补充。"
+        )
+    blocked: dict[int, int] = {}
+    for member in roster:
+        for sid in member["conflicts"]:
+            blocked[sid] = blocked.get(sid, 0) + 1
+    for sid, count in sorted(blocked.items()):
+        if len(roster) - count < per_target:
+            raise DomainError(
+                f"主体编号 {sid} 的回避人员过多：可派检查人员 {len(roster) - count} 名，"
+                f"少于每户需要的 {per_target} 名，请补充检查人员后再发起。"
+            )
+
+
+def _region_arg(region: Any) -> str:
+    text = str(region or "").strip()
+    if text and (not text.isdigit() or len(text) > 6):
+        raise DomainError("地区应为1至6位行政区划代码前缀，例如 410502。")
+    return text
+
+
+def create_draw(
+    *,
+    actor: Any,
+    unit: Unit,
+    title: str,
+    record_type: Any = None,
+    region: Any = "",
+    grades: Any = None,
+    inspectors_per_target: Any = 2,
+    on: date | None = None,
+) -> Draw:
+    """Set up a draw: snapshot the pool, the ratios and the roster, commit to a random
+    seed by publishing its hash. A unit sets up draws only for itself; the credit office
+    for any unit."""
+    _require_unit_write(actor, unit)
+    title = str(title or "").strip()
+    if not title or len(title) > 200:
+        raise DomainError("请填写抽查任务名称（不超过200字）。")
+    try:
+        per_target = int(str(inspectors_per_target).strip())
+    except ValueError:
+        raise DomainError("每户检查人员数应为整数。") from None
+    if per_target < 1 or per_target > MAX_INSPECTORS_PER_TARGET:
+        raise DomainError(f"每户检查人员数应在 1 到 {MAX_INSPECTORS_PER_TARGET} 之间。")
+    rt = _record_type(record_type)
+    region_prefix = _region_arg(region)
+    chosen = _grades_arg(grades)
+    day = on or timezone.localdate()
+    policies = policy_mod.policies_in_force(day)
+    pool = pool_of(unit=unit, record_type=rt, region=region_prefix, grades=chosen)
+    if not pool:
+        raise DomainError("按所选条件，对象库中没有任何主体，无法抽查。")
+    roster = _roster_snapshot(unit, {sid for sid, _g in pool})
+    _check_roster(roster, pool, per_target)
+    seed_hex = secrets.token_hex(32)
+    seed_hash = seed_hash_of(seed_hex)
+    parameters = {
+        "unit": unit.name,
+        "record_type": rt.code if rt else "",
+        "region": region_prefix,
+        "grades": chosen,
+        "on": day.isoformat(),
+        "ratios": {g: policy_mod.snapshot(policies[g])["inspection_ratio"] for g in GRADES},
+        "policy_ids": {g: policies[g].pk for g in GRADES},
+        "ungraded_as": UNGRADED,
+        "algorithm": ALGORITHM,
+    }
+    with transaction.atomic():
+        draw = Draw.objects.create(
+            unit=unit,
+            title=title,
+            pool_filter=parameters,
+            inspectors_per_target=per_target,
+            seed_hash=seed_hash,
+            committed_at=timezone.now(),
+            pool_snapshot=pool,
+            roster_snapshot=roster,
+            created_by=actor if getattr(actor, "pk", None) else None,
+        )
+        record_event(
+            actor=actor,
+            action="supervision.draw_create",
+            target_type="supervision.Draw",
+            target_id=draw.pk,
+            target_repr=f"{unit.name} {title}",
+            new={
+                "seed_hash": seed_hash,
+                "pool_size": len(pool),
+                "roster_size": len(roster),
+                "parameters": parameters,
+            },
+        )
+        # Written last: a failure above leaves no orphan; a rollback after this leaves
+        # a harmless file named by a hash nobody has seen.
+        _store_seed(seed_hex, seed_hash)
+    return draw
+
+
+# ---------------------------------------------------------------- run and verify
+
+
+def _expected_counts(draw: Draw) -> dict[str, dict[str, int]]:
+    sizes = {g: 0 for g in GRADES}
+    for _sid, grade in draw.pool_snapshot:
+        sizes[str(grade)] = sizes.get(str(grade), 0) + 1
+    ratios = draw.pool_filter.get("ratios", {})
+    return {
+        g: {"pool": sizes.get(g, 0), "quota": quota(ratios.get(g, "0"), sizes.get(g, 0))}
+        for g in GRADES
+    }
+
+
+def run_draw(*, actor: Any, draw: Draw) -> Draw:
+    """Draw the targets and inspectors, reveal the seed and publish the result."""
+    _require_unit_write(actor, draw.unit)
+    with transaction.atomic():
+        locked = Draw.objects.select_for_update().get(pk=draw.pk)
+        if locked.status != Draw.Status.COMMITTED:
+            raise DomainError(
+                f"抽查任务 {locked.pk} 已于 {locked.drawn_at:%Y-%m-%d %H:%M} 抽取，不能重复抽取。"
+            )
+        seed_hex = _load_seed(locked)
+        result = compute_draw(
+            seed_hex=seed_hex,
+            pool=locked.pool_snapshot,
+            ratios=locked.pool_filter.get("ratios", {}),
+            roster=locked.roster_snapshot,
+            inspectors_per_target=locked.inspectors_per_target,
+        )
+        targets = DrawTarget.objects.bulk_create(
+            [DrawTarget(draw=locked, subject_id=r["subject_id"], grade=r["grade"]) for r in result]
+        )
+        through = DrawTarget.inspectors.through
+        through.objects.bulk_create(
+            [
+                through(drawtarget_id=t.pk, inspector_id=iid)
+                for t, r in zip(targets, result, strict=True)
+                for iid in r["inspectors"]
+            ]
+        )
+        locked.seed = seed_hex
+        locked.result = result
+        locked.status = Draw.Status.DRAWN
+        locked.drawn_at = timezone.now()
+        locked.save(update_fields=["seed", "result", "status", "drawn_at", "updated_at"])
+        record_event(
+            actor=actor,
+            action="supervision.draw_run",
+            target_type="supervision.Draw",
+            target_id=locked.pk,
+            target_repr=f"{locked.unit.name} {locked.title}",
+            old={"status": Draw.Status.COMMITTED},
+            new={"status": locked.status, "seed": seed_hex, "targets": len(result)},
+        )
+        path = _seed_path(locked.seed_hash)
+        transaction.on_commit(lambda: path.unlink(missing_ok=True))
+    return locked
+
+
+@dataclass
+class Verification:
+    draw_id: int
+    problems: list[str] = field(default_factory=list)
+    targets: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def message(self) -> str:
+        return "复核一致" if self.ok else self.problems[0]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "draw": self.draw_id,
+            "ok": self.ok,
+            "message": self.message,
+            "problems": self.problems,
+            "targets": self.targets,
+        }
+
+
+def _describe(entry: dict[str, Any] | None) -> str:
+    if entry is None:
+        return "无"
+    inspectors = "、".join(str(i) for i in entry.get("inspectors", []))
+    return f"主体编号 {entry.get('subject_id')}（{entry.get('grade')}类，检查人员 {inspectors}）"
+
+
+def verify_draw(draw: Draw) -> Verification:
+    """Re-run the draw from its revealed seed and snapshots; name the first difference."""
+    report = Verification(draw_id=draw.pk)
+    if draw.status == Draw.Status.COMMITTED or not draw.seed:
+        report.problems.append("该抽查尚未抽取，随机种子未公开，暂不能复核。")
+        return report
+    seed_hex = draw.seed.strip()
+    try:
+        if len(seed_hex) != 64:
+            raise ValueError
+        computed_hash = seed_hash_of(seed_hex)
+    except ValueError:
+        report.problems.append("公开的随机种子不是64位十六进制数，无法复核。")
+        return report
+    if computed_hash != draw.seed_hash:
+        report.problems.append(
+            f"随机种子与抽取前公布的哈希不一致：SHA-256(种子) = {computed_hash}，"
+            f"公布的哈希 = {draw.seed_hash}。"
+        )
+        return report
+    expected = compute_draw(
+        seed_hex=seed_hex,
+        pool=draw.pool_snapshot,
+        ratios=draw.pool_filter.get("ratios", {}),
+        roster=draw.roster_snapshot,
+        inspectors_per_target=draw.inspectors_per_target,
+    )
+    recorded = list(draw.result or [])
+    report.targets = len(expected)
+    for index in range(max(len(expected), len(recorded))):
+        want = expected[index] if index < len(expected) else None
+        got = recorded[index] if index < len(recorded) else None
+        normalised = (
+            {
+                "subject_id": int(got.get("subject_id", 0)),
+                "grade": str(got.get("grade", "")),
+                "inspectors": [int(i) for i in got.get("inspectors", [])],
+            }
+            if isinstance(got, dict)
+            else None
+        )
+        if normalised != want:
+            report.problems.append(
+                f"第 {index + 1} 个抽查对象不一致：公布为 {_describe(normalised)}，"
+                f"复算为 {_describe(want)}。"
+            )
+            return report
+    stored = {
+        t.subject_id: (t.grade, sorted(i.pk for i in t.inspectors.all()))
+        for t in draw.targets.prefetch_related("inspectors")
+    }
+    published = {e["subject_id"]: (e["grade"], sorted(e["inspectors"])) for e in expected}
+    for sid in sorted(set(stored) | set(published)):
+        if stored.get(sid) != published.get(sid):
+            where = "抽查对象表中多出" if sid not in published else "抽查对象表与公布结果不一致："
+            report.problems.append(f"{where}主体编号 {sid}。")
+            return report
+    return report
+
+
+# ---------------------------------------------------------------- reading draws
+
+
+def draws_visible_to(user: Any) -> QuerySet[Draw]:
+    return permissions.scope_to_user_units(user, Draw.objects.select_related("unit"))
+
+
+def get_draw(user: Any, pk: Any) -> Draw:
+    try:
+        return draws_visible_to(user).get(pk=int(pk))
+    except (TypeError, ValueError, Draw.DoesNotExist):
+        raise NotFoundError("没有这次抽查，或无权查看。") from None
+
+
+def get_public_draw(pk: Any) -> Draw:
+    try:
+        return Draw.objects.select_related("unit").get(pk=int(pk))
+    except (TypeError, ValueError, Draw.DoesNotExist):
+        raise NotFoundError("没有这次抽查。") from None
+
+
+def public_name(subject: Subject) -> str:
+    """Organisations by name; a natural person never by name (个人信息保护法)."""
+    if subject.kind == SubjectKind.PERSON:
+        return mask_name(subject.name)
+    return subject.name
+
+
+def summary(draw: Draw) -> dict[str, Any]:
+    """What anyone may see about a draw (public page, API, CLI)."""
+    counts = _expected_counts(draw)
+    data: dict[str, Any] = {
+        "id": draw.pk,
+        "title": draw.title,
+        "unit": draw.unit.name,
+        "status": draw.status,
+        "status_label": draw.get_status_display(),
+        "committed_at": draw.committed_at.isoformat(),
+        "drawn_at": draw.drawn_at.isoformat() if draw.drawn_at else None,
+        "seed_hash": draw.seed_hash,
+        "seed": draw.seed or None,
+        "pool_size": len(draw.pool_snapshot),
+        "roster_size": len(draw.roster_snapshot),
+        "inspectors_per_target": draw.inspectors_per_target,
+        "parameters": draw.pool_filter,
+        "grades": [
+            {
+                "grade": g,
+                "ratio": draw.pool_filter.get("ratios", {}).get(g),
+                "pool": counts[g]["pool"],
+                "quota": counts[g]["quota"],
+            }
+            for g in GRADES
+        ],
+    }
+    return data
+
+
+def public_targets(draw: Draw) -> list[dict[str, Any]]:
+    """The targets in draw order with their inspectors and inspection outcome (persons
+    masked; inspectors by name and badge number, as 行政执法公示 publishes them)."""
+    if draw.status == Draw.Status.COMMITTED:
+        return []
+    targets = {
+        t.subject_id: t
+        for t in draw.targets.select_related("subject", "inspection_record").prefetch_related(
+            "inspectors"
+        )
+    }
+    rows = []
+    for index, entry in enumerate(draw.result or [], start=1):
+        target = targets.get(int(entry.get("subject_id", 0)))
+        if target is None:
+            continue
+        record = target.inspection_record
+        payload = record.payload if record is not None else {}
+        rows.append(
+            {
+                "order": index,
+                "target_id": target.pk,
+                "subject_id": target.subject_id,
+                "name": public_name(target.subject),
+                "identifier": target.subject.display_identifier,
+                "grade": target.grade,
+                "inspectors": [
+                    {"name": i.name, "badge_number": i.badge_number}
+                    for i in sorted(target.inspectors.all(), key=lambda i: i.pk)
+                ],
+                "inspected": record is not None,
+                "inspected_on": record.decision_date.isoformat()
+                if record is not None and record.decision_date
+                else None,
+                "document_number": record.document_number if record is not None else "",
+                "outcome": str(payload.get("JC_JG", "")),
+                "handling": str(payload.get("JC_CLQK", "") or ""),
+            }
+        )
+    return rows
+
+
+def public_data(draw: Draw) -> dict[str, Any]:
+    """Everything needed to re-run the draw independently (snapshots, seed, result)."""
+    return {
+        "draw": draw.pk,
+        "algorithm": __doc__.split("The algorithm", 1)[1].split('"""')[0].strip()
+        if __doc__
+        else ALGORITHM,
+        "seed_hash": draw.seed_hash,
+        "seed": draw.seed or None,
+        "ratios": draw.pool_filter.get("ratios", {}),
+        "inspectors_per_target": draw.inspectors_per_target,
+        "pool": draw.pool_snapshot,
+        "roster": [
+            {"id": m["id"], "conflicts": m.get("conflicts", [])} for m in draw.roster_snapshot
+        ],
+        "result": draw.result if draw.status != Draw.Status.COMMITTED else None,
+    }
+
+
+# ---------------------------------------------------------------- inspection results
+
+
+def get_target(user: Any, pk: Any) -> DrawTarget:
+    try:
+        return (
+            DrawTarget.objects.select_related("draw__unit", "subject")
+            .filter(draw__in=draws_visible_to(user))
+            .get(pk=int(pk))
+        )
+    except (TypeError, ValueError, DrawTarget.DoesNotExist):
+        raise NotFoundError("没有这个抽查对象，或无权查看。") from None
+
+
+def _party_fields(subject: Subject, legal_rep: str) -> dict[str, str]:
+    kind_label = SubjectKind(subject.kind).label
+    fields = {"JC_XDR_MC": subject.name, "JC_XDR_LB": kind_label}
+    if subject.kind == SubjectKind.PERSON:
+        fields["JC_XDR_ZJLX"] = (
+            "身份证" if subject.identifier_type == IdentifierType.RESIDENT_ID else "其他"
+        )
+        fields["JC_XDR_ZJHM"] = subject.identifier
+    else:
+        if subject.identifier_type == IdentifierType.USCC:
+            fields["JC_XDR_SHXYM"] = subject.identifier
+        if legal_rep:
+            fields["JC_FRDB"] = legal_rep
+    return fields
+
+
+def record_inspection(
+    *,
+    actor: Any,
+    target: DrawTarget,
+    document_number: str,
+    inspected_on: Any,
+    matters: str,
+    outcome: str,
+    handling: str = "",
+    legal_rep: str = "",
+    inspecting_unit_name: str = "",
+    inspecting_unit_code: str = "",
+) -> CreditRecord:
+    """Store the inspection of a drawn target as a 行政检查 (XZJC) record through the one
+    ingestion path, and link it to the target. When every target of the draw has its
+    result, the draw's status becomes 结果已公开."""
+    draw = target.draw
+    unit = draw.unit
+    _require_unit_write(actor, unit)
+    if draw.status == Draw.Status.COMMITTED:
+        raise DomainError("该抽查尚未抽取，不能录入检查结果。")
+    code = str(inspecting_unit_code or unit.uscc or "").strip().upper()
+    if not code:
+        raise DomainError(
+            f"单位“{unit.name}”未登记统一社会信用代码，请填写检查机关统一社会信用代码。"
+        )
+    authority = str(inspecting_unit_name or "").strip() or unit.name
+    day = inspected_on.isoformat() if isinstance(inspected_on, date) else str(inspected_on or "")
+    row = {
+        **_party_fields(target.subject, str(legal_rep or "").strip()),
+        "JC_WSH": str(document_number or "").strip(),
+        "JC_JDRQ": day.strip(),
+        "JC_FS": INSPECTION_METHOD,
+        "JC_SX": str(matters or "").strip(),
+        "JC_JG": str(outcome or "").strip(),
+        "JC_CLQK": str(handling or "").strip(),
+        "JC_JDJG": authority,
+        "JC_JDJGDM": code,
+        "JC_SJLY": authority,
+        "JC_SJLYDM": code,
+        "BZ": f"双随机抽查任务 {draw.pk}：{draw.title}"[:512],
+    }
+    with transaction.atomic():
+        result = ingest_rows(
+            actor=actor,
+            unit=unit,
+            record_type=INSPECTION_TYPE,
+            rows=[row],
+            channel=Batch.Channel.FORM,
+        )
+        if result.rejected:
+            reasons = "；".join(
+                f"{e.column}：{e.message}" if e.column else e.message for e in result.errors
+            )
+            raise DomainError(f"检查结果未能入库：{reasons}")
+        record = record_by_identity(INSPECTION_TYPE, code, row["JC_WSH"])
+        if record is None:  # pragma: no cover - ingestion accepted the row, so it exists
+            raise DomainError("检查结果未能入库，请重试。")
+        if record.subject_id != target.subject_id:
+            raise DomainError(
+                f"检查结果文书号 {row['JC_WSH']} 已用于另一主体的检查记录，请核对文书号。"
+            )
+        old = target.inspection_record_id
+        target.inspection_record = record
+        target.save(update_fields=["inspection_record"])
+        old_status = draw.status
+        if not draw.targets.filter(inspection_record__isnull=True).exists():
+            Draw.objects.filter(pk=draw.pk).update(
+                status=Draw.Status.PUBLISHED, updated_at=timezone.now()
+            )
+            draw.status = Draw.Status.PUBLISHED
+        record_event(
+            actor=actor,
+            action="supervision.inspection_record",
+            target_type="supervision.DrawTarget",
+            target_id=target.pk,
+            target_repr=f"抽查 {draw.pk} 主体{target.subject_id} {row['JC_WSH']}",
+            old={"inspection_record": old, "draw_status": old_status},
+            new={"inspection_record": record.pk, "draw_status": draw.status},
+        )
+    return record

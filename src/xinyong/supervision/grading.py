@@ -1,0 +1,1015 @@
+"""Credit grades (A/B/C/D) from the evaluation model in force (DOMAIN.md §10).
+
+- The model is data (EvaluationModel + Indicator, loaded from data/evaluation_model.json):
+  base score, points per item, caps, cut-offs, versions with effective dates. No national
+  cut-offs exist, so everything here is configurable and every score is explained.
+- One computation serves everything: `_evaluate(model, on, ids)` runs one aggregate SQL
+  query for all record indicators (conditional sums in a single pass over the records,
+  GROUP BY subject), one for list membership and one per commitment indicator, then
+  combines per subject. `explain`, `compute_grade`, `recompute_subjects` (incremental)
+  and `recompute_all` (full, set-based) all call it, so a page never disagrees with the
+  stored grade.
+- A provincial or sector result (ExternalEvaluation) with `takes_precedence`, valid on
+  the date, replaces the computed letter; the platform's own score stays beside it.
+- Writes are set-based: only subjects whose grade, score, source, model or explanation
+  differ are upserted, and a GradeChange row is written only when the grade or the score
+  changed, so a second full run writes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from xinyong.catalog.models import RecordType
+from xinyong.collection.pipeline.persist import bulk_insert, db_datetime, is_postgres
+from xinyong.core.audit import record_event
+from xinyong.core.errors import DomainError, NotFoundError
+from xinyong.publicity.rules import add_months
+from xinyong.subjects.models import Subject
+
+from .models import (
+    EvaluationModel,
+    ExternalEvaluation,
+    GradeChange,
+    GradeLetter,
+    Indicator,
+    SubjectGrade,
+)
+
+LETTERS = ("A", "B", "C", "D")
+EXTERNAL_CODE = "EXTERNAL"
+_IN_CHUNK = 500  # subject ids per IN (...) list in incremental runs
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+def _worse(a: str, b: str) -> str:
+    return a if LETTERS.index(a) >= LETTERS.index(b) else b
+
+
+def _num(value: Decimal | float | int) -> float | int:
+    """A JSON-friendly number: 5 rather than 5.0, 0.5 as is."""
+    f = float(value)
+    return int(f) if f == int(f) else round(f, 2)
+
+
+# ---------------------------------------------------------------- the model in force
+
+
+def model_in_force(on: date) -> EvaluationModel:
+    """The active model whose effective interval contains `on` (latest start, then
+    highest version wins)."""
+    model = (
+        EvaluationModel.objects.filter(active=True, effective_from__lte=on)
+        .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=on))
+        .order_by("-effective_from", "-version")
+        .first()
+    )
+    if model is None:
+        raise DomainError(f"{on:%Y-%m-%d} 没有生效的信用评价模型，请先在配置管理中设定。")
+    return model
+
+
+def letter_for(score: Decimal | float, cutoffs: dict[str, Any]) -> str:
+    """Cut-offs {"A": 90, "B": 75, "C": 60}: score >= A → A, >= B → B, >= C → C, else D."""
+    s = float(score)
+    for letter in ("A", "B", "C"):
+        if letter in cutoffs and s >= float(cutoffs[letter]):
+            return letter
+    return "D"
+
+
+@dataclass(frozen=True)
+class _Ind:
+    code: str
+    name: str
+    kind: str
+    params: dict[str, Any]
+    points: Decimal
+    cap: Decimal | None
+    max_grade: str | None
+
+
+def _indicators(model: EvaluationModel) -> list[_Ind]:
+    out = []
+    for ind in model.indicators.order_by("order", "code"):
+        params = dict(ind.params or {})
+        mg = params.get("max_grade")
+        out.append(
+            _Ind(
+                code=ind.code,
+                name=ind.name,
+                kind=ind.kind,
+                params=params,
+                points=Decimal(ind.points),
+                cap=Decimal(ind.cap) if ind.cap is not None else None,
+                max_grade=str(mg) if mg in LETTERS else None,
+            )
+        )
+    return out
+
+
+# ---------------------------------------------------------------- contributions
+
+
+@dataclass
+class Contribution:
+    code: str
+    name: str
+    count: int
+    points_each: Decimal
+    points: Decimal
+    cap: Decimal | None
+    capped: bool
+    max_grade: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "count": self.count,
+            "points_each": _num(self.points_each),
+            "points": _num(self.points),
+            "cap": _num(self.cap) if self.cap is not None else None,
+            "capped": self.capped,
+            "max_grade": self.max_grade,
+        }
+
+
+@dataclass
+class GradeResult:
+    subject_id: int
+    model: EvaluationModel
+    on: date
+    score: Decimal
+    computed_grade: str
+    grade: str
+    source: str
+    contributions: list[Contribution]
+    external: ExternalEvaluation | None = None
+    floors: list[str] = field(default_factory=list)
+
+    def stored_explanation(self) -> list[dict[str, Any]]:
+        items = [c.as_dict() for c in self.contributions if c.count]
+        if self.external is not None:
+            ext = self.external
+            items.append(
+                {
+                    "code": EXTERNAL_CODE,
+                    "name": f"{ext.get_source_display()}：{ext.evaluator} "
+                    f"{ext.evaluated_on:%Y-%m-%d} 评价为 {ext.grade}（优先采用）",
+                    "grade": ext.grade,
+                    "computed_grade": self.computed_grade,
+                }
+            )
+        return items
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "subject_id": self.subject_id,
+            "on": self.on.isoformat(),
+            "model": {"id": self.model.pk, "name": self.model.name, "version": self.model.version},
+            "base_score": _num(self.model.base_score),
+            "score": _num(self.score),
+            "computed_grade": self.computed_grade,
+            "grade": self.grade,
+            "source": self.source,
+            "floors": self.floors,
+            "external": (
+                {
+                    "source": self.external.source,
+                    "evaluator": self.external.evaluator,
+                    "grade": self.external.grade,
+                    "evaluated_on": self.external.evaluated_on.isoformat(),
+                    "valid_until": (
+                        self.external.valid_until.isoformat() if self.external.valid_until else None
+                    ),
+                }
+                if self.external
+                else None
+            ),
+            "contributions": [c.as_dict() for c in self.contributions],
+        }
+
+
+def _combine(
+    inds: list[_Ind], counts: Sequence[int], base: Decimal, cutoffs: dict[str, Any]
+) -> tuple[Decimal, str, list[Contribution], list[str]]:
+    score = base
+    contributions = []
+    floors: list[str] = []
+    for ind, n in zip(inds, counts, strict=True):
+        raw = ind.points * n
+        capped = ind.cap is not None and abs(raw) > ind.cap
+        pts = (ind.cap if raw > 0 else -ind.cap) if capped and ind.cap is not None else raw
+        score += pts
+        contributions.append(
+            Contribution(ind.code, ind.name, n, ind.points, pts, ind.cap, capped, ind.max_grade)
+        )
+        if n and ind.max_grade:
+            floors.append(ind.code)
+    grade = letter_for(score, cutoffs)
+    for ind, n in zip(inds, counts, strict=True):
+        if n and ind.max_grade:
+            grade = _worse(grade, ind.max_grade)
+    return score.quantize(Decimal("0.01")), grade, contributions, floors
+
+
+# ---------------------------------------------------------------- aggregate queries
+
+
+def _in_clause(column: str, ids: Sequence[int] | None) -> tuple[str, list[Any]]:
+    if ids is None:
+        return "", []
+    return f" AND {column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
+
+
+def _record_counts(
+    inds: list[_Ind], on: date, ids: Sequence[int] | None
+) -> dict[int, list[int]]:
+    """One pass over the records: a conditional count per record/repaired indicator."""
+    rec = [(i, ind) for i, ind in enumerate(inds) if ind.kind in ("records", "repaired")]
+    if not rec:
+        return {}
+    codes = {str(ind.params.get("record_type", "")).upper() for _, ind in rec}
+    type_ids = dict(RecordType.objects.filter(code__in=codes).values_list("code", "pk"))
+    sums: list[str] = []
+    params: list[Any] = []
+    slots: list[int] = []
+    on_s = on.isoformat()
+    not_repaired = "(w.end_reason IS NULL OR w.end_reason <> 'repaired' OR w.ended_on > %s)"
+    for i, ind in rec:
+        conds: list[str] = []
+        p: list[Any] = []
+        rt = str(ind.params.get("record_type", "")).upper()
+        if rt:
+            if rt not in type_ids:
+                continue  # type not in the catalogue: the indicator counts nothing
+            conds.append("r.record_type_id = %s")
+            p.append(type_ids[rt])
+        within = ind.params.get("within_months")
+        if within:
+            conds.append("r.decision_date > %s")
+            p.append(add_months(on, -int(within)).isoformat())
+        older = ind.params.get("older_than_months")
+        if older:
+            conds.append("r.decision_date <= %s")
+            p.append(add_months(on, -int(older)).isoformat())
+        if ind.kind == "repaired":
+            # Repaired dishonesty on or before the date (publicity ended as 已修复).
+            conds.append("r.nature = 'dishonest'")
+            conds.append("w.end_reason = 'repaired' AND w.ended_on <= %s")
+            p.append(on_s)
+        else:
+            severity = ind.params.get("severity")
+            if severity:
+                values = [severity] if isinstance(severity, str) else list(severity)
+                conds.append(f"w.severity IN ({', '.join(['%s'] * len(values))})")
+                p.extend(values)
+            conds.append(not_repaired)
+            p.append(on_s)
+        sums.append(f"SUM(CASE WHEN {' AND '.join(conds) or '1=1'} THEN 1 ELSE 0 END)")
+        params.extend(p)
+        slots.append(i)
+    if not sums:
+        return {}
+    needed_types = sorted({type_ids[c] for c in codes if c in type_ids})
+    where_type = (
+        f" AND r.record_type_id IN ({', '.join(['%s'] * len(needed_types))})"
+        if needed_types and all(ind.params.get("record_type") for _, ind in rec)
+        else ""
+    )
+    where_params = needed_types if where_type else []
+    out: dict[int, list[int]] = {}
+    n_ind = len(inds)
+    chunks: Iterable[Sequence[int] | None] = (
+        [ids[k : k + _IN_CHUNK] for k in range(0, len(ids), _IN_CHUNK)] if ids is not None else [None]
+    )
+    with connection.cursor() as cursor:
+        for chunk in chunks:
+            in_sql, in_params = _in_clause("r.subject_id", chunk)
+            sql = (
+                f"SELECT r.subject_id, {', '.join(sums)} "
+                "FROM records_creditrecord r "
+                "LEFT JOIN publicity_publicitywindow w ON w.record_id = r.id "
+                f"WHERE r.status = 'active' AND r.decision_date <= %s{where_type}{in_sql} "
+                "GROUP BY r.subject_id"
+            )
+            cursor.execute(sql, [*params, on_s, *where_params, *in_params])
+            for row in cursor.fetchall():
+                counts = [0] * n_ind
+                for slot, value in zip(slots, row[1:], strict=True):
+                    counts[slot] = int(value or 0)
+                out[row[0]] = counts
+    return out
+
+
+def _add(
+    out: dict[int, list[int]], n_ind: int, sid: int, slot: int, n: int
+) -> None:
+    counts = out.get(sid)
+    if counts is None:
+        counts = out[sid] = [0] * n_ind
+    counts[slot] += n
+
+
+def _other_counts(
+    inds: list[_Ind], on: date, ids: Sequence[int] | None, out: dict[int, list[int]]
+) -> None:
+    """List membership (one GROUP BY over the entries in force) and commitments (one
+    GROUP BY per indicator), added into `out`."""
+    from xinyong.commitments.models import Commitment
+    from xinyong.sanctions.lists import in_force_q
+    from xinyong.sanctions.models import ListEntry
+
+    n_ind = len(inds)
+    by_kind = {
+        str(ind.params.get("list_kind")): i for i, ind in enumerate(inds) if ind.kind == "list"
+    }
+    if by_kind:
+        qs = ListEntry.objects.filter(in_force_q(on), list_type__kind__in=list(by_kind))
+        if ids is not None:
+            qs = qs.filter(subject_id__in=list(ids))
+        rows = qs.values_list("subject_id", "list_type__kind").annotate(n=Count("id"))
+        for sid, kind, n in rows:
+            _add(out, n_ind, sid, by_kind[kind], n)
+    for i, ind in enumerate(inds):
+        if ind.kind not in ("commitment_kept", "commitment_broken"):
+            continue
+        default = ["kept"] if ind.kind == "commitment_kept" else ["broken"]
+        statuses = ind.params.get("statuses") or default
+        # The day the fulfilment was established: the verification, else the flag of an
+        # overdue 容缺/证明事项 commitment.
+        day_q = Q(verified_on__isnull=False, verified_on__lte=on) | Q(
+            verified_on__isnull=True, overdue_flagged_on__isnull=False, overdue_flagged_on__lte=on
+        )
+        cq = Commitment.objects.filter(day_q, status__in=list(statuses))
+        within = ind.params.get("within_months")
+        if within:
+            lo = add_months(on, -int(within))
+            cq = cq.filter(
+                Q(verified_on__gt=lo) | Q(verified_on__isnull=True, overdue_flagged_on__gt=lo)
+            )
+        if ids is not None:
+            cq = cq.filter(subject_id__in=list(ids))
+        for sid, n in cq.values_list("subject_id").annotate(n=Count("id")).values_list(
+            "subject_id", "n"
+        ):
+            _add(out, n_ind, sid, i, n)
+
+
+def _external(on: date, ids: Sequence[int] | None) -> dict[int, ExternalEvaluation]:
+    """Per subject, the result that takes precedence on `on`: provincial before sector,
+    then the latest evaluation."""
+    qs = ExternalEvaluation.objects.filter(takes_precedence=True, evaluated_on__lte=on).filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=on)
+    )
+    if ids is not None:
+        qs = qs.filter(subject_id__in=list(ids))
+    best: dict[int, ExternalEvaluation] = {}
+    rank = {SubjectGrade.Source.PROVINCIAL: 0, SubjectGrade.Source.SECTOR: 1}
+    for ev in qs.order_by("subject_id", "-evaluated_on", "-id"):
+        cur = best.get(ev.subject_id)
+        if cur is None or rank.get(ev.source, 9) < rank.get(cur.source, 9):
+            best[ev.subject_id] = ev
+    return best
+
+
+def _members(roots: Sequence[int]) -> dict[int, int]:
+    """member subject id → root: each root and the subjects merged into it."""
+    mapping = {r: r for r in roots}
+    for k in range(0, len(roots), _IN_CHUNK):
+        chunk = list(roots[k : k + _IN_CHUNK])
+        for sid, root in Subject.objects.filter(merged_into_id__in=chunk).values_list(
+            "pk", "merged_into_id"
+        ):
+            mapping[sid] = root
+    return mapping
+
+
+def _evaluate(
+    model: EvaluationModel, on: date, roots: Sequence[int] | None
+) -> tuple[list[_Ind], dict[int, list[int]], dict[int, ExternalEvaluation]]:
+    """Counts per root subject (merged subjects' records count for the survivor) and the
+    external results in precedence. `roots` None means every subject."""
+    inds = _indicators(model)
+    if roots is None:
+        member_to_root = dict(
+            Subject.objects.filter(merged_into__isnull=False).values_list("pk", "merged_into_id")
+        )
+        query_ids: Sequence[int] | None = None
+    else:
+        member_to_root = _members(roots)
+        query_ids = sorted(member_to_root)
+    raw = _record_counts(inds, on, query_ids)
+    _other_counts(inds, on, query_ids, raw)
+    external = _external(on, query_ids)
+    if member_to_root and any(m != r for m, r in member_to_root.items()):
+        merged: dict[int, list[int]] = {}
+        for sid, counts in raw.items():
+            root = member_to_root.get(sid, sid)
+            cur = merged.get(root)
+            merged[root] = counts if cur is None else [a + b for a, b in zip(cur, counts, strict=True)]
+        raw = merged
+        ext2: dict[int, ExternalEvaluation] = {}
+        for sid, ev in external.items():
+            root = member_to_root.get(sid, sid)
+            if root not in ext2 or ev.evaluated_on > ext2[root].evaluated_on:
+                ext2[root] = ev
+        external = ext2
+    return inds, raw, external
+
+
+def _result(
+    subject_id: int,
+    model: EvaluationModel,
+    on: date,
+    inds: list[_Ind],
+    counts: Sequence[int],
+    ext: ExternalEvaluation | None,
+) -> GradeResult:
+    score, computed, contributions, floors = _combine(
+        inds, counts, Decimal(model.base_score), dict(model.cutoffs or {})
+    )
+    grade, source = computed, SubjectGrade.Source.COMPUTED
+    if ext is not None:
+        grade, source = ext.grade, ext.source
+        # A legal fact known here (serious-dishonesty listing) still caps the letter.
+        for c in contributions:
+            if c.count and c.max_grade:
+                grade = _worse(grade, c.max_grade)
+    return GradeResult(
+        subject_id, model, on, score, computed, grade, str(source), contributions, ext, floors
+    )
+
+
+def _root(subject: Subject | int) -> Subject:
+    pk = subject.pk if isinstance(subject, Subject) else int(subject)
+    s = Subject.objects.filter(pk=pk).first()
+    if s is None:
+        raise NotFoundError("没有这个信用主体。")
+    if s.merged_into_id:
+        s = Subject.objects.get(pk=s.merged_into_id)
+    return s
+
+
+def compute_grade(subject: Subject | int, on: date | None = None) -> GradeResult:
+    """The grade of `subject` on `on` (default today) with every indicator's
+    contribution; nothing is written."""
+    day = on or _today()
+    root = _root(subject)
+    model = model_in_force(day)
+    inds, counts, external = _evaluate(model, day, [root.pk])
+    return _result(
+        root.pk, model, day, inds, counts.get(root.pk, [0] * len(inds)), external.get(root.pk)
+    )
+
+
+def explain(subject: Subject | int, on: date | None = None) -> list[Contribution]:
+    """Each indicator's contribution (indicator, count, points, capped?)."""
+    return compute_grade(subject, on).contributions
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _dump(items: list[dict[str, Any]]) -> str:
+    return json.dumps(items, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+_NORMALISED: dict[str, str] = {}
+
+
+def _normalise(text: Any) -> str:
+    if text is None:
+        return "[]"
+    if not isinstance(text, str):
+        return _dump(text)
+    hit = _NORMALISED.get(text)
+    if hit is None:
+        hit = _dump(json.loads(text))
+        if len(_NORMALISED) < 100_000:
+            _NORMALISED[text] = hit
+    return hit
+
+
+def _existing(ids: Sequence[int] | None) -> dict[int, tuple[str, float | None, str, Any, str]]:
+    expl = "explanation::text" if is_postgres() else "explanation"
+    out: dict[int, tuple[str, float | None, str, Any, str]] = {}
+    base = f"SELECT subject_id, grade, score, source, model_id, {expl} FROM supervision_subjectgrade"
+    with connection.cursor() as cursor:
+        chunks: Iterable[Sequence[int] | None] = (
+            [ids[k : k + _IN_CHUNK] for k in range(0, len(ids), _IN_CHUNK)]
+            if ids is not None
+            else [None]
+        )
+        for chunk in chunks:
+            if chunk is None:
+                cursor.execute(base)
+            else:
+                cursor.execute(f"{base} WHERE subject_id IN ({', '.join(['%s'] * len(chunk))})", list(chunk))
+            for sid, grade, score, source, model_id, text in cursor.fetchall():
+                out[sid] = (grade, float(score) if score is not None else None, source, model_id, text)
+    return out
+
+
+@dataclass
+class RecomputeResult:
+    on: date
+    model: str
+    subjects: int = 0
+    written: int = 0
+    changed: int = 0
+    grades: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LETTERS, 0))
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "on": self.on.isoformat(),
+            "model": self.model,
+            "subjects": self.subjects,
+            "written": self.written,
+            "changed": self.changed,
+            "grades": self.grades,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def _upsert(rows: list[tuple[Any, ...]]) -> None:
+    cols = ("subject_id", "model_id", "score", "grade", "source", "explanation", "computed_at")
+    update = ", ".join(f"{c} = excluded.{c}" for c in cols[1:])
+    if not rows:
+        return
+    with connection.cursor() as cursor:
+        if is_postgres():
+            cursor.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS tmp_subjectgrade "
+                "(subject_id bigint, model_id bigint, score numeric, grade varchar(1), "
+                "source varchar(12), explanation text, computed_at timestamptz) ON COMMIT DROP"
+            )
+            cursor.execute("TRUNCATE tmp_subjectgrade")
+            bulk_insert("tmp_subjectgrade", cols, rows)
+            cursor.execute(
+                f"INSERT INTO supervision_subjectgrade ({', '.join(cols)}) "
+                "SELECT subject_id, model_id, score, grade, source, explanation::jsonb, computed_at "
+                f"FROM tmp_subjectgrade ON CONFLICT (subject_id) DO UPDATE SET {update}"
+            )
+        else:
+            cursor.executemany(
+                f"INSERT INTO supervision_subjectgrade ({', '.join(cols)}) "
+                f"VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (subject_id) DO UPDATE SET {update}",
+                rows,
+            )
+
+
+def _write(
+    model: EvaluationModel,
+    on: date,
+    inds: list[_Ind],
+    counts: dict[int, list[int]],
+    external: dict[int, ExternalEvaluation],
+    roots: Sequence[int],
+    existing: dict[int, tuple[str, float | None, str, Any, str]],
+    reason: str,
+    result: RecomputeResult,
+    chunk: int,
+) -> None:
+    now = timezone.now()
+    now_db = db_datetime(now)
+    zero = [0] * len(inds)
+    cache: dict[tuple[int, ...], tuple[str, float, str, str]] = {}
+    upserts: list[tuple[Any, ...]] = []
+    changes: list[tuple[Any, ...]] = []
+
+    def flush() -> None:
+        _upsert(upserts)
+        if changes:
+            bulk_insert(
+                "supervision_gradechange",
+                ("subject_id", "old_grade", "new_grade", "old_score", "new_score", "reason", "changed_at"),
+                changes,
+            )
+        upserts.clear()
+        changes.clear()
+
+    for sid in roots:
+        c = counts.get(sid, zero)
+        ext = external.get(sid)
+        if ext is None:
+            key = tuple(c)
+            hit = cache.get(key)
+            if hit is None:
+                r = _result(sid, model, on, inds, c, None)
+                hit = cache[key] = (r.grade, float(r.score), r.source, _dump(r.stored_explanation()))
+            grade, score, source, expl = hit
+        else:
+            r = _result(sid, model, on, inds, c, ext)
+            grade, score, source, expl = (
+                r.grade,
+                float(r.score),
+                r.source,
+                _dump(r.stored_explanation()),
+            )
+        result.grades[grade] += 1
+        old = existing.get(sid)
+        if old is not None:
+            o_grade, o_score, o_source, o_model, o_text = old
+            if (
+                o_grade == grade
+                and o_score is not None
+                and round(o_score, 2) == round(score, 2)
+                and o_source == source
+                and o_model == model.pk
+                and _normalise(o_text) == expl
+            ):
+                continue
+        upserts.append((sid, model.pk, score, grade, source, expl, now_db))
+        if old is None or old[0] != grade or old[1] is None or round(old[1], 2) != round(score, 2):
+            changes.append(
+                (sid, old[0] if old else "", grade, old[1] if old else None, score, reason[:200], now_db)
+            )
+            result.changed += 1
+        result.written += 1
+        if len(upserts) >= chunk:
+            flush()
+    flush()
+
+
+def recompute_subjects(
+    ids: Iterable[int],
+    *,
+    on: date | None = None,
+    reason: str = "信用信息变化",
+    actor: Any = None,
+) -> RecomputeResult:
+    """Incremental: recompute only these subjects (merged ones count for their survivor)."""
+    day = on or _today()
+    started = time.perf_counter()
+    wanted = {int(i) for i in ids if i is not None}
+    if not wanted:
+        return RecomputeResult(on=day, model="")
+    model = model_in_force(day)
+    roots = sorted(
+        {
+            root or sid
+            for sid, root in _pairs(Subject.objects.filter(pk__in=wanted), wanted)
+        }
+    )
+    result = RecomputeResult(on=day, model=str(model), subjects=len(roots))
+    with transaction.atomic():
+        inds, counts, external = _evaluate(model, day, roots)
+        existing = _existing(roots)
+        _write(model, day, inds, counts, external, roots, existing, reason, result, 5000)
+        result.seconds = time.perf_counter() - started
+        if result.written:
+            record_event(
+                actor=actor,
+                action="supervision.grades.recompute_subjects",
+                target_type="supervision.SubjectGrade",
+                target_id=roots[0] if len(roots) == 1 else "",
+                target_repr=f"{len(roots)} 个主体（{reason}）",
+                new=result.as_dict(),
+            )
+    return result
+
+
+def _pairs(qs: Any, wanted: set[int]) -> list[tuple[int, int | None]]:
+    pairs: list[tuple[int, int | None]] = []
+    ordered = sorted(wanted)
+    for k in range(0, len(ordered), _IN_CHUNK):
+        pairs.extend(
+            Subject.objects.filter(pk__in=ordered[k : k + _IN_CHUNK]).values_list(
+                "pk", "merged_into_id"
+            )
+        )
+    return pairs
+
+
+def recompute_all(
+    on: date | None = None,
+    *,
+    chunk: int = 50_000,
+    actor: Any = None,
+    reason: str = "全量重新评价",
+) -> RecomputeResult:
+    """Full, set-based recompute of every (not merged-away) subject."""
+    day = on or _today()
+    started = time.perf_counter()
+    model = model_in_force(day)
+    with transaction.atomic():
+        inds, counts, external = _evaluate(model, day, None)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id FROM subjects_subject WHERE merged_into_id IS NULL ORDER BY id"
+            )
+            roots = [row[0] for row in cursor.fetchall()]
+        existing = _existing(None)
+        result = RecomputeResult(on=day, model=str(model), subjects=len(roots))
+        _write(model, day, inds, counts, external, roots, existing, reason, result, chunk)
+        result.seconds = time.perf_counter() - started
+        record_event(
+            actor=actor,
+            action="supervision.grades.recompute",
+            target_type="supervision.SubjectGrade",
+            target_id="",
+            target_repr=f"{day:%Y-%m-%d} 全量评价（{model}）",
+            new=result.as_dict(),
+        )
+    return result
+
+
+# ---------------------------------------------------------------- reads
+
+
+def grade_of(subject: Subject | int) -> SubjectGrade | None:
+    root = _root(subject)
+    return SubjectGrade.objects.select_related("model").filter(subject_id=root.pk).first()
+
+
+def distribution() -> dict[str, int]:
+    counts = dict.fromkeys(LETTERS, 0)
+    for grade, n in SubjectGrade.objects.values_list("grade").annotate(n=Count("pk")).values_list(
+        "grade", "n"
+    ):
+        counts[grade] = n
+    return counts
+
+
+def history(subject: Subject | int, limit: int = 50) -> list[GradeChange]:
+    root = _root(subject)
+    return list(GradeChange.objects.filter(subject_id=root.pk).order_by("-changed_at", "-id")[:limit])
+
+
+def model_indicators(model: EvaluationModel) -> list[Indicator]:
+    return list(model.indicators.order_by("order", "code"))
+
+
+# ---------------------------------------------------------------- external results
+
+
+_GRADE_ALIASES = {
+    "A": "A", "AAA": "A", "AA": "A", "优秀": "A", "优": "A", "诚信": "A", "A级": "A",
+    "B": "B", "A-": "B", "良好": "B", "良": "B", "较好": "B", "B级": "B",
+    "C": "C", "B-": "C", "一般": "C", "中": "C", "较差": "C", "基本守信": "C", "C级": "C",
+    "D": "D", "差": "D", "失信": "D", "不良": "D", "D级": "D",
+}  # fmt: skip
+
+
+def normalise_grade(value: Any) -> str:
+    """Map a provincial or sector grade expression to A/B/C/D."""
+    text = str(value or "").strip().upper().replace(" ", "")
+    if text in _GRADE_ALIASES:
+        return _GRADE_ALIASES[text]
+    raise DomainError(
+        f"评价等级“{value}”无法识别：应为 A/B/C/D（或 AAA、优秀、良好、一般、差 等常见表述）。"
+    )
+
+
+def _parse_date(value: Any, label: str) -> date | None:
+    text = str(value or "").strip()[:10]
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text.replace("/", "-"))
+    except ValueError:
+        raise DomainError(f"{label}“{value}”格式不对，应为 2026-03-10 这样的日期。") from None
+
+
+def _parse_score(value: Any) -> Decimal | None:
+    text = str(value or "").strip()
+    if not text:
+        return None
+    try:
+        return Decimal(text).quantize(Decimal("0.01"))
+    except ArithmeticError:
+        raise DomainError(f"评价得分“{value}”不是数字。") from None
+
+
+def _yes(value: Any, default: bool = True) -> bool:
+    text = str(value or "").strip()
+    if not text:
+        return default
+    if text in ("是", "Y", "y", "1", "true", "True", "优先"):
+        return True
+    if text in ("否", "N", "n", "0", "false", "False", "不优先"):
+        return False
+    raise DomainError(f"“是否优先”的值“{value}”应为 是 或 否。")
+
+
+def add_external(
+    *,
+    actor: Any,
+    subject: Subject,
+    source: str,
+    evaluator: str,
+    grade: Any,
+    evaluated_on: date,
+    sector: str = "",
+    score: Decimal | None = None,
+    valid_until: date | None = None,
+    takes_precedence: bool = True,
+    record: Any = None,
+    recompute: bool = True,
+) -> ExternalEvaluation:
+    """Store one provincial or sector result and recompute the subject's grade."""
+    if source not in (SubjectGrade.Source.PROVINCIAL, SubjectGrade.Source.SECTOR):
+        raise DomainError("评价来源应为 provincial（省公共信用综合评价）或 sector（行业信用评价）。")
+    evaluator = str(evaluator or "").strip()
+    if not evaluator:
+        raise DomainError("请填写评价机构。")
+    if valid_until and valid_until < evaluated_on:
+        raise DomainError("有效期至不能早于评价日期。")
+    letter = normalise_grade(grade)
+    with transaction.atomic():
+        ev = ExternalEvaluation.objects.create(
+            subject=subject,
+            source=source,
+            evaluator=evaluator[:200],
+            sector=str(sector or "")[:100],
+            grade=letter,
+            original_grade=str(grade)[:50],
+            score=score,
+            evaluated_on=evaluated_on,
+            valid_until=valid_until,
+            takes_precedence=takes_precedence,
+            record=record,
+        )
+        record_event(
+            actor=actor,
+            action="supervision.external.add",
+            target_type="supervision.ExternalEvaluation",
+            target_id=ev.pk,
+            target_repr=f"{subject.name} {evaluator} {letter}",
+            new={"source": source, "grade": letter, "evaluated_on": evaluated_on.isoformat()},
+        )
+        if recompute:
+            recompute_subjects([subject.pk], reason=f"导入{ev.get_source_display()}", actor=actor)
+    return ev
+
+
+# Column headers accepted in an import file (Chinese label → key).
+IMPORT_COLUMNS = {
+    "统一社会信用代码": "identifier",
+    "主体代码": "identifier",
+    "证件号码": "identifier",
+    "主体名称": "name",
+    "名称": "name",
+    "评价等级": "grade",
+    "等级": "grade",
+    "评价得分": "score",
+    "得分": "score",
+    "评价日期": "evaluated_on",
+    "有效期至": "valid_until",
+    "评价机构": "evaluator",
+    "行业": "sector",
+    "是否优先": "takes_precedence",
+}
+
+
+@dataclass
+class ImportResult:
+    source: str
+    imported: int = 0
+    errors: list[str] = field(default_factory=list)
+    subjects: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "imported": self.imported,
+            "rejected": len(self.errors),
+            "errors": self.errors[:200],
+        }
+
+
+def import_external_file(*, actor: Any, path: Path | str, source: str) -> ImportResult:
+    """Import a provincial or sector result file (CSV or XLSX, header row in Chinese).
+    Rows with errors are reported and skipped; the others are stored and their subjects
+    recomputed in one incremental run."""
+    from xinyong.collection.pipeline.reader import read_file
+    from xinyong.subjects.services import get_or_create_subject
+
+    if source not in (SubjectGrade.Source.PROVINCIAL, SubjectGrade.Source.SECTOR):
+        raise DomainError("--source 应为 provincial（省公共信用综合评价）或 sector（行业信用评价）。")
+    table = read_file(path)
+    keys = [IMPORT_COLUMNS.get(h.strip()) for h in table.headers]
+    missing = {"identifier", "name", "grade", "evaluated_on", "evaluator"} - set(k for k in keys if k)
+    if missing:
+        labels = {
+            "identifier": "统一社会信用代码",
+            "name": "主体名称",
+            "grade": "评价等级",
+            "evaluated_on": "评价日期",
+            "evaluator": "评价机构",
+        }
+        raise DomainError("文件缺少列：" + "、".join(labels[m] for m in sorted(missing)))
+    result = ImportResult(source=source)
+    with transaction.atomic():
+        for chunk in table.chunks:
+            for row in chunk.frame.iter_rows(named=True):
+                values: dict[str, Any] = {}
+                for pos, key in enumerate(keys):
+                    if key and not values.get(key):
+                        values[key] = row.get(f"c{pos}") or ""
+                line = row.get("_row")
+                try:
+                    subject, _, _ = get_or_create_subject(
+                        actor=actor,
+                        identifier=values["identifier"],
+                        name=values["name"],
+                        source=f"导入{dict(SubjectGrade.Source.choices)[source]}",
+                    )
+                    evaluated_on = _parse_date(values["evaluated_on"], "评价日期")
+                    if evaluated_on is None:
+                        raise DomainError("评价日期为空。")
+                    ev = add_external(
+                        actor=actor,
+                        subject=subject,
+                        source=source,
+                        evaluator=values["evaluator"],
+                        grade=values["grade"],
+                        evaluated_on=evaluated_on,
+                        sector=values.get("sector", ""),
+                        score=_parse_score(values.get("score")),
+                        valid_until=_parse_date(values.get("valid_until"), "有效期至"),
+                        takes_precedence=_yes(values.get("takes_precedence")),
+                        recompute=False,
+                    )
+                except DomainError as exc:
+                    result.errors.append(f"第 {line} 行：{exc.message}")
+                    continue
+                result.imported += 1
+                result.subjects.append(ev.subject_id)
+        if result.subjects:
+            recompute_subjects(result.subjects, reason="导入外部评价结果", actor=actor)
+    return result
+
+
+def external_from_batch(batch_id: int, *, actor: Any = None) -> int:
+    """Receiver body: sector evaluation results reported through the pipeline as
+    行业信用评价结果 records (type HYXYPJ) become ExternalEvaluation rows. Idempotent: a
+    record already turned into a result is updated, not duplicated."""
+    from xinyong.records.models import CreditRecord
+
+    records = CreditRecord.objects.filter(
+        batch_id=batch_id, record_type__code=SECTOR_RESULT_TYPE, status="active"
+    ).select_related("source_unit")
+    made: list[int] = []
+    for rec in records.iterator():
+        p = rec.payload or {}
+        try:
+            letter = normalise_grade(p.get("HY_DJ"))
+        except DomainError:
+            continue  # validated by the catalogue enum; an unknown value is skipped
+        valid_until = _parse_date(p.get("HY_YXQZ"), "有效期至")
+        values = {
+            "subject_id": rec.subject_id,
+            "source": SubjectGrade.Source.SECTOR,
+            "evaluator": (rec.deciding_unit_name or rec.source_unit.name)[:200],
+            "sector": str(p.get("HY_HY") or "")[:100],
+            "grade": letter,
+            "original_grade": str(p.get("HY_YSDJ") or p.get("HY_DJ") or "")[:50],
+            "score": _parse_score(p.get("HY_DF")),
+            "evaluated_on": rec.decision_date,
+            "valid_until": valid_until,
+            "takes_precedence": str(p.get("HY_YX") or "是") != "否",
+        }
+        ExternalEvaluation.objects.update_or_create(record=rec, defaults=values)
+        made.append(rec.subject_id)
+    if made:
+        recompute_subjects(made, reason="行业信用评价结果报送", actor=actor)
+    return len(made)
+
+
+SECTOR_RESULT_TYPE = "HYXYPJ"
+
+
+def when(value: datetime | None) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def subject_by_code(code: Any) -> Subject:
+    """The (surviving) subject holding this USCC or ID number."""
+    from xinyong.core import identifiers
+    from xinyong.subjects.models import SubjectIdentifier
+
+    value = identifiers.normalise(code)
+    if not value:
+        raise DomainError("请提供统一社会信用代码或证件号码。")
+    row = SubjectIdentifier.objects.filter(value=value).select_related("subject").first()
+    if row is None:
+        raise NotFoundError(f"没有代码为“{value}”的信用主体。")
+    return _root(row.subject)

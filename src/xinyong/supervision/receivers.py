@@ -1,0 +1,91 @@
+"""Incremental grade updates: every signal that changes what a grade is made of
+recomputes only the subjects concerned (grading.recompute_subjects). All these signals
+are sent inside the writing transaction, so the grade commits or rolls back with the
+change. Connected in SupervisionConfig.ready(); the supervision app comes after
+publicity in INSTALLED_APPS, so a batch's publicity windows (severity) exist by the
+time the batch receiver runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection
+
+
+def on_batch_stored(sender: Any, batch_id: int, **kwargs: Any) -> None:
+    from . import grading
+
+    actor = kwargs.get("actor")
+    grading.external_from_batch(batch_id, actor=actor)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT subject_id FROM records_creditrecord WHERE batch_id = %s", [batch_id]
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    grading.recompute_subjects(ids, reason=f"批次 {batch_id} 信用信息入库", actor=actor)
+
+
+def on_record_changed(sender: Any, record: Any, change: str = "", **kwargs: Any) -> None:
+    from . import grading
+
+    labels = {"corrected": "记录更正", "withdrawn": "记录撤销", "restored": "记录恢复"}
+    grading.recompute_subjects(
+        [record.subject_id], reason=labels.get(change, "记录变化"), actor=kwargs.get("actor")
+    )
+
+
+def on_entry_changed(sender: Any, entry: Any, **kwargs: Any) -> None:
+    from . import grading
+
+    name = entry.list_type.name if entry.list_type_id else "名单"
+    grading.recompute_subjects(
+        [entry.subject_id],
+        reason=f"{name}：{entry.get_status_display()}",
+        actor=kwargs.get("actor"),
+    )
+
+
+def on_repair_decided(sender: Any, application: Any, approved: bool = False, **_: Any) -> None:
+    from . import grading
+
+    if approved:
+        grading.recompute_subjects([application.record.subject_id], reason="信用修复")
+
+
+def on_commitment_saved(sender: Any, instance: Any, **_: Any) -> None:
+    from . import grading
+
+    grading.recompute_subjects([instance.subject_id], reason="信用承诺履行情况变化")
+
+
+def run_daily_recompute() -> str:
+    """Daily full run: penalties age out of their bands and list entries end by date."""
+    from . import grading
+
+    result = grading.recompute_all()
+    return f"信用等级重新评价 {result.subjects} 个主体，变化 {result.changed} 个"
+
+
+def connect() -> None:
+    from django.db.models.signals import post_save
+
+    from xinyong.commitments.models import Commitment
+    from xinyong.core.jobs import register_daily_job
+    from xinyong.records import signals as record_signals
+    from xinyong.rights import signals as rights_signals
+    from xinyong.sanctions import signals as sanctions_signals
+
+    record_signals.batch_stored.connect(on_batch_stored, dispatch_uid="supervision.batch_stored")
+    record_signals.record_changed.connect(
+        on_record_changed, dispatch_uid="supervision.record_changed"
+    )
+    sanctions_signals.entry_changed.connect(
+        on_entry_changed, dispatch_uid="supervision.entry_changed"
+    )
+    rights_signals.repair_decided.connect(
+        on_repair_decided, dispatch_uid="supervision.repair_decided"
+    )
+    post_save.connect(
+        on_commitment_saved, sender=Commitment, dispatch_uid="supervision.commitment_saved"
+    )
+    register_daily_job("supervision.grades", run_daily_recompute, order=80)
