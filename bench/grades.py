@@ -154,12 +154,14 @@ def run(n_subjects: int, n_records: int) -> None:
     first = grading.recompute_all(ON)
     print(f"recompute_all (first run, all written): {first.seconds:.2f} s  {first.as_dict()}")
     second = grading.recompute_all(ON)
-    print(f"recompute_all (second run, unchanged):   {second.seconds:.2f} s  written={second.written}")
+    print(
+        f"recompute_all (second run, unchanged):   {second.seconds:.2f} s  written={second.written}"
+    )
     print(f"grade history rows: {GradeChange.objects.count():,}")
 
     # Incremental: a new serious penalty for a subject, then its recompute.
     times = []
-    for k in range(20):
+    for _ in range(20):
         sid = rng.randrange(1, n_subjects + 1)
         rec_id += 1
         with transaction.atomic():
@@ -211,7 +213,9 @@ def main() -> None:
         )  # fmt: skip
     finally:
         if args.keep:
-            print(f"kept: XINYONG_VAR={env.get('XINYONG_VAR')} DATABASE_URL={env.get('DATABASE_URL')}")
+            print(
+                f"kept: XINYONG_VAR={env.get('XINYONG_VAR')} DATABASE_URL={env.get('DATABASE_URL')}"
+            )
         elif args.db == "sqlite" and "XINYONG_VAR" in env:
             shutil.rmtree(env["XINYONG_VAR"], ignore_errors=True)
 

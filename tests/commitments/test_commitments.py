@@ -400,3 +400,23 @@ def test_public_window_refuses_non_voluntary_matter() -> None:
             name="某公司",
             accepted=True,
         )
+
+
+def test_workspace_pages_render_for_unit_staff(client: Client) -> None:
+    c = commit(SCJG, "食品经营许可", Kind.DEFICIENCY)
+    own = make_user("scjg", Role.REPORTER, SCJG)
+    client.force_login(own)
+    for url in (
+        "/workspace/commitments/new/",
+        "/workspace/commitments/import/",
+        "/workspace/commitments/matters/",
+        f"/workspace/commitments/{c.pk}/",
+        "/workspace/commitments/?kind=bad&status=x&overdue=1&page=zz",
+    ):
+        assert client.get(url).status_code == 200, url
+    assert client.get("/workspace/commitments/units/").status_code == 302
+    figures = client.get(
+        f"/workspace/commitments/units/{unit(SCJG).pk}/", {"start": "2026-01-01", "end": "bad"}
+    )
+    assert figures.status_code == 200 and "容缺受理型" in figures.content.decode()
+    assert client.get(f"/workspace/commitments/units/{unit(ZJJ).pk}/").status_code == 403

@@ -44,8 +44,13 @@ def test_rerunning_init_keeps_the_credit_office_edits():
     unit = Unit.objects.get(name="区市场监管局")
     Unit.objects.filter(pk=unit.pk).update(sort_order=7, uscc="11410503MB1234567X")
     RecordType.objects.filter(code="XZCF").update(coverage="本区全部行政处罚（信用办调整）")
+    # The office decides that "区市场局" means another unit: init must not move it back.
+    other = Unit.objects.get(name="区人社局")
+    UnitAlias.objects.filter(alias="区市场局").update(unit=other)
 
     bootstrap.run_reference_loaders()
+
+    assert UnitAlias.objects.get(alias="区市场局").unit == other
 
     unit.refresh_from_db()
     assert (unit.sort_order, unit.uscc) == (7, "11410503MB1234567X")

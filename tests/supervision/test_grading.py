@@ -51,9 +51,7 @@ def frozen_today(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def contributions(subject: Any, on: date = TODAY) -> dict[str, tuple[int, float]]:
-    return {
-        c.code: (c.count, float(c.points)) for c in grading.explain(subject, on) if c.count
-    }
+    return {c.code: (c.count, float(c.points)) for c in grading.explain(subject, on) if c.count}
 
 
 def stored(subject_id: int) -> tuple[str, Decimal | None, str]:
@@ -141,18 +139,26 @@ def test_penalty_lowers_grade_and_repair_raises_it_again() -> None:
             actor=users["admin"], application=app, complete=True, on=date(2026, 9, 23)
         )
         app = repair.provider_review(
-            actor=users["reporter"], application=app, agrees=True, opinion="同意", on=date(2026, 9, 24)
+            actor=users["reporter"],
+            application=app,
+            agrees=True,
+            opinion="同意",
+            on=date(2026, 9, 24),
         )
         repair.decide_repair(
-            actor=users["admin"], application=app, approve=True, reason="整改到位", on=date(2026, 9, 25)
+            actor=users["admin"],
+            application=app,
+            approve=True,
+            reason="整改到位",
+            on=date(2026, 9, 25),
         )
     # Repaired: no longer a penalty deduction, −1 each as repaired history: 100 − 2 = 98.
     assert stored(subject_id) == ("A", Decimal("98.00"), "computed")
     assert contributions(subject_id) == {"REPAIRED_36M": (2, -2.0)}
     grades = list(
-        GradeChange.objects.filter(subject_id=subject_id).order_by("id").values_list(
-            "new_grade", "new_score"
-        )
+        GradeChange.objects.filter(subject_id=subject_id)
+        .order_by("id")
+        .values_list("new_grade", "new_score")
     )
     assert grades == [("B", Decimal("80.00")), ("B", Decimal("89.00")), ("A", Decimal("98.00"))]
 
@@ -390,8 +396,8 @@ def test_cli_explain_and_recompute() -> None:
 
 
 def test_pages_and_api_are_staff_only(client: Any) -> None:
-    from xinyong.orgs.models import Role
     from tests.rights.repair_helpers import make_user
+    from xinyong.orgs.models import Role
 
     store([penalty_row(1), penalty_row(2)])
     subject_id = record(1).subject_id
@@ -426,8 +432,8 @@ def test_pages_and_api_are_staff_only(client: Any) -> None:
 
 
 def test_person_grade_read_is_logged(client: Any) -> None:
-    from xinyong.core.models import ReadLog
     from tests.rights.repair_helpers import make_user, person_penalty_row
+    from xinyong.core.models import ReadLog
     from xinyong.orgs.models import Role
 
     store([person_penalty_row(1)])

@@ -231,9 +231,8 @@ def _point_alias(
     if existing is None:
         UnitAlias.objects.create(alias=key, unit=unit, group=group)
         summary.aliases_added += 1
-    elif (
-        update_existing
-        and existing.unit_id != (unit.pk if unit else None)
+    elif update_existing and (
+        existing.unit_id != (unit.pk if unit else None)
         or existing.group_id != (group.pk if group else None)
     ):
         existing.unit, existing.group = unit, group

@@ -634,17 +634,15 @@ def match_or_create_many(
                 [(wanted[ident][3], wanted[ident][1], wanted[ident][2]) for ident in missing],
                 source=source,
             )
-            for ident, (subject_id, subject_kind, subject_name) in zip(
-                missing, created, strict=True
-            ):
+            for ident, (subject_id, new_kind, subject_name) in zip(missing, created, strict=True):
                 for key in keys_for[ident]:
                     result[key] = subject_id
                     result.created.append(key)
                 others = [n for k, n in given_names[ident].items() if k != name_key(subject_name)]
                 if others:
                     message = (
-                        f"名称不一致：同一批次中该代码既作“{_person_safe(subject_kind, subject_name)}”"
-                        f"又作“{_person_safe(subject_kind, others[0])}”，已按前者登记（主体编号 "
+                        f"名称不一致：同一批次中该代码既作“{_person_safe(new_kind, subject_name)}”"
+                        f"又作“{_person_safe(new_kind, others[0])}”，已按前者登记（主体编号 "
                         f"{subject_id}），请核实。"
                     )
                     for key in keys_for[ident]:

@@ -56,19 +56,42 @@ class SubjectGradeAdmin(ReadOnlyAdmin):
 
 @admin.register(GradeChange)
 class GradeChangeAdmin(ReadOnlyAdmin):
-    list_display = ("subject", "old_grade", "new_grade", "old_score", "new_score", "reason", "changed_at")
+    list_display = (
+        "subject",
+        "old_grade",
+        "new_grade",
+        "old_score",
+        "new_score",
+        "reason",
+        "changed_at",
+    )
     list_filter = ("new_grade",)
 
 
 @admin.register(ExternalEvaluation)
 class ExternalEvaluationAdmin(ReadOnlyAdmin):
-    list_display = ("subject", "source", "evaluator", "grade", "evaluated_on", "valid_until", "takes_precedence")
+    list_display = (
+        "subject",
+        "source",
+        "evaluator",
+        "grade",
+        "evaluated_on",
+        "valid_until",
+        "takes_precedence",
+    )
     list_filter = ("source", "grade", "takes_precedence")
 
 
 @admin.register(SupervisionPolicy)
 class SupervisionPolicyAdmin(admin.ModelAdmin):
-    list_display = ("grade", "inspection_ratio", "frequency_per_year", "approach", "effective_from", "effective_to")
+    list_display = (
+        "grade",
+        "inspection_ratio",
+        "frequency_per_year",
+        "approach",
+        "effective_from",
+        "effective_to",
+    )
 
 
 @admin.register(Inspector)

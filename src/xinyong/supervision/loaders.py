@@ -55,7 +55,9 @@ def _check_cutoffs(cutoffs: Any, where: str) -> dict[str, float]:
 def load_models(data: Any, *, actor: Any = None) -> tuple[int, int]:
     """Create the model versions that do not exist yet (matched by name and version)."""
     if not isinstance(data, dict) or data.get("kind") != "evaluation_model":
-        raise DomainError('评价模型文件格式不对：应为 {"kind": "evaluation_model", "models": [...]}。')
+        raise DomainError(
+            '评价模型文件格式不对：应为 {"kind": "evaluation_model", "models": [...]}。'
+        )
     created = unchanged = 0
     kinds = set(Indicator.Kind.values)
     with transaction.atomic():

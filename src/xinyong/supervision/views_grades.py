@@ -48,9 +48,7 @@ def grade_home(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, exc.message)
     grades = {g.subject_id: g for g in SubjectGrade.objects.filter(subject__in=found)}
-    rows = [
-        {"subject": s, "repr": masked_repr(s), "grade": grades.get(s.pk)} for s in found
-    ]
+    rows = [{"subject": s, "repr": masked_repr(s), "grade": grades.get(s.pk)} for s in found]
     recent = GradeChange.objects.select_related("subject").order_by("-changed_at", "-id")[:20]
     recent_rows = [{"change": c, "repr": masked_repr(c.subject)} for c in recent]
     chart = {

@@ -4,25 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('records', '0001_initial'),
+        ("records", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='creditrecord',
-            name='decision_date',
-            field=models.DateField(null=True, verbose_name='决定日期'),
+            model_name="creditrecord",
+            name="decision_date",
+            field=models.DateField(null=True, verbose_name="决定日期"),
         ),
         migrations.AlterField(
-            model_name='creditrecord',
-            name='party_identifier',
-            field=models.CharField(blank=True, max_length=40, verbose_name='主体代码'),
+            model_name="creditrecord",
+            name="party_identifier",
+            field=models.CharField(blank=True, max_length=40, verbose_name="主体代码"),
         ),
         migrations.AlterField(
-            model_name='creditrecord',
-            name='reported_on',
-            field=models.DateField(verbose_name='报送日期'),
+            model_name="creditrecord",
+            name="reported_on",
+            field=models.DateField(verbose_name="报送日期"),
         ),
     ]

@@ -41,8 +41,12 @@ class Command(BaseCommand):
         exp.add_argument("--on", help="评价日期 YYYY-MM-DD（默认今天）")
         exp.add_argument("--json", action="store_true", help="以 JSON 输出")
         imp = sub.add_parser("import", help="导入省公共信用综合评价或行业信用评价结果（CSV/XLSX）")
-        imp.add_argument("file", help="文件路径；表头含 统一社会信用代码、主体名称、评价等级、评价日期、评价机构")
-        imp.add_argument("--source", required=True, choices=sorted(SOURCES), help="provincial 或 sector")
+        imp.add_argument(
+            "file", help="文件路径；表头含 统一社会信用代码、主体名称、评价等级、评价日期、评价机构"
+        )
+        imp.add_argument(
+            "--source", required=True, choices=sorted(SOURCES), help="provincial 或 sector"
+        )
         imp.add_argument("--json", action="store_true", help="以 JSON 输出")
 
     def execute(self, *args: Any, **options: Any) -> str | None:
@@ -62,7 +66,9 @@ class Command(BaseCommand):
         except DomainError as exc:
             raise CommandError(exc.message) from None
         except DatabaseError:
-            raise CommandError("无法读取数据：数据库未初始化或不可用，请先运行 xinyong init。") from None
+            raise CommandError(
+                "无法读取数据：数据库未初始化或不可用，请先运行 xinyong init。"
+            ) from None
         if options.get("json"):
             self.stdout.write(json.dumps(data, ensure_ascii=False, default=str))
         else:
@@ -107,6 +113,8 @@ class Command(BaseCommand):
         result = grading.import_external_file(
             actor=None, path=options["file"], source=options["source"]
         )
-        lines = [f"导入{SOURCES[options['source']]} {result.imported} 条，未导入 {len(result.errors)} 条"]
+        lines = [
+            f"导入{SOURCES[options['source']]} {result.imported} 条，未导入 {len(result.errors)} 条"
+        ]
         lines += [f"  {e}" for e in result.errors[:50]]
         return "\n".join(lines), result.as_dict()
