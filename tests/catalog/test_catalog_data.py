@@ -34,7 +34,10 @@ def codes(spec_code: str) -> list[str]:
 
 
 def test_catalogue_has_the_thirteen_types():
-    assert sorted(RecordType.objects.values_list("code", flat=True)) == sorted(
+    # Other apps ship their own types (commitments, grading) through the same services;
+    # the catalogue's own data file ships these thirteen.
+    shipped = set(RecordType.objects.values_list("code", flat=True))
+    assert shipped >= set(
         [
             "XZCF",
             "XZXK",
@@ -336,14 +339,11 @@ def test_loader_is_idempotent_and_writes_no_events_when_nothing_changed():
         assert result.created == 0 and result.updated == 0
     assert [r.unchanged for r in second] == [10, 7, 13]
     assert (
-        (
-            RecordType.objects.count(),
-            PublicityPolicy.objects.count(),
-            ForbiddenMatter.objects.count(),
-        )
-        == counts
-        == (13, 10, 7)
-    )
+        RecordType.objects.count(),
+        PublicityPolicy.objects.count(),
+        ForbiddenMatter.objects.count(),
+    ) == counts
+    assert counts[1:] == (10, 7) and counts[0] >= 13
     assert Event.objects.count() == events
 
 

@@ -45,7 +45,8 @@ def test_repair_application_creates_repair_commitment() -> None:
     assert c.content == app.commitment_text
     assert c.subject_id == r.subject_id and c.accepting_unit_id == r.source_unit_id
     assert c.channel == Commitment.Channel.PUBLIC_WINDOW
-    assert c.publicity == Commitment.Publicity.PUBLIC
+    # Shared with authorities only: publishing it would re-expose the repaired penalty.
+    assert c.publicity == Commitment.Publicity.LIMITED
     assert c.breach_liability.startswith("违反信用修复承诺的，失信信息按最长公示期限公示")
     assert c.reason == f"申请信用修复：行政处罚 {r.document_number}"
     # Idempotent per application.

@@ -59,11 +59,19 @@ def test_rerunning_init_keeps_the_credit_office_edits():
 
 def test_xinyong_init_twice_through_the_console_script(tmp_path: Path):
     xinyong = Path(sys.executable).with_name("xinyong")
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "XINYONG_VAR": str(tmp_path)}
-    first = subprocess.run([xinyong, "init", "--demo"], env=env, capture_output=True, text=True, timeout=300)
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "XINYONG_VAR": str(tmp_path),
+    }
+    first = subprocess.run(
+        [xinyong, "init", "--demo"], env=env, capture_output=True, text=True, timeout=300
+    )
     assert first.returncode == 0, first.stderr
     assert "参考数据·责任单位" in first.stdout and "演示数据" in first.stdout
-    second = subprocess.run([xinyong, "init", "--demo"], env=env, capture_output=True, text=True, timeout=300)
+    second = subprocess.run(
+        [xinyong, "init", "--demo"], env=env, capture_output=True, text=True, timeout=300
+    )
     assert second.returncode == 0, second.stderr
     counts = subprocess.run(
         [xinyong, "units", "list", "--json"], env=env, capture_output=True, text=True, timeout=120

@@ -887,10 +887,10 @@ def record_repair_commitment(*, actor: Any, application: Any) -> Commitment:
             made_on=application.submitted_on,
             accepting_unit=unit,
             channel=channel,
-            # A person's repair commitment is not shown to the public (个人信息保护法).
-            publicity=(
-                Commitment.Publicity.LIMITED if subject.is_person else Commitment.Publicity.PUBLIC
-            ),
+            # A repair commitment names the record being repaired: publishing it would keep
+            # showing the very penalty that repair takes off public view (国办发〔2025〕22号),
+            # so it is shared with the authorities only, for every kind of subject.
+            publicity=Commitment.Publicity.LIMITED,
             status=Commitment.Status.PENDING,
             repair_application=application,
         )

@@ -165,7 +165,9 @@ class ChainProblem:
     message: str
 
 
-def _verify(model: type[Event] | type[ReadLog], chain: str, fields: tuple[str, ...]) -> ChainProblem | None:
+def _verify(
+    model: type[Event] | type[ReadLog], chain: str, fields: tuple[str, ...]
+) -> ChainProblem | None:
     prev = GENESIS
     count = 0
     for entry in model.objects.order_by("id").iterator(chunk_size=2000):

@@ -19,17 +19,19 @@ correction does not republish a repaired or withdrawn record).
 from __future__ import annotations
 
 import json
+from array import array
 from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from xinyong.catalog.fieldspec import get_spec
 from xinyong.core.audit import record_event
+from xinyong.core.bulk import bulk_insert
 from xinyong.core.errors import DomainError
+from xinyong.orgs.models import Unit
 from xinyong.records.models import CreditRecord
 
 from .models import PublicityWindow
@@ -188,64 +190,106 @@ def window_for(record: CreditRecord) -> PublicityWindow:
 # ---------------------------------------------------------------- set-based
 
 
+def _payload_expr(keys: list[str]) -> tuple[str, list[str]]:
+    """SQL text of the payload values at `keys` as one JSON array text, with its
+    parameters. The array text is the record's grouping key as it comes from the
+    database: it is parsed in Python only once per distinct value. SQLite (before 3.45)
+    re-parses the payload for every json_extract call, so all paths go into one call
+    (which returns an array when given two or more paths)."""
+    if not keys:
+        return "'[]'", []
+    if connection.vendor == "postgresql":
+        return "jsonb_build_array(" + ", ".join(
+            ["r.payload -> %s::text"] * len(keys)
+        ) + ")::text", keys
+    paths = ['$."' + k.replace('"', '""') + '"' for k in keys]
+    if len(paths) == 1:
+        paths.append(paths[0])  # two paths, so that SQLite returns an array
+    return "json_extract(r.payload, " + ", ".join(["%s"] * len(paths)) + ")", paths
+
+
+def _as_date(value: Any) -> date | None:
+    # SQLite returns ISO text for date columns through the raw cursor, PostgreSQL dates.
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
 def _compute_for(
-    records_qs: Any, *, actor: Any, target: tuple[str, Any], action: str
+    where: str, params: list[Any], *, actor: Any, target: tuple[str, Any], action: str
 ) -> dict[str, int]:
+    """Compute the window of every record matching `where` (SQL over `r`, the records
+    table, and `w`, its LEFT JOINed window).
+
+    One query per record type reads the few columns and payload values a window depends
+    on (extracted by the database's JSON functions); each distinct combination of them is
+    decided once (`Decider`), so Python does a tuple lookup per record. New windows are
+    staged as (record id, group) pairs through the bulk path and inserted by one
+    INSERT … SELECT; records that already have a window (corrections, re-runs) are
+    updated per group, keeping their ending."""
     decider = Decider()
     now = timezone.now()
-    groups: dict[Decision, list[int]] = defaultdict(list)
-    type_ids = list(records_qs.order_by().values_list("record_type_id", flat=True).distinct())
+    record_table = qn(CreditRecord._meta.db_table)
+    window_table = qn(PublicityWindow._meta.db_table)
+    joins = f"FROM {record_table} r LEFT JOIN {window_table} w ON w.record_id = r.id"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT DISTINCT r.record_type_id {joins} WHERE {where}", params)
+        type_ids = sorted(row[0] for row in cursor.fetchall())
+    units = dict(Unit.objects.values_list("pk", "name"))
+    decisions: list[Decision] = []
+    group_of: dict[tuple[Any, ...], int] = {}
+    new_ids = array("q")
+    new_groups = array("l")
+    old_ids: dict[int, list[int]] = defaultdict(list)
     total = 0
     for type_id in type_ids:
-        rt = decider.record_type(type_id)
-        fields = _TypeFields(rt.code)
+        fields = _TypeFields(decider.record_type(type_id).code)
         keys = fields.keys()
-        annotations = {f"k_{k}": KT(f"payload__{k}") for k in keys}
-        rows = (
-            records_qs.filter(record_type_id=type_id)
-            .order_by()
-            .annotate(**annotations)
-            .values_list(
-                "id",
-                "decision_date",
-                "reported_on",
-                "deciding_unit_name",
-                "source_unit__name",
-                *annotations.keys(),
-            )
+        values_sql, values_params = _payload_expr(keys)
+        # Dates as text: no per-row date conversion by the driver; parsed once per group.
+        # `+r.record_type_id` keeps SQLite off the (record_type, decision_date) index,
+        # which would scan every record of the type instead of the batch's.
+        sql = (
+            "SELECT r.id, w.record_id, CAST(r.decision_date AS text), "
+            "CAST(r.reported_on AS text), r.deciding_unit_name, r.source_unit_id, "
+            f"{values_sql} {joins} WHERE +r.record_type_id = %s AND ({where})"
         )
-        for row in rows.iterator(chunk_size=20000):
-            values = dict(zip(keys, row[5:], strict=True))
-            facts = _facts(
-                fields=fields,
-                record_type_id=type_id,
-                decision_date=row[1],
-                reported_on=row[2],
-                deciding_unit_name=row[3] or "",
-                source_unit_name=row[4] or "",
-                values=values,
-            )
-            groups[decider.decide(facts)].append(row[0])
-            total += 1
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(sql, [*values_params, type_id, *params])
+            while rows := cursor.fetchmany(20000):
+                for row in rows:
+                    key = row[2:]
+                    group = group_of.get(key)
+                    if group is None:
+                        values = dict(zip(keys, json.loads(row[6]), strict=False))
+                        facts = _facts(
+                            fields=fields,
+                            record_type_id=type_id,
+                            decision_date=_as_date(row[2]),
+                            reported_on=_as_date(row[3]),
+                            deciding_unit_name=row[4] or "",
+                            source_unit_name=units.get(row[5], ""),
+                            values=values,
+                        )
+                        group = group_of[key] = len(decisions)
+                        decisions.append(decider.decide(facts))
+                    if row[1] is None:
+                        new_ids.append(row[0])
+                        new_groups.append(group)
+                    else:
+                        old_ids[group].append(row[0])
+                total += len(rows)
     if not total:
         return {"records": 0, "groups": 0, "published": 0}
+    distinct = set(decisions)
+    published = sum(1 for g in new_groups if decisions[g].is_published) + sum(
+        len(ids) for g, ids in old_ids.items() if decisions[g].is_published
+    )
     with transaction.atomic():
-        all_ids = [i for ids in groups.values() for i in ids]
-        existing: set[int] = set()
-        for start in range(0, len(all_ids), CHUNK):
-            existing.update(
-                PublicityWindow.objects.filter(
-                    record_id__in=all_ids[start : start + CHUNK]
-                ).values_list("record_id", flat=True)
-            )
-        published = 0
-        for decision, ids in groups.items():
-            values = decision.as_fields() | {"updated_at": now}
-            _update_ids([i for i in ids if i in existing], values)
-            _insert_ids([i for i in ids if i not in existing], values | {"created_at": now})
-            if decision.is_published:
-                published += len(ids)
-        summary = {"records": total, "groups": len(groups), "published": published}
+        for group, ids in old_ids.items():
+            _update_ids(ids, decisions[group].as_fields() | {"updated_at": now})
+        _insert_staged(new_ids, new_groups, decisions, now)
+        summary = {"records": total, "groups": len(distinct), "published": published}
         record_event(
             actor=actor,
             action=action,
@@ -255,6 +299,58 @@ def _compute_for(
             new=summary,
         )
     return summary
+
+
+def qn(name: str) -> str:
+    return str(connection.ops.quote_name(name))
+
+
+def _insert_staged(
+    ids: array[int], groups: array[int], decisions: list[Decision], now: Any
+) -> None:
+    """Insert one window per staged (record id, group): the groups' values go into a
+    temporary table, the pairs through the bulk path, and one INSERT … SELECT joins them
+    (end_reason and ended_on start empty)."""
+    if not ids:
+        return
+    fields = {f.attname: f for f in PublicityWindow._meta.concrete_fields}
+    columns = list(decisions[0].as_fields())
+    db_columns = [fields[c].column for c in columns]
+    window_table = qn(PublicityWindow._meta.db_table)
+    created = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        # A failed statement rolls the temporary tables back with the transaction; a
+        # rolled-back savepoint may leave them behind, hence IF EXISTS first.
+        for table in ("tmp_window_group", "tmp_window_record"):
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        # Same column types as the window table on both backends.
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE tmp_window_group AS SELECT 0 AS grp, "
+            f"{', '.join(qn(c) for c in db_columns)} FROM {window_table} WHERE 1 = 0"
+        )
+        cursor.execute("CREATE TEMPORARY TABLE tmp_window_record (record_id bigint, grp integer)")
+        marks = ", ".join(["%s"] * (len(columns) + 1))
+        cursor.executemany(
+            f"INSERT INTO tmp_window_group VALUES ({marks})",
+            [
+                (
+                    no,
+                    *(fields[c].get_db_prep_save(v, connection) for c, v in d.as_fields().items()),
+                )
+                for no, d in enumerate(decisions)
+            ],
+        )
+        bulk_insert("tmp_window_record", ("record_id", "grp"), zip(ids, groups, strict=True))
+        names = ", ".join(qn(c) for c in db_columns)
+        picked = ", ".join(f"g.{qn(c)}" for c in db_columns)
+        cursor.execute(
+            f"INSERT INTO {window_table} (record_id, created_at, updated_at, end_reason, "
+            f"{names}) SELECT t.record_id, %s, %s, '', {picked} FROM tmp_window_record t "
+            "JOIN tmp_window_group g ON g.grp = t.grp",
+            [created, created],
+        )
+        cursor.execute("DROP TABLE tmp_window_group")
+        cursor.execute("DROP TABLE tmp_window_record")
 
 
 def _update_ids(ids: list[int], values: dict[str, Any]) -> None:
@@ -275,45 +371,26 @@ def _update_ids(ids: list[int], values: dict[str, Any]) -> None:
             )
 
 
-def _insert_ids(ids: list[int], values: dict[str, Any]) -> None:
-    """INSERT … SELECT one window per record id with the group's values (end_reason and
-    ended_on start empty), in chunks, through the driver."""
-    if not ids:
-        return
-    qn = connection.ops.quote_name
-    fields = {f.attname: f for f in PublicityWindow._meta.concrete_fields}
-    values = values | {"end_reason": ""}
-    columns = list(values)
-    names = ", ".join(qn(fields[c].column) for c in columns)
-    marks = ", ".join(["%s"] * len(columns))
-    params = [fields[c].get_db_prep_save(values[c], connection) for c in columns]
-    window_table = qn(PublicityWindow._meta.db_table)
-    record_table = qn(CreditRecord._meta.db_table)
-    with connection.cursor() as cursor:
-        for start in range(0, len(ids), CHUNK):
-            chunk = ids[start : start + CHUNK]
-            id_marks = ", ".join(["%s"] * len(chunk))
-            cursor.execute(
-                f"INSERT INTO {window_table} (record_id, {names}) "
-                f"SELECT r.id, {marks} FROM {record_table} r WHERE r.id IN ({id_marks})",
-                [*params, *chunk],
-            )
-
-
 def compute_windows_for_batch(batch_id: int, *, actor: Any = None) -> dict[str, int]:
     """Compute (or recompute) the window of every record whose latest batch is
     `batch_id`. Idempotent: running it twice leaves the same windows."""
-    qs = CreditRecord.objects.filter(batch_id=batch_id)
     return _compute_for(
-        qs, actor=actor, target=("collection.Batch", batch_id), action="publicity.batch_computed"
+        "r.batch_id = %s",
+        [batch_id],
+        actor=actor,
+        target=("collection.Batch", batch_id),
+        action="publicity.batch_computed",
     )
 
 
 def refresh(*, actor: Any = None) -> dict[str, int]:
     """Safety net: create the window of every record that has none (idempotent)."""
-    qs = CreditRecord.objects.filter(publicity__isnull=True)
     return _compute_for(
-        qs, actor=actor, target=("publicity", "refresh"), action="publicity.refreshed"
+        "w.record_id IS NULL",
+        [],
+        actor=actor,
+        target=("publicity", "refresh"),
+        action="publicity.refreshed",
     )
 
 

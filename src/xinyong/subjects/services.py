@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from xinyong.core import identifiers
 from xinyong.core.audit import record_event
+from xinyong.core.bulk import bulk_insert
 from xinyong.core.errors import DomainError, NotFoundError
 from xinyong.core.identifiers import IdentifierKind, IdentifierVerdict
 from xinyong.core.masking import mask_name
@@ -547,15 +548,14 @@ def _insert_subjects(
         subjects.append((pk, now, now, *columns))
         idents.append((pk, columns[3], columns[2], True, verdict.valid, source[:200], now))
         out.append((pk, columns[0], name))
-    qn = connection.ops.quote_name
     _bulk_write(
-        qn(Subject._meta.db_table),
+        Subject._meta.db_table,
         "id, created_at, updated_at, kind, name, identifier, identifier_type, "
         "is_government_body, region_code",
         subjects,
     )
     _bulk_write(
-        qn(SubjectIdentifier._meta.db_table),
+        SubjectIdentifier._meta.db_table,
         "subject_id, kind, value, is_primary, valid, source, created_at",
         idents,
     )
@@ -563,14 +563,7 @@ def _insert_subjects(
 
 
 def _bulk_write(table: str, columns: str, rows: list[tuple[Any, ...]]) -> None:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(rows[0]))
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+    bulk_insert(table, [c.strip() for c in columns.split(",")], rows)
 
 
 def match_or_create_many(

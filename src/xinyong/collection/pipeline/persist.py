@@ -1,6 +1,7 @@
 """The database's bulk path, behind one function per operation (ARCHITECTURE rule 7).
 
-SQLite: `executemany` on the raw cursor; PostgreSQL: psycopg 3 `COPY … FROM STDIN`.
+Bulk inserts go through `xinyong.core.bulk.bulk_insert` (SQLite `executemany`;
+PostgreSQL `COPY … FROM STDIN` in text blocks).
 Both run inside the caller's `transaction.atomic()`, so a batch commits whole or not at
 all. Values are passed in the form each driver takes directly (ISO text for dates on
 SQLite, Django's own adaptation for datetimes), bypassing the ORM's per-field work that
@@ -14,6 +15,9 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection
+
+# Re-exported for the callers of this module: the one bulk path is xinyong.core.bulk.
+from xinyong.core.bulk import bulk_insert as bulk_insert
 
 # Identity lookups: SQLite's bound-parameter limit is 32766 on current builds but 999 on
 # old ones; stay under both.
@@ -42,22 +46,6 @@ def qn(name: str) -> str:
 
 def db_datetime(value: datetime) -> Any:
     return connection.ops.adapt_datetimefield_value(value)
-
-
-def bulk_insert(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """Insert rows (tuples in `columns` order) into `table` with the backend's fastest path."""
-    qn = connection.ops.quote_name
-    cols = ", ".join(qn(c) for c in columns)
-    with connection.cursor() as cursor:
-        if is_postgres():
-            raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-            with raw.copy(f"COPY {qn(table)} ({cols}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(columns))
-            params: Any = rows  # Django's SQLite wrapper accepts any iterable (it tees it)
-            cursor.executemany(f"INSERT INTO {qn(table)} ({cols}) VALUES ({marks})", params)
 
 
 def execute_many(sql: str, rows: Iterable[Sequence[Any]]) -> None:
