@@ -8,6 +8,7 @@ class CollectionConfig(AppConfig):
 
     def ready(self) -> None:
         # Workspace navigation entries of the collection pages (views.register_navigation).
+        from . import demo  # noqa: F401 - registers the demo data loader
         from .views import register_navigation
 
         register_navigation()

@@ -208,11 +208,11 @@ def _payload_expr(keys: list[str]) -> tuple[str, list[str]]:
     return "json_extract(r.payload, " + ", ".join(["%s"] * len(paths)) + ")", paths
 
 
-def _as_date(value: Any) -> date | None:
-    # SQLite returns ISO text for date columns through the raw cursor, PostgreSQL dates.
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value))
+KEY_SEP = "\x1f"  # the unit separator: in no date, id or unit name
+
+
+def _as_date(value: str) -> date | None:
+    return date.fromisoformat(value) if value else None
 
 
 def _compute_for(
@@ -236,8 +236,8 @@ def _compute_for(
         cursor.execute(f"SELECT DISTINCT r.record_type_id {joins} WHERE {where}", params)
         type_ids = sorted(row[0] for row in cursor.fetchall())
     units = dict(Unit.objects.values_list("pk", "name"))
-    decisions: list[Decision] = []
-    group_of: dict[tuple[Any, ...], int] = {}
+    decisions: list[Decision] = []  # distinct; a record's group is its index here
+    index_of: dict[Decision, int] = {}
     new_ids = array("q")
     new_groups = array("l")
     old_ids: dict[int, list[int]] = defaultdict(list)
@@ -246,42 +246,53 @@ def _compute_for(
         fields = _TypeFields(decider.record_type(type_id).code)
         keys = fields.keys()
         values_sql, values_params = _payload_expr(keys)
-        # Dates as text: no per-row date conversion by the driver; parsed once per group.
+        group_of: dict[str, int] = {}
+        # Everything a window depends on comes back as ONE text per record (dates as
+        # text, unit, then the payload values' JSON array last, as it may hold the
+        # separator): a single dict lookup per record, parsed once per distinct key.
         # `+r.record_type_id` keeps SQLite off the (record_type, decision_date) index,
         # which would scan every record of the type instead of the batch's.
+        sep = "%s"
+        key_sql = (
+            f"COALESCE(CAST(r.decision_date AS text), '') || {sep} || "
+            f"COALESCE(CAST(r.reported_on AS text), '') || {sep} || "
+            f"CAST(r.source_unit_id AS text) || {sep} || "
+            f"COALESCE(r.deciding_unit_name, '') || {sep} || {values_sql}"
+        )
         sql = (
-            "SELECT r.id, w.record_id, CAST(r.decision_date AS text), "
-            "CAST(r.reported_on AS text), r.deciding_unit_name, r.source_unit_id, "
-            f"{values_sql} {joins} WHERE +r.record_type_id = %s AND ({where})"
+            f"SELECT r.id, w.record_id, {key_sql} {joins} "
+            f"WHERE +r.record_type_id = %s AND ({where})"
         )
         with connection.chunked_cursor() as cursor:
-            cursor.execute(sql, [*values_params, type_id, *params])
+            cursor.execute(sql, [*[KEY_SEP] * 4, *values_params, type_id, *params])
             while rows := cursor.fetchmany(20000):
-                for row in rows:
-                    key = row[2:]
+                for rid, existing, key in rows:
                     group = group_of.get(key)
                     if group is None:
-                        values = dict(zip(keys, json.loads(row[6]), strict=False))
+                        decided, reported, unit_id, unit_name, raw = key.split(KEY_SEP, 4)
                         facts = _facts(
                             fields=fields,
                             record_type_id=type_id,
-                            decision_date=_as_date(row[2]),
-                            reported_on=_as_date(row[3]),
-                            deciding_unit_name=row[4] or "",
-                            source_unit_name=units.get(row[5], ""),
-                            values=values,
+                            decision_date=_as_date(decided),
+                            reported_on=_as_date(reported),
+                            deciding_unit_name=unit_name,
+                            source_unit_name=units.get(int(unit_id), ""),
+                            values=dict(zip(keys, json.loads(raw), strict=False)),
                         )
-                        group = group_of[key] = len(decisions)
-                        decisions.append(decider.decide(facts))
-                    if row[1] is None:
-                        new_ids.append(row[0])
+                        decision = decider.decide(facts)
+                        group = index_of.get(decision)
+                        if group is None:
+                            group = index_of[decision] = len(decisions)
+                            decisions.append(decision)
+                        group_of[key] = group
+                    if existing is None:
+                        new_ids.append(rid)
                         new_groups.append(group)
                     else:
-                        old_ids[group].append(row[0])
+                        old_ids[group].append(rid)
                 total += len(rows)
     if not total:
         return {"records": 0, "groups": 0, "published": 0}
-    distinct = set(decisions)
     published = sum(1 for g in new_groups if decisions[g].is_published) + sum(
         len(ids) for g, ids in old_ids.items() if decisions[g].is_published
     )
@@ -289,7 +300,7 @@ def _compute_for(
         for group, ids in old_ids.items():
             _update_ids(ids, decisions[group].as_fields() | {"updated_at": now})
         _insert_staged(new_ids, new_groups, decisions, now)
-        summary = {"records": total, "groups": len(distinct), "published": published}
+        summary = {"records": total, "groups": len(decisions), "published": published}
         record_event(
             actor=actor,
             action=action,
@@ -323,11 +334,14 @@ def _insert_staged(
         # rolled-back savepoint may leave them behind, hence IF EXISTS first.
         for table in ("tmp_window_group", "tmp_window_record"):
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
-        # Same column types as the window table on both backends.
+        # Same column types as the window table on both backends. The CROSS JOIN makes
+        # SQLite walk the pairs in record id order (appending to the window's primary
+        # key) and look each group up by its index.
         cursor.execute(
-            f"CREATE TEMPORARY TABLE tmp_window_group AS SELECT 0 AS grp, "
+            f"CREATE TEMPORARY TABLE tmp_window_group AS SELECT CAST(0 AS integer) AS grp, "
             f"{', '.join(qn(c) for c in db_columns)} FROM {window_table} WHERE 1 = 0"
         )
+        cursor.execute("CREATE UNIQUE INDEX tmp_window_group_grp ON tmp_window_group (grp)")
         cursor.execute("CREATE TEMPORARY TABLE tmp_window_record (record_id bigint, grp integer)")
         marks = ", ".join(["%s"] * (len(columns) + 1))
         cursor.executemany(
@@ -346,7 +360,7 @@ def _insert_staged(
         cursor.execute(
             f"INSERT INTO {window_table} (record_id, created_at, updated_at, end_reason, "
             f"{names}) SELECT t.record_id, %s, %s, '', {picked} FROM tmp_window_record t "
-            "JOIN tmp_window_group g ON g.grp = t.grp",
+            "CROSS JOIN tmp_window_group g WHERE g.grp = t.grp",
             [created, created],
         )
         cursor.execute("DROP TABLE tmp_window_group")

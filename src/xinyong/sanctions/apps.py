@@ -8,7 +8,7 @@ class SanctionsConfig(AppConfig):
 
     def ready(self) -> None:
         # Reference loaders (list types, order 60), receivers and workspace navigation.
-        from . import loaders, receivers  # noqa: F401
+        from . import demo, loaders, receivers  # noqa: F401
         from .views_checks import register_navigation as register_check_navigation
         from .views_governance import register_navigation as register_governance_navigation
         from .views_lists import register_navigation as register_list_navigation

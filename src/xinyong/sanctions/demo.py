@@ -1,0 +1,91 @@
+"""Demo lists for `xinyong init --demo`: a court 失信被执行人 entry, a wage-arrears entry
+that went through prior notice, a red-list entry, this year's governance target and one
+governance case — each through the services, with dates in 2026. Idempotent: skipped
+when the first entry exists."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+
+from xinyong.core.bootstrap import demo_loader
+from xinyong.orgs.models import User
+from xinyong.orgs.services import resolve_unit_name
+from xinyong.subjects.models import Subject
+
+from . import governance, lists
+from .models import ListEntry
+
+_COURT_CASE = "（2026）豫0503执1234号"
+
+
+def _subject(name: str) -> Subject:
+    return Subject.objects.get(name=name, merged_into__isnull=True)
+
+
+@demo_loader(40, "名单与治理")
+@transaction.atomic
+def load_demo_lists() -> str:
+    if ListEntry.objects.filter(basis_document=_COURT_CASE).exists():
+        return "已存在，跳过"
+    # The credit office's demo administrator (orgs demo loader, order 10) does the work.
+    admin = User.objects.get(username="admin")
+    court = lists.propose_entry(
+        actor=admin,
+        list_type=lists.get_list_type("SX_BZXR"),
+        subject=_subject("安阳市北关区安顺运输有限公司"),
+        basis_document=_COURT_CASE,
+        reasons="有履行能力而拒不履行生效法律文书确定的给付义务（支付货款 38.6 万元）。",
+        on=date(2026, 6, 15),
+        designating_authority="安阳市北关区人民法院",
+        designating_unit=resolve_unit_name("区法院"),
+    )
+    lists.make_effective(actor=admin, entry=court, on=date(2026, 6, 15))
+
+    wages = lists.propose_entry(
+        actor=admin,
+        list_type=lists.get_list_type("SX_WAGES"),
+        subject=_subject("安阳北关豫安建筑工程有限公司"),
+        basis_document="北关人社拖欠认〔2026〕2号",
+        reasons="拖欠农民工工资 52 万元，经责令限期支付逾期仍未支付。",
+        on=date(2026, 8, 20),
+        designating_unit=resolve_unit_name("区人社局"),
+    )
+    lists.serve_notice(actor=admin, entry=wages, served_on=date(2026, 8, 21))
+    wages.refresh_from_db()
+    # Effective the day after the objection period that the notice opened.
+    assert wages.objection_deadline is not None
+    lists.make_effective(
+        actor=admin, entry=wages, on=date.fromordinal(wages.objection_deadline.toordinal() + 1)
+    )
+
+    red = lists.propose_entry(
+        actor=admin,
+        list_type=lists.get_list_type("RED"),
+        subject=_subject("河南殷都科技有限公司"),
+        basis_document="北信用办〔2026〕8号",
+        reasons="连续三年纳税信用 A 级，无行政处罚记录，获评区级诚信示范企业。",
+        on=date(2026, 9, 1),
+        designating_unit=resolve_unit_name("区发改委"),
+    )
+    lists.promote_due_entries(actor=admin, on=date(2026, 9, 30))
+    red.refresh_from_db()
+
+    governance.set_target(
+        actor=admin,
+        year=2026,
+        max_blacklist_share=Decimal("1.000"),
+        max_government_bodies_listed=0,
+        note="工作方案第10项：降低黑名单企业占比；政府机构列入失信被执行人清零。",
+    )
+    governance.open_case(
+        actor=admin,
+        entry=court,
+        lead_unit=resolve_unit_name("区法院"),
+        plan="督促履行判决义务，协调分期支付货款，履行完毕后申请移出失信被执行人名单。",
+        due_on=date(2026, 12, 31),
+        on=date(2026, 7, 1),
+    )
+    return f"失信被执行人 1 条、拖欠农民工工资 1 条、红名单 1 条（{red.get_status_display()}），治理目标与治理案件各 1 项"
