@@ -9,7 +9,7 @@ class SupervisionConfig(AppConfig):
     def ready(self) -> None:
         # Grading: reference loaders (order 70), incremental receivers, daily recompute
         # and the workspace navigation.
-        from . import loaders, receivers  # noqa: F401
+        from . import demo, loaders, receivers  # noqa: F401
         from .views_grades import register_navigation as register_grade_navigation
 
         receivers.connect()
