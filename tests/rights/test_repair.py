@@ -344,6 +344,33 @@ def test_overdue_repairs_on_concrete_days() -> None:
     assert set(repair.overdue_repairs(date(2026, 10, 23))) == {late, fresh}
 
 
+def test_overdue_repairs_in_the_monthly_report() -> None:
+    from xinyong.collection.reports import monthly_report, report_pdf
+    from xinyong.collection.selectors import Period
+
+    from .repair_helpers import UNIT
+
+    users = staff()
+    store([penalty_row(1)])
+    repair.mark_complete(
+        actor=users["admin"], application=apply(record(1)), complete=True, on=date(2026, 9, 24)
+    )  # decision due 2026-10-15, never decided
+    october = monthly_report(Period.month(2026, 10))
+    assert october.overdue_repairs == [(UNIT, 1)]
+    assert f"月末超期办理的信用修复申请 1 件：{UNIT} 1 件" in october.summary
+    september = monthly_report(Period.month(2026, 9))
+    assert september.overdue_repairs == []
+    assert "本月末无超期办理的信用修复申请" in september.summary
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    text = "".join(
+        p.extract_text() for p in PdfReader(BytesIO(report_pdf(Period.month(2026, 10)))).pages
+    )
+    assert "超期办理的信用修复申请" in text
+
+
 def test_status_lookup_by_query_code_shows_only_applicant_fields() -> None:
     store([penalty_row(1)])
     app = apply(record(1))

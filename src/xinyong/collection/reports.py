@@ -58,6 +58,8 @@ class MonthlyReport:
     interview_units: list[str]
     # (unit name, count): objections overdue during the month (河南条例 art. 41 limits).
     overdue_objections: list[tuple[str, int]] = dc_field(default_factory=list)
+    # (unit name, count): repair applications overdue at the end of the month.
+    overdue_repairs: list[tuple[str, int]] = dc_field(default_factory=list)
 
     def row_values(self, index: int, row: UnitRates) -> list[Any]:
         return [
@@ -154,6 +156,27 @@ def _overdue_objections(period: Period) -> list[tuple[str, int]]:
     return overdue_by_unit(period.start, period.end)
 
 
+def _overdue_repairs(period: Period) -> list[tuple[str, int]]:
+    """Repair applications overdue at the end of the period (or today, for the month in
+    progress), per the record's source unit."""
+    from django.apps import apps
+    from django.utils import timezone
+
+    if not apps.is_installed("xinyong.rights"):
+        return []
+    from xinyong.rights.repair import overdue_repairs_by_unit
+
+    return overdue_repairs_by_unit(min(period.end, timezone.localdate()))
+
+
+def _repair_text(overdue: list[tuple[str, int]]) -> str:
+    if not overdue:
+        return "本月末无超期办理的信用修复申请。"
+    total = sum(n for _name, n in overdue)
+    units = "、".join(f"{name} {n} 件" for name, n in overdue)
+    return f"月末超期办理的信用修复申请 {total} 件：{units}。"
+
+
 def _objection_text(overdue: list[tuple[str, int]]) -> str:
     if not overdue:
         return "本月无超期办理的异议。"
@@ -173,14 +196,18 @@ def monthly_report(period: Period) -> MonthlyReport:
     totals = _totals(rows)
     interview = [u.name for u in units_for_interview(period)]
     overdue = _overdue_objections(period)
+    repairs = _overdue_repairs(period)
     return MonthlyReport(
         period=period,
         title=title,
-        summary=_summary(period, rows, totals, interview) + _objection_text(overdue),
+        summary=_summary(period, rows, totals, interview)
+        + _objection_text(overdue)
+        + _repair_text(repairs),
         rows=rows,
         totals=totals,
         interview_units=interview,
         overdue_objections=overdue,
+        overdue_repairs=repairs,
     )
 
 
@@ -231,6 +258,18 @@ def report_xlsx(period: Period) -> bytes:
         row_index += 1
         sheet.write(row_index, 1, "本月无超期办理的异议", cell)
     row_index += 2
+    sheet.write(row_index, 0, "超期修复：")
+    sheet.write(row_index + 1, 1, "单位", head)
+    sheet.write(row_index + 1, 2, "超期件数", head)
+    row_index += 1
+    for name, count in report.overdue_repairs:
+        row_index += 1
+        sheet.write(row_index, 1, safe_cell(name), cell)
+        sheet.write(row_index, 2, count, cell)
+    if not report.overdue_repairs:
+        row_index += 1
+        sheet.write(row_index, 1, "月末无超期办理的信用修复申请", cell)
+    row_index += 2
     sheet.write(row_index, 0, "指标口径：")
     for line in _definitions():
         row_index += 1
@@ -272,6 +311,13 @@ _REPORT_TYPST = r"""
     ..data.objections.flatten().map(c => str(c)))
 ]
 #v(0.5em)
+#text(weight: "bold")[超期办理的信用修复申请（月末）]
+#if data.repairs.len() == 0 [月末无超期办理的信用修复申请。] else [
+  #table(columns: (auto, auto), stroke: 0.5pt, inset: 4pt,
+    text(weight: "bold")[单位], text(weight: "bold")[超期件数],
+    ..data.repairs.flatten().map(c => str(c)))
+]
+#v(0.5em)
 #text(weight: "bold")[指标口径]
 #for line in data.definitions [
   - #line
@@ -293,6 +339,7 @@ def report_pdf(period: Period, *, issued_on: Any = None) -> bytes:
         "totals": [str(v) for v in report.totals_values()],
         "definitions": _definitions(),
         "objections": [[name, str(count)] for name, count in report.overdue_objections],
+        "repairs": [[name, str(count)] for name, count in report.overdue_repairs],
         "issuer": f"{settings.XINYONG_DISTRICT}社会信用体系建设工作领导小组办公室",
         "date": f"{day.year}年{day.month}月{day.day}日",
     }

@@ -639,3 +639,15 @@ def record_sync(
             new=_snapshot(app),
         )
     return app
+
+
+def overdue_repairs_by_unit(today: date) -> list[tuple[str, int]]:
+    """For the monthly 通报: repair applications overdue on `today` (not decided within
+    the review limit, or approved and not synced in time), per the record's source unit
+    in the fixed unit order."""
+    counts: dict[tuple[int, str], int] = {}
+    for app in overdue_repairs(today).select_related("record__source_unit"):
+        unit = app.record.source_unit
+        key = (unit.sort_order, unit.name)
+        counts[key] = counts.get(key, 0) + 1
+    return [(name, n) for (_order, name), n in sorted(counts.items())]
