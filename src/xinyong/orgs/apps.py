@@ -8,4 +8,4 @@ class OrgsConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the unit-list reference loader and the demo-account loader.
-        from . import loaders  # noqa: F401
+        from . import loaders, schema  # noqa: F401

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import path
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -77,7 +78,10 @@ def _draw_data(draw: Any) -> dict[str, Any]:
 
 
 class PolicyListView(APIView):
-    @extend_schema(summary="分级分类监管政策（各等级抽查比例、频次、方式、依据）")
+    @extend_schema(
+        summary="分级分类监管政策（各等级抽查比例、频次、方式、依据）",
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def get(self, request: Request) -> Response:
         items = SupervisionPolicy.objects.order_by("grade", "-effective_from", "-id")
         in_force = {g: policy.policy_for(g) for g in policy.GRADES}
@@ -136,7 +140,11 @@ class DrawDetailView(APIView):
 class DrawRunView(APIView):
     permission_classes = [IsUnitStaff]
 
-    @extend_schema(summary="抽取：按种子抽取对象和检查人员，公开种子与结果", request=None)
+    @extend_schema(
+        summary="抽取：按种子抽取对象和检查人员，公开种子与结果",
+        request=None,
+        responses={200: DRAW_RESPONSE},
+    )
     def post(self, request: Request, pk: int) -> Response:
         draw = draws.run_draw(actor=request.user, draw=draws.get_draw(request.user, pk))
         return Response(_draw_data(draw))
@@ -174,6 +182,7 @@ class InspectionView(APIView):
                 "inspecting_unit_code": serializers.CharField(required=False),
             },
         ),
+        responses={201: OpenApiTypes.OBJECT},
     )
     def post(self, request: Request, pk: int) -> Response:
         data = _body(request)
@@ -200,7 +209,7 @@ class InspectionView(APIView):
 class InspectorListView(APIView):
     permission_classes = [IsUnitStaff]
 
-    @extend_schema(summary="本单位检查人员名录")
+    @extend_schema(summary="本单位检查人员名录", responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request) -> Response:
         return Response(
             [
@@ -225,6 +234,7 @@ class InspectorListView(APIView):
                 "unit": serializers.CharField(required=False),
             },
         ),
+        responses={201: OpenApiTypes.OBJECT},
     )
     def post(self, request: Request) -> Response:
         data = _body(request)
