@@ -25,7 +25,6 @@ from xinyong.core.masking import mask_id_number, mask_name
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Unit
 from xinyong.orgs.permissions import IsUnitStaff, ReadOnlyForLeader
-from xinyong.orgs.selectors import get_unit
 from xinyong.records.models import CreditRecord, RecordVersion
 
 from . import quality, selectors
@@ -48,14 +47,9 @@ def _validated(serializer: serializers.Serializer) -> dict[str, Any]:
 
 def _unit_arg(value: Any) -> Unit:
     """A unit from an id or any of its names."""
-    if isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()):
-        return get_unit(value)
-    from xinyong.orgs.services import resolve_unit_name
+    from xinyong.orgs.services import resolve_unit
 
-    target = resolve_unit_name(str(value))
-    if not isinstance(target, Unit):
-        raise DomainError(f"“{value}”是单位组，不是单个单位，请指定具体单位。")
-    return target
+    return resolve_unit(value)
 
 
 def _record_type_arg(value: Any) -> RecordType:

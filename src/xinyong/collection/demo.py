@@ -17,7 +17,7 @@ from django.db import transaction
 
 from xinyong.core import calendar
 from xinyong.core.bootstrap import demo_loader
-from xinyong.orgs.services import resolve_unit_name
+from xinyong.orgs.services import resolve_unit
 from xinyong.records.models import CreditRecord
 from xinyong.subjects.demo import demo_uscc
 from xinyong.subjects.models import Subject
@@ -275,16 +275,19 @@ def load_demo_records() -> str:
     for (unit_name, type_code, reported_on), rows in sorted(
         batches.items(), key=lambda kv: kv[0][2]
     ):
-        unit = resolve_unit_name(unit_name)
         result = ingest_rows(
-            actor=None, unit=unit, record_type=type_code, rows=rows, reported_on=reported_on
+            actor=None,
+            unit=resolve_unit(unit_name),
+            record_type=type_code,
+            rows=rows,
+            reported_on=reported_on,
         )
         if result.rejected:
             raise RuntimeError(f"演示数据被拒收：{result.errors[0].message}")
         accepted += result.accepted
         late += result.late
 
-    market = resolve_unit_name("区市场监管局")
+    market = resolve_unit("区市场监管局")
     for month, declared in ((9, 1), (10, 2)):
         quality.declare_month(
             actor=None,

@@ -23,9 +23,14 @@ class Batch(TimeStampedModel):
         DONE = "done", "已处理"
         UNREADABLE = "unreadable", "文件无法读取"
 
-    unit = models.ForeignKey("orgs.Unit", on_delete=models.PROTECT, related_name="batches", verbose_name="报送单位")
+    unit = models.ForeignKey(
+        "orgs.Unit", on_delete=models.PROTECT, related_name="batches", verbose_name="报送单位"
+    )
     record_type = models.ForeignKey(
-        "catalog.RecordType", on_delete=models.PROTECT, related_name="batches", verbose_name="信息类别"
+        "catalog.RecordType",
+        on_delete=models.PROTECT,
+        related_name="batches",
+        verbose_name="信息类别",
     )
     channel = models.CharField("渠道", max_length=10, choices=Channel.choices)
     filename = models.CharField("文件名", max_length=255, blank=True)
@@ -43,7 +48,12 @@ class Batch(TimeStampedModel):
     # The file's header row as written, in order: the rejected-rows workbook repeats it.
     headers = models.JSONField("表头", default=list, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="提交人"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="提交人",
     )
     duration_ms = models.PositiveIntegerField("处理耗时（毫秒）", default=0)
 
@@ -78,16 +88,26 @@ class MonthlyDeclaration(TimeStampedModel):
     """A unit's own count of the decisions it made in a month, the denominator of 上报率
     (DOMAIN.md §4: no public formula exists; we define 上报率 = reported ÷ declared)."""
 
-    unit = models.ForeignKey("orgs.Unit", on_delete=models.PROTECT, related_name="declarations", verbose_name="单位")
+    unit = models.ForeignKey(
+        "orgs.Unit", on_delete=models.PROTECT, related_name="declarations", verbose_name="单位"
+    )
     record_type = models.ForeignKey(
-        "catalog.RecordType", on_delete=models.PROTECT, related_name="declarations", verbose_name="信息类别"
+        "catalog.RecordType",
+        on_delete=models.PROTECT,
+        related_name="declarations",
+        verbose_name="信息类别",
     )
     year = models.PositiveSmallIntegerField("年")
     month = models.PositiveSmallIntegerField("月")
     declared_count = models.PositiveIntegerField("本月作出决定数")
     note = models.CharField("说明", max_length=300, blank=True)
     declared_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="填报人"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="填报人",
     )
 
     class Meta:
@@ -95,7 +115,9 @@ class MonthlyDeclaration(TimeStampedModel):
         verbose_name_plural = "月度决定数申报"
         ordering = ["-year", "-month", "unit"]
         constraints = [
-            models.UniqueConstraint(fields=["unit", "record_type", "year", "month"], name="declaration_unique"),
+            models.UniqueConstraint(
+                fields=["unit", "record_type", "year", "month"], name="declaration_unique"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -113,25 +135,39 @@ class QualityWarning(TimeStampedModel):
         NUMBER_GAP = "number_gap", "文书号不连续·疑似瞒报漏报"
         NOT_DECLARED = "not_declared", "未申报月度决定数"
 
-    unit = models.ForeignKey("orgs.Unit", on_delete=models.PROTECT, related_name="quality_warnings", verbose_name="单位")
+    unit = models.ForeignKey(
+        "orgs.Unit", on_delete=models.PROTECT, related_name="quality_warnings", verbose_name="单位"
+    )
     kind = models.CharField("类型", max_length=20, choices=Kind.choices)
     # Unique per (unit, kind, key) so that re-running a check never duplicates a warning.
     key = models.CharField("标识", max_length=200)
     period = models.CharField("期间", max_length=7, blank=True, help_text="YYYY-MM")
     record = models.ForeignKey(
-        "records.CreditRecord", null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name="记录"
+        "records.CreditRecord",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name="记录",
     )
     message = models.TextField("内容")
     acknowledged_at = models.DateTimeField("已阅时间", null=True, blank=True)
     acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="已阅人"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="已阅人",
     )
 
     class Meta:
         verbose_name = "质量预警"
         verbose_name_plural = "质量预警"
         ordering = ["-id"]
-        constraints = [models.UniqueConstraint(fields=["unit", "kind", "key"], name="quality_warning_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "kind", "key"], name="quality_warning_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.unit} {self.get_kind_display()} {self.key}"
@@ -142,14 +178,18 @@ class CollectionPolicy(TimeStampedModel):
 
     name = models.CharField("名称", max_length=100, default="归集质量规则")
     late_warning_threshold = models.PositiveSmallIntegerField(
-        "约谈预警迟报条数（每月）", default=3, help_text="一个单位一个月内迟报达到此条数即列入约谈预警"
+        "约谈预警迟报条数（每月）",
+        default=3,
+        help_text="一个单位一个月内迟报达到此条数即列入约谈预警",
     )
     check_within_workdays = models.PositiveSmallIntegerField(
         # 河南条例 art. 17: the platform checks submitted data within 5 working days.
-        "核查期限（工作日）", default=5
+        "核查期限（工作日）",
+        default=5,
     )
     legal_basis = models.TextField(
-        "依据", default="《河南省社会信用条例》第十七条；发改办财金〔2018〕424号（双公示7个工作日内上网公示）"
+        "依据",
+        default="《河南省社会信用条例》第十七条；发改办财金〔2018〕424号（双公示7个工作日内上网公示）",
     )
     active = models.BooleanField("启用", default=True)
 

@@ -36,8 +36,8 @@ from xinyong.core.audit import record_event
 from xinyong.core.errors import DomainError, NotFoundError
 from xinyong.core.exports import safe_cell
 from xinyong.orgs import permissions
-from xinyong.orgs.models import Unit, UnitGroup
-from xinyong.orgs.services import resolve_unit_name
+from xinyong.orgs.models import Unit
+from xinyong.orgs.services import resolve_unit
 from xinyong.records.models import CreditRecord, RecordVersion
 from xinyong.records.signals import batch_stored
 from xinyong.subjects.services import match_or_create_many
@@ -115,20 +115,7 @@ class IngestResult:
 
 
 def _resolve_unit(unit: Any) -> Unit:
-    if isinstance(unit, Unit):
-        found = unit
-    elif isinstance(unit, int) and not isinstance(unit, bool):
-        maybe = Unit.objects.filter(pk=unit).first()
-        if maybe is None:
-            raise NotFoundError(f"报送单位 {unit} 不存在。")
-        found = maybe
-    else:
-        target = resolve_unit_name(str(unit or ""))
-        if isinstance(target, UnitGroup):
-            raise DomainError(
-                f"“{unit}”是一组单位，不是单个报送单位，请指定具体单位。", code="unknown_unit"
-            )
-        found = target
+    found = resolve_unit(unit)
     if not found.active:
         raise DomainError(f"单位“{found.name}”已停用，不能报送数据。")
     return found

@@ -114,6 +114,26 @@ def resolve_unit_name(name: str) -> Unit | UnitGroup:
     raise DomainError(f"未知单位名称：{str(name).strip()}", code="unknown_unit")
 
 
+def resolve_unit(value: Any) -> Unit:
+    """One unit from a Unit, its id, or any spelling of its name; a group or an unknown name
+    is refused with a Chinese message (DomainError / NotFoundError)."""
+    if isinstance(value, Unit):
+        return value
+    if (isinstance(value, int) and not isinstance(value, bool)) or (
+        isinstance(value, str) and value.strip().isdigit() and len(value.strip()) < 12
+    ):
+        found = Unit.objects.filter(pk=int(value)).first()
+        if found is None:
+            raise NotFoundError(f"单位 {value} 不存在。")
+        return found
+    target = resolve_unit_name(str(value or ""))
+    if not isinstance(target, Unit):
+        raise DomainError(
+            f"“{str(value).strip()}”是单位组，不是单个单位，请指定具体单位。", code="unknown_unit"
+        )
+    return target
+
+
 def resolve_units(name: str) -> list[Unit]:
     """The units a name stands for: one unit, or a group's members in 通报 order."""
     target = resolve_unit_name(name)

@@ -24,7 +24,6 @@ from rest_framework.throttling import AnonRateThrottle
 from xinyong.core.errors import DomainError, NotFoundError
 from xinyong.orgs.models import Unit
 from xinyong.orgs.permissions import IsCreditAdmin, ReadOnlyForLeader
-from xinyong.orgs.selectors import get_unit
 from xinyong.subjects.selectors import masked_repr
 
 from . import events, governance
@@ -46,14 +45,9 @@ def _validated(serializer: serializers.Serializer) -> dict[str, Any]:
 
 
 def _unit(value: Any) -> Unit:
-    if isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()):
-        return get_unit(value)
-    from xinyong.orgs.services import resolve_unit_name
+    from xinyong.orgs.services import resolve_unit
 
-    target = resolve_unit_name(str(value))
-    if not isinstance(target, Unit):
-        raise DomainError(f"“{value}”是单位组，不是单个单位，请指定具体单位。")
-    return target
+    return resolve_unit(value)
 
 
 def _on_param(request: Request) -> date | None:

@@ -12,7 +12,7 @@ from django.db import transaction
 
 from xinyong.core.bootstrap import demo_loader
 from xinyong.orgs.models import User
-from xinyong.orgs.services import resolve_unit_name
+from xinyong.orgs.services import resolve_unit
 from xinyong.subjects.models import Subject
 
 from . import governance, lists
@@ -40,7 +40,7 @@ def load_demo_lists() -> str:
         reasons="有履行能力而拒不履行生效法律文书确定的给付义务（支付货款 38.6 万元）。",
         on=date(2026, 6, 15),
         designating_authority="安阳市北关区人民法院",
-        designating_unit=resolve_unit_name("区法院"),
+        designating_unit=resolve_unit("区法院"),
     )
     lists.make_effective(actor=admin, entry=court, on=date(2026, 6, 15))
 
@@ -51,7 +51,7 @@ def load_demo_lists() -> str:
         basis_document="北关人社拖欠认〔2026〕2号",
         reasons="拖欠农民工工资 52 万元，经责令限期支付逾期仍未支付。",
         on=date(2026, 8, 20),
-        designating_unit=resolve_unit_name("区人社局"),
+        designating_unit=resolve_unit("区人社局"),
     )
     lists.serve_notice(actor=admin, entry=wages, served_on=date(2026, 8, 21))
     wages.refresh_from_db()
@@ -68,7 +68,7 @@ def load_demo_lists() -> str:
         basis_document="北信用办〔2026〕8号",
         reasons="连续三年纳税信用 A 级，无行政处罚记录，获评区级诚信示范企业。",
         on=date(2026, 9, 1),
-        designating_unit=resolve_unit_name("区发改委"),
+        designating_unit=resolve_unit("区发改委"),
     )
     lists.promote_due_entries(actor=admin, on=date(2026, 9, 30))
     red.refresh_from_db()
@@ -83,7 +83,7 @@ def load_demo_lists() -> str:
     governance.open_case(
         actor=admin,
         entry=court,
-        lead_unit=resolve_unit_name("区法院"),
+        lead_unit=resolve_unit("区法院"),
         plan="督促履行判决义务，协调分期支付货款，履行完毕后申请移出失信被执行人名单。",
         due_on=date(2026, 12, 31),
         on=date(2026, 7, 1),

@@ -17,7 +17,7 @@ from xinyong.core import context
 from xinyong.core.errors import DomainError
 from xinyong.orgs.models import Unit
 from xinyong.orgs.selectors import credit_office_unit
-from xinyong.orgs.services import resolve_unit_name
+from xinyong.orgs.services import resolve_unit
 from xinyong.sanctions import checks, measures
 
 
@@ -36,10 +36,10 @@ def _unit(name: str | None) -> Unit:
         if unit is None:
             raise CommandError("未设置信用办所在单位，请用 --unit 指定查询单位。")
         return unit
-    target = resolve_unit_name(name)
-    if not isinstance(target, Unit):
-        raise CommandError(f"“{name}”是单位组，请指定具体单位。")
-    return target
+    try:
+        return resolve_unit(name)
+    except DomainError as exc:
+        raise CommandError(exc.message) from exc
 
 
 class Command(BaseCommand):
