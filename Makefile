@@ -48,7 +48,7 @@ system-deps:
 run: install
 	$(BIN)/xinyong init --demo
 	@echo "平台地址：http://$(HOST):$(PORT)/   演示管理员：admin / Xinyong@2026"
-	$(BIN)/xinyong serve --host $(HOST) --port $(PORT)
+	$(BIN)/xinyong serve --with-scheduler --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/ruff check src tests bench

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
-import time
+import threading
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -29,6 +30,25 @@ def run_all() -> list[dict[str, Any]]:
     return results
 
 
+def run_daily_loop(
+    stop: threading.Event,
+    *,
+    interval: float = 60,
+    report: Callable[[list[dict[str, Any]]], None] | None = None,
+) -> None:
+    """Run every job when a new day (Asia/Shanghai) begins, until `stop` is set. Used by
+    `xinyong scheduler` and by `xinyong serve --with-scheduler` (the embedded set-up)."""
+    last_day: date | None = None
+    while not stop.is_set():
+        today = timezone.localdate()
+        if today != last_day:
+            results = run_all()
+            if report is not None:
+                report(results)
+            last_day = today
+        stop.wait(max(1.0, interval))
+
+
 class Command(BaseCommand):
     help = "定时任务调度：每天运行一次已登记的每日任务（如公示期满处理）；--once 只运行一次后退出"
 
@@ -51,14 +71,12 @@ class Command(BaseCommand):
         if options["once"]:
             self._report(run_all(), options["json"])
             return
-        last_day: date | None = None
         self.stdout.write("调度器已启动，按 Ctrl+C 退出。")
         try:
-            while True:
-                today = timezone.localdate()
-                if today != last_day:
-                    self._report(run_all(), options["json"])
-                    last_day = today
-                time.sleep(max(1, options["interval"]))
+            run_daily_loop(
+                threading.Event(),
+                interval=options["interval"],
+                report=lambda results: self._report(results, options["json"]),
+            )
         except KeyboardInterrupt:
             self.stdout.write("调度器已停止。")
