@@ -16,6 +16,7 @@ from django.db import transaction
 from xinyong.catalog import loaders as catalog_loaders
 from xinyong.core.bootstrap import reference_loader
 from xinyong.core.errors import DomainError
+from xinyong.orgs.services import resolve_unit
 
 from . import services
 from .models import CommitmentMatter
@@ -38,7 +39,7 @@ def load_matters(data: Any, *, actor: Any = None, update_existing: bool = False)
             values = dict(item)
             where = f"第 {i} 项（{values.get('name')}）"
             try:
-                unit = services.resolve_unit(values.pop("unit", ""))
+                unit = resolve_unit(values.pop("unit", ""))
                 kind = services.coerce_kind(values.get("kind"))
                 current = CommitmentMatter.objects.filter(
                     unit=unit, name=values.get("name"), kind=kind

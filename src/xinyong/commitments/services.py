@@ -21,12 +21,12 @@ from django.utils import timezone
 
 from xinyong.core import calendar
 from xinyong.core.audit import record_event
-from xinyong.core.errors import DomainError, NotFoundError
+from xinyong.core.errors import DomainError
 from xinyong.core.identifiers import IdentifierKind
 from xinyong.core.identifiers import check as check_identifier
 from xinyong.orgs import permissions
-from xinyong.orgs.models import Unit, UnitGroup
-from xinyong.orgs.services import resolve_unit_name
+from xinyong.orgs.models import Unit
+from xinyong.orgs.services import resolve_unit
 from xinyong.subjects.models import Subject
 from xinyong.subjects.services import get_or_create_subject
 
@@ -123,20 +123,6 @@ def coerce_publicity(value: Any) -> str:
     raise DomainError(
         f"公开属性“{text[:20]}”无效，应为：{'、'.join(Commitment.Publicity.labels)}。"
     )
-
-
-def resolve_unit(unit: Any) -> Unit:
-    if isinstance(unit, Unit):
-        return unit
-    if isinstance(unit, int) and not isinstance(unit, bool):
-        found = Unit.objects.filter(pk=unit).first()
-        if found is None:
-            raise NotFoundError(f"单位 {unit} 不存在。")
-        return found
-    target = resolve_unit_name(str(unit or ""))
-    if isinstance(target, UnitGroup):
-        raise DomainError(f"“{unit}”是一组单位，请指定具体单位。")
-    return target
 
 
 def _repr(c: Commitment) -> str:
