@@ -1,19 +1,16 @@
 from __future__ import annotations
 
 import argparse
-import json
 import re
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import DatabaseError
+from django.core.management.base import CommandError, CommandParser
 
-from xinyong.core import calendar, context
+from xinyong.core import calendar
 from xinyong.core.calendar_services import import_holiday_cn_json
-from xinyong.core.errors import DomainError
+from xinyong.core.commands import ActionCommand
 from xinyong.core.models import CalendarYear, WorkdayException
 
 _DATE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
@@ -36,7 +33,7 @@ def parse_count(text: str) -> int:
         raise CommandError(f"工作日数“{text}”不是整数。") from None
 
 
-class Command(BaseCommand):
+class Command(ActionCommand):
     help = (
         "工作日历：按工作日推算期限、计算两日之间的工作日数、判断某日是否为工作日、"
         "列出已载入的年度、导入 holiday-cn 格式的年度节假日安排。"
@@ -75,34 +72,7 @@ class Command(BaseCommand):
     # Pure calendar arithmetic: no need to pay for the whole project's system checks.
     requires_system_checks: list[str] = []
 
-    def execute(self, *args: Any, **options: Any) -> str | None:
-        # From the shell a refusal is one Chinese line on stderr and exit status 1, without
-        # Django's "CommandError:" prefix; call_command still raises CommandError.
-        if not getattr(self, "_called_from_command_line", False) or options.get("traceback"):
-            return super().execute(*args, **options)
-        try:
-            return super().execute(*args, **options)
-        except CommandError as exc:
-            self.stderr.write(f"错误：{exc}")
-            sys.exit(exc.returncode)
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        action = options["action"]
-        as_json = options["json"]
-        try:
-            with context.use(context.RequestContext(channel="cli")):
-                result = getattr(self, "_" + action.replace("-", "_"))(options)
-        except DomainError as exc:
-            raise CommandError(exc.message) from None
-        except DatabaseError:
-            raise CommandError(
-                "无法读取工作日历：数据库未初始化或不可用，请先运行 xinyong init。"
-            ) from None
-        text, data = result
-        if as_json:
-            self.stdout.write(json.dumps(data, ensure_ascii=False))
-        else:
-            self.stdout.write(text)
+    database_error = "无法读取工作日历：数据库未初始化或不可用，请先运行 xinyong init。"
 
     def _add(self, options: dict[str, Any]) -> tuple[str, Any]:
         start = parse_date(options["date"])

@@ -3,17 +3,14 @@ feedback reminders and reloading the measures list."""
 
 from __future__ import annotations
 
-import json
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import DatabaseError
+from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 
-from xinyong.core import context
+from xinyong.core.commands import ActionCommand
 from xinyong.core.errors import DomainError
 from xinyong.orgs.models import Unit
 from xinyong.orgs.selectors import credit_office_unit
@@ -42,7 +39,7 @@ def _unit(name: str | None) -> Unit:
         raise CommandError(exc.message) from exc
 
 
-class Command(BaseCommand):
+class Command(ActionCommand):
     help = (
         "联合奖惩：check 查询主体在办理事项中适用的措施（记录查询），compliance 于法有据检查，"
         "remind 提醒逾期未反馈的查询（可重复运行），load-measures 重新载入措施清单数据"
@@ -65,32 +62,6 @@ class Command(BaseCommand):
         remind.add_argument("--json", action="store_true", help="以 JSON 输出")
         load = sub.add_parser("load-measures", help="按 data/matters.json、measures.json 更新清单")
         load.add_argument("--json", action="store_true", help="以 JSON 输出")
-
-    def execute(self, *args: Any, **options: Any) -> str | None:
-        # From the shell a refusal is one Chinese line on stderr and exit status 1.
-        if not getattr(self, "_called_from_command_line", False) or options.get("traceback"):
-            return super().execute(*args, **options)
-        try:
-            return super().execute(*args, **options)
-        except CommandError as exc:
-            self.stderr.write(f"错误：{exc}")
-            sys.exit(exc.returncode)
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            # The CLI is the operator's tool on the server: it acts as the system (actor None).
-            with context.use(context.RequestContext(channel="cli")):
-                text, data = getattr(self, "_" + options["action"].replace("-", "_"))(options)
-        except DomainError as exc:
-            raise CommandError(exc.message) from None
-        except DatabaseError:
-            raise CommandError(
-                "无法读取数据：数据库未初始化或不可用，请先运行 xinyong init。"
-            ) from None
-        if options.get("json"):
-            self.stdout.write(json.dumps(data, ensure_ascii=False, default=str))
-        else:
-            self.stdout.write(text)
 
     def _check(self, options: dict[str, Any]) -> tuple[str, Any]:
         check = checks.run_check(

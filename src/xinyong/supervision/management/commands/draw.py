@@ -1,20 +1,16 @@
 from __future__ import annotations
 
-import json
-import sys
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import DatabaseError
+from django.core.management.base import CommandError, CommandParser
 
 from xinyong.collection.api import _unit_arg
-from xinyong.core import context
-from xinyong.core.errors import DomainError
+from xinyong.core.commands import ActionCommand
 from xinyong.supervision import draws
 from xinyong.supervision.models import Draw
 
 
-class Command(BaseCommand):
+class Command(ActionCommand):
     help = (
         "双随机抽查：建立任务并公布种子哈希（create）、抽取并公开种子（run）、"
         "用公开的种子复核（verify）、列出任务（list）。可加 --json 供脚本读取。"
@@ -43,30 +39,9 @@ class Command(BaseCommand):
         listing = sub.add_parser("list", help="列出抽查任务")
         listing.add_argument("--json", action="store_true", help="以 JSON 输出")
 
-    def execute(self, *args: Any, **options: Any) -> str | None:
-        # From the shell a refusal is one Chinese line on stderr and a non-zero exit.
-        if not getattr(self, "_called_from_command_line", False) or options.get("traceback"):
-            return super().execute(*args, **options)
-        try:
-            return super().execute(*args, **options)
-        except CommandError as exc:
-            self.stderr.write(f"错误：{exc}")
-            sys.exit(exc.returncode)
-
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            with context.use(context.RequestContext(channel="cli")):
-                text, data, ok = getattr(self, "_" + options["action"])(options)
-        except DomainError as exc:
-            raise CommandError(exc.message) from None
-        except DatabaseError:
-            raise CommandError(
-                "无法读取数据：数据库未初始化或不可用，请先运行 xinyong init。"
-            ) from None
-        if options.get("json"):
-            self.stdout.write(json.dumps(data, ensure_ascii=False, default=str))
-        else:
-            self.stdout.write(text)
+        text, data, ok = self.run_action(options)
+        self.emit(text, data, options)
         if not ok:
             # verify: a difference is a failure for scripts, with its reason already printed.
             raise CommandError(data.get("message", "复核不一致"), returncode=2)

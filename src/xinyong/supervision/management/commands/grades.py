@@ -1,15 +1,11 @@
 from __future__ import annotations
 
-import json
-import sys
 from datetime import date
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import DatabaseError
+from django.core.management.base import CommandError, CommandParser
 
-from xinyong.core import context
-from xinyong.core.errors import DomainError
+from xinyong.core.commands import ActionCommand
 from xinyong.subjects.selectors import log_person_reads, masked_repr
 from xinyong.supervision import grading
 
@@ -25,7 +21,7 @@ def _date(text: str | None) -> date | None:
         raise CommandError(f"日期“{text}”无效，应为 YYYY-MM-DD 格式，例如 2026-03-31。") from None
 
 
-class Command(BaseCommand):
+class Command(ActionCommand):
     help = (
         "信用等级：全部重新评价（recompute）、查看主体得分说明（explain）、"
         "导入省级或行业评价结果（import）。可加 --json 供脚本读取。"
@@ -48,31 +44,6 @@ class Command(BaseCommand):
             "--source", required=True, choices=sorted(SOURCES), help="provincial 或 sector"
         )
         imp.add_argument("--json", action="store_true", help="以 JSON 输出")
-
-    def execute(self, *args: Any, **options: Any) -> str | None:
-        # From the shell a refusal is one Chinese line on stderr and exit status 1.
-        if not getattr(self, "_called_from_command_line", False) or options.get("traceback"):
-            return super().execute(*args, **options)
-        try:
-            return super().execute(*args, **options)
-        except CommandError as exc:
-            self.stderr.write(f"错误：{exc}")
-            sys.exit(exc.returncode)
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            with context.use(context.RequestContext(channel="cli")):
-                text, data = getattr(self, "_" + options["action"])(options)
-        except DomainError as exc:
-            raise CommandError(exc.message) from None
-        except DatabaseError:
-            raise CommandError(
-                "无法读取数据：数据库未初始化或不可用，请先运行 xinyong init。"
-            ) from None
-        if options.get("json"):
-            self.stdout.write(json.dumps(data, ensure_ascii=False, default=str))
-        else:
-            self.stdout.write(text)
 
     def _recompute(self, options: dict[str, Any]) -> tuple[str, Any]:
         result = grading.recompute_all(_date(options.get("on")))

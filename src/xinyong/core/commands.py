@@ -1,0 +1,52 @@
+"""The shape every operator command with sub-actions shares: `xinyong <command> <action>`
+dispatches to `_<action>(options) -> (text, data)`, prints `text` or, with `--json`,
+`data`; a refused request is one Chinese line on stderr and a non-zero exit (no
+traceback), while `call_command` in tests still raises CommandError."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
+
+from . import context
+from .errors import DomainError
+
+
+class ActionCommand(BaseCommand):
+    # Shown when the database is missing or unreachable.
+    database_error = "无法读取数据：数据库未初始化或不可用，请先运行 xinyong init。"
+
+    def execute(self, *args: Any, **options: Any) -> str | None:
+        if not getattr(self, "_called_from_command_line", False) or options.get("traceback"):
+            return super().execute(*args, **options)
+        try:
+            return super().execute(*args, **options)
+        except CommandError as exc:
+            self.stderr.write(f"错误：{exc}")
+            sys.exit(exc.returncode)
+
+    def run_action(self, options: dict[str, Any]) -> tuple[Any, ...]:
+        """Call the action's method in the CLI request context, turning domain refusals and
+        database failures into CommandError."""
+        method = getattr(self, "_" + str(options["action"]).replace("-", "_"))
+        try:
+            with context.use(context.RequestContext(channel="cli")):
+                return tuple(method(options))
+        except DomainError as exc:
+            raise CommandError(exc.message) from None
+        except DatabaseError:
+            raise CommandError(self.database_error) from None
+
+    def emit(self, text: str, data: Any, options: dict[str, Any]) -> None:
+        if options.get("json"):
+            self.stdout.write(json.dumps(data, ensure_ascii=False, default=str))
+        else:
+            self.stdout.write(text)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        text, data = self.run_action(options)
+        self.emit(text, data, options)
