@@ -444,3 +444,46 @@ def test_person_grade_read_is_logged(client: Any) -> None:
     assert "李*" in html and "李四" not in html
     assert ReadLog.objects.count() == before + 1
     assert unit().name == "区生态环境局"
+
+
+def test_a_batch_touching_many_subjects_grades_them_in_one_full_pass(monkeypatch) -> None:
+    from stdnum.cn import uscc
+
+    from xinyong.supervision import grading as grading_module
+    from xinyong.supervision import receivers
+
+    subject = clean_subject()
+    full_passes: list[int] = []
+    real_recompute_all = grading_module.recompute_all
+
+    def spy(*args, **kwargs):
+        full_passes.append(1)
+        return real_recompute_all(*args, **kwargs)
+
+    monkeypatch.setattr(grading_module, "recompute_all", spy)
+    monkeypatch.setattr(receivers, "FULL_RECOMPUTE_ABOVE", 0)
+    decider = "11410503MB1234567" + uscc.calc_check_digit("11410503MB1234567")
+    result = ingest_rows(
+        actor=None,
+        unit="区交通运输局",
+        record_type="行业信用评价结果",
+        rows=[
+            {
+                "HY_ZTMC": subject.name,
+                "HY_ZTLB": "法人及非法人组织",
+                "HY_SHXYM": subject.identifier,
+                "HY_HY": "道路运输",
+                "HY_DJ": "C级",
+                "HY_PJRQ": "2026-09-01",
+                "HY_YXQZ": "2027-08-31",
+                "HY_WH": "北关交信评〔2026〕4号",
+                "HY_PJJG": "安阳市北关区交通运输局",
+                "HY_PJJGDM": decider,
+                "HY_SJLY": "安阳市北关区交通运输局",
+            }
+        ],
+        reported_on=date(2026, 9, 2),
+    )
+    assert result.rejected == 0, [e.as_dict() for e in result.errors]
+    assert full_passes == [1]
+    assert stored(subject.pk)[0] == "C"

@@ -583,6 +583,8 @@ def match_or_create_many(
     keys_for: dict[tuple[str, str], list[str]] = {}
     given_names: dict[tuple[str, str], dict[str, str]] = {}
     kinds: dict[Any, SubjectKind | None] = {}
+    # A bulk load repeats the same code on many rows: check each (code, kind) once.
+    checked: dict[tuple[str, SubjectKind | None], tuple[IdentifierVerdict, SubjectKind]] = {}
     for raw, kind, name in items:
         key = str(raw or "")
         if key in result.rejected:
@@ -592,8 +594,11 @@ def match_or_create_many(
                 given = kinds[kind]
             else:
                 given = kinds[kind] = coerce_kind(kind)
-            verdict = _usable_verdict(key, given, allow_invalid=False)
-            subject_kind = _kind_for(verdict, given)
+            known = checked.get((key, given))
+            if known is None:
+                verdict = _usable_verdict(key, given, allow_invalid=False)
+                known = checked[(key, given)] = (verdict, _kind_for(verdict, given))
+            verdict, subject_kind = known
             cleaned = _require_name(name)
         except DomainError as exc:
             result.rejected[key] = exc.message
