@@ -11,7 +11,6 @@ from typing import Any
 
 from django.db import connection
 
-
 FULL_RECOMPUTE_ABOVE = 20_000
 
 
