@@ -17,7 +17,11 @@ from xinyong.records.models import CreditRecord
 from xinyong.rights.models import Objection
 from xinyong.subjects.models import Subject
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("next_year_calendar"),
+]
 
 PASSWORD = "Xinyong@Browser2026"
 DOCUMENT = "北关环罚〔2026〕1号"

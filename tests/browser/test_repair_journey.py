@@ -16,7 +16,11 @@ from xinyong.orgs.models import Role, User
 from xinyong.rights.models import RepairApplication
 from xinyong.subjects.models import Subject
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("next_year_calendar"),
+]
 
 PASSWORD = "Xinyong@Browser2026"
 

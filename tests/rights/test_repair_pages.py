@@ -23,7 +23,7 @@ from .repair_helpers import (
     store,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("next_year_calendar")]
 
 
 def decided_days_ago(days: int) -> tuple[str, date]:
