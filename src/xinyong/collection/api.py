@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from xinyong.catalog.models import RecordType
+from xinyong.core.api import validated as _validated
 from xinyong.core.audit import record_read
 from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
 from xinyong.core.masking import mask_id_number, mask_name
@@ -31,18 +32,6 @@ from . import quality, selectors
 from .models import Batch, MonthlyDeclaration
 
 MAX_API_ROWS = 10_000
-
-
-def _validated(serializer: serializers.Serializer) -> dict[str, Any]:
-    if not serializer.is_valid():
-        parts = []
-        for name, errors in serializer.errors.items():
-            field = serializer.fields.get(name)
-            label = field.label if field is not None and field.label else name
-            items = errors if isinstance(errors, list) else [errors]
-            parts.append(f"{label}：{'；'.join(str(m) for m in items)}")
-        raise DomainError("请求数据有误：" + "，".join(parts))
-    return dict(serializer.validated_data)
 
 
 def _unit_arg(value: Any) -> Unit:

@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 
+from xinyong.core.api import validated as _validated
 from xinyong.core.errors import DomainError, NotFoundError
 from xinyong.orgs.permissions import IsUnitStaff, ReadOnlyForLeader, is_leader
 from xinyong.publicity.api import PublicAnonThrottle
@@ -25,18 +26,6 @@ from .models import Commitment, CommitmentMatter, Kind
 
 CONFIRM_SALT = "commitments.api-confirm"
 _DATE_ERRORS: dict[str, Any] = {"invalid": "日期格式应为 YYYY-MM-DD。"}
-
-
-def _validated(serializer: serializers.Serializer) -> dict[str, Any]:
-    if not serializer.is_valid():
-        parts = []
-        for name, errors in serializer.errors.items():
-            field = serializer.fields.get(name)
-            label = field.label if field is not None and field.label else name
-            items = errors if isinstance(errors, list) else [errors]
-            parts.append(f"{label}：{'；'.join(str(m) for m in items)}")
-        raise DomainError("请求数据有误：" + "，".join(parts))
-    return dict(serializer.validated_data)
 
 
 class MatterSerializer(serializers.ModelSerializer):

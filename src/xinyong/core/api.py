@@ -9,7 +9,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -54,3 +54,19 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             response.data["detail"] = message
             break
     return response
+
+
+def validated(serializer: serializers.Serializer) -> dict[str, Any]:
+    """The serializer's data, or a DomainError naming each field by its Chinese label."""
+    if not serializer.is_valid():
+        parts = []
+        for name, errors in serializer.errors.items():
+            field = serializer.fields.get(name)
+            if field is not None and field.label:
+                label = field.label
+            else:
+                label = "请求内容" if name == "non_field_errors" else name
+            items = errors if isinstance(errors, list) else [errors]
+            parts.append(f"{label}：{'；'.join(str(m) for m in items)}")
+        raise DomainError("请求数据有误：" + "，".join(parts))
+    return dict(serializer.validated_data)

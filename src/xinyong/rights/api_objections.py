@@ -8,6 +8,7 @@ Thin adapters over `objections`.
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from datetime import date
 from typing import Any
 
@@ -22,6 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 
+from xinyong.core.api import validated as _validated
 from xinyong.core.audit import record_read
 from xinyong.core.errors import DomainError, NotFoundError
 from xinyong.core.masking import mask_name
@@ -31,7 +33,7 @@ from xinyong.records.models import CreditRecord
 from xinyong.subjects.selectors import masked_repr
 
 from . import objections
-from .api_repair import _DATE_ERRORS, IsUnitStaffOrLeader, PublicThrottle, _validated
+from .api_common import DATE_ERRORS, IsUnitStaffOrLeader, PublicSubmitStaffListView, PublicThrottle
 from .models import Channel, Objection, ObjectionPause
 
 # ------------------------------------------------------------------ serializers
@@ -182,12 +184,12 @@ class ForwardSerializer(serializers.Serializer):
     note = serializers.CharField(
         label="转办说明", required=False, allow_blank=True, max_length=1000
     )
-    on = serializers.DateField(label="转办日期", required=False, error_messages=_DATE_ERRORS)
+    on = serializers.DateField(label="转办日期", required=False, error_messages=DATE_ERRORS)
 
 
 class ReplySerializer(serializers.Serializer):
     reply = serializers.CharField(label="核查意见", max_length=5000)
-    on = serializers.DateField(label="答复日期", required=False, error_messages=_DATE_ERRORS)
+    on = serializers.DateField(label="答复日期", required=False, error_messages=DATE_ERRORS)
 
 
 class PauseInputSerializer(serializers.Serializer):
@@ -197,11 +199,11 @@ class PauseInputSerializer(serializers.Serializer):
         error_messages={"invalid_choice": "暂停原因只能是检测检验、鉴定或专家评审。"},
     )
     note = serializers.CharField(label="说明", required=False, allow_blank=True, max_length=300)
-    on = serializers.DateField(label="开始日期", required=False, error_messages=_DATE_ERRORS)
+    on = serializers.DateField(label="开始日期", required=False, error_messages=DATE_ERRORS)
 
 
 class ResumeSerializer(serializers.Serializer):
-    on = serializers.DateField(label="结束日期", required=False, error_messages=_DATE_ERRORS)
+    on = serializers.DateField(label="结束日期", required=False, error_messages=DATE_ERRORS)
 
 
 class DecideSerializer(serializers.Serializer):
@@ -219,26 +221,16 @@ class DecideSerializer(serializers.Serializer):
         required=False,
         help_text="更正时必填：{字段代码: 新值}",
     )
-    on = serializers.DateField(label="办结日期", required=False, error_messages=_DATE_ERRORS)
+    on = serializers.DateField(label="办结日期", required=False, error_messages=DATE_ERRORS)
 
 
 # ------------------------------------------------------------------ views
 
 
-class ObjectionCollectionView(GenericAPIView):
+class ObjectionCollectionView(PublicSubmitStaffListView):
     """GET: staff list (scoped, overdue first); POST: anyone files online (throttled)."""
 
     serializer_class = ObjectionSerializer
-
-    def get_permissions(self) -> list[Any]:
-        if self.request.method == "POST":
-            return [AllowAny()]
-        return [IsUnitStaffOrLeader()]
-
-    def get_throttles(self) -> list[Any]:
-        if self.request.method == "POST":
-            return [PublicThrottle(), UserRateThrottle()]
-        return super().get_throttles()
 
     @extend_schema(
         summary="异议申请列表（信用办全部，单位限转办本单位的）",
@@ -340,8 +332,9 @@ class _ActionView(GenericAPIView):
     serializer_class = ObjectionDetailSerializer
     input_serializer: type[serializers.Serializer] = ResumeSerializer
 
+    @abstractmethod
     def act(self, request: Request, obj: Objection, data: dict[str, Any]) -> None:
-        raise NotImplementedError
+        """Call the service for this action."""
 
     def post(self, request: Request, pk: int) -> Response:
         obj = objections.get_objection_for(request.user, pk)

@@ -7,6 +7,7 @@ notices and download the PDF. Thin adapters over `repair` and `notices`.
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from datetime import date
 from typing import Any
 
@@ -23,8 +24,9 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+from rest_framework.throttling import UserRateThrottle
 
+from xinyong.core.api import validated as _validated
 from xinyong.core.audit import record_read
 from xinyong.core.errors import DomainError, NotFoundError
 from xinyong.core.masking import mask_id_number, mask_name
@@ -33,23 +35,8 @@ from xinyong.records.models import CreditRecord
 from xinyong.subjects.selectors import masked_repr
 
 from . import notices, repair
+from .api_common import DATE_ERRORS, IsUnitStaffOrLeader, PublicSubmitStaffListView, PublicThrottle
 from .models import Channel, RepairApplication, RepairNotice
-
-
-def _validated(serializer: serializers.Serializer) -> dict[str, Any]:
-    if not serializer.is_valid():
-        parts = []
-        for name, errors in serializer.errors.items():
-            field = serializer.fields.get(name)
-            label = field.label if field is not None and field.label else name
-            items = errors if isinstance(errors, list) else [errors]
-            parts.append(f"{label}：{'；'.join(str(m) for m in items)}")
-        raise DomainError("请求数据有误：" + "，".join(parts))
-    return dict(serializer.validated_data)
-
-
-_DATE_ERRORS: dict[str, Any] = {"invalid": "日期格式应为 YYYY-MM-DD。"}
-
 
 # ------------------------------------------------------------------ serializers
 
@@ -165,23 +152,23 @@ class CompleteSerializer(serializers.Serializer):
     note = serializers.CharField(
         label="需补正内容", required=False, allow_blank=True, max_length=500
     )
-    on = serializers.DateField(label="日期", required=False, error_messages=_DATE_ERRORS)
+    on = serializers.DateField(label="日期", required=False, error_messages=DATE_ERRORS)
 
 
 class ProviderReviewSerializer(serializers.Serializer):
     agrees = serializers.BooleanField(label="是否同意修复")
     opinion = serializers.CharField(label="审核意见", max_length=5000)
-    on = serializers.DateField(label="日期", required=False, error_messages=_DATE_ERRORS)
+    on = serializers.DateField(label="日期", required=False, error_messages=DATE_ERRORS)
 
 
 class DecideSerializer(serializers.Serializer):
     approve = serializers.BooleanField(label="是否准予修复")
     reason = serializers.CharField(label="决定理由", max_length=5000)
-    on = serializers.DateField(label="日期", required=False, error_messages=_DATE_ERRORS)
+    on = serializers.DateField(label="日期", required=False, error_messages=DATE_ERRORS)
 
 
 class SyncSerializer(serializers.Serializer):
-    on = serializers.DateField(label="同步日期", required=False, error_messages=_DATE_ERRORS)
+    on = serializers.DateField(label="同步日期", required=False, error_messages=DATE_ERRORS)
 
 
 class NoticeSerializer(serializers.ModelSerializer):
@@ -226,39 +213,16 @@ class ServeSerializer(serializers.Serializer):
         choices=list(notices.SERVE_METHODS),
         error_messages={"invalid_choice": "送达方式无效。"},
     )
-    served_on = serializers.DateField(label="送达日期", required=False, error_messages=_DATE_ERRORS)
+    served_on = serializers.DateField(label="送达日期", required=False, error_messages=DATE_ERRORS)
 
 
 # ------------------------------------------------------------------ views
 
 
-class IsUnitStaffOrLeader(IsUnitStaff):
-    message = "只有信用办、责任单位工作人员和领导可以查看信用修复事项。"
-
-    def has_permission(self, request: Any, view: Any) -> bool:
-        from xinyong.orgs.permissions import is_leader
-
-        return is_leader(request.user) or super().has_permission(request, view)
-
-
-class PublicThrottle(AnonRateThrottle):
-    """Anonymous applications and look-ups are throttled against scraping and abuse."""
-
-
-class RepairCollectionView(GenericAPIView):
+class RepairCollectionView(PublicSubmitStaffListView):
     """GET: staff list (scoped); POST: anyone applies online (throttled)."""
 
     serializer_class = RepairSerializer
-
-    def get_permissions(self) -> list[Any]:
-        if self.request.method == "POST":
-            return [AllowAny()]
-        return [IsUnitStaffOrLeader()]
-
-    def get_throttles(self) -> list[Any]:
-        if self.request.method == "POST":
-            return [PublicThrottle(), UserRateThrottle()]
-        return super().get_throttles()
 
     @extend_schema(
         summary="信用修复申请列表（限本人可见单位）",
@@ -360,10 +324,11 @@ class _ActionView(GenericAPIView):
     serializer_class = RepairDetailSerializer
     input_serializer: type[serializers.Serializer] = SyncSerializer
 
+    @abstractmethod
     def act(
         self, request: Request, app: RepairApplication, data: dict[str, Any]
     ) -> RepairApplication:
-        raise NotImplementedError
+        """Call the service for this action and return the application."""
 
     def post(self, request: Request, pk: int) -> Response:
         app = repair.get_repair_for(request.user, pk)

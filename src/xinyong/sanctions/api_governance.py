@@ -21,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
+from xinyong.core.api import validated as _validated
 from xinyong.core.errors import DomainError, NotFoundError
 from xinyong.orgs.models import Unit
 from xinyong.orgs.permissions import IsCreditAdmin, ReadOnlyForLeader
@@ -30,18 +31,6 @@ from . import events, governance
 from .models import DishonestyEvent, GovernanceCase, ListEntry
 
 DATE_ERRORS: dict[str, Any] = {"invalid": "日期格式应为 YYYY-MM-DD。"}
-
-
-def _validated(serializer: serializers.Serializer) -> dict[str, Any]:
-    if not serializer.is_valid():
-        parts = []
-        for name, errors in serializer.errors.items():
-            field = serializer.fields.get(name)
-            label = field.label if field is not None and field.label else name
-            items = errors if isinstance(errors, list) else [errors]
-            parts.append(f"{label}：{'；'.join(str(m) for m in items)}")
-        raise DomainError("请求数据有误：" + "，".join(parts))
-    return dict(serializer.validated_data)
 
 
 def _unit(value: Any) -> Unit:
