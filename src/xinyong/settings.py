@@ -71,6 +71,11 @@ INSTALLED_APPS = [
     "xinyong.sanctions",
     "xinyong.commitments",
     "xinyong.supervision",
+    "xinyong.reports",
+    "xinyong.finance",
+    "xinyong.benefits",
+    "xinyong.integrity",
+    "xinyong.personnel",
     "xinyong.web",
 ]
 

@@ -18,6 +18,11 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("xinyong.sanctions.api")),
     path("", include("xinyong.commitments.api")),
     path("", include("xinyong.supervision.api")),
+    path("", include("xinyong.reports.api")),
+    path("", include("xinyong.finance.api")),
+    path("", include("xinyong.benefits.api")),
+    path("", include("xinyong.integrity.api")),
+    path("", include("xinyong.personnel.api")),
 ]
 
 urlpatterns = [
@@ -36,6 +41,11 @@ urlpatterns = [
     path("", include("xinyong.rights.urls")),
     # commitments: public pages under credit/commitments/, staff under workspace/commitments/
     path("", include("xinyong.commitments.urls")),
+    path("", include("xinyong.reports.urls")),
+    path("", include("xinyong.finance.urls")),
+    path("", include("xinyong.benefits.urls")),
+    path("", include("xinyong.integrity.urls")),
+    path("", include("xinyong.personnel.urls")),
     path("", include("xinyong.web.urls")),
 ]
 
