@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "xinyong.benefits",
     "xinyong.integrity",
     "xinyong.personnel",
+    "xinyong.ledger",
     "xinyong.web",
 ]
 

@@ -23,6 +23,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("xinyong.benefits.api")),
     path("", include("xinyong.integrity.api")),
     path("", include("xinyong.personnel.api")),
+    path("", include("xinyong.ledger.api")),
 ]
 
 urlpatterns = [
@@ -46,6 +47,7 @@ urlpatterns = [
     path("", include("xinyong.benefits.urls")),
     path("", include("xinyong.integrity.urls")),
     path("", include("xinyong.personnel.urls")),
+    path("", include("xinyong.ledger.urls")),
     path("", include("xinyong.web.urls")),
 ]
 
