@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "xinyong.integrity",
     "xinyong.personnel",
     "xinyong.ledger",
+    "xinyong.exchange",
     "xinyong.web",
 ]
 

@@ -24,6 +24,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("xinyong.integrity.api")),
     path("", include("xinyong.personnel.api")),
     path("", include("xinyong.ledger.api")),
+    path("", include("xinyong.exchange.api")),
 ]
 
 urlpatterns = [
@@ -48,6 +49,7 @@ urlpatterns = [
     path("", include("xinyong.integrity.urls")),
     path("", include("xinyong.personnel.urls")),
     path("", include("xinyong.ledger.urls")),
+    path("", include("xinyong.exchange.urls")),
     path("", include("xinyong.web.urls")),
 ]
 

@@ -1,0 +1,7 @@
+"""Pages of 数据交换, mounted at the site root."""
+
+from django.urls import URLPattern, URLResolver
+
+app_name = "exchange"
+
+urlpatterns: list[URLPattern | URLResolver] = []
