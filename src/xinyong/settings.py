@@ -174,6 +174,10 @@ SESSION_COOKIE_SECURE = _behind_tls
 CSRF_COOKIE_SECURE = _behind_tls
 SECURE_HSTS_SECONDS = 31536000 if _behind_tls else 0
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if _behind_tls else None
+# Set when nginx (docs/deploy.md) sits in front and sets X-Real-IP; see core.middleware.
+XINYONG_BEHIND_PROXY = _env_bool("XINYONG_BEHIND_PROXY")
+# Anonymous portal pages per client address (publicity.views.throttled).
+PUBLICITY_PORTAL_RATE = os.environ.get("XINYONG_PORTAL_RATE", "30/min")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

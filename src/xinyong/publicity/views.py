@@ -27,6 +27,7 @@ from django.urls import NoReverseMatch, reverse
 from xinyong.core import identifiers
 from xinyong.core.audit import record_read
 from xinyong.core.exports import safe_cell
+from xinyong.core.middleware import client_ip
 from xinyong.records.models import CreditRecord
 from xinyong.subjects.models import Subject, SubjectIdentifier, SubjectKind
 from xinyong.subjects.selectors import masked_repr
@@ -66,10 +67,6 @@ def _rate() -> tuple[int, int]:
     return int(count), seconds.get(period.strip(), 60)
 
 
-def client_ip(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
-
-
 def throttled(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """A per-IP fixed-window limit on anonymous portal pages (against scraping). Signed-in
     staff are not limited. Over the limit: a Chinese 429 page with Retry-After."""
@@ -79,7 +76,7 @@ def throttled(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         if not request.user.is_authenticated:
             limit, period = _rate()
             window = int(time.time() // period)
-            key = f"publicity-rate:{client_ip(request)}:{window}"
+            key = f"publicity-rate:{client_ip(request) or 'unknown'}:{window}"
             if cache.add(key, 1, timeout=period + 1):
                 hits = 1
             else:
