@@ -1,0 +1,270 @@
+"""Backups and restores of a whole installation: the database and the files under
+XINYONG_VAR that the database refers to or depends on (uploads, signing keys, draw seeds).
+
+A backup is a directory:
+- `database.sqlite3` (SQLite online-backup API: a consistent copy of a running database)
+  or `database.dump` (PostgreSQL `pg_dump --format=custom`);
+- `files.tar.gz`: XINYONG_VAR without the database itself, collected static files and
+  earlier backups;
+- `manifest.json`: when, which backend, every table's row count, the last hash of each
+  audit chain, and SHA-256 checksums of the two files above.
+
+A restore goes into the configured database, which must be empty (a fresh installation),
+then proves itself: checksums before, and after it the row counts and the audit chains'
+heads must equal the manifest's and both chains must verify (`core.audit.verify_chains`).
+docs/deploy.md describes the schedule; scripts/check_backup.py rehearses the whole cycle.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import tarfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from .errors import DomainError
+
+MANIFEST = "manifest.json"
+FILES_ARCHIVE = "files.tar.gz"
+SQLITE_FILE = "database.sqlite3"
+PG_FILE = "database.dump"
+# Regenerable or not ours to keep: collected static files, earlier backups, scratch space.
+SKIP_DIRS = frozenset({"static", "backups", "tmp"})
+
+
+@dataclass
+class RestoreReport:
+    counts_match: bool
+    chains_intact: bool
+    heads_match: bool
+    mismatches: list[str] = field(default_factory=list)
+    tables: int = 0
+    rows: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.counts_match and self.chains_intact and self.heads_match
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "counts_match": self.counts_match,
+            "chains_intact": self.chains_intact,
+            "heads_match": self.heads_match,
+            "tables": self.tables,
+            "rows": self.rows,
+            "mismatches": self.mismatches,
+        }
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def table_counts() -> dict[str, int]:
+    """Rows per table of every installed model (the platform's own and Django's)."""
+    existing = set(connection.introspection.table_names())
+    counts: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        for model in apps.get_models(include_auto_created=True):
+            table = model._meta.db_table
+            if table in existing and table not in counts and model._meta.managed:
+                cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")
+                counts[table] = int(cursor.fetchone()[0])
+    return counts
+
+
+def chain_heads() -> dict[str, str]:
+    from .models import Event, ReadLog
+
+    heads = {}
+    for name, model in (("events", Event), ("reads", ReadLog)):
+        last = model.objects.order_by("-id").values_list("entry_hash", flat=True).first()
+        heads[name] = str(last or "")
+    return heads
+
+
+def _var_dir() -> Path:
+    return Path(settings.VAR_DIR)
+
+
+def _sqlite_path() -> Path:
+    return Path(str(settings.DATABASES["default"]["NAME"]))
+
+
+def _pg_env() -> tuple[list[str], dict[str, str]]:
+    db = settings.DATABASES["default"]
+    env = dict(os.environ)
+    if db.get("PASSWORD"):
+        env["PGPASSWORD"] = str(db["PASSWORD"])
+    args = ["--dbname", str(db["NAME"])]
+    if db.get("HOST"):
+        args += ["--host", str(db["HOST"])]
+    if db.get("PORT"):
+        args += ["--port", str(db["PORT"])]
+    if db.get("USER"):
+        args += ["--username", str(db["USER"])]
+    return args, env
+
+
+def _run(cmd: list[str], env: dict[str, str]) -> None:
+    tool = cmd[0]
+    if shutil.which(tool) is None:
+        raise DomainError(f"找不到 {tool}：请安装 PostgreSQL 客户端（Debian：postgresql-client）。")
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+        raise DomainError(f"{tool} 执行失败：{' '.join(tail)}")
+
+
+def _archive_files(target: Path) -> None:
+    var = _var_dir().resolve()
+    db_file = _sqlite_path().resolve() if connection.vendor == "sqlite" else None
+    skipped = {db_file, *(Path(f"{db_file}{s}") for s in ("-wal", "-shm", "-journal"))}
+    with tarfile.open(target, "w:gz") as tar:
+        for root, dirs, files in os.walk(var):
+            here = Path(root)
+            if here == var:
+                dirs[:] = [d for d in dirs if d not in SKIP_DIRS]
+            for name in sorted(files):
+                path = (here / name).resolve()
+                if path in skipped or path == target.resolve():
+                    continue
+                tar.add(path, arcname=str(path.relative_to(var)))
+
+
+def create_backup(out_dir: Path) -> Path:
+    """Writes a new backup directory under `out_dir` and returns it."""
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+    target = Path(out_dir) / f"xinyong-backup-{stamp}"
+    if target.exists():
+        raise DomainError(f"备份目录已存在：{target}")
+    target.mkdir(parents=True)
+    # Counts and chain heads first, then the copy: rows written in between only add to the
+    # copy, and the restore check then reports them instead of passing silently.
+    counts = table_counts()
+    heads = chain_heads()
+    if connection.vendor == "sqlite":
+        connection.close()
+        dump = target / SQLITE_FILE
+        source = sqlite3.connect(str(_sqlite_path()))
+        dest = sqlite3.connect(str(dump))
+        with dest:
+            source.backup(dest)
+        source.close()
+        dest.close()
+    elif connection.vendor == "postgresql":
+        dump = target / PG_FILE
+        args, env = _pg_env()
+        options = ["--format=custom", "--no-owner", "--no-privileges", "--file", str(dump)]
+        _run(["pg_dump", *options, *args], env)
+    else:
+        raise DomainError(f"不支持的数据库：{connection.vendor}")
+    files = target / FILES_ARCHIVE
+    _archive_files(files)
+    manifest = {
+        "created_at": timezone.now().isoformat(),
+        "vendor": connection.vendor,
+        "database_file": dump.name,
+        "counts": counts,
+        "chain_heads": heads,
+        "sha256": {dump.name: _sha256(dump), files.name: _sha256(files)},
+    }
+    (target / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8")
+    return target
+
+
+def read_manifest(backup: Path) -> dict[str, Any]:
+    path = Path(backup) / MANIFEST
+    if not path.is_file():
+        raise DomainError(f"不是备份目录（缺少 {MANIFEST}）：{backup}")
+    try:
+        manifest: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DomainError(f"备份清单无法读取：{exc}") from exc
+    for name, expected in manifest.get("sha256", {}).items():
+        file = Path(backup) / name
+        if not file.is_file():
+            raise DomainError(f"备份不完整：缺少 {name}")
+        if _sha256(file) != expected:
+            raise DomainError(f"备份文件已损坏或被改动：{name} 的校验值不符")
+    return manifest
+
+
+def _database_is_empty() -> bool:
+    return not connection.introspection.table_names()
+
+
+def restore_backup(backup: Path) -> RestoreReport:
+    """Restores `backup` into the configured, empty database and XINYONG_VAR, then checks it."""
+    backup = Path(backup)
+    manifest = read_manifest(backup)
+    if manifest.get("vendor") != connection.vendor:
+        raise DomainError(
+            f"备份来自 {manifest.get('vendor')} 数据库，当前配置为 {connection.vendor}，无法直接恢复。"
+        )
+    if not _database_is_empty():
+        raise DomainError("目标数据库不是空库：恢复只写入新建的空数据库，以免覆盖现有数据。")
+    dump = backup / str(manifest["database_file"])
+    if connection.vendor == "sqlite":
+        connection.close()
+        target = _sqlite_path()
+        for suffix in ("-wal", "-shm"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+        source = sqlite3.connect(str(dump))
+        dest = sqlite3.connect(str(target))
+        with dest:
+            source.backup(dest)
+        source.close()
+        dest.close()
+    else:
+        connection.close()
+        args, env = _pg_env()
+        options = ["--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction"]
+        _run(["pg_restore", *options, *args, str(dump)], env)
+    var = _var_dir()
+    with tarfile.open(backup / FILES_ARCHIVE, "r:gz") as tar:
+        tar.extractall(var, filter="data")
+    return check_restored(manifest)
+
+
+def check_restored(manifest: dict[str, Any]) -> RestoreReport:
+    from .audit import verify_chains
+
+    counts = table_counts()
+    expected: dict[str, int] = manifest.get("counts", {})
+    mismatches = [
+        f"{table}：备份时 {n} 行，恢复后 {counts.get(table, 0)} 行"
+        for table, n in sorted(expected.items())
+        if counts.get(table, 0) != n
+    ]
+    counts_match = not mismatches
+    heads = chain_heads()
+    heads_match = heads == manifest.get("chain_heads")
+    if not heads_match:
+        mismatches.append("审计日志链末端哈希与备份时不一致")
+    problems = verify_chains()
+    mismatches.extend(p.message for p in problems)
+    return RestoreReport(
+        counts_match=counts_match,
+        chains_intact=not problems,
+        heads_match=heads_match,
+        mismatches=mismatches,
+        tables=len(counts),
+        rows=sum(counts.values()),
+    )
