@@ -19,6 +19,7 @@ subject page p95 ≤ 50 ms, search by name p95 ≤ 100 ms.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import os
 import random
@@ -28,6 +29,7 @@ import sys
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -171,14 +173,20 @@ def _targets(conn: object, count: int) -> tuple[list[int], list[str]]:
     return pages, queries
 
 
+Plan = Callable[[random.Random, int], tuple[str, str]]
+
+
 def _client(
-    port: int, paths: list[str], out: list[tuple[str, float, int]], kind_of: dict[str, str]
+    port: int,
+    requests: list[tuple[str, str]],
+    out: list[tuple[str, float, int]],
+    headers: dict[str, str],
 ) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    for path in paths:
+    for kind, path in requests:
         start = time.perf_counter()
         try:
-            conn.request("GET", path)
+            conn.request("GET", path, headers=headers)
             response = conn.getresponse()
             response.read()
             status = response.status
@@ -186,7 +194,7 @@ def _client(
             conn.close()
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             status = 0
-        out.append((kind_of[path], time.perf_counter() - start, status))
+        out.append((kind, time.perf_counter() - start, status))
     conn.close()
 
 
@@ -195,23 +203,26 @@ def _pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
 
 
-def run_load(port: int, pages: list[int], queries: list[str], clients: int, requests: int) -> dict:
-    kind_of: dict[str, str] = {}
-    plans: list[list[str]] = []
+def public_plan(pages: list[int], queries: list[str]) -> Plan:
+    """Alternately a subject page and a search by name or code."""
+
+    def plan(rng: random.Random, n: int) -> tuple[str, str]:
+        if n % 2 == 0:
+            return "subject", f"/credit/subject/{rng.choice(pages)}/"
+        return "search", "/credit/?" + urllib.parse.urlencode({"q": rng.choice(queries)})
+
+    return plan
+
+
+def run_load(
+    port: int, plan: Plan, clients: int, requests: int, headers: dict[str, str] | None = None
+) -> dict[str, dict[str, float]]:
+    """`clients` threads, each with one keep-alive connection, sending `requests` GETs drawn
+    from `plan`; per kind: count, throughput, p50/p95/p99 (ms) and non-200 answers."""
     rng = random.Random(11)
-    for _ in range(clients):
-        plan = []
-        for n in range(requests):
-            if n % 2 == 0:
-                path = f"/credit/subject/{rng.choice(pages)}/"
-                kind_of[path] = "subject"
-            else:
-                path = "/credit/?" + urllib.parse.urlencode({"q": rng.choice(queries)})
-                kind_of[path] = "search"
-            plan.append(path)
-        plans.append(plan)
+    plans = [[plan(rng, n) for n in range(requests)] for _ in range(clients)]
     out: list[tuple[str, float, int]] = []
-    threads = [threading.Thread(target=_client, args=(port, plan, out, kind_of)) for plan in plans]
+    threads = [threading.Thread(target=_client, args=(port, p, out, headers or {})) for p in plans]
     start = time.perf_counter()
     for t in threads:
         t.start()
@@ -219,9 +230,8 @@ def run_load(port: int, pages: list[int], queries: list[str], clients: int, requ
         t.join()
     wall = time.perf_counter() - start
     report = {}
-    for kind in ("subject", "search"):
+    for kind in sorted({k for k, _d, _s in out}):
         times = [d for k, d, _s in out if k == kind]
-        errors = sum(1 for k, _d, s in out if k == kind and s != 200)
         report[kind] = {
             "requests": len(times),
             "per_s": len(times) / wall,
@@ -229,9 +239,22 @@ def run_load(port: int, pages: list[int], queries: list[str], clients: int, requ
             "p95": _pct(times, 95),
             "p99": _pct(times, 99),
             "mean": statistics.fmean(times) * 1000,
-            "errors": errors,
+            "errors": sum(1 for k, _d, s in out if k == kind and s != 200),
         }
     return report
+
+
+def print_report(report: dict[str, dict[str, float]], targets: dict[str, float]) -> None:
+    for kind, r in report.items():
+        target = targets.get(kind)
+        verdict = ""
+        if target is not None:
+            met = r["p95"] <= target and not r["errors"]
+            verdict = f"  (target p95 ≤ {target:.0f} ms: {'met' if met else 'NOT met'})"
+        print(
+            f"{kind:8s} {int(r['requests']):5d} req  {r['per_s']:6.1f}/s  p50 {r['p50']:6.1f} ms  "
+            f"p95 {r['p95']:6.1f} ms  p99 {r['p99']:6.1f} ms  errors {int(r['errors'])}{verdict}"
+        )
 
 
 def wait_for(port: int, proc: subprocess.Popen, seconds: float = 60) -> None:
@@ -249,9 +272,69 @@ def wait_for(port: int, proc: subprocess.Popen, seconds: float = 60) -> None:
     sys.exit("server did not start")
 
 
-def main() -> None:
+def bench_env(db_name: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["DATABASE_URL"] = f"{PG_BASE}/{db_name}"
+    env["XINYONG_VAR"] = f"/tmp/{db_name}-var"
+    env["XINYONG_PORTAL_RATE"] = "100000000/min"  # the bench is one address, not a scraper
+    env["XINYONG_USER_RATE"] = "100000000/min"
+    return env
+
+
+def prepare(db_name: str, records: int, *, reuse: bool) -> tuple[list[int], list[str]]:
+    """A database with `records` records (filled, or reused with --reuse); returns the
+    subject pages and search strings to request."""
     import psycopg
 
+    with psycopg.connect(f"{PG_BASE}/postgres", autocommit=True) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db_name]).fetchone()
+        if exists and not reuse:
+            admin.execute(f"DROP DATABASE {db_name} WITH (FORCE)")
+            exists = None
+        if not exists:
+            admin.execute(f"CREATE DATABASE {db_name}")
+    env = bench_env(db_name)
+    subprocess.run([str(VENV_BIN / "xinyong"), "init"], env=env, check=True, capture_output=True)
+    with psycopg.connect(f"{PG_BASE}/{db_name}") as conn:
+        have = conn.execute("SELECT count(*) FROM records_creditrecord").fetchone()[0]
+        if have < records:
+            if have:
+                sys.exit(f"{db_name} holds {have:,} records; run without --reuse to refill")
+            print(f"filling {records:,} records …", flush=True)
+            fill(conn, records)
+        else:
+            print(f"reusing {have:,} records")
+        pages, queries = _targets(conn, 2000)
+        size = conn.execute("SELECT pg_size_pretty(pg_database_size(%s))", [db_name]).fetchone()
+        print(f"database size: {size[0]}", flush=True)
+    return pages, queries
+
+
+@contextlib.contextmanager
+def serving(db_name: str, port: int, threads: int) -> Iterator[None]:
+    env = bench_env(db_name)
+    log = Path(env["XINYONG_VAR"]) / "serve.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [
+                *[str(VENV_BIN / "xinyong"), "serve"],
+                *["--port", str(port), "--threads", str(threads)],
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_for(port, server)
+            yield
+        finally:
+            server.terminate()
+            server.wait(10)
+
+
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=10_000_000)
     parser.add_argument("--clients", type=int, default=4)
@@ -261,57 +344,13 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep and reuse a filled database")
     args = parser.parse_args()
 
-    env = dict(os.environ)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["DATABASE_URL"] = f"{PG_BASE}/{DB_NAME}"
-    env["XINYONG_VAR"] = "/tmp/xy-query-bench-var"
-    env["XINYONG_PORTAL_RATE"] = "100000000/min"  # the bench is one address, not a scraper
-    with psycopg.connect(f"{PG_BASE}/postgres", autocommit=True) as admin:
-        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone()
-        if exists and not args.reuse:
-            admin.execute(f"DROP DATABASE {DB_NAME} WITH (FORCE)")
-            exists = None
-        if not exists:
-            admin.execute(f"CREATE DATABASE {DB_NAME}")
-    subprocess.run([str(VENV_BIN / "xinyong"), "init"], env=env, check=True, capture_output=True)
-    with psycopg.connect(f"{PG_BASE}/{DB_NAME}") as conn:
-        have = conn.execute("SELECT count(*) FROM records_creditrecord").fetchone()[0]
-        if have < args.records:
-            if have:
-                sys.exit(f"{DB_NAME} holds {have:,} records; run without --reuse to refill")
-            print(f"filling {args.records:,} records …", flush=True)
-            fill(conn, args.records)
-        else:
-            print(f"reusing {have:,} records")
-        pages, queries = _targets(conn, 2000)
-        size = conn.execute("SELECT pg_size_pretty(pg_database_size(%s))", [DB_NAME]).fetchone()
-        print(f"database size: {size[0]}")
-
-    server = subprocess.Popen(
-        [
-            *[str(VENV_BIN / "xinyong"), "serve"],
-            *["--port", str(args.port), "--threads", str(args.threads)],
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        wait_for(args.port, server)
-        run_load(args.port, pages, queries, args.clients, 20)  # warm-up
-        report = run_load(args.port, pages, queries, args.clients, args.requests)
-    finally:
-        server.terminate()
-        server.wait(10)
-    targets = {"subject": 50.0, "search": 100.0}
+    pages, queries = prepare(DB_NAME, args.records, reuse=args.reuse)
+    with serving(DB_NAME, args.port, args.threads):
+        plan = public_plan(pages, queries)
+        run_load(args.port, plan, args.clients, 20)  # warm-up
+        report = run_load(args.port, plan, args.clients, args.requests)
     print(f"{args.clients} clients × {args.requests} requests, server threads {args.threads}")
-    for kind, r in report.items():
-        verdict = "met" if r["p95"] <= targets[kind] and not r["errors"] else "NOT met"
-        print(
-            f"{kind:8s} {r['requests']:5d} req  {r['per_s']:6.1f}/s  p50 {r['p50']:6.1f} ms  "
-            f"p95 {r['p95']:6.1f} ms  p99 {r['p99']:6.1f} ms  errors {r['errors']}  "
-            f"(target p95 ≤ {targets[kind]:.0f} ms: {verdict})"
-        )
+    print_report(report, {"subject": 50.0, "search": 100.0})
 
 
 if __name__ == "__main__":
