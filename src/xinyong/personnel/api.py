@@ -1,5 +1,262 @@
-"""REST endpoints of 人员信用档案 under /api/v1/."""
+"""REST endpoints of 人员信用档案 under /api/v1/personnel/…: opening files (purpose
+required, read logged, refusal logged), keeping them (items, 容错免责, revocation),
+诚信典型 nominations and selection, and the published 诚信典型 (anonymous, throttled).
+Thin adapters over `services` and `selectors`."""
 
-from django.urls import URLPattern, URLResolver
+from __future__ import annotations
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from typing import Any
+
+from django.urls import URLPattern, URLResolver, path
+from rest_framework import serializers
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
+
+from xinyong.core.api import validated
+from xinyong.core.errors import DomainError, NotFoundError
+from xinyong.orgs.permissions import is_credit_admin
+from xinyong.publicity.api import PublicAnonThrottle
+
+from . import selectors, services
+from .models import FileItem, HonourKind, Nomination, Person
+
+_DATE_ERRORS: dict[str, Any] = {"invalid": "日期格式应为 YYYY-MM-DD。"}
+
+
+class OpenSerializer(serializers.Serializer):
+    id_number = serializers.CharField(label="身份证号码", max_length=40)
+    purpose = serializers.CharField(label="查阅用途", max_length=200)
+
+
+class ItemSerializer(serializers.Serializer):
+    person = serializers.IntegerField(label="建档人员", min_value=1)
+    kind = serializers.CharField(label="事项类别", max_length=20)
+    title = serializers.CharField(label="事项", max_length=200, required=False, allow_blank=True)
+    year = serializers.IntegerField(label="考核年度", required=False, allow_null=True)
+    grade = serializers.CharField(label="考核等次", max_length=20, required=False, allow_blank=True)
+    dishonesty_source = serializers.CharField(
+        label="失信信息来源", max_length=20, required=False, allow_blank=True
+    )
+    issuer = serializers.CharField(label="作出机关", max_length=100)
+    source_unit = serializers.CharField(
+        label="提供单位", max_length=100, required=False, allow_blank=True
+    )
+    document_number = serializers.CharField(label="来源文书号", max_length=100)
+    document_date = serializers.DateField(label="文书日期", error_messages=_DATE_ERRORS)
+    description = serializers.CharField(
+        label="内容", max_length=4000, required=False, allow_blank=True
+    )
+
+
+class ExemptionSerializer(serializers.Serializer):
+    ground = serializers.CharField(label="免责情形", max_length=20)
+    body = serializers.CharField(label="免责认定机关", max_length=100)
+    document = serializers.CharField(label="免责认定文书号", max_length=100)
+    decided_on = serializers.DateField(label="免责认定日期", error_messages=_DATE_ERRORS)
+    reason = serializers.CharField(label="免责理由", max_length=4000)
+
+
+class RevokeSerializer(serializers.Serializer):
+    reason = serializers.CharField(label="撤销理由", max_length=4000)
+
+
+class NominateSerializer(serializers.Serializer):
+    kind = serializers.CharField(label="诚信典型类别代码", max_length=30)
+    year = serializers.IntegerField(label="年度")
+    deeds = serializers.CharField(label="主要事迹", max_length=4000)
+    person_id_number = serializers.CharField(
+        label="被推荐人身份证号码", max_length=40, required=False, allow_blank=True
+    )
+    person_name = serializers.CharField(
+        label="被推荐人姓名", max_length=50, required=False, allow_blank=True
+    )
+    unit = serializers.CharField(
+        label="被推荐单位", max_length=100, required=False, allow_blank=True
+    )
+    community = serializers.CharField(
+        label="社区", max_length=100, required=False, allow_blank=True
+    )
+
+
+class DecideSerializer(serializers.Serializer):
+    selected = serializers.BooleanField(label="是否评选")
+    document = serializers.CharField(
+        label="评选文件文号", max_length=100, required=False, allow_blank=True
+    )
+    note = serializers.CharField(
+        label="评选意见", max_length=4000, required=False, allow_blank=True
+    )
+
+
+def _nomination(n: Nomination) -> dict[str, Any]:
+    return {
+        "id": n.pk,
+        "year": n.year,
+        "kind": n.kind.code,
+        "kind_label": n.kind.name,
+        "nominee": n.nominee_label,
+        "nominated_by_unit": n.nominated_by_unit.name,
+        "nominated_on": n.nominated_on,
+        "deeds": n.deeds,
+        "status": n.status,
+        "status_label": n.get_status_display(),
+        "decided_on": n.decided_on,
+        "decision_document": n.decision_document,
+    }
+
+
+def _item_for(pk: int) -> FileItem:
+    item = FileItem.objects.select_related("person", "person__category").filter(pk=pk).first()
+    if item is None:
+        raise NotFoundError("未找到该档案事项。")
+    return item
+
+
+class OpenFileView(GenericAPIView):
+    """Open every file held under an ID number that the caller may read. The purpose is
+    required; each read is logged with it; a refused attempt is logged and answered 403."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = OpenSerializer
+
+    def post(self, request: Request) -> Response:
+        data = validated(OpenSerializer(data=request.data))
+        files = services.open_files_by_id_number(
+            reader=request.user, id_number=data["id_number"], purpose=data["purpose"]
+        )
+        return Response({"files": files})
+
+
+class PersonFileView(GenericAPIView):
+    """One person's file by its id (?purpose= required)."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = OpenSerializer
+
+    def get(self, request: Request, pk: int) -> Response:
+        person = (
+            Person.objects.select_related("category", "category__keeper_unit", "unit")
+            .filter(pk=pk)
+            .first()
+        )
+        if person is None:
+            raise NotFoundError("未找到该人员信用档案。")
+        return Response(
+            services.open_file(
+                reader=request.user, person=person, purpose=request.query_params.get("purpose")
+            )
+        )
+
+
+class ItemCreateView(GenericAPIView):
+    """Record an item in a file (keepers only)."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = ItemSerializer
+
+    def post(self, request: Request) -> Response:
+        data = validated(ItemSerializer(data=request.data))
+        person = Person.objects.select_related("category").filter(pk=data.pop("person")).first()
+        data["source"] = data.pop("dishonesty_source", "")
+        if person is None:
+            raise NotFoundError("未找到该人员信用档案。")
+        item = services.add_item(actor=request.user, person=person, item=services.ItemInput(**data))
+        return Response(selectors.item_dict(item), status=201)
+
+
+class ItemExemptionView(GenericAPIView):
+    """Record the 容错免责 decision on a dishonesty item: it stops counting."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = ExemptionSerializer
+
+    def post(self, request: Request, pk: int) -> Response:
+        data = validated(ExemptionSerializer(data=request.data))
+        item = services.record_exemption(actor=request.user, item=_item_for(pk), **data)
+        return Response(selectors.item_dict(item))
+
+
+class ItemRevokeView(GenericAPIView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = RevokeSerializer
+
+    def post(self, request: Request, pk: int) -> Response:
+        data = validated(RevokeSerializer(data=request.data))
+        item = services.revoke_item(actor=request.user, item=_item_for(pk), reason=data["reason"])
+        return Response(selectors.item_dict(item))
+
+
+class NominationListView(GenericAPIView):
+    """GET: the credit office sees every nomination, a unit its own. POST: nominate."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = NominateSerializer
+
+    def get(self, request: Request) -> Response:
+        qs = Nomination.objects.select_related("kind", "person", "person__unit", "unit")
+        if not is_credit_admin(request.user):
+            qs = qs.filter(nominated_by_unit_id=getattr(request.user, "unit_id", None) or 0)
+        page = self.paginate_queryset(qs.select_related("nominated_by_unit")) or []
+        return self.get_paginated_response([_nomination(n) for n in page])
+
+    def post(self, request: Request) -> Response:
+        data = validated(NominateSerializer(data=request.data))
+        kind = HonourKind.objects.filter(code=data.pop("kind")).first()
+        if kind is None:
+            codes = "、".join(HonourKind.objects.values_list("code", flat=True))
+            raise DomainError(f"诚信典型类别代码无效，应为：{codes}。")
+        n = services.nominate(actor=request.user, kind=kind, **data)
+        return Response(_nomination(n), status=201)
+
+
+class NominationDecideView(GenericAPIView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = DecideSerializer
+
+    def post(self, request: Request, pk: int) -> Response:
+        data = validated(DecideSerializer(data=request.data))
+        n = Nomination.objects.select_related("kind", "person").filter(pk=pk).first()
+        if n is None:
+            raise NotFoundError("未找到该推荐。")
+        n = services.decide_nomination(actor=request.user, nomination=n, **data)
+        return Response(_nomination(n))
+
+
+class PublicHonourView(GenericAPIView):
+    """Published 诚信典型 (anonymous, throttled; names of persons masked); ?year=."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [PublicAnonThrottle, UserRateThrottle]
+
+    def get(self, request: Request) -> Response:
+        year = request.query_params.get("year")
+        if year and not year.isdigit():
+            raise DomainError("年度应为四位数字。")
+        qs = selectors.public_honours(int(year) if year else None)
+        page = self.paginate_queryset(qs) or []
+        return self.get_paginated_response([selectors.present_public_honour(n) for n in page])
+
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("personnel/files/open/", OpenFileView.as_view(), name="personnel-open"),
+    path("personnel/persons/<int:pk>/file/", PersonFileView.as_view(), name="personnel-file"),
+    path("personnel/items/", ItemCreateView.as_view(), name="personnel-items"),
+    path(
+        "personnel/items/<int:pk>/exemption/",
+        ItemExemptionView.as_view(),
+        name="personnel-item-exemption",
+    ),
+    path(
+        "personnel/items/<int:pk>/revoke/", ItemRevokeView.as_view(), name="personnel-item-revoke"
+    ),
+    path("personnel/nominations/", NominationListView.as_view(), name="personnel-nominations"),
+    path(
+        "personnel/nominations/<int:pk>/decide/",
+        NominationDecideView.as_view(),
+        name="personnel-nomination-decide",
+    ),
+    path("personnel/honours/", PublicHonourView.as_view(), name="personnel-honours"),
+]

@@ -25,7 +25,7 @@ keyword-only, explicit actor, one transaction, one event (docs/conventions.md).
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from pathlib import PurePath
 from typing import Any
@@ -341,12 +341,25 @@ def _require_staff_for(actor: Any, record: CreditRecord | None) -> None:
     raise NotPermitted("只有信用办或该信息的报送单位可以在窗口受理异议。")
 
 
+# Apps that own what an objection concerns may name further people who answer as the
+# providing unit (personnel: the 组织部门 keeping a public servant's file holds no unit
+# staff role). Each check is (actor, objection) -> bool; none registered changes nothing.
+_PROVIDER_CHECKS: list[Callable[[Any, Objection], bool]] = []
+
+
+def register_provider_check(check: Callable[[Any, Objection], bool]) -> None:
+    if check not in _PROVIDER_CHECKS:
+        _PROVIDER_CHECKS.append(check)
+
+
 def _require_provider(actor: Any, objection: Objection) -> None:
     if permissions.is_credit_admin(actor):
         return
     if objection.provider_unit_id and permissions.can_write_unit_data(
         actor, objection.provider_unit_id
     ):
+        return
+    if any(check(actor, objection) for check in _PROVIDER_CHECKS):
         return
     if permissions.role_of(actor) is None:
         raise NotPermitted("请先登录，或账号已停用。")

@@ -1,0 +1,287 @@
+"""The one write path of 信易+: scenarios (data, maintained by the credit office) and the
+providers' checks ("is this subject eligible, and for what"), each recorded as a
+ScenarioUse and counted per scenario. Eligibility is evaluated by the criteria shared
+with the 信易贷 white list (finance.criteria)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from xinyong.core import identifiers
+from xinyong.core.audit import actor_label, record_event, record_read
+from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
+from xinyong.core.masking import mask_id_number, mask_name
+from xinyong.finance import criteria as crit
+from xinyong.finance.services import apply_changes
+from xinyong.orgs import permissions
+from xinyong.orgs.models import Role
+from xinyong.orgs.services import resolve_unit
+from xinyong.subjects.models import Subject
+from xinyong.subjects.selectors import READ_SUBJECT_TYPE, masked_repr
+
+from .models import Scenario, ScenarioUse
+
+TARGET = "benefits.Scenario"
+# Scenario providers: the credit office, units' staff and banks (信易贷 is a scenario's
+# sibling). Leaders and the organisation department look at the figures only.
+CHECK_ROLES = (Role.CREDIT_ADMIN, Role.REPORTER, Role.REVIEWER, Role.BANK)
+SCENARIO_ATTRS = (
+    "name",
+    "field",
+    "provider",
+    "provider_unit",
+    "benefit",
+    "criteria",
+    "legal_basis",
+    "published",
+    "active",
+    "sort_order",
+)
+
+
+def _text(value: Any, label: str, *, limit: int = 2000, required: bool = True) -> str:
+    text = str(value or "").strip()
+    if required and not text:
+        raise DomainError(f"请填写{label}。")
+    if len(text) > limit:
+        raise DomainError(f"{label}过长（不超过 {limit} 字）。")
+    return text
+
+
+def _values(values: dict[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(values) - set(SCENARIO_ATTRS))
+    if unknown:
+        raise DomainError(f"不认识的属性：{'、'.join(unknown)}。")
+    clean = dict(values)
+    for key, label, limit in (
+        ("name", "场景名称", 50),
+        ("field", "领域", 50),
+        ("provider", "服务提供方", 200),
+        ("benefit", "守信激励内容", 2000),
+        ("legal_basis", "法律或政策依据", 2000),
+    ):
+        if key in clean:
+            clean[key] = _text(clean[key], label, limit=limit)
+    if "criteria" in clean:
+        clean["criteria"] = crit.validate(clean["criteria"])
+    if clean.get("provider_unit") not in (None, ""):
+        clean["provider_unit"] = resolve_unit(clean["provider_unit"])
+    elif "provider_unit" in clean:
+        clean["provider_unit"] = None
+    for key in ("published", "active"):
+        if key in clean:
+            clean[key] = bool(clean[key])
+    return clean
+
+
+def _snapshot(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.pk if hasattr(v, "pk") else v) for k, v in values.items()}
+
+
+def create_scenario(*, actor: Any, code: Any, **values: Any) -> Scenario:
+    if actor is not None:
+        permissions.require(actor, "credit_admin")
+    code_text = _text(code, "场景代码", limit=20).upper()
+    clean = _values(values)
+    for key in ("name", "field", "provider", "benefit", "criteria", "legal_basis"):
+        if key not in clean:
+            raise DomainError(f"新建场景须填写 {key}。")
+    with transaction.atomic():
+        if Scenario.objects.filter(code=code_text).exists():
+            raise DomainError(f"场景代码 {code_text} 已存在。")
+        scenario = Scenario.objects.create(code=code_text, **clean)
+        record_event(
+            actor=actor,
+            action="benefits.scenario_create",
+            target_type=TARGET,
+            target_id=scenario.pk,
+            target_repr=str(scenario),
+            new={"code": code_text, **_snapshot(clean)},
+        )
+    return scenario
+
+
+def update_scenario(*, actor: Any, scenario: Scenario, **values: Any) -> Scenario:
+    if actor is not None:
+        permissions.require(actor, "credit_admin")
+    updated: Scenario = apply_changes(
+        actor=actor,
+        instance=scenario,
+        clean=_values(values),
+        action="benefits.scenario_update",
+        target_type=TARGET,
+        snapshot=_snapshot,
+    )
+    return updated
+
+
+def get_scenario(code: Any) -> Scenario:
+    scenario = Scenario.objects.filter(
+        code=str(code or "").strip().upper()[:20], active=True
+    ).first()
+    if scenario is None:
+        raise NotFoundError(f"没有代码为“{str(code)[:20]}”的信易+场景（或已停用）。")
+    return scenario
+
+
+def may_check(user: Any) -> bool:
+    return permissions.role_of(user) in CHECK_ROLES
+
+
+@dataclass
+class ScenarioAnswer:
+    scenario: Scenario
+    eligible: bool
+    reasons: list[dict[str, Any]]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "scenario": self.scenario.code,
+            "name": self.scenario.name,
+            "provider": self.scenario.provider,
+            "benefit": self.scenario.benefit,
+            "eligible": self.eligible,
+            "reasons": self.reasons,
+            "legal_basis": self.scenario.legal_basis,
+        }
+
+
+@dataclass
+class CheckResult:
+    queried_code: str
+    on: date
+    subject: Subject | None
+    answers: list[ScenarioAnswer] = field(default_factory=list)
+
+    @property
+    def eligible_for(self) -> list[str]:
+        return [a.scenario.name for a in self.answers if a.eligible]
+
+    def as_dict(self) -> dict[str, Any]:
+        s = self.subject
+        return {
+            "subject": None
+            if s is None
+            else {
+                "name": mask_name(s.name) if s.is_person else s.name,
+                "code": s.display_identifier,
+                "kind": s.get_kind_display(),
+            },
+            "queried_code": self.queried_code,
+            "on": self.on.isoformat(),
+            "eligible_for": self.eligible_for,
+            "results": [a.as_dict() for a in self.answers],
+        }
+
+
+def _masked_code(code: str) -> str:
+    verdict = identifiers.check(code)
+    if verdict.kind == identifiers.IdentifierKind.RESIDENT_ID:
+        return mask_id_number(verdict.normalised or code)
+    return code
+
+
+def check(
+    *,
+    actor: Any,
+    subject_code: Any,
+    scenario: Scenario | None = None,
+    on: date | None = None,
+    channel: str = ScenarioUse.Channel.WORKSPACE,
+) -> CheckResult:
+    """Is this subject eligible — for the given scenario, or for which of all active
+    scenarios? One ScenarioUse per scenario answered; natural persons' reads are logged."""
+    if actor is not None and not may_check(actor):
+        raise NotPermitted("只有信用办、责任单位工作人员和合作银行可以进行信易+核验。")
+    code = identifiers.normalise(_text(subject_code, "统一社会信用代码或身份证号码", limit=40))
+    if not code:
+        raise DomainError("请填写统一社会信用代码或身份证号码。")
+    day = on or timezone.localdate()
+    scenarios = (
+        [scenario]
+        if scenario is not None
+        else list(Scenario.objects.filter(active=True).order_by("sort_order", "code"))
+    )
+    if not scenarios:
+        raise DomainError("目前没有启用的信易+场景。")
+    if scenario is not None and not scenario.active:
+        raise DomainError(f"信易+场景“{scenario.name}”已停用。")
+    from xinyong.supervision.grading import subject_by_code
+
+    try:
+        subject: Subject | None = subject_by_code(code)
+    except NotFoundError:
+        subject = None
+    shown_code = subject.display_identifier if subject is not None else _masked_code(code)
+    result = CheckResult(queried_code=shown_code, on=day, subject=subject)
+    for sc in scenarios:
+        if subject is None:
+            reasons = [
+                {
+                    "code": "subject",
+                    "label": "信用主体",
+                    "passed": False,
+                    "text": "平台未收录该主体的信用信息，无法认定为守信主体",
+                }
+            ]
+            result.answers.append(ScenarioAnswer(sc, False, reasons))
+            continue
+        verdict = crit.evaluate(sc.criteria, subject, day)
+        result.answers.append(ScenarioAnswer(sc, verdict.eligible, verdict.reasons_json()))
+    label = actor_label(actor)[:150]
+    with transaction.atomic():
+        ScenarioUse.objects.bulk_create(
+            [
+                ScenarioUse(
+                    scenario=a.scenario,
+                    subject=subject,
+                    queried_code=shown_code,
+                    eligible=a.eligible,
+                    reasons=a.reasons,
+                    checked_on=day,
+                    actor=actor if getattr(actor, "pk", None) else None,
+                    actor_label=label,
+                    channel=channel,
+                )
+                for a in result.answers
+            ]
+        )
+        if subject is not None and subject.is_person:
+            record_read(
+                reader=actor,
+                subject_type=READ_SUBJECT_TYPE,
+                subject_id=subject.pk,
+                subject_repr=masked_repr(subject),
+                purpose="信易+守信激励核验",
+            )
+        record_event(
+            actor=actor,
+            action="benefits.check",
+            target_type=TARGET,
+            target_id=scenarios[0].pk if len(scenarios) == 1 else "",
+            target_repr=f"{shown_code} 核验 {len(scenarios)} 个场景",
+            new={
+                "subject": subject.pk if subject else None,
+                "on": day,
+                "channel": channel,
+                "answers": {a.scenario.code: a.eligible for a in result.answers},
+            },
+        )
+    return result
+
+
+def usage_counts(scenarios: QuerySet[Scenario] | None = None) -> QuerySet[Scenario]:
+    """Scenarios annotated with their use counts (total, eligible answers, this year)."""
+    year = timezone.localdate().year
+    qs = scenarios if scenarios is not None else Scenario.objects.all()
+    return qs.annotate(
+        use_count=Count("uses"),
+        eligible_count=Count("uses", filter=Q(uses__eligible=True)),
+        year_count=Count("uses", filter=Q(uses__checked_on__year=year)),
+    ).order_by("sort_order", "code")

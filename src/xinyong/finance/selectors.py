@@ -1,0 +1,181 @@
+"""Reads of 信易贷: the published white list, a run's items, and the statistics page
+(credit-loan volume and growth against the city average, success rate of recommended
+firms, 银企对接 events)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from .models import CityBenchmark, LoanOutcome, MatchmakingEvent, WhitelistItem, WhitelistRun
+from .services import current_run
+
+ItemStatus = WhitelistItem.Status
+
+
+def published_items(run: WhitelistRun | None = None) -> QuerySet[WhitelistItem]:
+    """The published list's items that banks see: listed and removed (with the reason)."""
+    run = run or current_run()
+    if run is None:
+        return WhitelistItem.objects.none()
+    return (
+        WhitelistItem.objects.filter(run=run, status__in=(ItemStatus.LISTED, ItemStatus.REMOVED))
+        .select_related("subject")
+        .order_by("status", "subject__name")
+    )
+
+
+def run_counts(run: WhitelistRun) -> dict[str, int]:
+    rows = run.items.values("status").annotate(n=Count("id"))
+    counts = {s: 0 for s in ItemStatus.values}
+    counts.update({r["status"]: r["n"] for r in rows})
+    return counts
+
+
+def failure_counts(run: WhitelistRun) -> list[tuple[str, int]]:
+    """How many subjects failed each condition (a subject may fail several)."""
+    counts: dict[str, int] = {}
+    for reasons in run.items.filter(status=ItemStatus.INELIGIBLE).values_list("reasons", flat=True):
+        for r in reasons or []:
+            if not r.get("passed"):
+                counts[r.get("label", "")] = counts.get(r.get("label", ""), 0) + 1
+    return sorted(counts.items(), key=lambda kv: -kv[1])
+
+
+def _pct(part: Decimal | int, whole: Decimal | int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def _volume(year: int, loan_type: str | None = None) -> Decimal:
+    qs = LoanOutcome.objects.filter(status=LoanOutcome.Status.GRANTED, granted_on__year=year)
+    if loan_type:
+        qs = qs.filter(loan_type=loan_type)
+    return qs.aggregate(total=Sum("amount_wan"))["total"] or Decimal("0")
+
+
+@dataclass
+class Statistics:
+    year: int
+    credit_volume: Decimal
+    credit_volume_prev: Decimal
+    credit_growth: Decimal | None
+    all_volume: Decimal
+    credit_share: Decimal | None
+    city_growth: Decimal | None
+    city_source: str
+    beats_city: bool | None
+    recommended: int
+    applied: int
+    granted: int
+    success_rate: Decimal | None
+    granted_amount_recommended: Decimal
+    events: int
+    event_firms: int
+    event_banks: int
+    by_bank: list[dict[str, Any]]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in self.__dict__.items()}
+
+
+def statistics(year: int) -> Statistics:
+    """Definitions (docs/finance.md):
+    - credit-loan volume: 信用贷款 granted (放款日期) in the year, 万元; growth against the
+      previous year's volume; the target is growth above the city average for the year
+      (CityBenchmark, entered as data);
+    - recommended firms: firms listed on a white list published in the year, or on the
+      list in force at the year's start;
+    - success rate: among recommended firms that applied in the year (application
+      reported by a bank), the share granted a loan."""
+    credit = _volume(year, LoanOutcome.LoanType.CREDIT)
+    prev = _volume(year - 1, LoanOutcome.LoanType.CREDIT)
+    total = _volume(year)
+    growth = _pct(credit - prev, prev)
+    bench = CityBenchmark.objects.filter(year=year).first()
+    beats = None
+    if bench is not None and growth is not None:
+        beats = growth > bench.city_growth_percent
+    runs = WhitelistRun.objects.filter(
+        Q(published_at__year=year)
+        | Q(published_at__year__lt=year, status=WhitelistRun.Status.PUBLISHED)
+        | Q(
+            published_at__year__lt=year,
+            status=WhitelistRun.Status.SUPERSEDED,
+            pk__in=_in_force_at_start(year),
+        )
+    ).filter(published_at__isnull=False)
+    recommended = (
+        WhitelistItem.objects.filter(
+            run__in=runs, status__in=(ItemStatus.LISTED, ItemStatus.REMOVED)
+        )
+        .values("subject")
+        .distinct()
+        .count()
+    )
+    rec_outcomes = LoanOutcome.objects.filter(whitelist_item__isnull=False, applied_on__year=year)
+    applied = rec_outcomes.values("subject").distinct().count()
+    granted_qs = rec_outcomes.filter(status=LoanOutcome.Status.GRANTED)
+    granted = granted_qs.values("subject").distinct().count()
+    granted_amount = granted_qs.aggregate(t=Sum("amount_wan"))["t"] or Decimal("0")
+    events = MatchmakingEvent.objects.filter(held_on__year=year)
+    banks: set[str] = set()
+    for names in events.values_list("banks", flat=True):
+        banks.update(names or [])
+    by_bank = [
+        {
+            "bank": row["bank"],
+            "applied": row["applied"],
+            "granted": row["granted"],
+            "amount": str(row["amount"] or Decimal("0")),
+            "credit_amount": str(row["credit_amount"] or Decimal("0")),
+        }
+        for row in LoanOutcome.objects.filter(applied_on__year=year)
+        .values("bank")
+        .annotate(
+            applied=Count("id"),
+            granted=Count("id", filter=Q(status=LoanOutcome.Status.GRANTED)),
+            amount=Sum("amount_wan", filter=Q(status=LoanOutcome.Status.GRANTED)),
+            credit_amount=Sum(
+                "amount_wan",
+                filter=Q(status=LoanOutcome.Status.GRANTED, loan_type=LoanOutcome.LoanType.CREDIT),
+            ),
+        )
+        .order_by("bank")
+    ]
+    return Statistics(
+        year=year,
+        credit_volume=credit,
+        credit_volume_prev=prev,
+        credit_growth=growth,
+        all_volume=total,
+        credit_share=_pct(credit, total),
+        city_growth=bench.city_growth_percent if bench else None,
+        city_source=bench.source if bench else "",
+        beats_city=beats,
+        recommended=recommended,
+        applied=applied,
+        granted=granted,
+        success_rate=_pct(granted, applied),
+        granted_amount_recommended=granted_amount,
+        events=events.count(),
+        event_firms=sum(events.values_list("firm_count", flat=True)),
+        event_banks=len(banks),
+        by_bank=by_bank,
+    )
+
+
+def _in_force_at_start(year: int) -> list[int]:
+    # The superseded run that was the published list on 1 January: the last one
+    # published before the year.
+    last = (
+        WhitelistRun.objects.filter(published_at__year__lt=year)
+        .order_by("-published_at")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return [last] if last else []
