@@ -24,6 +24,7 @@ from xinyong.core.audit import record_event
 from xinyong.core.errors import DomainError
 from xinyong.core.identifiers import IdentifierKind
 from xinyong.core.identifiers import check as check_identifier
+from xinyong.core.inputs import MAX_TEXT, RowProblem, clean_date, clean_text
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Unit
 from xinyong.orgs.services import resolve_unit
@@ -36,7 +37,6 @@ from .models import Commitment, CommitmentMatter, CommitmentSerial, Kind
 TARGET = "commitments.Commitment"
 MATTER_TARGET = "commitments.CommitmentMatter"
 BREACH_RECORD_TYPE = "CNWN"
-MAX_TEXT = 4000
 # An unconfirmed public-window commitment may be confirmed within this time.
 CONFIRM_SECONDS = 30 * 60
 
@@ -76,33 +76,6 @@ _PUBLICITY_BY_LABEL = {label: value for value, label in Commitment.Publicity.cho
 
 
 # ---------------------------------------------------------------- small helpers
-
-
-def _text(value: Any, label: str, *, required: bool = True, limit: int = MAX_TEXT) -> str:
-    text = str(value or "").strip()
-    if required and not text:
-        raise DomainError(f"请填写{label}。")
-    if len(text) > limit:
-        raise DomainError(f"{label}过长（不超过 {limit} 字）。")
-    return text
-
-
-def _date(value: Any, label: str, *, required: bool = True) -> date | None:
-    if value in (None, ""):
-        if required:
-            raise DomainError(f"请填写{label}。")
-        return None
-    if isinstance(value, date):
-        return value
-    # The collection pipeline's date reading: 2026-9-28, 2026/9/28, 2026年9月28日, Excel
-    # serials and datetimes are all unambiguous.
-    from xinyong.collection.pipeline.validate import parse_date
-
-    text = str(value).strip()
-    parsed, problem = parse_date(text[:40])
-    if parsed is None:
-        raise DomainError(f"{label}：{problem}")
-    return date.fromisoformat(parsed)
 
 
 def coerce_kind(value: Any) -> str:
@@ -198,15 +171,17 @@ def _matter_values(values: dict[str, Any]) -> dict[str, Any]:
     if unknown:
         raise DomainError(f"不认识的属性：{'、'.join(unknown)}。")
     if "name" in values:
-        clean["name"] = _text(values["name"], "事项名称", limit=200)
+        clean["name"] = clean_text(values["name"], "事项名称", limit=200)
     if "kind" in values:
         clean["kind"] = coerce_kind(values["kind"])
     if "template_text" in values:
-        clean["template_text"] = _text(values["template_text"], "承诺书文本")
+        clean["template_text"] = clean_text(values["template_text"], "承诺书文本")
     if "obligations" in values:
-        clean["obligations"] = _text(values["obligations"], "承诺人义务", required=False)
+        clean["obligations"] = clean_text(values["obligations"], "承诺人义务", required=False)
     if "verification" in values:
-        clean["verification"] = _text(values["verification"], "核查方式", required=False, limit=100)
+        clean["verification"] = clean_text(
+            values["verification"], "核查方式", required=False, limit=100
+        )
     if "verification_workdays" in values:
         days = values["verification_workdays"]
         if days in (None, ""):
@@ -220,10 +195,10 @@ def _matter_values(values: dict[str, Any]) -> dict[str, Any]:
                 raise DomainError("核查期限应在 1 至 365 个工作日之间。")
             clean["verification_workdays"] = n
     if "breach_consequence" in values:
-        clean["breach_consequence"] = _text(values["breach_consequence"], "违诺后果")
+        clean["breach_consequence"] = clean_text(values["breach_consequence"], "违诺后果")
     if "legal_basis" in values:
         # 国办发〔2020〕49号: every measure rests on a cited basis.
-        clean["legal_basis"] = _text(values["legal_basis"], "依据")
+        clean["legal_basis"] = clean_text(values["legal_basis"], "依据")
     for flag in ("published", "active"):
         if flag in values:
             clean[flag] = bool(values[flag])
@@ -341,17 +316,17 @@ def _clean_input(unit: Unit, item: CommitmentInput) -> CommitmentInput:
             )
         if not matter.active:
             raise DomainError(f"承诺事项“{matter.name}”已停用。")
-    made_on = _date(item.made_on, "承诺作出日期")
+    made_on = clean_date(item.made_on, "承诺作出日期")
     assert made_on is not None
     if made_on > timezone.localdate():
         raise DomainError("承诺作出日期不能晚于今天。")
-    valid_until = _date(item.valid_until, "承诺有效期", required=False)
+    valid_until = clean_date(item.valid_until, "承诺有效期", required=False)
     if valid_until is not None and valid_until < made_on:
         raise DomainError("承诺有效期不能早于承诺作出日期。")
-    content = _text(
+    content = clean_text(
         item.content or (matter.template_text if matter else ""), "承诺内容", limit=MAX_TEXT
     )
-    liability = _text(
+    liability = clean_text(
         item.breach_liability
         or (matter.breach_consequence if matter else "")
         or DEFAULT_CONSEQUENCE[Kind(kind)],
@@ -359,9 +334,9 @@ def _clean_input(unit: Unit, item: CommitmentInput) -> CommitmentInput:
     )
     return CommitmentInput(
         kind=kind,
-        committer_name=_text(item.committer_name, "承诺人名称", limit=200),
-        committer_code=_text(item.committer_code, "承诺人代码", limit=40),
-        reason=_text(item.reason or (matter.name if matter else ""), "承诺事由", limit=300),
+        committer_name=clean_text(item.committer_name, "承诺人名称", limit=200),
+        committer_code=clean_text(item.committer_code, "承诺人代码", limit=40),
+        reason=clean_text(item.reason or (matter.name if matter else ""), "承诺事由", limit=300),
         made_on=made_on,
         content=content,
         breach_liability=liability,
@@ -442,19 +417,9 @@ def record_commitment(
 
 
 @dataclass
-class ImportError_:
-    row: int
-    column: str
-    message: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "message": self.message}
-
-
-@dataclass
 class ImportResult:
     created: list[Commitment] = field(default_factory=list)
-    errors: list[ImportError_] = field(default_factory=list)
+    errors: list[RowProblem] = field(default_factory=list)
     rows: int = 0
 
     def as_json(self) -> dict[str, Any]:
@@ -513,7 +478,7 @@ def import_commitments(
     for chunk in table.chunks:
         for ragged in chunk.ragged:
             result.rows += 1
-            result.errors.append(ImportError_(ragged.row, "整行", "列数与表头不一致。"))
+            result.errors.append(RowProblem(ragged.row, "整行", "列数与表头不一致。"))
         for row in chunk.frame.iter_rows(named=True):
             result.rows += 1
             number = int(row["_row"])
@@ -528,14 +493,14 @@ def import_commitments(
                 try:
                     kind_value = coerce_kind(values.get("kind", ""))
                 except DomainError as exc:
-                    result.errors.append(ImportError_(number, "承诺类型", exc.message))
+                    result.errors.append(RowProblem(number, "承诺类型", exc.message))
                     continue
                 matter = CommitmentMatter.objects.filter(
                     unit=unit_obj, name=matter_name, kind=kind_value, active=True
                 ).first()
                 if matter is None:
                     result.errors.append(
-                        ImportError_(
+                        RowProblem(
                             number,
                             "承诺事项",
                             f"本单位没有启用的“{matter_name}”（{Kind(kind_value).label}）承诺事项。",
@@ -548,11 +513,11 @@ def import_commitments(
                     committer_name=values.get("committer_name", ""),
                     committer_code=values.get("committer_code", ""),
                     reason=values.get("reason", ""),
-                    made_on=_date(values.get("made_on"), "承诺作出日期"),  # type: ignore[arg-type]
+                    made_on=clean_date(values.get("made_on"), "承诺作出日期"),  # type: ignore[arg-type]
                     content=values.get("content", ""),
                     breach_liability=values.get("breach_liability", ""),
                     matter=matter,
-                    valid_until=_date(values.get("valid_until"), "承诺有效期", required=False),
+                    valid_until=clean_date(values.get("valid_until"), "承诺有效期", required=False),
                     publicity=values.get("publicity", ""),
                 )
                 clean = _clean_input(unit_obj, item)
@@ -560,7 +525,7 @@ def import_commitments(
                 if not verdict.valid:
                     raise DomainError(f"承诺人代码无效：{verdict.reason}")
             except DomainError as exc:
-                result.errors.append(ImportError_(number, "", exc.message))
+                result.errors.append(RowProblem(number, "", exc.message))
                 continue
             items.append((number, clean))
     if result.errors:
@@ -607,7 +572,7 @@ def start_public_commitment(
         raise DomainError("该事项不接受网上主动公示承诺。")
     if not accepted:
         raise DomainError("请阅读并勾选同意承诺书内容后再提交。")
-    code = _text(uscc, "统一社会信用代码", limit=40)
+    code = clean_text(uscc, "统一社会信用代码", limit=40)
     verdict = check_identifier(code, IdentifierKind.USCC)
     if verdict.kind != IdentifierKind.USCC or not verdict.valid:
         raise DomainError(
@@ -750,11 +715,11 @@ def record_fulfilment(
     if accepting is None:
         raise DomainError("该承诺没有受理单位，无法记录履行情况。")
     _require_writer(actor, accepting)
-    proof = _text(evidence, "核查依据/证据说明")
+    proof = clean_text(evidence, "核查依据/证据说明")
     broken = value != Commitment.Status.KEPT
-    missing = _text(unfulfilled_content, "未履行内容", required=broken)
-    action = _text(liability_action, "违诺责任追究内容", required=broken)
-    day = _date(verified_on, "核查日期", required=False) or timezone.localdate()
+    missing = clean_text(unfulfilled_content, "未履行内容", required=broken)
+    action = clean_text(liability_action, "违诺责任追究内容", required=broken)
+    day = clean_date(verified_on, "核查日期", required=False) or timezone.localdate()
     if day > timezone.localdate():
         raise DomainError("核查日期不能晚于今天。")
     with transaction.atomic():

@@ -18,12 +18,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from xinyong.commitments.services import ImportError_ as ImportProblem
-from xinyong.commitments.services import _date, _text  # one reading of text and dates
 from xinyong.core.audit import record_event, record_read
 from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
 from xinyong.core.identifiers import IdentifierKind
 from xinyong.core.identifiers import check as check_identifier
+from xinyong.core.inputs import RowProblem as ImportProblem
+from xinyong.core.inputs import clean_date, clean_text
 from xinyong.core.masking import mask_id_number, mask_name
 from xinyong.orgs.models import Unit
 from xinyong.orgs.permissions import is_credit_admin, role_of
@@ -62,7 +62,7 @@ def _not_future(day: date, label: str) -> date:
 
 def normalise_id_number(value: Any) -> str:
     """A resident ID number, normalised and checked (check digit, region, birth date)."""
-    text = _text(value, "身份证号码", limit=40)
+    text = clean_text(value, "身份证号码", limit=40)
     verdict = check_identifier(text, IdentifierKind.RESIDENT_ID)
     if verdict.kind != IdentifierKind.RESIDENT_ID or not verdict.valid:
         reason = verdict.reason or "应为18位居民身份证号码"
@@ -72,7 +72,7 @@ def normalise_id_number(value: Any) -> str:
 
 def _choice(value: Any, choices: Any, label: str, *, required: bool = True) -> str:
     """A choice given as its code or its Chinese label."""
-    text = _text(value, label, required=required, limit=40)
+    text = clean_text(value, label, required=required, limit=40)
     if not text:
         return ""
     if text in choices.values:
@@ -168,7 +168,7 @@ def register_person(
     """Open a file for a person in `category`; a public servant's file names the unit
     (its leadership may read it)."""
     _require_keeper(actor, category)
-    clean_name = _text(name, "姓名", limit=50)
+    clean_name = clean_text(name, "姓名", limit=50)
     ident = normalise_id_number(id_number)
     unit_obj = _unit(unit, "所在单位", required=category.is_public_servant)
     with transaction.atomic():
@@ -179,9 +179,9 @@ def register_person(
             name=clean_name,
             id_number=ident,
             unit=unit_obj,
-            employer=_text(employer, "执业机构/工作单位", required=False, limit=100),
-            post=_text(post, "职务/岗位", required=False, limit=100),
-            licence_number=_text(licence_number, "执业证号", required=False, limit=50),
+            employer=clean_text(employer, "执业机构/工作单位", required=False, limit=100),
+            post=clean_text(post, "职务/岗位", required=False, limit=100),
+            licence_number=clean_text(licence_number, "执业证号", required=False, limit=50),
             user=user,
         )
         record_event(
@@ -212,10 +212,10 @@ def clean_exemption(
 ) -> Exemption:
     return Exemption(
         ground=_choice(ground, ExemptionGround, "免责情形"),
-        body=_text(body, "免责认定机关", limit=100),
-        document=_text(document, "免责认定文书号", limit=100),
-        decided_on=_not_future(_date(decided_on, "免责认定日期"), "免责认定日期"),  # type: ignore[arg-type]
-        reason=_text(reason, "免责理由"),
+        body=clean_text(body, "免责认定机关", limit=100),
+        document=clean_text(document, "免责认定文书号", limit=100),
+        decided_on=_not_future(clean_date(decided_on, "免责认定日期"), "免责认定日期"),  # type: ignore[arg-type]
+        reason=clean_text(reason, "免责理由"),
     )
 
 
@@ -237,16 +237,16 @@ def _clean_item(item: ItemInput) -> dict[str, Any]:
     kind = _choice(item.kind, ItemKind, "事项类别")
     values: dict[str, Any] = {
         "kind": kind,
-        "issuer": _text(item.issuer, "作出机关", limit=100),
-        "document_number": _text(item.document_number, "来源文书号", limit=100),
-        "document_date": _not_future(_date(item.document_date, "文书日期"), "文书日期"),  # type: ignore[arg-type]
+        "issuer": clean_text(item.issuer, "作出机关", limit=100),
+        "document_number": clean_text(item.document_number, "来源文书号", limit=100),
+        "document_date": _not_future(clean_date(item.document_date, "文书日期"), "文书日期"),  # type: ignore[arg-type]
         "source_unit": _unit(item.source_unit, "提供单位"),
-        "description": _text(item.description, "内容", required=False),
+        "description": clean_text(item.description, "内容", required=False),
         "year": None,
         "grade": "",
         "source": "",
     }
-    title = _text(item.title, "事项", required=False, limit=200)
+    title = clean_text(item.title, "事项", required=False, limit=200)
     if kind == ItemKind.ASSESSMENT:
         try:
             year = int(str(item.year or "").strip().removesuffix("年").removesuffix("年度"))
@@ -382,7 +382,7 @@ def revoke_item(*, actor: Any, item: FileItem, reason: Any, on: date | None = No
     """The keeper withdraws an item (its basis was set aside, or it was recorded in
     error). The item stays in the file's history and no longer counts."""
     _require_keeper(actor, item.person.category)
-    text = _text(reason, "撤销理由")
+    text = clean_text(reason, "撤销理由")
     if item.status == FileItem.Status.REVOKED:
         raise DomainError("该事项已撤销。")
     return _revoke(actor=actor, item=item, reason=text, on=on or timezone.localdate(), via="keeper")
@@ -409,7 +409,7 @@ def apply_objection_outcome(*, actor: Any, objection: Any) -> FileItem | None:
 
 
 def check_purpose(value: Any) -> str:
-    text = _text(value, "查阅用途", limit=200)
+    text = clean_text(value, "查阅用途", limit=200)
     if len(text) < 2:
         raise DomainError("请具体说明查阅用途（如“干部选拔任用考察”）。")
     return text
@@ -495,7 +495,7 @@ def start_identity_check(*, id_number: Any, name: Any) -> tuple[IdentityCheck, s
     from xinyong.commitments.identity import confirmer
 
     ident = normalise_id_number(id_number)
-    clean_name = _text(name, "姓名", limit=50)
+    clean_name = clean_text(name, "姓名", limit=50)
     provider = confirmer()
     with transaction.atomic():
         check = IdentityCheck.objects.create(id_number=ident, name=clean_name)
@@ -617,7 +617,7 @@ def object_to_item(
             channel=Channel.ONLINE,
             category=category,
             description=f"【{person.category.name}·{item.get_kind_display()}·{item.document_number}】"
-            + _text(description, "异议内容（哪里有误）"),
+            + clean_text(description, "异议内容（哪里有误）"),
             applicant_name=person.name,
             applicant_phone=phone,
             applicant_identifier=person.id_number,
@@ -754,7 +754,7 @@ def _import_row(actor: Any, number: int, values: dict[str, str], seen: dict[Any,
     category = _category(values.get("category", ""))
     _require_keeper(actor, category)
     ident = normalise_id_number(values.get("id_number"))
-    name = _text(values.get("name"), "姓名", limit=50)
+    name = clean_text(values.get("name"), "姓名", limit=50)
     key = (category.pk, ident)
     if seen.setdefault(key, name) != name:
         raise DomainError(f"同一身份证号码在文件中对应不同姓名（{mask_name(seen[key])}）。")
@@ -769,9 +769,9 @@ def _import_row(actor: Any, number: int, values: dict[str, str], seen: dict[Any,
             "name": name,
             "id_number": ident,
             "unit": unit,
-            "employer": _text(values.get("employer"), "执业机构", required=False, limit=100),
-            "post": _text(values.get("post"), "职务", required=False, limit=100),
-            "licence_number": _text(
+            "employer": clean_text(values.get("employer"), "执业机构", required=False, limit=100),
+            "post": clean_text(values.get("post"), "职务", required=False, limit=100),
+            "licence_number": clean_text(
                 values.get("licence_number"), "执业证号", required=False, limit=50
             ),
         }
@@ -943,13 +943,13 @@ def nominate(
         raise DomainError("请填写评选年度（如 2026）。") from None
     if the_year < 2000 or the_year > day.year + 1:
         raise DomainError(f"评选年度 {the_year} 不合理。")
-    text = _text(deeds, "主要事迹")
+    text = clean_text(deeds, "主要事迹")
     person = None
     nominee_unit = None
     place = ""
     if kind.nominee == HonourKind.Nominee.PERSON:
         ident = normalise_id_number(person_id_number)
-        name = _text(person_name, "被推荐人姓名", limit=50)
+        name = clean_text(person_name, "被推荐人姓名", limit=50)
         candidates = [
             p
             for p in selectors.find_persons(ident)
@@ -965,7 +965,7 @@ def nominate(
         if kind.nominee == HonourKind.Nominee.COMMUNITY:
             if nominee_unit.kind not in (Unit.Kind.SUBDISTRICT, Unit.Kind.TOWN):
                 raise DomainError("诚信示范街道（社区）只能推荐街道（镇）或其所属社区。")
-            place = _text(community, "社区名称", required=False, limit=100)
+            place = clean_text(community, "社区名称", required=False, limit=100)
         # 组织部门 (which runs the 机关 evaluations) and the credit office nominate any
         # unit; other units nominate themselves (or their own 社区).
         if nominee_unit.pk != by_unit.pk and role_of(actor) not in ("org_dept", "credit_admin"):
@@ -1016,8 +1016,8 @@ def decide_nomination(
             raise NotPermitted("请先登录，或账号已停用。")
         raise NotPermitted("只有信用办管理员可以评选诚信典型。")
     day = on or timezone.localdate()
-    doc = _text(document, "评选文件文号", required=selected, limit=100)
-    text = _text(note, "评选意见", required=not selected)
+    doc = clean_text(document, "评选文件文号", required=selected, limit=100)
+    text = clean_text(note, "评选意见", required=not selected)
     if nomination.status != Nomination.Status.NOMINATED:
         raise DomainError(f"该推荐已{nomination.get_status_display()}。")
     person = nomination.person

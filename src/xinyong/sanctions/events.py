@@ -26,6 +26,7 @@ from django.utils import timezone
 from xinyong.core.audit import record_event
 from xinyong.core.calendar import add_workdays
 from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
+from xinyong.core.inputs import clean_text
 from xinyong.core.masking import mask_name, mask_text
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Unit
@@ -34,7 +35,6 @@ from xinyong.subjects.models import Subject
 from .models import DishonestyEvent
 
 DEFAULT_HANDLING_WORKDAYS = 5
-MAX_TEXT = 4000
 Status = DishonestyEvent.Status
 
 
@@ -49,15 +49,6 @@ def handling_workdays() -> int:
 
 def today() -> date:
     return timezone.localdate()
-
-
-def _text(value: Any, label: str, *, required: bool = True, limit: int = MAX_TEXT) -> str:
-    text = str(value or "").strip()
-    if required and not text:
-        raise DomainError(f"请填写{label}。")
-    if len(text) > limit:
-        raise DomainError(f"{label}过长：最多 {limit} 个字。")
-    return text
 
 
 def _date(value: Any, label: str, *, not_after_today: bool = True) -> date:
@@ -117,9 +108,9 @@ def register_event(
     if subject is not None and subject.merged_into_id:
         raise DomainError("该信用主体已合并至其他主体，请选择合并后的主体。")
     event = DishonestyEvent.objects.create(
-        title=_text(title, "事件名称", limit=200),
-        source=_text(source, "监测来源", limit=200),
-        description=_text(description, "事件情况"),
+        title=clean_text(title, "事件名称", limit=200),
+        source=clean_text(source, "监测来源", limit=200),
+        description=clean_text(description, "事件情况"),
         detected_on=_date(detected_on, "发现日期"),
         subject=subject,
     )
@@ -173,7 +164,7 @@ def record_handling(
     if on < event.detected_on:
         raise DomainError("处置日期不能早于发现日期。")
     old = _snapshot(event)
-    event.handling = _text(handling, "处置情况")
+    event.handling = clean_text(handling, "处置情况")
     event.handled_on = on
     event.status = Status.HANDLED
     event.save(update_fields=["handling", "handled_on", "status", "updated_at"])
@@ -194,7 +185,7 @@ def publish_event(
     if event.handled_on and on < event.handled_on:
         raise DomainError("公布日期不能早于处置日期。")
     old = _snapshot(event)
-    event.public_text = mask_text(_text(public_text, "公布内容"))
+    event.public_text = mask_text(clean_text(public_text, "公布内容"))
     event.published_on = on
     event.status = Status.PUBLISHED
     event.save(update_fields=["public_text", "published_on", "status", "updated_at"])
