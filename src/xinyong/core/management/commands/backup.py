@@ -45,9 +45,7 @@ class Command(ActionCommand):
         report = backup.restore_backup(Path(options["path"]))
         if not report.ok:
             raise CommandError("恢复后核对不一致：" + "；".join(report.mismatches[:5]))
-        text = (
-            f"恢复完成并核对一致：{report.tables} 张表，共 {report.rows} 行；审计日志链完整。"
-        )
+        text = f"恢复完成并核对一致：{report.tables} 张表，共 {report.rows} 行；审计日志链完整。"
         return text, report.as_json()
 
     def _verify(self, options: dict[str, Any]) -> tuple[str, Any]:
