@@ -244,3 +244,30 @@ XINYONG_REGION_CODE = os.environ.get("XINYONG_REGION_CODE", "410503")
 # Credit grades (supervision) are staff-only; the credit office may show the letter on the
 # portal (DOMAIN.md §10: grades drive supervision, publishing them is a local choice).
 XINYONG_PUBLIC_GRADES = _env_bool("XINYONG_PUBLIC_GRADES")
+
+# Exchange with the city platform (docs/exchange.md). The transport is "file" (前置机 file
+# drop under var/exchange/, works offline) or "http" (signed JSON to XINYONG_EXCHANGE_URL).
+# Only what the environment sets is listed; xinyong.exchange.conf supplies the defaults.
+XINYONG_EXCHANGE = {
+    key: value
+    for key, value in {
+        "TRANSPORT": os.environ.get("XINYONG_EXCHANGE_TRANSPORT"),
+        "HTTP_URL": os.environ.get("XINYONG_EXCHANGE_URL"),
+        "HTTP_TOKEN": os.environ.get("XINYONG_EXCHANGE_TOKEN"),
+        "HTTP_SECRET": os.environ.get("XINYONG_EXCHANGE_SECRET"),
+        "HTTP_TIMEOUT": os.environ.get("XINYONG_EXCHANGE_TIMEOUT"),
+        "FILE_DIR": os.environ.get("XINYONG_EXCHANGE_FILE_DIR"),
+        "FILE_ACK_DIR": os.environ.get("XINYONG_EXCHANGE_ACK_DIR"),
+        "FILE_FORMAT": os.environ.get("XINYONG_EXCHANGE_FILE_FORMAT"),
+        "INBOX_DIR": os.environ.get("XINYONG_EXCHANGE_INBOX_DIR"),
+        "CHUNK_SIZE": os.environ.get("XINYONG_EXCHANGE_CHUNK_SIZE"),
+        "MAX_ATTEMPTS": os.environ.get("XINYONG_EXCHANGE_MAX_ATTEMPTS"),
+        "BACKOFF_BASE": os.environ.get("XINYONG_EXCHANGE_BACKOFF_BASE"),
+        "BACKOFF_CAP": os.environ.get("XINYONG_EXCHANGE_BACKOFF_CAP"),
+        "LEASE_SECONDS": os.environ.get("XINYONG_EXCHANGE_LEASE_SECONDS"),
+        "SEND_EVERY": os.environ.get("XINYONG_EXCHANGE_SEND_EVERY"),
+        "IMPORT_EVERY": os.environ.get("XINYONG_EXCHANGE_IMPORT_EVERY"),
+        "INBOUND_UNIT": os.environ.get("XINYONG_EXCHANGE_INBOUND_UNIT"),
+    }.items()
+    if value
+}

@@ -33,3 +33,36 @@ def register_daily_job(name: str, run: Callable[[], str], *, order: int = 100) -
 
 def daily_jobs() -> list[DailyJob]:
     return sorted(_registry.values(), key=lambda job: (job.order, job.name))
+
+
+# ---------------------------------------------------------------- interval jobs
+# Work that must run more often than daily (pushing the outbox to the city platform,
+# importing pushed-down files) registers an interval job: the same scheduler loop runs it
+# whenever `every_seconds` have passed since its last run. The loop ticks every
+# `--interval` seconds (60 by default), so that is the finest granularity. Interval jobs
+# must be idempotent and safe to interrupt, like daily jobs; a run with nothing to do
+# returns "" so that the scheduler's output is not flooded with idle lines.
+
+
+@dataclass(frozen=True)
+class IntervalJob:
+    name: str
+    run: Callable[[], str]
+    every_seconds: float
+    order: int
+
+
+_interval_registry: dict[str, IntervalJob] = {}
+
+
+def register_interval_job(
+    name: str, run: Callable[[], str], *, every_seconds: float, order: int = 100
+) -> None:
+    """Register (or replace, by name) a job run every `every_seconds` by the scheduler."""
+    _interval_registry[name] = IntervalJob(
+        name=name, run=run, every_seconds=max(1.0, float(every_seconds)), order=order
+    )
+
+
+def interval_jobs() -> list[IntervalJob]:
+    return sorted(_interval_registry.values(), key=lambda job: (job.order, job.name))

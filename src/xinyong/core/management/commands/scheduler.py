@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -30,15 +31,37 @@ def run_all() -> list[dict[str, Any]]:
     return results
 
 
+def run_due_interval_jobs(last_runs: dict[str, float], now: float) -> list[dict[str, Any]]:
+    """Run the interval jobs (core.jobs.register_interval_job) whose period has passed since
+    their last run in `last_runs` (name → monotonic time, updated here). A job's failure is
+    reported and does not stop the others; a run that did nothing ("") is not reported."""
+    results = []
+    for job in jobs.interval_jobs():
+        last = last_runs.get(job.name)
+        if last is not None and now - last < job.every_seconds:
+            continue
+        last_runs[job.name] = now
+        try:
+            message = job.run()
+            if message:
+                results.append({"job": job.name, "ok": True, "message": message})
+        except Exception as exc:  # a job's failure must not stop the others
+            logger.exception("interval job %s failed", job.name)
+            results.append({"job": job.name, "ok": False, "message": f"执行失败：{exc}"})
+    return results
+
+
 def run_daily_loop(
     stop: threading.Event,
     *,
     interval: float = 60,
     report: Callable[[list[dict[str, Any]]], None] | None = None,
 ) -> None:
-    """Run every job when a new day (Asia/Shanghai) begins, until `stop` is set. Used by
-    `xinyong scheduler` and by `xinyong serve --with-scheduler` (the embedded set-up)."""
+    """Run every job when a new day (Asia/Shanghai) begins, and the interval jobs whenever
+    their period has passed, until `stop` is set. Used by `xinyong scheduler` and by
+    `xinyong serve --with-scheduler` (the embedded set-up)."""
     last_day: date | None = None
+    last_runs: dict[str, float] = {}
     while not stop.is_set():
         today = timezone.localdate()
         if today != last_day:
@@ -46,11 +69,15 @@ def run_daily_loop(
             if report is not None:
                 report(results)
             last_day = today
+        if not stop.is_set():
+            due = run_due_interval_jobs(last_runs, time.monotonic())
+            if due and report is not None:
+                report(due)
         stop.wait(max(1.0, interval))
 
 
 class Command(BaseCommand):
-    help = "定时任务调度：每天运行一次已登记的每日任务（如公示期满处理）；--once 只运行一次后退出"
+    help = "定时任务调度：每天运行一次已登记的每日任务（如公示期满处理），并按间隔运行周期任务（如向市平台推送）；--once 只运行一次每日任务后退出"
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--once", action="store_true", help="立即运行一次所有每日任务后退出")

@@ -1,0 +1,217 @@
+"""What a message says, built at send time in the national exchange field format.
+
+Records travel with their catalogue field codes (DOMAIN.md §4: CF_XDR_MC, CF_WSH, XK_XKJGDM
+…; the catalogue's codes are those of the national exchange), every field of the type in
+catalogue order, multi-valued fields joined with "；" as the national templates write them.
+Five columns describe the record itself; they are the platform's own (the national
+templates have no such columns), named in the same style:
+
+    CZLX 操作类型 (新增或更新 / 撤销) · JLBS 记录标识 (sha256 of type|deciding unit|document
+    number, the record's identity) · BBH 版本号 · JLZT 记录状态 (有效 / 已撤销) ·
+    GXSJ 更新时间 (ISO 8601, Asia/Shanghai)
+
+A message carries the record's current state (state transfer): a retry after a change
+sends the newer content, and the receiver keeps, per JLBS, the item with the latest GXSJ,
+so that the order in which messages arrive does not matter.
+
+List changes and repair decisions have no national template: their columns (MD_…, XF_…)
+are defined below and in docs/exchange.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from xinyong.catalog.fieldspec import get_spec
+from xinyong.core.errors import DomainError
+from xinyong.records.models import CreditRecord
+
+from .conf import get_config
+from .models import OutboundMessage, OutboxEntry
+
+MULTI_JOIN = "；"
+
+RECORD_META: list[tuple[str, str]] = [
+    ("CZLX", "操作类型"),
+    ("JLBS", "记录标识"),
+    ("BBH", "版本号"),
+    ("JLZT", "记录状态"),
+    ("GXSJ", "更新时间"),
+]
+
+LIST_FIELDS: list[tuple[str, str]] = [
+    ("MD_LXDM", "名单类型代码"),
+    ("MD_LXMC", "名单类型名称"),
+    ("MD_ZTMC", "主体名称"),
+    ("MD_ZTDM", "主体代码"),
+    ("MD_ZT", "名单状态"),
+    ("MD_RDWH", "认定文书号"),
+    ("MD_LRLY", "列入理由"),
+    ("MD_RDJG", "认定机关"),
+    ("MD_SXRQ", "生效日期"),
+    ("MD_YXQZ", "有效期至"),
+    ("MD_YCRQ", "移出日期"),
+    ("MD_YCLY", "移出理由"),
+    ("MD_BDRQ", "变动日期"),
+    ("JLBS", "记录标识"),
+    ("GXSJ", "更新时间"),
+]
+
+REPAIR_FIELDS: list[tuple[str, str]] = [
+    ("XF_XXLB", "信息类别"),
+    ("XF_WSH", "决定文书号"),
+    ("XF_ZTMC", "主体名称"),
+    ("XF_ZTDM", "主体代码"),
+    ("XF_JDRQ", "修复决定日期"),
+    ("XF_JDJG", "修复决定机关"),
+    ("XF_JG", "修复结果"),
+    ("JLBS", "记录标识"),
+    ("GXSJ", "更新时间"),
+]
+
+STATUS_LABELS = dict(CreditRecord.Status.choices)
+OPERATION_LABELS = dict(OutboundMessage.Operation.choices)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return MULTI_JOIN.join(_text(v) for v in value)
+    if isinstance(value, datetime):
+        return timezone.localtime(value).isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+@dataclass
+class Prepared:
+    """A message ready for a transport: its envelope (JSON) and its rows as a table."""
+
+    message: OutboundMessage
+    envelope: dict[str, Any]
+    columns: list[tuple[str, str]]  # (code, Chinese label)
+    rows: list[dict[str, str]]
+
+    @property
+    def body(self) -> bytes:
+        # Sorted keys and fixed separators: the same content gives the same bytes, so the
+        # body hash recorded with the message identifies what was sent.
+        return json.dumps(
+            self.envelope, ensure_ascii=False, sort_keys=True, separators=(",", ":")
+        ).encode("utf-8")
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.body).hexdigest()
+
+
+def _record_rows(
+    message: OutboundMessage, ids: list[int]
+) -> tuple[list[tuple[str, str]], list[dict[str, str]]]:
+    spec = get_spec(message.record_type_code)
+    columns = [(f.code, f.label) for f in spec.fields] + RECORD_META
+    found = {
+        r["id"]: r
+        for r in CreditRecord.objects.filter(pk__in=ids).values(
+            "id", "identity_key", "payload", "version", "status", "updated_at"
+        )
+    }
+    rows = []
+    for pk in ids:
+        r = found.get(pk)
+        if r is None:
+            # Records are never deleted (PROTECT); a missing one means a restored backup
+            # older than the outbox: say so rather than sending a silent gap.
+            raise DomainError(f"报文 {message.idempotency_key} 引用的信用记录 {pk} 已不存在。")
+        payload = r["payload"] if isinstance(r["payload"], dict) else {}
+        row = {f.code: _text(payload.get(f.code)) for f in spec.fields}
+        withdrawn = r["status"] == CreditRecord.Status.WITHDRAWN
+        row["CZLX"] = OPERATION_LABELS[
+            OutboundMessage.Operation.WITHDRAW if withdrawn else OutboundMessage.Operation.UPSERT
+        ]
+        row["JLBS"] = r["identity_key"]
+        row["BBH"] = str(r["version"])
+        row["JLZT"] = STATUS_LABELS.get(r["status"], r["status"])
+        row["GXSJ"] = _text(r["updated_at"])
+        rows.append(row)
+    return columns, rows
+
+
+def _list_rows(entry: OutboxEntry) -> tuple[list[tuple[str, str]], list[dict[str, str]]]:
+    from xinyong.sanctions.models import ListEntry
+
+    item = ListEntry.objects.select_related("list_type", "subject").get(
+        pk=int(entry.list_entry_id or 0)
+    )
+    row = {
+        "MD_LXDM": item.list_type.code,
+        "MD_LXMC": item.list_type.name,
+        "MD_ZTMC": item.subject.name,
+        "MD_ZTDM": item.subject.identifier,
+        "MD_ZT": item.get_status_display(),
+        "MD_RDWH": item.basis_document,
+        "MD_LRLY": item.reasons,
+        "MD_RDJG": item.designating_authority or item.list_type.designating_authority,
+        "MD_SXRQ": _text(item.effective_from),
+        "MD_YXQZ": _text(item.ends_on),
+        "MD_YCRQ": _text(item.removed_on),
+        "MD_YCLY": item.removal_reason,
+        "MD_BDRQ": _text(timezone.localtime(entry.created_at).date()),
+        "JLBS": f"{get_config().node}-MD-{item.pk}",
+        "GXSJ": _text(item.updated_at),
+    }
+    return LIST_FIELDS, [row]
+
+
+def _repair_rows(entry: OutboxEntry) -> tuple[list[tuple[str, str]], list[dict[str, str]]]:
+    from xinyong.rights.models import RepairApplication
+
+    app = RepairApplication.objects.select_related("record__record_type", "subject").get(
+        pk=int(entry.repair_id or 0)
+    )
+    row = {
+        "XF_XXLB": app.record.record_type.code,
+        "XF_WSH": app.record.document_number,
+        "XF_ZTMC": app.subject.name,
+        "XF_ZTDM": app.subject.identifier,
+        "XF_JDRQ": _text(app.decided_on),
+        "XF_JDJG": f"{settings.XINYONG_DISTRICT}社会信用体系建设领导小组办公室",
+        "XF_JG": "准予信用修复，停止公示",
+        "JLBS": app.record.identity_key,
+        "GXSJ": _text(app.updated_at),
+    }
+    return REPAIR_FIELDS, [row]
+
+
+def prepare(message: OutboundMessage) -> Prepared:
+    """Build the message's rows and envelope from the current state of what it refers to."""
+    entry = message.entry
+    if message.kind in (OutboxEntry.Kind.BATCH, OutboxEntry.Kind.RECORD):
+        columns, rows = _record_rows(message, [int(i) for i in message.record_ids])
+    elif message.kind == OutboxEntry.Kind.LIST_ENTRY:
+        columns, rows = _list_rows(entry)
+    else:
+        columns, rows = _repair_rows(entry)
+    envelope = {
+        "idempotency_key": message.idempotency_key,
+        "node": get_config().node,
+        "sender": settings.XINYONG_PLATFORM_NAME,
+        "kind": message.kind,
+        "operation": message.operation,
+        "record_type": message.record_type_code,
+        "sequence": message.seq,
+        "parts": entry.message_count,
+        "count": len(rows),
+        "columns": [{"code": code, "label": label} for code, label in columns],
+        "items": rows,
+    }
+    return Prepared(message=message, envelope=envelope, columns=columns, rows=rows)

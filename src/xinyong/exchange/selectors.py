@@ -1,0 +1,142 @@
+"""Reads of the exchange, shared by the workspace pages, the API and the CLI."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from xinyong.core.errors import DomainError
+
+from .models import DeliveryAttempt, InboundFile, OutboundMessage, OutboxEntry
+
+
+def _day(value: Any, label: str) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise DomainError(f"{label}“{value}”格式不对，应为 2026-11-20 这样的日期。") from None
+
+
+def filter_messages(
+    *,
+    status: str = "",
+    kind: str = "",
+    q: str = "",
+    created_from: Any = None,
+    created_to: Any = None,
+) -> QuerySet[OutboundMessage]:
+    """Messages, newest first, narrowed by status, kind, a text (idempotency key, record
+    type code or receipt) and a creation date range (inclusive, Asia/Shanghai days)."""
+    qs = OutboundMessage.objects.select_related("entry").order_by("-id")
+    if status:
+        if status not in OutboundMessage.Status.values:
+            raise DomainError(f"状态“{status}”无效，应为 pending、sent、acknowledged 或 failed。")
+        qs = qs.filter(status=status)
+    if kind:
+        if kind not in OutboxEntry.Kind.values:
+            raise DomainError(f"类型“{kind}”无效，应为 batch、record、list_entry 或 repair。")
+        qs = qs.filter(kind=kind)
+    text = (q or "").strip()
+    if text:
+        qs = qs.filter(
+            Q(idempotency_key__icontains=text)
+            | Q(record_type_code__iexact=text)
+            | Q(receipt__iexact=text)
+        )
+    start = _day(created_from, "起始日期")
+    end = _day(created_to, "截止日期")
+    tz = timezone.get_current_timezone()
+    if start:
+        qs = qs.filter(created_at__gte=datetime.combine(start, time.min, tzinfo=tz))
+    if end:
+        qs = qs.filter(created_at__lte=datetime.combine(end, time.max, tzinfo=tz))
+    return qs
+
+
+def attempts_of(message: OutboundMessage) -> QuerySet[DeliveryAttempt]:
+    return DeliveryAttempt.objects.filter(message=message).order_by("number", "id")
+
+
+def message_data(m: OutboundMessage) -> dict[str, Any]:
+    def at(value: datetime | None) -> str | None:
+        return timezone.localtime(value).isoformat(timespec="seconds") if value else None
+
+    return {
+        "id": m.pk,
+        "idempotency_key": m.idempotency_key,
+        "kind": m.kind,
+        "kind_label": m.get_kind_display(),
+        "operation": m.operation,
+        "operation_label": m.get_operation_display(),
+        "record_type": m.record_type_code,
+        "sequence": m.seq,
+        "parts": m.entry.message_count,
+        "items": m.item_count,
+        "status": m.status,
+        "status_label": m.get_status_display(),
+        "attempts": m.attempts,
+        "transport": m.transport,
+        "created_at": at(m.created_at),
+        "next_attempt_at": at(m.next_attempt_at) if m.status == m.Status.PENDING else None,
+        "sent_at": at(m.sent_at),
+        "acknowledged_at": at(m.acknowledged_at),
+        "receipt": m.receipt,
+        "last_error": m.last_error,
+        "filename": m.filename,
+        "batch_id": m.entry.batch_id,
+        "record_id": m.entry.record_id,
+        "list_entry_id": m.entry.list_entry_id,
+        "repair_id": m.entry.repair_id,
+    }
+
+
+def attempt_data(a: DeliveryAttempt) -> dict[str, Any]:
+    return {
+        "number": a.number,
+        "transport": a.transport,
+        "started_at": timezone.localtime(a.started_at).isoformat(timespec="seconds"),
+        "duration_ms": a.duration_ms,
+        "outcome": a.outcome,
+        "outcome_label": a.get_outcome_display(),
+        "http_status": a.http_status,
+        "detail": a.detail,
+    }
+
+
+def filter_inbound(*, status: str = "", kind: str = "") -> QuerySet[InboundFile]:
+    qs = InboundFile.objects.order_by("-id")
+    if status:
+        if status not in InboundFile.Status.values:
+            raise DomainError(f"状态“{status}”无效，应为 processing、done 或 rejected。")
+        qs = qs.filter(status=status)
+    if kind:
+        if kind not in InboundFile.Kind.values:
+            raise DomainError(f"类型“{kind}”无效，应为 list、records 或 feedback。")
+        qs = qs.filter(kind=kind)
+    return qs
+
+
+def inbound_data(f: InboundFile) -> dict[str, Any]:
+    return {
+        "id": f.pk,
+        "filename": f.filename,
+        "sha256": f.sha256,
+        "size": f.size,
+        "kind": f.kind,
+        "kind_label": f.get_kind_display() if f.kind else "",
+        "code": f.code,
+        "status": f.status,
+        "status_label": f.get_status_display(),
+        "message": f.message,
+        "result": f.result,
+        "batch_id": f.batch_id,
+        "moved_to": f.moved_to,
+        "created_at": timezone.localtime(f.created_at).isoformat(timespec="seconds"),
+    }

@@ -1,0 +1,312 @@
+"""Metrics computed from data the platform already holds (collection, sanctions, rights,
+commitments), registered through the same hook other apps use (ledger.metrics).
+
+Each function takes (unit, period) and returns a number, or None when there is nothing to
+measure (a unit that reported no 双公示 record has no 迟报率). Figures are counted up to
+the end of the period or today, whichever comes first, so that a period in progress shows
+today's state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from xinyong.collection.selectors import percent, resolve_record_types, unit_rates
+
+
+def _until(period: Any) -> date:
+    return min(period.end, timezone.localdate())
+
+
+# ------------------------------------------------------------------ collection (双公示)
+
+
+def _rates(units: Sequence[Any], period: Any) -> dict[int, Any]:
+    types = resolve_record_types("双公示")
+    return {r.unit.pk: r for r in unit_rates(period, record_types=types, units=list(units))}
+
+
+def late_rate_bulk(units: Sequence[Any], period: Any) -> dict[int, Decimal | None]:
+    """迟报率 = 迟报条数 ÷ 报送条数 (双公示 records reported in the period; 7 working days,
+    发改办财金〔2018〕424号)."""
+    return {pk: percent(r.late, r.reported) for pk, r in _rates(units, period).items()}
+
+
+def compliance_bulk(units: Sequence[Any], period: Any) -> dict[int, Decimal | None]:
+    """合规率 = 通过校验的行数 ÷ 提交的行数 (collection's definition)."""
+    return {pk: r.compliance for pk, r in _rates(units, period).items()}
+
+
+def _one(bulk: Callable[[Sequence[Any], Any], dict[int, Any]]) -> Callable[[Any, Any], Any]:
+    def fn(unit: Any, period: Any) -> Any:
+        return bulk([unit], period).get(unit.pk)
+
+    return fn
+
+
+# ------------------------------------------------------------------ sanctions
+
+
+def _sxbzxr_entries(on: date) -> Any:
+    from xinyong.sanctions.lists import in_force_q
+    from xinyong.sanctions.models import ListEntry
+
+    return ListEntry.objects.filter(in_force_q(on)).filter(
+        Q(list_type__field="失信被执行人") | Q(list_type__record_type__code="SXBZXR")
+    )
+
+
+def unit_bodies_bulk(units: Sequence[Any], period: Any) -> dict[int, int]:
+    """Government bodies of each unit (the unit's own USCC, or a body linked to it as a
+    下属单位) with a 失信被执行人 entry in force (seed ledger row: "本部门及本部门管理的
+    下属单位被列入失信被执行人单位数量均为零")."""
+    from xinyong.subjects.models import Subject
+
+    from .models import SubordinateBody
+
+    listed = Subject.objects.filter(
+        is_government_body=True, list_entries__in=_sxbzxr_entries(_until(period))
+    ).distinct()
+    listed_ids = set(listed.values_list("pk", flat=True))
+    by_code = dict(listed.values_list("identifier", "pk"))
+    out: dict[int, int] = {u.pk: 0 for u in units}
+    bodies: dict[int, set[int]] = {u.pk: set() for u in units}
+    for unit in units:
+        if unit.uscc and unit.uscc in by_code:
+            bodies[unit.pk].add(by_code[unit.uscc])
+    for unit_id, subject_id in SubordinateBody.objects.filter(
+        unit_id__in=list(out), subject_id__in=listed_ids
+    ).values_list("unit_id", "subject_id"):
+        bodies[unit_id].add(subject_id)
+    for pk, ids in bodies.items():
+        out[pk] = len(ids)
+    return out
+
+
+def government_bodies(unit: Any, period: Any) -> int:
+    """Government bodies on the 失信被执行人 list in the district (seed task 15: zero)."""
+    from xinyong.sanctions.lists import list_share
+
+    return int(list_share(_until(period))["government_bodies_on_sxbzxr"])
+
+
+def blacklist_share(unit: Any, period: Any) -> Decimal:
+    """Share of district enterprises on a serious-dishonesty list (seed task 10)."""
+    from xinyong.sanctions.lists import list_share
+
+    return Decimal(list_share(_until(period))["share_percent"])
+
+
+def feedback_overdue_bulk(units: Sequence[Any], period: Any) -> dict[int, int]:
+    """Checks of the period that hit a listed subject and whose feedback (执行反馈) is past
+    its due date and still missing."""
+    from django.db.models import Count
+
+    from xinyong.sanctions.models import Check
+
+    rows = (
+        Check.objects.filter(
+            unit_id__in=[u.pk for u in units],
+            checked_on__gte=period.start,
+            checked_on__lte=period.end,
+            feedback_status=Check.FeedbackStatus.PENDING,
+            feedback_due__lt=_until(period),
+        )
+        .values("unit_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    found = {r["unit_id"]: r["n"] for r in rows}
+    return {u.pk: found.get(u.pk, 0) for u in units}
+
+
+# ------------------------------------------------------------------ rights
+
+
+def objections_overdue_bulk(units: Sequence[Any], period: Any) -> dict[int, int]:
+    """Objections that were overdue on some day of the period (rights.objections)."""
+    from xinyong.rights.objections import overdue_by_unit
+
+    found = dict(overdue_by_unit(period.start, _until(period)))
+    return {u.pk: found.get(u.name, 0) for u in units}
+
+
+def repairs_overdue_bulk(units: Sequence[Any], period: Any) -> dict[int, int]:
+    """Repair applications overdue at the end of the period (rights.repair)."""
+    from xinyong.rights.repair import overdue_repairs_by_unit
+
+    found = dict(overdue_repairs_by_unit(_until(period)))
+    return {u.pk: found.get(u.name, 0) for u in units}
+
+
+def objections_on_time(unit: Any, period: Any) -> Decimal | None:
+    """办结及时率 of objections decided in the period: decided on or before the case
+    deadline (rights.objections.due_date) ÷ decided."""
+    from xinyong.rights.models import Objection
+    from xinyong.rights.objections import due_date
+
+    decided = Objection.objects.filter(
+        decided_on__gte=period.start, decided_on__lte=_until(period)
+    ).prefetch_related("pauses")
+    total = on_time = 0
+    for objection in decided:
+        total += 1
+        assert objection.decided_on is not None
+        if objection.decided_on <= due_date(objection, today=objection.decided_on):
+            on_time += 1
+    return percent(on_time, total)
+
+
+def repairs_on_time(unit: Any, period: Any) -> Decimal | None:
+    """办结及时率 of repair applications decided in the period: decided on or before the
+    decision deadline (rights.repair.decision_due) ÷ decided."""
+    from xinyong.rights.models import RepairApplication
+    from xinyong.rights.repair import decision_due
+
+    total = on_time = 0
+    for app in RepairApplication.objects.filter(
+        decided_on__gte=period.start, decided_on__lte=_until(period)
+    ):
+        total += 1
+        due = decision_due(app)
+        if due is None or (app.decided_on is not None and app.decided_on <= due):
+            on_time += 1
+    return percent(on_time, total)
+
+
+# ------------------------------------------------------------------ commitments
+
+
+def commitments_shared(unit: Any, period: Any) -> int:
+    """Commitments the unit made (and shares) in the period (commitments.selectors)."""
+    from xinyong.commitments.selectors import unit_commitment_counts
+
+    return int(unit_commitment_counts(unit, period)["made"])
+
+
+def register_metrics(register: Callable[..., Any]) -> None:
+    register(
+        "collection.late_rate",
+        "双公示迟报率",
+        _one(late_rate_bulk),
+        bulk=late_rate_bulk,
+        unit_label="%",
+        comparison="<=",
+        target=0,
+        description="迟报条数 ÷ 报送条数（行政许可、行政处罚，7 个工作日内报送，发改办财金〔2018〕424号）",
+        drill="collection:overview",
+    )
+    register(
+        "collection.compliance_rate",
+        "双公示合规率",
+        _one(compliance_bulk),
+        bulk=compliance_bulk,
+        unit_label="%",
+        comparison=">=",
+        target=100,
+        description="通过校验的行数 ÷ 提交的行数",
+        drill="collection:overview",
+    )
+    register(
+        "sanctions.unit_bodies_on_sxbzxr",
+        "本单位及下属单位列入失信被执行人数",
+        _one(unit_bodies_bulk),
+        bulk=unit_bodies_bulk,
+        unit_label="家",
+        comparison="<=",
+        target=0,
+        description="本单位（统一社会信用代码相同）及登记为其下属单位的政府机构主体中，失信被执行人名单在列的数量",
+        drill="sanctions:governance",
+    )
+    register(
+        "sanctions.government_bodies_on_sxbzxr",
+        "全区列入失信被执行人的政府机构数",
+        government_bodies,
+        scope="district",
+        unit_label="家",
+        comparison="<=",
+        target=0,
+        description="失信被执行人名单在列的政府机构主体数（重点工作第15项：零增长、清零）",
+        drill="sanctions:governance",
+    )
+    register(
+        "sanctions.blacklist_share",
+        "严重失信主体名单企业占比",
+        blacklist_share,
+        scope="district",
+        unit_label="%",
+        comparison="<=",
+        description="列入严重失信主体名单的本区企业 ÷ 本区企业（重点工作第10项）",
+        drill="sanctions:governance",
+    )
+    register(
+        "sanctions.feedback_overdue",
+        "奖惩措施逾期未反馈数",
+        _one(feedback_overdue_bulk),
+        bulk=feedback_overdue_bulk,
+        unit_label="件",
+        comparison="<=",
+        target=0,
+        description="期间内命中名单的奖惩查询中，超过反馈期限仍未反馈执行情况的件数",
+        drill="sanctions:checks",
+    )
+    register(
+        "rights.objections_overdue",
+        "超期办理的异议数",
+        _one(objections_overdue_bulk),
+        bulk=objections_overdue_bulk,
+        unit_label="件",
+        comparison="<=",
+        target=0,
+        description="期间内曾超过办理时限仍未办结的异议（按提供单位计）",
+        drill="rights:objection-list",
+    )
+    register(
+        "rights.repairs_overdue",
+        "超期办理的信用修复申请数",
+        _one(repairs_overdue_bulk),
+        bulk=repairs_overdue_bulk,
+        unit_label="件",
+        comparison="<=",
+        target=0,
+        description="期末超过审核或同步时限的信用修复申请（按记录提供单位计）",
+        drill="rights:repair-list",
+    )
+    register(
+        "rights.objections_on_time",
+        "异议按时办结率",
+        objections_on_time,
+        scope="district",
+        unit_label="%",
+        comparison=">=",
+        target=100,
+        description="期间内办结的异议中在办理时限内办结的比例",
+        drill="rights:objection-list",
+    )
+    register(
+        "rights.repairs_on_time",
+        "信用修复按时办结率",
+        repairs_on_time,
+        scope="district",
+        unit_label="%",
+        comparison=">=",
+        target=100,
+        description="期间内作出决定的信用修复申请中在审核时限内决定的比例",
+        drill="rights:repair-list",
+    )
+    register(
+        "commitments.shared",
+        "共享的信用承诺数",
+        commitments_shared,
+        unit_label="条",
+        comparison=">=",
+        target=1,
+        description="期间内本单位作出（并向市平台共享）的信用承诺条数",
+        drill="commitments:list",
+    )

@@ -1,0 +1,1074 @@
+"""The one write path of the work ledger (docs/conventions.md): loading and copying plans,
+progress reports and their review, activities, deadline warnings, 督办 with 批示, 通报
+and the rules. Every function takes keyword arguments and an explicit `actor`, runs in
+one transaction and writes one event."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path, PurePath
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.utils import timezone
+
+from xinyong.core import calendar
+from xinyong.core.audit import record_event
+from xinyong.core.errors import CalendarUnknownYear, DomainError, NotPermitted
+from xinyong.orgs import permissions
+from xinyong.orgs.models import Role, Unit
+from xinyong.orgs.selectors import credit_office_unit
+from xinyong.orgs.services import resolve_unit_name, resolve_units, split_unit_mentions
+from xinyong.rights.attachments import check_files
+
+from .models import (
+    ONGOING,
+    Activity,
+    Assignment,
+    Bulletin,
+    DeadlineWarning,
+    Evidence,
+    Instruction,
+    Plan,
+    PlanRules,
+    ProgressReport,
+    Row,
+    RowTarget,
+    SubordinateBody,
+    SupervisionItem,
+    Task,
+)
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+MAX_TEXT = 4000
+MAX_LINKS = 10
+PHOTO_SUFFIXES = frozenset({".jpg", ".jpeg", ".png"})
+_PERIOD_RE = re.compile(r"^\s*(\d{4})\s*[-年/.]\s*(\d{1,2})\s*月?\s*$")
+RULE_FIELDS = (
+    "warning_workdays",
+    "ongoing_report_workdays",
+    "supervision_workdays",
+    "points_per_row",
+    "pending_share",
+    "progress_share",
+    "overdue_deduction",
+    "missing_evidence_deduction",
+    "repeated_delay_deduction",
+    "target_points",
+)
+
+
+def today() -> date:
+    return timezone.localdate()
+
+
+def _text(value: Any, label: str, *, required: bool = True, limit: int = MAX_TEXT) -> str:
+    text = str(value or "").strip()
+    if required and not text:
+        raise DomainError(f"请填写{label}。")
+    if len(text) > limit:
+        raise DomainError(f"{label}过长：最多 {limit} 个字。")
+    return text
+
+
+def _date(value: Any, label: str) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value or "").strip())
+    except ValueError:
+        raise DomainError(f"{label}格式不正确：“{value}”，应为 YYYY-MM-DD。") from None
+
+
+def parse_period(text: Any) -> tuple[int, int]:
+    """(year, month) from "2026-10" / "2026年10月"; DomainError otherwise."""
+    match = _PERIOD_RE.match(str(text or ""))
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise DomainError(f"通报期间格式不正确：“{text}”，请按 2026-10 的格式填写。")
+    return int(match.group(1)), int(match.group(2))
+
+
+# ------------------------------------------------------------------ loading plans
+
+
+@dataclass
+class LoadResult:
+    plan: Plan
+    created_plan: bool = False
+    tasks: int = 0
+    rows: int = 0
+    assignments: int = 0
+    targets: int = 0
+    unresolved: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        head = "新建" if self.created_plan else "已有"
+        return (
+            f"{self.plan.year}年工作方案（{head}）：重点工作新增 {self.tasks} 项，台账事项新增 {self.rows} 项，"
+            f"责任分解新增 {self.assignments} 条，量化目标新增 {self.targets} 个"
+        )
+
+
+def mention_units(text: str) -> tuple[list[Unit], list[Unit]]:
+    """(lead units, all units) named by a 责任单位 text, groups expanded, each unit once,
+    in order of mention. An unknown name is a DomainError."""
+    leads: list[Unit] = []
+    units: list[Unit] = []
+    for mention in split_unit_mentions(text):
+        for unit in resolve_units(mention.name):
+            if unit not in units:
+                units.append(unit)
+            if mention.lead and unit not in leads:
+                leads.append(unit)
+    return leads, units
+
+
+def _validate_plan_file(data: Any) -> None:
+    if not isinstance(data, dict) or data.get("kind") != "ledger_plan":
+        raise DomainError('工作方案文件格式不对：应为 {"kind": "ledger_plan", ...} 的 JSON 对象。')
+    year = data.get("year")
+    if not isinstance(year, int) or not 2000 <= year <= 2100:
+        raise DomainError("工作方案文件缺少年度（year，2000–2100 的整数）。")
+    for key in ("tasks", "rows"):
+        items = data.get(key)
+        if not isinstance(items, list) or not all(isinstance(x, dict) for x in items):
+            raise DomainError(f"工作方案文件格式不对：{key} 必须是对象列表。")
+    if not _text(data.get("title"), "方案名称（title）", limit=200):
+        raise DomainError("工作方案文件缺少方案名称（title）。")
+
+
+def _deadline(value: Any, where: str) -> date | None:
+    text = str(value or "").strip()
+    if text in ("", ONGOING):
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise DomainError(
+            f"{where}：完成时限应为 YYYY-MM-DD 或“持续推进”，而不是“{text}”。"
+        ) from None
+
+
+def _target_values(item: Any, where: str) -> dict[str, Any]:
+    if not isinstance(item, dict):
+        raise DomainError(f"{where}：量化目标格式不对。")
+    comparison = str(item.get("comparison", ""))
+    if comparison not in RowTarget.Comparison.values:
+        raise DomainError(f"{where}：量化目标的比较应为 <= 或 >=。")
+    try:
+        value = Decimal(str(item.get("value")))
+    except (InvalidOperation, ValueError):
+        raise DomainError(f"{where}：量化目标的目标值不是数字。") from None
+    if item.get("metric"):
+        return {
+            "kind": RowTarget.Kind.METRIC,
+            "metric_code": str(item["metric"]),
+            "activity_kind": "",
+            "comparison": comparison,
+            "value": value,
+        }
+    kind = str(item.get("activity", ""))
+    if kind not in Activity.Kind.values:
+        raise DomainError(f"{where}：未知活动类型“{kind}”。")
+    return {
+        "kind": RowTarget.Kind.ACTIVITY,
+        "metric_code": "",
+        "activity_kind": kind,
+        "comparison": comparison,
+        "value": value,
+    }
+
+
+def default_rules() -> dict[str, Any]:
+    data = json.loads((DATA_DIR / "rules.json").read_text(encoding="utf-8"))
+    return {k: data[k] for k in RULE_FIELDS if k in data}
+
+
+def _ensure_rules(plan: Plan, values: dict[str, Any] | None = None) -> None:
+    if not PlanRules.objects.filter(plan=plan).exists():
+        PlanRules.objects.create(plan=plan, **(values or default_rules()))
+
+
+def _ensure_assignments(row: Row, units: Sequence[Unit]) -> int:
+    existing = set(row.assignments.values_list("unit_id", flat=True))
+    new = [Assignment(row=row, unit=u) for u in units if u.pk not in existing]
+    Assignment.objects.bulk_create(new)
+    return len(new)
+
+
+def load_plan(*, actor: Any, data: Any) -> LoadResult:
+    """Load a plan file (see data/2023-beiguan.json). Idempotent and create-missing-only:
+    tasks and rows are matched by number, and what exists is left as the credit office
+    edited it; units, responsible-unit assignments and targets that are missing are
+    added. Every unit name must resolve (orgs aliases and groups)."""
+    _validate_plan_file(data)
+    year = int(data["year"])
+    with transaction.atomic():
+        plan, created = Plan.objects.get_or_create(
+            year=year,
+            defaults={
+                "title": _text(data.get("title"), "方案名称", limit=200),
+                "document_number": _text(
+                    data.get("document_number"), "文号", required=False, limit=60
+                ),
+                "issued_on": _date(data["issued_on"], "印发日期")
+                if data.get("issued_on")
+                else None,
+                "issuer": _text(data.get("issuer"), "印发单位", required=False, limit=100),
+            },
+        )
+        result = LoadResult(plan=plan, created_plan=created)
+        _ensure_rules(plan)
+        groups = {str(g.get("number")): str(g.get("title", "")) for g in data.get("groups") or []}
+        tasks: dict[int, Task] = {t.number: t for t in plan.tasks.all()}
+        for item in data["tasks"]:
+            number = int(item.get("number") or 0)
+            where = f"重点工作第 {number} 项"
+            try:
+                leads, units = mention_units(str(item.get("units", "")))
+            except DomainError as exc:
+                raise DomainError(f"{where}：{exc.message}") from exc
+            task = tasks.get(number)
+            if task is None:
+                group = str(item.get("group", ""))
+                task = Task.objects.create(
+                    plan=plan,
+                    number=number,
+                    group_number=group,
+                    group_title=groups.get(group, ""),
+                    title=_text(item.get("title"), f"{where}标题", limit=200),
+                    text=_text(item.get("text"), f"{where}内容"),
+                    units_text=_text(item.get("units"), f"{where}责任单位", limit=500),
+                )
+                task.lead_units.set(leads)
+                task.units.set(units)
+                tasks[number] = task
+                result.tasks += 1
+        rows = {r.number: r for r in plan.rows.all()}
+        for item in data["rows"]:
+            number = int(item.get("number") or 0)
+            where = f"台账第 {number} 项"
+            try:
+                _leads, units = mention_units(str(item.get("units", "")))
+            except DomainError as exc:
+                raise DomainError(f"{where}：{exc.message}") from exc
+            if not units:
+                raise DomainError(f"{where}：没有责任单位。")
+            row = rows.get(number)
+            if row is None:
+                row = Row.objects.create(
+                    plan=plan,
+                    number=number,
+                    level1=_text(item.get("level1"), f"{where}一级指标", limit=100),
+                    level2=_text(item.get("level2"), f"{where}二级指标", limit=100),
+                    level3=_text(item.get("level3"), f"{where}三级指标", limit=100),
+                    level4=_text(item.get("level4"), f"{where}四级指标", required=False),
+                    work=_text(item.get("work"), f"{where}重点工作"),
+                    units_text=_text(item.get("units"), f"{where}责任单位"),
+                    deadline=_deadline(item.get("deadline"), where),
+                    plan_clause=str(item.get("plan_clause", ""))[:40],
+                    note=str(item.get("note", ""))[:300],
+                    seed_line=item.get("seed_line"),
+                )
+                linked = []
+                for n in item.get("tasks") or []:
+                    if int(n) not in tasks:
+                        raise DomainError(f"{where}：关联的重点工作第 {n} 项不存在。")
+                    linked.append(tasks[int(n)])
+                row.tasks.set(linked)
+                leads = []
+                for task in linked:
+                    leads.extend(u for u in task.lead_units.all() if u not in leads)
+                row.lead_units.set(leads)
+                rows[number] = row
+                result.rows += 1
+            result.assignments += _ensure_assignments(row, units)
+            have = {(t.kind, t.metric_code, t.activity_kind) for t in row.targets.all()}
+            for target in item.get("targets") or []:
+                values = _target_values(target, where)
+                if (values["kind"], values["metric_code"], values["activity_kind"]) not in have:
+                    RowTarget.objects.create(row=row, **values)
+                    result.targets += 1
+        if created or result.tasks or result.rows or result.assignments or result.targets:
+            record_event(
+                actor=actor,
+                action="ledger.plan_loaded",
+                target_type="ledger.Plan",
+                target_id=plan.pk,
+                target_repr=str(plan),
+                new={
+                    "year": year,
+                    "tasks": result.tasks,
+                    "rows": result.rows,
+                    "assignments": result.assignments,
+                    "targets": result.targets,
+                },
+            )
+    return result
+
+
+def load_plan_file(*, actor: Any, path: Path | str) -> LoadResult:
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise DomainError(f"文件不存在：{path}") from None
+    except (UnicodeDecodeError, IsADirectoryError, PermissionError):
+        raise DomainError(f"无法读取文件：{path}（应为 UTF-8 编码的 JSON）。") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DomainError(f"文件不是有效的 JSON：第 {exc.lineno} 行 {exc.msg}。") from None
+    return load_plan(actor=actor, data=data)
+
+
+def _shift(day: date | None, years: int) -> date | None:
+    if day is None:
+        return None
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a year that has none
+        return day.replace(year=day.year + years, day=28)
+
+
+def copy_plan(*, actor: Any, plan: Plan, year: int, title: str = "") -> Plan:
+    """Copy a plan to another year as next year's starting point: tasks, rows, targets,
+    responsible units and rules; deadlines move by the difference in years (2023-11-30 →
+    2024-11-30); progress is not copied. Refused when that year already has a plan."""
+    if actor is not None:  # the demo loader copies as the system
+        permissions.require(actor, "credit_admin")
+    if not isinstance(year, int) or not 2000 <= year <= 2100:
+        raise DomainError("目标年度不正确。")
+    if Plan.objects.filter(year=year).exists():
+        raise DomainError(f"{year}年已有工作方案，不能重复复制；请直接编辑该年度方案。")
+    shift = year - plan.year
+    with transaction.atomic():
+        copy = Plan.objects.create(
+            year=year,
+            title=title or plan.title.replace(str(plan.year), str(year)),
+            document_number="",
+            issued_on=None,
+            issuer=plan.issuer,
+            copied_from=plan,
+        )
+        rules = getattr(plan, "rules", None)
+        _ensure_rules(copy, {k: getattr(rules, k) for k in RULE_FIELDS} if rules else None)
+        tasks: dict[int, Task] = {}
+        for task in plan.tasks.prefetch_related("lead_units", "units"):
+            new = Task.objects.create(
+                plan=copy,
+                number=task.number,
+                group_number=task.group_number,
+                group_title=task.group_title,
+                title=task.title,
+                text=task.text,
+                units_text=task.units_text,
+            )
+            new.lead_units.set(task.lead_units.all())
+            new.units.set(task.units.all())
+            tasks[task.pk] = new
+        rows = 0
+        for row in plan.rows.prefetch_related("tasks", "lead_units", "targets", "assignments"):
+            new_row = Row.objects.create(
+                plan=copy,
+                number=row.number,
+                level1=row.level1,
+                level2=row.level2,
+                level3=row.level3,
+                level4=row.level4,
+                work=row.work,
+                units_text=row.units_text,
+                deadline=_shift(row.deadline, shift),
+                plan_clause=row.plan_clause,
+                note=row.note,
+                seed_line=row.seed_line,
+            )
+            new_row.tasks.set([tasks[t.pk] for t in row.tasks.all()])
+            new_row.lead_units.set(row.lead_units.all())
+            RowTarget.objects.bulk_create(
+                RowTarget(
+                    row=new_row,
+                    kind=t.kind,
+                    metric_code=t.metric_code,
+                    activity_kind=t.activity_kind,
+                    comparison=t.comparison,
+                    value=t.value,
+                )
+                for t in row.targets.all()
+            )
+            Assignment.objects.bulk_create(
+                Assignment(row=new_row, unit_id=a.unit_id) for a in row.assignments.all()
+            )
+            rows += 1
+        record_event(
+            actor=actor,
+            action="ledger.plan_copied",
+            target_type="ledger.Plan",
+            target_id=copy.pk,
+            target_repr=str(copy),
+            new={"from_year": plan.year, "year": year, "rows": rows},
+        )
+    return copy
+
+
+def update_rules(*, actor: Any, rules: PlanRules, values: dict[str, Any]) -> PlanRules:
+    permissions.require(actor, "credit_admin")
+    old = {k: getattr(rules, k) for k in RULE_FIELDS}
+    with transaction.atomic():
+        for key, value in values.items():
+            if key not in RULE_FIELDS:
+                raise DomainError(f"未知规则项：{key}")
+            try:
+                number = Decimal(str(value))
+            except (InvalidOperation, ValueError):
+                raise DomainError(
+                    f"规则“{getattr(PlanRules._meta.get_field(key), 'verbose_name', key)}”应为数字。"
+                ) from None
+            if number < 0:
+                raise DomainError("规则数值不能为负数。")
+            if key.endswith("_share") and number > 1:
+                raise DomainError("得分比例应在 0 到 1 之间。")
+            setattr(rules, key, int(number) if key.endswith("_workdays") else number)
+        rules.save()
+        record_event(
+            actor=actor,
+            action="ledger.rules_updated",
+            target_type="ledger.PlanRules",
+            target_id=rules.pk,
+            target_repr=str(rules),
+            old=old,
+            new={k: getattr(rules, k) for k in RULE_FIELDS},
+        )
+    return rules
+
+
+def save_plan_item(*, actor: Any, item: Any, changed: Sequence[str]) -> Any:
+    """Save a plan, task, row or target edited in the admin, with one event."""
+    permissions.require(actor, "credit_admin")
+    if not isinstance(item, (Plan, Task, Row, RowTarget)):
+        raise DomainError("只能编辑工作方案、重点工作、台账事项和量化目标。")
+    if (
+        isinstance(item, RowTarget)
+        and item.kind == RowTarget.Kind.ACTIVITY
+        and item.activity_kind not in Activity.Kind.values
+    ):
+        raise DomainError(f"未知活动类型“{item.activity_kind}”。")
+    with transaction.atomic():
+        created = item.pk is None
+        item.save()
+        record_event(
+            actor=actor,
+            action="ledger.plan_item_created" if created else "ledger.plan_item_edited",
+            target_type=f"ledger.{type(item).__name__}",
+            target_id=item.pk,
+            target_repr=str(item),
+            new={"changed": list(changed)},
+        )
+    return item
+
+
+def delete_plan_item(*, actor: Any, item: Any) -> None:
+    permissions.require(actor, "credit_admin")
+    if not isinstance(item, RowTarget):
+        raise DomainError("只能删除量化目标；台账事项请保留并修改。")
+    with transaction.atomic():
+        record_event(
+            actor=actor,
+            action="ledger.target_deleted",
+            target_type="ledger.RowTarget",
+            target_id=item.pk,
+            target_repr=str(item),
+            old={"row": item.row_id, "target": str(item)},
+        )
+        item.delete()
+
+
+# ------------------------------------------------------------------ evidence
+
+
+def _links(links: Iterable[Any]) -> list[str]:
+    items = [str(x).strip() for x in links or () if str(x or "").strip()]
+    if len(items) > MAX_LINKS:
+        raise DomainError(f"最多填写 {MAX_LINKS} 个链接。")
+    check = URLValidator(schemes=["http", "https"])
+    for url in items:
+        try:
+            check(url)
+        except ValidationError:
+            raise DomainError(
+                f"链接格式不正确：“{url[:80]}”，应以 http:// 或 https:// 开头。"
+            ) from None
+        if len(url) > 500:
+            raise DomainError("链接过长：最多 500 个字符。")
+    return items
+
+
+def _save_evidence(
+    files: Sequence[Any], links: Sequence[str], *, report: Any = None, activity: Any = None
+) -> int:
+    saved = 0
+    for item in files:
+        digest = hashlib.sha256()
+        for chunk in item.chunks():
+            digest.update(chunk)
+        item.seek(0)
+        name = PurePath(str(item.name)).name[:255]
+        kind = (
+            Evidence.Kind.PHOTO
+            if PurePath(name).suffix.lower() in PHOTO_SUFFIXES
+            else Evidence.Kind.DOCUMENT
+        )
+        evidence = Evidence(
+            report=report,
+            activity=activity,
+            kind=kind,
+            original_name=name,
+            size=int(item.size),
+            sha256=digest.hexdigest(),
+        )
+        evidence.file.save(name, item, save=False)
+        evidence.save()
+        saved += 1
+    for url in links:
+        Evidence.objects.create(report=report, activity=activity, kind=Evidence.Kind.LINK, url=url)
+        saved += 1
+    return saved
+
+
+# ------------------------------------------------------------------ progress and review
+
+
+def _require_reporter(actor: Any, unit: Unit) -> None:
+    role = permissions.role_of(actor)
+    if role == Role.LEADER:
+        raise NotPermitted("领导账号为只读账号，不能报送进展。")
+    if role not in (Role.CREDIT_ADMIN, Role.REPORTER, Role.REVIEWER):
+        raise NotPermitted("只有责任单位的填报员、审核员或信用办管理员可以报送进展。")
+    permissions.require(actor, "write_unit_data", unit)
+
+
+def needs_lead_review(assignment: Assignment) -> bool:
+    """A completion is reviewed first by the row's lead unit when one exists that is
+    neither the credit office (which reviews anyway) nor the reporting unit itself."""
+    office = credit_office_unit()
+    return any(
+        u.pk != assignment.unit_id and (office is None or u.pk != office.pk)
+        for u in assignment.row.lead_units.all()
+    )
+
+
+def report_progress(
+    *,
+    actor: Any,
+    assignment: Assignment,
+    claim: str,
+    narrative: str,
+    reported_on: date | None = None,
+    files: Iterable[Any] = (),
+    links: Iterable[Any] = (),
+) -> ProgressReport:
+    """A responsible unit reports on its row: 推进中 (a progress note) or 已完成 (sent
+    for review: to the lead unit, then the credit office)."""
+    _require_reporter(actor, assignment.unit)
+    if claim not in ProgressReport.Claim.values:
+        raise DomainError("进展状态只能是“推进中”或“已完成”。")
+    narrative = _text(narrative, "工作进展")
+    day = reported_on or today()
+    if day > today():
+        raise DomainError("报送日期不能晚于今天。")
+    if day.year != assignment.row.plan.year and day.year != assignment.row.plan.year + 1:
+        raise DomainError(f"报送日期应在 {assignment.row.plan.year} 年度内。")
+    checked = check_files(files)
+    urls = _links(links)
+    with transaction.atomic():
+        assignment = (
+            Assignment.objects.select_for_update().select_related("row").get(pk=assignment.pk)
+        )
+        pending = assignment.reports.filter(
+            review__in=(ProgressReport.Review.SUBMITTED, ProgressReport.Review.LEAD_ACCEPTED)
+        ).exists()
+        if pending:
+            raise DomainError("该事项已有待审核的完成报告，请等待审核结果后再报送。")
+        if assignment.status == Assignment.Status.ACCEPTED and not assignment.row.is_ongoing:
+            raise DomainError("该事项已审核完成，无需再报送。")
+        old = {"status": assignment.status}
+        if claim == ProgressReport.Claim.COMPLETED:
+            review = (
+                ProgressReport.Review.SUBMITTED
+                if needs_lead_review(assignment)
+                else ProgressReport.Review.LEAD_ACCEPTED
+            )
+            assignment.status = (
+                Assignment.Status.SUBMITTED
+                if review == ProgressReport.Review.SUBMITTED
+                else Assignment.Status.LEAD_ACCEPTED
+            )
+            assignment.completed_on = day
+        else:
+            review = ProgressReport.Review.NONE
+            assignment.status = Assignment.Status.IN_PROGRESS
+        report = ProgressReport.objects.create(
+            assignment=assignment,
+            reported_on=day,
+            claim=claim,
+            narrative=narrative,
+            review=review,
+            submitted_by=actor if getattr(actor, "pk", None) else None,
+        )
+        evidence = _save_evidence(checked, urls, report=report)
+        assignment.last_reported_on = max(day, assignment.last_reported_on or day)
+        assignment.save()
+        record_event(
+            actor=actor,
+            action="ledger.progress_reported",
+            target_type="ledger.Assignment",
+            target_id=assignment.pk,
+            target_repr=str(assignment),
+            old=old,
+            new={
+                "report": report.pk,
+                "claim": claim,
+                "reported_on": day,
+                "status": assignment.status,
+                "evidence": evidence,
+            },
+        )
+    return report
+
+
+def may_lead_review(actor: Any, report: ProgressReport) -> bool:
+    role = permissions.role_of(actor)
+    if role == Role.CREDIT_ADMIN:
+        return True
+    return (
+        role == Role.REVIEWER
+        and actor.unit_id is not None
+        and report.assignment.row.lead_units.filter(pk=actor.unit_id).exists()
+    )
+
+
+def review_report(
+    *,
+    actor: Any,
+    report: ProgressReport,
+    accept: bool,
+    comment: str = "",
+    on: date | None = None,
+) -> ProgressReport:
+    """Accept or return a completion report. The lead unit's reviewer acts on reports
+    waiting for the lead unit; the credit office may act at either stage and its
+    acceptance is final. A return needs a comment."""
+    comment = _text(comment, "审核意见", required=not accept, limit=2000)
+    day = on or today()
+    with transaction.atomic():
+        report = (
+            ProgressReport.objects.select_for_update()
+            .select_related("assignment", "assignment__row", "assignment__unit")
+            .get(pk=report.pk)
+        )
+        assignment = report.assignment
+        old = {"review": report.review, "status": assignment.status}
+        office = permissions.is_credit_admin(actor)
+        if report.review == ProgressReport.Review.SUBMITTED:
+            if not may_lead_review(actor, report):
+                raise NotPermitted("只有牵头单位的审核员或信用办管理员可以审核该报告。")
+        elif report.review == ProgressReport.Review.LEAD_ACCEPTED:
+            if not office:
+                raise NotPermitted("该报告待信用办审核，只有信用办管理员可以审核。")
+        else:
+            raise DomainError("该报告不在待审核状态。")
+        if day < report.reported_on or day > today():
+            raise DomainError("审核日期应在报送日期与今天之间。")
+        stage_lead = report.review == ProgressReport.Review.SUBMITTED and not office
+        if stage_lead:
+            report.lead_reviewed_by = actor
+            report.lead_reviewed_on = day
+            report.lead_comment = comment
+        else:
+            report.office_reviewed_by = actor
+            report.office_reviewed_on = day
+            report.office_comment = comment
+        if not accept:
+            report.review = ProgressReport.Review.RETURNED
+            assignment.status = Assignment.Status.RETURNED
+            assignment.completed_on = None
+        elif stage_lead:
+            report.review = ProgressReport.Review.LEAD_ACCEPTED
+            assignment.status = Assignment.Status.LEAD_ACCEPTED
+        else:
+            report.review = ProgressReport.Review.ACCEPTED
+            assignment.status = Assignment.Status.ACCEPTED
+            assignment.accepted_on = day
+        report.save()
+        assignment.save()
+        record_event(
+            actor=actor,
+            action="ledger.report_reviewed",
+            target_type="ledger.ProgressReport",
+            target_id=report.pk,
+            target_repr=str(assignment),
+            old=old,
+            new={
+                "review": report.review,
+                "status": assignment.status,
+                "stage": "lead" if stage_lead else "office",
+                "comment": comment,
+            },
+        )
+    return report
+
+
+# ------------------------------------------------------------------ activities
+
+
+def record_activity(
+    *,
+    actor: Any,
+    plan: Plan,
+    unit: Unit,
+    kind: str,
+    title: str,
+    held_on: date,
+    place: str = "",
+    participants: int | None = None,
+    description: str = "",
+    files: Iterable[Any] = (),
+    links: Iterable[Any] = (),
+) -> Activity:
+    """Record a publicity event, a training session, a 信易贷 matchmaking event or a
+    典型案例, with its evidence; it counts against the rows' activity targets."""
+    _require_reporter(actor, unit)
+    if kind not in Activity.Kind.values:
+        raise DomainError("活动类型不正确。")
+    held_on = _date(held_on, "活动日期")
+    if held_on.year != plan.year:
+        raise DomainError(f"活动日期应在 {plan.year} 年内。")
+    if held_on > today():
+        raise DomainError("活动日期不能晚于今天。")
+    if participants is not None and (not isinstance(participants, int) or participants < 0):
+        raise DomainError("参加人数应为非负整数。")
+    checked = check_files(files)
+    urls = _links(links)
+    if not checked and not urls:
+        raise DomainError("请上传佐证材料（文件或照片）或填写网站发布链接：活动按佐证计数。")
+    with transaction.atomic():
+        activity = Activity.objects.create(
+            plan=plan,
+            unit=unit,
+            kind=kind,
+            title=_text(title, "活动名称", limit=200),
+            held_on=held_on,
+            place=_text(place, "地点或渠道", required=False, limit=200),
+            participants=participants,
+            description=_text(description, "简要情况", required=False),
+            recorded_by=actor if getattr(actor, "pk", None) else None,
+        )
+        evidence = _save_evidence(checked, urls, activity=activity)
+        record_event(
+            actor=actor,
+            action="ledger.activity_recorded",
+            target_type="ledger.Activity",
+            target_id=activity.pk,
+            target_repr=str(activity),
+            new={"kind": kind, "held_on": held_on, "unit": unit.name, "evidence": evidence},
+        )
+    return activity
+
+
+# ------------------------------------------------------------------ warnings (daily job)
+
+
+@dataclass
+class WarningRun:
+    due_soon: int = 0
+    overdue: int = 0
+    skipped_years: set[int] = field(default_factory=set)
+
+    def summary(self) -> str:
+        text = f"工作台账期限预警：即将到期 {self.due_soon} 条、逾期 {self.overdue} 条（新增）"
+        if self.skipped_years:
+            years = "、".join(str(y) for y in sorted(self.skipped_years))
+            text += f"；{years} 年工作日历未导入，相关期限暂未计算"
+        return text
+
+
+def run_warnings(*, actor: Any = None, on: date | None = None) -> WarningRun:
+    """Warn units before and after their deadlines (working days, rules of the plan year).
+    Idempotent: one warning per (assignment, kind, due date)."""
+    from . import selectors
+
+    on = on or today()
+    run = WarningRun()
+    plan = selectors.plan_for_year(on.year)
+    if plan is None:
+        return run
+    new: list[DeadlineWarning] = []
+    existing = set(
+        DeadlineWarning.objects.filter(assignment__row__plan=plan).values_list(
+            "assignment_id", "kind", "due_on"
+        )
+    )
+    for state in selectors.assignment_states(plan, on=on):
+        run.skipped_years |= state.unknown_years
+        a = state.assignment
+        for kind, due in state.warnings():
+            if (a.pk, kind, due) in existing:
+                continue
+            label = "已逾期" if kind == DeadlineWarning.Kind.OVERDUE else "即将到期"
+            message = (
+                f"{a.row.plan.year}年台账第{a.row.number}项“{a.row.short_title}”{label}"
+                f"（期限 {due:%Y-%m-%d}），请{a.unit.name}及时报送进展。"
+            )
+            new.append(
+                DeadlineWarning(
+                    assignment=a, kind=kind, due_on=due, created_on=on, message=message[:300]
+                )
+            )
+            if kind == DeadlineWarning.Kind.OVERDUE:
+                run.overdue += 1
+            else:
+                run.due_soon += 1
+    if new:
+        with transaction.atomic():
+            DeadlineWarning.objects.bulk_create(new)
+            record_event(
+                actor=actor,
+                action="ledger.warnings_issued",
+                target_type="ledger.Plan",
+                target_id=plan.pk,
+                target_repr=str(plan),
+                new={"on": on, "due_soon": run.due_soon, "overdue": run.overdue},
+            )
+    return run
+
+
+def run_warnings_job() -> str:
+    return run_warnings().summary()
+
+
+# ------------------------------------------------------------------ 督办 and 批示
+
+
+def open_supervision(
+    *, actor: Any, assignment: Assignment, reason: str, due_on: date | None = None
+) -> SupervisionItem:
+    """The credit office opens a 督办 item on a unit's row (seed §三（二）)."""
+    permissions.require(actor, "credit_admin")
+    reason = _text(reason, "督办事由", limit=2000)
+    day = today()
+    if due_on is None:
+        rules = PlanRules.objects.filter(plan=assignment.row.plan).first()
+        days = rules.supervision_workdays if rules else 5
+        try:
+            due_on = calendar.add_workdays(day, days)
+        except CalendarUnknownYear as exc:
+            raise DomainError(exc.message + "也可以直接指定办理期限。") from None
+    if due_on < day:
+        raise DomainError("办理期限不能早于今天。")
+    with transaction.atomic():
+        item = SupervisionItem.objects.create(
+            assignment=assignment,
+            reason=reason,
+            opened_on=day,
+            due_on=due_on,
+            opened_by=actor if getattr(actor, "pk", None) else None,
+        )
+        record_event(
+            actor=actor,
+            action="ledger.supervision_opened",
+            target_type="ledger.SupervisionItem",
+            target_id=item.pk,
+            target_repr=str(item),
+            new={"assignment": assignment.pk, "due_on": due_on, "reason": reason},
+        )
+    return item
+
+
+def add_instruction(*, actor: Any, item: SupervisionItem, text: str) -> Instruction:
+    """A leader's 批示 on a 督办 item."""
+    if not permissions.is_leader(actor):
+        raise NotPermitted("只有领导可以作出批示。")
+    text = _text(text, "批示内容", limit=2000)
+    if item.status == SupervisionItem.Status.CLOSED:
+        raise DomainError("该督办事项已办结。")
+    with transaction.atomic():
+        label = getattr(actor, "full_name", "") or actor.username
+        instruction = Instruction.objects.create(
+            item=item, leader=actor, leader_label=label[:100], text=text, given_on=today()
+        )
+        record_event(
+            actor=actor,
+            action="ledger.instruction_given",
+            target_type="ledger.SupervisionItem",
+            target_id=item.pk,
+            target_repr=str(item),
+            new={"text": text},
+        )
+    return instruction
+
+
+def respond_supervision(*, actor: Any, item: SupervisionItem, response: str) -> SupervisionItem:
+    """The supervised unit answers what it has done."""
+    _require_reporter(actor, item.assignment.unit)
+    response = _text(response, "办理情况", limit=2000)
+    if item.status == SupervisionItem.Status.CLOSED:
+        raise DomainError("该督办事项已办结。")
+    with transaction.atomic():
+        old = {"status": item.status}
+        item.response = response
+        item.responded_on = today()
+        item.status = SupervisionItem.Status.ANSWERED
+        item.save()
+        record_event(
+            actor=actor,
+            action="ledger.supervision_answered",
+            target_type="ledger.SupervisionItem",
+            target_id=item.pk,
+            target_repr=str(item),
+            old=old,
+            new={"status": item.status, "response": response},
+        )
+    return item
+
+
+def close_supervision(*, actor: Any, item: SupervisionItem, note: str) -> SupervisionItem:
+    permissions.require(actor, "credit_admin")
+    note = _text(note, "办结意见", limit=2000)
+    if item.status == SupervisionItem.Status.CLOSED:
+        raise DomainError("该督办事项已办结。")
+    with transaction.atomic():
+        old = {"status": item.status}
+        item.status = SupervisionItem.Status.CLOSED
+        item.closing_note = note
+        item.closed_on = today()
+        item.save()
+        record_event(
+            actor=actor,
+            action="ledger.supervision_closed",
+            target_type="ledger.SupervisionItem",
+            target_id=item.pk,
+            target_repr=str(item),
+            old=old,
+            new={"status": item.status, "note": note},
+        )
+    return item
+
+
+# ------------------------------------------------------------------ 通报
+
+
+def draft_bulletin(*, actor: Any, plan: Plan, period: str, commentary: str = "") -> Bulletin:
+    permissions.require(actor, "credit_admin")
+    year, month = parse_period(period)
+    if year != plan.year:
+        raise DomainError(f"通报期间应在 {plan.year} 年内。")
+    key = f"{year:04d}-{month:02d}"
+    if date(year, month, 1) > today():
+        raise DomainError("不能为尚未开始的月份起草通报。")
+    if Bulletin.objects.filter(plan=plan, period=key).exists():
+        raise DomainError(f"{key} 的通报已存在。")
+    with transaction.atomic():
+        bulletin = Bulletin.objects.create(
+            plan=plan,
+            period=key,
+            commentary=_text(commentary, "信用办评述", required=False),
+            created_by=actor if getattr(actor, "pk", None) else None,
+        )
+        record_event(
+            actor=actor,
+            action="ledger.bulletin_drafted",
+            target_type="ledger.Bulletin",
+            target_id=bulletin.pk,
+            target_repr=str(bulletin),
+            new={"period": key},
+        )
+    return bulletin
+
+
+def update_commentary(*, actor: Any, bulletin: Bulletin, commentary: str) -> Bulletin:
+    permissions.require(actor, "credit_admin")
+    if bulletin.status == Bulletin.Status.PUBLISHED:
+        raise DomainError("通报已印发，不能再修改。")
+    commentary = _text(commentary, "信用办评述", required=False)
+    with transaction.atomic():
+        old = {"commentary": bulletin.commentary}
+        bulletin.commentary = commentary
+        bulletin.save(update_fields=["commentary", "updated_at"])
+        record_event(
+            actor=actor,
+            action="ledger.bulletin_commented",
+            target_type="ledger.Bulletin",
+            target_id=bulletin.pk,
+            target_repr=str(bulletin),
+            old=old,
+            new={"commentary": commentary},
+        )
+    return bulletin
+
+
+def publish_bulletin(*, actor: Any, bulletin: Bulletin) -> Bulletin:
+    """Freeze the 通报's figures with the commentary; a 通报 without commentary is not
+    published (the credit office adds its assessment first)."""
+    from . import reports
+
+    permissions.require(actor, "credit_admin")
+    if bulletin.status == Bulletin.Status.PUBLISHED:
+        raise DomainError("通报已印发。")
+    if not bulletin.commentary.strip():
+        raise DomainError("请先填写信用办评述，再印发通报。")
+    with transaction.atomic():
+        bulletin.snapshot = reports.bulletin_data(bulletin.plan, bulletin.period, bulletin=bulletin)
+        bulletin.status = Bulletin.Status.PUBLISHED
+        bulletin.published_on = today()
+        bulletin.save()
+        record_event(
+            actor=actor,
+            action="ledger.bulletin_published",
+            target_type="ledger.Bulletin",
+            target_id=bulletin.pk,
+            target_repr=str(bulletin),
+            new={"period": bulletin.period, "published_on": bulletin.published_on},
+        )
+    return bulletin
+
+
+# ------------------------------------------------------------------ 下属单位
+
+
+def link_body(*, actor: Any, unit: Unit, subject: Any, note: str = "") -> SubordinateBody:
+    """Record that a government-body subject belongs to a unit (for the 失信被执行人
+    metric of the ledger)."""
+    permissions.require(actor, "credit_admin")
+    if not getattr(subject, "is_government_body", False):
+        raise DomainError("只能登记政府机构类主体（统一社会信用代码登记管理部门代码为 1）。")
+    with transaction.atomic():
+        body, created = SubordinateBody.objects.get_or_create(
+            unit=unit, subject=subject, defaults={"note": note[:200]}
+        )
+        if created:
+            record_event(
+                actor=actor,
+                action="ledger.body_linked",
+                target_type="ledger.SubordinateBody",
+                target_id=body.pk,
+                target_repr=str(body),
+                new={"unit": unit.name, "subject": subject.name},
+            )
+    return body
+
+
+def resolve_unit_filter(value: Any) -> Unit:
+    """A unit for a filter given as a name (any spelling) or an id."""
+    from xinyong.orgs.services import resolve_unit
+
+    target = resolve_unit(value) if str(value).strip().isdigit() else resolve_unit_name(str(value))
+    if not isinstance(target, Unit):
+        raise DomainError(f"“{value}”是单位组，请指定具体单位。")
+    return target

@@ -1,0 +1,167 @@
+"""通报 (every unit in the fixed order, commentary before publishing, frozen once
+published; XLSX and PDF) and the assessment (rules as data, concrete scores)."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+
+import openpyxl
+import pytest
+
+from xinyong.core.errors import DomainError
+from xinyong.ledger import reports, selectors, services
+from xinyong.ledger.models import Bulletin
+from xinyong.orgs.models import Role, Unit
+
+from .helpers import assignment, pdf, plan, user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin():
+    return user("r_admin", Role.CREDIT_ADMIN, "区发改委")
+
+
+def test_bulletin_lists_every_unit_in_the_fixed_order(admin) -> None:
+    p = plan()
+    a = assignment(p, 5, "区人社局")
+    services.report_progress(
+        actor=admin,
+        assignment=a,
+        claim="in_progress",
+        narrative="三季度进展。",
+        reported_on=date(2026, 10, 9),
+    )
+    data = reports.bulletin_data(p, "2026-10")
+    units = list(Unit.objects.filter(active=True).order_by("sort_order", "name"))
+    assert [row[1] for row in data["rows"]] == [u.name for u in units]
+    assert [row[0] for row in data["rows"]] == [str(i) for i in range(1, len(units) + 1)]
+    assert data["on"] == "2026-10-31"
+    assert data["title"] == "北关区2026年10月社会信用体系建设工作台账推进情况通报"
+    by_unit = {row[1]: row for row in data["rows"]}
+    columns = data["columns"]
+    rsj = by_unit["区人社局"]
+    assert rsj[columns.index("推进中")] == "1"
+    # 区人社局 reported Q3 on row 5 but missed Q1 and Q2 there, and all three quarters
+    # on its other 持续推进 rows.
+    assert int(rsj[columns.index("重复逾期")]) > 0
+    # A unit that reported nothing is listed, with every row unreported.
+    silent = by_unit["区督查局"]
+    # (rows 1 and 8: 区直各部门 includes it)
+    assert silent[columns.index("台账事项")] == "2"
+    assert silent[columns.index("未报送")] == "2"
+    assert "区督查局" in data["summary"]
+    assert "全部事项均未报送进展的单位" in data["summary"]
+    # Metrics appear per unit; unregistered sources would show 未接入.
+    assert "双公示迟报率（%）" in columns
+    assert rsj[columns.index("双公示迟报率（%）")] == "无数据"
+
+
+def test_publish_needs_commentary_and_freezes_the_figures(admin) -> None:
+    p = plan()
+    bulletin = services.draft_bulletin(actor=admin, plan=p, period="2026-10")
+    with pytest.raises(DomainError, match="请先填写信用办评述"):
+        services.publish_bulletin(actor=admin, bulletin=bulletin)
+    with pytest.raises(DomainError, match="已存在"):
+        services.draft_bulletin(actor=admin, plan=p, period="2026-10")
+    with pytest.raises(DomainError, match="格式不正确"):
+        services.draft_bulletin(actor=admin, plan=p, period="十月")
+    services.update_commentary(actor=admin, bulletin=bulletin, commentary="总体按计划推进。")
+    services.publish_bulletin(actor=admin, bulletin=bulletin)
+    bulletin.refresh_from_db()
+    assert bulletin.status == Bulletin.Status.PUBLISHED
+    frozen = bulletin.snapshot["rows"]
+    # Later progress does not change a published 通报.
+    services.report_progress(
+        actor=admin,
+        assignment=assignment(p, 5, "区人社局"),
+        claim="in_progress",
+        narrative="补报。",
+        reported_on=date(2026, 10, 20),
+    )
+    book = openpyxl.load_workbook(
+        io.BytesIO(reports.bulletin_xlsx(p, "2026-10", bulletin=bulletin))
+    )
+    sheet = book.active
+    assert sheet.cell(1, 1).value == "北关区2026年10月社会信用体系建设工作台账推进情况通报"
+    assert sheet.cell(2, 1).value == "信用办评述：总体按计划推进。"
+    names = [sheet.cell(r, 2).value for r in range(6, 6 + len(frozen))]
+    assert names == [row[1] for row in frozen]
+    assert reports.bulletin_data(p, "2026-10")["rows"] != frozen
+    with pytest.raises(DomainError, match="已印发"):
+        services.update_commentary(actor=admin, bulletin=bulletin, commentary="改")
+
+
+def test_bulletin_pdf_renders() -> None:
+    content = reports.bulletin_pdf(plan(), "2026-10")
+    assert content.startswith(b"%PDF")
+
+
+def test_assessment_scores_with_concrete_rules(admin) -> None:
+    p = plan()
+    rules = p.rules
+    assert (rules.points_per_row, rules.overdue_deduction, rules.missing_evidence_deduction) == (
+        Decimal("10.00"),
+        Decimal("2.00"),
+        Decimal("1.00"),
+    )
+    # 区督查局 has two rows (1 and 8, via 区直各部门), both due 2026-11-30, no targets.
+    a = assignment(p, 1, "区督查局")
+    scores = {s.unit.name: s for s in selectors.assessment(p, on=date(2026, 12, 1))}
+    dcj = scores["区督查局"]
+    assert (dcj.rows, dcj.possible, dcj.earned, dcj.overdue, dcj.deductions, dcj.score) == (
+        2,
+        Decimal("20.00"),
+        Decimal("0.00"),
+        2,
+        Decimal("4"),
+        Decimal("0.00"),
+    )
+    report = services.report_progress(
+        actor=admin,
+        assignment=a,
+        claim="completed",
+        narrative="已纳入考核体系。",
+        reported_on=date(2026, 11, 20),
+    )
+    scores = {s.unit.name: s for s in selectors.assessment(p, on=date(2026, 12, 1))}
+    # Row 1 waiting for review: 60% of 10 points of 20 = 30; row 8 overdue −2; no evidence −1.
+    assert scores["区督查局"].score == Decimal("27.00")
+    services.review_report(actor=admin, report=report, accept=True)
+    scores = {s.unit.name: s for s in selectors.assessment(p, on=date(2026, 12, 1))}
+    assert scores["区督查局"].score == Decimal("47.00")
+    assert scores["区督查局"].missing_evidence == 1
+    assert scores["区督查局"].rank == 1
+    # Rules are data: with no deduction for missing evidence the unit scores 48.
+    services.update_rules(actor=admin, rules=rules, values={"missing_evidence_deduction": 0})
+    scores = {s.unit.name: s for s in selectors.assessment(p, on=date(2026, 12, 1))}
+    assert scores["区督查局"].score == Decimal("48.00")
+    with pytest.raises(DomainError, match="0 到 1"):
+        services.update_rules(actor=admin, rules=rules, values={"pending_share": 2})
+    # Every unit without a row of the plan is listed last, unranked.
+    ordered = selectors.assessment(p, on=date(2026, 12, 1))
+    assert all(s.rank is None for s in ordered if s.rows == 0)
+    assert len(ordered) == Unit.objects.filter(active=True).count()
+    book = openpyxl.load_workbook(io.BytesIO(reports.assessment_xlsx(p, on=date(2026, 12, 1))))
+    rows = list(book.active.iter_rows(min_row=5, values_only=True))
+    first = next(r for r in rows if r[1] == "区督查局")
+    assert (first[0], first[6]) == (1, 48.0)
+
+
+def test_evidence_removes_the_deduction(admin) -> None:
+    p = plan()
+    a = assignment(p, 1, "区督查局")
+    report = services.report_progress(
+        actor=admin,
+        assignment=a,
+        claim="completed",
+        narrative="已完成。",
+        reported_on=date(2026, 11, 20),
+        files=[pdf()],
+    )
+    services.review_report(actor=admin, report=report, accept=True)
+    scores = {s.unit.name: s for s in selectors.assessment(p, on=date(2026, 12, 1))}
+    assert scores["区督查局"].score == Decimal("48.00")  # 50 − 2 for row 8, no −1
