@@ -1,0 +1,509 @@
+"""What a credit report says: one JSON-ready dict built from the public record store, the
+lists, commitments, grades and the query logs, in the chapter order of the 2022 national
+report standard as seen in 信用中国's V2.0 法人 report (DOMAIN.md §12).
+
+Only what the public may see (publicity.selectors.public_records_for: records in their
+publicity window; commitments marked 可向社会公开; lists in force) or what the subject
+itself may lawfully learn (its grade; who queried it, 河南条例 art. 40) enters a report.
+Personal identifiers pass through publicity.presenters / core.masking (DOMAIN.md §2)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from xinyong.catalog.fieldspec import get_spec
+from xinyong.catalog.models import Category
+from xinyong.core.masking import mask_name, mask_text
+from xinyong.core.models import ReadLog
+from xinyong.publicity import presenters
+from xinyong.publicity.selectors import STATUS_OBJECTION, public_records
+from xinyong.records.models import CreditRecord
+from xinyong.subjects.models import Subject, SubjectKind
+from xinyong.subjects.selectors import READ_SUBJECT_TYPE
+
+from .models import ApplicationMatter, ReportKind, ReportPurpose
+
+FORMAT_VERSION = "V1.0（依据《公共信用信息报告标准（2022年版）》）"
+COURT_ENFORCEMENT_TYPE = "SXBZXR"
+QUERY_LOOKBACK_DAYS = 365  # 河南条例 art. 40: who queried the subject "in the past year"
+MAX_QUERY_LINES = 60
+
+# Fields a record line leaves out: who the party is (already the report's subject), and
+# what the line shows in its own columns.
+_HIDDEN_ROLES = frozenset(
+    {
+        "party_name",
+        "party_kind",
+        "party_uscc",
+        "party_id_type",
+        "party_id_number",
+        "legal_rep",
+        "document_number",
+        "decision_date",
+        "deciding_unit_name",
+        "deciding_unit_code",
+        "source_unit_name",
+        "source_unit_code",
+        "publicity_end",
+    }
+)
+_REGISTRATION_HIDDEN = frozenset(
+    {"party_name", "party_uscc", "party_kind", "source_unit_name", "source_unit_code"}
+)
+# How many data items a record line shows (keeps a 200-record report readable).
+MAX_ITEMS_PER_RECORD = 6
+
+# Chapter keys in report order, with the titles of the two report kinds.
+CHAPTERS: list[tuple[str, str, str]] = [
+    ("registration", "登记注册基础信息", "身份信息"),
+    ("administrative", "行政管理信息", "行政管理信息"),
+    ("honour", "诚实守信相关荣誉", "诚实守信相关荣誉"),
+    ("serious", "严重失信主体名单", "严重失信主体名单"),
+    ("abnormal", "经营（活动）异常名录", ""),
+    ("commitment", "信用承诺及履行情况", "信用承诺及履行情况"),
+    ("evaluation", "信用评价", "信用评价"),
+    ("judicial", "司法判决及执行", "司法判决及执行"),
+    ("other", "其他", "其他"),
+]
+_CATEGORY_CHAPTER: dict[str, str] = {
+    Category.REGISTRATION: "registration",
+    Category.ADMINISTRATIVE: "administrative",
+    Category.HONOUR: "honour",
+    Category.SERIOUS_DISHONESTY: "serious",
+    Category.ABNORMAL: "abnormal",
+    Category.COMMITMENT: "commitment",
+    Category.EVALUATION: "evaluation",
+    Category.JUDICIAL: "judicial",
+}
+CHINESE_NUMERALS = "一二三四五六七八九十"
+
+
+@dataclass(frozen=True)
+class Header:
+    number: str
+    issued_at: datetime
+    valid_until: date
+    purpose: ReportPurpose
+    matter: ApplicationMatter | None
+    issuer_unit: str
+
+
+def report_kind(subject: Subject) -> str:
+    return ReportKind.PERSON if subject.kind == SubjectKind.PERSON else ReportKind.ORG
+
+
+def _d(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
+    return value.isoformat()
+
+
+def _chapter_of(record: CreditRecord) -> str:
+    if record.record_type.code == COURT_ENFORCEMENT_TYPE:
+        return "judicial"
+    return _CATEGORY_CHAPTER.get(record.record_type.category, "other")
+
+
+def _items(
+    record: CreditRecord, *, hidden_roles: frozenset[str] = _HIDDEN_ROLES, limit: int | None = None
+) -> list[list[str]]:
+    spec = get_spec(record.record_type.code)
+    hidden = {f.code for f in spec.fields if f.role in hidden_roles}
+    out = []
+    for item in presenters.present_fields(record):
+        if item["code"] in hidden or item["code"].endswith(("ZJHM", "ZJLX")):
+            continue
+        out.append([item["label"], item["value"]])
+        if limit is not None and len(out) >= limit:
+            break
+    return out
+
+
+def _record_line(record: CreditRecord, today: date) -> dict[str, Any]:
+    shown = presenters.present_record(record, today=today)
+    return {
+        "type": shown["type_name"],
+        "group": shown["group"],
+        "nature": shown["nature"],
+        "document": shown["document_number"],
+        "decided": shown["decision_date"] or "",
+        "unit": mask_text(shown["deciding_unit"]),
+        "status": shown["status"],
+        "publicity_until": shown["publicity_ends_on"] or "",
+        "repair_from": shown["repair_from"] or "",
+        "procedure": str((record.payload or {}).get("CF_CXLX") or ""),
+        "summary": "；".join(
+            f"{label}：{value}" for label, value in _items(record, limit=MAX_ITEMS_PER_RECORD)
+        ),
+    }
+
+
+def _subject_block(subject: Subject) -> dict[str, Any]:
+    person = subject.is_person
+    others = [
+        [i.get_kind_display(), i.display_value]
+        for i in subject.identifiers.all()
+        if not i.is_primary
+    ]
+    return {
+        "name": mask_name(subject.name) if person else subject.name,
+        "identifier": subject.display_identifier,
+        "identifier_type": subject.get_identifier_type_display(),
+        "kind": subject.get_kind_display(),
+        "registered_on": _d(subject.registered_on),
+        "other_identifiers": others,
+        "is_person": person,
+    }
+
+
+def _list_entries(subject: Subject, on: date) -> list[Any]:
+    from xinyong.sanctions.lists import active_entries
+
+    return list(active_entries(subject, on))
+
+
+def _entry_line(entry: Any) -> dict[str, Any]:
+    return {
+        "list": entry.list_type.name,
+        "kind": entry.list_type.get_kind_display(),
+        "document": mask_text(entry.basis_document),
+        "reasons": mask_text(entry.reasons),
+        "authority": entry.designating_authority
+        or (entry.designating_unit.name if entry.designating_unit_id else ""),
+        "effective_from": _d(entry.effective_from),
+        "ends_on": _d(entry.ends_on) or "移出前持续有效",
+        "removal": entry.list_type.exit_criteria,
+    }
+
+
+def _commitments(subject: Subject) -> list[dict[str, Any]]:
+    from xinyong.commitments.selectors import commitments_for_subject, present_public
+
+    out = []
+    for c in commitments_for_subject(subject, public_only=True)[:100]:
+        shown = present_public(c)
+        out.append(
+            {
+                "code": shown["code"],
+                "kind": shown["kind_label"],
+                "reason": shown["reason"],
+                "made_on": _d(shown["made_on"]),
+                "unit": shown["accepting_unit"],
+                "status": shown["status_label"],
+            }
+        )
+    return out
+
+
+def _grade(subject: Subject) -> dict[str, Any] | None:
+    from xinyong.supervision.grading import grade_of
+
+    grade = grade_of(subject)
+    if grade is None:
+        return None
+    return {
+        "grade": grade.grade,
+        "label": grade.get_grade_display(),
+        "source": grade.get_source_display(),
+        "score": str(grade.score) if grade.score is not None else "",
+        "computed_at": _d(grade.computed_at),
+    }
+
+
+def queries_of(subject: Subject, *, since: date, until: date) -> tuple[list[dict[str, str]], int]:
+    """Who queried the subject's data between `since` and `until` (河南条例 art. 40):
+    reads of a person's data (core ReadLog), 奖惩 checks by units (sanctions Check) and
+    reports issued about it. Units are named; individual staff are not. Returns the
+    newest MAX_QUERY_LINES rows and the total count."""
+    from xinyong.sanctions.models import Check
+
+    from .models import Report
+
+    rows: list[dict[str, str]] = []
+    total = 0
+    start = timezone.make_aware(datetime.combine(since, datetime.min.time()))
+    end = timezone.make_aware(datetime.combine(until + timedelta(days=1), datetime.min.time()))
+    if subject.is_person:
+        logs = ReadLog.objects.filter(
+            subject_type=READ_SUBJECT_TYPE,
+            subject_id=str(subject.pk),
+            occurred_at__gte=start,
+            occurred_at__lt=end,
+        )
+        total += logs.count()
+        for log in logs.order_by("-occurred_at")[:MAX_QUERY_LINES]:
+            rows.append(
+                {
+                    "date": timezone.localtime(log.occurred_at).date().isoformat(),
+                    "who": log.reader_unit or ("本人" if not log.reader_id else log.channel),
+                    "purpose": mask_text(log.purpose),
+                }
+            )
+    checks = Check.objects.filter(subject=subject, checked_on__gte=since, checked_on__lte=until)
+    total += checks.count()
+    for check in checks.select_related("unit", "matter").order_by("-checked_on")[:MAX_QUERY_LINES]:
+        rows.append(
+            {
+                "date": check.checked_on.isoformat(),
+                "who": check.unit.name,
+                "purpose": f"联合奖惩查询：{check.matter.name}",
+            }
+        )
+    if not subject.is_person:
+        reports = Report.objects.filter(subject=subject, issued_at__gte=start, issued_at__lt=end)
+        total += reports.count()
+        for report in (
+            reports.select_related("purpose")
+            .only("issued_at", "issued_unit", "channel", "purpose__name")
+            .order_by("-issued_at")[:MAX_QUERY_LINES]
+        ):
+            rows.append(
+                {
+                    "date": timezone.localtime(report.issued_at).date().isoformat(),
+                    "who": report.issued_unit or report.get_channel_display(),
+                    "purpose": f"出具信用报告：{report.purpose.name}",
+                }
+            )
+    rows.sort(key=lambda r: r["date"], reverse=True)
+    return rows[:MAX_QUERY_LINES], total
+
+
+def _advice(
+    subject: Subject, records: list[dict[str, Any]], entries: list[Any], today: date
+) -> list[str]:
+    advice = []
+    dishonest = [r for r in records if r["nature"] == "失信"]
+    repairable = [
+        r for r in dishonest if r["repair_from"] and r["repair_from"] <= today.isoformat()
+    ]
+    later = [r for r in dishonest if r["repair_from"] and r["repair_from"] > today.isoformat()]
+    if repairable:
+        advice.append(
+            f"有 {len(repairable)} 条失信信息已满最短公示期，履行法定义务、纠正失信行为后可申请信用修复"
+            "（《失信行为纠正后的信用信息修复管理办法（试行）》国家发展改革委令第58号）。"
+        )
+    if later:
+        first = min(r["repair_from"] for r in later)
+        advice.append(
+            f"有 {len(later)} 条失信信息尚未满最短公示期，最早自 {first} 起可申请信用修复。"
+        )
+    serious = [e for e in entries if e.list_type.kind in ("serious", "abnormal")]
+    if serious:
+        advice.append(
+            "被列入严重失信主体名单或经营异常名录的，履行相关义务后可按名单的移出条件申请移出。"
+        )
+    if any(r["status"] == STATUS_OBJECTION for r in records):
+        advice.append("有信息正在异议处理中，处理结果将告知申请人。")
+    if not advice:
+        advice.append(
+            "未发现失信信息。建议继续依法诚信经营（履约），可主动作出信用承诺、申报诚信荣誉，"
+            "以享受守信激励措施。"
+            if not subject.is_person
+            else "未发现失信信息。建议继续保持良好信用记录。"
+        )
+    return advice
+
+
+def _special(
+    purpose: ReportPurpose, records: list[CreditRecord], entries: list[Any], today: date
+) -> dict[str, Any]:
+    """发改财金〔2025〕565号: a special report that replaces 无违法违规证明 covers at least
+    行政处罚 (incl. 简易程序), 行政强制, serious-dishonesty lists and criminal judgments."""
+    from xinyong.catalog.models import RecordType
+
+    months = purpose.lookback_months or 36
+    start = _months_before(today, months)
+
+    def in_period(r: CreditRecord) -> bool:
+        return r.decision_date is not None and start <= r.decision_date <= today
+
+    penalties = [r for r in records if r.record_type.code == "XZCF" and in_period(r)]
+    simple = [r for r in penalties if "简易" in str((r.payload or {}).get("CF_CXLX") or "")]
+    coercion = [r for r in records if r.record_type.code == "XZQZ" and in_period(r)]
+    serious = [e for e in entries if e.list_type.kind == "serious"]
+    criminal_types = list(
+        RecordType.objects.filter(category=Category.JUDICIAL, name__contains="刑事").values_list(
+            "code", flat=True
+        )
+    )
+    criminal = [r for r in records if r.record_type.code in criminal_types and in_period(r)]
+
+    def line(label: str, n: int, extra: str = "") -> dict[str, str]:
+        found = f"有 {n} 条{extra}，详见正文" if n else "无"
+        return {"item": label, "result": found}
+
+    items = [
+        line("行政处罚（含简易程序）", len(penalties), f"（其中简易程序 {len(simple)} 条）"),
+        line("行政强制", len(coercion)),
+        {
+            "item": "严重失信主体名单",
+            "result": f"列入 {len(serious)} 项，详见第四章" if serious else "无",
+        },
+    ]
+    if criminal_types:
+        items.append(line("刑事判决", len(criminal)))
+    else:
+        items.append(
+            {
+                "item": "刑事判决",
+                "result": "本平台公共信用信息目录尚未归集刑事判决信息，本项以人民法院出具的材料为准",
+            }
+        )
+    clean = not (penalties or coercion or serious or criminal)
+    return {
+        "period": f"{start.isoformat()} 至 {today.isoformat()}",
+        "items": items,
+        "conclusion": (
+            "查询期间内，本平台未归集到该主体在上述领域的违法违规记录。"
+            if clean
+            else "查询期间内，本平台归集到该主体在上述领域的违法违规记录，详见上表及正文。"
+        ),
+        "basis": purpose.basis,
+    }
+
+
+def _months_before(day: date, months: int) -> date:
+    month_index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(month_index, 12)
+    for d in (day.day, 30, 29, 28):
+        try:
+            return date(year, month + 1, d)
+        except ValueError:
+            continue
+    return date(year, month + 1, 28)
+
+
+def _public_records(subject: Subject, today: date) -> list[CreditRecord]:
+    """publicity.selectors.public_records_for, without loading each record type's field
+    list (a large JSON column; the specs come from catalog.fieldspec's cache)."""
+    qs = (
+        public_records(today)
+        .filter(subject_id=subject.pk)
+        .defer("record_type__fields", "record_type__subject_types", "record_type__description")
+    )
+    return list(qs.order_by("record_type__sort_order", "-decision_date", "-id"))
+
+
+def build(subject: Subject, header: Header) -> dict[str, Any]:
+    """The whole report as plain data (strings, lists, dicts), masked for print."""
+    today = timezone.localtime(header.issued_at).date()
+    kind = report_kind(subject)
+    person = kind == ReportKind.PERSON
+    raw_records = _public_records(subject, today)
+    entries = _list_entries(subject, today)
+    lines_by_chapter: dict[str, list[dict[str, Any]]] = {key: [] for key, _, _ in CHAPTERS}
+    all_lines = []
+    for record in raw_records:
+        line = _record_line(record, today)
+        lines_by_chapter[_chapter_of(record)].append(line)
+        all_lines.append(line)
+    registration = lines_by_chapter.pop("registration")
+    raw_registration = [r for r in raw_records if _chapter_of(r) == "registration"]
+    commitments = _commitments(subject)
+    grade = _grade(subject)
+    red = [_entry_line(e) for e in entries if e.list_type.kind == "red"]
+    serious = [_entry_line(e) for e in entries if e.list_type.kind == "serious"]
+    abnormal = [_entry_line(e) for e in entries if e.list_type.kind in ("abnormal", "watch")]
+    queries, queries_total = queries_of(
+        subject, since=today - timedelta(days=QUERY_LOOKBACK_DAYS), until=today
+    )
+
+    label = ""
+    if serious:
+        label = "失信惩戒对象"
+    elif red:
+        label = "守信激励对象"
+
+    chapters = []
+    n = 0
+    for key, org_title, person_title in CHAPTERS:
+        title = person_title if person else org_title
+        if not title:
+            continue
+        chapter: dict[str, Any] = {"key": key, "records": [], "entries": []}
+        if key == "registration":
+            # The newest registration record, in full (registration data are public).
+            chapter["registration"] = (
+                _items(raw_registration[0], hidden_roles=_REGISTRATION_HIDDEN)
+                if raw_registration
+                else []
+            )
+            chapter["records"] = []
+        else:
+            chapter["records"] = lines_by_chapter.get(key, [])
+        if key == "honour":
+            chapter["entries"] = red
+        elif key == "serious":
+            chapter["entries"] = serious
+        elif key == "abnormal":
+            chapter["entries"] = abnormal
+        elif key == "commitment":
+            chapter["commitments"] = commitments
+        elif key == "evaluation":
+            chapter["grade"] = grade
+        chapter["title"] = f"{CHINESE_NUMERALS[n]}、{title}"
+        chapter["count"] = (
+            len(registration)
+            if key == "registration"
+            else len(chapter["records"])
+            + len(chapter["entries"])
+            + len(chapter.get("commitments", []))
+            + (1 if chapter.get("grade") else 0)
+        )
+        n += 1
+        chapters.append(chapter)
+    summary = [[c["title"].split("、", 1)[1], c["count"]] for c in chapters]
+    group_counts = Counter(line["group"] for line in lines_by_chapter["administrative"])
+    advice = _advice(subject, all_lines, entries, today)
+    objections = sum(1 for line in all_lines if line["status"] == STATUS_OBJECTION)
+    repairs = _repairs_in_progress(subject)
+    title = "公共信用信息报告（个人版）" if person else "公共信用信息报告（法人和非法人组织版）"
+    data: dict[str, Any] = {
+        "title": title,
+        "kind": kind,
+        "number": header.number,
+        "issued_at": _d(header.issued_at),
+        "valid_until": _d(header.valid_until),
+        "version": FORMAT_VERSION,
+        "issuer": settings.XINYONG_PLATFORM_NAME,
+        "issuer_unit": header.issuer_unit,
+        "purpose": header.purpose.name,
+        "purpose_code": header.purpose.code,
+        "matter": (f"{header.matter.unit.name} · {header.matter.name}" if header.matter else ""),
+        "label": label,
+        "subject": _subject_block(subject),
+        "summary": summary,
+        "administrative_groups": sorted(group_counts.items()),
+        "chapters": chapters,
+        "advice_title": f"{CHINESE_NUMERALS[n]}、信用状况提升建议",
+        "advice": advice,
+        "rights": {
+            "objections_open": objections,
+            "repairs_in_progress": repairs,
+        },
+        "queries": queries,
+        "queries_total": queries_total,
+        "record_count": len(all_lines) + len(registration),
+    }
+    if header.purpose.special:
+        data["special"] = _special(header.purpose, raw_records, entries, today)
+        data["title"] = "专项信用报告（替代有无违法违规记录证明）"
+    return data
+
+
+def _repairs_in_progress(subject: Subject) -> int:
+    from xinyong.rights.models import RepairApplication
+
+    return (
+        RepairApplication.objects.filter(subject=subject)
+        .exclude(status__in=(RepairApplication.Status.APPROVED, RepairApplication.Status.REFUSED))
+        .count()
+    )

@@ -1,0 +1,95 @@
+"""`xinyong reports issue --subject CODE --purpose CODE [--matter ID] [--out FILE] [--json]`
+and `xinyong reports verify FILE [--json]` (thin adapters over reports.services)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import CommandError, CommandParser
+
+from xinyong.core.commands import ActionCommand
+from xinyong.core.errors import DomainError
+
+from ... import services
+
+
+class Command(ActionCommand):
+    help = (
+        "信用报告：按用途出具报告并保存 PDF（issue）；核验报告文件是否由本平台出具、"
+        "是否被修改（verify，未通过时退出码为 2）。可加 --json 供脚本读取。"
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True, title="子命令")
+        issue = sub.add_parser("issue", help="出具信用报告")
+        issue.add_argument("--subject", required=True, help="统一社会信用代码或身份证号码")
+        issue.add_argument(
+            "--purpose", default="", help="报告用途代码，如 self_query、no_violation"
+        )
+        issue.add_argument("--matter", default="", help="信用报告应用目录中的事项编号（可选）")
+        issue.add_argument("--out", default="", help="PDF 保存路径（默认 信用报告-编号.pdf）")
+        issue.add_argument("--json", action="store_true", help="以 JSON 输出")
+        verify = sub.add_parser("verify", help="核验报告 PDF 文件")
+        verify.add_argument("file", help="报告 PDF 文件路径")
+        verify.add_argument("--json", action="store_true", help="以 JSON 输出")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        text, data, ok = self.run_action(options)
+        self.emit(text, data, options)
+        if not ok:
+            raise CommandError(data.get("message", "核验未通过"), returncode=2)
+
+    def _issue(self, options: dict[str, Any]) -> tuple[str, Any, bool]:
+        if not options["purpose"] and not options["matter"]:
+            raise DomainError("请用 --purpose 指定报告用途代码，或用 --matter 指定应用事项。")
+        report = services.issue_requested(
+            actor=None,
+            subject=options["subject"],
+            purpose=options["purpose"],
+            matter=options["matter"],
+            channel="cli",
+        )
+        out = Path(options["out"] or services.download_name(report))
+        try:
+            out.write_bytes(services.report_pdf(report))
+        except OSError as exc:
+            raise DomainError(
+                f"报告已出具（编号 {report.number}），但无法写入 {out}：{exc.strerror}。"
+            ) from exc
+        services.record_print(actor=None, report=report, channel="cli")
+        data = {
+            "number": report.number,
+            "subject": report.subject_name,
+            "purpose": report.purpose.code,
+            "valid_until": report.valid_until.isoformat(),
+            "file": str(out),
+            "pdf_sha256": report.pdf_sha256,
+        }
+        text = (
+            f"已出具信用报告 {report.number}（{report.subject_name}，{report.purpose.name}），"
+            f"有效期至 {report.valid_until.isoformat()}，已保存到 {out}"
+        )
+        return text, data, True
+
+    def _verify(self, options: dict[str, Any]) -> tuple[str, Any, bool]:
+        path = Path(options["file"])
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise DomainError(f"无法读取文件 {path}：{exc.strerror}。") from exc
+        result = services.verify_file(data)
+        ok = result.authentic and result.valid
+        head = "核验通过" if ok else ("报告已过有效期" if result.authentic else "核验未通过")
+        lines = [f"{head}：{result.message}"]
+        for label, key in (
+            ("报告编号", None),
+            ("信用主体", "subject"),
+            ("报告用途", "purpose"),
+            ("生成时间", "issued_at"),
+            ("有效期至", "valid_until"),
+        ):
+            value = result.number if key is None else result.facts.get(key)
+            if value:
+                lines.append(f"  {label}：{value}")
+        return "\n".join(lines), result.as_json(), ok

@@ -1,0 +1,216 @@
+"""Issuing credit reports: number, content, PDF (CJK font embedded, masking), the seal,
+the free quota, the application catalogue's counts and who may issue."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import date, timedelta
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from xinyong.core.errors import DomainError, NotPermitted
+from xinyong.core.models import Event, ReadLog
+from xinyong.orgs.models import Role
+from xinyong.reports import content, seal, services
+from xinyong.reports.models import ApplicationMatter, Report
+
+from .helpers import (
+    ORG_USCC,
+    PERSON_ID,
+    org_with_penalty,
+    pdf_fonts,
+    pdf_text,
+    person_with_penalty,
+    user,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_report_number_is_22_characters_time_plus_8_alphanumerics() -> None:
+    from datetime import UTC, datetime
+
+    number = services.new_number(datetime(2026, 3, 15, 6, 30, 12, tzinfo=UTC))
+    # 06:30:12 UTC is 14:30:12 in Asia/Shanghai.
+    assert re.fullmatch(r"20260315143012[0-9A-Z]{8}", number)
+    assert len(number) == 22
+
+
+def test_org_report_pdf_has_records_cjk_font_and_seal() -> None:
+    subject = org_with_penalty(7)
+    report = services.issue_report(actor=None, subject=ORG_USCC, purpose="self_query")
+    assert report.subject_id == subject.pk
+    assert report.kind == "org"
+    assert services.NUMBER_RE.fullmatch(report.number)
+    assert report.valid_until == timezone.localtime(report.issued_at).date() + timedelta(days=30)
+    pdf = services.report_pdf(report)
+    text = re.sub(r"\s+", "", pdf_text(pdf))
+    assert "公共信用信息报告（法人和非法人组织版）" in text
+    assert report.number in text
+    assert "北关市监罚〔2026〕7号" in text
+    assert "未取得食品经营许可从事食品经营" in text
+    assert "行政管理信息（1条）" in text
+    assert "查询记录（近一年）" in text
+    fonts = pdf_fonts(pdf)
+    cjk = [name for name in fonts if "CJK" in name or "WenQuanYi" in name or "Han" in name]
+    assert cjk, fonts
+    assert all(fonts[name] for name in cjk)
+    assert seal.check(pdf).ok
+    assert report.pdf_sha256 == hashlib.sha256(pdf).hexdigest()
+    event = Event.objects.get(action="reports.issue")
+    assert event.new_values["number"] == report.number
+
+
+def test_person_report_masks_identifiers_and_logs_the_read() -> None:
+    subject = person_with_penalty(3)
+    report = services.issue_report(actor=None, subject=PERSON_ID, purpose="self_query")
+    assert report.kind == "person"
+    text = pdf_text(services.report_pdf(report))
+    compact = re.sub(r"\s+", "", text)
+    assert "公共信用信息报告（个人版）" in text
+    assert PERSON_ID not in compact
+    assert "13812345678" not in compact
+    assert not re.search(r"(?<!\d)\d{17}[\dX](?!\d)", compact)
+    assert "110105********002X" in compact
+    assert "李*" in compact and "李四" not in compact
+    assert ReadLog.objects.filter(
+        subject_id=str(subject.pk), purpose__contains="出具信用报告"
+    ).exists()
+    assert report.subject_name == "李*"
+
+
+def test_tampered_and_forged_reports_fail_verification(tmp_path) -> None:
+    org_with_penalty(1)
+    report = services.issue_report(actor=None, subject=ORG_USCC, purpose="self_query")
+    pdf = services.report_pdf(report)
+    assert services.verify_file(pdf).authentic
+
+    tampered = bytearray(pdf)
+    tampered[len(pdf) // 2] ^= 0x01
+    result = services.verify_file(bytes(tampered))
+    assert not result.authentic
+    assert "被修改" in result.message or "签章" in result.message
+
+    # A forged number in the seal line: the signature no longer matches.
+    other = services.new_number(report.issued_at)
+    forged = pdf.replace(report.number.encode(), other.encode())
+    result = services.verify_file(forged)
+    assert not result.authentic
+    assert "签章" in result.message
+
+    # The content without the seal: not a report of this platform.
+    body = pdf[: pdf.rfind(seal.MARKER)]
+    assert "没有本平台的电子签章" in services.verify_file(body).message
+    assert services.verify_file(b"hello").message == "上传的文件不是 PDF 文件。"
+
+    good = tmp_path / "good.pdf"
+    good.write_bytes(pdf)
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(bytes(tampered))
+    call_command("reports", "verify", str(good))
+    with pytest.raises(CommandError):
+        call_command("reports", "verify", str(bad))
+
+
+def test_verify_by_number() -> None:
+    org_with_penalty(1)
+    report = services.issue_report(actor=None, subject=ORG_USCC, purpose="self_query")
+    found = services.verify_number(report.number.lower())
+    assert found.authentic and found.valid
+    assert found.facts["subject"] == "安阳市北关区某某商贸有限公司"
+    assert not services.verify_number("2026031514301200000000").authentic
+    assert "格式不正确" in services.verify_number("12345").message
+    expired = services.verify_number(report.number, today=date(2099, 1, 1))
+    assert expired.authentic and not expired.valid
+    assert "超过有效期" in expired.message
+
+
+def test_third_free_report_in_a_year_is_refused() -> None:
+    org_with_penalty(1)
+    services.issue_report(actor=None, subject=ORG_USCC, purpose="self_query")
+    services.issue_report(actor=None, subject=ORG_USCC, purpose="no_violation")
+    with pytest.raises(DomainError, match="每年可免费获取两次"):
+        services.issue_report(actor=None, subject=ORG_USCC, purpose="self_query")
+    # Reports that units obtain for their matters are not the subject's free reports.
+    services.issue_report(actor=None, subject=ORG_USCC, purpose="gov_procurement")
+    assert Report.objects.filter(free_quota=True).count() == 2
+
+
+def test_matter_usage_is_counted_and_checked() -> None:
+    org_with_penalty(1)
+    matter = ApplicationMatter.objects.get(name="政府采购供应商资格审查")
+    clerk = user("czj", Role.REPORTER, "区财政局")
+    services.issue_report(actor=clerk, subject=ORG_USCC, purpose="gov_procurement", matter=matter)
+    services.issue_report(
+        actor=clerk, subject=ORG_USCC, purpose="gov_procurement", matter=matter.pk
+    )
+    matter.refresh_from_db()
+    assert matter.usage_count == 2
+    with pytest.raises(DomainError, match="与所选用途不符"):
+        services.issue_report(actor=clerk, subject=ORG_USCC, purpose="bidding", matter=matter)
+    other = user("zjj", Role.REPORTER, "区住建局")
+    with pytest.raises(NotPermitted):
+        services.issue_report(
+            actor=other, subject=ORG_USCC, purpose="gov_procurement", matter=matter
+        )
+    # The second report lists the first as a query by 区财政局 (河南条例 art. 40).
+    latest = Report.objects.order_by("-id").first()
+    assert latest is not None
+    assert any(q["who"] == "区财政局" for q in latest.content["queries"])
+
+
+def test_who_may_issue() -> None:
+    org_with_penalty(1)
+    leader = user("leader1", Role.LEADER, None)
+    with pytest.raises(NotPermitted):
+        services.issue_report(actor=leader, subject=ORG_USCC, purpose="gov_procurement")
+    bank = user("bank1", Role.BANK, None)
+    with pytest.raises(NotPermitted, match="银行用户"):
+        services.issue_report(actor=bank, subject=ORG_USCC, purpose="gov_procurement")
+    report = services.issue_report(actor=bank, subject=ORG_USCC, purpose="xinyidai", channel="bank")
+    assert report.purpose.name == "信易贷融资授信"
+    with pytest.raises(DomainError, match="不存在"):
+        services.issue_report(actor=None, subject=ORG_USCC, purpose="nonsense")
+    with pytest.raises(DomainError, match="出具渠道"):
+        services.issue_report(actor=None, subject=ORG_USCC, purpose="self_query", channel="x")
+    with pytest.raises(DomainError, match="没有代码"):
+        services.issue_report(actor=None, subject="91410503MA44T3K1XX", purpose="self_query")
+
+
+def test_person_cannot_get_an_org_only_purpose() -> None:
+    person_with_penalty(1)
+    with pytest.raises(DomainError, match="只适用于法人和非法人组织"):
+        services.issue_report(actor=None, subject=PERSON_ID, purpose="gov_procurement")
+
+
+def test_special_report_covers_the_565_fields() -> None:
+    org_with_penalty(1, decided="2026-03-02", CF_CXLX="简易程序")
+    report = services.issue_report(actor=None, subject=ORG_USCC, purpose="no_violation")
+    special = report.content["special"]
+    items = {i["item"]: i["result"] for i in special["items"]}
+    assert set(items) == {"行政处罚（含简易程序）", "行政强制", "严重失信主体名单", "刑事判决"}
+    assert items["行政处罚（含简易程序）"].startswith("有 1 条（其中简易程序 1 条）")
+    assert items["行政强制"] == "无"
+    text = pdf_text(services.report_pdf(report))
+    assert "专项核查结论" in text
+    assert "专项信用报告（替代有无违法违规记录证明）" in text
+
+
+def test_months_before_keeps_month_ends_valid() -> None:
+    assert content._months_before(date(2026, 3, 31), 1) == date(2026, 2, 28)
+    assert content._months_before(date(2026, 11, 26), 36) == date(2023, 11, 26)
+
+
+def test_cli_issue_writes_the_pdf(tmp_path) -> None:
+    org_with_penalty(1)
+    out = tmp_path / "r.pdf"
+    call_command(
+        "reports", "issue", "--subject", ORG_USCC, "--purpose", "self_query", "--out", str(out)
+    )
+    assert services.verify_file(out.read_bytes()).valid
+    assert Event.objects.filter(action="reports.print").count() == 1
+    with pytest.raises(CommandError, match="不存在"):
+        call_command("reports", "issue", "--subject", ORG_USCC, "--purpose", "x", "--out", str(out))
