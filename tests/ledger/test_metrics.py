@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from tests.collection.qhelpers import batch, record
-from xinyong.ledger import metrics, selectors, services
+from xinyong.ledger import metrics, selectors
 from xinyong.orgs.models import Role
 from xinyong.sanctions.models import ListEntry, ListType
 from xinyong.subjects.models import Subject
@@ -52,7 +52,7 @@ def test_shuanggongshi_row_follows_collection() -> None:
 def test_government_body_on_the_judgment_debtor_list() -> None:
     p = plan()
     a = assignment(p, 9, SCJ)  # 本部门及下属单位被列入失信被执行人数量为零
-    assert _targets(p, a)["sanctions.unit_bodies_on_sxbzxr"].met is True
+    assert _targets(p, a)["integrity.unit_bodies_on_sxbzxr"].met is True
     body = Subject.objects.create(
         kind="org",
         name="安阳市北关区市场监督管理局某下属中心",
@@ -61,8 +61,11 @@ def test_government_body_on_the_judgment_debtor_list() -> None:
         is_government_body=True,
         region_code="410503",
     )
-    services.link_body(
-        actor=user("m_admin", Role.CREDIT_ADMIN, "区发改委"), unit=unit(SCJ), subject=body
+    from xinyong.integrity.models import GovernmentBody
+
+    # The unit's bodies are integrity's (政务诚信主体): one concept, one table.
+    GovernmentBody.objects.create(
+        unit=unit(SCJ), subject=body, name=body.name, kind=GovernmentBody.Kind.INSTITUTION
     )
     ListEntry.objects.create(
         list_type=ListType.objects.get(code="SX_BZXR"),
@@ -72,7 +75,7 @@ def test_government_body_on_the_judgment_debtor_list() -> None:
         status=ListEntry.Status.LISTED,
         effective_from=date(2026, 10, 9),
     )
-    result = _targets(p, a)["sanctions.unit_bodies_on_sxbzxr"]
+    result = _targets(p, a)["integrity.unit_bodies_on_sxbzxr"]
     assert (result.value, result.met, result.verdict) == (1, False, "未达标")
     # The district-wide target of row 12 (政府机构清零) moves with it.
     court = assignment(p, 12, "区法院")
@@ -84,9 +87,18 @@ def test_government_body_on_the_judgment_debtor_list() -> None:
 
 
 def test_unregistered_metric_is_not_connected_until_an_app_registers_it() -> None:
+    from xinyong.ledger.models import RowTarget
+
     p = plan()
-    arrears = assignment(p, 10, "区工信局")  # integrity.new_arrears
-    result = _targets(p, arrears)["integrity.new_arrears"]
+    a = assignment(p, 10, "区工信局")
+    RowTarget.objects.create(
+        row=a.row,
+        kind=RowTarget.Kind.METRIC,
+        metric_code="example.not_registered",
+        comparison="<=",
+        value=0,
+    )
+    result = _targets(p, a)["example.not_registered"]
     assert (result.connected, result.met, result.display, result.verdict) == (
         False,
         None,
@@ -94,14 +106,14 @@ def test_unregistered_metric_is_not_connected_until_an_app_registers_it() -> Non
         "未接入",
     )
     metrics.register_metric(
-        "integrity.new_arrears",
-        "新增拖欠中小企业账款",
+        "example.not_registered",
+        "示例指标",
         lambda u, period: 2 if u.name == "区工信局" else 0,
         unit_label="笔",
         comparison="<=",
     )
     try:
-        result = _targets(p, arrears)["integrity.new_arrears"]
+        result = _targets(p, a)["example.not_registered"]
         assert (result.connected, result.value, result.display, result.met) == (
             True,
             2,
@@ -109,23 +121,51 @@ def test_unregistered_metric_is_not_connected_until_an_app_registers_it() -> Non
             False,
         )
     finally:
-        metrics.unregister_metric("integrity.new_arrears")
+        metrics.unregister_metric("example.not_registered")
+
+
+def test_new_arrears_row_follows_the_integrity_arrears_register() -> None:
+    from xinyong.integrity import services as integrity
+    from xinyong.integrity.models import GovernmentBody
+
+    p = plan()
+    a = assignment(p, 10, "区工信局")  # 确保全年不新增政府拖欠中小企业账款
+    before = _targets(p, a)["integrity.new_arrears"]
+    assert (before.value, before.met) == (0, True)
+    body = GovernmentBody.objects.get(unit=unit("区工信局"), kind=GovernmentBody.Kind.ORGAN)
+    integrity.register_arrears(
+        actor=user("m_admin2", Role.CREDIT_ADMIN, "区发改委"),
+        body=body,
+        creditor_name="安阳市北关区某某建材有限公司",
+        creditor_kind="sme",
+        project="办公楼维修工程款",
+        amount_wan="12.5",
+        due_on=date(2026, 9, 30),
+        today=date(2026, 11, 20),
+    )
+    result = _targets(p, a)["integrity.new_arrears"]
+    assert (result.value, result.met, result.verdict) == (1, False, "未达标")
 
 
 def test_autodiscovery_and_registry_contents() -> None:
     found = metrics.autodiscover()
     assert "xinyong.ledger.ledger_metrics" in found
+    assert {"xinyong.finance.ledger_metrics", "xinyong.integrity.ledger_metrics"} <= set(found)
     codes = {m.code for m in metrics.all_metrics()}
     assert {
         "collection.late_rate",
         "collection.compliance_rate",
-        "sanctions.unit_bodies_on_sxbzxr",
+        "integrity.unit_bodies_on_sxbzxr",
         "sanctions.government_bodies_on_sxbzxr",
         "sanctions.blacklist_share",
         "sanctions.feedback_overdue",
         "rights.objections_overdue",
         "rights.repairs_overdue",
         "commitments.shared",
+        "integrity.new_arrears",
+        "integrity.alerts",
+        "finance.credit_loan_amount",
+        "finance.white_list_pushed",
     } <= codes
     with pytest.raises(ValueError):
         metrics.register_metric("x.y", "x", lambda u, p: 0, comparison="==")

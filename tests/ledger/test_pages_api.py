@@ -224,7 +224,11 @@ def test_dashboard_page_has_every_chart(world) -> None:
     for element in ("chart-completion", "chart-blacklist", "chart-rights", "dashboard-data"):
         assert element in page
     assert "vendor/echarts.min.js" in page
-    assert "未接入" in page  # 信易贷 and 政务诚信 until those apps register metrics
+    # 信易贷 and 政务诚信 panels show the metrics those apps register (未接入 otherwise).
+    data = client(world["leader"]).get("/api/v1/ledger/dashboard/").json()
+    assert data["finance"]["connected"] and data["integrity"]["connected"]
+    labels = {i["label"] for i in data["finance"]["items"] + data["integrity"]["items"]}
+    assert {"信用贷款发放额", "信易贷白名单在册企业数", "政务诚信未解除预警数"} <= labels
 
 
 API = {
@@ -261,7 +265,7 @@ def test_api_rows_status_and_dashboard_content(world) -> None:
     status = client(world["reporter"]).get("/api/v1/ledger/status/").json()
     assert [u["unit"] for u in status["units"]] == [RSJ]
     dash = client(world["leader"]).get("/api/v1/ledger/dashboard/?year=2026").json()
-    assert dash["finance"]["connected"] is False
+    assert dash["finance"]["connected"] is True
     assert dash["completion"]["totals"]["assignments"] == 930
     assert dash["completion"]["items"][0]["url"].startswith("/workspace/ledger/?")
 

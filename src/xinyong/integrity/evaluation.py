@@ -24,7 +24,7 @@ are warned.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -360,6 +360,13 @@ METRICS: dict[str, Metric] = {
     )
 }
 METRIC_CHOICES = [(m.key, m.label) for m in METRICS.values()]
+
+
+def metric_values(key: str, units: Sequence[Unit], start: date, end: date) -> dict[int, Decimal]:
+    """One platform measure for many units over [start, end] (the ledger binds its rows to
+    these through integrity/ledger_metrics.py)."""
+    computed = METRICS[key].compute(_Run(list(units), start, end))
+    return {uid: value.value for uid, value in computed.items() if value.value is not None}
 
 
 # ---------------------------------------------------------------- the system as data

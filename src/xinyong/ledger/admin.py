@@ -1,6 +1,6 @@
 """Admin: the credit office edits plans, tasks, rows and their targets (next year's plan is
 copied from this year's with the action below and then edited), the rules of a plan
-year (saved through services, one event each), and the 下属单位 links. Progress, reviews,
+year (saved through services, one event each). Progress, reviews,
 warnings and 通报 are changed only through the workspace (read-only here)."""
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from .models import (
     ProgressReport,
     Row,
     RowTarget,
-    SubordinateBody,
     Task,
 )
 
@@ -97,25 +96,6 @@ class PlanRulesAdmin(admin.ModelAdmin):
         current = PlanRules.objects.get(pk=obj.pk)
         try:
             services.update_rules(actor=request.user, rules=current, values=values)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-
-
-@admin.register(SubordinateBody)
-class SubordinateBodyAdmin(admin.ModelAdmin):
-    list_display = ("unit", "subject", "note")
-    raw_id_fields = ("subject",)
-    list_filter = ("unit",)
-
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        try:
-            body = services.link_body(
-                actor=request.user,
-                unit=form.cleaned_data["unit"],
-                subject=form.cleaned_data["subject"],
-                note=form.cleaned_data.get("note", ""),
-            )
-            obj.pk = body.pk
         except DomainError as exc:
             messages.error(request, exc.message)
 

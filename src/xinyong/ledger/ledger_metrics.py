@@ -62,33 +62,6 @@ def _sxbzxr_entries(on: date) -> Any:
     )
 
 
-def unit_bodies_bulk(units: Sequence[Any], period: Any) -> dict[int, int]:
-    """Government bodies of each unit (the unit's own USCC, or a body linked to it as a
-    下属单位) with a 失信被执行人 entry in force (seed ledger row: "本部门及本部门管理的
-    下属单位被列入失信被执行人单位数量均为零")."""
-    from xinyong.subjects.models import Subject
-
-    from .models import SubordinateBody
-
-    listed = Subject.objects.filter(
-        is_government_body=True, list_entries__in=_sxbzxr_entries(_until(period))
-    ).distinct()
-    listed_ids = set(listed.values_list("pk", flat=True))
-    by_code = dict(listed.values_list("identifier", "pk"))
-    out: dict[int, int] = {u.pk: 0 for u in units}
-    bodies: dict[int, set[int]] = {u.pk: set() for u in units}
-    for unit in units:
-        if unit.uscc and unit.uscc in by_code:
-            bodies[unit.pk].add(by_code[unit.uscc])
-    for unit_id, subject_id in SubordinateBody.objects.filter(
-        unit_id__in=list(out), subject_id__in=listed_ids
-    ).values_list("unit_id", "subject_id"):
-        bodies[unit_id].add(subject_id)
-    for pk, ids in bodies.items():
-        out[pk] = len(ids)
-    return out
-
-
 def government_bodies(unit: Any, period: Any) -> int:
     """Government bodies on the 失信被执行人 list in the district (seed task 15: zero)."""
     from xinyong.sanctions.lists import list_share
@@ -212,17 +185,6 @@ def register_metrics(register: Callable[..., Any]) -> None:
         target=100,
         description="通过校验的行数 ÷ 提交的行数",
         drill="collection:overview",
-    )
-    register(
-        "sanctions.unit_bodies_on_sxbzxr",
-        "本单位及下属单位列入失信被执行人数",
-        _one(unit_bodies_bulk),
-        bulk=unit_bodies_bulk,
-        unit_label="家",
-        comparison="<=",
-        target=0,
-        description="本单位（统一社会信用代码相同）及登记为其下属单位的政府机构主体中，失信被执行人名单在列的数量",
-        drill="sanctions:governance",
     )
     register(
         "sanctions.government_bodies_on_sxbzxr",

@@ -26,7 +26,6 @@ from xinyong.core.bootstrap import demo_loader, reference_loader
 from xinyong.core.errors import DomainError
 from xinyong.orgs.models import Unit, User
 from xinyong.orgs.services import resolve_unit
-from xinyong.subjects.models import Subject
 
 from . import services
 from .models import Activity, Assignment, Bulletin, Plan, ProgressReport, SupervisionItem
@@ -257,13 +256,6 @@ def load_demo_ledger() -> str:
         return f"{DEMO_YEAR}年工作台账已有进展数据，跳过"
     counts = _demo_progress(admin, plan)
     activities = _demo_activities(admin, plan)
-    body = Subject.objects.filter(
-        name="安阳市北关区市场监督管理局", is_government_body=True
-    ).first()
-    if body is not None:
-        services.link_body(
-            actor=admin, unit=resolve_unit("区市场监管局"), subject=body, note="本单位"
-        )
     overdue = (
         Assignment.objects.filter(row__plan=plan, row__deadline__isnull=True)
         .exclude(reports__reported_on__gte=date(2026, 10, 1))

@@ -458,22 +458,3 @@ class PlanRules(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan.year}年规则"
-
-
-class SubordinateBody(models.Model):
-    """A government body (a credit subject) that belongs to a unit: the unit itself under
-    another name, or a body it manages (seed ledger: "本部门及本部门管理的下属单位")."""
-
-    unit = models.ForeignKey("orgs.Unit", on_delete=models.CASCADE, related_name="+")
-    subject = models.ForeignKey("subjects.Subject", on_delete=models.CASCADE, related_name="+")
-    note = models.CharField("说明", max_length=200, blank=True)
-
-    class Meta:
-        verbose_name = "下属单位（政府机构主体）"
-        verbose_name_plural = "下属单位（政府机构主体）"
-        constraints = [
-            models.UniqueConstraint(fields=["unit", "subject"], name="ledger_body_unique")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.unit} ← {self.subject}"

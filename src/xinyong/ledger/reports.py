@@ -31,7 +31,7 @@ from .services import parse_period
 BULLETIN_METRICS = (
     "collection.late_rate",
     "collection.compliance_rate",
-    "sanctions.unit_bodies_on_sxbzxr",
+    "integrity.unit_bodies_on_sxbzxr",
     "rights.objections_overdue",
     "rights.repairs_overdue",
     "sanctions.feedback_overdue",

@@ -42,7 +42,6 @@ from .models import (
     ProgressReport,
     Row,
     RowTarget,
-    SubordinateBody,
     SupervisionItem,
     Task,
 )
@@ -1037,31 +1036,6 @@ def publish_bulletin(*, actor: Any, bulletin: Bulletin) -> Bulletin:
             new={"period": bulletin.period, "published_on": bulletin.published_on},
         )
     return bulletin
-
-
-# ------------------------------------------------------------------ 下属单位
-
-
-def link_body(*, actor: Any, unit: Unit, subject: Any, note: str = "") -> SubordinateBody:
-    """Record that a government-body subject belongs to a unit (for the 失信被执行人
-    metric of the ledger)."""
-    permissions.require(actor, "credit_admin")
-    if not getattr(subject, "is_government_body", False):
-        raise DomainError("只能登记政府机构类主体（统一社会信用代码登记管理部门代码为 1）。")
-    with transaction.atomic():
-        body, created = SubordinateBody.objects.get_or_create(
-            unit=unit, subject=subject, defaults={"note": note[:200]}
-        )
-        if created:
-            record_event(
-                actor=actor,
-                action="ledger.body_linked",
-                target_type="ledger.SubordinateBody",
-                target_id=body.pk,
-                target_repr=str(body),
-                new={"unit": unit.name, "subject": subject.name},
-            )
-    return body
 
 
 def resolve_unit_filter(value: Any) -> Unit:

@@ -1,0 +1,56 @@
+"""The 信易贷 measures the work ledger binds its rows to (ledger.metrics autodiscovers this
+module): credit loans granted in the period and the firms on the published white list."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Sum
+from django.utils import timezone
+
+
+def credit_loan_amount(unit: Any, period: Any) -> Decimal:
+    """Credit (not secured) loans granted by the partner banks in the period, 万元."""
+    from .models import LoanOutcome
+
+    until = min(period.end, timezone.localdate())
+    total = LoanOutcome.objects.filter(
+        status=LoanOutcome.Status.GRANTED,
+        loan_type=LoanOutcome.LoanType.CREDIT,
+        granted_on__gte=period.start,
+        granted_on__lte=until,
+    ).aggregate(total=Sum("amount_wan"))["total"]
+    return Decimal(total or 0)
+
+
+def white_list_pushed(unit: Any, period: Any) -> int:
+    """Firms on the published white list, the list pushed to banks and the provincial
+    信易贷 platform."""
+    from .models import WhitelistItem
+    from .selectors import published_items
+
+    return published_items().filter(status=WhitelistItem.Status.LISTED).count()
+
+
+def register_metrics(register: Any) -> None:
+    register(
+        "finance.credit_loan_amount",
+        "信用贷款发放额",
+        credit_loan_amount,
+        scope="district",
+        unit_label="万元",
+        comparison=">=",
+        description="期间内合作银行向本区企业发放的信用贷款（不含抵押、担保贷款）金额",
+        drill="finance:statistics",
+    )
+    register(
+        "finance.white_list_pushed",
+        "信易贷白名单在册企业数",
+        white_list_pushed,
+        scope="district",
+        unit_label="家",
+        comparison=">=",
+        description="已发布（推送银行及省信易贷平台）的白名单中在册的企业数",
+        drill="finance:home",
+    )
