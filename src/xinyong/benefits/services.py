@@ -16,6 +16,7 @@ from django.utils import timezone
 from xinyong.core import identifiers
 from xinyong.core.audit import actor_label, record_event, record_read
 from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
+from xinyong.core.inputs import clean_text
 from xinyong.core.masking import mask_id_number, mask_name
 from xinyong.finance import criteria as crit
 from xinyong.finance.services import apply_changes
@@ -45,15 +46,6 @@ SCENARIO_ATTRS = (
 )
 
 
-def _text(value: Any, label: str, *, limit: int = 2000, required: bool = True) -> str:
-    text = str(value or "").strip()
-    if required and not text:
-        raise DomainError(f"请填写{label}。")
-    if len(text) > limit:
-        raise DomainError(f"{label}过长（不超过 {limit} 字）。")
-    return text
-
-
 def _values(values: dict[str, Any]) -> dict[str, Any]:
     unknown = sorted(set(values) - set(SCENARIO_ATTRS))
     if unknown:
@@ -67,7 +59,7 @@ def _values(values: dict[str, Any]) -> dict[str, Any]:
         ("legal_basis", "法律或政策依据", 2000),
     ):
         if key in clean:
-            clean[key] = _text(clean[key], label, limit=limit)
+            clean[key] = clean_text(clean[key], label, limit=limit)
     if "criteria" in clean:
         clean["criteria"] = crit.validate(clean["criteria"])
     if clean.get("provider_unit") not in (None, ""):
@@ -87,7 +79,7 @@ def _snapshot(values: dict[str, Any]) -> dict[str, Any]:
 def create_scenario(*, actor: Any, code: Any, **values: Any) -> Scenario:
     if actor is not None:
         permissions.require(actor, "credit_admin")
-    code_text = _text(code, "场景代码", limit=20).upper()
+    code_text = clean_text(code, "场景代码", limit=20).upper()
     clean = _values(values)
     for key in ("name", "field", "provider", "benefit", "criteria", "legal_basis"):
         if key not in clean:
@@ -199,7 +191,7 @@ def check(
     scenarios? One ScenarioUse per scenario answered; natural persons' reads are logged."""
     if actor is not None and not may_check(actor):
         raise NotPermitted("只有信用办、责任单位工作人员和合作银行可以进行信易+核验。")
-    code = identifiers.normalise(_text(subject_code, "统一社会信用代码或身份证号码", limit=40))
+    code = identifiers.normalise(clean_text(subject_code, "统一社会信用代码或身份证号码", limit=40))
     if not code:
         raise DomainError("请填写统一社会信用代码或身份证号码。")
     day = on or timezone.localdate()

@@ -24,6 +24,7 @@ from django.utils import timezone
 from xinyong.commitments.identity import confirmer
 from xinyong.core.audit import record_event
 from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
+from xinyong.core.inputs import clean_text
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Role, Unit, User
 from xinyong.orgs.services import resolve_unit
@@ -55,15 +56,6 @@ MAX_AMOUNT_WAN = Decimal("100000")
 MAX_RATE = Decimal("24")
 Status = WhitelistRun.Status
 ItemStatus = WhitelistItem.Status
-
-
-def _text(value: Any, label: str, *, required: bool = True, limit: int = 2000) -> str:
-    text = str(value or "").strip()
-    if required and not text:
-        raise DomainError(f"请填写{label}。")
-    if len(text) > limit:
-        raise DomainError(f"{label}过长（不超过 {limit} 字）。")
-    return text
 
 
 def _day(value: Any, label: str, *, required: bool = True) -> date | None:
@@ -146,13 +138,13 @@ def _rule_values(values: dict[str, Any]) -> dict[str, Any]:
         raise DomainError(f"不认识的属性：{'、'.join(unknown)}。")
     clean = dict(values)
     if "name" in clean:
-        clean["name"] = _text(clean["name"], "规则名称", limit=100)
+        clean["name"] = clean_text(clean["name"], "规则名称", limit=100)
     if "criteria" in clean:
         clean["criteria"] = crit.validate(clean["criteria"])
     if "policy_basis" in clean:
-        clean["policy_basis"] = _text(clean["policy_basis"], "政策依据")
+        clean["policy_basis"] = clean_text(clean["policy_basis"], "政策依据")
     if "description" in clean:
-        clean["description"] = _text(clean["description"], "说明", required=False)
+        clean["description"] = clean_text(clean["description"], "说明", required=False)
     if "effective_from" in clean:
         clean["effective_from"] = _day(clean["effective_from"], "生效日期")
     if "active" in clean:
@@ -163,7 +155,7 @@ def _rule_values(values: dict[str, Any]) -> dict[str, Any]:
 def create_rule(*, actor: Any, code: str, **values: Any) -> WhitelistRule:
     if actor is not None:
         permissions.require(actor, "credit_admin")
-    code = _text(code, "规则代码", limit=30).upper()
+    code = clean_text(code, "规则代码", limit=30).upper()
     clean = _rule_values(values)
     for key in ("name", "criteria", "policy_basis", "effective_from"):
         if key not in clean:
@@ -341,7 +333,7 @@ def approve_credit(*, actor: Any, run: WhitelistRun, opinion: Any = "") -> White
         current.status = Status.FINANCE_REVIEW
         current.credit_reviewer = actor
         current.credit_reviewed_at = timezone.now()
-        current.credit_opinion = _text(opinion, "审核意见", required=False) or "同意"
+        current.credit_opinion = clean_text(opinion, "审核意见", required=False) or "同意"
         current.save()
         record_event(
             actor=actor,
@@ -376,7 +368,7 @@ def approve_finance(*, actor: Any, run: WhitelistRun, opinion: Any = "") -> Whit
         current.status = Status.PUBLISHED
         current.finance_reviewer = actor
         current.finance_reviewed_at = now
-        current.finance_opinion = _text(opinion, "审核意见", required=False) or "同意"
+        current.finance_opinion = clean_text(opinion, "审核意见", required=False) or "同意"
         current.published_at = now
         current.save()
         record_event(
@@ -407,7 +399,7 @@ def return_run(*, actor: Any, run: WhitelistRun, opinion: Any) -> WhitelistRun:
                 raise NotPermitted(f"只有{finance_office().name}的审核员可以退回待其审核的名单。")
         else:
             raise DomainError(f"该名单当前状态为“{current.get_status_display()}”，不能退回。")
-        text = _text(opinion, "退回意见")
+        text = clean_text(opinion, "退回意见")
         old = current.status
         if old == Status.CREDIT_REVIEW:
             current.credit_reviewer, current.credit_opinion = actor, text
@@ -439,7 +431,7 @@ def exclude_item(*, actor: Any, item: WhitelistItem, reason: Any) -> WhitelistIt
             raise NotPermitted("只有信用办或金融工作局审核员可以剔除名单中的企业。")
     else:
         raise DomainError("只有审核中的名单可以剔除企业。")
-    text = _text(reason, "剔除理由", limit=500)
+    text = clean_text(reason, "剔除理由", limit=500)
     with transaction.atomic():
         current = WhitelistItem.objects.select_for_update().get(pk=item.pk)
         if current.status != ItemStatus.LISTED:
@@ -572,7 +564,7 @@ def _clean_auth(
 ) -> tuple[str, str, date]:
     if subject.kind == SubjectKind.PERSON:
         raise DomainError("信易贷授权只适用于企业和个体工商户。")
-    bank_name = _text(bank, "被授权银行", limit=100)
+    bank_name = clean_text(bank, "被授权银行", limit=100)
     if bank_name not in known_banks():
         raise DomainError(f"“{bank_name}”不是本平台登记的合作银行。")
     scope_value = str(scope or "").strip()
@@ -595,8 +587,8 @@ def _clean_auth(
 def _subject_by_code(code: Any, name: Any) -> Subject:
     from xinyong.supervision.grading import subject_by_code
 
-    subject = subject_by_code(_text(code, "统一社会信用代码", limit=40))
-    given = _text(name, "企业名称", limit=200)
+    subject = subject_by_code(clean_text(code, "统一社会信用代码", limit=40))
+    given = clean_text(name, "企业名称", limit=200)
     if subject.name != given:
         raise DomainError("企业名称与统一社会信用代码不一致，请核对。")
     return subject
@@ -629,7 +621,7 @@ def start_portal_authorisation(
             valid_from=day,
             valid_until=until,
             channel=Authorisation.Channel.PORTAL,
-            agent_name=_text(agent_name, "经办人", required=False, limit=50),
+            agent_name=clean_text(agent_name, "经办人", required=False, limit=50),
         )
         shown = provider.start(auth)
         auth.save(update_fields=["confirmation_code"])
@@ -699,7 +691,7 @@ def record_staff_authorisation(
             valid_until=until,
             status=Authorisation.Status.ACTIVE,
             channel=Authorisation.Channel.STAFF,
-            agent_name=_text(agent_name, "经办人", required=False, limit=50),
+            agent_name=clean_text(agent_name, "经办人", required=False, limit=50),
             recorded_by=actor,
             confirmed_at=timezone.now(),
         )
@@ -737,7 +729,7 @@ def _revoke(a: Authorisation, *, actor: Any, reason: str, action: str) -> Author
 def revoke_authorisation(*, actor: Any, authorisation: Authorisation, reason: Any) -> Authorisation:
     """The credit office revokes on the enterprise's written request."""
     permissions.require(actor, "credit_admin")
-    text = _text(reason, "撤销原因", limit=300)
+    text = clean_text(reason, "撤销原因", limit=300)
     with transaction.atomic():
         a = Authorisation.objects.select_for_update().get(pk=authorisation.pk)
         if a.status != Authorisation.Status.ACTIVE:
@@ -894,7 +886,7 @@ def _outcome_values(values: dict[str, Any], status: str) -> dict[str, Any]:
         loan_type=loan_type,
         granted_on=granted_on,
         term_months=term,
-        note=_text(values.get("note"), "说明", required=False, limit=300),
+        note=clean_text(values.get("note"), "说明", required=False, limit=300),
     )
     return out
 
@@ -997,7 +989,7 @@ def set_benchmark(*, actor: Any, year: Any, city_growth_percent: Any, source: An
         raise DomainError("全市平均增速应为数字（%）。") from None
     if not growth.is_finite() or abs(growth) > 1000:
         raise DomainError("全市平均增速应在 -1000% 到 1000% 之间。")
-    text = _text(source, "数据来源", limit=200)
+    text = clean_text(source, "数据来源", limit=200)
     with transaction.atomic():
         current = CityBenchmark.objects.select_for_update().filter(year=y).first()
         old = None
@@ -1046,7 +1038,7 @@ def record_matchmaking(
         ]
     if not isinstance(banks, list) or not banks:
         raise DomainError("请填写参加银行（多个以顿号分隔）。")
-    bank_list = [_text(b, "银行名称", limit=100) for b in banks]
+    bank_list = [clean_text(b, "银行名称", limit=100) for b in banks]
     firm_list = [resolve(f) for f in (firms or [])]
     count = len(firm_list)
     if firm_count not in (None, ""):
@@ -1057,13 +1049,13 @@ def record_matchmaking(
     unit = resolve_unit(organiser) if organiser else None
     with transaction.atomic():
         ev = MatchmakingEvent(
-            title=_text(title, "活动名称", limit=200),
+            title=clean_text(title, "活动名称", limit=200),
             held_on=day,
-            venue=_text(venue, "地点", required=False, limit=200),
+            venue=clean_text(venue, "地点", required=False, limit=200),
             organiser=unit,
             banks=bank_list,
             firm_count=count,
-            evidence=_text(evidence, "佐证材料说明"),
+            evidence=clean_text(evidence, "佐证材料说明"),
             recorded_by=actor,
         )
         if evidence_file:

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from xinyong.core.errors import DomainError
+from xinyong.core.inputs import clean_text
 
 MAX_TEXT = 4000
 # 万元 with two decimals; a district's single arrears case or contract never comes near
@@ -16,12 +17,8 @@ MAX_WAN = Decimal("1000000")
 
 
 def text(value: Any, label: str, *, limit: int = 200, required: bool = True) -> str:
-    cleaned = "" if value is None else str(value).strip()
-    if not cleaned and required:
-        raise DomainError(f"请填写{label}。")
-    if len(cleaned) > limit:
-        raise DomainError(f"{label}不能超过 {limit} 个字。")
-    return cleaned
+    # Most of this app's fields are 200-character columns: the shorter default limit.
+    return clean_text(value, label, limit=limit, required=required)
 
 
 def day(value: Any, label: str, *, required: bool = True) -> date | None:

@@ -23,6 +23,7 @@ from django.utils import timezone
 from xinyong.core import calendar
 from xinyong.core.audit import record_event
 from xinyong.core.errors import CalendarUnknownYear, DomainError, NotPermitted
+from xinyong.core.inputs import clean_text
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Role, Unit
 from xinyong.orgs.selectors import credit_office_unit
@@ -47,7 +48,6 @@ from .models import (
 )
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-MAX_TEXT = 4000
 MAX_LINKS = 10
 PHOTO_SUFFIXES = frozenset({".jpg", ".jpeg", ".png"})
 _PERIOD_RE = re.compile(r"^\s*(\d{4})\s*[-年/.]\s*(\d{1,2})\s*月?\s*$")
@@ -67,15 +67,6 @@ RULE_FIELDS = (
 
 def today() -> date:
     return timezone.localdate()
-
-
-def _text(value: Any, label: str, *, required: bool = True, limit: int = MAX_TEXT) -> str:
-    text = str(value or "").strip()
-    if required and not text:
-        raise DomainError(f"请填写{label}。")
-    if len(text) > limit:
-        raise DomainError(f"{label}过长：最多 {limit} 个字。")
-    return text
 
 
 def _date(value: Any, label: str) -> date:
@@ -140,7 +131,7 @@ def _validate_plan_file(data: Any) -> None:
         items = data.get(key)
         if not isinstance(items, list) or not all(isinstance(x, dict) for x in items):
             raise DomainError(f"工作方案文件格式不对：{key} 必须是对象列表。")
-    if not _text(data.get("title"), "方案名称（title）", limit=200):
+    if not clean_text(data.get("title"), "方案名称（title）", limit=200):
         raise DomainError("工作方案文件缺少方案名称（title）。")
 
 
@@ -214,14 +205,14 @@ def load_plan(*, actor: Any, data: Any) -> LoadResult:
         plan, created = Plan.objects.get_or_create(
             year=year,
             defaults={
-                "title": _text(data.get("title"), "方案名称", limit=200),
-                "document_number": _text(
+                "title": clean_text(data.get("title"), "方案名称", limit=200),
+                "document_number": clean_text(
                     data.get("document_number"), "文号", required=False, limit=60
                 ),
                 "issued_on": _date(data["issued_on"], "印发日期")
                 if data.get("issued_on")
                 else None,
-                "issuer": _text(data.get("issuer"), "印发单位", required=False, limit=100),
+                "issuer": clean_text(data.get("issuer"), "印发单位", required=False, limit=100),
             },
         )
         result = LoadResult(plan=plan, created_plan=created)
@@ -243,9 +234,9 @@ def load_plan(*, actor: Any, data: Any) -> LoadResult:
                     number=number,
                     group_number=group,
                     group_title=groups.get(group, ""),
-                    title=_text(item.get("title"), f"{where}标题", limit=200),
-                    text=_text(item.get("text"), f"{where}内容"),
-                    units_text=_text(item.get("units"), f"{where}责任单位", limit=500),
+                    title=clean_text(item.get("title"), f"{where}标题", limit=200),
+                    text=clean_text(item.get("text"), f"{where}内容"),
+                    units_text=clean_text(item.get("units"), f"{where}责任单位", limit=500),
                 )
                 task.lead_units.set(leads)
                 task.units.set(units)
@@ -266,12 +257,12 @@ def load_plan(*, actor: Any, data: Any) -> LoadResult:
                 row = Row.objects.create(
                     plan=plan,
                     number=number,
-                    level1=_text(item.get("level1"), f"{where}一级指标", limit=100),
-                    level2=_text(item.get("level2"), f"{where}二级指标", limit=100),
-                    level3=_text(item.get("level3"), f"{where}三级指标", limit=100),
-                    level4=_text(item.get("level4"), f"{where}四级指标", required=False),
-                    work=_text(item.get("work"), f"{where}重点工作"),
-                    units_text=_text(item.get("units"), f"{where}责任单位"),
+                    level1=clean_text(item.get("level1"), f"{where}一级指标", limit=100),
+                    level2=clean_text(item.get("level2"), f"{where}二级指标", limit=100),
+                    level3=clean_text(item.get("level3"), f"{where}三级指标", limit=100),
+                    level4=clean_text(item.get("level4"), f"{where}四级指标", required=False),
+                    work=clean_text(item.get("work"), f"{where}重点工作"),
+                    units_text=clean_text(item.get("units"), f"{where}责任单位"),
                     deadline=_deadline(item.get("deadline"), where),
                     plan_clause=str(item.get("plan_clause", ""))[:40],
                     note=str(item.get("note", ""))[:300],
@@ -578,7 +569,7 @@ def report_progress(
     _require_reporter(actor, assignment.unit)
     if claim not in ProgressReport.Claim.values:
         raise DomainError("进展状态只能是“推进中”或“已完成”。")
-    narrative = _text(narrative, "工作进展")
+    narrative = clean_text(narrative, "工作进展")
     day = reported_on or today()
     if day > today():
         raise DomainError("报送日期不能晚于今天。")
@@ -664,7 +655,7 @@ def review_report(
     """Accept or return a completion report. The lead unit's reviewer acts on reports
     waiting for the lead unit; the credit office may act at either stage and its
     acceptance is final. A return needs a comment."""
-    comment = _text(comment, "审核意见", required=not accept, limit=2000)
+    comment = clean_text(comment, "审核意见", required=not accept, limit=2000)
     day = on or today()
     with transaction.atomic():
         report = (
@@ -762,11 +753,11 @@ def record_activity(
             plan=plan,
             unit=unit,
             kind=kind,
-            title=_text(title, "活动名称", limit=200),
+            title=clean_text(title, "活动名称", limit=200),
             held_on=held_on,
-            place=_text(place, "地点或渠道", required=False, limit=200),
+            place=clean_text(place, "地点或渠道", required=False, limit=200),
             participants=participants,
-            description=_text(description, "简要情况", required=False),
+            description=clean_text(description, "简要情况", required=False),
             recorded_by=actor if getattr(actor, "pk", None) else None,
         )
         evidence = _save_evidence(checked, urls, activity=activity)
@@ -860,7 +851,7 @@ def open_supervision(
 ) -> SupervisionItem:
     """The credit office opens a 督办 item on a unit's row (seed §三（二）)."""
     permissions.require(actor, "credit_admin")
-    reason = _text(reason, "督办事由", limit=2000)
+    reason = clean_text(reason, "督办事由", limit=2000)
     day = today()
     if due_on is None:
         rules = PlanRules.objects.filter(plan=assignment.row.plan).first()
@@ -894,7 +885,7 @@ def add_instruction(*, actor: Any, item: SupervisionItem, text: str) -> Instruct
     """A leader's 批示 on a 督办 item."""
     if not permissions.is_leader(actor):
         raise NotPermitted("只有领导可以作出批示。")
-    text = _text(text, "批示内容", limit=2000)
+    text = clean_text(text, "批示内容", limit=2000)
     if item.status == SupervisionItem.Status.CLOSED:
         raise DomainError("该督办事项已办结。")
     with transaction.atomic():
@@ -916,7 +907,7 @@ def add_instruction(*, actor: Any, item: SupervisionItem, text: str) -> Instruct
 def respond_supervision(*, actor: Any, item: SupervisionItem, response: str) -> SupervisionItem:
     """The supervised unit answers what it has done."""
     _require_reporter(actor, item.assignment.unit)
-    response = _text(response, "办理情况", limit=2000)
+    response = clean_text(response, "办理情况", limit=2000)
     if item.status == SupervisionItem.Status.CLOSED:
         raise DomainError("该督办事项已办结。")
     with transaction.atomic():
@@ -939,7 +930,7 @@ def respond_supervision(*, actor: Any, item: SupervisionItem, response: str) -> 
 
 def close_supervision(*, actor: Any, item: SupervisionItem, note: str) -> SupervisionItem:
     permissions.require(actor, "credit_admin")
-    note = _text(note, "办结意见", limit=2000)
+    note = clean_text(note, "办结意见", limit=2000)
     if item.status == SupervisionItem.Status.CLOSED:
         raise DomainError("该督办事项已办结。")
     with transaction.atomic():
@@ -977,7 +968,7 @@ def draft_bulletin(*, actor: Any, plan: Plan, period: str, commentary: str = "")
         bulletin = Bulletin.objects.create(
             plan=plan,
             period=key,
-            commentary=_text(commentary, "信用办评述", required=False),
+            commentary=clean_text(commentary, "信用办评述", required=False),
             created_by=actor if getattr(actor, "pk", None) else None,
         )
         record_event(
@@ -995,7 +986,7 @@ def update_commentary(*, actor: Any, bulletin: Bulletin, commentary: str) -> Bul
     permissions.require(actor, "credit_admin")
     if bulletin.status == Bulletin.Status.PUBLISHED:
         raise DomainError("通报已印发，不能再修改。")
-    commentary = _text(commentary, "信用办评述", required=False)
+    commentary = clean_text(commentary, "信用办评述", required=False)
     with transaction.atomic():
         old = {"commentary": bulletin.commentary}
         bulletin.commentary = commentary
