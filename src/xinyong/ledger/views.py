@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from xinyong.core.errors import DomainError, NotFoundError
+from xinyong.core.inputs import MAX_TEXT
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Role, Unit
 from xinyong.web.access import role_required
@@ -276,7 +277,7 @@ def assignment_report(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user,
             assignment=a,
             claim=str(request.POST.get("claim", "")),
-            narrative=str(request.POST.get("narrative", ""))[: services.MAX_TEXT + 1],
+            narrative=str(request.POST.get("narrative", ""))[: MAX_TEXT + 1],
             reported_on=_date_or_none(request.POST.get("reported_on")),
             files=request.FILES.getlist("files"),
             links=links,
