@@ -33,6 +33,15 @@ def test_portal_home_for_anonymous(client: Client) -> None:
     assert "《河南省社会信用条例》" in body
     assert 'action="/credit/"' in body
     assert "工作人员登录" in body
+    # The public services of the other modules are one click away.
+    for url in (
+        "/credit/reports/",
+        "/credit/xinyidai/",
+        "/credit/benefits/",
+        "/credit/integrity/commitments/",
+        "/credit/personnel/",
+    ):
+        assert f'href="{url}' in body, url
     # Public pages carry no workspace navigation and load nothing from elsewhere.
     assert "操作日志" not in body
     assert "http://" not in body and "https://" not in body
