@@ -570,6 +570,13 @@ class _Loader:
 # ---------------------------------------------------------------- the services
 
 
+def _ignored_columns_warning(ignored: list[str]) -> str:
+    # A file of 1,000 stray columns must not produce a 10 KB warning.
+    shown = "、".join(ignored[:_MAX_LISTED_WARNINGS])
+    more = f" 等 {len(ignored)} 列" if len(ignored) > _MAX_LISTED_WARNINGS else ""
+    return f"已忽略未识别的列：{shown}{more}"
+
+
 def _unreadable(
     *,
     actor: Any,
@@ -668,8 +675,11 @@ def _run(
             loader.finish()
             result = loader.result
             result.rows = done
+            if done == 0:
+                result.warnings.append("文件只有表头，没有数据行：本批没有导入任何记录。")
             if colmap.ignored:
-                result.warnings.insert(0, f"已忽略未识别的列：{'、'.join(colmap.ignored)}")
+                result.warnings.insert(0, _ignored_columns_warning(colmap.ignored))
+            result.warnings[0:0] = table.warnings
             batch.rows = done
             batch.accepted = result.accepted
             batch.updated = result.updated

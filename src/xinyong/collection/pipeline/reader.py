@@ -6,6 +6,10 @@
   in a name or an address) is reported, never shifted into the wrong columns.
 - XLSX/XLS: fastexcel (calamine), every cell as text; date cells come as
   "2023-07-05 00:00:00", plain numbers as written ("45112" for an Excel serial).
+  Before calamine opens an XLSX, `_inspect_xlsx` refuses zip bombs (sizes and ratios in
+  the central directory, then the real expanded sizes, streamed and capped) and notes
+  macros, external links and formula cells: none is run or followed, only the values
+  stored in the file are read.
 
 Every chunk is a polars DataFrame of Utf8 columns named `c0`, `c1`, … (position in the
 file) plus `_row`, the spreadsheet row number (header = 1), so that duplicate or empty
@@ -19,6 +23,9 @@ import csv
 import hashlib
 import io
 import re
+import struct
+import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +72,8 @@ class SourceTable:
     encoding: str = ""
     sha256: str = ""
     format: str = "csv"
+    # Notes about the file as a whole (macros ignored, formulas not evaluated …).
+    warnings: list[str] = field(default_factory=list)
 
 
 def column_names(n: int) -> list[str]:
@@ -331,6 +340,8 @@ def read_csv(path: Path, *, chunk_rows: int = CHUNK_ROWS) -> SourceTable:
     sha, lines, head = _scan(path)
     if not head.strip():
         raise UnreadableFile("文件为空：没有表头。")
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        _detect_encoding(head)  # refuses UTF-16 with its own message, before the NUL check
     if b"\x00" in head:
         raise UnreadableFile(
             "文件含有二进制内容，不是 CSV 文本文件，请另存为 CSV 或 XLSX 后重新报送。"
@@ -384,10 +395,172 @@ def _cell_text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+# Zip bombs (a small XLSX whose parts expand to gigabytes, which calamine would turn into
+# a table in memory). Excel's own limit is 1,048,576 rows; such a sheet of twenty text
+# columns is well under 1 GiB of XML, so 2 GiB for all parts together leaves room. The
+# XML of real workbooks compresses 5–40 times; a bomb compresses hundreds of times.
+XLSX_MAX_EXPANDED = 2 * 1024**3
+XLSX_MAX_RATIO = 100
+_RATIO_FLOOR = 1024 * 1024  # tiny parts (styles, empty sheets) may compress better
+_INFLATE_STEP = 1024 * 1024
+# Formula elements, counted with C-speed bytes.count (a regex over a 250 MB sheet costs
+# seconds); a sheet written with a namespace prefix (<x:f>) is counted with the regex.
+_FORMULA_OPENINGS = (b"<f>", b"<f ")
+_PREFIXED_FORMULA = re.compile(rb"<\w{1,8}:f[\s>/]")
+_PREFIXED_SHEET = re.compile(rb"<\w{1,8}:worksheet[\s>]")
+_FORMULA_TAIL = 16  # longer than any formula opening, prefixed or not
+
+
+def _count_formulas(data: bytes, prefixed: bool) -> int:
+    if prefixed:
+        return len(_PREFIXED_FORMULA.findall(data))
+    return sum(data.count(opening) for opening in _FORMULA_OPENINGS)
+
+
+def _size_text(n: int) -> str:
+    return f"{n / 1024**2:,.0f} MB" if n >= 1024**2 else f"{n / 1024:,.0f} KB"
+
+
+def _bomb(detail: str) -> UnreadableFile:
+    return UnreadableFile(
+        f"Excel 文件疑似“压缩炸弹”，已拒绝读取：{detail}。请用 Excel 打开后另存为普通 XLSX"
+        "（或 CSV）再报送。"
+    )
+
+
+def _first_sheet_part(archive: zipfile.ZipFile) -> str:
+    """The part of the workbook's first sheet (the one calamine reads), from
+    xl/workbook.xml and its relationships; the usual name when they cannot be read."""
+    try:
+        book = archive.read("xl/workbook.xml")[:1_000_000].decode("utf-8", "replace")
+        rels = archive.read("xl/_rels/workbook.xml.rels")[:1_000_000].decode("utf-8", "replace")
+    except (KeyError, zipfile.BadZipFile, OSError, zlib.error):
+        return "xl/worksheets/sheet1.xml"
+    sheet = re.search(r"<(?:\w+:)?sheet\b[^>]*?\br:id=\"([^\"]+)\"", book)
+    if sheet is None:
+        return "xl/worksheets/sheet1.xml"
+    for rel in re.finditer(r"<Relationship\b[^>]*>", rels):
+        if f'Id="{sheet.group(1)}"' in rel.group(0):
+            target = re.search(r'Target="([^"]+)"', rel.group(0))
+            if target:
+                name = target.group(1)
+                return name.lstrip("/") if name.startswith("/") else f"xl/{name}"
+    return "xl/worksheets/sheet1.xml"
+
+
+def _inflate(
+    handle: IO[bytes], info: zipfile.ZipInfo, *, scan: bool, budget: int
+) -> tuple[int, int]:
+    """(expanded size, formula tags) of one member, decompressed from its raw bytes in
+    1 MiB steps and abandoned as soon as it outgrows what the directory declares or the
+    budget left: calamine does not trust the declared sizes, so neither may we."""
+    handle.seek(info.header_offset)
+    local = handle.read(30)
+    if len(local) < 30 or local[:4] != b"PK\x03\x04":
+        raise UnreadableFile("Excel 文件无法读取（压缩包结构损坏），请确认文件未损坏。")
+    name_len, extra_len = struct.unpack("<HH", local[26:30])
+    handle.seek(info.header_offset + 30 + name_len + extra_len)
+    limit = min(info.file_size, budget)
+    inflater = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+    left = info.compress_size
+    size = formulas = 0
+    tail = b""
+    prefixed: bool | None = None
+    while left > 0 or (inflater is not None and inflater.unconsumed_tail):
+        if inflater is not None and inflater.unconsumed_tail:
+            raw = inflater.unconsumed_tail
+        else:
+            raw = handle.read(min(left, _INFLATE_STEP))
+            if not raw:
+                break
+            left -= len(raw)
+        try:
+            out = inflater.decompress(raw, _INFLATE_STEP) if inflater is not None else raw
+        except zlib.error:
+            raise UnreadableFile(
+                f"Excel 文件无法读取（部件 {info.filename} 的压缩数据损坏），请确认文件未损坏。"
+            ) from None
+        size += len(out)
+        if size > limit:
+            if size > info.file_size:
+                raise _bomb(
+                    f"部件 {info.filename} 解压后超过其目录中声明的 {_size_text(info.file_size)}"
+                )
+            raise _bomb(f"解压后超过 {_size_text(XLSX_MAX_EXPANDED)}")
+        if scan and out:
+            if prefixed is None:
+                prefixed = _PREFIXED_SHEET.search(out[:4096]) is not None
+            # Openings cut by a step boundary are counted in the joint: the tail's and the
+            # new step's neighbouring bytes, which cannot hold a whole opening of either.
+            joint = tail + out[: _FORMULA_TAIL - 1]
+            formulas += _count_formulas(out, prefixed) + _count_formulas(joint, prefixed)
+            formulas -= _count_formulas(tail, prefixed) + _count_formulas(
+                out[: _FORMULA_TAIL - 1], prefixed
+            )
+            tail = out[-(_FORMULA_TAIL - 1) :]
+        if inflater is not None and inflater.eof:
+            break
+    return size, formulas
+
+
+def _inspect_xlsx(path: Path) -> list[str]:
+    """Refuse a zip bomb before anything is expanded; describe macros, external links and
+    formula cells. Returns the warnings for the batch."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return []  # not a readable zip: calamine reports the broken workbook
+    with archive:
+        infos = [i for i in archive.infolist() if not i.is_dir()]
+        declared = sum(i.file_size for i in infos)
+        if declared > XLSX_MAX_EXPANDED:
+            raise _bomb(
+                f"压缩包中各部件解压后共 {_size_text(declared)}，超过上限"
+                f" {_size_text(XLSX_MAX_EXPANDED)}"
+            )
+        for info in infos:
+            if info.file_size > _RATIO_FLOOR and info.file_size > XLSX_MAX_RATIO * max(
+                info.compress_size, 1
+            ):
+                raise _bomb(
+                    f"部件 {info.filename} 由 {_size_text(info.compress_size)} 解压为 "
+                    f"{_size_text(info.file_size)}（压缩比超过 {XLSX_MAX_RATIO} 倍）"
+                )
+            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                raise UnreadableFile(
+                    "Excel 文件使用了不支持的压缩方式，请用 Excel 打开后另存为 XLSX 再报送。"
+                )
+        if any(i.flag_bits & 0x1 for i in infos):
+            raise UnreadableFile("Excel 文件已加密，请取消密码保护后重新报送。")
+        first = _first_sheet_part(archive)
+        budget = XLSX_MAX_EXPANDED
+        formulas = 0
+        with path.open("rb") as handle:
+            for info in infos:
+                size, found = _inflate(handle, info, scan=info.filename == first, budget=budget)
+                budget -= size
+                formulas += found
+        names = [i.filename.lower() for i in infos]
+    warnings: list[str] = []
+    if any(n.endswith("vbaproject.bin") for n in names):
+        warnings.append("文件含宏（VBA 工程）：平台不运行宏，只读取单元格中保存的数据。")
+    if any(n.startswith("xl/externallinks/") for n in names):
+        warnings.append(
+            "文件含外部链接（引用其他工作簿的数据）：平台不打开、不更新外部链接，只读取文件中保存的值。"
+        )
+    if formulas:
+        warnings.append(
+            f"工作表含 {formulas} 个公式单元格：平台不计算公式，只读取文件中保存的计算结果；"
+            "没有保存计算结果的公式单元格按空白处理。"
+        )
+    return warnings
+
+
 def read_excel(path: Path, *, chunk_rows: int = CHUNK_ROWS) -> SourceTable:
     import fastexcel
 
-    sha, _lines, _head = _scan(path)
+    sha, _lines, head = _scan(path)
+    warnings = _inspect_xlsx(path) if head.startswith(_ZIP_MAGIC) else []
     try:
         workbook = fastexcel.read_excel(str(path))
         if not workbook.sheet_names:
@@ -395,12 +568,21 @@ def read_excel(path: Path, *, chunk_rows: int = CHUNK_ROWS) -> SourceTable:
         frame = workbook.load_sheet(0, header_row=None, dtypes="string").to_polars()
     except UnreadableFile:
         raise
-    except Exception as exc:  # calamine raises its own error types for broken workbooks
-        raise UnreadableFile(
-            f"Excel 文件无法读取（{type(exc).__name__}），请确认文件未损坏、未加密。"
-        ) from None
+    except Exception:  # calamine raises its own error types for broken workbooks
+        raise UnreadableFile("Excel 文件无法读取，请确认文件未损坏、未加密。") from None
+    sheets = list(workbook.sheet_names)
+
+    def empty_sheet() -> UnreadableFile:
+        if len(sheets) > 1:
+            others = "、".join(f"“{n}”" for n in sheets[1:6])
+            return UnreadableFile(
+                f"第一个工作表“{sheets[0]}”为空：平台只读取第一个工作表，本工作簿的其他工作表"
+                f"（{others}）未读取。请把数据放在第一个工作表后重新报送。"
+            )
+        return UnreadableFile("工作表为空：没有表头。")
+
     if frame.height == 0:
-        raise UnreadableFile("工作表为空：没有表头。")
+        raise empty_sheet()
     frame = frame.with_row_index("_row", offset=1).with_columns(pl.col("_row").cast(pl.Int64))
     data_cols = [c for c in frame.columns if c != "_row"]
     frame = frame.rename(
@@ -410,7 +592,7 @@ def read_excel(path: Path, *, chunk_rows: int = CHUNK_ROWS) -> SourceTable:
     non_blank = pl.any_horizontal([pl.col(c).str.strip_chars().fill_null("") != "" for c in names])
     frame = frame.filter(non_blank) if names else frame.clear()
     if frame.height == 0:
-        raise UnreadableFile("工作表为空：没有表头。")
+        raise empty_sheet()
     header = [_cell_text(v).strip() for v in frame.row(0)[1:]]
     # Trailing columns without a header and without data are formatting leftovers.
     while header and not header[-1] and frame[names[len(header) - 1]][1:].drop_nulls().len() == 0:
@@ -429,6 +611,7 @@ def read_excel(path: Path, *, chunk_rows: int = CHUNK_ROWS) -> SourceTable:
         encoding="xlsx",
         sha256=sha,
         format="xlsx",
+        warnings=warnings,
     )
 
 

@@ -34,6 +34,16 @@ from .reader import Chunk, RaggedRow, UnreadableFile
 
 MULTI_JOIN = "；"
 MOJIBAKE = "\ufffd"
+# UTF-8 Chinese opened as Latin-1/Windows-1252 and saved again: each character becomes a
+# lead letter ä–é (bytes E4–E9) and two continuation signs ("安阳" → "å®‰é˜³"); and
+# "锟斤拷", the GBK reading of U+FFFD's UTF-8 bytes. Ordinary Latin text (Société) has
+# letters, not continuation signs, after an accented letter.
+_CP1252_TAIL = (
+    r"\x{80}-\x{BF}\x{152}\x{153}\x{160}\x{161}\x{178}\x{17D}\x{17E}\x{192}\x{2C6}"
+    r"\x{2DC}\x{2013}\x{2014}\x{2018}-\x{201E}\x{2020}-\x{2022}\x{2026}\x{2030}"
+    r"\x{2039}\x{203A}\x{20AC}\x{2122}"
+)
+MISDECODED = rf"[\x{{E4}}-\x{{E9}}][{_CP1252_TAIL}]{{2}}|锟斤拷"
 RESIDENT_ID_TYPE = "身份证"
 SIMPLE_PROCEDURE = "简易程序"
 PERSON = "自然人"
@@ -55,7 +65,8 @@ _DATE_RE = re.compile(
     r"(?:[ T]+(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.\d+)?)?)?$"
 )
 _COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_SERIAL_RE = re.compile(r"^(\d{5})(?:\.0+)?$")
+# A date cell saved as a number; a fraction is the time of day (a date-time cell).
+_SERIAL_RE = re.compile(r"^(\d{5})(?:\.\d+)?$")
 _THOUSANDS_RE = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _PLAIN_NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _EARLIEST_YEAR = 1900
@@ -104,14 +115,17 @@ def map_headers(spec: RecordTypeSpec, headers: list[str], *, strict: bool) -> Co
             )
         source[fs.code] = f"c{i}"
         header[fs.code] = raw
+    # Nothing recognised at all (a title row above the header, an instructions sheet, the
+    # wrong record type) says more than a list of every required column.
+    if not source:
+        raise UnreadableFile(
+            f"表头中没有信息类别“{spec.name}”的任何字段，请确认选择的信息类别和文件是否一致"
+            "（表头应在第一行，数据在第一个工作表）。"
+        )
     missing = [f for f in spec.fields if f.required and f.code not in source]
     if strict and missing:
         names = "、".join(f"{f.label}（{f.code}）" for f in missing)
         raise UnreadableFile(f"缺少必填列：{names}。请使用信息类别“{spec.name}”的模板表头。")
-    if not source:
-        raise UnreadableFile(
-            f"表头中没有信息类别“{spec.name}”的任何字段，请确认选择的信息类别和文件是否一致。"
-        )
     return ColumnMap(source=source, header=header, ignored=ignored, missing=missing)
 
 
@@ -379,6 +393,18 @@ class Validator:
                     pl.when(r.str.contains(MOJIBAKE, literal=True)).then(
                         pl.lit(
                             "含乱码字符（U+FFFD）：文件编码有误或内容已损坏，请核对原文后重新报送"
+                        )
+                    ),
+                    header,
+                    "mojibake",
+                )
+            )
+            checks.append(
+                _Check(
+                    pl.when(r.str.contains(MISDECODED)).then(
+                        pl.lit(
+                            "疑似乱码：文字像是按错误的编码打开后又保存的（如“å®‰é˜³”“锟斤拷”），"
+                            "请核对原文后重新报送"
                         )
                     ),
                     header,
