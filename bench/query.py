@@ -185,9 +185,15 @@ def _client(
     requests: list[tuple[str, str]],
     out: list[tuple[str, float, int]],
     headers: dict[str, str],
+    think: float,
+    seed: int,
 ) -> None:
+    rng = random.Random(seed)
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     for kind, path in requests:
+        if think:
+            # A person reads the page before the next click: exponential think time.
+            time.sleep(rng.expovariate(1 / think))
         start = time.perf_counter()
         try:
             conn.request("GET", path, headers=headers)
