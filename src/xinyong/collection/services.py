@@ -188,6 +188,8 @@ class _Loader:
         self.rejected: list[Rejected] = []
         self.seen = pl.DataFrame(schema={"_key": pl.Utf8, "_first": pl.Int64})
         self.corrected_ids: list[int] = []
+        # (code, kind, name) → (subject id, name-conflict note, refusal): see _subjects.
+        self.matched: dict[tuple[Any, ...], tuple[int | None, str, str]] = {}
         self.name_notes: list[str] = []
         self.name_mismatches = 0
         self.no_calendar = 0
@@ -369,31 +371,54 @@ class _Loader:
     def _subjects(self, raw: pl.DataFrame, valid: pl.DataFrame) -> pl.DataFrame:
         name = self._col(self.f_name)
         kind = self._col(self.f_kind)
-        triples = valid.select(pl.col("_ident"), kind.alias("_kind"), name.alias("_name")).unique()
-        items = [(i, k, n) for i, k, n in triples.rows()]
-        matched = match_or_create_many(
-            actor=self.actor, items=items, source=f"归集批次 {self.batch.pk}"
+        valid = valid.with_columns(kind.alias("_kind"), name.alias("_name"))
+        triples = valid.select("_ident", "_kind", "_name").unique()
+        # A bulk load names the same subject on many rows across chunks: each distinct
+        # (code, kind, name) is matched once per batch and its answer reused.
+        fresh = [t for t in triples.rows() if t not in self.matched]
+        if fresh:
+            matched = match_or_create_many(
+                actor=self.actor, items=fresh, source=f"归集批次 {self.batch.pk}"
+            )
+            for triple in fresh:
+                key = str(triple[0] or "")
+                if key in matched.rejected:
+                    self.matched[triple] = (None, "", matched.rejected[key])
+                else:
+                    self.matched[triple] = (matched[key], matched.name_conflicts.get(key, ""), "")
+        answers = pl.DataFrame(
+            [(*t, *self.matched[t]) for t in triples.rows()],
+            schema={
+                "_ident": pl.Utf8,
+                "_kind": pl.Utf8,
+                "_name": pl.Utf8,
+                "_subject": pl.Int64,
+                "_mismatch": pl.Utf8,
+                "_refused": pl.Utf8,
+            },
+            orient="row",
         )
-        if matched.rejected:
-            bad = valid.filter(pl.col("_ident").is_in(list(matched.rejected)))
+        valid = valid.join(
+            answers,
+            on=["_ident", "_kind", "_name"],
+            how="left",
+            nulls_equal=True,
+            maintain_order="left",
+        )
+        refused = valid.filter(pl.col("_refused") != "")
+        if refused.height:
             header = self._header(self.f_uscc or self.f_idno, "主体代码")
             self._reject(
                 raw,
                 {
-                    r: RowError(r, header, "subject", matched.rejected[i])
-                    for r, i in bad.select("_row", "_ident").rows()
+                    r: RowError(r, header, "subject", message)
+                    for r, message in refused.select("_row", "_refused").rows()
                 },
             )
-            valid = valid.filter(~pl.col("_ident").is_in(list(matched.rejected)))
-        idents = valid.get_column("_ident").to_list()
-        conflicts = matched.name_conflicts
-        mismatch = [conflicts.get(i, "") for i in idents]
-        valid = valid.with_columns(
-            pl.Series("_subject", [matched[i] for i in idents], dtype=pl.Int64),
-            pl.Series("_mismatch", mismatch, dtype=pl.Utf8),
-        )
-        if conflicts:
-            flagged = valid.filter(pl.col("_mismatch") != "")
+            valid = valid.filter(pl.col("_refused") == "")
+        valid = valid.drop("_kind", "_name", "_refused")
+        flagged = valid.filter(pl.col("_mismatch") != "")
+        if flagged.height:
             self.name_mismatches += flagged.height
             for r, message in flagged.select("_row", "_mismatch").head(_MAX_LISTED_WARNINGS).rows():
                 if len(self.name_notes) < _MAX_LISTED_WARNINGS:
