@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,14 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# End states of the journeys are kept as CI artefacts (issue 11 §5); var/ is gitignored.
+ARTIFACTS_DEFAULT = Path(__file__).resolve().parents[2] / "var" / "artifacts"
+
+
+def artifacts_dir() -> Path:
+    """Where journey screenshots go: $XINYONG_ARTIFACTS, else var/artifacts/."""
+    raw = os.environ.get("XINYONG_ARTIFACTS", "").strip()
+    return Path(raw) if raw else ARTIFACTS_DEFAULT
 
 
 @pytest.fixture(scope="session")
@@ -71,6 +80,24 @@ class PageWatch:
         if os.environ.get("XINYONG_SCREENSHOTS") == "1":
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+    def log_in(self, username: str, password: str) -> None:
+        """Through the login form, as a person does; lands on the workspace home."""
+        page = self.page
+        page.goto("/login/")
+        page.get_by_label("用户名").fill(username)
+        page.get_by_label("密码").fill(password)
+        page.get_by_role("button", name="登 录").click()
+        page.wait_for_url(re.compile(r"/workspace/$"))
+
+    def artefact(self, name: str) -> Path:
+        """Always saved (full page) to the artefact directory, so that CI keeps a picture
+        of what the user saw at the end of each journey."""
+        directory = artifacts_dir()
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
 
 
 @pytest.fixture

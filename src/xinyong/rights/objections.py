@@ -590,6 +590,8 @@ def end_pause(*, actor: Any, objection: Objection, on: date | None = None) -> Ob
 
 def _notice(obj: Objection, outcome: str, reason: str, day: date) -> str:
     head = f"您于 {obj.received_on:%Y-%m-%d} 提出的异议（查询码 {obj.query_code}）已于 {day:%Y-%m-%d} 办结。"
+    # Staff end their reason with a full stop; the sentence below adds its own.
+    reason = reason.rstrip("。． .")
     if outcome == Objection.Outcome.CORRECTED:
         body = (
             f"经核查，决定予以更正。理由：{reason}。更正后的信息即日生效，"

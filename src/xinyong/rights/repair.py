@@ -596,7 +596,10 @@ def decide_repair(
             )
         else:
             app.status = RepairApplication.Status.REFUSED
-            app.applicant_notice = f"不予信用修复（{day:%Y-%m-%d}）。理由：{text}。{HOW_TO_OBJECT}"
+            # The reason usually ends with its own full stop; avoid "。。".
+            app.applicant_notice = (
+                f"不予信用修复（{day:%Y-%m-%d}）。理由：{text.rstrip('。． .')}。{HOW_TO_OBJECT}"
+            )
         app.save()
         record_event(
             actor=actor,
