@@ -214,3 +214,30 @@ def test_cli_issue_writes_the_pdf(tmp_path) -> None:
     assert Event.objects.filter(action="reports.print").count() == 1
     with pytest.raises(CommandError, match="不存在"):
         call_command("reports", "issue", "--subject", ORG_USCC, "--purpose", "x", "--out", str(out))
+
+
+def test_content_queries_do_not_grow_with_the_records() -> None:
+    """A report's content takes a fixed number of queries, whatever the number of
+    records (no per-record lazy loads: issue 7 §4, 200-record reports)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from xinyong.reports.models import ReportPurpose
+
+    subject = org_with_penalty(1)
+    header = content.Header(
+        number="2026031514301200000000",
+        issued_at=timezone.now(),
+        valid_until=date(2026, 12, 31),
+        purpose=ReportPurpose.objects.get(code="no_violation"),
+        matter=None,
+        issuer_unit="",
+    )
+    with CaptureQueriesContext(connection) as one:
+        assert content.build(subject, header)["record_count"] == 1
+    for n in range(2, 7):
+        org_with_penalty(n, decided=f"2026-03-0{n}")
+    with CaptureQueriesContext(connection) as six:
+        data = content.build(subject, header)
+    assert data["record_count"] == 6
+    assert len(six.captured_queries) == len(one.captured_queries) <= 16

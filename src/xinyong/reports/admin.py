@@ -47,7 +47,7 @@ class ReportAdmin(admin.ModelAdmin):
     )
     list_filter = ("channel", "purpose", "kind")
     search_fields = ("number", "subject_name")
-    exclude = ("pdf", "content")
+    exclude = ("content",)
     readonly_fields = (
         "number",
         "kind",

@@ -1,6 +1,6 @@
 """REST endpoints of 信用报告 under /api/v1/reports/…: issue (staff), the scoped list and
-detail, the PDF download (logged), the public verification (file or number) and the
-published 信用报告应用目录. Thin adapters over `services` and `selectors`."""
+detail, the PDF download (logged), the public verification (file or number), the seal's
+public key and the published 信用报告应用目录. Thin adapters over `services` and `selectors`."""
 
 from __future__ import annotations
 
@@ -181,6 +181,25 @@ class VerifyView(GenericAPIView):
         return Response(result.as_json())
 
 
+class PublicKeySerializer(serializers.Serializer):
+    alg = serializers.CharField()
+    key_id = serializers.CharField()
+    fingerprint = serializers.CharField()
+    fingerprint_display = serializers.CharField()
+    pem = serializers.CharField()
+
+
+class PublicKeyView(GenericAPIView):
+    """Public: the seal's public key (Ed25519, PEM) and its SHA-256 fingerprint."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [PublicAnonThrottle, UserRateThrottle]
+    serializer_class = PublicKeySerializer
+
+    def get(self, request: Request) -> Response:
+        return Response(services.public_key_info())
+
+
 class MatterListView(GenericAPIView):
     """The published 信用报告应用目录 with usage counts (anonymous, throttled)."""
 
@@ -199,6 +218,7 @@ class MatterListView(GenericAPIView):
 urlpatterns: list[URLPattern | URLResolver] = [
     path("reports/", ReportCollectionView.as_view(), name="reports"),
     path("reports/verify/", VerifyView.as_view(), name="report-verify"),
+    path("reports/public-key/", PublicKeyView.as_view(), name="report-public-key"),
     path("reports/matters/", MatterListView.as_view(), name="report-matters"),
     path("reports/<int:pk>/", ReportDetailView.as_view(), name="report-detail"),
     path("reports/<int:pk>/pdf/", ReportPdfView.as_view(), name="report-pdf"),

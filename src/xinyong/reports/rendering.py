@@ -1,5 +1,5 @@
 """The report's PDF: typst through core.pdf (CJK font embedded), a QR code (segno) leading
-to the verification page, then the electronic seal (reports.seal)."""
+to the verification page, then the electronic seal (reports.seal, Ed25519)."""
 
 from __future__ import annotations
 
@@ -47,15 +47,18 @@ def qr_svg(url: str) -> str:
     return buffer.getvalue().decode("utf-8")
 
 
-def render(content: dict[str, Any]) -> bytes:
-    """The unsealed PDF of a report's content."""
+def render(content: dict[str, Any], *, encoded: str | None = None) -> bytes:
+    """The unsealed PDF of a report's content (`encoded`: its JSON, when the caller has
+    it already)."""
     number = str(content["number"])
     return render_typst(
         _source(),
         inputs={
-            "data": json.dumps(content, ensure_ascii=False),
+            "data": encoded if encoded is not None else json.dumps(content, ensure_ascii=False),
             "qr": qr_svg(verify_url(number)),
             "verify_url": verify_url(),
+            "key_fingerprint": seal.display_fingerprint(),
+            "public_key_url": public_base_url() + reverse("reports:public-key"),
         },
     )
 
@@ -74,5 +77,9 @@ def seal_facts(content: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def render_sealed(content: dict[str, Any]) -> bytes:
-    return seal.seal(render(content), number=str(content["number"]), facts=seal_facts(content))
+def render_sealed(content: dict[str, Any], *, encoded: str | None = None) -> bytes:
+    return seal.seal(
+        render(content, encoded=encoded),
+        number=str(content["number"]),
+        facts=seal_facts(content),
+    )

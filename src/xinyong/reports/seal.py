@@ -1,9 +1,9 @@
-"""The electronic seal (电子签章) of an issued report.
+"""The electronic seal (电子签章) of an issued report: an Ed25519 digital signature.
 
 The seal covers the exact bytes of the PDF typst produced: after rendering, the platform
 appends one PDF comment line after `%%EOF`
 
-    %XINYONG-SEAL {"alg": "HMAC-SHA256", "kid": …, "number": …, "sha256": <of the bytes
+    %XINYONG-SEAL {"alg": "Ed25519", "kid": …, "number": …, "sha256": <of the bytes
                    before this line>, "facts": {…}, "sig": <hex>}
 
 PDF readers ignore a comment after the end-of-file marker, so the report opens as any
@@ -12,12 +12,17 @@ PDF; changing any byte before the line changes `sha256`, and changing the line i
 PDF as `report-data.json` (typst `pdf.attach`), so the data travel with the file and are
 covered by the same seal.
 
-Algorithm: HMAC-SHA256 with a 256-bit key generated on first use under XINYONG_VAR
-(`keys/report-seal.key`, mode 0600). The `cryptography` package is not a dependency of
-this project, and the standard library has no asymmetric signature, so only the
-platform (its verification page, API and `xinyong reports verify`) can check a seal —
-which is how 信用中国 reports are checked too. The `alg` field leaves room for Ed25519
-once an asymmetric library is added (docs/reports.md).
+`sig` is the Ed25519 signature of the line's JSON without `sig`, in canonical form (keys
+sorted, no spaces, UTF-8 without escapes). Ed25519 is asymmetric: anyone holding the
+platform's public key (published on the verification page with its fingerprint) can
+check a report offline; only the private key under `$XINYONG_VAR/keys/` can seal one.
+`kid` is the first 16 hex digits of the key's fingerprint (SHA-256 of the raw 32-byte
+public key).
+
+Reports sealed before the switch carry `"alg": "HMAC-SHA256"`. They still verify on the
+platform as long as the old key file (`keys/report-seal.key`) is kept; an HMAC seal
+cannot be checked with a public key, so offline verification refuses them with that
+reason. No new HMAC seal is ever made.
 """
 
 from __future__ import annotations
@@ -26,71 +31,179 @@ import hashlib
 import hmac
 import json
 import os
-import secrets
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
 
-ALG = "HMAC-SHA256"
+from xinyong.core.errors import DomainError
+
+ALG = "Ed25519"
+LEGACY_ALG = "HMAC-SHA256"
 MARKER = b"\n%XINYONG-SEAL "
-KEY_FILE = Path("keys") / "report-seal.key"
+KEY_DIR = Path("keys")
+PRIVATE_KEY_FILE = KEY_DIR / "report-seal-ed25519.pem"
+PUBLIC_KEY_FILE = KEY_DIR / "report-seal-ed25519.pub.pem"
+LEGACY_KEY_FILE = KEY_DIR / "report-seal.key"
 MAX_SEAL_LINE = 4096
+MAX_PEM = 16 * 1024
+
+_BAD_LINE = "电子签章格式不正确：签章被篡改。"
 
 
-def _key_path() -> Path:
-    return Path(settings.VAR_DIR) / KEY_FILE
+# ------------------------------------------------------------------ keys
+
+
+def _var(relative: Path) -> Path:
+    return Path(settings.VAR_DIR) / relative
+
+
+def _unique() -> str:
+    """A temporary-file suffix no other process or thread uses at the same time."""
+    return f"{os.getpid()}.{threading.get_ident()}"
 
 
 @lru_cache(maxsize=4)
-def _load_key(path: str) -> bytes:
+def _load_private(path: str) -> Ed25519PrivateKey:
     p = Path(path)
     if not p.exists():
         p.parent.mkdir(parents=True, exist_ok=True)
+        pem = Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        # Written in full to a private temporary file (mode 0600 from the start: no other
+        # user can ever read it), then linked to its name: the name appears only with the
+        # whole key behind it, and of two processes starting together only the first
+        # link succeeds, so there is never a second key.
+        tmp = p.with_name(f".{p.name}.{_unique()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(pem)
+            fh.flush()
+            os.fsync(fh.fileno())
         try:
-            # O_EXCL: two processes starting together never write two different keys.
-            fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.link(tmp, p)
         except FileExistsError:
             pass
-        else:
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_hex(32))
-    text = p.read_text().strip()
-    return bytes.fromhex(text)
+        finally:
+            tmp.unlink()
+    key = serialization.load_pem_private_key(p.read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise DomainError(f"签章私钥文件 {p} 不是 Ed25519 私钥。", code="seal_key")
+    _publish(key.public_key(), p.parent / PUBLIC_KEY_FILE.name)
+    return key
 
 
-def signing_key() -> bytes:
-    return _load_key(str(_key_path()))
+def _publish(public: Ed25519PublicKey, path: Path) -> None:
+    """Keep the public key beside the private one, so that an operator can hand it out
+    without starting the platform (it is derived, so rewriting it is harmless)."""
+    pem = public_pem(public)
+    if path.exists() and path.read_bytes() == pem:
+        return
+    tmp = path.with_name(f".{path.name}.{_unique()}.tmp")
+    tmp.write_bytes(pem)
+    tmp.chmod(0o644)
+    tmp.replace(path)
 
 
-def key_id(key: bytes | None = None) -> str:
-    return hashlib.sha256(key or signing_key()).hexdigest()[:16]
+def signing_key() -> Ed25519PrivateKey:
+    """This platform's private key, generated on first use."""
+    return _load_private(str(_var(PRIVATE_KEY_FILE)))
 
 
-def _canonical(payload: dict[str, Any]) -> bytes:
+def public_key() -> Ed25519PublicKey:
+    return signing_key().public_key()
+
+
+def public_pem(key: Ed25519PublicKey | None = None) -> bytes:
+    return (key or public_key()).public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def fingerprint(key: Ed25519PublicKey | None = None) -> str:
+    """SHA-256 of the raw public key, 64 hex digits."""
+    raw = (key or public_key()).public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
+    return hashlib.sha256(raw).hexdigest()
+
+
+def display_fingerprint(key: Ed25519PublicKey | None = None) -> str:
+    """The fingerprint in groups of four, for reading aloud or comparing by eye."""
+    digits = fingerprint(key).upper()
+    return " ".join(digits[i : i + 4] for i in range(0, len(digits), 4))
+
+
+def key_id(key: Ed25519PublicKey | None = None) -> str:
+    return fingerprint(key)[:16]
+
+
+def load_public_key(pem: bytes) -> Ed25519PublicKey:
+    """A public key given by a third party (PEM). DomainError when it is not one."""
+    if len(pem) > MAX_PEM:
+        raise DomainError("公钥文件过大，不是签章公钥。", code="bad_public_key")
+    try:
+        key = serialization.load_pem_public_key(pem)
+    except (ValueError, TypeError):
+        raise DomainError(
+            "公钥文件格式不正确：应为核验页下载的 PEM 格式公钥。", code="bad_public_key"
+        ) from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise DomainError(
+            "公钥不是 Ed25519 公钥：请使用核验页下载的信用报告签章公钥。", code="bad_public_key"
+        )
+    return key
+
+
+@lru_cache(maxsize=4)
+def _load_legacy(path: str, _mtime: float) -> bytes:
+    return bytes.fromhex(Path(path).read_text().strip())
+
+
+def _legacy_key() -> bytes | None:
+    """The HMAC key of reports sealed before Ed25519, if this installation kept it. It is
+    never created: a new installation has no HMAC-sealed reports."""
+    p = _var(LEGACY_KEY_FILE)
+    try:
+        return _load_legacy(str(p), p.stat().st_mtime)
+    except (OSError, ValueError):
+        return None
+
+
+# ------------------------------------------------------------------ sealing
+
+
+def canonical(payload: dict[str, Any]) -> bytes:
+    """The signed bytes: the seal line's JSON without `sig`, keys sorted, no spaces."""
     return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode(
         "utf-8"
     )
 
 
-def _sign(payload: dict[str, Any]) -> str:
-    return hmac.new(signing_key(), _canonical(payload), hashlib.sha256).hexdigest()
-
-
 def seal(pdf: bytes, *, number: str, facts: dict[str, Any]) -> bytes:
     """The sealed file: `pdf` followed by the seal line."""
-    payload = {
+    payload: dict[str, Any] = {
         "alg": ALG,
         "kid": key_id(),
         "number": number,
         "sha256": hashlib.sha256(pdf).hexdigest(),
         "facts": facts,
     }
-    payload["sig"] = _sign(payload)
+    payload["sig"] = signing_key().sign(canonical(payload)).hex()
     line = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return pdf + MARKER + line + b"\n"
+
+
+# ------------------------------------------------------------------ checking
 
 
 @dataclass
@@ -100,10 +213,49 @@ class SealCheck:
     number: str = ""
     facts: dict[str, Any] = field(default_factory=dict)
     pdf_sha256: str = ""
+    alg: str = ""
 
 
-def check(data: bytes) -> SealCheck:
-    """Whether `data` is a PDF sealed by this platform and unchanged since."""
+def _signature_ok(
+    payload: dict[str, Any], sig: str, alg: str, public: Ed25519PublicKey | None
+) -> tuple[bool, str]:
+    """(signature valid, reason when not) for the algorithm the line names."""
+    kid = str(payload.get("kid", ""))
+    if alg == ALG:
+        trusted = public or public_key()
+        if kid != key_id(trusted):
+            if public is not None:
+                return (
+                    False,
+                    "签章密钥与所提供的公钥不一致：报告不是该公钥对应的平台出具的，或系伪造。",
+                )
+            return False, "签章密钥不是本平台的密钥：报告系伪造。"
+        try:
+            trusted.verify(bytes.fromhex(sig), canonical(payload))
+        except (InvalidSignature, ValueError):
+            return False, "电子签章验证失败：签章内容（如报告编号）被改动或系伪造。"
+        return True, ""
+    if alg == LEGACY_ALG:
+        if public is not None:
+            return False, (
+                "该报告使用升级前的 HMAC-SHA256 签章，只能由本平台核验，不能凭公钥离线核验："
+                "请在本平台核验页上传文件。"
+            )
+        secret = _legacy_key()
+        if secret is None:
+            return False, "该报告使用升级前的 HMAC-SHA256 签章，但本平台已没有对应密钥，无法核验。"
+        if kid != hashlib.sha256(secret).hexdigest()[:16]:
+            return False, "签章密钥不是本平台的密钥：报告系伪造。"
+        expected = hmac.new(secret, canonical(payload), hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(sig, expected):
+            return False, "电子签章验证失败：签章内容（如报告编号）被改动或系伪造。"
+        return True, ""
+    return False, "签章算法不受支持：不是本平台出具的信用报告。"
+
+
+def check(data: bytes, *, public: Ed25519PublicKey | None = None) -> SealCheck:
+    """Whether `data` is a PDF sealed by this platform and unchanged since. With `public`
+    (a key a third party holds) the check needs nothing but the file and that key."""
     if not data.startswith(b"%PDF-"):
         return SealCheck(False, "上传的文件不是 PDF 文件。")
     at = data.rfind(MARKER)
@@ -111,23 +263,23 @@ def check(data: bytes) -> SealCheck:
         return SealCheck(False, "文件中没有本平台的电子签章：不是本平台出具的信用报告。")
     body, line = data[:at], data[at + len(MARKER) :].strip()
     if len(line) > MAX_SEAL_LINE:
-        return SealCheck(False, "电子签章格式不正确：签章被篡改。")
+        return SealCheck(False, _BAD_LINE)
     try:
         payload = json.loads(line.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
-        return SealCheck(False, "电子签章格式不正确：签章被篡改。")
+        return SealCheck(False, _BAD_LINE)
     if not isinstance(payload, dict) or not isinstance(payload.get("sig"), str):
-        return SealCheck(False, "电子签章格式不正确：签章被篡改。")
+        return SealCheck(False, _BAD_LINE)
     number = str(payload.get("number", ""))
     facts = payload.get("facts") if isinstance(payload.get("facts"), dict) else {}
-    if payload.get("alg") != ALG:
-        return SealCheck(False, "签章算法不受支持：不是本平台出具的信用报告。", number)
-    if payload.get("kid") != key_id():
-        return SealCheck(False, "签章密钥不是本平台的密钥：报告系伪造。", number)
+    alg = str(payload.get("alg", ""))
     sig = str(payload.pop("sig"))
-    if not hmac.compare_digest(sig, _sign(payload)):
-        return SealCheck(False, "电子签章验证失败：签章内容（如报告编号）被改动或系伪造。", number)
+    ok, reason = _signature_ok(payload, sig, alg, public)
+    if not ok:
+        return SealCheck(False, reason, number, alg=alg)
     body_sha = hashlib.sha256(body).hexdigest()
     if not hmac.compare_digest(body_sha, str(payload.get("sha256", ""))):
-        return SealCheck(False, "报告内容与签章不符：文件在出具后被修改过。", number)
-    return SealCheck(True, "电子签章有效，文件自出具后未被修改。", number, facts or {}, body_sha)
+        return SealCheck(False, "报告内容与签章不符：文件在出具后被修改过。", number, alg=alg)
+    return SealCheck(
+        True, "电子签章有效，文件自出具后未被修改。", number, facts or {}, body_sha, alg
+    )

@@ -17,7 +17,7 @@ from .models import ApplicationMatter, AppliesTo, Report, ReportPurpose
 
 def _base() -> QuerySet[Report]:
     return Report.objects.select_related("purpose", "matter", "matter__unit", "subject").defer(
-        "pdf", "content"
+        "content"
     )
 
 
@@ -50,7 +50,8 @@ def get_report_for(user: Any, pk: Any) -> Report:
 
 
 def with_pdf(report: Report) -> Report:
-    """The report with its PDF and content loaded (list queries defer them)."""
+    """The report with its content loaded (list queries defer it); the PDF itself is read
+    by `services.report_pdf`."""
     return Report.objects.select_related("purpose", "matter").get(pk=report.pk)
 
 

@@ -32,7 +32,7 @@ from xinyong.subjects.models import Subject, SubjectIdentifier, SubjectKind
 from xinyong.subjects.selectors import READ_SUBJECT_TYPE, masked_repr
 from xinyong.subjects.services import resolve
 
-from . import content, rendering, seal
+from . import content, rendering, seal, storage
 from .models import (
     ApplicationMatter,
     AppliesTo,
@@ -200,10 +200,14 @@ def issue_report(
     # Built and rendered before the write transaction: rendering takes tens of
     # milliseconds and must not hold the database's write lock.
     data = content.build(target, header)
-    pdf = rendering.render_sealed(data)
-    content_sha = hashlib.sha256(
-        json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8")
-    ).hexdigest()
+    # One canonical encoding serves as the digest's input and as the data typst embeds,
+    # so the attached report-data.json hashes to `content_sha256`.
+    encoded = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    content_sha = hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+    pdf = rendering.render_sealed(data, encoded=encoded)
+    # The file is written before the row that names it; if the row is never committed
+    # the file is removed again (it is this report's alone: the digest covers its number).
+    pdf_sha = storage.store(pdf)
     try:
         with transaction.atomic():
             # Locking the subject serialises two requests of the same subject, so the
@@ -238,8 +242,7 @@ def issue_report(
                 free_quota=chosen.on_subject_request,
                 content=data,
                 content_sha256=content_sha,
-                pdf=pdf,
-                pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+                pdf_sha256=pdf_sha,
                 seal_alg=seal.ALG,
                 key_id=seal.key_id(),
                 record_count=int(data["record_count"]),
@@ -271,8 +274,12 @@ def issue_report(
                     purpose=f"出具信用报告（{chosen.name}）",
                 )
     except IntegrityError:
+        storage.discard(pdf_sha)
         # Two reports in the same second drew the same 8 characters (1 in 34^8).
         raise DomainError("报告编号冲突，请重试。") from None
+    except BaseException:
+        storage.discard(pdf_sha)
+        raise
     return report
 
 
@@ -313,8 +320,8 @@ def _label(actor: Any) -> str:
 
 
 def report_pdf(report: Report) -> bytes:
-    """The sealed PDF exactly as issued."""
-    return bytes(report.pdf)
+    """The sealed PDF exactly as issued (checked against its digest)."""
+    return storage.load(report.pdf_sha256)
 
 
 def record_print(*, actor: Any, report: Report, channel: str = "staff") -> Report:
@@ -369,7 +376,7 @@ class Verification:
 
 def _facts(report: Report) -> dict[str, Any]:
     return {
-        "title": report.content.get("title", ""),
+        "title": content.title_for(report.kind, special=report.purpose.special),
         "subject": report.subject_name,
         "identifier": report.subject_identifier,
         "issued_at": timezone.localtime(report.issued_at).strftime("%Y-%m-%d %H:%M:%S"),
@@ -393,13 +400,17 @@ def _validity(report: Report, *, authentic_message: str, today: date | None) -> 
     return Verification(True, True, authentic_message, report.number, _facts(report), report)
 
 
+def _on_record(number: str) -> Report | None:
+    return Report.objects.select_related("purpose").defer("content").filter(number=number).first()
+
+
 def verify_file(data: bytes, *, today: date | None = None) -> Verification:
     """Whether `data` is an authentic, unaltered report of this platform (seal) that was
     issued as such (the stored digest), and whether it is still valid."""
     checked = seal.check(data)
     if not checked.ok:
         return Verification(False, False, checked.reason, checked.number)
-    report = Report.objects.select_related("purpose").filter(number=checked.number).first()
+    report = _on_record(checked.number)
     if report is None:
         return Verification(
             False,
@@ -426,7 +437,7 @@ def verify_number(number: Any, *, today: date | None = None) -> Verification:
             "报告编号格式不正确：应为 22 位（14 位数字 + 8 位字母或数字）。",
             text[:22],
         )
-    report = Report.objects.select_related("purpose").filter(number=text).first()
+    report = _on_record(text)
     if report is None:
         return Verification(False, False, "本平台没有出具该编号的信用报告：报告不可信。", text)
     return _validity(
@@ -435,6 +446,49 @@ def verify_number(number: Any, *, today: date | None = None) -> Verification:
         "上传报告文件可核验内容是否被修改。",
         today=today,
     )
+
+
+def verify_offline(
+    data: bytes, public_key_pem: bytes, *, today: date | None = None
+) -> Verification:
+    """Verification by a third party from the file and the platform's public key alone:
+    no database. The signature and the unchanged bytes are checked, and the validity date
+    comes from the signed facts; whether the number is on record can only be asked of the
+    platform (its verification page or `verify_number`)."""
+    key = seal.load_public_key(public_key_pem)
+    checked = seal.check(data, public=key)
+    if not checked.ok:
+        return Verification(False, False, checked.reason, checked.number)
+    facts = checked.facts
+    message = (
+        f"电子签章有效（公钥指纹 {seal.display_fingerprint(key)}），文件自出具后未被修改。"
+        "离线核验不查询出具记录；如需确认该编号登记在本平台的出具记录中，请在核验页输入报告编号。"
+    )
+    try:
+        valid_until = date.fromisoformat(str(facts.get("valid_until", "")))
+    except ValueError:
+        return Verification(True, False, message + "报告未载明有效期。", checked.number, facts)
+    day = today or timezone.localdate()
+    if valid_until < day:
+        return Verification(
+            True,
+            False,
+            f"{message}但报告已于 {valid_until.isoformat()} 超过有效期，请重新获取报告。",
+            checked.number,
+            facts,
+        )
+    return Verification(True, True, message, checked.number, facts)
+
+
+def public_key_info() -> dict[str, str]:
+    """What the verification page and the API publish about the seal key."""
+    return {
+        "alg": seal.ALG,
+        "key_id": seal.key_id(),
+        "fingerprint": seal.fingerprint(),
+        "fingerprint_display": seal.display_fingerprint(),
+        "pem": seal.public_pem().decode("ascii"),
+    }
 
 
 # ------------------------------------------------------------------ self-service

@@ -12,6 +12,7 @@ public_urlpatterns = [
     path("self/<str:token>/", views.self_confirm, name="self-confirm"),
     path("download/<str:token>/", views.self_download, name="self-download"),
     path("verify/", views.verify, name="verify"),
+    path("public-key.pem", views.public_key, name="public-key"),
     path("matters/", views.public_matters, name="public-matters"),
 ]
 

@@ -1,9 +1,9 @@
 """Pages of credit reports. Public (under /credit/reports/): self-service for a subject's
 own report (identity confirmation through commitments.identity, then the download), the
-verification page (number or file) and the published 信用报告应用目录. Workspace (under
-/workspace/reports/): the scoped list, issuing for a purpose, the detail page, the
-download (every download is logged) and the unit's catalogue. Thin adapters over
-`services` and `selectors`; refusals are shown in Chinese."""
+verification page (number or file), the seal's public key and the published
+信用报告应用目录. Workspace (under /workspace/reports/): the scoped list, issuing for a
+purpose, the detail page, the download (every download is logged) and the unit's
+catalogue. Thin adapters over `services` and `selectors`; refusals are shown in Chinese."""
 
 from __future__ import annotations
 
@@ -173,9 +173,18 @@ def verify(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "reports/verify.html",
-        {"result": result, "number": number, "error": error},
+        {"result": result, "number": number, "error": error, "key": services.public_key_info()},
         status=200,
     )
+
+
+def public_key(request: HttpRequest) -> HttpResponse:
+    """The seal's public key (PEM), for verifying reports offline."""
+    info = services.public_key_info()
+    response = HttpResponse(info["pem"], content_type="application/x-pem-file")
+    response["Content-Disposition"] = 'attachment; filename="xinyong-report-seal-public-key.pem"'
+    response["X-Key-Fingerprint-SHA256"] = info["fingerprint"]
+    return response
 
 
 @throttled

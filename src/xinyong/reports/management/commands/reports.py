@@ -1,5 +1,7 @@
-"""`xinyong reports issue --subject CODE --purpose CODE [--matter ID] [--out FILE] [--json]`
-and `xinyong reports verify FILE [--json]` (thin adapters over reports.services)."""
+"""`xinyong reports issue --subject CODE --purpose CODE [--matter ID] [--out FILE] [--json]`,
+`xinyong reports verify FILE [--public-key PEM] [--json]` and `xinyong reports public-key
+[--out FILE] [--json]` (thin adapters over reports.services). With `--public-key` the
+verification reads nothing but the two files: no database, so a third party can run it."""
 
 from __future__ import annotations
 
@@ -17,7 +19,8 @@ from ... import services
 class Command(ActionCommand):
     help = (
         "信用报告：按用途出具报告并保存 PDF（issue）；核验报告文件是否由本平台出具、"
-        "是否被修改（verify，未通过时退出码为 2）。可加 --json 供脚本读取。"
+        "是否被修改（verify，未通过时退出码为 2；加 --public-key 公钥文件可离线核验，"
+        "不访问数据库）；输出签章公钥（public-key）。可加 --json 供脚本读取。"
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -32,7 +35,15 @@ class Command(ActionCommand):
         issue.add_argument("--json", action="store_true", help="以 JSON 输出")
         verify = sub.add_parser("verify", help="核验报告 PDF 文件")
         verify.add_argument("file", help="报告 PDF 文件路径")
+        verify.add_argument(
+            "--public-key",
+            default="",
+            help="签章公钥文件（PEM，核验页可下载）：离线核验，不访问数据库",
+        )
         verify.add_argument("--json", action="store_true", help="以 JSON 输出")
+        key = sub.add_parser("public-key", help="输出签章公钥（PEM）及其指纹")
+        key.add_argument("--out", default="", help="公钥保存路径（默认输出到屏幕）")
+        key.add_argument("--json", action="store_true", help="以 JSON 输出")
 
     def handle(self, *args: Any, **options: Any) -> None:
         text, data, ok = self.run_action(options)
@@ -73,12 +84,11 @@ class Command(ActionCommand):
         return text, data, True
 
     def _verify(self, options: dict[str, Any]) -> tuple[str, Any, bool]:
-        path = Path(options["file"])
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise DomainError(f"无法读取文件 {path}：{exc.strerror}。") from exc
-        result = services.verify_file(data)
+        data = _read(options["file"])
+        if options["public_key"]:
+            result = services.verify_offline(data, _read(options["public_key"]))
+        else:
+            result = services.verify_file(data)
         ok = result.authentic and result.valid
         head = "核验通过" if ok else ("报告已过有效期" if result.authentic else "核验未通过")
         lines = [f"{head}：{result.message}"]
@@ -93,3 +103,25 @@ class Command(ActionCommand):
             if value:
                 lines.append(f"  {label}：{value}")
         return "\n".join(lines), result.as_json(), ok
+
+    def _public_key(self, options: dict[str, Any]) -> tuple[str, Any, bool]:
+        info = services.public_key_info()
+        text = f"签名算法：{info['alg']}\n公钥指纹（SHA-256）：{info['fingerprint_display']}\n"
+        if options["out"]:
+            out = Path(options["out"])
+            try:
+                out.write_text(info["pem"], encoding="ascii")
+            except OSError as exc:
+                raise DomainError(f"无法写入 {out}：{exc.strerror}。") from exc
+            text += f"公钥已保存到 {out}"
+        else:
+            text += info["pem"].rstrip()
+        return text, info, True
+
+
+def _read(name: str) -> bytes:
+    path = Path(name)
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise DomainError(f"无法读取文件 {path}：{exc.strerror}。") from exc
