@@ -6,9 +6,7 @@ the detail page with fulfilment, the unit's matters and figures. Thin adapters o
 
 from __future__ import annotations
 
-import tempfile
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
@@ -21,6 +19,7 @@ from django.utils import timezone
 
 from xinyong.collection.selectors import Period
 from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
+from xinyong.core.uploads import uploaded_file
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Role, Unit
 from xinyong.publicity.views import throttled
@@ -35,7 +34,6 @@ _DENIED = "只有信用办、责任单位工作人员和领导可以查看信用
 _WRITE_DENIED = "只有信用办或责任单位工作人员可以录入信用承诺。"
 CONFIRM_SALT = "commitments.public-confirm"
 PAGE_SIZE = 50
-MAX_UPLOAD = 10 * 1024 * 1024
 
 
 def _int(value: Any) -> int | None:
@@ -263,17 +261,12 @@ def commitment_import(request: HttpRequest) -> HttpResponse:
         try:
             if unit is None:
                 raise DomainError("请选择受理单位。")
-            if upload is None:
-                raise DomainError("请选择要上传的 XLSX 或 CSV 文件。")
-            if upload.size and upload.size > MAX_UPLOAD:
-                raise DomainError("文件过大（不超过 10 MB）。")
-            with tempfile.TemporaryDirectory() as tmp:
-                path = Path(tmp) / "upload"
-                with path.open("wb") as fh:
-                    for part in upload.chunks():
-                        fh.write(part)
+            with uploaded_file(upload) as path:
                 result = services.import_commitments(
-                    actor=request.user, unit=unit, path=path, filename=upload.name or ""
+                    actor=request.user,
+                    unit=unit,
+                    path=path,
+                    filename=str(getattr(upload, "name", "") or ""),
                 )
         except NotPermitted as exc:
             raise PermissionDenied(exc.message) from exc

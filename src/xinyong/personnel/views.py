@@ -7,9 +7,7 @@ and `selectors`; refusals are shown in Chinese."""
 
 from __future__ import annotations
 
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
@@ -20,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
+from xinyong.core.uploads import uploaded_file
 from xinyong.orgs.models import Role, Unit
 from xinyong.orgs.permissions import is_credit_admin, role_of
 from xinyong.publicity.views import throttled
@@ -48,7 +47,6 @@ SELF_SESSION = "personnel-self-check"
 # An opened file stays open (each view still logged) for this long without asking the
 # purpose again.
 PURPOSE_SECONDS = 15 * 60
-MAX_UPLOAD = 10 * 1024 * 1024
 PURPOSES = ("干部选拔任用考察", "评先评优审核", "年度考核", "日常管理监督", "异议核查")
 
 
@@ -308,17 +306,9 @@ def item_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         upload = request.FILES.get("file")
         try:
-            if upload is None:
-                raise DomainError("请选择要上传的 XLSX 或 CSV 文件。")
-            if upload.size and upload.size > MAX_UPLOAD:
-                raise DomainError("文件过大（不超过 10 MB）。")
-            with tempfile.TemporaryDirectory() as tmp:
-                path = Path(tmp) / "upload"
-                with path.open("wb") as fh:
-                    for part in upload.chunks():
-                        fh.write(part)
+            with uploaded_file(upload) as path:
                 outcome = services.import_items(
-                    actor=request.user, path=path, filename=upload.name or ""
+                    actor=request.user, path=path, filename=str(getattr(upload, "name", "") or "")
                 )
         except NotPermitted as exc:
             raise PermissionDenied(exc.message) from exc
