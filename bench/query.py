@@ -225,14 +225,23 @@ def public_plan(pages: list[int], queries: list[str]) -> Plan:
 
 
 def run_load(
-    port: int, plan: Plan, clients: int, requests: int, headers: dict[str, str] | None = None
+    port: int,
+    plan: Plan,
+    clients: int,
+    requests: int,
+    headers: dict[str, str] | None = None,
+    think: float = 0.0,
 ) -> dict[str, dict[str, float]]:
     """`clients` threads, each with one keep-alive connection, sending `requests` GETs drawn
-    from `plan`; per kind: count, throughput, p50/p95/p99 (ms) and non-200 answers."""
+    from `plan`, each after a think time with mean `think` seconds (0: back to back, the
+    server's saturation); per kind: count, throughput, p50/p95/p99 (ms) and non-200s."""
     rng = random.Random(11)
     plans = [[plan(rng, n) for n in range(requests)] for _ in range(clients)]
     out: list[tuple[str, float, int]] = []
-    threads = [threading.Thread(target=_client, args=(port, p, out, headers or {})) for p in plans]
+    threads = [
+        threading.Thread(target=_client, args=(port, p, out, headers or {}, think, i))
+        for i, p in enumerate(plans)
+    ]
     start = time.perf_counter()
     for t in threads:
         t.start()
