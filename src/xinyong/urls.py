@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 admin.site.site_header = "信用平台 · 配置管理"
 admin.site.site_title = "信用平台配置管理"
@@ -30,7 +30,9 @@ api_v1: list[URLPattern | URLResolver] = [
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up script as a file: the CSP forbids
+    # inline scripts (core.middleware.SecurityHeadersMiddleware).
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("workspace/collection/", include("xinyong.collection.urls")),
     path("workspace/sanctions/", include("xinyong.sanctions.urls")),
@@ -54,6 +56,7 @@ urlpatterns = [
 ]
 
 # Chinese error pages; the 500 page renders even when the database is down.
+handler400 = "xinyong.web.views.error_400"
 handler403 = "xinyong.web.views.error_403"
 handler404 = "xinyong.web.views.error_404"
 handler500 = "xinyong.web.views.error_500"

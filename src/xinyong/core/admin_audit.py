@@ -6,11 +6,16 @@ admin offers no add, change or delete at all, and no bulk actions.
 
 from __future__ import annotations
 
+import contextvars
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry, LogEntryManager
+from django.core.signals import request_started
+from django.db.models.signals import post_save
 from django.http import HttpRequest
 
+from .audit import record_event
 from .models import Event, ReadLog
 
 
@@ -89,3 +94,69 @@ class ReadLogAdmin(_ReadOnlyLogAdmin):
         "prev_hash",
         "entry_hash",
     )
+
+
+_ADMIN_ACTIONS = {ADDITION: "admin.add", CHANGE: "admin.change", DELETION: "admin.delete"}
+# Whether a service has written an event during the current request: the admin logs its
+# action right after save_model in the same request, so such an event is that action's.
+_service_event_in_request: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "xinyong_admin_service_event", default=False
+)
+
+
+def _request_started(**kwargs: Any) -> None:
+    _service_event_in_request.set(False)
+
+
+def _event_saved(sender: Any, instance: Event, created: bool, **kwargs: Any) -> None:
+    if created and not instance.action.startswith("admin."):
+        _service_event_in_request.set(True)
+
+
+def record_admin_entry(entry: LogEntry) -> None:
+    """The event for one action taken in the configuration admin. Many admins save
+    through their app's services, which write their own event; others save the model
+    directly, and bulk deletions never pass a service. An action the admin logs becomes
+    an event here unless a service wrote one in the same request (one event per change,
+    as everywhere else)."""
+    if _service_event_in_request.get():
+        return
+    content_type: Any = entry.content_type if entry.content_type_id else None
+    model = content_type.model_class() if content_type is not None else None
+    record_event(
+        actor=entry.user,
+        action=_ADMIN_ACTIONS.get(entry.action_flag, "admin.action"),
+        target_type=model._meta.label if model is not None else "",
+        target_id=entry.object_id or "",
+        target_repr=entry.object_repr,
+        new={"变更": entry.get_change_message()} if entry.action_flag == CHANGE else None,
+    )
+
+
+class AuditedLogEntryManager(LogEntryManager):
+    def log_actions(
+        self,
+        user_id: Any,
+        queryset: Any,
+        action_flag: Any,
+        change_message: Any = "",
+        *,
+        single_object: bool = False,
+    ) -> Any:  # type: ignore[override]
+        parent: Any = super()
+        logged = parent.log_actions(
+            user_id, queryset, action_flag, change_message, single_object=single_object
+        )
+        for entry in [logged] if isinstance(logged, LogEntry) else logged:
+            record_admin_entry(entry)
+        return logged
+
+
+def audit_admin_actions() -> None:
+    """Called from CoreConfig.ready(): the admin's LogEntry manager also writes events
+    (issue 11 §3: admin actions audited)."""
+    manager = LogEntry._default_manager
+    if not isinstance(manager, AuditedLogEntryManager):
+        manager.__class__ = AuditedLogEntryManager
+    request_started.connect(_request_started, dispatch_uid="xinyong.admin_audit.request")
+    post_save.connect(_event_saved, sender=Event, dispatch_uid="xinyong.admin_audit.event")

@@ -198,4 +198,10 @@ class ReadOnlyForLeader(BasePermission):
     message = "领导账号为只读账号，不能修改数据。"
 
     def has_permission(self, request: Any, view: Any) -> bool:
+        # Listed alone in a view's permission_classes it replaces the default
+        # IsAuthenticated, so it must refuse anonymous callers itself: an anonymous POST
+        # to /api/v1/collection/declarations reached the view and crashed (found by
+        # tests/security/test_api_fuzz.py).
+        if not getattr(request.user, "is_authenticated", False):
+            return False
         return request.method in SAFE_METHODS or not is_leader(request.user)

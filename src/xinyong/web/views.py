@@ -16,8 +16,10 @@ from django.db.models import Q, QuerySet
 from django.http import (
     HttpRequest,
     HttpResponse,
+    HttpResponseBadRequest,
     HttpResponsePermanentRedirect,
     HttpResponseServerError,
+    JsonResponse,
 )
 from django.shortcuts import render
 from django.template import loader
@@ -264,13 +266,38 @@ def read_log(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------- error pages
 
 
+def _api_error(request: HttpRequest, status: int, code: str, detail: str) -> HttpResponse | None:
+    # Under /api/ the caller is a program that reads JSON: an address that matches no
+    # endpoint (e.g. /api/v1/checks/abc) gets the same {"detail", "code"} as every other
+    # API refusal (core.api.exception_handler), not the HTML page (found by the fuzzing
+    # in tests/security/test_api_fuzz.py).
+    if not request.path.startswith("/api/"):
+        return None
+    return JsonResponse(
+        {"detail": detail, "code": code}, status=status, json_dumps_params={"ensure_ascii": False}
+    )
+
+
+def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    # Standalone page (no request context): a refused Host header or an oversized body
+    # must not be rendered through the context processors.
+    api = _api_error(
+        request, 400, "bad_request", "请求有误（内容过大、字段过多或格式不正确），已拒绝。"
+    )
+    if api is not None:
+        return api
+    return HttpResponseBadRequest(loader.get_template("400.html").render({}))
+
+
 def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     message = str(exception) if exception and str(exception) else ""
-    return render(request, "403.html", {"message": message}, status=403)
+    api = _api_error(request, 403, "forbidden", message or "无权执行此操作。")
+    return api or render(request, "403.html", {"message": message}, status=403)
 
 
 def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "404.html", status=404)
+    api = _api_error(request, 404, "not_found", "未找到请求的接口或对象，请检查地址。")
+    return api or render(request, "404.html", status=404)
 
 
 _FALLBACK_500 = (
@@ -281,6 +308,11 @@ _FALLBACK_500 = (
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
+    api = _api_error(
+        request, 500, "server_error", "服务器内部错误，已记录，请稍后重试或联系信用办。"
+    )
+    if api is not None:
+        return api
     # Rendered without the request context: whatever broke (often the database) must not
     # break the error page too.
     try:
