@@ -10,7 +10,7 @@ import contextvars
 from typing import Any
 
 from django.contrib import admin
-from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry, LogEntryManager
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.core.signals import request_started
 from django.db.models.signals import post_save
 from django.http import HttpRequest
@@ -133,30 +133,22 @@ def record_admin_entry(entry: LogEntry) -> None:
     )
 
 
-class AuditedLogEntryManager(LogEntryManager):
-    def log_actions(
-        self,
-        user_id: Any,
-        queryset: Any,
-        action_flag: Any,
-        change_message: Any = "",
-        *,
-        single_object: bool = False,
-    ) -> Any:  # type: ignore[override]
-        parent: Any = super()
-        logged = parent.log_actions(
-            user_id, queryset, action_flag, change_message, single_object=single_object
-        )
-        for entry in [logged] if isinstance(logged, LogEntry) else logged:
-            record_admin_entry(entry)
-        return logged
-
-
 def audit_admin_actions() -> None:
     """Called from CoreConfig.ready(): the admin's LogEntry manager also writes events
-    (issue 11 §3: admin actions audited)."""
-    manager = LogEntry._default_manager
-    if not isinstance(manager, AuditedLogEntryManager):
-        manager.__class__ = AuditedLogEntryManager
+    (issue 11 §3: admin actions audited). The manager's `log_actions` is wrapped on the
+    instance, so that every path the admin takes (single saves and bulk deletions, which
+    Django logs with bulk_create and no signal) passes through it."""
+    manager: Any = LogEntry._default_manager
+    if not getattr(manager.log_actions, "xinyong_audited", False):
+        original = manager.log_actions
+
+        def log_actions(*args: Any, **kwargs: Any) -> Any:
+            logged = original(*args, **kwargs)
+            for entry in [logged] if isinstance(logged, LogEntry) else logged:
+                record_admin_entry(entry)
+            return logged
+
+        log_actions.xinyong_audited = True  # type: ignore[attr-defined]
+        manager.log_actions = log_actions
     request_started.connect(_request_started, dispatch_uid="xinyong.admin_audit.request")
     post_save.connect(_event_saved, sender=Event, dispatch_uid="xinyong.admin_audit.event")
