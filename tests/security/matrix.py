@@ -226,7 +226,7 @@ def url_for(ep: Endpoint) -> str | None:
     if ep.route.startswith("admin/"):
         model = admin_model(ep)
         for param in ep.params:
-            if param == "object_id" and model is not None:
+            if param in ("object_id", "id") and model is not None:
                 obj = model._default_manager.order_by("pk").first()
                 values[param] = obj.pk if obj is not None else 999999
             elif param == "content_type_id":
