@@ -17,7 +17,7 @@ from xinyong.core import identifiers
 from xinyong.core.audit import actor_label, record_event, record_read
 from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
 from xinyong.core.inputs import clean_text
-from xinyong.core.masking import mask_id_number, mask_name
+from xinyong.core.masking import mask_name
 from xinyong.finance import criteria as crit
 from xinyong.finance.services import apply_changes
 from xinyong.orgs import permissions
@@ -172,13 +172,6 @@ class CheckResult:
         }
 
 
-def _masked_code(code: str) -> str:
-    verdict = identifiers.check(code)
-    if verdict.kind == identifiers.IdentifierKind.RESIDENT_ID:
-        return mask_id_number(verdict.normalised or code)
-    return code
-
-
 def check(
     *,
     actor: Any,
@@ -210,7 +203,9 @@ def check(
         subject: Subject | None = subject_by_code(code)
     except NotFoundError:
         subject = None
-    shown_code = subject.display_identifier if subject is not None else _masked_code(code)
+    shown_code = (
+        subject.display_identifier if subject is not None else identifiers.mask_identifier(code)
+    )
     result = CheckResult(queried_code=shown_code, on=day, subject=subject)
     for sc in scenarios:
         if subject is None:
