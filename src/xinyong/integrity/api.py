@@ -6,6 +6,7 @@ evaluation and selectors; who may do what is decided there."""
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from typing import Any
 
 from django.http import HttpResponse
@@ -410,11 +411,13 @@ class _BodyCollectionView(GenericAPIView):
     input_class: type[serializers.Serializer] = serializers.Serializer
     body_label = "主体"
 
+    @abstractmethod
     def rows(self, request: Request) -> Any:
-        raise NotImplementedError
+        """The rows of this collection the caller may see."""
 
+    @abstractmethod
     def create(self, request: Request, body: GovernmentBody, data: dict[str, Any]) -> Any:
-        raise NotImplementedError
+        """Call the service that creates one row for `body`."""
 
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(self.rows(request))
