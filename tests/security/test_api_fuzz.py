@@ -180,7 +180,10 @@ def test_api_operation(
         assert problem is None, f"{problem}（{status}，{where}）：{_body(response)[:300]}"
 
 
-def test_fuzz_figures() -> None:
-    """Printed with `-s` for docs/reliability.md; runs after the operations in file order."""
+@pytest.fixture(scope="module", autouse=True)
+def _fuzz_figures() -> Iterator[None]:
+    """The figures for docs/reliability.md, printed with `-s` once this module's cases
+    have run in this process (a report, not a test: the cases above assert)."""
+    yield
     if OPERATIONS:
         print(f"\nfuzz: {len(OPERATIONS)} operations, {dict(STATS)}, roles {dict(ROLES_SEEN)}")
