@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
+from datetime import date
 
 import pytest
 
@@ -143,3 +144,68 @@ def test_fast_uscc_check_agrees_with_python_stdnum(realdata):
     assert len(usable) == 28_000
     for code in usable:
         assert identifiers._uscc_check(code[:17]) == uscc.calc_check_digit(code[:17]), code
+
+
+def _surely_valid(values: list[str], kind: IdentifierKind) -> list[bool]:
+    import polars as pl
+
+    frame = pl.DataFrame({"v": values}, schema={"v": pl.Utf8})
+    return frame.select(identifiers.surely_valid(pl.col("v"), kind)).to_series().to_list()
+
+
+def test_bulk_shortcut_never_passes_a_code_check_refuses(realdata):
+    """The collection pipeline skips check() for cells `surely_valid` marks: on every real
+    code (and the oracle vectors, and the same codes in lower case) it must agree with
+    check() exactly where it says True, and say True for every canonical valid USCC."""
+    codes = [c for c, _e, _n in _oracle(realdata / "oracles" / "uscc_cases_python-stdnum.tsv")]
+    for path in sorted((realdata / "enterprise-registration-cn" / "csv").glob("*/*.csv")):
+        with path.open(encoding="utf-8", newline="") as fh:
+            codes += [row[1] for row in csv.reader(fh) if len(row) > 1]
+    codes += [c.lower() for c in codes[:500]]
+    marks = _surely_valid(codes, IdentifierKind.USCC)
+    passed = 0
+    for code, mark in zip(codes, marks, strict=True):
+        verdict = identifiers.structural_check(code, IdentifierKind.USCC)
+        if mark:
+            assert verdict.valid and verdict.normalised == code, code
+            passed += 1
+        else:
+            assert not (verdict.valid and verdict.normalised == code), code
+    assert passed > 27_000
+
+
+def test_bulk_shortcut_for_resident_ids(realdata):
+    rows = _oracle(realdata / "oracles" / "ric_cases_python-stdnum.tsv")
+    codes = [c for c, _e, _n in rows]
+    codes += [
+        "11010519491231002X",  # valid (GB 11643 example)
+        "11010519491231002x",  # lower-case x: check() normalises it, the shortcut defers
+        "110105194912310021",  # wrong check character
+        "990105194912310023",  # no such province
+        "110105189912310028",  # born before 1900
+        "110105202302290021",  # 29 February of a common year
+        f"110105{date.today().year + 1}01010011",  # born in the future
+    ]
+    marks = _surely_valid(codes, IdentifierKind.RESIDENT_ID)
+    for code, mark in zip(codes, marks, strict=True):
+        verdict = identifiers.structural_check(code, IdentifierKind.RESIDENT_ID)
+        assert mark == (verdict.valid and verdict.normalised == code), code
+    assert marks[-7:] == [True, False, False, False, False, False, False]
+
+
+def test_verdict_of_a_surely_valid_code_is_the_verdict_of_check(realdata):
+    codes = []
+    for path in sorted((realdata / "enterprise-registration-cn" / "csv").glob("*/*.csv")):
+        with path.open(encoding="utf-8", newline="") as fh:
+            codes += [row[1] for row in csv.reader(fh) if len(row) > 1]
+    usccs = [c for c, m in zip(codes, _surely_valid(codes, IdentifierKind.USCC), strict=True) if m]
+    ids = [
+        first17 + identifiers.resident_id_check_char(first17)
+        for first17 in ("11010519491231002", "41050320040829161", "44030419850101001")
+    ]
+    ids = [c for c, m in zip(ids, _surely_valid(ids, IdentifierKind.RESIDENT_ID), strict=True) if m]
+    assert len(usccs) > 27_000 and len(ids) == 3
+    for code, kind in [(c, IdentifierKind.USCC) for c in usccs] + [
+        (c, IdentifierKind.RESIDENT_ID) for c in ids
+    ]:
+        assert identifiers.verdict_of_surely_valid(code, kind) == identifiers.check(code, kind)

@@ -262,3 +262,37 @@ def test_misplaced_separators_are_refused(fine: FieldSpec) -> None:
     assert parse("NaN")[0] is None
     assert parse("1e3")[0] is None
     assert parse("-1")[1] == "数值不能小于 0：“-1”"
+
+
+def _surely_valid(value: str, kind: IdentifierKind) -> bool:
+    import polars as pl
+
+    frame = pl.DataFrame({"v": [value]}, schema={"v": pl.Utf8})
+    return bool(frame.select(identifiers.surely_valid(pl.col("v"), kind)).item())
+
+
+@BOUNDED
+@given(usccs(), st.data())
+def test_bulk_shortcut_agrees_with_check_on_uscc_variants(code: str, data: st.DataObject) -> None:
+    # The pipeline's polars shortcut may only mark what check() accepts unchanged.
+    for value in (code, one_change(code, USCC_CHARS, data), written_by_hand(code, data)):
+        verdict = identifiers.structural_check(value, IdentifierKind.USCC)
+        expected = verdict.valid and verdict.normalised == value
+        assert _surely_valid(value, IdentifierKind.USCC) == expected, value
+
+
+@BOUNDED
+@given(resident_ids(), st.data())
+def test_bulk_shortcut_agrees_with_check_on_id_variants(code: str, data: st.DataObject) -> None:
+    for value in (code, one_change(code, DIGITS + "X", data), written_by_hand(code, data)):
+        verdict = identifiers.structural_check(value, IdentifierKind.RESIDENT_ID)
+        expected = verdict.valid and verdict.normalised == value
+        assert _surely_valid(value, IdentifierKind.RESIDENT_ID) == expected, value
+
+
+@BOUNDED
+@given(st.text(max_size=20))
+def test_bulk_shortcut_marks_no_arbitrary_text_check_refuses(text: str) -> None:
+    for kind in (IdentifierKind.USCC, IdentifierKind.RESIDENT_ID):
+        if _surely_valid(text, kind):
+            assert identifiers.structural_check(text, kind).valid

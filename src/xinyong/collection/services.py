@@ -33,6 +33,7 @@ from xinyong.catalog.fieldspec import FieldType, RecordTypeSpec, get_spec
 from xinyong.catalog.models import RecordType
 from xinyong.core import calendar
 from xinyong.core.audit import record_event
+from xinyong.core.bulk import read_ahead
 from xinyong.core.errors import DomainError, NotFoundError
 from xinyong.core.exports import safe_cell
 from xinyong.orgs import permissions
@@ -44,7 +45,14 @@ from xinyong.subjects.services import match_or_create_many
 
 from .models import Batch, QualityWarning, RejectedRow
 from .pipeline import persist
-from .pipeline.reader import CHUNK_ROWS, SourceTable, UnreadableFile, read_file, rows_table
+from .pipeline.reader import (
+    CHUNK_ROWS,
+    Chunk,
+    SourceTable,
+    UnreadableFile,
+    read_file,
+    rows_table,
+)
 from .pipeline.validate import MULTI_JOIN, PERSON, Rejected, RowError, Validator, map_headers
 
 __all__ = [
@@ -183,7 +191,8 @@ class _Loader:
         self.unit = unit
         self.validator = validator
         self.reported_on = reported_on
-        self.now_db = persist.db_datetime(timezone.now())
+        # Text, so that polars can write it into the bulk path on either database.
+        self.now_db = str(persist.db_datetime(timezone.now()))
         self.result = IngestResult(batch=batch)
         self.rejected: list[Rejected] = []
         self.seen = pl.DataFrame(schema={"_key": pl.Utf8, "_first": pl.Int64})
@@ -230,10 +239,17 @@ class _Loader:
 
     # -- per chunk
 
-    def process(self, chunk_raw: pl.DataFrame, valid: pl.DataFrame) -> None:
+    def prepare(self, chunk: Chunk) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+        """Validation and everything else a chunk needs before the database: identity
+        keys, duplicates within the batch, payload and its hash. No database access, so
+        that it runs in the reading thread while the previous chunk is being stored."""
+        checked = self.validator.run(chunk)
+        self.rejected.extend(checked.rejected)
+        valid = checked.valid
         spec = self.spec
         if valid.height == 0:
-            return
+            return None
+        chunk_raw = chunk.frame
         raw = chunk_raw.select([*[c for c in chunk_raw.columns if c != "_row"], "_row"])
 
         # The subject's identifier: a person's ID number, otherwise the USCC.
@@ -308,8 +324,10 @@ class _Loader:
                 parts.append(pl.col(fs.code))
         valid = valid.with_columns(pl.struct(parts).struct.json_encode().alias("_payload"))
         hashes = [sha256(p.encode()).hexdigest() for p in valid.get_column("_payload").to_list()]
-        valid = valid.with_columns(pl.Series("_hash", hashes, dtype=pl.Utf8))
+        return raw, valid.with_columns(pl.Series("_hash", hashes, dtype=pl.Utf8))
 
+    def store(self, raw: pl.DataFrame, valid: pl.DataFrame) -> None:
+        """Subjects, then new / duplicate / correction against the stored identities."""
         # Subjects, matched or created in bulk.
         valid = self._subjects(raw, valid)
         if valid.height == 0:
@@ -486,7 +504,8 @@ class _Loader:
             pl.col("_mismatch"),
             pl.lit(self.batch.pk).alias("batch_id"),
         )
-        persist.bulk_insert(CreditRecord._meta.db_table, _RECORD_COLUMNS, frame.rows())
+        frame.columns = list(_RECORD_COLUMNS)
+        persist.bulk_insert_frame(CreditRecord._meta.db_table, frame)
         self.result.accepted += new.height
         self.result.late += int(new.get_column("_late").sum())
 
@@ -690,10 +709,12 @@ def _run(
                 reported_on=day,
             )
             done = 0
-            for chunk in table.chunks:
-                checked = validator.run(chunk)
-                loader.rejected.extend(checked.rejected)
-                loader.process(chunk.frame, checked.valid)
+            # Reading, validation and hashing of the next chunks run in a thread while this
+            # one is stored: polars and the database drivers release the GIL, so the two
+            # overlap on a second core.
+            for chunk, prepared in read_ahead(table.chunks, loader.prepare):
+                if prepared is not None:
+                    loader.store(*prepared)
                 done += chunk.frame.height + len(chunk.ragged)
                 if progress is not None:
                     progress(done, max(done, table.total_estimate))

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from functools import lru_cache
+from operator import mul
 from typing import Any
 
 from stdnum.cn import ric as _ric
@@ -247,6 +248,7 @@ def _birth_date(code: str) -> date | None:
 
 
 _USCC_VALUES = {c: i for i, c in enumerate("0123456789ABCDEFGHJKLMNPQRTUWXY")}
+_BASE36 = {c: int(c, 36) for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
 _USCC_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))  # GB 32100: 3^(i-1) mod 31
 _USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
@@ -255,12 +257,13 @@ def _uscc_check(first17: str) -> str:
     """GB 32100 check character; the same computation as stdnum.cn.uscc.calc_check_digit
     without its per-call clean-up (3× faster on the 1,000,000-row path). The tests prove
     both agree on every vector and every registry row."""
-    total = sum(_USCC_VALUES[c] * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
+    # map() over C callables: no Python frame per character (a million codes per batch).
+    total = sum(map(mul, map(_USCC_VALUES.__getitem__, first17), _USCC_WEIGHTS))
     return _USCC_CHARS[-total % 31]
 
 
 def _org_check_char(body: str) -> str:
-    total = sum(int(c, 36) * w for c, w in zip(body, _ORG_WEIGHTS, strict=True))
+    total = sum(map(mul, map(_BASE36.__getitem__, body), _ORG_WEIGHTS))
     value = 11 - total % 11
     return "X" if value == 10 else "0" if value == 11 else str(value)
 
@@ -319,6 +322,8 @@ def _show(c: str) -> str:
 
 
 def _illegal(code: str, allowed: frozenset[str], *, note: str = "") -> str:
+    if allowed.issuperset(code):  # the common case, at C speed
+        return ""
     bad = [(i, c) for i, c in enumerate(code, 1) if c not in allowed]
     if not bad:
         return ""
@@ -348,7 +353,6 @@ def _check_uscc(raw: str, code: str) -> IdentifierVerdict:
     illegal = _illegal(code, USCC_ALPHABET, note=note)
     if illegal:
         reasons.append(illegal)
-    category = code[:2]
     region = code[2:8]
     if not illegal:
         if not _ascii_digits(region):
@@ -358,26 +362,34 @@ def _check_uscc(raw: str, code: str) -> IdentifierVerdict:
         expected = _uscc_check(code[:17])
         if expected != code[17]:
             reasons.append(f"校验位错误：第18位应为“{expected}”，实为“{code[17]}”")
+    return IdentifierVerdict(
+        valid=not reasons, reason="；".join(reasons), **_uscc_facts(code), **base
+    )
+
+
+def _uscc_facts(code: str) -> dict[str, Any]:
+    """What an 18-character USCC says about its subject, valid or not."""
+    category = code[:2]
+    region = code[2:8]
     org = code[8:17]
     org_ok = (
         _org_check_char(org[:8]) == org[8]
         if all(c in _ORG_BODY for c in org[:8]) and org.isascii()
         else False
     )
-    return IdentifierVerdict(
-        valid=not reasons,
-        reason="；".join(reasons),
-        category_code=category,
-        category_label=USCC_CATEGORIES.get(
+    return {
+        "category_code": category,
+        "category_label": USCC_CATEGORIES.get(
             category, f"未列明的类别（登记管理部门码“{_show(category[0])}”）"
         ),
-        is_government_body=category[0] == GOVERNMENT_AUTHORITY,
-        embedded_org_code=f"{org[:8]}-{org[8]}",
-        embedded_org_code_valid=org_ok,
-        region_code=region if _ascii_digits(region) else "",
-        province=PROVINCES.get(region[:2], "国家级登记机关" if region == NATIONAL_REGION else ""),
-        **base,
-    )
+        "is_government_body": category[0] == GOVERNMENT_AUTHORITY,
+        "embedded_org_code": f"{org[:8]}-{org[8]}",
+        "embedded_org_code_valid": org_ok,
+        "region_code": region if _ascii_digits(region) else "",
+        "province": PROVINCES.get(
+            region[:2], "国家级登记机关" if region == NATIONAL_REGION else ""
+        ),
+    }
 
 
 def _check_resident_id(raw: str, code: str) -> IdentifierVerdict:
@@ -409,14 +421,17 @@ def _check_resident_id(raw: str, code: str) -> IdentifierVerdict:
     if expected != code[17]:
         reasons.append(f"校验位错误：第18位应为“{expected}”，实为“{code[17]}”")
     return IdentifierVerdict(
-        valid=not reasons,
-        reason="；".join(reasons),
-        region_code=code[:6],
-        province=PROVINCES.get(code[:2], ""),
-        birth_date=born,
-        sex="男" if int(code[16]) % 2 else "女",  # GB 11643: odd sequence numbers are men
-        **base,
+        valid=not reasons, reason="；".join(reasons), **_resident_id_facts(code, born), **base
     )
+
+
+def _resident_id_facts(code: str, born: date | None) -> dict[str, Any]:
+    return {
+        "region_code": code[:6],
+        "province": PROVINCES.get(code[:2], ""),
+        "birth_date": born,
+        "sex": "男" if int(code[16]) % 2 else "女",  # GB 11643: odd sequence numbers are men
+    }
 
 
 def _check_reg_no(raw: str, code: str) -> IdentifierVerdict:
@@ -567,12 +582,23 @@ def active_overrides() -> frozenset[str]:
     return codes
 
 
-def check(raw: Any, hint: IdentifierKind | str | None = None) -> IdentifierVerdict:
+def check(
+    raw: Any,
+    hint: IdentifierKind | str | None = None,
+    *,
+    overrides: frozenset[str] | None = None,
+) -> IdentifierVerdict:
     """The verdict for one code. `hint` is the kind the source column promises (e.g. the
-    CF_XDR_ZJHM column holds a resident ID); without it the kind is taken from the shape."""
+    CF_XDR_ZJHM column holds a resident ID); without it the kind is taken from the shape.
+    `overrides`: a snapshot of `active_overrides()` for callers that must not read the
+    database (the collection pipeline's reading thread)."""
     text = "" if raw is None else str(raw)
     verdict = _structural(text, _coerce_hint(hint))
-    if not verdict.valid and verdict.normalised and verdict.normalised in active_overrides():
+    if (
+        not verdict.valid
+        and verdict.normalised
+        and verdict.normalised in (active_overrides() if overrides is None else overrides)
+    ):
         return dataclasses.replace(verdict, valid=True, reason="", overridden=True)
     return verdict
 
@@ -613,3 +639,77 @@ def mask_identifier(value: IdentifierVerdict | str | None) -> str:
     ):
         return mask_id_number(verdict.normalised)
     return verdict.normalised
+
+
+# ---------------------------------------------------------------------------------------
+# the bulk shortcut
+
+_USCC_CANONICAL = r"^[0-9A-HJ-NP-RTUW-Y]{18}$"  # the alphabet of USCC_ALPHABET, upper case
+_ID_CANONICAL = r"^[0-9]{17}[0-9X]$"
+_RIC_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))  # GB 11643 (ISO 7064 MOD 11-2)
+_RIC_CHARS = "10X98765432"  # check character by weighted sum mod 11
+
+
+def _weighted_sum(column: Any, values: dict[str, int] | None, weights: tuple[int, ...]) -> Any:
+    import polars as pl
+
+    parts = []
+    for i, weight in enumerate(weights):
+        char = column.str.slice(i, 1)
+        value = (
+            char.cast(pl.Int64, strict=False)
+            if values is None
+            else char.replace_strict(values, default=None, return_dtype=pl.Int64)
+        )
+        parts.append(value * weight)
+    return pl.sum_horizontal(parts)
+
+
+def surely_valid(column: Any, kind: IdentifierKind) -> Any:
+    """A polars expression: True where a text cell is already in normalised form and
+    passes every check `check(cell, kind)` makes (USCC and resident ID only).
+
+    The bulk path's shortcut for the million-row load: the cells it marks True are valid
+    without a Python call each; a False means "ask `check()`" (for its reason, an override,
+    or a form that needs normalising), never "invalid". The tests hold it to `check()`
+    on generated and real codes."""
+    import polars as pl
+
+    if kind == IdentifierKind.USCC:
+        region = column.str.slice(2, 6)
+        provinces = list(PROVINCES)
+        total = _weighted_sum(column, _USCC_VALUES, _USCC_WEIGHTS)
+        expected = ((-total) % 31).replace_strict(
+            list(range(31)), list(_USCC_CHARS), return_dtype=pl.Utf8
+        )
+        return (
+            column.str.contains(_USCC_CANONICAL)
+            & region.str.contains(r"^[0-9]{6}$")
+            & (region.str.slice(0, 2).is_in(provinces) | (region == NATIONAL_REGION))
+            & (column.str.slice(17, 1) == expected)
+        ).fill_null(False)
+    if kind == IdentifierKind.RESIDENT_ID:
+        born = column.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
+        total = _weighted_sum(column, None, _RIC_WEIGHTS)
+        expected = (total % 11).replace_strict(
+            list(range(11)), list(_RIC_CHARS), return_dtype=pl.Utf8
+        )
+        return (
+            column.str.contains(_ID_CANONICAL)
+            & column.str.slice(0, 2).is_in(list(PROVINCES))
+            & (born.dt.year() >= _EARLIEST_BIRTH_YEAR)
+            & (born <= date.today())
+            & (column.str.slice(17, 1) == expected)
+        ).fill_null(False)
+    return pl.lit(False)
+
+
+def verdict_of_surely_valid(code: str, kind: IdentifierKind) -> IdentifierVerdict:
+    """The verdict `check(code, kind)` gives for a code that `surely_valid` marked, built
+    without repeating the checks (a million-row batch has ~250,000 such codes). Only for
+    those codes: anything else must go through `check()`."""
+    base = {"input": code, "normalised": code, "kind": kind, "kind_label": kind.label}
+    if kind == IdentifierKind.USCC:
+        return IdentifierVerdict(valid=True, **_uscc_facts(code), **base)
+    born = date(int(code[6:10]), int(code[10:12]), int(code[12:14]))
+    return IdentifierVerdict(valid=True, **_resident_id_facts(code, born), **base)

@@ -21,12 +21,18 @@ class CreditRecord(TimeStampedModel):
 
     # No single-column index on record_type / source_unit: the composite indexes below
     # lead with them, and every extra index slows the bulk load (docs/collection.md).
+    # No database constraint on record_type, source_unit and batch either: within a batch
+    # they are one value each, resolved by the write path from existing rows, while the
+    # database would check them again for every record (PostgreSQL: a deferred trigger
+    # per row and key, 23 s at commit for a million records with four keys). PROTECT and
+    # SET_NULL are Django's, so deletes behave the same; the subject keeps its constraint.
     record_type = models.ForeignKey(
         "catalog.RecordType",
         on_delete=models.PROTECT,
         related_name="records",
         verbose_name="信息类别",
         db_index=False,
+        db_constraint=False,
     )
     # sha256 of "type code|deciding unit code|document number", so that one unique
     # column serves lookups of the identity on both databases.
@@ -53,6 +59,7 @@ class CreditRecord(TimeStampedModel):
         related_name="credit_records",
         verbose_name="报送单位",
         db_index=False,
+        db_constraint=False,
     )
     # Indexed through (source_unit, reported_on): reports are always read per unit.
     reported_on = models.DateField("报送日期")
@@ -73,6 +80,7 @@ class CreditRecord(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="+",
         verbose_name="最近批次",
+        db_constraint=False,
     )
 
     class Meta:

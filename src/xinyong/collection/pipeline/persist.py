@@ -18,6 +18,7 @@ from django.db import connection
 
 # Re-exported for the callers of this module: the one bulk path is xinyong.core.bulk.
 from xinyong.core.bulk import bulk_insert as bulk_insert
+from xinyong.core.bulk import bulk_insert_frame as bulk_insert_frame
 
 # Identity lookups: SQLite's bound-parameter limit is 32766 on current builds but 999 on
 # old ones; stay under both.

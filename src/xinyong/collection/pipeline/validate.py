@@ -242,9 +242,11 @@ def multi_enum_parser(fs: FieldSpec) -> Callable[[str], Parsed]:
     return parse
 
 
-def code_parser(hint: IdentifierKind, label: str) -> Callable[[str], Parsed]:
+def code_parser(
+    hint: IdentifierKind, label: str, *, overrides: frozenset[str] | None = None
+) -> Callable[[str], Parsed]:
     def parse(raw: str) -> Parsed:
-        verdict = identifiers.check(raw, hint)
+        verdict = identifiers.check(raw, hint, overrides=overrides)
         if verdict.valid:
             return verdict.normalised, None
         shown = identifiers.mask_identifier(verdict) if hint == IdentifierKind.RESIDENT_ID else raw
@@ -305,6 +307,8 @@ class Validator:
         self.today = today.isoformat()
         self.reported_on = reported_on.isoformat()
         self._caches: dict[str, dict[str, Parsed]] = {}
+        # Read once here: `run` may execute in a thread that must not use the database.
+        self.overrides = identifiers.active_overrides()
 
     # -- helpers
 
@@ -312,21 +316,36 @@ class Validator:
         return self.colmap.header.get(code) or self.spec.field(code).label
 
     def _map(
-        self, frame: pl.DataFrame, key: str, column: str, parse: Callable[[str], Parsed]
+        self,
+        frame: pl.DataFrame,
+        key: str,
+        column: str,
+        parse: Callable[[str], Parsed],
+        *,
+        surely_valid: pl.Expr | None = None,
     ) -> tuple[pl.Expr, pl.Expr]:
-        """(normalised, error) expressions for `column` via `parse` over its distinct values."""
+        """(normalised, error) expressions for `column` via `parse` over its distinct values.
+
+        `surely_valid` marks cells that are their own normalised form and valid: they skip
+        `parse` (a million identifiers checked in polars instead of one Python call each)."""
         cache = self._caches.setdefault(key, {})
-        uniques = frame.get_column(column).drop_nulls().unique().to_list()
+        source = pl.col(column)
+        rest = frame if surely_valid is None else frame.filter(~surely_valid)
+        uniques = rest.get_column(column).drop_nulls().unique().to_list()
         for value in uniques:
             if value not in cache:
                 cache[value] = parse(value)
         olds = uniques
         norms = [cache[v][0] for v in uniques]
         errs = [cache[v][1] for v in uniques]
-        source = pl.col(column)
         norm = source.replace_strict(olds, norms, default=None, return_dtype=pl.Utf8)
         err = source.replace_strict(olds, errs, default=None, return_dtype=pl.Utf8)
-        return norm, err
+        if surely_valid is None:
+            return norm, err
+        return (
+            pl.when(surely_valid).then(source).otherwise(norm),
+            pl.when(surely_valid).then(pl.lit(None, dtype=pl.Utf8)).otherwise(err),
+        )
 
     def _original(self, cells: tuple[Any, ...] | list[Any]) -> dict[str, str | None]:
         out: dict[str, str | None] = {}
@@ -437,10 +456,16 @@ class Validator:
             elif fs.type == FieldType.MULTI_ENUM:
                 parse, code = multi_enum_parser(fs), "invalid_enum"
             elif fs.type == FieldType.USCC:
-                parse, code = (
-                    code_parser(IdentifierKind.USCC, "统一社会信用代码"),
-                    "invalid_identifier",
+                norm, err = self._map(
+                    frame,
+                    fs.code,
+                    rcol,
+                    code_parser(IdentifierKind.USCC, "统一社会信用代码", overrides=self.overrides),
+                    surely_valid=identifiers.surely_valid(r, IdentifierKind.USCC),
                 )
+                norm_exprs.append(norm.alias(fs.code))
+                checks.append(_Check(err, header, "invalid_identifier"))
+                continue
             elif fs.type == FieldType.ID_NUMBER:
                 norm, err = self._id_number(raw_frame=frame, fs=fs)
                 norm_exprs.append(norm.alias(fs.code))
@@ -495,9 +520,20 @@ class Validator:
             raw_frame,
             fs.code + "#rid",
             rcol,
-            code_parser(IdentifierKind.RESIDENT_ID, "居民身份证号码"),
+            code_parser(IdentifierKind.RESIDENT_ID, "居民身份证号码", overrides=self.overrides),
+            surely_valid=identifiers.surely_valid(pl.col(rcol), IdentifierKind.RESIDENT_ID),
         )
-        free_norm, free_err = self._map(raw_frame, fs.code + "#free", rcol, free_code_parser(fs))
+        plain = pl.col(rcol).str.contains(r"^[0-9A-Z]+$")
+        if fs.max_length is not None:
+            plain = plain & (pl.col(rcol).str.len_chars() <= fs.max_length)
+        free_norm, free_err = self._map(
+            raw_frame,
+            fs.code + "#free",
+            rcol,
+            free_code_parser(fs),
+            # What free_code_parser returns unchanged: upper-case ASCII within the limit.
+            surely_valid=plain.fill_null(False),
+        )
         if not fs.id_type_field:
             return res_norm, res_err
         type_fs = self.spec.field(fs.id_type_field)
