@@ -708,7 +708,12 @@ def verdict_of_surely_valid(code: str, kind: IdentifierKind) -> IdentifierVerdic
     """The verdict `check(code, kind)` gives for a code that `surely_valid` marked, built
     without repeating the checks (a million-row batch has ~250,000 such codes). Only for
     those codes: anything else must go through `check()`."""
-    base = {"input": code, "normalised": code, "kind": kind, "kind_label": kind.label}
+    base: dict[str, Any] = {
+        "input": code,
+        "normalised": code,
+        "kind": kind,
+        "kind_label": kind.label,
+    }
     if kind == IdentifierKind.USCC:
         return IdentifierVerdict(valid=True, **_uscc_facts(code), **base)
     born = date(int(code[6:10]), int(code[10:12]), int(code[12:14]))
