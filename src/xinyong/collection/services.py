@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 import time
 import unicodedata
 from collections.abc import Callable
@@ -29,7 +30,7 @@ import polars as pl
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from xinyong.catalog.fieldspec import FieldType, RecordTypeSpec, get_spec
+from xinyong.catalog.fieldspec import RecordTypeSpec, get_spec
 from xinyong.catalog.models import RecordType
 from xinyong.core import calendar
 from xinyong.core.audit import record_event
@@ -53,7 +54,14 @@ from .pipeline.reader import (
     read_file,
     rows_table,
 )
-from .pipeline.validate import MULTI_JOIN, PERSON, Rejected, RowError, Validator, map_headers
+from .pipeline.validate import (
+    PERSON,
+    Rejected,
+    RowError,
+    Validator,
+    map_headers,
+    payload_json,
+)
 
 __all__ = [
     "IngestResult",
@@ -195,6 +203,9 @@ class _Loader:
         self.now_db = str(persist.db_datetime(timezone.now()))
         self.result = IngestResult(batch=batch)
         self.rejected: list[Rejected] = []
+        self._rejected_lock = threading.Lock()
+        self.rejected_rows = 0
+        self.errors: list[RowError] = []
         self.seen = pl.DataFrame(schema={"_key": pl.Utf8, "_first": pl.Int64})
         self.corrected_ids: list[int] = []
         # (code, kind, name) → (subject id, name-conflict note, refusal): see _subjects.
@@ -227,15 +238,44 @@ class _Loader:
         if not errors:
             return
         rows = raw.filter(pl.col("_row").is_in(list(errors)))
-        for values in rows.rows():
-            number = values[-1]
-            self.rejected.append(
+        self._add_rejected(
+            [
                 Rejected(
-                    row=number,
+                    row=values[-1],
                     original=self.validator._original(values[:-1]),
-                    errors=[errors[number]],
+                    errors=[errors[values[-1]]],
                 )
-            )
+                for values in rows.rows()
+            ]
+        )
+
+    def _add_rejected(self, rejected: list[Rejected]) -> None:
+        # Both threads report rejected rows; the storing thread writes them out.
+        with self._rejected_lock:
+            self.rejected.extend(rejected)
+
+    def flush_rejected(self) -> None:
+        """Write the rejected rows reported so far (per chunk, so that a million-row file
+        with many bad rows does not keep them all in memory); keep their errors only."""
+        with self._rejected_lock:
+            rejected, self.rejected = self.rejected, []
+        if not rejected:
+            return
+        persist.bulk_insert(
+            RejectedRow._meta.db_table,
+            ("batch_id", "row_number", "original", "errors"),
+            (
+                (
+                    self.batch.pk,
+                    r.row,
+                    json.dumps(r.original, ensure_ascii=False),
+                    json.dumps([e.as_dict() for e in r.errors], ensure_ascii=False),
+                )
+                for r in rejected
+            ),
+        )
+        self.rejected_rows += len(rejected)
+        self.errors.extend(e for r in rejected for e in r.errors)
 
     # -- per chunk
 
@@ -244,7 +284,7 @@ class _Loader:
         keys, duplicates within the batch, payload and its hash. No database access, so
         that it runs in the reading thread while the previous chunk is being stored."""
         checked = self.validator.run(chunk)
-        self.rejected.extend(checked.rejected)
+        self._add_rejected(checked.rejected)
         valid = checked.valid
         spec = self.spec
         if valid.height == 0:
@@ -316,13 +356,7 @@ class _Loader:
         self.seen = pl.concat([self.seen, valid.select("_key", pl.col("_row").alias("_first"))])
 
         # Payload and its fingerprint.
-        parts = []
-        for fs in spec.fields:
-            if fs.type == FieldType.MULTI_ENUM:
-                parts.append(pl.col(fs.code).str.split(MULTI_JOIN))
-            else:
-                parts.append(pl.col(fs.code))
-        valid = valid.with_columns(pl.struct(parts).struct.json_encode().alias("_payload"))
+        valid = valid.with_columns(payload_json(spec).alias("_payload"))
         hashes = [sha256(p.encode()).hexdigest() for p in valid.get_column("_payload").to_list()]
         return raw, valid.with_columns(pl.Series("_hash", hashes, dtype=pl.Utf8))
 
@@ -555,23 +589,9 @@ class _Loader:
     # -- the end of the batch
 
     def finish(self) -> None:
-        rejected = sorted(self.rejected, key=lambda r: r.row)
-        if rejected:
-            persist.bulk_insert(
-                RejectedRow._meta.db_table,
-                ("batch_id", "row_number", "original", "errors"),
-                (
-                    (
-                        self.batch.pk,
-                        r.row,
-                        json.dumps(r.original, ensure_ascii=False),
-                        json.dumps([e.as_dict() for e in r.errors], ensure_ascii=False),
-                    )
-                    for r in rejected
-                ),
-            )
-        self.result.rejected = len(rejected)
-        self.result.errors = [e for r in rejected for e in r.errors]
+        self.flush_rejected()
+        self.result.rejected = self.rejected_rows
+        self.result.errors = sorted(self.errors, key=lambda e: e.row)
         if self.result.late:
             self._late_warnings()
         if self.name_mismatches:
@@ -715,6 +735,7 @@ def _run(
             for chunk, prepared in read_ahead(table.chunks, loader.prepare):
                 if prepared is not None:
                     loader.store(*prepared)
+                loader.flush_rejected()
                 done += chunk.frame.height + len(chunk.ragged)
                 if progress is not None:
                     progress(done, max(done, table.total_estimate))

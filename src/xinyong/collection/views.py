@@ -399,8 +399,9 @@ def _payload_rows(record: CreditRecord) -> list[tuple[str, str, str]]:
     except DomainError:
         pass  # a type removed from the catalogue: show the codes as they are
     payload = record.payload if isinstance(record.payload, dict) else {}
-    keys = [k for k in order if k in payload] + [str(k) for k in payload if k not in order]
-    return [(k, labels.get(k, k), _show(payload[k])) for k in keys]
+    # Every field of the type, also the empty ones (not stored in the payload).
+    keys = order + [str(k) for k in payload if k not in order]
+    return [(k, labels.get(k, k), _show(payload.get(k))) for k in keys]
 
 
 def _show(value: Any) -> str:

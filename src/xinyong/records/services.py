@@ -84,12 +84,16 @@ def _reason_text(reason: Any) -> str:
 def corrected_payload(record: CreditRecord, changes: dict[str, Any]) -> tuple[dict[str, Any], str]:
     """The record's payload with `changes` (field code → new value) applied, validated by
     the same rules as a submitted row; returns (payload, payload JSON). Refusals in Chinese."""
-    import polars as pl
     from django.utils import timezone
 
-    from xinyong.catalog.fieldspec import FieldType, get_spec
+    from xinyong.catalog.fieldspec import get_spec
     from xinyong.collection.pipeline.reader import UnreadableFile, rows_table
-    from xinyong.collection.pipeline.validate import MULTI_JOIN, Validator, map_headers
+    from xinyong.collection.pipeline.validate import (
+        MULTI_JOIN,
+        Validator,
+        map_headers,
+        payload_json,
+    )
     from xinyong.core.errors import DomainError
 
     if not isinstance(changes, dict) or not changes:
@@ -127,13 +131,7 @@ def corrected_payload(record: CreditRecord, changes: dict[str, Any]) -> tuple[di
     if result.rejected:
         problems = "；".join(f"{e.column}：{e.message}" for r in result.rejected for e in r.errors)
         raise DomainError(f"更正后的内容未通过校验：{problems}")
-    parts = [
-        pl.col(fs.code).str.split(MULTI_JOIN)
-        if fs.type == FieldType.MULTI_ENUM
-        else pl.col(fs.code)
-        for fs in spec.fields
-    ]
-    text = str(result.valid.select(pl.struct(parts).struct.json_encode().alias("_payload")).item())
+    text = str(result.valid.select(payload_json(spec)).item())
     return json.loads(text), text
 
 

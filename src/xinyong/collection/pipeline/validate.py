@@ -267,6 +267,27 @@ def free_code_parser(fs: FieldSpec) -> Callable[[str], Parsed]:
     return parse
 
 
+def payload_json(spec: RecordTypeSpec) -> pl.Expr:
+    """A validated row's payload as stored: JSON of its non-empty fields by catalogue code
+    (a multi-value field as a list). Empty fields are left out, not written as null: a
+    record is a third smaller without them, and every reader takes a missing key as
+    empty (`.get`, `->>`, `json_extract`). The content hash is taken over this text."""
+    parts = [
+        pl.col(fs.code).str.split(MULTI_JOIN)
+        if fs.type == FieldType.MULTI_ENUM
+        else pl.col(fs.code)
+        for fs in spec.fields
+    ]
+    # A member `"CODE":null` cannot occur inside a JSON string (its quotes would be
+    # escaped), so removing it with its separating comma leaves valid JSON.
+    return (
+        pl.struct(parts)
+        .struct.json_encode()
+        .str.replace_all(r',"[^"\\]+":null', "")
+        .str.replace_all(r'\{"[^"\\]+":null,?', "{")
+    )
+
+
 # ---------------------------------------------------------------- the validator
 
 
