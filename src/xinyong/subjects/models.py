@@ -47,9 +47,13 @@ PERSONAL_TYPES = frozenset({IdentifierType.RESIDENT_ID, IdentifierType.OTHER_PER
 
 
 class Subject(TimeStampedModel):
-    kind = models.CharField("主体类别", max_length=24, choices=SubjectKind.choices, db_index=True)
-    name = models.CharField("名称", max_length=200, db_index=True)
-    identifier = models.CharField("主标识（规范化）", max_length=64, db_index=True)
+    # Indexes on name and identifier are declared in Meta: a field's db_index adds a
+    # second, `varchar_pattern_ops` index on PostgreSQL that no query here uses (name
+    # search goes through the trigram index) and that every bulk insert pays for. No
+    # index on kind: three values, never selective.
+    kind = models.CharField("主体类别", max_length=24, choices=SubjectKind.choices)
+    name = models.CharField("名称", max_length=200)
+    identifier = models.CharField("主标识（规范化）", max_length=64)
     identifier_type = models.CharField("主标识类型", max_length=24, choices=IdentifierType.choices)
     is_government_body = models.BooleanField(
         "政府机构（机构编制类代码）",
@@ -72,6 +76,10 @@ class Subject(TimeStampedModel):
         verbose_name = "信用主体"
         verbose_name_plural = "信用主体"
         ordering = ["id"]
+        indexes = [
+            models.Index(fields=["name"], name="subject_name"),
+            models.Index(fields=["identifier"], name="subject_identifier"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name}（{self.display_identifier}）"

@@ -5,76 +5,179 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0001_initial'),
-        ('collection', '0001_initial'),
-        ('orgs', '0002_user_granted_units'),
-        ('subjects', '0001_initial'),
+        ("catalog", "0001_initial"),
+        ("collection", "0001_initial"),
+        ("orgs", "0002_user_granted_units"),
+        ("subjects", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CreditRecord',
+            name="CreditRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('identity_key', models.CharField(max_length=64, unique=True, verbose_name='记录标识')),
-                ('party_name', models.CharField(max_length=200, verbose_name='行政相对人名称')),
-                ('party_identifier', models.CharField(blank=True, db_index=True, max_length=40, verbose_name='主体代码')),
-                ('document_number', models.CharField(max_length=200, verbose_name='决定文书号')),
-                ('decision_date', models.DateField(db_index=True, null=True, verbose_name='决定日期')),
-                ('deciding_unit_name', models.CharField(blank=True, max_length=200, verbose_name='决定机关')),
-                ('deciding_unit_code', models.CharField(blank=True, max_length=18, verbose_name='决定机关统一社会信用代码')),
-                ('reported_on', models.DateField(db_index=True, verbose_name='报送日期')),
-                ('deadline', models.DateField(null=True, verbose_name='报送期限')),
-                ('is_late', models.BooleanField(default=False, verbose_name='迟报')),
-                ('nature', models.CharField(choices=[('trust', '守信'), ('dishonest', '失信'), ('neutral', '中性')], max_length=10, verbose_name='信息性质')),
-                ('status', models.CharField(choices=[('active', '有效'), ('withdrawn', '已撤销')], default='active', max_length=20, verbose_name='状态')),
-                ('payload', models.JSONField(verbose_name='信息项')),
-                ('content_hash', models.CharField(max_length=64, verbose_name='内容哈希')),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='版本')),
-                ('name_mismatch', models.TextField(blank=True, default='', verbose_name='名称不一致提示')),
-                ('batch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='collection.batch', verbose_name='最近批次')),
-                ('record_type', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='records', to='catalog.recordtype', verbose_name='信息类别')),
-                ('source_unit', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='credit_records', to='orgs.unit', verbose_name='报送单位')),
-                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='records', to='subjects.subject', verbose_name='信用主体')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                (
+                    "identity_key",
+                    models.CharField(max_length=64, unique=True, verbose_name="记录标识"),
+                ),
+                ("party_name", models.CharField(max_length=200, verbose_name="行政相对人名称")),
+                (
+                    "party_identifier",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=40, verbose_name="主体代码"
+                    ),
+                ),
+                ("document_number", models.CharField(max_length=200, verbose_name="决定文书号")),
+                (
+                    "decision_date",
+                    models.DateField(db_index=True, null=True, verbose_name="决定日期"),
+                ),
+                (
+                    "deciding_unit_name",
+                    models.CharField(blank=True, max_length=200, verbose_name="决定机关"),
+                ),
+                (
+                    "deciding_unit_code",
+                    models.CharField(
+                        blank=True, max_length=18, verbose_name="决定机关统一社会信用代码"
+                    ),
+                ),
+                ("reported_on", models.DateField(db_index=True, verbose_name="报送日期")),
+                ("deadline", models.DateField(null=True, verbose_name="报送期限")),
+                ("is_late", models.BooleanField(default=False, verbose_name="迟报")),
+                (
+                    "nature",
+                    models.CharField(
+                        choices=[("trust", "守信"), ("dishonest", "失信"), ("neutral", "中性")],
+                        max_length=10,
+                        verbose_name="信息性质",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "有效"), ("withdrawn", "已撤销")],
+                        default="active",
+                        max_length=20,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("payload", models.JSONField(verbose_name="信息项")),
+                ("content_hash", models.CharField(max_length=64, verbose_name="内容哈希")),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="版本")),
+                (
+                    "name_mismatch",
+                    models.TextField(blank=True, default="", verbose_name="名称不一致提示"),
+                ),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="collection.batch",
+                        verbose_name="最近批次",
+                    ),
+                ),
+                (
+                    "record_type",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="records",
+                        to="catalog.recordtype",
+                        verbose_name="信息类别",
+                    ),
+                ),
+                (
+                    "source_unit",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="credit_records",
+                        to="orgs.unit",
+                        verbose_name="报送单位",
+                    ),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="records",
+                        to="subjects.subject",
+                        verbose_name="信用主体",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '信用记录',
-                'verbose_name_plural': '信用记录',
+                "verbose_name": "信用记录",
+                "verbose_name_plural": "信用记录",
             },
         ),
         migrations.CreateModel(
-            name='RecordVersion',
+            name="RecordVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(verbose_name='版本')),
-                ('payload', models.JSONField(verbose_name='信息项')),
-                ('content_hash', models.CharField(max_length=64, verbose_name='内容哈希')),
-                ('superseded_at', models.DateTimeField(auto_now_add=True, verbose_name='被替换时间')),
-                ('record', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='records.creditrecord')),
-                ('superseded_by_batch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='collection.batch')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(verbose_name="版本")),
+                ("payload", models.JSONField(verbose_name="信息项")),
+                ("content_hash", models.CharField(max_length=64, verbose_name="内容哈希")),
+                (
+                    "superseded_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="被替换时间"),
+                ),
+                (
+                    "record",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="versions",
+                        to="records.creditrecord",
+                    ),
+                ),
+                (
+                    "superseded_by_batch",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="collection.batch",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '记录历史版本',
-                'verbose_name_plural': '记录历史版本',
-                'ordering': ['record', '-version'],
+                "verbose_name": "记录历史版本",
+                "verbose_name_plural": "记录历史版本",
+                "ordering": ["record", "-version"],
             },
         ),
         migrations.AddIndex(
-            model_name='creditrecord',
-            index=models.Index(fields=['source_unit', 'reported_on'], name='record_unit_reported'),
+            model_name="creditrecord",
+            index=models.Index(fields=["source_unit", "reported_on"], name="record_unit_reported"),
         ),
         migrations.AddIndex(
-            model_name='creditrecord',
-            index=models.Index(fields=['record_type', 'decision_date'], name='record_type_decided'),
+            model_name="creditrecord",
+            index=models.Index(fields=["record_type", "decision_date"], name="record_type_decided"),
         ),
         migrations.AddConstraint(
-            model_name='recordversion',
-            constraint=models.UniqueConstraint(fields=('record', 'version'), name='record_version_unique'),
+            model_name="recordversion",
+            constraint=models.UniqueConstraint(
+                fields=("record", "version"), name="record_version_unique"
+            ),
         ),
     ]

@@ -5,53 +5,148 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Subject',
+            name="Subject",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('kind', models.CharField(choices=[('org', '法人及非法人组织'), ('individual_business', '个体工商户'), ('person', '自然人')], db_index=True, max_length=24, verbose_name='主体类别')),
-                ('name', models.CharField(db_index=True, max_length=200, verbose_name='名称')),
-                ('identifier', models.CharField(db_index=True, max_length=64, verbose_name='主标识（规范化）')),
-                ('identifier_type', models.CharField(choices=[('uscc', '统一社会信用代码'), ('resident_id', '居民身份证号码'), ('reg_no_15', '工商注册号（15位）'), ('org_code', '组织机构代码'), ('tax_reg', '税务登记号'), ('institution_cert', '事业单位证书号'), ('social_org_cert', '社会组织登记证号'), ('other_personal_id', '其他个人证件号码')], max_length=24, verbose_name='主标识类型')),
-                ('is_government_body', models.BooleanField(default=False, help_text='由统一社会信用代码的登记管理部门码“1”（机构编制）在创建时判定，用于政务诚信。', verbose_name='政府机构（机构编制类代码）')),
-                ('region_code', models.CharField(blank=True, max_length=6, verbose_name='行政区划代码')),
-                ('registered_on', models.DateField(blank=True, null=True, verbose_name='成立（登记）日期')),
-                ('merged_at', models.DateTimeField(blank=True, null=True, verbose_name='合并时间')),
-                ('merged_into', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='absorbed', to='subjects.subject', verbose_name='已合并至')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("org", "法人及非法人组织"),
+                            ("individual_business", "个体工商户"),
+                            ("person", "自然人"),
+                        ],
+                        db_index=True,
+                        max_length=24,
+                        verbose_name="主体类别",
+                    ),
+                ),
+                ("name", models.CharField(db_index=True, max_length=200, verbose_name="名称")),
+                (
+                    "identifier",
+                    models.CharField(db_index=True, max_length=64, verbose_name="主标识（规范化）"),
+                ),
+                (
+                    "identifier_type",
+                    models.CharField(
+                        choices=[
+                            ("uscc", "统一社会信用代码"),
+                            ("resident_id", "居民身份证号码"),
+                            ("reg_no_15", "工商注册号（15位）"),
+                            ("org_code", "组织机构代码"),
+                            ("tax_reg", "税务登记号"),
+                            ("institution_cert", "事业单位证书号"),
+                            ("social_org_cert", "社会组织登记证号"),
+                            ("other_personal_id", "其他个人证件号码"),
+                        ],
+                        max_length=24,
+                        verbose_name="主标识类型",
+                    ),
+                ),
+                (
+                    "is_government_body",
+                    models.BooleanField(
+                        default=False,
+                        help_text="由统一社会信用代码的登记管理部门码“1”（机构编制）在创建时判定，用于政务诚信。",
+                        verbose_name="政府机构（机构编制类代码）",
+                    ),
+                ),
+                (
+                    "region_code",
+                    models.CharField(blank=True, max_length=6, verbose_name="行政区划代码"),
+                ),
+                (
+                    "registered_on",
+                    models.DateField(blank=True, null=True, verbose_name="成立（登记）日期"),
+                ),
+                ("merged_at", models.DateTimeField(blank=True, null=True, verbose_name="合并时间")),
+                (
+                    "merged_into",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="absorbed",
+                        to="subjects.subject",
+                        verbose_name="已合并至",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '信用主体',
-                'verbose_name_plural': '信用主体',
-                'ordering': ['id'],
+                "verbose_name": "信用主体",
+                "verbose_name_plural": "信用主体",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='SubjectIdentifier',
+            name="SubjectIdentifier",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('uscc', '统一社会信用代码'), ('resident_id', '居民身份证号码'), ('reg_no_15', '工商注册号（15位）'), ('org_code', '组织机构代码'), ('tax_reg', '税务登记号'), ('institution_cert', '事业单位证书号'), ('social_org_cert', '社会组织登记证号'), ('other_personal_id', '其他个人证件号码')], max_length=24, verbose_name='类型')),
-                ('value', models.CharField(max_length=64, verbose_name='代码（规范化）')),
-                ('is_primary', models.BooleanField(default=False, verbose_name='主标识')),
-                ('valid', models.BooleanField(help_text='空：该类型没有校验规则', null=True, verbose_name='校验结果')),
-                ('source', models.CharField(blank=True, max_length=200, verbose_name='来源')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='登记时间')),
-                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='identifiers', to='subjects.subject', verbose_name='主体')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("uscc", "统一社会信用代码"),
+                            ("resident_id", "居民身份证号码"),
+                            ("reg_no_15", "工商注册号（15位）"),
+                            ("org_code", "组织机构代码"),
+                            ("tax_reg", "税务登记号"),
+                            ("institution_cert", "事业单位证书号"),
+                            ("social_org_cert", "社会组织登记证号"),
+                            ("other_personal_id", "其他个人证件号码"),
+                        ],
+                        max_length=24,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("value", models.CharField(max_length=64, verbose_name="代码（规范化）")),
+                ("is_primary", models.BooleanField(default=False, verbose_name="主标识")),
+                (
+                    "valid",
+                    models.BooleanField(
+                        help_text="空：该类型没有校验规则", null=True, verbose_name="校验结果"
+                    ),
+                ),
+                ("source", models.CharField(blank=True, max_length=200, verbose_name="来源")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="登记时间")),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="identifiers",
+                        to="subjects.subject",
+                        verbose_name="主体",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '主体标识',
-                'verbose_name_plural': '主体标识',
-                'ordering': ['subject_id', '-is_primary', 'kind'],
-                'indexes': [models.Index(fields=['value'], name='subject_identifier_value')],
-                'constraints': [models.UniqueConstraint(fields=('kind', 'value'), name='subject_identifier_unique')],
+                "verbose_name": "主体标识",
+                "verbose_name_plural": "主体标识",
+                "ordering": ["subject_id", "-is_primary", "kind"],
+                "indexes": [models.Index(fields=["value"], name="subject_identifier_value")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("kind", "value"), name="subject_identifier_unique"
+                    )
+                ],
             },
         ),
     ]
