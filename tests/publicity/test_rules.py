@@ -122,7 +122,7 @@ def test_types_without_policy_stay_public_without_end() -> None:
     assert w.is_published is True
     assert w.starts_on == date(2025, 5, 20)
     assert w.ends_on is None and w.policy is None
-    assert "第十九条" in w.explanation
+    assert "第十九条" in w.explanation_text
 
 
 def test_non_public_type_is_never_published() -> None:

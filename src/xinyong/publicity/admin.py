@@ -25,6 +25,13 @@ class PublicityWindowAdmin(admin.ModelAdmin):
     search_fields = ("record__document_number", "record__party_name")
     list_select_related = ("record", "policy")
     raw_id_fields = ("record",)
+    # The two stored forms of the explanation are shown as the one text they make.
+    exclude = ("explanation", "shared_explanation")
+    readonly_fields = ("explanation_shown",)
+
+    @admin.display(description="计算说明")
+    def explanation_shown(self, obj: PublicityWindow) -> str:
+        return obj.explanation_text
 
     def has_add_permission(self, request: Any) -> bool:
         return False

@@ -263,6 +263,7 @@ class Decider:
             )
         )
         self._in_force: dict[date, tuple[int, ...]] = {}
+        self._windows: dict[tuple[Any, ...], Decision] = {}
 
     def record_type(self, pk: int) -> RecordType:
         if pk not in self._types:
@@ -318,7 +319,7 @@ class Decider:
                 policy = self._policy(rt, day, cls, sector) if cls else probe
                 if policy is None or sector not in policy.sectors():
                     policy = probe
-                decisions.append(_window_from_policy(policy, facts, dishonest=dishonest))
+                decisions.append(self._window(policy, facts, dishonest=dishonest))
             return _longest(decisions)
         hint = facts.severity_hint or None
         policy = self._policy(rt, day, hint, "")
@@ -326,4 +327,12 @@ class Decider:
             policy = self._policy(rt, day, None, "")
         if policy is None:
             return _no_policy(rt, facts, why=f"{day.isoformat()} 没有施行中的公示期限政策。")
-        return _window_from_policy(policy, facts, dishonest=dishonest)
+        return self._window(policy, facts, dishonest=dishonest)
+
+    def _window(self, policy: PublicityPolicy, facts: Facts, *, dishonest: bool) -> Decision:
+        # A policy's window reads only these facts: many records that differ in others
+        # (fine, party kind, sector words) share it.
+        key = (policy.pk, facts.decision_date, facts.reported_on, dishonest)
+        if key not in self._windows:
+            self._windows[key] = _window_from_policy(policy, facts, dishonest=dishonest)
+        return self._windows[key]

@@ -2,8 +2,11 @@
 
 - `compute_windows_for_batch(batch_id)`: set-based, for every record of a batch (the
   `records.signals.batch_stored` receiver). Records are grouped by the facts their window
-  depends on, each group is decided once (`rules.Decider`), new windows are inserted by one
-  INSERT … SELECT and the computed values written per group in id chunks.
+  depends on in one pass, each group is decided once (`rules.Decider`), and one
+  INSERT … SELECT writes every window from its group's values (ON CONFLICT … DO UPDATE
+  where records may already have one).
+- The 计算说明 of a window is stored once per distinct text (`Explanation`); read it as
+  `PublicityWindow.explanation_text`.
 - `compute_window(record)`: one record (corrections, the CLI, the refresh safety net).
 - `end_publicity` / `restore_publicity`: used by repair (REPAIRED), objections
   (WITHDRAWN on 撤销) and the record lifecycle (withdrawn / restored).
@@ -18,23 +21,24 @@ correction does not republish a repaired or withdrawn record).
 
 from __future__ import annotations
 
+import hashlib
 import json
-from array import array
-from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from xinyong.catalog.fieldspec import get_spec
+from xinyong.catalog.fieldspec import get_spec, invalidate_cache
+from xinyong.catalog.models import RecordType
 from xinyong.core.audit import record_event
 from xinyong.core.bulk import bulk_insert
-from xinyong.core.errors import DomainError
+from xinyong.core.errors import DomainError, NotFoundError
 from xinyong.orgs.models import Unit
 from xinyong.records.models import CreditRecord
 
-from .models import PublicityWindow
+from .models import Explanation, PublicityWindow
 from .rules import SECTOR_TEXT_LABELS, Decider, Decision, Facts, detect_sectors
 
 CHUNK = 900  # ids per statement: under SQLite's historic 999-parameter limit
@@ -150,7 +154,8 @@ def compute_window(record: CreditRecord, *, actor: Any = None) -> PublicityWindo
         old = _snapshot(window) if window else None
         if window is None:
             window = PublicityWindow(record_id=record.pk)
-        for name, value in decision.as_fields().items():
+        shared = explanation_ids([decision.explanation])[decision.explanation]
+        for name, value in _stored_fields(decision, shared).items():
             setattr(window, name, value)
         if record.status == CreditRecord.Status.WITHDRAWN and not window.ended_on:
             window.ended_on = _today()
@@ -183,8 +188,51 @@ def _snapshot(window: PublicityWindow) -> dict[str, Any]:
 
 def window_for(record: CreditRecord) -> PublicityWindow:
     """The record's window, computed on the spot if it has none yet (safety net)."""
-    window = PublicityWindow.objects.select_related("policy").filter(record_id=record.pk).first()
+    window = (
+        PublicityWindow.objects.select_related("policy", "shared_explanation")
+        .filter(record_id=record.pk)
+        .first()
+    )
     return window if window is not None else compute_window(record)
+
+
+# ---------------------------------------------------------------- shared explanations
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def explanation_ids(texts: Iterable[str]) -> dict[str, int]:
+    """The `Explanation` id of each text, creating the missing ones. Safe against a
+    concurrent batch creating the same text (the unique digest; conflicts are ignored and
+    the rows read back)."""
+    by_digest = {_digest(t): t for t in set(texts)}
+    found: dict[str, int] = {}
+
+    def read(digests: list[str]) -> None:
+        for start in range(0, len(digests), CHUNK):
+            rows = Explanation.objects.filter(digest__in=digests[start : start + CHUNK])
+            for digest, pk in rows.values_list("digest", "pk"):
+                found[by_digest[digest]] = pk
+
+    read(list(by_digest))
+    missing = [d for d, t in by_digest.items() if t not in found]
+    if missing:
+        Explanation.objects.bulk_create(
+            [Explanation(digest=d, text=by_digest[d]) for d in missing],
+            ignore_conflicts=True,
+            batch_size=CHUNK // 2,
+        )
+        read(missing)
+    return found
+
+
+def _stored_fields(decision: Decision, explanation_id: int) -> dict[str, Any]:
+    """The window columns a decision writes: the explanation as a shared text."""
+    values = decision.as_fields()
+    del values["explanation"]
+    return values | {"explanation": "", "shared_explanation_id": explanation_id}
 
 
 # ---------------------------------------------------------------- set-based
@@ -192,10 +240,8 @@ def window_for(record: CreditRecord) -> PublicityWindow:
 
 def _payload_expr(keys: list[str]) -> tuple[str, list[str]]:
     """SQL text of the payload values at `keys` as one JSON array text, with its
-    parameters. The array text is the record's grouping key as it comes from the
-    database: it is parsed in Python only once per distinct value. SQLite (before 3.45)
-    re-parses the payload for every json_extract call, so all paths go into one call
-    (which returns an array when given two or more paths)."""
+    parameters. SQLite (before 3.45) parses the payload once per json_extract call, so all
+    paths go into one call (which returns an array when given two or more paths)."""
     if not keys:
         return "'[]'", []
     if connection.vendor == "postgresql":
@@ -208,11 +254,208 @@ def _payload_expr(keys: list[str]) -> tuple[str, list[str]]:
     return "json_extract(r.payload, " + ", ".join(["%s"] * len(paths)) + ")", paths
 
 
-KEY_SEP = "\x1f"  # the unit separator: in no date, id or unit name
+KEY_SEP = "\x1f"  # the unit separator: in no date, id or unit name, nor in JSON text
+
+
+def _key_sql(type_fields: dict[int, _TypeFields]) -> tuple[str, list[Any]]:
+    """SQL text of a record's grouping key: everything its window depends on as ONE text
+    (type, dates, source unit, deciding unit, then the payload values' JSON array, last
+    as it may hold the separator). The payload paths depend on the record type: a CASE
+    over every type, so that one pass reads the whole batch."""
+    cases: list[str] = []
+    params: list[Any] = [KEY_SEP] * 5
+    for type_id, fields in type_fields.items():
+        values_sql, values_params = _payload_expr(fields.keys())
+        if values_params:
+            cases.append(f"WHEN %s THEN {values_sql}")
+            params += [type_id, *values_params]
+    values = f"CASE r.record_type_id {' '.join(cases)} ELSE '[]' END" if cases else "'[]'"
+    sep = "%s"
+    sql = (
+        f"CAST(r.record_type_id AS text) || {sep} || "
+        f"COALESCE(CAST(r.decision_date AS text), '') || {sep} || "
+        f"COALESCE(CAST(r.reported_on AS text), '') || {sep} || "
+        f"CAST(r.source_unit_id AS text) || {sep} || "
+        f"COALESCE(r.deciding_unit_name, '') || {sep} || {values}"
+    )
+    return sql, params
 
 
 def _as_date(value: str) -> date | None:
     return date.fromisoformat(value) if value else None
+
+
+class _Grouper:
+    """Numbers the distinct keys of a pass and counts the records of each."""
+
+    def __init__(self) -> None:
+        self.number: dict[str, int] = {}
+        self.counts: list[int] = []
+
+    def __call__(self, key: str) -> int:
+        group = self.number.get(key)
+        if group is None:
+            group = self.number[key] = len(self.counts)
+            self.counts.append(0)
+        self.counts[group] += 1
+        return group
+
+    def add(self, key: str, count: int) -> None:
+        self.number[key] = len(self.counts)
+        self.counts.append(count)
+
+
+GROUP_FUNCTION = "xinyong_window_group"
+
+
+def _group_records(key_sql: str, key_params: list[Any], where: str, params: list[Any]) -> _Grouper:
+    """Fill the temporary table `tmp_window_record` with every record matching `where`
+    and its key's group, and return the distinct keys with their counts.
+
+    SQLite: the table holds (record id, group number), the number given by a Python
+    function that SQLite calls once per record (a dict lookup): cheaper than writing each
+    record's long key and sorting them, and SQLite has no hash aggregate. PostgreSQL: the
+    table holds (record id, key) and a hash aggregate finds the distinct keys."""
+    record_table = qn(CreditRecord._meta.db_table)
+    window_table = qn(PublicityWindow._meta.db_table)
+    source = f"FROM {record_table} r LEFT JOIN {window_table} w ON w.record_id = r.id WHERE {where}"
+    grouper = _Grouper()
+    with connection.cursor() as cursor:
+        # A failed statement rolls the temporary tables back with the transaction; a
+        # rolled-back savepoint may leave them behind, hence IF EXISTS first.
+        cursor.execute("DROP TABLE IF EXISTS tmp_window_record")
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE tmp_window_record AS "
+                f"SELECT r.id AS record_id, {key_sql} AS k {source}",
+                [*key_params, *params],
+            )
+            cursor.execute("SELECT k, COUNT(*) FROM tmp_window_record GROUP BY k")
+            for key, count in cursor.fetchall():
+                grouper.add(key, count)
+            return grouper
+        raw = connection.connection
+        raw.create_function(GROUP_FUNCTION, 1, grouper, deterministic=True)
+        try:
+            cursor.execute(
+                "CREATE TEMPORARY TABLE tmp_window_record "
+                "(record_id INTEGER PRIMARY KEY, grp INTEGER NOT NULL)"
+            )
+            cursor.execute(
+                f"INSERT INTO tmp_window_record (record_id, grp) "
+                f"SELECT r.id, {GROUP_FUNCTION}({key_sql}) {source}",
+                [*key_params, *params],
+            )
+        finally:
+            raw.create_function(GROUP_FUNCTION, 1, None)
+    return grouper
+
+
+def _decide_keys(
+    keys: Iterable[str], type_fields: dict[int, _TypeFields], decider: Decider
+) -> list[Decision]:
+    """The decision of each key, in order (parsed once per distinct key)."""
+    units = dict(Unit.objects.values_list("pk", "name"))
+    out = []
+    for key in keys:
+        type_id, decided, reported, unit_id, unit_name, raw = key.split(KEY_SEP, 5)
+        fields = type_fields[int(type_id)]
+        keys_ = fields.keys()
+        facts = _facts(
+            fields=fields,
+            record_type_id=int(type_id),
+            decision_date=_as_date(decided),
+            reported_on=_as_date(reported),
+            deciding_unit_name=unit_name,
+            source_unit_name=units.get(int(unit_id), ""),
+            values=dict(zip(keys_, json.loads(raw), strict=False)) if keys_ else {},
+        )
+        out.append(decider.decide(facts))
+    return out
+
+
+def _write_windows(grouper: _Grouper, decisions: list[Decision], now: Any) -> None:
+    """One INSERT … SELECT of every record in `tmp_window_record` with its group's values
+    (from the temporary table `tmp_window_group`). A record that already has a window
+    (a correction, a re-run) gets the new computed values and keeps its ending."""
+    explanation_of = explanation_ids(d.explanation for d in decisions)
+    fields = {f.attname: f for f in PublicityWindow._meta.concrete_fields}
+    prepared: dict[Decision, tuple[Any, ...]] = {}
+    for decision in decisions:
+        if decision not in prepared:
+            values = _stored_fields(decision, explanation_of[decision.explanation])
+            prepared[decision] = tuple(
+                fields[c].get_db_prep_save(v, connection) for c, v in values.items()
+            )
+    columns = list(_stored_fields(decisions[0], 0))
+    db_columns = [fields[c].column for c in columns]
+    window_table = qn(PublicityWindow._meta.db_table)
+    created = connection.ops.adapt_datetimefield_value(now)
+    postgres = connection.vendor == "postgresql"
+    link, link_type = ("k", "text") if postgres else ("grp", "integer")
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS tmp_window_group")
+        # Same column types as the window table on both backends.
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE tmp_window_group AS SELECT CAST(NULL AS {link_type}) "
+            f"AS {link}, {', '.join(qn(c) for c in db_columns)} FROM {window_table} WHERE 1 = 0"
+        )
+        links: Iterable[Any] = grouper.number if postgres else range(len(grouper.counts))
+        bulk_insert(
+            "tmp_window_group",
+            (link, *db_columns),
+            (
+                (link_value, *prepared[decision])
+                for link_value, decision in zip(links, decisions, strict=True)
+            ),
+        )
+        if postgres:
+            # Temporary tables get no statistics of their own: without them the planner
+            # takes the group table for as large as the record table.
+            cursor.execute("ANALYZE tmp_window_group")
+        else:
+            cursor.execute("CREATE UNIQUE INDEX tmp_window_group_grp ON tmp_window_group (grp)")
+        names = ", ".join(qn(c) for c in db_columns)
+        picked = ", ".join(f"g.{qn(c)}" for c in db_columns)
+        # The CROSS JOIN makes SQLite walk the records in id order (appending to the
+        # window's primary key) and look each group up by its number.
+        sql = (
+            f"INSERT INTO {window_table} (record_id, created_at, updated_at, end_reason, "
+            f"{names}) SELECT t.record_id, %s, %s, '', {picked} FROM tmp_window_record t "
+            f"CROSS JOIN tmp_window_group g WHERE g.{link} = t.{link}"
+        )
+        if _any_window_among_staged(cursor):
+            # The WHERE above also keeps SQLite's parser from reading ON CONFLICT as a
+            # join constraint.
+            updates = ", ".join(f"{qn(c)} = excluded.{qn(c)}" for c in [*db_columns, "updated_at"])
+            sql += f" ON CONFLICT (record_id) DO UPDATE SET {updates}"
+        cursor.execute(sql, [created, created])
+        cursor.execute("DROP TABLE tmp_window_group")
+        cursor.execute("DROP TABLE tmp_window_record")
+
+
+def _all_type_fields() -> dict[int, _TypeFields]:
+    types = list(RecordType.objects.values_list("pk", "code"))
+    try:
+        return {pk: _TypeFields(code) for pk, code in types}
+    except NotFoundError:
+        # A type created by another process within the spec cache's lifetime.
+        invalidate_cache()
+        return {pk: _TypeFields(code) for pk, code in types}
+
+
+def _any_window_among_staged(cursor: Any) -> bool:
+    """Whether a record in `tmp_window_record` may already have a window (a correction, a
+    re-run). A fresh batch's records have ids in a range where no window exists, which
+    one index probe shows; only otherwise does the insert pay for ON CONFLICT."""
+    cursor.execute("SELECT MIN(record_id), MAX(record_id) FROM tmp_window_record")
+    low, high = cursor.fetchone()
+    cursor.execute(
+        f"SELECT 1 FROM {qn(PublicityWindow._meta.db_table)} "
+        "WHERE record_id BETWEEN %s AND %s LIMIT 1",
+        [low, high],
+    )
+    return cursor.fetchone() is not None
 
 
 def _compute_for(
@@ -221,86 +464,26 @@ def _compute_for(
     """Compute the window of every record matching `where` (SQL over `r`, the records
     table, and `w`, its LEFT JOINed window).
 
-    One query per record type reads the few columns and payload values a window depends
-    on (extracted by the database's JSON functions); each distinct combination of them is
-    decided once (`Decider`), so Python does a tuple lookup per record. New windows are
-    staged as (record id, group) pairs through the bulk path and inserted by one
-    INSERT … SELECT; records that already have a window (corrections, re-runs) are
-    updated per group, keeping their ending."""
+    One pass reads the few columns and payload values a window depends on (extracted by
+    the database's JSON functions) as one key per record and groups the records by key;
+    each distinct key is decided once in Python (`Decider`), and one INSERT … SELECT
+    writes every window from its group's values. No Python work per record beyond the
+    SQLite group function's dict lookup."""
     decider = Decider()
     now = timezone.now()
-    record_table = qn(CreditRecord._meta.db_table)
-    window_table = qn(PublicityWindow._meta.db_table)
-    joins = f"FROM {record_table} r LEFT JOIN {window_table} w ON w.record_id = r.id"
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT DISTINCT r.record_type_id {joins} WHERE {where}", params)
-        type_ids = sorted(row[0] for row in cursor.fetchall())
-    units = dict(Unit.objects.values_list("pk", "name"))
-    decisions: list[Decision] = []  # distinct; a record's group is its index here
-    index_of: dict[Decision, int] = {}
-    new_ids = array("q")
-    new_groups = array("l")
-    old_ids: dict[int, list[int]] = defaultdict(list)
-    total = 0
-    for type_id in type_ids:
-        fields = _TypeFields(decider.record_type(type_id).code)
-        keys = fields.keys()
-        values_sql, values_params = _payload_expr(keys)
-        group_of: dict[str, int] = {}
-        # Everything a window depends on comes back as ONE text per record (dates as
-        # text, unit, then the payload values' JSON array last, as it may hold the
-        # separator): a single dict lookup per record, parsed once per distinct key.
-        # `+r.record_type_id` keeps SQLite off the (record_type, decision_date) index,
-        # which would scan every record of the type instead of the batch's.
-        sep = "%s"
-        key_sql = (
-            f"COALESCE(CAST(r.decision_date AS text), '') || {sep} || "
-            f"COALESCE(CAST(r.reported_on AS text), '') || {sep} || "
-            f"CAST(r.source_unit_id AS text) || {sep} || "
-            f"COALESCE(r.deciding_unit_name, '') || {sep} || {values_sql}"
-        )
-        sql = (
-            f"SELECT r.id, w.record_id, {key_sql} {joins} "
-            f"WHERE +r.record_type_id = %s AND ({where})"
-        )
-        with connection.chunked_cursor() as cursor:
-            cursor.execute(sql, [*[KEY_SEP] * 4, *values_params, type_id, *params])
-            while rows := cursor.fetchmany(20000):
-                for rid, existing, key in rows:
-                    group = group_of.get(key)
-                    if group is None:
-                        decided, reported, unit_id, unit_name, raw = key.split(KEY_SEP, 4)
-                        facts = _facts(
-                            fields=fields,
-                            record_type_id=type_id,
-                            decision_date=_as_date(decided),
-                            reported_on=_as_date(reported),
-                            deciding_unit_name=unit_name,
-                            source_unit_name=units.get(int(unit_id), ""),
-                            values=dict(zip(keys, json.loads(raw), strict=False)),
-                        )
-                        decision = decider.decide(facts)
-                        group = index_of.get(decision)
-                        if group is None:
-                            group = index_of[decision] = len(decisions)
-                            decisions.append(decision)
-                        group_of[key] = group
-                    if existing is None:
-                        new_ids.append(rid)
-                        new_groups.append(group)
-                    else:
-                        old_ids[group].append(rid)
-                total += len(rows)
-    if not total:
-        return {"records": 0, "groups": 0, "published": 0}
-    published = sum(1 for g in new_groups if decisions[g].is_published) + sum(
-        len(ids) for g, ids in old_ids.items() if decisions[g].is_published
-    )
+    type_fields = _all_type_fields()
+    key_sql, key_params = _key_sql(type_fields)
     with transaction.atomic():
-        for group, ids in old_ids.items():
-            _update_ids(ids, decisions[group].as_fields() | {"updated_at": now})
-        _insert_staged(new_ids, new_groups, decisions, now)
-        summary = {"records": total, "groups": len(decisions), "published": published}
+        grouper = _group_records(key_sql, key_params, where, params)
+        total = sum(grouper.counts)
+        if not total:
+            with connection.cursor() as cursor:
+                cursor.execute("DROP TABLE tmp_window_record")
+            return {"records": 0, "groups": 0, "published": 0}
+        decisions = _decide_keys(grouper.number, type_fields, decider)
+        published = sum(n for n, d in zip(grouper.counts, decisions, strict=True) if d.is_published)
+        _write_windows(grouper, decisions, now)
+        summary = {"records": total, "groups": len(set(decisions)), "published": published}
         record_event(
             actor=actor,
             action=action,
@@ -314,75 +497,6 @@ def _compute_for(
 
 def qn(name: str) -> str:
     return str(connection.ops.quote_name(name))
-
-
-def _insert_staged(
-    ids: array[int], groups: array[int], decisions: list[Decision], now: Any
-) -> None:
-    """Insert one window per staged (record id, group): the groups' values go into a
-    temporary table, the pairs through the bulk path, and one INSERT … SELECT joins them
-    (end_reason and ended_on start empty)."""
-    if not ids:
-        return
-    fields = {f.attname: f for f in PublicityWindow._meta.concrete_fields}
-    columns = list(decisions[0].as_fields())
-    db_columns = [fields[c].column for c in columns]
-    window_table = qn(PublicityWindow._meta.db_table)
-    created = connection.ops.adapt_datetimefield_value(now)
-    with connection.cursor() as cursor:
-        # A failed statement rolls the temporary tables back with the transaction; a
-        # rolled-back savepoint may leave them behind, hence IF EXISTS first.
-        for table in ("tmp_window_group", "tmp_window_record"):
-            cursor.execute(f"DROP TABLE IF EXISTS {table}")
-        # Same column types as the window table on both backends. The CROSS JOIN makes
-        # SQLite walk the pairs in record id order (appending to the window's primary
-        # key) and look each group up by its index.
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE tmp_window_group AS SELECT CAST(0 AS integer) AS grp, "
-            f"{', '.join(qn(c) for c in db_columns)} FROM {window_table} WHERE 1 = 0"
-        )
-        cursor.execute("CREATE UNIQUE INDEX tmp_window_group_grp ON tmp_window_group (grp)")
-        cursor.execute("CREATE TEMPORARY TABLE tmp_window_record (record_id bigint, grp integer)")
-        marks = ", ".join(["%s"] * (len(columns) + 1))
-        cursor.executemany(
-            f"INSERT INTO tmp_window_group VALUES ({marks})",
-            [
-                (
-                    no,
-                    *(fields[c].get_db_prep_save(v, connection) for c, v in d.as_fields().items()),
-                )
-                for no, d in enumerate(decisions)
-            ],
-        )
-        bulk_insert("tmp_window_record", ("record_id", "grp"), zip(ids, groups, strict=True))
-        names = ", ".join(qn(c) for c in db_columns)
-        picked = ", ".join(f"g.{qn(c)}" for c in db_columns)
-        cursor.execute(
-            f"INSERT INTO {window_table} (record_id, created_at, updated_at, end_reason, "
-            f"{names}) SELECT t.record_id, %s, %s, '', {picked} FROM tmp_window_record t "
-            "CROSS JOIN tmp_window_group g WHERE g.grp = t.grp",
-            [created, created],
-        )
-        cursor.execute("DROP TABLE tmp_window_group")
-        cursor.execute("DROP TABLE tmp_window_record")
-
-
-def _update_ids(ids: list[int], values: dict[str, Any]) -> None:
-    """UPDATE … WHERE record_id IN (…) in chunks, through the driver: the ORM's per-value
-    lookup preparation costs more than the statement itself on a million ids."""
-    qn = connection.ops.quote_name
-    fields = {f.attname: f for f in PublicityWindow._meta.concrete_fields}
-    columns = list(values)
-    assignments = ", ".join(f"{qn(fields[c].column)} = %s" for c in columns)
-    params = [fields[c].get_db_prep_save(values[c], connection) for c in columns]
-    table = qn(PublicityWindow._meta.db_table)
-    with connection.cursor() as cursor:
-        for start in range(0, len(ids), CHUNK):
-            chunk = ids[start : start + CHUNK]
-            marks = ", ".join(["%s"] * len(chunk))
-            cursor.execute(
-                f"UPDATE {table} SET {assignments} WHERE record_id IN ({marks})", [*params, *chunk]
-            )
 
 
 def compute_windows_for_batch(batch_id: int, *, actor: Any = None) -> dict[str, int]:

@@ -16,8 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import CharField, DateTimeField, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Cast, Coalesce, Concat, ExtractYear, LPad
+from django.db.models import QuerySet
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -45,76 +44,137 @@ def notice_number(record_id: int, year: int) -> str:
     return f"{NUMBER_PREFIX}{year}{record_id:010d}"
 
 
-def _eligible_records(batch_id: int) -> QuerySet[CreditRecord]:
-    return CreditRecord.objects.filter(
-        Q(record_type__code=PENALTY_CODE) | Q(nature=Nature.DISHONEST),
-        batch_id=batch_id,
-        status=CreditRecord.Status.ACTIVE,
-        publicity__is_published=True,
-        publicity__ended_on__isnull=True,
-    ).exclude(record_type__code=COURT_LIST_CODE)
+def _number_sql() -> str:
+    """SQL text of a notice's number from the record `r` (the prefix is the parameter):
+    the year of the decision date (else the reporting date) and the record id padded to
+    10 characters (cut to 10 if longer, as SQL's LPAD does)."""
+    if connection.vendor == "postgresql":
+        return (
+            "%s || CAST(EXTRACT(YEAR FROM COALESCE(r.decision_date, r.reported_on)) AS varchar)"
+            " || LPAD(CAST(r.id AS varchar), 10, '0')"
+        )
+    # Plain SQLite functions: the ORM's ExtractYear and LPad call Python once per record.
+    return (
+        "%s || CAST(CAST(strftime('%%Y', COALESCE(r.decision_date, r.reported_on)) AS integer)"
+        " AS text) || CASE WHEN length(r.id) >= 10 THEN substr(CAST(r.id AS text), 1, 10)"
+        " ELSE substr('0000000000', 1, 10 - length(r.id)) || r.id END"
+    )
+
+
+def _stage_batch(batch_id: int) -> None:
+    """Copy the batch's records, as far as notices need them, into the temporary table
+    `tmp_notice_record`: record id, eligibility, number, whether it has a window, and the
+    window's dates. The batch's records are read once; the later statements read this
+    narrow table."""
+    from xinyong.catalog.models import RecordType
+    from xinyong.publicity.models import PublicityWindow
+
+    qn = connection.ops.quote_name
+    penalty = list(RecordType.objects.filter(code=PENALTY_CODE).values_list("pk", flat=True))
+    court = list(RecordType.objects.filter(code=COURT_LIST_CODE).values_list("pk", flat=True))
+    # A notice is due for an active penalty or dishonest record, not a court list entry,
+    # whose window is published and not ended.
+    kinds = "r.nature = %s"
+    kind_params: list[Any] = [Nature.DISHONEST.value]
+    if penalty:
+        kinds = f"(r.record_type_id IN ({', '.join(['%s'] * len(penalty))}) OR {kinds})"
+        kind_params = [*penalty, *kind_params]
+    not_court = f"r.record_type_id NOT IN ({', '.join(['%s'] * len(court))})" if court else "1 = 1"
+    eligible = (
+        f"r.status = %s AND {kinds} AND {not_court} AND w.is_published AND w.ended_on IS NULL"
+    )
+    select = (
+        f"SELECT r.id AS record_id, CASE WHEN {eligible} THEN 1 ELSE 0 END AS eligible, "
+        f"{_number_sql()} AS number, w.record_id IS NOT NULL AS has_window, "
+        "w.repair_from AS repair_from, w.ends_on AS ends_on "
+        f"FROM {qn(CreditRecord._meta.db_table)} r "
+        f"LEFT JOIN {qn(PublicityWindow._meta.db_table)} w ON w.record_id = r.id "
+        "WHERE r.batch_id = %s"
+    )
+    params = [CreditRecord.Status.ACTIVE.value, *kind_params, *court, NUMBER_PREFIX, batch_id]
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS tmp_notice_record")
+        if connection.vendor == "postgresql":
+            # CREATE … AS may scan the records with parallel workers; INSERT … SELECT not.
+            cursor.execute(f"CREATE TEMPORARY TABLE tmp_notice_record AS {select}", params)
+        else:
+            # The record id as the rowid: the refresh below looks records up by it.
+            cursor.execute(
+                "CREATE TEMPORARY TABLE tmp_notice_record (record_id INTEGER PRIMARY KEY, "
+                "eligible integer NOT NULL, number varchar(40) NOT NULL, "
+                "has_window boolean NOT NULL, repair_from date, ends_on date)"
+            )
+            cursor.execute(f"INSERT INTO tmp_notice_record {select}", params)
+
+
+def _any_notice_among_staged(cursor: Any) -> bool:
+    """Whether a record in `tmp_notice_record` may already have a notice (a correction,
+    a re-run). A fresh batch's records have ids in a range where no notice exists, which
+    one index probe shows."""
+    table = connection.ops.quote_name(RepairNotice._meta.db_table)
+    cursor.execute("SELECT MIN(record_id), MAX(record_id) FROM tmp_notice_record")
+    low, high = cursor.fetchone()
+    cursor.execute(f"SELECT 1 FROM {table} WHERE record_id BETWEEN %s AND %s LIMIT 1", [low, high])
+    return cursor.fetchone() is not None
+
+
+def _refresh_dates(cursor: Any) -> None:
+    """Copy the window dates of the staged records onto their existing notices (a
+    correction may move the decision date)."""
+    table = connection.ops.quote_name(RepairNotice._meta.db_table)
+    if connection.vendor == "postgresql":
+        cursor.execute("ANALYZE tmp_notice_record")  # temporary tables get no statistics
+        cursor.execute(
+            f"UPDATE {table} n SET earliest_repair_on = t.repair_from, "
+            "publicity_ends_on = t.ends_on FROM tmp_notice_record t "
+            "WHERE n.record_id = t.record_id"
+        )
+    else:
+        cursor.execute(
+            f"UPDATE {table} SET earliest_repair_on = (SELECT t.repair_from FROM "
+            f"tmp_notice_record t WHERE t.record_id = {table}.record_id), "
+            "publicity_ends_on = (SELECT t.ends_on FROM tmp_notice_record t "
+            f"WHERE t.record_id = {table}.record_id) "
+            "WHERE record_id IN (SELECT record_id FROM tmp_notice_record)"
+        )
 
 
 def issue_notices_for_batch(batch_id: int) -> int:
     """Create the missing notices for the batch's penalty records and refresh the dates of
     existing ones (a correction may move the decision date). Idempotent; returns how many
-    notices were created."""
-    from xinyong.publicity.models import PublicityWindow
+    notices were created.
 
+    Set-based and independent of the planner's statistics (a batch just loaded has none):
+    the batch is staged once (`_stage_batch`), and the INSERT … SELECT skips records that
+    already have a notice by ON CONFLICT, not by joining the notice table it writes to
+    (which PostgreSQL, misjudging the sizes, scanned once per new notice)."""
+    table = connection.ops.quote_name(RepairNotice._meta.db_table)
     with transaction.atomic():
-        if CreditRecord.objects.filter(batch_id=batch_id, publicity__isnull=True).exists():
-            # Normally publicity's receiver (connected first) has computed the windows;
-            # computing them here keeps the notices right whatever the receiver order.
-            from xinyong.publicity.services import compute_windows_for_batch
-
-            compute_windows_for_batch(batch_id)
-        window = PublicityWindow.objects.filter(record=OuterRef("record_id"))
-        RepairNotice.objects.filter(record__batch_id=batch_id).update(
-            earliest_repair_on=Subquery(window.values("repair_from")[:1]),
-            publicity_ends_on=Subquery(window.values("ends_on")[:1]),
-        )
-        now = timezone.now()
-        year = Cast(ExtractYear(Coalesce("decision_date", "reported_on")), CharField())
-        rows = (
-            _eligible_records(batch_id)
-            .filter(repair_notice__isnull=True)
-            .annotate(
-                n_created=Value(now, output_field=DateTimeField()),
-                n_number=Concat(
-                    Value(NUMBER_PREFIX),
-                    year,
-                    LPad(Cast("id", CharField()), 10, Value("0")),
-                    output_field=CharField(),
-                ),
-                n_method=Value("", output_field=CharField()),
-            )
-            .values_list(
-                "n_created",
-                "n_created",
-                "id",
-                "n_number",
-                "publicity__repair_from",
-                "publicity__ends_on",
-                "n_method",
-            )
-        )
-        select_sql, params = rows.query.sql_with_params()
-        table = connection.ops.quote_name(RepairNotice._meta.db_table)
-        columns = ", ".join(
-            connection.ops.quote_name(c)
-            for c in (
-                "created_at",
-                "updated_at",
-                "record_id",
-                "number",
-                "earliest_repair_on",
-                "publicity_ends_on",
-                "serve_method",
-            )
-        )
+        _stage_batch(batch_id)
         with connection.cursor() as cursor:
-            cursor.execute(f"INSERT INTO {table} ({columns}) {select_sql}", params)
+            cursor.execute("SELECT 1 FROM tmp_notice_record WHERE NOT has_window LIMIT 1")
+            if cursor.fetchone() is not None:
+                # Normally publicity's receiver (connected first) has computed the windows;
+                # computing them here keeps the notices right whatever the receiver order.
+                from xinyong.publicity.services import compute_windows_for_batch
+
+                compute_windows_for_batch(batch_id)
+                _stage_batch(batch_id)
+            sql = (
+                f"INSERT INTO {table} (created_at, updated_at, record_id, number, "
+                "earliest_repair_on, publicity_ends_on, serve_method) "
+                "SELECT %s, %s, record_id, number, repair_from, ends_on, '' "
+                "FROM tmp_notice_record WHERE eligible = 1"
+            )
+            if _any_notice_among_staged(cursor):
+                _refresh_dates(cursor)
+                # ON CONFLICT makes PostgreSQL insert each row speculatively (slower):
+                # only where a conflict is possible.
+                sql += " ON CONFLICT (record_id) DO NOTHING"
+            now = connection.ops.adapt_datetimefield_value(timezone.now())
+            cursor.execute(sql, [now, now])
             created = max(cursor.rowcount, 0)
+            cursor.execute("DROP TABLE tmp_notice_record")
         if created:
             record_event(
                 actor=None,

@@ -17,7 +17,11 @@ register = template.Library()
 
 @register.inclusion_tag("publicity/_staff_window.html")
 def publicity_window(record: Any) -> dict[str, Any]:
-    window = PublicityWindow.objects.select_related("policy").filter(record_id=record.pk).first()
+    window = (
+        PublicityWindow.objects.select_related("policy", "shared_explanation")
+        .filter(record_id=record.pk)
+        .first()
+    )
     history = Event.objects.filter(
         target_type="records.CreditRecord",
         target_id=str(record.pk),

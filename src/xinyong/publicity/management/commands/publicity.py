@@ -41,7 +41,7 @@ def window_dict(record: CreditRecord) -> dict[str, Any]:
         "ended_on": window.ended_on.isoformat() if window.ended_on else None,
         "end_reason": window.get_end_reason_display() if window.end_reason else "",
         "status": public_status(record),
-        "explanation": window.explanation,
+        "explanation": window.explanation_text,
     }
 
 
