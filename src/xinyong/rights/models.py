@@ -291,8 +291,13 @@ class RepairApplication(TimeStampedModel):
 class RepairNotice(TimeStampedModel):
     """The 信用修复告知书 produced when a penalty record is stored (两书同达 / 主动告知)."""
 
+    # No database constraint, as for the publicity window: notices are derived from the
+    # batch's records in the same transaction, and records are never deleted.
     record = models.OneToOneField(
-        "records.CreditRecord", on_delete=models.CASCADE, related_name="repair_notice"
+        "records.CreditRecord",
+        on_delete=models.CASCADE,
+        related_name="repair_notice",
+        db_constraint=False,
     )
     number = models.CharField("告知书编号", max_length=40, unique=True)
     earliest_repair_on = models.DateField("最早可申请修复日期", null=True, blank=True)
