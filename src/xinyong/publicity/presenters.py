@@ -10,20 +10,30 @@ from datetime import date
 from typing import Any
 
 from xinyong.catalog.fieldspec import FieldType, get_spec
-from xinyong.catalog.models import Nature
+from xinyong.catalog.models import Nature, PublicityPolicy
 from xinyong.core.masking import mask_id_number, mask_name, mask_phone, mask_text
 from xinyong.records.models import CreditRecord
 
-from .selectors import public_status
+from .selectors import PublicRow, public_status, row_status
 
 # The kinds under which a subject page groups its records.
 GROUP_BY_CODE = {"XZXK": "行政许可", "XZCF": "行政处罚"}
 GROUP_BY_CATEGORY = {"administrative": "其他行政管理"}
 
+# What get_nature_display / get_severity_display show, for rows that are not instances.
+_NATURE_LABELS = {str(k): str(v) for k, v in CreditRecord._meta.get_field("nature").flatchoices}
+_SEVERITY_LABELS = {
+    str(k): str(v) for k, v in PublicityPolicy._meta.get_field("severity").flatchoices
+}
+
+
+def _group_label(code: str, category: str, name: str) -> str:
+    return GROUP_BY_CODE.get(code) or GROUP_BY_CATEGORY.get(category) or name
+
 
 def group_label(record: CreditRecord) -> str:
     rt = record.record_type
-    return GROUP_BY_CODE.get(rt.code) or GROUP_BY_CATEGORY.get(rt.category) or rt.name
+    return _group_label(rt.code, rt.category, rt.name)
 
 
 def _is_person(record: CreditRecord) -> bool:
@@ -71,38 +81,67 @@ def present_fields(record: CreditRecord) -> list[dict[str, str]]:
     return out
 
 
+def _row_of(record: CreditRecord) -> PublicRow:
+    window = getattr(record, "publicity", None)
+    policy = window.policy if window and window.policy_id else None
+    rt = record.record_type
+    return PublicRow(
+        id=record.pk,
+        type_code=rt.code,
+        type_name=rt.name,
+        type_category=rt.category,
+        nature=record.nature,
+        party_name=record.party_name,
+        document_number=record.document_number,
+        decision_date=record.decision_date,
+        deciding_unit_name=record.deciding_unit_name,
+        record_status=record.status,
+        has_window=window is not None,
+        is_published=bool(window and window.is_published),
+        starts_on=window.starts_on if window else None,
+        ends_on=window.ends_on if window else None,
+        ended_on=window.ended_on if window else None,
+        repair_from=window.repair_from if window else None,
+        end_reason=window.end_reason if window else "",
+        policy_name=policy.name if policy else "",
+        policy_severity=policy.severity if policy else "",
+        # Not read: present_record takes the status from public_status, which asks for
+        # open objections only when the window leaves the record public.
+        has_open_objection=False,
+    )
+
+
+def _present(row: PublicRow, *, status: str, person: bool) -> dict[str, Any]:
+    dishonest = row.nature == Nature.DISHONEST
+    return {
+        "id": row.id,
+        "type_code": row.type_code,
+        "type_name": row.type_name,
+        "group": _group_label(row.type_code, row.type_category, row.type_name),
+        "nature": _NATURE_LABELS.get(row.nature, row.nature),
+        "party_name": mask_name(row.party_name) if person else row.party_name,
+        "document_number": mask_text(row.document_number),
+        "decision_date": row.decision_date.isoformat() if row.decision_date else None,
+        "deciding_unit": row.deciding_unit_name,
+        "status": status,
+        "publicity_starts_on": row.starts_on.isoformat() if row.starts_on else None,
+        "publicity_ends_on": row.ends_on.isoformat() if row.ends_on else None,
+        "repair_from": (row.repair_from.isoformat() if dishonest and row.repair_from else None),
+        "severity": _SEVERITY_LABELS.get(row.policy_severity, row.policy_severity),
+        "policy": row.policy_name,
+        "can_repair": bool(dishonest and row.repair_from),
+    }
+
+
+def present_row(row: PublicRow, *, person: bool, today: date | None = None) -> dict[str, Any]:
+    """`present_record` of the record the row was read from (without its fields)."""
+    return _present(row, status=row_status(row, today), person=person)
+
+
 def present_record(
     record: CreditRecord, *, today: date | None = None, with_fields: bool = False
 ) -> dict[str, Any]:
-    window = getattr(record, "publicity", None)
-    person = _is_person(record)
-    dishonest = record.nature == Nature.DISHONEST
-    data: dict[str, Any] = {
-        "id": record.pk,
-        "type_code": record.record_type.code,
-        "type_name": record.record_type.name,
-        "group": group_label(record),
-        "nature": record.get_nature_display(),
-        "party_name": mask_name(record.party_name) if person else record.party_name,
-        "document_number": mask_text(record.document_number),
-        "decision_date": record.decision_date.isoformat() if record.decision_date else None,
-        "deciding_unit": record.deciding_unit_name,
-        "status": public_status(record, today),
-        "publicity_starts_on": window.starts_on.isoformat()
-        if window and window.starts_on
-        else None,
-        "publicity_ends_on": window.ends_on.isoformat() if window and window.ends_on else None,
-        "repair_from": (
-            window.repair_from.isoformat() if dishonest and window and window.repair_from else None
-        ),
-        "severity": (
-            window.policy.get_severity_display()
-            if window and window.policy_id and window.policy
-            else ""
-        ),
-        "policy": window.policy.name if window and window.policy_id and window.policy else "",
-        "can_repair": bool(dishonest and window and window.repair_from),
-    }
+    data = _present(_row_of(record), status=public_status(record, today), person=_is_person(record))
     if with_fields:
         data["fields"] = present_fields(record)
     return data
