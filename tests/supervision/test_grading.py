@@ -446,22 +446,19 @@ def test_person_grade_read_is_logged(client: Any) -> None:
     assert unit().name == "区生态环境局"
 
 
-def test_a_batch_touching_many_subjects_grades_them_in_one_full_pass(monkeypatch) -> None:
+def test_a_large_batch_with_a_sector_result_is_graded_set_based(monkeypatch) -> None:
     from stdnum.cn import uscc
 
-    from xinyong.supervision import grading as grading_module
-    from xinyong.supervision import receivers
-
     subject = clean_subject()
-    full_passes: list[int] = []
-    real_recompute_all = grading_module.recompute_all
+    set_runs: list[int] = []
+    real_set_run = grading._set_run
 
     def spy(*args, **kwargs):
-        full_passes.append(1)
-        return real_recompute_all(*args, **kwargs)
+        set_runs.append(1)
+        return real_set_run(*args, **kwargs)
 
-    monkeypatch.setattr(grading_module, "recompute_all", spy)
-    monkeypatch.setattr(receivers, "FULL_RECOMPUTE_ABOVE", 0)
+    monkeypatch.setattr(grading, "_set_run", spy)
+    monkeypatch.setattr(grading, "_SET_ABOVE", 0)
     decider = "11410503MB1234567" + uscc.calc_check_digit("11410503MB1234567")
     result = ingest_rows(
         actor=None,
@@ -485,5 +482,8 @@ def test_a_batch_touching_many_subjects_grades_them_in_one_full_pass(monkeypatch
         reported_on=date(2026, 9, 2),
     )
     assert result.rejected == 0, [e.as_dict() for e in result.errors]
-    assert full_passes == [1]
-    assert stored(subject.pk)[0] == "C"
+    # Once for the sector result it became, once for the batch (nothing left to write).
+    assert set_runs == [1, 1]
+    assert stored(subject.pk) == ("C", Decimal("100.00"), "sector")
+    change = GradeChange.objects.get(subject=subject)
+    assert (change.old_grade, change.new_grade, change.reason) == ("", "C", "行业信用评价结果报送")

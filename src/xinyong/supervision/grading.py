@@ -3,32 +3,35 @@
 - The model is data (EvaluationModel + Indicator, loaded from data/evaluation_model.json):
   base score, points per item, caps, cut-offs, versions with effective dates. No national
   cut-offs exist, so everything here is configurable and every score is explained.
-- One computation serves everything: `_evaluate(model, on, ids)` runs one aggregate SQL
-  query for all record indicators (conditional sums in a single pass over the records,
-  GROUP BY subject), one for list membership and one per commitment indicator, then
-  combines per subject. `explain`, `compute_grade`, `recompute_subjects` (incremental)
-  and `recompute_all` (full, set-based) all call it, so a page never disagrees with the
-  stored grade.
+- One computation serves everything: the record indicators are one set of conditional
+  sums (`_record_sql`, a single pass over the records, GROUP BY subject), list membership
+  and commitments one GROUP BY each (`_other_counts`), external results `_external`, and
+  `_result` combines one subject's counts. `explain`, `compute_grade` and small
+  `recompute_subjects` runs go through `_evaluate`; large runs (`recompute_batch` for a
+  big batch, `recompute_subjects` of many subjects, `recompute_all`) keep the counts in
+  temporary tables and compute `_result` once per distinct counts vector. A page never
+  disagrees with the stored grade.
 - A provincial or sector result (ExternalEvaluation) with `takes_precedence`, valid on
   the date, replaces the computed letter; the platform's own score stays beside it.
 - Writes are set-based: only subjects whose grade, score, source, model or explanation
-  differ are upserted, and a GradeChange row is written only when the grade or the score
-  changed, so a second full run writes nothing.
+  differ are written, and a GradeChange row is written only when the grade or the score
+  changed (a first grade included), so a second run writes nothing.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from xinyong.catalog.models import RecordType
@@ -236,18 +239,57 @@ def _in_clause(column: str, ids: Sequence[int] | None) -> tuple[str, list[Any]]:
     return f" AND {column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
 
 
-def _record_counts(inds: list[_Ind], on: date, ids: Sequence[int] | None) -> dict[int, list[int]]:
-    """One pass over the records: a conditional count per record/repaired indicator."""
+@dataclass
+class _RecordSql:
+    """The record indicators as SQL over `records_creditrecord r LEFT JOIN
+    publicity_publicitywindow w`: one conditional sum per counted indicator (`slots` are
+    their positions in the model), `any_sql` true for a row that counts for at least one
+    of them, and the split used by the set-based runs (`window_sql`, `plain_types`)."""
+
+    sums: list[str]
+    params: list[Any]
+    slots: list[int]
+    any_sql: str
+    any_params: list[Any]
+    # True for a window that some severity/repaired indicator may count (never NULL when
+    # the window exists: severity and end_reason are NOT NULL). Empty: no such indicator.
+    window_sql: str
+    window_params: list[Any]
+    # Record types of the indicators without a window condition; None when one of them
+    # counts every type (then the rows cannot be split by window).
+    plain_types: list[int] | None
+    plain_after: str | None  # every plain indicator needs a decision date after this
+    on_s: str = ""
+    conds: list[tuple[str, list[Any]]] = field(default_factory=list)
+
+    @property
+    def base(self) -> str:
+        return "r.status = 'active' AND r.decision_date <= %s"
+
+    def sums_with_base(self) -> tuple[list[str], list[Any]]:
+        """The sums with the base condition inside them, for a pass that keeps every
+        row (a record that counts nothing still tells which subjects a batch holds)."""
+        sqls: list[str] = []
+        params: list[Any] = []
+        for cond, p in self.conds:
+            sqls.append(f"SUM(CASE WHEN {self.base} AND {cond} THEN 1 ELSE 0 END)")
+            params.extend([self.on_s, *p])
+        return sqls, params
+
+
+def _record_sql(inds: list[_Ind], on: date) -> _RecordSql | None:
     rec = [(i, ind) for i, ind in enumerate(inds) if ind.kind in ("records", "repaired")]
     if not rec:
-        return {}
+        return None
     codes = {str(ind.params.get("record_type", "")).upper() for _, ind in rec}
     type_ids = dict(RecordType.objects.filter(code__in=codes).values_list("code", "pk"))
-    sums: list[str] = []
-    params: list[Any] = []
-    slots: list[int] = []
     on_s = on.isoformat()
+    out = _RecordSql([], [], [], "", [], "", [], [], None, on_s)
     not_repaired = "(w.end_reason IS NULL OR w.end_reason <> 'repaired' OR w.ended_on > %s)"
+    any_conds: list[str] = []
+    window_conds: list[str] = []
+    plain_types: list[int] | None = []
+    plain_after: list[str | None] = []
     for i, ind in rec:
         conds: list[str] = []
         p: list[Any] = []
@@ -258,9 +300,10 @@ def _record_counts(inds: list[_Ind], on: date, ids: Sequence[int] | None) -> dic
             conds.append("r.record_type_id = %s")
             p.append(type_ids[rt])
         within = ind.params.get("within_months")
-        if within:
+        after = add_months(on, -int(within)).isoformat() if within else None
+        if after:
             conds.append("r.decision_date > %s")
-            p.append(add_months(on, -int(within)).isoformat())
+            p.append(after)
         older = ind.params.get("older_than_months")
         if older:
             conds.append("r.decision_date <= %s")
@@ -270,26 +313,45 @@ def _record_counts(inds: list[_Ind], on: date, ids: Sequence[int] | None) -> dic
             conds.append("r.nature = 'dishonest'")
             conds.append("w.end_reason = 'repaired' AND w.ended_on <= %s")
             p.append(on_s)
+            window_conds.append("w.end_reason = 'repaired'")
         else:
             severity = ind.params.get("severity")
             if severity:
                 values = [severity] if isinstance(severity, str) else list(severity)
-                conds.append(f"w.severity IN ({', '.join(['%s'] * len(values))})")
+                marks = ", ".join(["%s"] * len(values))
+                conds.append(f"w.severity IN ({marks})")
                 p.extend(values)
+                window_conds.append(f"w.severity IN ({marks})")
+                out.window_params.extend(values)
+            else:
+                if rt and plain_types is not None:
+                    plain_types.append(type_ids[rt])
+                else:
+                    plain_types = None
+                plain_after.append(after)
             conds.append(not_repaired)
             p.append(on_s)
-        sums.append(f"SUM(CASE WHEN {' AND '.join(conds) or '1=1'} THEN 1 ELSE 0 END)")
-        params.extend(p)
-        slots.append(i)
-    if not sums:
+        cond = " AND ".join(conds) or "1=1"
+        out.sums.append(f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END)")
+        out.params.extend(p)
+        out.conds.append((cond, p))
+        out.slots.append(i)
+        any_conds.append(f"({cond})")
+        out.any_params.extend(p)
+    if not out.sums:
+        return None
+    out.any_sql = " OR ".join(any_conds)
+    out.window_sql = " OR ".join(window_conds)
+    out.plain_types = sorted(set(plain_types)) if plain_types is not None else None
+    out.plain_after = min(a for a in plain_after if a) if plain_after and all(plain_after) else None
+    return out
+
+
+def _record_counts(inds: list[_Ind], on: date, ids: Sequence[int] | None) -> dict[int, list[int]]:
+    """One pass over the records: a conditional count per record/repaired indicator."""
+    rs = _record_sql(inds, on)
+    if rs is None:
         return {}
-    needed_types = sorted({type_ids[c] for c in codes if c in type_ids})
-    where_type = (
-        f" AND r.record_type_id IN ({', '.join(['%s'] * len(needed_types))})"
-        if needed_types and all(ind.params.get("record_type") for _, ind in rec)
-        else ""
-    )
-    where_params = needed_types if where_type else []
     out: dict[int, list[int]] = {}
     n_ind = len(inds)
     chunks: Iterable[Sequence[int] | None] = (
@@ -304,16 +366,15 @@ def _record_counts(inds: list[_Ind], on: date, ids: Sequence[int] | None) -> dic
         for chunk in chunks:
             in_sql, in_params = _in_clause("r.subject_id", chunk)
             sql = (
-                f"SELECT r.subject_id, {', '.join(sums)} "
+                f"SELECT r.subject_id, {', '.join(rs.sums)} "
                 f"FROM records_creditrecord r{scan_hint} "
                 "LEFT JOIN publicity_publicitywindow w ON w.record_id = r.id "
-                f"WHERE r.status = 'active' AND r.decision_date <= %s{where_type}{in_sql} "
-                "GROUP BY r.subject_id"
+                f"WHERE {rs.base}{in_sql} AND ({rs.any_sql}) GROUP BY r.subject_id"
             )
-            cursor.execute(sql, [*params, on_s, *where_params, *in_params])
+            cursor.execute(sql, [*rs.params, on.isoformat(), *in_params, *rs.any_params])
             for row in cursor.fetchall():
                 counts = [0] * n_ind
-                for slot, value in zip(slots, row[1:], strict=True):
+                for slot, value in zip(rs.slots, row[1:], strict=True):
                     counts[slot] = int(value or 0)
                 out[row[0]] = counts
     return out
@@ -327,10 +388,15 @@ def _add(out: dict[int, list[int]], n_ind: int, sid: int, slot: int, n: int) -> 
 
 
 def _other_counts(
-    inds: list[_Ind], on: date, ids: Sequence[int] | None, out: dict[int, list[int]]
+    inds: list[_Ind],
+    on: date,
+    ids: Sequence[int] | None,
+    out: dict[int, list[int]],
+    among: str | None = None,
 ) -> None:
     """List membership (one GROUP BY over the entries in force) and commitments (one
-    GROUP BY per indicator), added into `out`."""
+    GROUP BY per indicator), added into `out`. `among`: a subquery of subject ids (a
+    temporary table of a set-based run) instead of `ids`."""
     from xinyong.commitments.models import Commitment
     from xinyong.sanctions.lists import in_force_q
     from xinyong.sanctions.models import ListEntry
@@ -341,8 +407,7 @@ def _other_counts(
     }
     if by_kind:
         qs = ListEntry.objects.filter(in_force_q(on), list_type__kind__in=list(by_kind))
-        if ids is not None:
-            qs = qs.filter(subject_id__in=list(ids))
+        qs = _only(qs, ids, among)
         rows = qs.values_list("subject_id", "list_type__kind").annotate(n=Count("id"))
         for sid, kind, n in rows:
             _add(out, n_ind, sid, by_kind[kind], n)
@@ -363,22 +428,30 @@ def _other_counts(
             cq = cq.filter(
                 Q(verified_on__gt=lo) | Q(verified_on__isnull=True, overdue_flagged_on__gt=lo)
             )
-        if ids is not None:
-            cq = cq.filter(subject_id__in=list(ids))
+        cq = _only(cq, ids, among)
         for sid, n in (
             cq.values_list("subject_id").annotate(n=Count("id")).values_list("subject_id", "n")
         ):
             _add(out, n_ind, sid, i, n)
 
 
-def _external(on: date, ids: Sequence[int] | None) -> dict[int, ExternalEvaluation]:
+def _only(qs: Any, ids: Sequence[int] | None, among: str | None) -> Any:
+    if among is not None:
+        return qs.filter(subject_id__in=RawSQL(among, ()))
+    if ids is not None:
+        return qs.filter(subject_id__in=list(ids))
+    return qs
+
+
+def _external(
+    on: date, ids: Sequence[int] | None, among: str | None = None
+) -> dict[int, ExternalEvaluation]:
     """Per subject, the result that takes precedence on `on`: provincial before sector,
     then the latest evaluation."""
     qs = ExternalEvaluation.objects.filter(takes_precedence=True, evaluated_on__lte=on).filter(
         Q(valid_until__isnull=True) | Q(valid_until__gte=on)
     )
-    if ids is not None:
-        qs = qs.filter(subject_id__in=list(ids))
+    qs = _only(qs, ids, among)
     best: dict[int, ExternalEvaluation] = {}
     rank: dict[str, int] = {"provincial": 0, "sector": 1}
     for ev in qs.order_by("subject_id", "-evaluated_on", "-id"):
@@ -681,6 +754,582 @@ def _write(
     flush()
 
 
+# ---------------------------------------------------------------- set-based runs
+#
+# Above _SET_ABOVE subjects the work stays in the database. Temporary tables hold the
+# subjects with their indicator counts (gr_cnt: one row per subject, one column per
+# indicator of the model), the subjects merged into them (gr_member: member → root; a
+# merged subject counts for its survivor) and one computed result per distinct counts
+# vector (gr_vec): most subjects share a handful of vectors, so each explanation is built
+# a few times, and the grades and their history are written by INSERT … SELECT joins
+# instead of one Python tuple per subject. Subjects with an external result in
+# precedence are computed one by one (their explanation names the evaluator).
+
+_SET_ABOVE = 2_000
+_TEMP_TABLES = ("gr_cnt", "gr_member", "gr_vec")
+# PostgreSQL: big enough for the hash tables of a million-record batch (the default 4 MB
+# spills them to disk); no JIT (it compiles for longer than these statements run).
+_PG_SETTINGS = {"work_mem": "64MB", "jit": "off"}
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """What the caller already put in gr_cnt and how to find the records left to count.
+
+    - everyone: every subject (one pass over all records).
+    - batch (PostgreSQL): the batch's own records are counted; the members' other
+      records are left.
+    - lo..hi (SQLite): the batch's new records have these ids; `pure` when nothing else
+      has an id in the range.
+    - none of these: listed subjects, all their records are left."""
+
+    everyone: bool = False
+    batch: int | None = None
+    lo: int = 0
+    hi: int = 0
+    pure: bool = False
+
+    @property
+    def ranged(self) -> bool:
+        return self.hi >= self.lo > 0
+
+
+def _sql(sql: str, params: Sequence[Any] = ()) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(params))
+        return int(cursor.rowcount or 0)
+
+
+def _fetch(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(params))
+        return list(cursor.fetchall())
+
+
+def _many(sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    if rows:
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, [list(r) for r in rows])
+
+
+def _ordered_join() -> str:
+    # SQLite has no statistics on temporary tables and may start a join from the wrong
+    # side; CROSS JOIN keeps the written order there. PostgreSQL plans freely.
+    return "JOIN" if is_postgres() else "CROSS JOIN"
+
+
+def _drop_temp() -> None:
+    schema = "pg_temp" if is_postgres() else "temp"
+    for table in _TEMP_TABLES:
+        _sql(f"DROP TABLE IF EXISTS {schema}.{table}")
+
+
+def _create_temp(n_ind: int) -> None:
+    pg = is_postgres()
+    key = "bigint PRIMARY KEY" if pg else "INTEGER PRIMARY KEY"
+    tail = " ON COMMIT DROP" if pg else ""
+    _drop_temp()
+    counts = "".join(f", c{i} integer NOT NULL DEFAULT 0" for i in range(n_ind))
+    _sql(f"CREATE TEMP TABLE gr_cnt (subject_id {key}{counts}){tail}")
+    _sql(f"CREATE TEMP TABLE gr_member (id {key}, root bigint NOT NULL){tail}")
+    vcols = "".join(f"c{i} integer, " for i in range(n_ind))
+    _sql(
+        f"CREATE TEMP TABLE gr_vec (vid {key}, {vcols}grade varchar(1), score decimal(7, 2), "
+        f"source varchar(12), explanation {'jsonb' if pg else 'text'}){tail}"
+    )
+
+
+def _pg_set(name: str, value: str) -> str:
+    """Set a PostgreSQL setting for the rest of the transaction; returns the old value
+    (set back when the run ends, so that the rest of the caller's transaction runs as
+    before)."""
+    old = str(_fetch(f"SELECT current_setting('{name}')")[0][0])
+    _sql("SELECT set_config(%s, %s, true)", [name, value])
+    return old
+
+
+def _analyze(*tables: str) -> None:
+    if is_postgres():
+        for table in tables:
+            _sql(f"ANALYZE {table}")
+
+
+def _add_on_conflict(cols: Sequence[str]) -> str:
+    return " ON CONFLICT (subject_id) DO UPDATE SET " + ", ".join(
+        f"{c} = gr_cnt.{c} + excluded.{c}" for c in cols
+    )
+
+
+def _fill_batch(batch_id: int, rs: _RecordSql | None, n_ind: int) -> _Scope:
+    """gr_cnt ← every subject holding a record of the batch."""
+    if is_postgres():
+        if rs is None:
+            _sql(
+                "INSERT INTO gr_cnt (subject_id) SELECT DISTINCT subject_id "
+                "FROM records_creditrecord WHERE batch_id = %s",
+                [batch_id],
+            )
+        else:
+            # One pass over the batch's records gives its subjects and what these records
+            # count. When the rows split (see _count_records), only the windows some
+            # indicator may count are joined, and the records of the other indicators'
+            # types without such a window are counted afterwards with the members' other
+            # records.
+            sums, params = rs.sums_with_base()
+            window = "publicity_publicitywindow"
+            if _splits(rs):
+                sums = [f"COALESCE({s} FILTER (WHERE w.record_id IS NOT NULL), 0)" for s in sums]
+                window = f"(SELECT * FROM publicity_publicitywindow w WHERE {rs.window_sql})"
+                params = [*params, *rs.window_params]
+            # The batch is not committed, so the statistics know nothing of its records
+            # and would have one window looked up per record, then sort a million rows
+            # to group them: hash join and hash aggregate. CREATE TABLE AS (unlike
+            # INSERT … SELECT) may run the pass in parallel workers.
+            nestloop = _pg_set("enable_nestloop", "off")
+            sort = _pg_set("enable_sort", "off")
+            by_slot = dict(zip(rs.slots, sums, strict=True))
+            columns = ", ".join(f"{by_slot.get(i, '0')}::integer AS c{i}" for i in range(n_ind))
+            _sql("DROP TABLE pg_temp.gr_cnt")
+            _sql(
+                "CREATE TEMP TABLE gr_cnt ON COMMIT DROP AS "
+                f"SELECT r.subject_id, {columns} FROM records_creditrecord r "
+                f"LEFT JOIN {window} w ON w.record_id = r.id "
+                "WHERE r.batch_id = %s GROUP BY r.subject_id",
+                [*params, batch_id],
+            )
+            _sql(
+                "ALTER TABLE gr_cnt ADD PRIMARY KEY (subject_id), "
+                + ", ".join(f"ALTER COLUMN c{i} SET DEFAULT 0" for i in range(n_ind))
+            )
+            _pg_set("enable_nestloop", nestloop)
+            _pg_set("enable_sort", sort)
+        return _Scope(batch=batch_id)
+    insert = "INSERT INTO gr_cnt (subject_id) SELECT DISTINCT subject_id FROM records_creditrecord "
+    hi = _fetch("SELECT MAX(id) FROM records_creditrecord WHERE batch_id = %s", [batch_id])[0][0]
+    first = _fetch(
+        "SELECT id FROM records_creditrecord WHERE batch_id = %s AND version = 1 "
+        "ORDER BY id LIMIT 1",
+        [batch_id],
+    )
+    if hi is None or not first:
+        _sql(f"{insert}WHERE batch_id = %s", [batch_id])
+        return _Scope()
+    lo = int(first[0][0])
+    # The batch's new records take consecutive ids (one writer at a time on SQLite): when
+    # the batch index holds hi − lo + 1 of them, the range holds nothing else, and its
+    # subjects come from the subject index alone ("+id" keeps SQLite off the rowid range,
+    # which would read every record row) instead of one table row per record.
+    in_range = _fetch(
+        "SELECT COUNT(*) FROM records_creditrecord WHERE batch_id = %s AND id BETWEEN %s AND %s",
+        [batch_id, lo, hi],
+    )[0][0]
+    if in_range != hi - lo + 1:
+        _sql(f"{insert}WHERE batch_id = %s", [batch_id])
+        return _Scope(lo=lo, hi=hi)
+    _sql(f"{insert}WHERE +id BETWEEN %s AND %s", [lo, hi])
+    # Corrected records keep their older ids.
+    _sql(
+        f"{insert}WHERE batch_id = %s AND (id < %s OR id > %s) ON CONFLICT (subject_id) DO NOTHING",
+        [batch_id, lo, hi],
+    )
+    return _Scope(lo=lo, hi=hi, pure=True)
+
+
+def _fill_listed(ids: Iterable[int]) -> _Scope:
+    bulk_insert("gr_cnt", ("subject_id",), ((i,) for i in sorted(set(ids))))
+    _sql(
+        "DELETE FROM gr_cnt WHERE NOT EXISTS "
+        "(SELECT 1 FROM subjects_subject s WHERE s.id = gr_cnt.subject_id)"
+    )
+    return _Scope()
+
+
+def _fill_everyone() -> _Scope:
+    _sql(
+        "INSERT INTO gr_cnt (subject_id) SELECT id FROM subjects_subject WHERE merged_into_id IS NULL"
+    )
+    _sql(
+        "INSERT INTO gr_member (id, root) "
+        "SELECT id, merged_into_id FROM subjects_subject WHERE merged_into_id IS NOT NULL"
+    )
+    return _Scope(everyone=True)
+
+
+def _resolve_roots() -> None:
+    """gr_member ← the subjects of gr_cnt merged into another one (their root joins
+    gr_cnt) and every subject merged into a subject of gr_cnt."""
+    join = _ordered_join()
+    moved = _fetch(
+        f"SELECT s.id, s.merged_into_id FROM subjects_subject s {join} gr_cnt c "
+        "ON c.subject_id = s.id WHERE s.merged_into_id IS NOT NULL"
+    )
+    _many("INSERT INTO gr_member (id, root) VALUES (%s, %s)", moved)
+    _many(
+        "INSERT INTO gr_cnt (subject_id) VALUES (%s) ON CONFLICT (subject_id) DO NOTHING",
+        [(root,) for _, root in moved],
+    )
+    absorbed = _fetch(
+        f"SELECT s.id, s.merged_into_id FROM subjects_subject s {join} gr_cnt c "
+        "ON c.subject_id = s.merged_into_id WHERE s.merged_into_id IS NOT NULL"
+    )
+    _many("INSERT INTO gr_member (id, root) VALUES (%s, %s) ON CONFLICT (id) DO NOTHING", absorbed)
+
+
+def _splits(rs: _RecordSql) -> bool:
+    """Whether the rows that can count split into those with a window some
+    severity/repaired indicator may count and those of the other indicators' types
+    without such a window (every other indicator names its type)."""
+    return bool(rs.window_sql) and rs.plain_types is not None
+
+
+def _count_records(rs: _RecordSql, on: date, scope: _Scope, merged: bool) -> None:
+    """gr_cnt += the record indicators of the records `scope` leaves to count (keyed by
+    the record's subject, a member or a root)."""
+    cols = [f"c{s}" for s in rs.slots]
+    head = (
+        f"INSERT INTO gr_cnt (subject_id, {', '.join(cols)}) "
+        f"SELECT r.subject_id, {', '.join(rs.sums)} "
+    )
+    tail = f" GROUP BY r.subject_id{_add_on_conflict(cols)}"
+    window = "LEFT JOIN publicity_publicitywindow w ON w.record_id = r.id"
+    base_params = [on.isoformat(), *rs.any_params]
+
+    def run(source: str, where: str, params: Sequence[Any]) -> None:
+        _sql(
+            f"{head}FROM {source} WHERE {where} AND {rs.base} AND ({rs.any_sql}){tail}",
+            [*rs.params, *params, *base_params],
+        )
+
+    if scope.everyone:
+        # A full run reads most records: on SQLite a plain table scan with a temporary
+        # B-tree for the GROUP BY is ~6× faster than walking the subject index.
+        hint = "" if is_postgres() else " NOT INDEXED"
+        run(f"records_creditrecord r{hint} {window}", "1=1", [])
+        return
+    members = "SELECT subject_id FROM gr_cnt" + (
+        " UNION ALL SELECT id FROM gr_member" if merged else ""
+    )
+    member = f"r.subject_id IN ({members})"
+    split = _splits(rs)
+    if is_postgres():
+        other = "r.batch_id IS DISTINCT FROM %s AND " if scope.batch is not None else ""
+        other_params = [scope.batch] if scope.batch is not None else []
+        if split and scope.batch is not None:
+            _count_plain(rs, run, "r.batch_id = %s", [scope.batch])
+        if scope.batch is not None and _only_batch(scope.batch):
+            return
+        if not split:
+            run(f"records_creditrecord r {window}", f"{other}{member}", other_params)
+            return
+        # The rows that can count: those whose publicity window some severity/repaired
+        # indicator may count, and the records of the other indicators' types without
+        # such a window. Both are far fewer than the members' records.
+        run(
+            "publicity_publicitywindow w JOIN records_creditrecord r ON r.id = w.record_id",
+            f"({rs.window_sql}) AND {other}{member}",
+            [*rs.window_params, *other_params],
+        )
+        _count_plain(rs, run, f"{other}{member}", other_params)
+        return
+    # Driving tables: gr_cnt, and the members not in it (a merged subject of the batch
+    # is in both).
+    drivers = [("gr_cnt m", "m.subject_id", "1=1")]
+    if merged:
+        drivers.append(
+            (
+                "gr_member m",
+                "m.id",
+                "NOT EXISTS (SELECT 1 FROM gr_cnt c WHERE c.subject_id = m.id)",
+            )
+        )
+    if not scope.ranged:
+        # SQLite, listed subjects: through the subject index, one subject at a time.
+        for table, key, where in drivers:
+            run(
+                f"{table} CROSS JOIN records_creditrecord r ON r.subject_id = {key} {window}",
+                where,
+                [],
+            )
+        return
+    only = "" if scope.pure else f" AND {member}"
+    if split:
+        run(
+            "publicity_publicitywindow w CROSS JOIN records_creditrecord r ON r.id = w.record_id",
+            f"w.record_id BETWEEN %s AND %s AND ({rs.window_sql}){only}",
+            [scope.lo, scope.hi, *rs.window_params],
+        )
+        _count_plain(rs, run, f"+r.id BETWEEN %s AND %s{only}", [scope.lo, scope.hi])
+    else:
+        run(
+            f"records_creditrecord r {window}",
+            f"r.id BETWEEN %s AND %s{only}",
+            [scope.lo, scope.hi],
+        )
+    # The members' other records (older batches), through the subject index: its entries
+    # carry the record id, so the records of the range are skipped without being read.
+    for table, key, where in drivers:
+        run(
+            f"{table} CROSS JOIN records_creditrecord r ON r.subject_id = {key} {window}",
+            f"{where} AND (r.id < %s OR r.id > %s)",
+            [scope.lo, scope.hi],
+        )
+
+
+def _only_batch(batch_id: int) -> bool:
+    """No record outside this batch (the first batch of a new platform): two ends of the
+    batch index and one probe for records without a batch, instead of a pass over
+    every record to find none."""
+    low, high = _fetch("SELECT MIN(batch_id), MAX(batch_id) FROM records_creditrecord")[0]
+    if low != batch_id or high != batch_id:
+        return False
+    return not _fetch("SELECT 1 FROM records_creditrecord WHERE batch_id IS NULL LIMIT 1")
+
+
+def _count_plain(rs: _RecordSql, run: Any, where: str, params: list[Any]) -> None:
+    """Records counted by the indicators without a window condition (by type), except
+    those already counted through their window."""
+    if not rs.plain_types:
+        return
+    marks = ", ".join(["%s"] * len(rs.plain_types))
+    after = " AND r.decision_date > %s" if rs.plain_after else ""
+    run(
+        "records_creditrecord r LEFT JOIN publicity_publicitywindow w ON w.record_id = r.id",
+        f"r.record_type_id IN ({marks}){after} AND {where} "
+        f"AND (w.record_id IS NULL OR NOT ({rs.window_sql}))",
+        [
+            *rs.plain_types,
+            *([rs.plain_after] if rs.plain_after else []),
+            *params,
+            *rs.window_params,
+        ],
+    )
+
+
+def _count_others(inds: list[_Ind], on: date, scope: _Scope, merged: bool) -> None:
+    """gr_cnt += list membership and commitments, then the members' counts go to their
+    root and the members leave gr_cnt."""
+    n_ind = len(inds)
+    cols = [f"c{i}" for i in range(n_ind)]
+    members = "SELECT subject_id FROM gr_cnt" + (
+        " UNION ALL SELECT id FROM gr_member" if merged else ""
+    )
+    other: dict[int, list[int]] = {}
+    _other_counts(inds, on, None, other, among=None if scope.everyone else members)
+    if other and cols:
+        _many(
+            f"INSERT INTO gr_cnt (subject_id, {', '.join(cols)}) "
+            f"VALUES ({', '.join(['%s'] * (n_ind + 1))}){_add_on_conflict(cols)}",
+            [(sid, *c) for sid, c in other.items()],
+        )
+    if merged:
+        if cols:
+            _sql(
+                f"INSERT INTO gr_cnt (subject_id, {', '.join(cols)}) "
+                f"SELECT m.root, {', '.join(f'SUM(c.{c})' for c in cols)} "
+                "FROM gr_cnt c JOIN gr_member m ON m.id = c.subject_id "
+                f"WHERE 1=1 GROUP BY m.root{_add_on_conflict(cols)}"
+            )
+        _sql("DELETE FROM gr_cnt WHERE subject_id IN (SELECT id FROM gr_member)")
+
+
+def _set_external(scope: _Scope, on: date, merged: bool) -> dict[int, ExternalEvaluation]:
+    """The external results in precedence, per root (as `_evaluate` merges them)."""
+    among = None
+    if not scope.everyone:
+        among = "SELECT subject_id FROM gr_cnt" + (
+            " UNION ALL SELECT id FROM gr_member" if merged else ""
+        )
+    external = _external(on, None, among=among)
+    if not external or not merged:
+        return external
+    roots = dict(_fetch("SELECT id, root FROM gr_member"))
+    out: dict[int, ExternalEvaluation] = {}
+    for sid, ev in external.items():
+        root = roots.get(sid, sid)
+        if root not in out or ev.evaluated_on > out[root].evaluated_on:
+            out[root] = ev
+    return out
+
+
+def _write_set(
+    model: EvaluationModel,
+    on: date,
+    inds: list[_Ind],
+    external: dict[int, ExternalEvaluation],
+    reason: str,
+    result: RecomputeResult,
+) -> None:
+    """Grade every subject of gr_cnt (its roots, with their counts) and write what
+    changed, as `_write` does one subject at a time."""
+    cols = [f"c{i}" for i in range(len(inds))]
+    col_list = ", ".join(cols)
+    pg = is_postgres()
+
+    ext_roots = sorted(external)
+    ext_counts: dict[int, list[int]] = {}
+    for k in range(0, len(ext_roots), _IN_CHUNK):
+        part = ext_roots[k : k + _IN_CHUNK]
+        marks = ", ".join(["%s"] * len(part))
+        for row in _fetch(f"SELECT * FROM gr_cnt WHERE subject_id IN ({marks})", part):
+            ext_counts[row[0]] = [int(v) for v in row[1:]]
+        _sql(f"DELETE FROM gr_cnt WHERE subject_id IN ({marks})", part)
+    if ext_roots:
+        existing = _existing(ext_roots)
+        _write(model, on, inds, ext_counts, external, ext_roots, existing, reason, result, 5000)
+
+    # Most subjects of a batch count nothing at all: the zero vector is what is left.
+    vectors: list[tuple[Any, ...]] = []
+    if cols:
+        nonzero = " OR ".join(f"{c} <> 0" for c in cols)
+        vectors = _fetch(
+            f"SELECT {col_list}, COUNT(*) FROM gr_cnt WHERE {nonzero} GROUP BY {col_list}"
+        )
+    zeros = int(_fetch("SELECT COUNT(*) FROM gr_cnt")[0][0]) - sum(int(v[-1]) for v in vectors)
+    if zeros:
+        vectors.append((*([0] * len(cols)), zeros))
+    vec_rows = []
+    for vid, row in enumerate(vectors, start=1):
+        r = _result(0, model, on, inds, [int(v) for v in row[:-1]], None)
+        result.grades[r.grade] += int(row[-1])
+        vec_rows.append(
+            (vid, *row[:-1], r.grade, float(r.score), r.source, _dump(r.stored_explanation()))
+        )
+    bulk_insert("gr_vec", ("vid", *cols, "grade", "score", "source", "explanation"), vec_rows)
+    if cols and not pg:
+        _sql(f"CREATE INDEX temp.gr_vec_counts ON gr_vec ({col_list})")
+    _analyze("gr_cnt", "gr_vec")
+
+    match = " AND ".join(f"v.{c} = c.{c}" for c in cols) or "1=1"
+    pairs = f"FROM gr_cnt c JOIN gr_vec v ON {match} "
+    old = "LEFT JOIN supervision_subjectgrade g ON g.subject_id = c.subject_id "
+    moved = (
+        "(g.subject_id IS NULL OR g.grade <> v.grade OR g.score IS NULL "
+        "OR ROUND(g.score, 2) <> ROUND(v.score, 2))"
+    )
+    differs = (
+        f"({moved} OR g.source <> v.source OR g.model_id IS NULL OR g.model_id <> %s "
+        "OR g.explanation <> v.explanation)"
+    )
+    now_db = db_datetime(timezone.now())
+    cols_out = "(subject_id, model_id, score, grade, source, explanation, computed_at) "
+    select = f"SELECT c.subject_id, %s, v.score, v.grade, v.source, v.explanation, %s {pairs}"
+    upsert = (
+        f"INSERT INTO supervision_subjectgrade {cols_out}{select}{old}WHERE {differs} "
+        "ORDER BY c.subject_id ON CONFLICT (subject_id) DO UPDATE SET "
+        + ", ".join(
+            f"{c} = excluded.{c}"
+            for c in ("model_id", "score", "grade", "source", "explanation", "computed_at")
+        )
+    )
+    history = (
+        "INSERT INTO supervision_gradechange "
+        "(subject_id, old_grade, new_grade, old_score, new_score, reason, changed_at) "
+    )
+    graded = _fetch(
+        f"SELECT 1 FROM gr_cnt c {_ordered_join()} supervision_subjectgrade g "
+        "ON g.subject_id = c.subject_id LIMIT 1"
+    )
+    if not graded:
+        # None has a grade yet (a batch of new subjects): each gets its first grade and
+        # its first history row, written without looking up old ones. A grade written
+        # for one of them meanwhile by another transaction makes the plain INSERT fail;
+        # the general path below then applies.
+        try:
+            with transaction.atomic():
+                changed = _sql(
+                    f"{history}SELECT c.subject_id, '', v.grade, NULL, v.score, %s, %s "
+                    f"{pairs}ORDER BY c.subject_id",
+                    [reason[:200], now_db],
+                )
+                written = _sql(
+                    f"INSERT INTO supervision_subjectgrade {cols_out}{select}ORDER BY c.subject_id",
+                    [model.pk, now_db],
+                )
+        except IntegrityError:
+            pass
+        else:
+            result.changed += changed
+            result.written += written
+            return
+    if not pg:
+        # SQLite keeps the explanation as text: one written in another layout (not by
+        # _dump) but with the same content is not a change.
+        same_but_text = [
+            (sid,)
+            for sid, o_text, n_text in _fetch(
+                f"SELECT c.subject_id, g.explanation, v.explanation {pairs}"
+                "JOIN supervision_subjectgrade g ON g.subject_id = c.subject_id "
+                "WHERE g.grade = v.grade AND g.score IS NOT NULL "
+                "AND ROUND(g.score, 2) = ROUND(v.score, 2) AND g.source = v.source "
+                "AND g.model_id = %s AND g.explanation <> v.explanation",
+                [model.pk],
+            )
+            if _normalise(o_text) == n_text
+        ]
+        _many("DELETE FROM gr_cnt WHERE subject_id = %s", same_but_text)
+    result.changed += _sql(
+        f"{history}SELECT c.subject_id, COALESCE(g.grade, ''), v.grade, g.score, v.score, %s, %s "
+        f"{pairs}{old}WHERE {moved} ORDER BY c.subject_id",
+        [reason[:200], now_db],
+    )
+    if not pg:
+        result.written += _sql(upsert, [model.pk, now_db, model.pk])
+        return
+    # PostgreSQL: ON CONFLICT costs about half as much again as a plain INSERT of a new
+    # row; the grades that exist are updated, the others inserted (upsert as above if
+    # one was written meanwhile).
+    try:
+        with transaction.atomic():
+            written = _sql(
+                "UPDATE supervision_subjectgrade g SET model_id = %s, score = v.score, "
+                "grade = v.grade, source = v.source, explanation = v.explanation, "
+                f"computed_at = %s {pairs}WHERE g.subject_id = c.subject_id AND {differs}",
+                [model.pk, now_db, model.pk],
+            )
+            written += _sql(
+                f"INSERT INTO supervision_subjectgrade {cols_out}{select}"
+                "WHERE NOT EXISTS (SELECT 1 FROM supervision_subjectgrade g "
+                "WHERE g.subject_id = c.subject_id) ORDER BY c.subject_id",
+                [model.pk, now_db],
+            )
+    except IntegrityError:
+        written = _sql(upsert, [model.pk, now_db, model.pk])
+    result.written += written
+
+
+def _set_run(
+    model: EvaluationModel,
+    on: date,
+    reason: str,
+    fill: Callable[[_RecordSql | None, int], _Scope],
+) -> tuple[RecomputeResult, int | None]:
+    """One set-based run inside temporary tables: `fill(rs, n)` puts the subjects into
+    gr_cnt (and may count some records already) and says what is left to count. Also
+    returns the subject's id when there is exactly one (the audit event names it)."""
+    result = RecomputeResult(on=on, model=str(model))
+    inds = _indicators(model)
+    rs = _record_sql(inds, on)
+    pg = is_postgres()
+    saved = {k: _pg_set(k, v) for k, v in _PG_SETTINGS.items()} if pg else {}
+    _create_temp(len(inds))
+    scope = fill(rs, len(inds))
+    if not scope.everyone:
+        _resolve_roots()
+    merged = bool(_fetch("SELECT 1 FROM gr_member LIMIT 1"))
+    _analyze("gr_cnt", "gr_member")
+    if rs is not None:
+        _count_records(rs, on, scope, merged)
+    _count_others(inds, on, scope, merged)
+    result.subjects = int(_fetch("SELECT COUNT(*) FROM gr_cnt")[0][0])
+    only = _fetch("SELECT subject_id FROM gr_cnt")[0][0] if result.subjects == 1 else None
+    external = _set_external(scope, on, merged)
+    _write_set(model, on, inds, external, reason, result)
+    _drop_temp()
+    for name, value in saved.items():
+        _pg_set(name, value)
+    return result, (int(only) if only is not None else None)
+
+
 def recompute_subjects(
     ids: Iterable[int],
     *,
@@ -695,25 +1344,53 @@ def recompute_subjects(
     if not wanted:
         return RecomputeResult(on=day, model="")
     model = model_in_force(day)
-    roots = sorted(
-        {root or sid for sid, root in _pairs(Subject.objects.filter(pk__in=wanted), wanted)}
-    )
-    result = RecomputeResult(on=day, model=str(model), subjects=len(roots))
     with transaction.atomic():
-        inds, counts, external = _evaluate(model, day, roots)
-        existing = _existing(roots)
-        _write(model, day, inds, counts, external, roots, existing, reason, result, 5000)
-        result.seconds = time.perf_counter() - started
-        if result.written:
-            record_event(
-                actor=actor,
-                action="supervision.grades.recompute_subjects",
-                target_type="supervision.SubjectGrade",
-                target_id=roots[0] if len(roots) == 1 else "",
-                target_repr=f"{len(roots)} 个主体（{reason}）",
-                new=result.as_dict(),
+        if len(wanted) > _SET_ABOVE:
+            result, only = _set_run(model, day, reason, lambda rs, n: _fill_listed(wanted))
+        else:
+            roots = sorted(
+                {root or sid for sid, root in _pairs(Subject.objects.filter(pk__in=wanted), wanted)}
             )
+            result = RecomputeResult(on=day, model=str(model), subjects=len(roots))
+            only = roots[0] if len(roots) == 1 else None
+            inds, counts, external = _evaluate(model, day, roots)
+            existing = _existing(roots)
+            _write(model, day, inds, counts, external, roots, existing, reason, result, 5000)
+        result.seconds = time.perf_counter() - started
+        _subjects_event(result, only, reason, actor)
     return result
+
+
+def recompute_batch(batch_id: int, *, on: date | None = None, actor: Any = None) -> RecomputeResult:
+    """Receiver body: recompute the subjects holding a record of the batch (stored in
+    the current transaction). A large batch is graded set-based from its own records."""
+    reason = f"批次 {batch_id} 信用信息入库"
+    head = _fetch(
+        "SELECT subject_id FROM records_creditrecord WHERE batch_id = %s LIMIT %s",
+        [batch_id, _SET_ABOVE + 1],
+    )
+    if len(head) <= _SET_ABOVE:
+        return recompute_subjects({row[0] for row in head}, on=on, reason=reason, actor=actor)
+    day = on or _today()
+    started = time.perf_counter()
+    model = model_in_force(day)
+    with transaction.atomic():
+        result, only = _set_run(model, day, reason, lambda rs, n: _fill_batch(batch_id, rs, n))
+        result.seconds = time.perf_counter() - started
+        _subjects_event(result, only, reason, actor)
+    return result
+
+
+def _subjects_event(result: RecomputeResult, only: int | None, reason: str, actor: Any) -> None:
+    if result.written:
+        record_event(
+            actor=actor,
+            action="supervision.grades.recompute_subjects",
+            target_type="supervision.SubjectGrade",
+            target_id=only if only is not None else "",
+            target_repr=f"{result.subjects} 个主体（{reason}）",
+            new=result.as_dict(),
+        )
 
 
 def _pairs(qs: Any, wanted: set[int]) -> list[tuple[int, int | None]]:
@@ -731,7 +1408,6 @@ def _pairs(qs: Any, wanted: set[int]) -> list[tuple[int, int | None]]:
 def recompute_all(
     on: date | None = None,
     *,
-    chunk: int = 50_000,
     actor: Any = None,
     reason: str = "全量重新评价",
 ) -> RecomputeResult:
@@ -740,15 +1416,7 @@ def recompute_all(
     started = time.perf_counter()
     model = model_in_force(day)
     with transaction.atomic():
-        inds, counts, external = _evaluate(model, day, None)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT id FROM subjects_subject WHERE merged_into_id IS NULL ORDER BY id"
-            )
-            roots = [row[0] for row in cursor.fetchall()]
-        existing = _existing(None)
-        result = RecomputeResult(on=day, model=str(model), subjects=len(roots))
-        _write(model, day, inds, counts, external, roots, existing, reason, result, chunk)
+        result, _ = _set_run(model, day, reason, lambda rs, n: _fill_everyone())
         result.seconds = time.perf_counter() - started
         record_event(
             actor=actor,
@@ -1000,8 +1668,14 @@ def external_from_batch(batch_id: int, *, actor: Any = None) -> int:
     """Receiver body: sector evaluation results reported through the pipeline as
     行业信用评价结果 records (type HYXYPJ) become ExternalEvaluation rows. Idempotent: a
     record already turned into a result is updated, not duplicated."""
+    from xinyong.collection.models import Batch
     from xinyong.records.models import CreditRecord
 
+    # A batch holds records of its own type only: any other batch is answered from its
+    # row, without walking its (possibly million) records for a type they cannot have.
+    code = Batch.objects.filter(pk=batch_id).values_list("record_type__code", flat=True).first()
+    if code is not None and code != SECTOR_RESULT_TYPE:
+        return 0
     records = CreditRecord.objects.filter(
         batch_id=batch_id, record_type__code=SECTOR_RESULT_TYPE, status="active"
     ).select_related("source_unit")

@@ -1,17 +1,14 @@
 """Incremental grade updates: every signal that changes what a grade is made of
-recomputes only the subjects concerned (grading.recompute_subjects). All these signals
-are sent inside the writing transaction, so the grade commits or rolls back with the
-change. Connected in SupervisionConfig.ready(); the supervision app comes after
-publicity in INSTALLED_APPS, so a batch's publicity windows (severity) exist by the
-time the batch receiver runs."""
+recomputes only the subjects concerned (grading.recompute_subjects; for a stored batch
+grading.recompute_batch, set-based when the batch is large). All these signals are sent
+inside the writing transaction, so the grade commits or rolls back with the change.
+Connected in SupervisionConfig.ready(); the supervision app comes after publicity in
+INSTALLED_APPS, so a batch's publicity windows (severity) exist by the time the batch
+receiver runs."""
 
 from __future__ import annotations
 
 from typing import Any
-
-from django.db import connection
-
-FULL_RECOMPUTE_ABOVE = 20_000
 
 
 def on_batch_stored(sender: Any, batch_id: int, **kwargs: Any) -> None:
@@ -19,18 +16,7 @@ def on_batch_stored(sender: Any, batch_id: int, **kwargs: Any) -> None:
 
     actor = kwargs.get("actor")
     grading.external_from_batch(batch_id, actor=actor)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT DISTINCT subject_id FROM records_creditrecord WHERE batch_id = %s", [batch_id]
-        )
-        ids = [row[0] for row in cursor.fetchall()]
-    if len(ids) > FULL_RECOMPUTE_ABOVE:
-        # Per-subject aggregates cost more than one set-based pass over every subject once
-        # a batch touches this many (measured: 250k subjects ≈ 46 s one by one, 1M ≈ 30 s
-        # in a full pass; bench/grades.py).
-        grading.recompute_all(actor=actor)
-        return
-    grading.recompute_subjects(ids, reason=f"批次 {batch_id} 信用信息入库", actor=actor)
+    grading.recompute_batch(batch_id, actor=actor)
 
 
 def on_record_changed(sender: Any, record: Any, change: str = "", **kwargs: Any) -> None:
