@@ -178,6 +178,16 @@ def _check_permission(actor: Any, unit: Unit) -> None:
 # ---------------------------------------------------------------- the loader
 
 
+_ANSWER_SCHEMA = {
+    "_ident": pl.Utf8,
+    "_kind": pl.Utf8,
+    "_name": pl.Utf8,
+    "_subject": pl.Int64,
+    "_mismatch": pl.Utf8,
+    "_refused": pl.Utf8,
+}
+
+
 class _Loader:
     """Processes the chunks of one batch inside the batch's transaction."""
 
@@ -209,7 +219,7 @@ class _Loader:
         self.seen = pl.DataFrame(schema={"_key": pl.Utf8, "_first": pl.Int64})
         self.corrected_ids: list[int] = []
         # (code, kind, name) → (subject id, name-conflict note, refusal): see _subjects.
-        self.matched: dict[tuple[Any, ...], tuple[int | None, str, str]] = {}
+        self.matched = pl.DataFrame(schema=_ANSWER_SCHEMA)
         self.name_notes: list[str] = []
         self.name_mismatches = 0
         self.no_calendar = 0
@@ -424,39 +434,28 @@ class _Loader:
         name = self._col(self.f_name)
         kind = self._col(self.f_kind)
         valid = valid.with_columns(kind.alias("_kind"), name.alias("_name"))
-        triples = valid.select("_ident", "_kind", "_name").unique()
+        on = ["_ident", "_kind", "_name"]
+        triples = valid.select(on).unique()
         # A bulk load names the same subject on many rows across chunks: each distinct
-        # (code, kind, name) is matched once per batch and its answer reused.
-        fresh = [t for t in triples.rows() if t not in self.matched]
-        if fresh:
+        # (code, kind, name) is matched once per batch and its answer reused (kept as a
+        # polars frame: a quarter of a million answers as Python tuples cost 100 MB).
+        fresh = triples.join(self.matched, on=on, how="anti", nulls_equal=True)
+        if fresh.height:
+            items = fresh.rows()
             matched = match_or_create_many(
-                actor=self.actor, items=fresh, source=f"归集批次 {self.batch.pk}"
+                actor=self.actor, items=items, source=f"归集批次 {self.batch.pk}"
             )
-            for triple in fresh:
+            answers = []
+            for triple in items:
                 key = str(triple[0] or "")
                 if key in matched.rejected:
-                    self.matched[triple] = (None, "", matched.rejected[key])
+                    answers.append((*triple, None, "", matched.rejected[key]))
                 else:
-                    self.matched[triple] = (matched[key], matched.name_conflicts.get(key, ""), "")
-        answers = pl.DataFrame(
-            [(*t, *self.matched[t]) for t in triples.rows()],
-            schema={
-                "_ident": pl.Utf8,
-                "_kind": pl.Utf8,
-                "_name": pl.Utf8,
-                "_subject": pl.Int64,
-                "_mismatch": pl.Utf8,
-                "_refused": pl.Utf8,
-            },
-            orient="row",
-        )
-        valid = valid.join(
-            answers,
-            on=["_ident", "_kind", "_name"],
-            how="left",
-            nulls_equal=True,
-            maintain_order="left",
-        )
+                    answers.append((*triple, matched[key], matched.name_conflicts.get(key, ""), ""))
+            self.matched = pl.concat(
+                [self.matched, pl.DataFrame(answers, schema=_ANSWER_SCHEMA, orient="row")]
+            )
+        valid = valid.join(self.matched, on=on, how="left", nulls_equal=True, maintain_order="left")
         refused = valid.filter(pl.col("_refused") != "")
         if refused.height:
             header = self._header(self.f_uscc or self.f_idno, "主体代码")
@@ -732,7 +731,7 @@ def _run(
             # Reading, validation and hashing of the next chunks run in a thread while this
             # one is stored: polars and the database drivers release the GIL, so the two
             # overlap on a second core.
-            for chunk, prepared in read_ahead(table.chunks, loader.prepare):
+            for chunk, prepared in read_ahead(table.chunks, loader.prepare, depth=1):
                 if prepared is not None:
                     loader.store(*prepared)
                 loader.flush_rejected()
