@@ -14,6 +14,8 @@
 
 Prints rows/s and peak memory (each child's own ru_maxrss via os.wait4) for both, and last
 `ratio: X.XX` = end-to-end ÷ reference throughput. Target: ratio ≥ 0.5, peak ≤ 1 GB.
+`--floor` also times the database alone storing the accepted records again (same
+columns and indexes, one INSERT … SELECT): the time no ingest that stores them can beat.
 """
 
 from __future__ import annotations
@@ -238,11 +240,59 @@ def _child_rusage_wrapper(cmd: list[str], env: dict[str, str]) -> tuple[float, i
     return wall, int(info["rss"]), proc.stdout
 
 
+def _records_floor(db: str, env: dict[str, str], pg_url: str | None) -> float:
+    """Seconds the database alone needs to store the ingested records again: a copy of
+    the records table with the same indexes, filled by one INSERT … SELECT and committed.
+    A lower bound for any ingest that must store those rows, whatever else it does."""
+    table = "records_creditrecord"
+    if pg_url is not None:
+        import psycopg
+
+        with psycopg.connect(pg_url) as conn:
+            conn.execute(f"CREATE TABLE bench_floor (LIKE {table} INCLUDING ALL)")
+            conn.commit()
+            start = time.perf_counter()
+            conn.execute(f"INSERT INTO bench_floor SELECT * FROM {table}")
+            conn.commit()
+            took = time.perf_counter() - start
+            conn.execute("DROP TABLE bench_floor")
+            conn.commit()
+        return took
+    import sqlite3
+
+    conn = sqlite3.connect(Path(env["XINYONG_VAR"]) / "xinyong.sqlite3", isolation_level=None)
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute(f"CREATE TABLE bench_floor AS SELECT * FROM {table} WHERE 0")
+    indexes = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+        [table],
+    ).fetchall()
+    for (sql,) in indexes:
+        name_end = sql.index(" ON ")
+        conn.execute(
+            sql[:name_end] + "_floor" + sql[name_end:].replace(f'"{table}"', "bench_floor")
+        )
+    conn.execute("CREATE UNIQUE INDEX bench_floor_identity ON bench_floor (identity_key)")
+    start = time.perf_counter()
+    conn.execute("BEGIN")
+    conn.execute(f"INSERT INTO bench_floor SELECT * FROM {table}")
+    conn.execute("COMMIT")
+    took = time.perf_counter() - start
+    conn.execute("DROP TABLE bench_floor")
+    conn.close()
+    return took
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also time storing the accepted records alone (the database's share)",
+    )
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="xy-bench-"))
@@ -302,6 +352,13 @@ def main() -> None:
             f"{summary['accepted']:,}, rejected {summary['rejected']:,}, duplicates {summary['duplicates']:,}, "
             f"late {summary['late']:,}"
         )
+        if args.floor:
+            floor = _records_floor(args.db, env, ref_db if args.db == "postgres" else None)
+            print(
+                f"floor:     {floor:.1f} s to store the {summary['accepted']:,} accepted records "
+                f"alone (same columns and indexes, INSERT … SELECT, no Python) — "
+                f"ratio ceiling {ref_wall / floor:.2f}"
+            )
         print(f"ratio: {rate / ref_rate:.2f}")
     finally:
         if args.db == "postgres":
