@@ -267,11 +267,11 @@ def _records_floor(db: str, env: dict[str, str], pg_url: str | None) -> float:
         "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
         [table],
     ).fetchall()
-    for (sql,) in indexes:
-        name_end = sql.index(" ON ")
-        conn.execute(
-            sql[:name_end] + "_floor" + sql[name_end:].replace(f'"{table}"', "bench_floor")
-        )
+    for number, (sql,) in enumerate(indexes):
+        head, target = sql.split(" ON ", 1)
+        unique = "UNIQUE " if "UNIQUE" in head.upper() else ""
+        columns = target[target.index("(") :]
+        conn.execute(f"CREATE {unique}INDEX bench_floor_{number} ON bench_floor {columns}")
     conn.execute("CREATE UNIQUE INDEX bench_floor_identity ON bench_floor (identity_key)")
     start = time.perf_counter()
     conn.execute("BEGIN")
@@ -295,6 +295,10 @@ def main() -> None:
     )
     args = parser.parse_args()
 
+    # polars sets _RJEM_MALLOC_CONF in this process's environment when generate() imports
+    # it; the children must start from the caller's environment, or the ingest would run
+    # with this script's allocator settings instead of its own (xinyong/__init__.py).
+    allocator_conf = os.environ.get("_RJEM_MALLOC_CONF")
     work = Path(tempfile.mkdtemp(prefix="xy-bench-"))
     csv_path = work / "penalties.csv"
     reported_on = date(2026, 11, 20)
@@ -308,6 +312,8 @@ def main() -> None:
     # A real installation caches bytecode; this environment sets PYTHONDONTWRITEBYTECODE,
     # which would make every child compile Django and the project from source.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    if allocator_conf is None:
+        env.pop("_RJEM_MALLOC_CONF", None)
     env["XINYONG_VAR"] = str(work / "var")
     pg_name = f"xy_bench_{os.getpid()}"
     if args.db == "postgres":
