@@ -31,11 +31,6 @@ def _group_label(code: str, category: str, name: str) -> str:
     return GROUP_BY_CODE.get(code) or GROUP_BY_CATEGORY.get(category) or name
 
 
-def group_label(record: CreditRecord) -> str:
-    rt = record.record_type
-    return _group_label(rt.code, rt.category, rt.name)
-
-
 def _is_person(record: CreditRecord) -> bool:
     subject = record.subject
     return bool(getattr(subject, "is_person", False))
