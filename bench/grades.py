@@ -104,7 +104,7 @@ def run(n_subjects: int, n_records: int) -> None:
                     wins.append(
                         (now, now, rec_id, sev, True, "", decided, None, None,
                          decided + timedelta(days=120) if repaired else None,
-                         "repaired" if repaired else "", "")
+                         "repaired" if repaired else "")
                     )  # fmt: skip
             bulk_insert(
                 "records_creditrecord",
@@ -119,7 +119,7 @@ def run(n_subjects: int, n_records: int) -> None:
                 "publicity_publicitywindow",
                 ("created_at", "updated_at", "record_id", "severity", "is_published",
                  "not_published_reason", "starts_on", "repair_from", "ends_on", "ended_on",
-                 "end_reason", "explanation"),
+                 "end_reason"),
                 wins,
             )  # fmt: skip
         lt = dict(ListType.objects.values_list("code", "pk"))
@@ -178,8 +178,8 @@ def run(n_subjects: int, n_records: int) -> None:
             bulk_insert(
                 "publicity_publicitywindow",
                 ("created_at", "updated_at", "record_id", "severity", "is_published",
-                 "not_published_reason", "end_reason", "explanation"),
-                [(now, now, rec_id, "serious", True, "", "", "")],
+                 "not_published_reason", "end_reason"),
+                [(now, now, rec_id, "serious", True, "", "")],
             )  # fmt: skip
         t = time.perf_counter()
         res = grading.recompute_subjects([sid], on=ON, reason="基准：新增处罚")

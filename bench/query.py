@@ -131,11 +131,10 @@ def fill(conn: object, records: int) -> None:
     cur.execute(
         """
         INSERT INTO publicity_publicitywindow (created_at, updated_at, record_id, severity,
-            is_published, not_published_reason, starts_on, repair_from, ends_on, end_reason,
-            explanation)
+            is_published, not_published_reason, starts_on, repair_from, ends_on, end_reason)
         SELECT now(), now(), id, '', true, '', decision_date, decision_date + 90,
             CASE WHEN id % 5 = 0 THEN date '2026-01-01' ELSE decision_date + 1825 END,
-            '', 'bench'
+            ''
         FROM records_creditrecord
         """
     )

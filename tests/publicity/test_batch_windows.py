@@ -94,7 +94,7 @@ def test_explanation_is_stored_once_and_shown_unchanged(django_user_model) -> No
     assert "适用《" in text
     w1 = PublicityWindow.objects.get(record=first)
     w2 = PublicityWindow.objects.get(record=second)
-    assert w1.explanation == "" and w1.shared_explanation_id == w2.shared_explanation_id
+    assert w1.shared_explanation_id == w2.shared_explanation_id
     assert w1.explanation_text == w2.explanation_text == text
     assert Explanation.objects.filter(text=text).count() == 1
     # A single-record recomputation reuses the same shared text.
@@ -121,18 +121,6 @@ def test_explanation_is_stored_once_and_shown_unchanged(django_user_model) -> No
     page = admin_client.get(f"/admin/publicity/publicitywindow/{first.pk}/change/")
     assert page.status_code == 200 and text in page.content.decode()
 
-    # A window stored before the shared texts keeps showing its own text.
-    PublicityWindow.objects.filter(record=second).update(
-        explanation="旧的计算说明", shared_explanation=None
-    )
-    legacy = PublicityWindow.objects.get(record=second)
-    assert legacy.explanation_text == "旧的计算说明"
-    out = StringIO()
-    call_command("publicity", "window", str(second.pk), "--json", stdout=out)
-    assert json.loads(out.getvalue())["explanation"] == "旧的计算说明"
-    body = client.get(f"/workspace/collection/records/{second.pk}/").content.decode()
-    assert "<td>旧的计算说明</td>" in body
-
 
 def test_explanation_ids_are_stable() -> None:
     first = services.explanation_ids(["甲", "乙"])
@@ -153,7 +141,7 @@ def test_recompute_updates_values_and_keeps_the_ending() -> None:
     before = PublicityWindow.objects.get(record=record)
     services.end_publicity(actor=None, record=record, reason="repaired", on=date(2026, 7, 1))
     PublicityWindow.objects.filter(record=record).update(
-        ends_on=date(2030, 1, 1), explanation="旧", shared_explanation=None
+        ends_on=date(2030, 1, 1), shared_explanation=None
     )
     PublicityWindow.objects.filter(record=other).delete()  # and one record without window
 
@@ -174,3 +162,34 @@ def test_refresh_computes_only_records_without_window() -> None:
     assert services.refresh() == {"records": 1, "groups": 1, "published": 1}
     assert PublicityWindow.objects.filter(record__in=records).count() == 3
     assert CreditRecord.objects.filter(publicity__isnull=True).count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_moves_each_window_s_own_text_into_one_shared_row() -> None:
+    """Windows computed before the shared texts: after publicity 0005 each points at one
+    Explanation per distinct text, and shows the same words."""
+    import importlib
+
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    moved = importlib.import_module("xinyong.publicity.migrations.0005_explanation_stored_once")
+    before = [("publicity", "0004_derived_rows_without_db_constraint")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    try:
+        old = executor.loader.project_state(before).apps
+        window = old.get_model("publicity", "PublicityWindow")
+        for record_id, text in [(900001, "旧说明甲"), (900002, "旧说明甲"), (900003, "旧说明乙")]:
+            window.objects.create(record_id=record_id, explanation=text)
+        moved.move_texts(old, None)
+        shared = {
+            w.record_id: (w.shared_explanation_id, w.shared_explanation.text)
+            for w in window.objects.select_related("shared_explanation")
+        }
+        assert shared[900001] == shared[900002] and shared[900001][1] == "旧说明甲"
+        assert shared[900003][1] == "旧说明乙" and shared[900003][0] != shared[900001][0]
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+    assert PublicityWindow.objects.get(record_id=900002).explanation_text == "旧说明甲"

@@ -25,8 +25,8 @@ class PublicityWindowAdmin(admin.ModelAdmin):
     search_fields = ("record__document_number", "record__party_name")
     list_select_related = ("record", "policy")
     raw_id_fields = ("record",)
-    # The two stored forms of the explanation are shown as the one text they make.
-    exclude = ("explanation", "shared_explanation")
+    # The shared text is shown as text, not as a choice among every stored wording.
+    exclude = ("shared_explanation",)
     readonly_fields = ("explanation_shown",)
 
     @admin.display(description="计算说明")

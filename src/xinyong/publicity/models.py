@@ -67,9 +67,7 @@ class PublicityWindow(TimeStampedModel):
     ends_on = models.DateField("最长公示截止日期", null=True, blank=True, db_index=True)
     ended_on = models.DateField("实际结束公示日期", null=True, blank=True)
     end_reason = models.CharField("结束原因", max_length=10, choices=EndReason.choices, blank=True)
-    # Read `explanation_text`, not these two: windows computed since the shared texts
-    # point at one (`explanation` left empty); older windows keep their own text.
-    explanation = models.TextField("计算说明（单独保存）", blank=True)
+    # Read `explanation_text`: the text itself is stored once per distinct wording.
     shared_explanation = models.ForeignKey(
         Explanation,
         null=True,
@@ -94,6 +92,6 @@ class PublicityWindow(TimeStampedModel):
     @property
     def explanation_text(self) -> str:
         """How the window was computed, in words (staff pages, the CLI, the admin)."""
-        if self.shared_explanation_id is not None and self.shared_explanation is not None:
-            return self.shared_explanation.text
-        return self.explanation
+        if self.shared_explanation_id is None or self.shared_explanation is None:
+            return ""
+        return self.shared_explanation.text

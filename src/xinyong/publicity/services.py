@@ -232,7 +232,7 @@ def _stored_fields(decision: Decision, explanation_id: int) -> dict[str, Any]:
     """The window columns a decision writes: the explanation as a shared text."""
     values = decision.as_fields()
     del values["explanation"]
-    return values | {"explanation": "", "shared_explanation_id": explanation_id}
+    return values | {"shared_explanation_id": explanation_id}
 
 
 # ---------------------------------------------------------------- set-based

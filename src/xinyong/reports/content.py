@@ -416,7 +416,6 @@ def _public_records(subject: Subject, today: date) -> list[CreditRecord]:
             "batch",
             "publicity__created_at",
             "publicity__updated_at",
-            "publicity__explanation",
             "publicity__not_published_reason",
         )
         .order_by("record_type__sort_order", "-decision_date", "-id")
