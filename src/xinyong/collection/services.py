@@ -18,7 +18,6 @@ import io
 import json
 import threading
 import time
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -41,6 +40,7 @@ from xinyong.orgs import permissions
 from xinyong.orgs.models import Unit
 from xinyong.orgs.services import resolve_unit
 from xinyong.records.models import CreditRecord, RecordVersion
+from xinyong.records.services import identity_key
 from xinyong.records.signals import batch_stored
 from xinyong.subjects.services import match_or_create_many
 
@@ -330,11 +330,8 @@ class _Loader:
             valid = valid.filter(pl.col("_ident").is_not_null())
 
         # Identity and duplicates within the batch (first occurrence wins).
-        type_code = spec.code.upper()
         keys = [
-            sha256(
-                f"{type_code}|{u}|{''.join(unicodedata.normalize('NFKC', d or '').split())}".encode()
-            ).hexdigest()
+            identity_key(spec.code, u, d)
             for u, d in zip(
                 valid.get_column("_unit_code").to_list(),
                 valid.get_column("_doc").to_list(),
