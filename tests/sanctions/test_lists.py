@@ -360,3 +360,31 @@ def test_a_red_type_has_no_notice_pdf(office):
     )
     with pytest.raises(DomainError, match="不适用列入前书面告知"):
         notices.notice_pdf(entry)
+
+
+def test_the_scheduler_runs_the_list_job_daily(office):
+    """Red entries take effect and expired entries come off without anyone typing
+    `xinyong lists due`; the job runs before grades and the white-list re-check read the
+    lists, and a second run the same day changes nothing."""
+    from xinyong.core.jobs import daily_jobs
+
+    subject = company("30000009", "安阳市北关区辛公司")
+    entry = lists.propose_entry(
+        actor=office,
+        list_type=lists.get_list_type("WATCH"),
+        subject=subject,
+        basis_document="D-2",
+        reasons="未按期履行行政处罚决定",
+        on=date(2026, 3, 2),
+        ends_on=date(2026, 6, 30),
+    )
+    lists.make_effective(actor=office, entry=entry, on=date(2026, 3, 2))
+    names = [job.name for job in daily_jobs()]
+    assert names.index("sanctions.lists_due") < names.index("supervision.grades")
+    assert names.index("sanctions.lists_due") < names.index("finance.whitelist_rescreen")
+    job = next(j for j in daily_jobs() if j.name == "sanctions.lists_due")
+    assert job.run() == "信用名单：红名单公示期满生效 0 条，有效期届满移出 1 条"
+    entry.refresh_from_db()
+    assert entry.status == S.REMOVED and entry.removed_on == date(2026, 7, 1)
+    assert "有效期至 2026-06-30 届满" in entry.removal_reason
+    assert job.run() == "信用名单：红名单公示期满生效 0 条，有效期届满移出 0 条"

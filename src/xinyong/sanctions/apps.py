@@ -8,12 +8,17 @@ class SanctionsConfig(AppConfig):
 
     def ready(self) -> None:
         # Reference loaders (list types, order 60), receivers and workspace navigation.
+        from xinyong.core import jobs
+
         from . import demo, loaders, receivers  # noqa: F401
+        from .lists import run_due_job
         from .views_checks import register_navigation as register_check_navigation
         from .views_governance import register_navigation as register_governance_navigation
         from .views_lists import register_navigation as register_list_navigation
 
         receivers.connect()
+        # Before the grades (80) and the white-list re-check (85), which read the lists.
+        jobs.register_daily_job("sanctions.lists_due", run_due_job, order=50)
         register_list_navigation()
         register_governance_navigation()
         register_check_navigation()

@@ -767,6 +767,18 @@ def promote_due_entries(*, actor: Any = None, on: date) -> DueResult:
     return result
 
 
+def run_due_job() -> str:
+    """The scheduler's daily run of `promote_due_entries`: without it a red entry whose
+    publicity ended would never take effect, and an expired entry would stay LISTED and
+    its removal would never go out through the channels that carried its listing
+    (DOMAIN.md §8: a delisted entry must never still look active)."""
+    result = promote_due_entries(actor=None, on=timezone.localdate())
+    line = f"信用名单：红名单公示期满生效 {len(result.promoted)} 条，有效期届满移出 {len(result.expired)} 条"
+    if result.held:
+        line += f"，暂不生效 {len(result.held)} 条"
+    return line
+
+
 # ---------------------------------------------------------------- the district's share
 
 
