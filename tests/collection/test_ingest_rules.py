@@ -236,6 +236,33 @@ def test_natural_person_simple_procedure_is_refused() -> None:
     assert "《河南省社会信用条例》第十三条" in error.message
 
 
+def test_simple_procedure_fines_beyond_article_51_are_refused_not_hidden() -> None:
+    """行政处罚法 art. 51: 简易程序 allows at most 200元 (0.02 万元) on a citizen and
+    3000元 (0.3 万元) on an organisation. A bigger fine marked 简易程序 is a data error
+    reported as such, not a natural-person record silently left out under art. 13."""
+    fine = {"CF_CFLB": "罚款", "CF_CXLX": "简易程序"}
+    result = run(
+        [
+            person_row(1, **fine, CF_NR="罚款200元", CF_NR_FK="0.02"),  # art. 13: not sent
+            person_row(2, **fine, CF_NR="罚款2万元", CF_NR_FK="2"),
+            org_row(3, **fine, CF_NR="罚款3000元", CF_NR_FK="0.3"),  # within the limit
+            org_row(4, **fine, CF_NR="罚款3001元", CF_NR_FK="0.3001"),
+            org_row(5, CF_CFLB="罚款", CF_NR="罚款5000元", CF_NR_FK="0.5", CF_CXLX="普通程序"),
+        ]
+    )
+    assert result.accepted == 2
+    assert [(e.row, e.column, e.code) for e in result.errors] == [
+        (1, "CF_CXLX", "not_reportable"),
+        (2, "CF_CXLX", "simple_procedure_limit"),
+        (4, "CF_CXLX", "simple_procedure_limit"),
+    ]
+    assert result.errors[1].message.startswith(
+        "程序类型为简易程序，但罚款 2 万元超过简易程序的上限"
+    )
+    assert "《中华人民共和国行政处罚法》第五十一条" in result.errors[1].message
+    assert "罚款 0.3001 万元" in result.errors[2].message
+
+
 def test_formula_text_is_stored_unchanged() -> None:
     result = run(
         [

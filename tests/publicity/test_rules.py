@@ -143,3 +143,50 @@ def test_batch_computation_is_idempotent_and_refresh_fills_gaps() -> None:
     assert services.refresh()["records"] == 1
     assert window(record).ends_on == date(2027, 3, 10)
     assert services.refresh()["records"] == 0
+
+
+def test_severity_class_chosen_by_the_deciding_unit_sets_the_period() -> None:
+    """国办发〔2025〕22号: 轻微 at most 3 months; 一般 3 months to 1 year; 严重 1 to 3 years.
+    The class comes from the record's 失信程度 (CF_SXCD); without it, 一般."""
+    serious = window(penalty(21, decided="2026-03-10", CF_SXCD="严重"))
+    assert serious.policy.code == "GBF2025_22_SERIOUS"
+    assert (serious.repair_from, serious.ends_on) == (date(2027, 3, 10), date(2029, 3, 10))
+    minor = window(penalty(22, decided="2026-03-10", CF_SXCD="轻微失信"))  # alias
+    assert minor.policy.code == "GBF2025_22_MINOR"
+    assert (minor.repair_from, minor.ends_on) == (date(2026, 3, 10), date(2026, 6, 10))
+    general = window(penalty(23, decided="2026-03-10", CF_SXCD="一般"))
+    assert general.policy.code == "GBF2025_22_GENERAL"
+    assert (general.repair_from, general.ends_on) == (date(2026, 6, 10), date(2027, 3, 10))
+    # Under 527号 (before 2023-05-01) 严重 meant 6 months to 3 years.
+    old = window(penalty(24, decided="2023-03-01", CF_SXCD="严重"))
+    assert old.policy.code == "FGB2019_527_SERIOUS"
+    assert (old.repair_from, old.ends_on) == (date(2023, 9, 1), date(2026, 3, 1))
+
+
+def test_unknown_severity_class_is_refused_by_row() -> None:
+    from xinyong.collection.services import ingest_rows
+
+    from .helpers import org_row, unit
+
+    row = org_row(25, CF_JDRQ="2026-03-10", CF_SXCD="很严重")
+    result = ingest_rows(actor=None, unit=unit("区生态环境局"), record_type="XZCF", rows=[row])
+    assert result.accepted == 0
+    ((row_number, column, code),) = [(e.row, e.column, e.code) for e in result.errors]
+    assert (row_number, column, code) == (1, "CF_SXCD", "invalid_enum")
+
+
+def test_henan_five_year_cap_on_dishonesty_without_a_shorter_rule() -> None:
+    """河南条例 art. 19: dishonesty information is disclosed at most 5 years (60 months),
+    both when no policy applies and when a policy would keep it longer."""
+    RecordType.objects.filter(code="XZCF").update(default_policy=None)
+    w = window(penalty(26, decided="2026-03-10"))
+    assert w.policy is None
+    assert (w.starts_on, w.ends_on) == (date(2026, 3, 10), date(2031, 3, 10))
+    assert "最长5年" in w.explanation_text
+    from xinyong.catalog.models import PublicityPolicy
+
+    PublicityPolicy.objects.filter(code="GBF2025_22_SERIOUS").update(max_months=72)
+    capped = window(penalty(27, decided="2026-03-10", CF_SXCD="严重"))
+    assert capped.policy.code == "GBF2025_22_SERIOUS"
+    assert capped.ends_on == date(2031, 3, 10)  # not 2032-03-10
+    assert "第十九条：失信信息披露期限最长5年" in capped.explanation_text

@@ -70,6 +70,7 @@ ROLES: dict[str, str] = {
     "valid_to": "有效期至",
     "publicity_end": "公示截止期",
     "procedure": "程序类型",
+    "severity": "失信程度",
 }
 
 # Separators departments use between several values of a multi_enum cell

@@ -62,8 +62,8 @@ class _TypeFields:
         self.fine = getattr(by_role("fine_amount"), "code", None)
         self.party_kind = getattr(by_role("party_kind"), "code", None)
         self.texts = [f.code for f in spec.fields if f.label in SECTOR_TEXT_LABELS]
-        severity = by_role("severity") if "severity" in _known_roles() else None
-        if severity is None:
+        severity = by_role("severity")
+        if severity is None:  # a type defined by an office without the role
             severity = next((f for f in spec.fields if f.label in SEVERITY_LABELS), None)
         self.severity = severity.code if severity else None
         self.is_penalty = self.kinds is not None
@@ -71,12 +71,6 @@ class _TypeFields:
     def keys(self) -> list[str]:
         keys = [self.kinds, self.fine, self.party_kind, self.severity, *self.texts]
         return [k for k in keys if k]
-
-
-def _known_roles() -> set[str]:
-    from xinyong.catalog.fieldspec import ROLES
-
-    return set(ROLES)
 
 
 def _as_list(value: Any) -> list[str]:

@@ -46,6 +46,9 @@ _CP1252_TAIL = (
 MISDECODED = rf"[\x{{E4}}-\x{{E9}}][{_CP1252_TAIL}]{{2}}|锟斤拷"
 RESIDENT_ID_TYPE = "身份证"
 SIMPLE_PROCEDURE = "简易程序"
+# 行政处罚法 (2021) art. 51, in 万元 as the amounts are stored: 200元 and 3000元.
+SIMPLE_FINE_LIMIT_PERSON = 0.02
+SIMPLE_FINE_LIMIT_ORGANISATION = 0.3
 PERSON = "自然人"
 
 # Column widths of CreditRecord's common columns: a longer value would fail the insert
@@ -650,12 +653,41 @@ class Validator:
             )
         kind = spec.by_role("party_kind")
         procedure = spec.by_role("procedure")
+        fine = spec.by_role("fine_amount")
         if kind is not None and procedure is not None:
+            person = pl.col(kind.code) == PERSON
+            simple = pl.col(procedure.code) == SIMPLE_PROCEDURE
+            beyond_simple = pl.lit(False)
+            if fine is not None:
+                # 行政处罚法 art. 51: the 简易程序 allows a fine of at most 200元 on a
+                # citizen and 3000元 on an organisation. A larger fine marked 简易程序 is a
+                # wrong procedure or a wrong amount, never a reason to leave the record
+                # out (art. 13 below would otherwise hide it).
+                amount = pl.col(fine.code).cast(pl.Float64, strict=False)
+                ceiling = (
+                    pl.when(person)
+                    .then(SIMPLE_FINE_LIMIT_PERSON)
+                    .otherwise(SIMPLE_FINE_LIMIT_ORGANISATION)
+                )
+                beyond_simple = (simple & (amount > ceiling)).fill_null(False)
+                checks.append(
+                    _Check(
+                        pl.when(beyond_simple).then(
+                            _fmt(
+                                "程序类型为简易程序，但罚款 ",
+                                pl.col(fine.code),
+                                " 万元超过简易程序的上限（公民 0.02 万元即 200 元，法人或其他组织"
+                                " 0.3 万元即 3000 元，《中华人民共和国行政处罚法》第五十一条），"
+                                "请核对程序类型或罚款金额",
+                            )
+                        ),
+                        self._header(procedure.code),
+                        "simple_procedure_limit",
+                    )
+                )
             checks.append(
                 _Check(
-                    pl.when(
-                        (pl.col(kind.code) == PERSON) & (pl.col(procedure.code) == SIMPLE_PROCEDURE)
-                    ).then(
+                    pl.when(person & simple & ~beyond_simple).then(
                         pl.lit(
                             "对自然人适用简易程序作出的行政处罚不报送（《河南省社会信用条例》第十三条）"
                         )
@@ -664,7 +696,6 @@ class Validator:
                     "not_reportable",
                 )
             )
-        fine = spec.by_role("fine_amount")
         kinds = spec.by_role("penalty_kinds")
         if (
             fine is not None
