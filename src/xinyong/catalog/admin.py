@@ -74,8 +74,10 @@ class RecordTypeForm(forms.ModelForm):
         labels = {"fields": "数据项（JSON）"}
         help_texts = {
             "fields": "每个数据项一个对象：code、label、type、required / required_when、aliases、"
-            "max_length、enum、unit、decimal_places、not_future、not_before、role 等，格式见 "
-            "docs/catalog.md。"
+            "max_length、enum、unit、decimal_places、not_future、not_before、role、consent 等，"
+            "格式见 docs/catalog.md。不得设立宗教信仰、基因、指纹、血型、疾病和病史数据项；"
+            "收入、存款、有价证券、商业保险、不动产、纳税数额数据项须在 consent 中写明如何告知"
+            "不利后果并取得书面同意（《河南省社会信用条例》第四十五条）。"
         }
 
     def clean(self) -> dict[str, Any]:
@@ -148,7 +150,9 @@ class RecordTypeAdmin(admin.ModelAdmin):
         if not obj or not obj.fields:
             return "—"
         try:
-            specs = parse_fields(obj.fields)
+            # Show a stored list even if a later rule (art. 45) refuses it; saving the
+            # form runs the full check and shows the reason.
+            specs = parse_fields(obj.fields, check_art45=False)
         except DomainError as exc:
             return exc.message
         rows = format_html_join(

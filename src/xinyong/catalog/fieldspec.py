@@ -102,7 +102,83 @@ _ALLOWED_KEYS = {
     "id_type_field",
     "role",
     "description",
+    "consent",
 }
+
+# ---------------------------------------------------------------- 河南条例 art. 45
+#
+# 《河南省社会信用条例》第四十五条: providers and credit service agencies may not collect a
+# natural person's religious belief, genes, fingerprints, blood type, illness or medical
+# history; income, deposits, securities, commercial insurance, real estate and tax
+# amounts only after telling the subject the possible adverse consequences and obtaining
+# written consent. A field's label and aliases (the names under which departments send
+# the data) are read; descriptions and enum values are not, so that a note such as
+# "不含病史" or an enforcement measure "冻结存款、汇款" does not count as collecting it.
+# Terms are matched ignoring width, spaces and case (normalise_header); `exempt` lists
+# compounds that contain a term without naming the subject's own information (转基因
+# products, 疾病预防控制 bodies, 违法收入 confiscated by a penalty, 应纳税额 in a tax
+# evasion ratio).
+
+ART45 = "《河南省社会信用条例》第四十五条"
+
+
+@dataclass(frozen=True)
+class _Art45Topic:
+    name: str
+    terms: tuple[str, ...]
+    exempt: tuple[str, ...] = ()
+
+
+ART45_NEVER: tuple[_Art45Topic, ...] = (
+    _Art45Topic("宗教信仰", ("宗教", "信仰"), ("宗教事务", "宗教活动场所", "宗教团体", "宗教院校")),
+    _Art45Topic("基因", ("基因", "DNA"), ("转基因",)),
+    _Art45Topic("指纹", ("指纹",)),
+    _Art45Topic("血型", ("血型",)),
+    _Art45Topic(
+        "疾病和病史",
+        ("疾病", "病史", "病历", "病情", "患病", "医疗记录", "就诊记录", "诊疗记录", "健康状况"),
+        ("疾病预防控制",),
+    ),
+)
+
+ART45_CONSENT: tuple[_Art45Topic, ...] = (
+    _Art45Topic("收入", ("收入", "薪酬", "薪资", "年薪", "月薪"), ("违法收入", "非法收入")),
+    _Art45Topic("存款", ("存款", "储蓄")),
+    _Art45Topic("有价证券", ("有价证券", "证券账户", "股票账户", "证券资产")),
+    _Art45Topic(
+        "商业保险",
+        (
+            "商业保险",
+            "保险金额",
+            "保险单",
+            "投保金额",
+            "人寿保险",
+        ),
+        ("社会保险", "养老保险", "医疗保险", "工伤保险", "失业保险", "生育保险"),
+    ),
+    _Art45Topic("不动产", ("不动产", "房产", "房屋产权", "房屋所有权")),
+    _Art45Topic(
+        "纳税数额",
+        ("纳税数额", "纳税金额", "纳税额", "纳税总额", "缴税金额", "缴税数额", "缴税额"),
+        ("应纳税额",),
+    ),
+)
+
+# What a `consent` declaration must mention: that the subject is told (告知) and agrees
+# in writing (书面 … 同意).
+_CONSENT_WORDS = ("告知", "书面", "同意")
+
+
+def art45_topic(text: str, topics: Iterable[_Art45Topic]) -> str | None:
+    """The name of the first art. 45 topic that `text` (a label or header) names, or None."""
+    value = normalise_header(text)
+    for topic in topics:
+        rest = value
+        for compound in topic.exempt:
+            rest = rest.replace(normalise_header(compound), "\0")
+        if any(normalise_header(term) in rest for term in topic.terms):
+            return topic.name
+    return None
 
 
 def normalise_header(text: str) -> str:
@@ -174,6 +250,7 @@ class FieldSpec:
     id_type_field: str | None = None
     role: str | None = None
     description: str = ""
+    consent: str = ""
 
     @property
     def header_names(self) -> tuple[str, ...]:
@@ -220,6 +297,8 @@ class FieldSpec:
             out["role"] = self.role
         if self.description:
             out["description"] = self.description
+        if self.consent:
+            out["consent"] = self.consent
         return out
 
 
@@ -311,9 +390,42 @@ class RecordTypeSpec:
 # ---------------------------------------------------------------- parsing and checks
 
 
-def _fail(index: int, code: str | None, message: str) -> DomainError:
+def _fail(
+    index: int, code: str | None, message: str, *, error_code: str = "invalid_field_spec"
+) -> DomainError:
     where = f"第 {index} 个字段" + (f"（{code}）" if code else "")
-    return DomainError(f"字段定义有误：{where}：{message}", code="invalid_field_spec")
+    return DomainError(f"字段定义有误：{where}：{message}", code=error_code)
+
+
+def _check_art45(index: int, spec: FieldSpec) -> None:
+    """Refuse a field that 河南条例 art. 45 forbids, or that needs written consent and
+    declares none (module comment above ART45)."""
+    names = (spec.label, *spec.aliases)
+    for topics, needs_consent in ((ART45_NEVER, False), (ART45_CONSENT, True)):
+        for name in names:
+            topic = art45_topic(name, topics)
+            if topic is None:
+                continue
+            what = f"数据项“{spec.label}”" + ("" if name == spec.label else f"（表头别名“{name}”）")
+            if not needs_consent:
+                raise _fail(
+                    index,
+                    spec.code,
+                    f"{what}涉及{topic}信息。依照{ART45}，不得采集自然人的宗教信仰、基因、"
+                    "指纹、血型、疾病和病史信息，取得本人同意也不可以；请删除该数据项。",
+                    error_code="forbidden_personal_info",
+                )
+            if not spec.consent:
+                raise _fail(
+                    index,
+                    spec.code,
+                    f"{what}涉及{topic}信息。依照{ART45}，收入、存款、有价证券、商业保险、"
+                    "不动产和纳税数额信息，只有明确告知信息主体提供该信息可能产生的不利后果"
+                    "并取得其书面同意后方可采集；请在该数据项的 consent 中写明如何告知并取得"
+                    "书面同意，否则不得设立该数据项。",
+                    error_code="consent_required",
+                )
+            return
 
 
 def _str_list(value: Any, index: int, code: str, key: str) -> tuple[str, ...]:
@@ -447,6 +559,18 @@ def _parse_one(index: int, raw: Any) -> FieldSpec:
     description = raw.get("description", "")
     if not isinstance(description, str):
         raise _fail(index, code, "description 必须是文本。")
+    consent = raw.get("consent", "")
+    if not isinstance(consent, str):
+        raise _fail(index, code, "consent 必须是文本。")
+    consent = consent.strip()
+    if "consent" in raw and not all(w in consent for w in _CONSENT_WORDS):
+        raise _fail(
+            index,
+            code,
+            f"consent 须写明如何明确告知信息主体可能产生的不利后果并取得其书面同意"
+            f"（{ART45}），应含“告知”“书面”“同意”字样。",
+            error_code="consent_required",
+        )
     return FieldSpec(
         code=code,
         label=label.strip(),
@@ -466,15 +590,24 @@ def _parse_one(index: int, raw: Any) -> FieldSpec:
         id_type_field=id_type_field,
         role=role,
         description=description.strip(),
+        consent=consent,
     )
 
 
-def parse_fields(raw: Any) -> tuple[FieldSpec, ...]:
+def parse_fields(raw: Any, *, check_art45: bool = True) -> tuple[FieldSpec, ...]:
     """Validate a JSON field list and return its FieldSpecs; refuse with a Chinese message
-    naming the field and the problem."""
+    naming the field and the problem. Every definition that is saved (services, so the
+    admin, the loader and the CLI) passes here with `check_art45`: a field naming
+    information 河南条例 art. 45 forbids, or one that needs written consent without a
+    `consent` declaration, is refused. Reading a stored definition (`spec_from_model`,
+    the admin's table) passes False, so that one stored before this rule cannot stop
+    the whole catalogue from loading; saving it again refuses it."""
     if not isinstance(raw, list) or not raw:
         raise DomainError("字段定义有误：fields 必须是非空列表。", code="invalid_field_spec")
     specs = [_parse_one(i, item) for i, item in enumerate(raw, start=1)]
+    if check_art45:
+        for i, spec in enumerate(specs, start=1):
+            _check_art45(i, spec)
     by_code: dict[str, FieldSpec] = {}
     headers: dict[str, str] = {}
     roles: dict[str, str] = {}
@@ -564,7 +697,7 @@ def spec_from_model(record_type: RecordType) -> RecordTypeSpec:
         default_policy_code=policy.code if policy else None,
         version=record_type.version,
         active=record_type.active,
-        fields=parse_fields(record_type.fields),
+        fields=parse_fields(record_type.fields, check_art45=False),
     )
 
 
