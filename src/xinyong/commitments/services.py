@@ -5,6 +5,11 @@ A commitment found 部分履行 / 全部未履行 becomes a dishonesty record (c
 through `collection.services.ingest_rows` — the one write path of credit records — so
 that it is validated, published and counted like every other record (国办发〔2019〕35号
 二（一）: 书面承诺履约情况记入信用记录).
+
+国办发〔2020〕42号: a subject on a 严重失信主体名单, or with an earlier 证明事项型 / 审批替代型
+breach not yet repaired, may not make those 告知承诺 kinds (`exclusion_reason`, enforced in
+`_create`). A broken 信用修复型 commitment puts the repaired record back on public view
+until its longest period (`restore_repaired_publicity`).
 """
 
 from __future__ import annotations
@@ -13,10 +18,11 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from xinyong.core import calendar
@@ -28,11 +34,14 @@ from xinyong.core.inputs import MAX_TEXT, RowProblem, clean_date, clean_text
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Unit
 from xinyong.orgs.services import resolve_unit
-from xinyong.subjects.models import Subject
-from xinyong.subjects.services import get_or_create_subject
+from xinyong.subjects.models import Subject, SubjectIdentifier
+from xinyong.subjects.services import get_or_create_subject, resolve
 
 from .identity import confirmer
 from .models import Commitment, CommitmentMatter, CommitmentSerial, Kind
+
+if TYPE_CHECKING:
+    from xinyong.publicity.models import PublicityWindow
 
 TARGET = "commitments.Commitment"
 MATTER_TARGET = "commitments.CommitmentMatter"
@@ -346,6 +355,117 @@ def _clean_input(unit: Unit, item: CommitmentInput) -> CommitmentInput:
     )
 
 
+# ---------------------------------------------------------------- 告知承诺 exclusion
+
+# The 告知承诺 kinds (证明事项告知承诺制 and its counterpart for approvals, 国办发〔2020〕42号):
+# "an applicant with a serious bad record or an earlier false commitment may not use it
+# until repaired" (DOMAIN.md §9).
+NOTIFY_COMMIT_KINDS = (Kind.CERTIFICATE, Kind.APPROVAL)
+_BREACH_STATUSES = (Commitment.Status.PARTLY, Commitment.Status.BROKEN)
+_EXCLUSION_TAIL = (
+    "依据国办发〔2020〕42号，有严重失信记录或曾作出虚假承诺的申请人在信用修复前不适用告知承诺制，"
+    "不能作出{kind}承诺，请按一般程序提交相关证明材料。"
+)
+
+
+def _breach_cleared(record: Any, on: date) -> bool:
+    """Whether a breach's dishonesty record (CNWN) no longer bars 告知承诺 on `on`:
+
+    - withdrawn (撤销, record or window): it should never have stood;
+    - repaired: rights.repair.decide_repair ends the record's PublicityWindow with
+      end_reason 已修复 on the decision day — counted when that day is on or before `on`;
+      a 信用修复型 breach that undoes the repair clears the ending and the bar returns;
+    - dropped off at its maximum publicity period (ends_on before `on`, or ended 公示期满):
+      repair can no longer be asked for then (rights.repair_eligibility: 已届满，无需申请
+      信用修复) and the information goes to the archive (河南条例 art. 19), so keeping the
+      bar would make it permanent.
+    A missing record or window (never expected: the pipeline stores both) keeps the bar."""
+    from xinyong.publicity.models import PublicityWindow
+    from xinyong.records.models import CreditRecord
+
+    if record is None:
+        return False
+    if record.status == CreditRecord.Status.WITHDRAWN:
+        return True
+    window = PublicityWindow.objects.filter(record_id=record.pk).first()
+    if window is None:
+        return False
+    reasons = PublicityWindow.EndReason
+    if window.end_reason == reasons.WITHDRAWN:
+        return True
+    if (
+        window.end_reason in (reasons.REPAIRED, reasons.EXPIRED)
+        and window.ended_on is not None
+        and window.ended_on <= on
+    ):
+        return True
+    return window.ends_on is not None and window.ends_on < on
+
+
+def exclusion_reason(subject: Subject, kind: str, on: date) -> str | None:
+    """Why `subject` may not make a 告知承诺 (证明事项型 / 审批替代型) commitment made on `on`
+    (国办发〔2020〕42号), or None. Judged on the commitment day (承诺作出日期: today for the
+    form and the API, the stated day for a file row), for the subject and the subjects
+    merged into it:
+
+    1. an entry in force on a 严重失信主体名单: ListType.Kind.SERIOUS is the model's only
+       serious-dishonesty (black) list class (失信被执行人, 重大税收违法, 拖欠农民工工资,
+       市场监管严重违法失信); 经营异常名录 (ABNORMAL) is a registration status, 重点关注
+       (WATCH) a watch list and RED a reward list — none is a serious-dishonesty finding.
+       `requires_prior_notice` is a procedure flag, not a severity (the court's list has
+       none). Removal (移出) ends the bar: `active_entries` drops it from the removal day;
+    2. an earlier 证明事项型 / 审批替代型 commitment found 部分履行 or 全部未履行 (both are
+       违诺 and both become a CNWN dishonesty record) on or before `on`, whose dishonesty
+       record has not been cleared (`_breach_cleared`)."""
+    if kind not in NOTIFY_COMMIT_KINDS:
+        return None
+    from xinyong.sanctions.lists import active_entries
+    from xinyong.sanctions.models import ListType
+
+    tail = _EXCLUSION_TAIL.format(kind=Kind(kind).label)
+    entry = active_entries(subject, on).filter(list_type__kind=ListType.Kind.SERIOUS).first()
+    if entry is not None:
+        assert entry.effective_from is not None  # in force implies a start day
+        return (
+            f"承诺人被列入“{entry.list_type.name}”（{entry.effective_from:%Y-%m-%d} 起，"
+            f"认定文书：{entry.basis_document}），属严重失信主体；{tail}"
+        )
+    earlier = (
+        Commitment.objects.filter(Q(subject=subject) | Q(subject__merged_into=subject))
+        .filter(kind__in=NOTIFY_COMMIT_KINDS, status__in=_BREACH_STATUSES, verified_on__lte=on)
+        .select_related("breach_record")
+        .order_by("verified_on", "id")
+    )
+    for c in earlier:
+        if _breach_cleared(c.breach_record, on):
+            continue
+        assert c.verified_on is not None
+        return (
+            f"承诺人此前作出的{c.get_kind_display()}承诺（承诺编码 {c.code}）"
+            f"于 {c.verified_on:%Y-%m-%d} 经核查为“{c.get_status_display()}”（违诺），"
+            f"其违诺失信信息尚未修复；{tail}"
+        )
+    return None
+
+
+def _require_not_excluded(subject: Subject, kind: str, on: date) -> None:
+    reason = exclusion_reason(subject, kind, on)
+    if reason:
+        raise DomainError(reason, code="notify_commit_excluded")
+
+
+def _known_subject(code: str) -> Subject | None:
+    """The subject already holding `code`, without creating one (the file import checks
+    its rows before anything is written)."""
+    verdict = check_identifier(code)
+    found = (
+        SubjectIdentifier.objects.select_related("subject")
+        .filter(kind=verdict.kind.value, value=verdict.normalised)
+        .first()
+    )
+    return resolve(found.subject) if found is not None else None
+
+
 def _create(
     *,
     actor: Any,
@@ -361,6 +481,8 @@ def _create(
         name=item.committer_name,
         strict_name=channel == Commitment.Channel.PUBLIC_WINDOW,
     )
+    # Every way in (form, API, file, public window) comes through here: 国办发〔2020〕42号.
+    _require_not_excluded(subject, item.kind, item.made_on)
     code = (
         _placeholder_code() if status == Commitment.Status.UNCONFIRMED else next_code(item.made_on)
     )
@@ -524,6 +646,12 @@ def import_commitments(
                 verdict = check_identifier(clean.committer_code)
                 if not verdict.valid:
                     raise DomainError(f"承诺人代码无效：{verdict.reason}")
+                # The same refusal as `_create`, checked here so that the row is reported
+                # with the file's other row errors instead of failing the whole write.
+                if clean.kind in NOTIFY_COMMIT_KINDS:
+                    known = _known_subject(clean.committer_code)
+                    if known is not None:
+                        _require_not_excluded(known, clean.kind, clean.made_on)
             except DomainError as exc:
                 result.errors.append(RowProblem(number, "", exc.message))
                 continue
@@ -694,6 +822,56 @@ def _store_breach(*, actor: Any, c: Commitment, status: str, verified_on: date) 
     )
 
 
+def restore_repaired_publicity(*, actor: Any, commitment: Commitment) -> PublicityWindow | None:
+    """A broken 信用修复型 commitment (DOMAIN.md §9: "the penalty stays published for its
+    longest period"): undo the repair's effect on the repaired record's publicity.
+
+    A successful repair (rights.repair.decide_repair → publicity.end_publicity) only ends
+    the window — ended_on = the decision day, end_reason 已修复 — and leaves ends_on, the
+    policy maximum computed without repair, as it was. Clearing that ending
+    (publicity.restore_publicity) makes the record public again until ends_on, or, when
+    ends_on has already passed, ends it as 公示期满 the day after ends_on.
+
+    Only for a 信用修复型 commitment recorded 部分履行 / 全部未履行. Idempotent: only a
+    window still ended 已修复 is restored; a refused or undecided repair, an already
+    restored window, or a withdrawn record (撤销 overrides) is left as is and None
+    returned. Otherwise returns the restored window; one event
+    (commitments.repair_breach_restore) beside publicity's own publicity.restored."""
+    from xinyong.publicity import services as publicity
+    from xinyong.publicity.models import PublicityWindow
+
+    application = commitment.repair_application
+    if (
+        commitment.kind != Kind.REPAIR
+        or commitment.status not in _BREACH_STATUSES
+        or application is None
+    ):
+        return None
+    record = application.record
+    with transaction.atomic():
+        window = PublicityWindow.objects.select_for_update().filter(record_id=record.pk).first()
+        if window is None or window.end_reason != PublicityWindow.EndReason.REPAIRED:
+            return None
+        old = {"ended_on": window.ended_on, "end_reason": window.end_reason}
+        restored = publicity.restore_publicity(actor=actor, record=record)
+        record_event(
+            actor=actor,
+            action="commitments.repair_breach_restore",
+            target_type=TARGET,
+            target_id=commitment.pk,
+            target_repr=_repr(commitment),
+            old={"record": record.pk, **old},
+            new={
+                "record": record.pk,
+                "repair_application": application.pk,
+                "ends_on": restored.ends_on,
+                "ended_on": restored.ended_on,
+                "end_reason": restored.end_reason,
+            },
+        )
+    return restored
+
+
 def record_fulfilment(
     *,
     actor: Any,
@@ -706,7 +884,9 @@ def record_fulfilment(
 ) -> Commitment:
     """The accepting unit records whether the commitment was kept (全部履行 / 部分履行 /
     全部未履行) with its evidence. When it was not fully kept, 未履行内容 and 违诺责任追究内容
-    are required and the breach becomes a dishonesty record through the pipeline."""
+    are required and the breach becomes a dishonesty record through the pipeline; a
+    broken 信用修复型 commitment also puts the repaired record back on public view until
+    its longest period (`restore_repaired_publicity`)."""
     text = str(status or "").strip()
     value = _FULFILMENT_BY_LABEL.get(text, text)
     if value not in FULFILMENT_LABELS:
@@ -742,6 +922,10 @@ def record_fulfilment(
         if broken:
             c.breach_record = _store_breach(actor=actor, c=c, status=value, verified_on=day)
         c.save()
+        restored = None
+        if broken and c.kind == Kind.REPAIR:
+            # The breach is published (CNWN) and the penalty goes back on view.
+            restored = restore_repaired_publicity(actor=actor, commitment=c)
         record_event(
             actor=actor,
             action="commitments.fulfil",
@@ -756,6 +940,7 @@ def record_fulfilment(
                 "liability_action": c.liability_action,
                 "verified_on": day,
                 "breach_record": c.breach_record_id,
+                "repaired_record_restored": restored is not None,
             },
         )
     return c
