@@ -12,7 +12,12 @@ from typing import Any
 
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
@@ -26,7 +31,7 @@ from xinyong.core.masking import mask_id_number, mask_name
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Unit
 from xinyong.orgs.permissions import IsUnitStaff, ReadOnlyForLeader
-from xinyong.records.models import CreditRecord, RecordVersion
+from xinyong.records.models import CreditRecord, RecordVersion, RecordWithdrawal
 
 from . import quality, selectors
 from .models import Batch, MonthlyDeclaration
@@ -169,11 +174,23 @@ class RecordSerializer(serializers.ModelSerializer):
         return record.party_identifier
 
 
+class WithdrawalSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RecordWithdrawal
+        fields = ["withdrawn_on", "revoked_on", "deadline", "is_late", "basis_document", "reason"]
+
+
 class RecordDetailSerializer(RecordSerializer):
     versions = VersionSerializer(many=True, read_only=True)
+    withdrawal = serializers.SerializerMethodField()
 
     class Meta(RecordSerializer.Meta):
-        fields = [*RecordSerializer.Meta.fields, "payload", "versions"]
+        fields = [*RecordSerializer.Meta.fields, "payload", "versions", "withdrawal"]
+
+    @extend_schema_field(WithdrawalSerializer(allow_null=True))
+    def get_withdrawal(self, record: CreditRecord) -> dict[str, Any] | None:
+        withdrawal = RecordWithdrawal.objects.filter(record=record).first()
+        return None if withdrawal is None else dict(WithdrawalSerializer(withdrawal).data)
 
     def get_party_name(self, record: CreditRecord) -> str:
         return record.party_name
@@ -351,6 +368,41 @@ class RecordDetailView(GenericAPIView):
         return Response(RecordDetailSerializer(record).data)
 
 
+class WithdrawalCreateSerializer(serializers.Serializer):
+    revoked_on = serializers.DateField(label="变更或撤销决定日期")
+    reason = serializers.CharField(label="撤回理由", max_length=2000)
+    basis_document = serializers.CharField(
+        label="依据文书号", max_length=200, required=False, allow_blank=True
+    )
+
+
+class RecordWithdrawalView(GenericAPIView):
+    """The reporting unit (or the credit office) withdraws a record whose decision was
+    changed, revoked, or found unlawful or void (行政处罚法 art. 48)."""
+
+    permission_classes = [IsUnitStaff]
+    serializer_class = WithdrawalCreateSerializer
+
+    @extend_schema(
+        summary="撤回信用记录（决定被依法变更、撤销、确认违法或无效）",
+        request=WithdrawalCreateSerializer,
+        responses={200: RecordDetailSerializer},
+    )
+    def post(self, request: Request, record_id: int) -> Response:
+        from xinyong.records.services import withdraw_record
+
+        record = selectors.record_for(request.user, record_id)
+        data = _validated(WithdrawalCreateSerializer(data=request.data))
+        record = withdraw_record(
+            actor=request.user,
+            record=record,
+            reason=data["reason"],
+            revoked_on=data["revoked_on"],
+            basis_document=data.get("basis_document", ""),
+        )
+        return Response(RecordDetailSerializer(record).data)
+
+
 class DeclarationView(GenericAPIView):
     serializer_class = DeclarationSerializer
     permission_classes = [ReadOnlyForLeader]
@@ -418,4 +470,9 @@ urlpatterns = [
     path("collection/rates", RatesView.as_view(), name="collection-rates"),
     path("records/", RecordListView.as_view(), name="records"),
     path("records/<int:record_id>", RecordDetailView.as_view(), name="record"),
+    path(
+        "records/<int:record_id>/withdrawal",
+        RecordWithdrawalView.as_view(),
+        name="record-withdrawal",
+    ),
 ]

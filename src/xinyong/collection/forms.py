@@ -264,3 +264,22 @@ class RecordEntryForm(forms.Form):
 
 def month_value(today: date) -> str:
     return f"{today:%Y-%m}"
+
+
+class WithdrawalForm(forms.Form):
+    """A unit withdraws one of its records (行政处罚法 art. 48 for penalties)."""
+
+    revoked_on = _date_field("变更或撤销决定日期", required=True)
+    basis_document = forms.CharField(
+        label="依据文书号",
+        required=False,
+        max_length=200,
+        help_text="如行政复议决定书、判决书或本机关撤销决定的文号",
+        error_messages={"max_length": "依据文书号最多 200 字。"},
+    )
+    reason = forms.CharField(
+        label="撤回理由（向社会公开说明）",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": "请填写撤回理由。", "max_length": "理由最多 2000 字。"},
+    )

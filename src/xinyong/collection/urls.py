@@ -17,6 +17,7 @@ urlpatterns = [
     path("batches/<int:pk>/rejected.xlsx", views.batch_rejected_xlsx, name="batch-rejected"),
     path("records/", views.record_list, name="records"),
     path("records/<int:pk>/", views.record_detail, name="record"),
+    path("records/<int:pk>/withdraw/", views.record_withdraw, name="record-withdraw"),
     path("units/<int:pk>/", views.unit_quality, name="unit"),
     path("warnings/<int:pk>/ack/", views.acknowledge, name="acknowledge"),
     path("report.<str:fmt>", views.report_download, name="report"),

@@ -45,7 +45,8 @@ from xinyong.core.models import Event
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Role, Unit
 from xinyong.orgs.selectors import get_unit
-from xinyong.records.models import CreditRecord
+from xinyong.records.models import CreditRecord, RecordWithdrawal
+from xinyong.records.services import withdraw_record
 
 from . import quality, reports, selectors
 from .forms import (
@@ -54,6 +55,7 @@ from .forms import (
     RecordEntryForm,
     RecordFilterForm,
     UploadForm,
+    WithdrawalForm,
     writable_units,
 )
 from .models import Batch, QualityWarning
@@ -411,7 +413,9 @@ def _show(value: Any) -> str:
 
 
 @login_required
-def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def record_detail(
+    request: HttpRequest, pk: int, withdraw_form: WithdrawalForm | None = None
+) -> HttpResponse:
     try:
         record = selectors.record_for(request.user, pk)
     except DomainError as exc:
@@ -455,8 +459,50 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "payload": _payload_rows(record),
             "versions": version_rows,
             "events": events,
+            "withdrawal": RecordWithdrawal.objects.filter(record=record).first(),
+            "withdraw_form": withdraw_form
+            or (WithdrawalForm() if _can_withdraw(request.user, record) else None),
         },
     )
+
+
+def _can_withdraw(user: Any, record: CreditRecord) -> bool:
+    return record.status == CreditRecord.Status.ACTIVE and (
+        permissions.is_credit_admin(user)
+        or permissions.can_write_unit_data(user, record.source_unit_id)
+    )
+
+
+@login_required
+@require_POST
+def record_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        record = selectors.record_for(request.user, pk)
+    except DomainError as exc:
+        _domain(exc)
+    if not _can_withdraw(request.user, record):
+        if record.status != CreditRecord.Status.ACTIVE:
+            messages.error(request, "该记录已撤销。")
+            return redirect("collection:record", pk=record.pk)
+        raise PermissionDenied("只有信用办管理员或该记录的报送单位可以撤回信用记录。")
+    form = WithdrawalForm(request.POST)
+    if form.is_valid():
+        try:
+            withdraw_record(
+                actor=request.user,
+                record=record,
+                reason=form.cleaned_data["reason"],
+                revoked_on=form.cleaned_data["revoked_on"],
+                basis_document=form.cleaned_data["basis_document"],
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request, "已撤回，该信息已停止公示，撤回结果同步至已接收该信息的单位。"
+            )
+            return redirect("collection:record", pk=record.pk)
+    return record_detail(request, pk, withdraw_form=form)
 
 
 # ------------------------------------------------------------------ unit quality page

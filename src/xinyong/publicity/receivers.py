@@ -32,7 +32,7 @@ def on_record_changed(
             actor=actor,
             record=record,
             reason=PublicityWindow.EndReason.WITHDRAWN,
-            on=timezone.localdate(),
+            on=kwargs.get("on") or timezone.localdate(),
         )
     elif change == "restored":
         services.restore_publicity(actor=actor, record=record)

@@ -8,6 +8,7 @@ correction keeps the previous content as a `RecordVersion`.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from xinyong.catalog.models import Nature
@@ -123,3 +124,38 @@ class RecordVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record_id} v{self.version}"
+
+
+class RecordWithdrawal(models.Model):
+    """How and when a record was withdrawn (撤回/撤销). 行政处罚法 art. 48: a published
+    penalty decision that is changed, revoked, or found unlawful or void is withdrawn
+    within three days (working days, art. 85) with the reason made public; the deadline
+    runs from the date of that change or revocation (`revoked_on`). Withdrawals decided
+    by the credit office on an objection carry no such date: the objection has its own
+    deadlines (河南条例 art. 41)."""
+
+    record = models.OneToOneField(
+        CreditRecord, on_delete=models.CASCADE, related_name="withdrawal", verbose_name="信用记录"
+    )
+    withdrawn_on = models.DateField("撤回日期")
+    revoked_on = models.DateField("变更或撤销决定日期", null=True, blank=True)
+    deadline = models.DateField("撤回期限", null=True, blank=True)
+    is_late = models.BooleanField("逾期撤回", default=False)
+    basis_document = models.CharField("依据文书号", max_length=200, blank=True)
+    reason = models.TextField("撤回理由")
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="操作人",
+    )
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "信用记录撤回"
+        verbose_name_plural = "信用记录撤回"
+
+    def __str__(self) -> str:
+        return f"{self.record_id} 撤回于 {self.withdrawn_on}"

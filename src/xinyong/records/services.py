@@ -13,6 +13,8 @@ import unicodedata
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from .models import CreditRecord
 
 
@@ -200,25 +202,74 @@ def correct_record(
     return locked
 
 
-def withdraw_record(*, actor: Any, record: CreditRecord, reason: str) -> CreditRecord:
-    """Withdraw one record (撤销): it stops being public at once; its content stays for
-    staff. Consumers are told (record_changed, change="withdrawn")."""
+# 行政处罚法 (2021) art. 48: withdrawn "within three days"; art. 85: 三日 in this law
+# means working days, holidays excluded.
+PENALTY_WITHDRAWAL_WORKDAYS = 3
+
+
+def withdraw_record(
+    *,
+    actor: Any,
+    record: CreditRecord,
+    reason: str,
+    revoked_on: date | None = None,
+    basis_document: str = "",
+    on: date | None = None,
+) -> CreditRecord:
+    """Withdraw one record (撤回/撤销): it stops being public on `on` (default today); its
+    content stays for staff. Consumers are told (record_changed, change="withdrawn").
+
+    `revoked_on` is the date the decision was changed, revoked or found unlawful or void
+    (by the unit itself, 行政复议 or a court); for a penalty it starts the three-working-day
+    withdrawal deadline of 行政处罚法 art. 48, and a withdrawal after it is marked late.
+    The reason is the public explanation that article requires."""
     from django.db import transaction
+    from django.utils import timezone
 
     from xinyong.core.audit import record_event
+    from xinyong.core.calendar import add_workdays
     from xinyong.core.errors import DomainError
 
-    from .models import CreditRecord
+    from .models import CreditRecord, RecordWithdrawal
     from .signals import record_changed
 
     _require_record_writer(actor, record)
     why = _reason_text(reason)
+    day = on or timezone.localdate()
+    document = str(basis_document or "").strip()
+    if len(document) > 200:
+        raise DomainError("依据文书号过长（最多 200 字）。")
+    deadline = None
+    if revoked_on is not None:
+        if revoked_on > day:
+            raise DomainError(
+                f"变更或撤销决定日期 {revoked_on.isoformat()} 晚于撤回日期 {day.isoformat()}。"
+            )
+        if record.decision_date and revoked_on < record.decision_date:
+            raise DomainError(
+                f"变更或撤销决定日期 {revoked_on.isoformat()} 早于原决定日期 "
+                f"{record.decision_date.isoformat()}。"
+            )
+        if _is_penalty(record):
+            deadline = add_workdays(revoked_on, PENALTY_WITHDRAWAL_WORKDAYS)
     with transaction.atomic():
         locked = CreditRecord.objects.select_for_update().get(pk=record.pk)
         if locked.status == CreditRecord.Status.WITHDRAWN:
             raise DomainError("该记录已撤销。")
         locked.status = CreditRecord.Status.WITHDRAWN
         locked.save(update_fields=["status", "updated_at"])
+        withdrawal, _ = RecordWithdrawal.objects.update_or_create(
+            record=locked,
+            defaults={
+                "withdrawn_on": day,
+                "revoked_on": revoked_on,
+                "deadline": deadline,
+                "is_late": deadline is not None and day > deadline,
+                "basis_document": document,
+                "reason": why,
+                "withdrawn_by": actor if getattr(actor, "pk", None) else None,
+            },
+        )
         record_event(
             actor=actor,
             action="records.withdrawn",
@@ -226,7 +277,24 @@ def withdraw_record(*, actor: Any, record: CreditRecord, reason: str) -> CreditR
             target_id=locked.pk,
             target_repr=locked.document_number,
             old={"status": CreditRecord.Status.ACTIVE},
-            new={"status": locked.status, "reason": why},
+            new={
+                "status": locked.status,
+                "reason": why,
+                "withdrawn_on": day,
+                "revoked_on": revoked_on,
+                "basis_document": document,
+                "deadline": deadline,
+                "late": withdrawal.is_late,
+            },
         )
-        record_changed.send(sender=CreditRecord, record=locked, change="withdrawn", actor=actor)
+        # `on`: publicity ends on the withdrawal day, not on the day a receiver runs.
+        record_changed.send(
+            sender=CreditRecord, record=locked, change="withdrawn", actor=actor, on=day
+        )
     return locked
+
+
+def _is_penalty(record: CreditRecord) -> bool:
+    from xinyong.catalog.fieldspec import get_spec
+
+    return get_spec(record.record_type.code).by_role("penalty_kinds") is not None

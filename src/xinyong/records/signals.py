@@ -14,5 +14,6 @@ from django.dispatch import Signal
 # CreditRecord.batch_id == batch_id.
 batch_stored = Signal()
 
-# kwargs: record (CreditRecord), change ("corrected" | "withdrawn" | "restored"), actor.
+# kwargs: record (CreditRecord), change ("corrected" | "withdrawn" | "restored"), actor;
+# with "withdrawn" also `on`, the date the withdrawal takes effect.
 record_changed = Signal()

@@ -621,8 +621,6 @@ def decide_objection(
     notice is written, and `objection_decided` is sent so that downstream receivers
     (exchange with the city platform, sanctions' list entries) follow; the event records
     which receivers were told."""
-    from xinyong.publicity import services as publicity
-    from xinyong.publicity.models import PublicityWindow
     from xinyong.records import services as records
 
     permissions.require(actor, "credit_admin")
@@ -655,13 +653,12 @@ def decide_objection(
             effect = {"record_version": corrected.version, "changes": corrected_values}
         elif outcome == Objection.Outcome.REVOKED and record is not None:
             if record.status == CreditRecord.Status.ACTIVE:
-                # End publicity on the decision day first; the withdrawal's own receiver
-                # then finds it ended (idempotent) and keeps that day.
-                publicity.end_publicity(
-                    actor=actor, record=record, reason=PublicityWindow.EndReason.WITHDRAWN, on=day
-                )
+                # Publicity ends on the decision day (the withdrawal's receiver uses `on`).
                 records.withdraw_record(
-                    actor=actor, record=record, reason=f"异议 {obj.query_code} 决定撤销：{text}"
+                    actor=actor,
+                    record=record,
+                    reason=f"异议 {obj.query_code} 决定撤销：{text}",
+                    on=day,
                 )
             effect = {"record_status": CreditRecord.Status.WITHDRAWN}
         obj.status = Objection.Status.DECIDED
