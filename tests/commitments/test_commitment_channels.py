@@ -88,6 +88,23 @@ def test_import_file_all_or_nothing(tmp_path: Path) -> None:
     assert second.publicity == Commitment.Publicity.PRIVATE
 
 
+def test_import_reports_a_committer_code_of_the_wrong_kind_by_row(tmp_path: Path) -> None:
+    """A valid 组织机构代码 is still not a committer's code (USCC or resident ID): the row
+    is reported with its number, not the whole file refused without one."""
+    path = _csv(
+        tmp_path,
+        [
+            f"安阳市某某食品有限公司,{ORG_USCC},容缺受理型,食品经营许可,2026-09-28,可向社会公开",
+            "安阳市某某建材有限公司,MA62K0260,容缺受理型,食品经营许可,2026-09-28,",
+        ],
+    )
+    result = services.import_commitments(actor=None, unit=SCJG, path=path)
+    assert [(e.row, e.message) for e in result.errors] == [
+        (3, "承诺人代码应为统一社会信用代码或居民身份证号码。")
+    ]
+    assert Commitment.objects.count() == 0
+
+
 def test_import_refuses_missing_columns(tmp_path: Path) -> None:
     path = tmp_path / "x.csv"
     path.write_text("名称,代码\n甲,乙\n", encoding="utf-8")

@@ -534,7 +534,9 @@ def test_matrix_for_role(actors: Actors, role: str) -> None:
     assert not problems, "\n".join(problems)
 
 
-def test_every_url_has_an_expectation() -> None:
+def test_every_url_has_an_expectation(actors: Actors) -> None:
+    # The admin pages' expectations are read from the demo (its admin user): `actors`
+    # loads it even when this test is the first of its worker.
     names = {ep.name for ep in endpoints()}
     missing = sorted(n for n in names if expected_roles(n) is None)
     assert not missing, "以下地址没有访问预期，请在 EXPECTED 中补充：\n" + "\n".join(missing)

@@ -298,12 +298,18 @@ def _verify_due(made_on: date, matter: CommitmentMatter | None) -> date | None:
     return calendar.add_workdays(made_on, matter.verification_workdays)
 
 
-def _check_subject(*, actor: Any, code: str, name: str, strict_name: bool) -> Subject:
+def _committer_verdict(code: str) -> Any:
+    """The committer's code checked: a valid USCC or resident ID number, or a refusal."""
     verdict = check_identifier(code)
     if not verdict.valid:
         raise DomainError(f"承诺人代码“{code[:40]}”无效：{verdict.reason}")
     if verdict.kind not in (IdentifierKind.USCC, IdentifierKind.RESIDENT_ID):
         raise DomainError("承诺人代码应为统一社会信用代码或居民身份证号码。")
+    return verdict
+
+
+def _check_subject(*, actor: Any, code: str, name: str, strict_name: bool) -> Subject:
+    verdict = _committer_verdict(code)
     subject, _created, conflict = get_or_create_subject(
         actor=actor, identifier=verdict.normalised, name=name, source="信用承诺"
     )
@@ -643,9 +649,8 @@ def import_commitments(
                     publicity=values.get("publicity", ""),
                 )
                 clean = _clean_input(unit_obj, item)
-                verdict = check_identifier(clean.committer_code)
-                if not verdict.valid:
-                    raise DomainError(f"承诺人代码无效：{verdict.reason}")
+                # What `_create` would refuse for the whole file, refused for this row.
+                _committer_verdict(clean.committer_code)
                 # The same refusal as `_create`, checked here so that the row is reported
                 # with the file's other row errors instead of failing the whole write.
                 if clean.kind in NOTIFY_COMMIT_KINDS:
