@@ -174,18 +174,17 @@ class QualityWarning(TimeStampedModel):
 
 
 class CollectionPolicy(TimeStampedModel):
-    """Configurable thresholds of the quality checks, one row in force at a time."""
+    """Configurable thresholds of the quality checks, one row in force at a time.
+
+    河南条例 art. 17 gives the platform 5 working days to check submitted data and return
+    what fails; every way in checks a batch while it is received and returns the rejected
+    rows with the result, so there is no period to configure."""
 
     name = models.CharField("名称", max_length=100, default="归集质量规则")
     late_warning_threshold = models.PositiveSmallIntegerField(
         "约谈预警迟报条数（每月）",
         default=3,
         help_text="一个单位一个月内迟报达到此条数即列入约谈预警",
-    )
-    check_within_workdays = models.PositiveSmallIntegerField(
-        # 河南条例 art. 17: the platform checks submitted data within 5 working days.
-        "核查期限（工作日）",
-        default=5,
     )
     legal_basis = models.TextField(
         "依据",
