@@ -121,7 +121,7 @@ def test_cli_show_unknown_is_a_command_error():
 def test_cli_load_twice_changes_nothing(tmp_path):
     data = json.loads(run("load", "--json"))
     assert data == [
-        {"kind": "publicity_policies", "created": 0, "updated": 0, "unchanged": 10},
+        {"kind": "publicity_policies", "created": 0, "updated": 0, "unchanged": 13},
         {"kind": "forbidden_matters", "created": 0, "updated": 0, "unchanged": 7},
         {"kind": "record_types", "created": 0, "updated": 0, "unchanged": 13},
     ]

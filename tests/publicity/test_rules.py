@@ -190,3 +190,54 @@ def test_henan_five_year_cap_on_dishonesty_without_a_shorter_rule() -> None:
     assert capped.policy.code == "GBF2025_22_SERIOUS"
     assert capped.ends_on == date(2031, 3, 10)  # not 2032-03-10
     assert "第十九条：失信信息披露期限最长5年" in capped.explanation_text
+
+
+def test_ndrc_36_classes_from_2026_04_01() -> None:
+    """国家发展改革委令第36号《信用修复管理办法》, in force 2026-04-01: 轻微 is in principle
+    not published; 一般 3 months to 1 year; 严重 1 to 3 years, from the decision date.
+    Without the deciding authority's class, 简易程序, 警告 and 通报批评 are 轻微 and
+    吊销许可证件 or 限制从业 严重; a plain fine stays 一般."""
+    fine = window(penalty(31, decided="2026-05-11"))
+    assert fine.policy.code == "NDRC36_GENERAL"
+    assert (fine.repair_from, fine.ends_on) == (date(2026, 8, 11), date(2027, 5, 11))
+    assert "国家发展改革委令第36号" in fine.explanation_text
+
+    warning = window(penalty(32, decided="2026-05-11", CF_CFLB="警告", CF_NR="警告", CF_NR_FK=""))
+    assert warning.policy.code == "NDRC36_MINOR"
+    assert warning.is_published is False
+    assert (
+        warning.not_published_reason == "依据国家发展改革委令第36号，轻微失信信息原则上不予公示。"
+    )
+
+    simple = window(penalty(33, decided="2026-05-11", CF_CXLX="简易程序"))  # organisation, 0.2
+    assert (simple.policy.code, simple.is_published) == ("NDRC36_MINOR", False)
+
+    revoked = window(
+        penalty(34, decided="2026-05-11", CF_CFLB="罚款；吊销许可证件", CF_NR="罚款并吊销")
+    )
+    assert revoked.policy.code == "NDRC36_SERIOUS"
+    assert (revoked.repair_from, revoked.ends_on) == (date(2027, 5, 11), date(2029, 5, 11))
+
+    # The deciding authority's own class wins over the kinds.
+    stated = window(
+        penalty(35, decided="2026-05-11", CF_CFLB="警告", CF_NR="警告", CF_NR_FK="", CF_SXCD="严重")
+    )
+    assert stated.policy.code == "NDRC36_SERIOUS"
+    # Before 2026-04-01 the kinds do not class anything: a warning is 一般 under 22号.
+    before = window(penalty(36, decided="2026-03-31", CF_CFLB="警告", CF_NR="警告", CF_NR_FK=""))
+    assert before.policy.code == "GBF2025_22_GENERAL"
+
+
+def test_minor_class_published_when_the_office_sets_three_months(settings) -> None:
+    """36号令: a sector authority may publish 轻微 information for at most 3 months — the
+    policy is data; the kinds table and its start day are settings."""
+    from xinyong.catalog.models import PublicityPolicy
+
+    PublicityPolicy.objects.filter(code="NDRC36_MINOR").update(max_months=3)
+    w = window(penalty(37, decided="2026-05-11", CF_CFLB="警告", CF_NR="警告", CF_NR_FK=""))
+    assert (w.policy.code, w.is_published) == ("NDRC36_MINOR", True)
+    assert (w.repair_from, w.ends_on) == (date(2026, 5, 11), date(2026, 8, 11))
+
+    settings.PUBLICITY_KIND_CLASSES = {"警告": "一般"}
+    plain = window(penalty(38, decided="2026-05-11", CF_CFLB="警告", CF_NR="警告", CF_NR_FK=""))
+    assert plain.policy.code == "NDRC36_GENERAL"

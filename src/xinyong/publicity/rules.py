@@ -80,6 +80,24 @@ FINE = "罚款"
 # the setting PUBLICITY_SMALL_FINE_WAN.
 DEFAULT_SMALL_FINE_WAN = {"自然人": "1", "其他": "10"}
 
+# 国家发展改革委令第36号《信用修复管理办法》 (in force 2026-04-01) classes dishonesty
+# information as 轻微 / 一般 / 严重 and names what each mainly covers: 轻微 — penalties
+# decided under the 简易程序, 警告, 通报批评; 严重 — 吊销许可证件, 限制从业 (and the
+# serious-dishonesty lists, which are their own record types here). The deciding
+# authority's own class (CF_SXCD 失信程度) always wins; without it, a decision from that
+# day on is classed by these, and anything else is 一般 (the type's default policy).
+# Amount-based classes (较小 / 较大数额 / 巨额罚款) need sector thresholds we do not have, so
+# a fine alone stays 一般. Settings PUBLICITY_KIND_CLASSES (penalty kind → 轻微/严重) and
+# PUBLICITY_KIND_CLASSES_FROM (ISO date) override both.
+DEFAULT_KIND_CLASSES = {
+    "警告": "轻微",
+    "通报批评": "轻微",
+    "吊销许可证件": "严重",
+    "限制从业": "严重",
+}
+DEFAULT_KIND_CLASSES_FROM = date(2026, 4, 1)
+SIMPLE_PROCEDURE = "简易程序"
+
 
 def add_months(day: date, months: int) -> date:
     """`day` plus `months` calendar months, clamped to the end of a shorter month."""
@@ -95,6 +113,31 @@ def small_fine_limit(party_kind: str) -> Decimal:
     return Decimal(str(table[key]))
 
 
+def kind_classes() -> tuple[date, dict[str, str]]:
+    start = getattr(settings, "PUBLICITY_KIND_CLASSES_FROM", None)
+    table = getattr(settings, "PUBLICITY_KIND_CLASSES", None)
+    return (
+        date.fromisoformat(start) if start else DEFAULT_KIND_CLASSES_FROM,
+        dict(DEFAULT_KIND_CLASSES if table is None else table),
+    )
+
+
+def derived_class(facts: Facts) -> str:
+    """The 36号令 class of a penalty whose deciding authority gave none ("" = 一般, the
+    type's default): see DEFAULT_KIND_CLASSES."""
+    start, table = kind_classes()
+    if facts.decision_date is None or facts.decision_date < start or not facts.kinds:
+        return ""
+    if facts.procedure == SIMPLE_PROCEDURE:
+        return "轻微"
+    classes = {table.get(kind, "") for kind in facts.kinds}
+    if "严重" in classes:
+        return "严重"
+    if classes == {"轻微"}:
+        return "轻微"
+    return ""
+
+
 @dataclass(frozen=True)
 class Facts:
     """What the window of one record depends on (the grouping key of a batch)."""
@@ -107,6 +150,7 @@ class Facts:
     fine_wan: str = ""
     party_kind: str = ""
     severity_hint: str = ""
+    procedure: str = ""
 
 
 @dataclass(frozen=True)
@@ -169,12 +213,17 @@ def kind_class(kind: str, facts: Facts) -> str | None:
 
 def _window_from_policy(policy: PublicityPolicy, facts: Facts, *, dishonest: bool) -> Decision:
     label = Severity(policy.severity).label if policy.severity in Severity.values else ""
-    if policy.severity == Severity.UNPUBLISHED:
+    # A longest period of 0 months: not published (36号令: 轻微失信信息原则上不予公示).
+    if policy.severity == Severity.UNPUBLISHED or policy.max_months == 0:
         return Decision(
             policy_id=policy.pk,
             severity=policy.severity,
             is_published=False,
-            not_published_reason=f"依据{policy.document}，{policy.name.split('·')[-1]}的信息不予公示。",
+            not_published_reason=(
+                f"依据{policy.document}，{policy.name.split('·')[-1]}的信息不予公示。"
+                if policy.severity == Severity.UNPUBLISHED
+                else f"依据{policy.document}，{policy.name.split('·')[-1]}原则上不予公示。"
+            ),
             starts_on=None,
             repair_from=None,
             ends_on=None,
@@ -321,7 +370,7 @@ class Decider:
                     policy = probe
                 decisions.append(self._window(policy, facts, dishonest=dishonest))
             return _longest(decisions)
-        hint = facts.severity_hint or None
+        hint = facts.severity_hint or derived_class(facts) or None
         policy = self._policy(rt, day, hint, "")
         if policy is None and hint:
             policy = self._policy(rt, day, None, "")

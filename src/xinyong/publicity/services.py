@@ -66,10 +66,11 @@ class _TypeFields:
         if severity is None:  # a type defined by an office without the role
             severity = next((f for f in spec.fields if f.label in SEVERITY_LABELS), None)
         self.severity = severity.code if severity else None
+        self.procedure = getattr(by_role("procedure"), "code", None)
         self.is_penalty = self.kinds is not None
 
     def keys(self) -> list[str]:
-        keys = [self.kinds, self.fine, self.party_kind, self.severity, *self.texts]
+        keys = [self.kinds, self.fine, self.party_kind, self.severity, self.procedure, *self.texts]
         return [k for k in keys if k]
 
 
@@ -117,6 +118,7 @@ def _facts(
         fine_wan=_text(values.get(fields.fine)) if fields.fine and "罚款" in kinds else "",
         party_kind=_text(values.get(fields.party_kind)) if fields.party_kind else "",
         severity_hint=_text(values.get(fields.severity)).strip() if fields.severity else "",
+        procedure=_text(values.get(fields.procedure)) if fields.procedure else "",
     )
 
 
