@@ -97,7 +97,7 @@ def test_cli_list_json():
 
 def test_cli_list_text():
     out = run("list")
-    assert "XZCF    行政处罚　[行政管理信息·失信]　32 个数据项　v1　双公示、十公示" in out
+    assert "XZCF    行政处罚　[行政管理信息·失信]　33 个数据项　v1　双公示、十公示" in out
     total = RecordType.objects.filter(active=True).count()
     assert out.strip().endswith(f"共 {total} 个信息类别。")
 

@@ -83,6 +83,7 @@ def test_penalty_field_set_is_the_national_one():
         "CF_YXQ",
         "CF_GSJZQ",
         "CF_CXLX",
+        "CF_QWXC",  # local: 河南条例 art. 13's second exclusion
         "CF_SXCD",  # local: the 22号 class (轻微/一般/严重) that sets the publicity period
         "CF_CFJG",
         "CF_CFJGDM",

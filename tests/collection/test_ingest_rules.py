@@ -263,6 +263,28 @@ def test_simple_procedure_fines_beyond_article_51_are_refused_not_hidden() -> No
     assert "罚款 0.3001 万元" in result.errors[2].message
 
 
+def test_minor_remedied_violation_of_a_natural_person_is_not_reported() -> None:
+    """河南条例 art. 13, second clause: a natural person's minor violation whose harm was
+    promptly removed or reduced is not reported; an organisation's is."""
+    result = run(
+        [
+            person_row(1, CF_QWXC="是"),
+            person_row(2, CF_QWXC="否"),
+            org_row(3, CF_QWXC="是"),
+            person_row(4, CF_QWXC="Y"),  # alias of 是
+        ]
+    )
+    assert result.accepted == 2
+    assert [(e.row, e.column, e.code) for e in result.errors] == [
+        (1, "CF_QWXC", "not_reportable"),
+        (4, "CF_QWXC", "not_reportable"),
+    ]
+    assert result.errors[0].message == (
+        "自然人违法行为轻微并主动消除或者减轻违法行为危害后果的行政处罚不报送"
+        "（《河南省社会信用条例》第十三条）"
+    )
+
+
 def test_formula_text_is_stored_unchanged() -> None:
     result = run(
         [

@@ -71,6 +71,7 @@ ROLES: dict[str, str] = {
     "publicity_end": "公示截止期",
     "procedure": "程序类型",
     "severity": "失信程度",
+    "minor_remedied": "轻微并主动消除危害后果",
 }
 
 # Separators departments use between several values of a multi_enum cell

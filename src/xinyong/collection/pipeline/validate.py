@@ -696,6 +696,22 @@ class Validator:
                     "not_reportable",
                 )
             )
+        remedied = spec.by_role("minor_remedied")
+        if kind is not None and remedied is not None:
+            # 河南条例 art. 13, second clause: a natural person's minor violation whose
+            # harm was promptly removed or reduced is not reported either.
+            checks.append(
+                _Check(
+                    pl.when((pl.col(kind.code) == PERSON) & (pl.col(remedied.code) == "是")).then(
+                        pl.lit(
+                            "自然人违法行为轻微并主动消除或者减轻违法行为危害后果的行政处罚不报送"
+                            "（《河南省社会信用条例》第十三条）"
+                        )
+                    ),
+                    self._header(remedied.code),
+                    "not_reportable",
+                )
+            )
         kinds = spec.by_role("penalty_kinds")
         if (
             fine is not None
