@@ -46,7 +46,7 @@ from xinyong.orgs import permissions
 from xinyong.orgs.models import Role, Unit
 from xinyong.orgs.selectors import get_unit
 from xinyong.records.models import CreditRecord, RecordWithdrawal
-from xinyong.records.services import withdraw_record
+from xinyong.records.services import can_change_record, withdraw_record
 
 from . import quality, reports, selectors
 from .forms import (
@@ -467,10 +467,7 @@ def record_detail(
 
 
 def _can_withdraw(user: Any, record: CreditRecord) -> bool:
-    return record.status == CreditRecord.Status.ACTIVE and (
-        permissions.is_credit_admin(user)
-        or permissions.can_write_unit_data(user, record.source_unit_id)
-    )
+    return record.status == CreditRecord.Status.ACTIVE and can_change_record(user, record)
 
 
 @login_required

@@ -62,13 +62,21 @@ IDENTITY_ROLES = (
 )
 
 
-def _require_record_writer(actor: Any, record: CreditRecord) -> None:
-    from xinyong.core.errors import NotPermitted
+def can_change_record(actor: Any, record: CreditRecord) -> bool:
+    """The credit office, the record's reporting unit, or the system (actor None)."""
     from xinyong.orgs import permissions
 
-    if actor is None or permissions.is_credit_admin(actor):
-        return
-    if not permissions.can_write_unit_data(actor, record.source_unit_id):
+    return (
+        actor is None
+        or permissions.is_credit_admin(actor)
+        or permissions.can_write_unit_data(actor, record.source_unit_id)
+    )
+
+
+def _require_record_writer(actor: Any, record: CreditRecord) -> None:
+    from xinyong.core.errors import NotPermitted
+
+    if not can_change_record(actor, record):
         raise NotPermitted("只有信用办管理员或该记录的报送单位可以更正或撤销信用记录。")
 
 
