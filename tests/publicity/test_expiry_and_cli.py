@@ -128,3 +128,51 @@ def test_staff_record_page_shows_why_and_when_publicity_ended(django_user_model)
     assert "公示期满" in body
     assert "2027-03-11" in body
     assert "国办发〔2025〕22号·一般失信信息" in body
+
+
+def test_recompute_applies_a_changed_policy_to_a_span_of_decisions() -> None:
+    """After a policy changes (here 36号令's 一般 class lengthened to 24 months in the
+    admin), `publicity recompute` applies it to the records decided in the span given;
+    other records and recorded endings stay as they were."""
+    from django.core.management.base import CommandError
+
+    from xinyong.catalog.models import PublicityPolicy
+    from xinyong.records.services import withdraw_record
+
+    inside = penalty(41, decided="2026-05-11")
+    withdrawn = penalty(42, decided="2026-05-12")
+    withdraw_record(actor=None, record=withdrawn, reason="复议撤销", on=date(2026, 11, 2))
+    outside = penalty(43, decided="2026-03-10")
+    assert PublicityWindow.objects.get(record=inside).ends_on == date(2027, 5, 11)
+    PublicityPolicy.objects.filter(code="NDRC36_GENERAL").update(max_months=24)
+
+    out = StringIO()
+    call_command("publicity", "recompute", "--decided-from", "2026-04-01", "--json", stdout=out)
+    assert json.loads(out.getvalue())["records"] == 2
+    assert PublicityWindow.objects.get(record=inside).ends_on == date(2028, 5, 11)
+    kept = PublicityWindow.objects.get(record=withdrawn)
+    assert (kept.ends_on, kept.ended_on, kept.end_reason) == (
+        date(2028, 5, 12),
+        date(2026, 11, 2),
+        PublicityWindow.EndReason.WITHDRAWN,
+    )
+    assert PublicityWindow.objects.get(record=outside).ends_on == date(2027, 3, 10)
+    assert Event.objects.filter(action="publicity.recomputed").count() == 1
+
+    text = StringIO()
+    call_command(
+        "publicity",
+        "recompute",
+        "--decided-from",
+        "2026-05-12",
+        "--decided-to",
+        "2026-05-12",
+        stdout=text,
+    )
+    assert text.getvalue().strip() == "重算公示期限 1 条（其中向社会公示 1 条）。"
+    with pytest.raises(CommandError, match="结束日期不能早于开始日期"):
+        call_command(
+            "publicity", "recompute", "--decided-from", "2026-05-12", "--decided-to", "2026-05-01"
+        )
+    with pytest.raises(CommandError, match="日期“2026-13-01”无效"):
+        call_command("publicity", "recompute", "--decided-from", "2026-13-01")

@@ -518,6 +518,30 @@ def refresh(*, actor: Any = None) -> dict[str, int]:
     )
 
 
+def recompute(
+    *, decided_from: date, decided_to: date | None = None, actor: Any = None
+) -> dict[str, int]:
+    """Apply the policies as they now stand to every record decided in [decided_from,
+    decided_to]: after `xinyong catalog load` brought a changed rule (a policy's new end
+    date, a new class), or after an office corrected a policy in the admin. Windows are
+    otherwise kept as computed when the record was stored. An ending already recorded
+    (repaired, withdrawn, expired) is kept; a window whose new longest period has passed
+    is ended by the next expiry run. Idempotent."""
+    if decided_to is not None and decided_to < decided_from:
+        raise DomainError("结束日期不能早于开始日期。")
+    where, params = "r.decision_date >= %s", [decided_from]
+    if decided_to is not None:
+        where, params = where + " AND r.decision_date <= %s", [decided_from, decided_to]
+    span = f"{decided_from.isoformat()}..{decided_to.isoformat() if decided_to else ''}"
+    return _compute_for(
+        where,
+        params,
+        actor=actor,
+        target=("publicity", f"recompute {span}"),
+        action="publicity.recomputed",
+    )
+
+
 # ---------------------------------------------------------------- end / restore
 
 

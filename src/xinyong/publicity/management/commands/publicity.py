@@ -1,4 +1,5 @@
-"""`xinyong publicity refresh | expire [--on DATE] | window RECORD_ID` (thin adapter)."""
+"""`xinyong publicity refresh | recompute --decided-from DATE [--decided-to DATE] |
+expire [--on DATE] | window RECORD_ID` (thin adapter)."""
 
 from __future__ import annotations
 
@@ -65,12 +66,21 @@ LABELS = {
 
 
 class Command(BaseCommand):
-    help = "信用信息公示期限：refresh 补算缺失的公示期限；expire 执行公示期满处理；window 查看某条记录的公示期限"
+    help = "信用信息公示期限：refresh 补算缺失的公示期限；recompute 按现行政策重算；expire 执行公示期满处理；window 查看某条记录的公示期限"
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         refresh = sub.add_parser("refresh", help="为尚无公示期限的记录补算公示期限（可重复运行）")
         refresh.add_argument("--json", action="store_true", help="以 JSON 输出")
+        recompute = sub.add_parser(
+            "recompute",
+            help="按现行公示期限政策重算某段决定日期内记录的公示期限（政策调整后使用，可重复运行）",
+        )
+        recompute.add_argument(
+            "--decided-from", required=True, help="决定日期自（YYYY-MM-DD），含当日"
+        )
+        recompute.add_argument("--decided-to", default="", help="决定日期至（YYYY-MM-DD），含当日")
+        recompute.add_argument("--json", action="store_true", help="以 JSON 输出")
         expire = sub.add_parser("expire", help="结束所有已届最长公示期的记录的公示（可重复运行）")
         expire.add_argument("--on", default="", help="按哪一天处理（YYYY-MM-DD），默认今天")
         expire.add_argument("--json", action="store_true", help="以 JSON 输出")
@@ -95,6 +105,16 @@ class Command(BaseCommand):
             summary,
             options["json"],
             f"补算公示期限 {summary['records']} 条（其中向社会公示 {summary['published']} 条）。",
+        )
+
+    def _recompute(self, options: dict[str, Any]) -> None:
+        start = _parse_day(options["decided_from"])
+        end = _parse_day(options["decided_to"]) if options["decided_to"] else None
+        summary = services.recompute(decided_from=start, decided_to=end)
+        self._out(
+            summary,
+            options["json"],
+            f"重算公示期限 {summary['records']} 条（其中向社会公示 {summary['published']} 条）。",
         )
 
     def _expire(self, options: dict[str, Any]) -> None:
