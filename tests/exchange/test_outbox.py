@@ -73,7 +73,7 @@ def test_payload_uses_the_national_codes_of_the_catalogue():
     )
     codes = [c["code"] for c in env["columns"]]
     assert codes[:3] == ["CF_XDR_MC", "CF_XDR_LB", "CF_XDR_SHXYM"]
-    assert codes[-5:] == ["CZLX", "JLBS", "BBH", "JLZT", "GXSJ"]
+    assert codes[-7:] == ["CZLX", "JLBS", "BBH", "JLZT", "GXSJ", "CHRQ", "CHLY"]
     item = env["items"][0]
     record = CreditRecord.objects.get()
     assert item["CF_XDR_MC"] == "安阳市北关区某某商贸有限公司"
@@ -82,6 +82,7 @@ def test_payload_uses_the_national_codes_of_the_catalogue():
     assert item["CF_NR_FK"] == "0.2"  # 万元 (DOMAIN.md §4): 2000元 is 0.2
     assert item["CF_JDRQ"] == "2026-03-02"
     assert (item["CZLX"], item["JLZT"], item["BBH"]) == ("新增或更新", "有效", "1")
+    assert (item["CHRQ"], item["CHLY"]) == ("", "")
     assert item["JLBS"] == record.identity_key
     # The same content always gives the same bytes (the body hash identifies a send).
     assert prepare(OutboundMessage.objects.get()).sha256 == prepared.sha256
@@ -97,7 +98,7 @@ def test_correction_and_withdrawal_are_single_messages_with_the_current_state():
         changes={"CF_NR": "罚款3000元", "CF_NR_FK": "0.3"},
         reason="金额笔误",
     )
-    withdraw_record(actor=admin, record=record, reason="复议撤销")
+    withdraw_record(actor=admin, record=record, reason="复议撤销", on=date(2026, 11, 2))
     kinds = list(OutboxEntry.objects.order_by("id").values_list("kind", "change"))
     assert kinds == [("batch", "stored"), ("record", "corrected"), ("record", "withdrawn")]
     services.expand_entries()
@@ -105,6 +106,7 @@ def test_correction_and_withdrawal_are_single_messages_with_the_current_state():
     assert (corrected.operation, withdrawn.operation) == ("upsert", "withdraw")
     item = prepare(withdrawn).envelope["items"][0]
     assert (item["CZLX"], item["JLZT"], item["BBH"]) == ("撤销", "已撤销", "2")
+    assert (item["CHRQ"], item["CHLY"]) == ("2026-11-02", "复议撤销")
     assert item["CF_NR_FK"] == "0.3"
 
 

@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from xinyong.catalog.fieldspec import get_spec
 from xinyong.core.errors import DomainError
-from xinyong.records.models import CreditRecord
+from xinyong.records.models import CreditRecord, RecordWithdrawal
 
 from .conf import get_config
 from .models import OutboundMessage, OutboxEntry
@@ -44,6 +44,10 @@ RECORD_META: list[tuple[str, str]] = [
     ("BBH", "版本号"),
     ("JLZT", "记录状态"),
     ("GXSJ", "更新时间"),
+    # A withdrawn record's date and public reason (行政处罚法 art. 48: withdrawn with the
+    # reason made public); empty otherwise.
+    ("CHRQ", "撤回日期"),
+    ("CHLY", "撤回理由"),
 ]
 
 LIST_FIELDS: list[tuple[str, str]] = [
@@ -125,6 +129,12 @@ def _record_rows(
             "id", "identity_key", "payload", "version", "status", "updated_at"
         )
     }
+    withdrawals = {
+        w["record_id"]: w
+        for w in RecordWithdrawal.objects.filter(record_id__in=ids).values(
+            "record_id", "withdrawn_on", "reason"
+        )
+    }
     rows = []
     for pk in ids:
         r = found.get(pk)
@@ -142,6 +152,9 @@ def _record_rows(
         row["BBH"] = str(r["version"])
         row["JLZT"] = STATUS_LABELS.get(r["status"], r["status"])
         row["GXSJ"] = _text(r["updated_at"])
+        withdrawal = withdrawals.get(pk) if withdrawn else None
+        row["CHRQ"] = _text(withdrawal["withdrawn_on"]) if withdrawal else ""
+        row["CHLY"] = _text(withdrawal["reason"]) if withdrawal else ""
         rows.append(row)
     return columns, rows
 
