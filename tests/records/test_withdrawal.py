@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from xinyong.collection.services import ingest_rows
@@ -173,6 +174,12 @@ def test_record_page_form_and_result() -> None:
     # Withdrawn after 2026-10-10 (the test runs later): the page says so.
     assert "经行政复议撤销" in page and "2026-10-10" in page and "逾期撤回" in page
     assert "撤回该信息" not in page
+    # Withdrawn today (the page's form has no date): the quality page of this year lists it.
+    year = timezone.localdate().year
+    quality = reporter.get(f"/workspace/collection/units/{record.source_unit_id}/?year={year}")
+    section = quality.content.decode().split('id="withdrawals"')[1].split("</section>")[0]
+    assert record.document_number in section and "逾期撤回" in section
+    assert "2026-10-10" in section and "经行政复议撤销" in section
     again = reporter.post(url + "withdraw/", {"revoked_on": "2026-09-30", "reason": "再撤"})
     assert again.status_code == 302
     assert RecordWithdrawal.objects.get(record=record).reason == "经行政复议撤销"

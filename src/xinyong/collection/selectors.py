@@ -30,7 +30,7 @@ from xinyong.catalog.models import RecordType
 from xinyong.core.errors import DomainError, NotFoundError
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Unit
-from xinyong.records.models import CreditRecord
+from xinyong.records.models import CreditRecord, RecordWithdrawal
 
 from .models import Batch, CollectionPolicy, MonthlyDeclaration, QualityWarning
 
@@ -427,4 +427,14 @@ def declarable_record_types() -> QuerySet[RecordType]:
         RecordType.objects.filter(active=True)
         .filter(Q(is_shuanggongshi=True) | Q(is_shigongshi=True))
         .order_by("sort_order", "code")
+    )
+
+
+def withdrawals_of(unit: Unit, year: int) -> QuerySet[RecordWithdrawal]:
+    """A unit's record withdrawals in a year, newest first (its quality page: a late
+    withdrawal is a quality fact, 行政处罚法 art. 48)."""
+    return (
+        RecordWithdrawal.objects.filter(record__source_unit=unit, withdrawn_on__year=year)
+        .select_related("record", "record__record_type")
+        .order_by("-withdrawn_on", "-id")
     )

@@ -576,6 +576,7 @@ def unit_quality(request: HttpRequest, pk: int) -> HttpResponse:
             "definitions": selectors.RATE_DEFINITIONS,
             "warnings": selectors.warnings_for(request.user, unit=unit)[:200],
             "declarations": selectors.declarations_for(request.user, unit=unit)[:60],
+            "withdrawals": selectors.withdrawals_of(unit, year)[:200],
             "form": form,
             "can_write": can_write,
             "threshold": selectors.active_policy().late_warning_threshold,
