@@ -212,3 +212,44 @@ def test_withdrawal_api() -> None:
     assert detail["withdrawal"]["revoked_on"] == "2026-09-30"
     again = reporter.post(url, body, format="json")
     assert again.status_code == 400 and "该记录已撤销" in again.json()["detail"]
+
+
+def test_public_withdrawal_notices() -> None:
+    """行政处罚法 art. 48 "并公开说明理由": the portal lists the unit's withdrawals of
+    penalties that had been public, with the reason, masked; objection outcomes and
+    information whose period is over are not listed."""
+    from ..publicity.helpers import person_penalty
+
+    company = _penalty(7)
+    withdraw_record(
+        actor=None,
+        record=company,
+        reason="经行政复议，原处罚决定被撤销（联系电话13812345678）",
+        revoked_on=date(2026, 9, 30),
+        basis_document="北政复决字〔2026〕7号",
+        on=date(2026, 10, 9),
+    )
+    person = person_penalty(8, decided="2026-09-25", name="王小明")
+    withdraw_record(
+        actor=None,
+        record=person,
+        reason="原处罚决定被人民法院判决撤销",
+        revoked_on=date(2026, 10, 12),
+        on=date(2026, 10, 13),
+    )
+    by_objection = _penalty(9)
+    withdraw_record(
+        actor=None, record=by_objection, reason="异议 Y1 决定撤销", on=date(2026, 10, 9)
+    )
+    page = Client().get("/credit/withdrawals/")
+    assert page.status_code == 200
+    table = page.content.decode().split('id="withdrawals"')[1].split("</table>")[0]
+    assert company.document_number in table and "北政复决字〔2026〕7号" in table
+    assert "经行政复议，原处罚决定被撤销" in table and "13812345678" not in table
+    assert "王小明" not in table and "王**" in table
+    assert person.party_identifier not in table
+    assert "异议 Y1" not in table
+    assert table.index("2026-10-13") < table.index("2026-10-09")  # newest first
+    # Once the withdrawn information's own period has passed, its notice goes too.
+    PublicityWindow.objects.filter(record=company).update(ends_on=date(2026, 10, 31))
+    assert company.document_number not in Client().get("/credit/withdrawals/").content.decode()

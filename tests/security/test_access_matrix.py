@@ -281,6 +281,7 @@ EXPECTED: dict[str, str] = {
     "personnel:public-honours": PUBLIC,
     "publicity:record": NOBODY,
     "publicity:search": PUBLIC,
+    "publicity:withdrawals": PUBLIC,
     "publicity:subject": PUBLIC,
     "publicity:subject-export": PUBLIC,
     "reports:detail": "ad le",

@@ -12,7 +12,7 @@ from typing import Any
 from xinyong.catalog.fieldspec import FieldType, get_spec
 from xinyong.catalog.models import Nature, PublicityPolicy
 from xinyong.core.masking import mask_id_number, mask_name, mask_phone, mask_text
-from xinyong.records.models import CreditRecord
+from xinyong.records.models import CreditRecord, RecordWithdrawal
 
 from .selectors import PublicRow, public_status, row_status
 
@@ -147,3 +147,21 @@ def group_records(presented: list[dict[str, Any]]) -> list[tuple[str, list[dict[
     for item in presented:
         groups.setdefault(item["group"], []).append(item)
     return list(groups.items())
+
+
+def present_withdrawal(withdrawal: RecordWithdrawal) -> dict[str, Any]:
+    """A withdrawal notice as the public sees it: the party's name masked for a natural
+    person, free text masked (an ID or phone number typed into a reason)."""
+    record = withdrawal.record
+    person = _is_person(record)
+    return {
+        "withdrawn_on": withdrawal.withdrawn_on.isoformat(),
+        "revoked_on": withdrawal.revoked_on.isoformat() if withdrawal.revoked_on else None,
+        "type_name": record.record_type.name,
+        "party_name": mask_name(record.party_name) if person else record.party_name,
+        "document_number": mask_text(record.document_number),
+        "decision_date": record.decision_date.isoformat() if record.decision_date else None,
+        "deciding_unit": record.deciding_unit_name,
+        "basis_document": mask_text(withdrawal.basis_document),
+        "reason": mask_text(withdrawal.reason),
+    }

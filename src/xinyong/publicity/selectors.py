@@ -14,12 +14,12 @@ from datetime import date
 from typing import Any, NamedTuple
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Length
 from django.utils import timezone
 
 from xinyong.core import identifiers
-from xinyong.records.models import CreditRecord
+from xinyong.records.models import CreditRecord, RecordWithdrawal
 from xinyong.subjects.models import Subject, SubjectIdentifier, SubjectKind
 from xinyong.subjects.services import resolve as resolve_subject
 
@@ -380,3 +380,21 @@ def find_public_subjects(query: str) -> list[Subject]:
     )
     found.extend(named[: max(SEARCH_LIMIT - len(found), 0)])
     return found[:SEARCH_LIMIT]
+
+
+def public_withdrawals(today: date) -> QuerySet[RecordWithdrawal]:
+    """Withdrawn penalty decisions whose reason the public is told (行政处罚法 art. 48:
+    a changed or revoked decision is withdrawn "并公开说明理由"): withdrawals by the
+    deciding side (with the date of the change or revocation) of records that had been
+    public, shown while the withdrawn information would otherwise still be public.
+    Withdrawals decided on an objection are told to the applicant instead."""
+    return (
+        RecordWithdrawal.objects.filter(
+            revoked_on__isnull=False,
+            record__publicity__is_published=True,
+            record__publicity__starts_on__lte=F("withdrawn_on"),
+            record__publicity__ends_on__gte=today,
+        )
+        .select_related("record", "record__record_type", "record__subject")
+        .order_by("-withdrawn_on", "-id")
+    )

@@ -9,4 +9,5 @@ urlpatterns = [
     path("subject/<int:pk>/", views.subject_page, name="subject"),
     path("subject/<int:pk>/export.csv", views.subject_export, name="subject-export"),
     path("record/<int:pk>/", views.record_page, name="record"),
+    path("withdrawals/", views.withdrawals, name="withdrawals"),
 ]

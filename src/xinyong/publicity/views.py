@@ -34,13 +34,20 @@ from xinyong.subjects.models import Subject, SubjectIdentifier, SubjectKind
 from xinyong.subjects.selectors import masked_repr
 from xinyong.subjects.services import resolve as resolve_subject
 
-from .presenters import group_records, present_record, present_row, present_subject
+from .presenters import (
+    group_records,
+    present_record,
+    present_row,
+    present_subject,
+    present_withdrawal,
+)
 from .selectors import (
     SEARCH_LIMIT,
     SEARCH_MAX_LENGTH,
     find_public_subjects,
     public_records,
     public_rows_for,
+    public_withdrawals,
 )
 
 PERSON_TOKEN_SALT = "publicity.person"
@@ -292,6 +299,24 @@ def record_page(request: HttpRequest, pk: int) -> HttpResponse:
                 else ""
             ),
         },
+    )
+
+
+WITHDRAWALS_PAGE_SIZE = 50
+
+
+@throttled
+def withdrawals(request: HttpRequest) -> HttpResponse:
+    """行政处罚决定撤回公告 (行政处罚法 art. 48: withdrawn with the reason made public)."""
+    from django.core.paginator import Paginator
+
+    page = Paginator(public_withdrawals(timezone.localdate()), WITHDRAWALS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "publicity/withdrawals.html",
+        {"page": page, "items": [present_withdrawal(w) for w in page.object_list]},
     )
 
 
