@@ -316,6 +316,12 @@ def test_broken_repair_commitment_restores_publicity_to_its_maximum() -> None:
     assert Event.objects.filter(action="publicity.restored", target_id=str(r.pk)).count() == 1
     fulfil = Event.objects.get(action="commitments.fulfil", target_id=str(promise.pk))
     assert (fulfil.new_values or {})["repaired_record_restored"] is True
+    # The city platform, which was told of the repair, is told the record counts again.
+    from xinyong.exchange.models import OutboxEntry
+
+    assert OutboxEntry.objects.filter(
+        kind=OutboxEntry.Kind.RECORD, change="restored", record_id=r.pk
+    ).exists()
 
     # Idempotent: nothing left to undo, no second event.
     assert services.restore_repaired_publicity(actor=None, commitment=done) is None

@@ -241,3 +241,16 @@ def test_minor_class_published_when_the_office_sets_three_months(settings) -> No
     settings.PUBLICITY_KIND_CLASSES = {"警告": "一般"}
     plain = window(penalty(38, decided="2026-05-11", CF_CFLB="警告", CF_NR="警告", CF_NR_FK=""))
     assert plain.policy.code == "NDRC36_GENERAL"
+
+
+def test_stated_class_wins_over_the_market_sector_rule() -> None:
+    """A 市场监管 penalty is classed by 总局令45号's kinds, unless the deciding authority
+    stated its 22号 / 36号令 class: then that class's policy applies."""
+    kinds = {"CF_CFLB": "罚款；吊销许可证件", "CF_NR": "罚款并吊销营业执照"}
+    sector = window(penalty(51, decided="2026-03-02", unit_name="区市场监管局", **kinds))
+    assert sector.policy.code == "SAMR45_OTHER"
+    stated = window(
+        penalty(52, decided="2026-03-02", unit_name="区市场监管局", CF_SXCD="严重", **kinds)
+    )
+    assert stated.policy.code == "GBF2025_22_SERIOUS"
+    assert (stated.repair_from, stated.ends_on) == (date(2027, 3, 2), date(2029, 3, 2))

@@ -215,9 +215,10 @@ def test_withdrawal_api() -> None:
 
 
 def test_public_withdrawal_notices() -> None:
-    """行政处罚法 art. 48 "并公开说明理由": the portal lists the unit's withdrawals of
-    penalties that had been public, with the reason, masked; objection outcomes and
-    information whose period is over are not listed."""
+    """行政处罚法 art. 48 "并公开说明理由": the portal lists withdrawals of organisations'
+    penalties that were public that day, with the reason, masked. Not listed: natural
+    persons (public only on their token page), objection outcomes, records already
+    repaired before the withdrawal, and notices whose information's period is over."""
     from ..publicity.helpers import person_penalty
 
     company = _penalty(7)
@@ -239,17 +240,55 @@ def test_public_withdrawal_notices() -> None:
     )
     by_objection = _penalty(9)
     withdraw_record(
-        actor=None, record=by_objection, reason="异议 Y1 决定撤销", on=date(2026, 10, 9)
+        actor=None, record=by_objection, reason="经异议核查决定撤销", on=date(2026, 10, 9)
     )
+    repaired = _penalty(10)
+    PublicityWindow.objects.filter(record=repaired).update(
+        ended_on=date(2026, 10, 5), end_reason=PublicityWindow.EndReason.REPAIRED
+    )
+    withdraw_record(
+        actor=None,
+        record=repaired,
+        reason="原处罚决定被撤销",
+        revoked_on=date(2026, 10, 8),
+        on=date(2026, 10, 9),
+    )
+    assert RecordWithdrawal.objects.get(record=repaired).was_public is False
     page = Client().get("/credit/withdrawals/")
     assert page.status_code == 200
     table = page.content.decode().split('id="withdrawals"')[1].split("</table>")[0]
     assert company.document_number in table and "北政复决字〔2026〕7号" in table
     assert "经行政复议，原处罚决定被撤销" in table and "13812345678" not in table
-    assert "王小明" not in table and "王**" in table
-    assert person.party_identifier not in table
-    assert "异议 Y1" not in table
-    assert table.index("2026-10-13") < table.index("2026-10-09")  # newest first
+    assert "138****5678" in table
+    assert person.document_number not in table and "王" not in table
+    assert by_objection.document_number not in table
+    assert repaired.document_number not in table
     # Once the withdrawn information's own period has passed, its notice goes too.
     PublicityWindow.objects.filter(record=company).update(ends_on=date(2026, 10, 31))
     assert company.document_number not in Client().get("/credit/withdrawals/").content.decode()
+
+
+def test_withdrawal_goes_through_when_the_deadline_year_has_no_calendar(monkeypatch) -> None:
+    """A missing holiday schedule must not keep a revoked penalty public: the record is
+    withdrawn and the deadline stays open (the event says why). Revoked 2026-12-29, the
+    deadline would fall in 2027, whose schedule is published in late autumn."""
+    from xinyong.core import calendar
+    from xinyong.core.errors import CalendarUnknownYear
+
+    def unknown(day: date, n: int) -> date:
+        raise CalendarUnknownYear(2027)
+
+    record = _penalty(11)
+    monkeypatch.setattr(calendar, "add_workdays", unknown)
+    withdraw_record(
+        actor=None,
+        record=record,
+        reason="原处罚决定被撤销",
+        revoked_on=date(2026, 12, 29),
+        on=date(2026, 12, 30),
+    )
+    w = RecordWithdrawal.objects.get(record=record)
+    assert (w.deadline, w.is_late) == (None, False)
+    event = Event.objects.filter(action="records.withdrawn", target_id=str(record.pk)).get()
+    assert "2027" in event.new_values["deadline_note"]
+    assert CreditRecord.objects.get(pk=record.pk).status == CreditRecord.Status.WITHDRAWN

@@ -874,6 +874,12 @@ def restore_repaired_publicity(*, actor: Any, commitment: Commitment) -> Publici
                 "end_reason": restored.end_reason,
             },
         )
+        # The city platform (exchange outbox), grades and the other consumers learn that
+        # the record counts again, as they learnt of the repair.
+        from xinyong.records.models import CreditRecord
+        from xinyong.records.signals import record_changed
+
+        record_changed.send(sender=CreditRecord, record=record, change="restored", actor=actor)
     return restored
 
 

@@ -97,6 +97,10 @@ DEFAULT_KIND_CLASSES = {
 }
 DEFAULT_KIND_CLASSES_FROM = date(2026, 4, 1)
 SIMPLE_PROCEDURE = "简易程序"
+# A stated class as written (轻微 …) or as stored (minor …) → its key.
+_SEVERITY_KEYS = {str(s.label): str(s.value) for s in Severity} | {
+    str(s.value): str(s.value) for s in Severity
+}
 
 
 def add_months(day: date, months: int) -> date:
@@ -356,6 +360,12 @@ class Decider:
         dishonest = rt.nature == Nature.DISHONEST
         if rt.default_policy_id is None and not facts.severity_hint:
             return _no_policy(rt, facts)
+        # The deciding authority's stated class (22号 / 36号令) wins over the sector's
+        # own classing, when a policy of that class is in force on the decision date.
+        if facts.severity_hint:
+            stated = self._policy(rt, day, facts.severity_hint, "")
+            if stated is not None and stated.severity == _SEVERITY_KEYS.get(facts.severity_hint):
+                return self._window(stated, facts, dishonest=dishonest)
         # Sector rules (penalty kinds only matter there).
         for sector in facts.sectors:
             probe = self._policy(rt, day, None, sector)

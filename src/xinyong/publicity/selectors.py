@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any, NamedTuple
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Length
 from django.utils import timezone
 
@@ -385,16 +385,19 @@ def find_public_subjects(query: str) -> list[Subject]:
 def public_withdrawals(today: date) -> QuerySet[RecordWithdrawal]:
     """Withdrawn penalty decisions whose reason the public is told (行政处罚法 art. 48:
     a changed or revoked decision is withdrawn "并公开说明理由"): withdrawals by the
-    deciding side (with the date of the change or revocation) of records that had been
-    public, shown while the withdrawn information would otherwise still be public.
-    Withdrawals decided on an objection are told to the applicant instead."""
+    deciding side (with the date of the change or revocation) of organisations' records
+    that were public that day, shown while the withdrawn information would otherwise
+    still be public. Withdrawals decided on an objection are told to the applicant."""
     return (
+        # A deadline exists only for a penalty withdrawn on a change or revocation.
         RecordWithdrawal.objects.filter(
-            revoked_on__isnull=False,
-            record__publicity__is_published=True,
-            record__publicity__starts_on__lte=F("withdrawn_on"),
+            was_public=True,
+            deadline__isnull=False,
             record__publicity__ends_on__gte=today,
         )
+        # A natural person's records are public only to whoever holds the full ID number
+        # and name (the token page), never listed.
+        .exclude(record__subject__kind=SubjectKind.PERSON)
         .select_related("record", "record__record_type", "record__subject")
         .order_by("-withdrawn_on", "-id")
     )

@@ -141,6 +141,9 @@ class RecordWithdrawal(models.Model):
     revoked_on = models.DateField("变更或撤销决定日期", null=True, blank=True)
     deadline = models.DateField("撤回期限", null=True, blank=True)
     is_late = models.BooleanField("逾期撤回", default=False)
+    # Whether the record was public on the withdrawal day (not already repaired, expired
+    # or never published): only then is the withdrawal explained to the public.
+    was_public = models.BooleanField("撤回时正在公示", default=False)
     basis_document = models.CharField("依据文书号", max_length=200, blank=True)
     reason = models.TextField("撤回理由")
     withdrawn_by = models.ForeignKey(

@@ -236,7 +236,8 @@ def withdraw_record(
 
     from xinyong.core.audit import record_event
     from xinyong.core.calendar import add_workdays
-    from xinyong.core.errors import DomainError
+    from xinyong.core.errors import CalendarUnknownYear, DomainError
+    from xinyong.publicity.models import PublicityWindow
 
     from .models import CreditRecord, RecordWithdrawal
     from .signals import record_changed
@@ -248,6 +249,7 @@ def withdraw_record(
     if len(document) > 200:
         raise DomainError("依据文书号过长（最多 200 字）。")
     deadline = None
+    deadline_note = ""
     if revoked_on is not None:
         if revoked_on > day:
             raise DomainError(
@@ -259,11 +261,25 @@ def withdraw_record(
                 f"{record.decision_date.isoformat()}。"
             )
         if _is_penalty(record):
-            deadline = add_workdays(revoked_on, PENALTY_WITHDRAWAL_WORKDAYS)
+            try:
+                deadline = add_workdays(revoked_on, PENALTY_WITHDRAWAL_WORKDAYS)
+            except CalendarUnknownYear as exc:
+                # A missing holiday schedule must not keep a revoked penalty public: the
+                # record is withdrawn, and the deadline stays open until it is loaded.
+                deadline_note = exc.message
     with transaction.atomic():
         locked = CreditRecord.objects.select_for_update().get(pk=record.pk)
         if locked.status == CreditRecord.Status.WITHDRAWN:
             raise DomainError("该记录已撤销。")
+        window = PublicityWindow.objects.filter(record_id=locked.pk).first()
+        was_public = bool(
+            window is not None
+            and window.is_published
+            and window.ended_on is None
+            and window.starts_on is not None
+            and window.starts_on <= day
+            and (window.ends_on is None or window.ends_on >= day)
+        )
         locked.status = CreditRecord.Status.WITHDRAWN
         locked.save(update_fields=["status", "updated_at"])
         withdrawal, _ = RecordWithdrawal.objects.update_or_create(
@@ -273,6 +289,7 @@ def withdraw_record(
                 "revoked_on": revoked_on,
                 "deadline": deadline,
                 "is_late": deadline is not None and day > deadline,
+                "was_public": was_public,
                 "basis_document": document,
                 "reason": why,
                 "withdrawn_by": actor if getattr(actor, "pk", None) else None,
@@ -292,7 +309,9 @@ def withdraw_record(
                 "revoked_on": revoked_on,
                 "basis_document": document,
                 "deadline": deadline,
+                "deadline_note": deadline_note,
                 "late": withdrawal.is_late,
+                "was_public": was_public,
             },
         )
         # `on`: publicity ends on the withdrawal day, not on the day a receiver runs.

@@ -657,7 +657,9 @@ def decide_objection(
                 records.withdraw_record(
                     actor=actor,
                     record=record,
-                    reason=f"异议 {obj.query_code} 决定撤销：{text}",
+                    # Not the query code: it is the applicant's key to the case, and the
+                    # reason travels to the provider and the city platform.
+                    reason=f"经异议核查决定撤销：{text}",
                     on=day,
                 )
             effect = {"record_status": CreditRecord.Status.WITHDRAWN}
