@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tarfile
 from datetime import date
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -315,3 +316,48 @@ def test_backup_archive_holds_the_keys_and_the_report_files(var: Path, tmp_path:
     assert "keys/report-seal-ed25519.pub.pem" in names
     assert f"media/reports/{report.pdf_sha256[:2]}/{report.pdf_sha256}.pdf" in names
     assert "keys" not in backup.SKIP_DIRS and "media" not in backup.SKIP_DIRS
+
+
+def test_key_rotation_keeps_earlier_reports_verifiable(var: Path) -> None:
+    """`xinyong reports rotate-key --yes`: the old public key is kept under keys/retired/
+    and published; reports it sealed verify on the platform and offline with it; new
+    reports carry the new key; the old private key is gone; a kid nobody published fails."""
+    before, old_pdf = _issue()
+    old_pem = _pem()
+    old_kid = seal.key_id()
+    with pytest.raises(CommandError, match="确认请加 --yes"):
+        call_command("reports", "rotate-key")
+    out = StringIO()
+    call_command("reports", "rotate-key", "--yes", "--json", stdout=out)
+    data = json.loads(out.getvalue())
+    assert data["retired"] == old_kid and data["key_id"] == seal.key_id() != old_kid
+    retired = var / "keys" / "retired" / f"report-seal-ed25519-{old_kid}.pub.pem"
+    assert retired.read_bytes() == old_pem
+    private = var / "keys" / "report-seal-ed25519.pem"
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    assert (var / "keys" / "report-seal-ed25519.pub.pem").read_bytes() == _pem() != old_pem
+    # The report sealed before still verifies: on the platform, and offline with its key.
+    assert services.verify_file(old_pdf).authentic
+    assert services.verify_offline(old_pdf, old_pem).authentic
+    assert not services.verify_offline(old_pdf, _pem()).authentic
+    # A new report carries the new key.
+    after = services.issue_report(actor=None, subject=ORG_USCC, purpose="self_query")
+    new_pdf = services.report_pdf(after)
+    assert after.key_id == seal.key_id() and _split(new_pdf)[1]["kid"] == seal.key_id()
+    assert services.verify_file(new_pdf).authentic
+    # Published: the verification page and the API list the retired key.
+    api = Client().get("/api/v1/reports/public-key/").json()
+    assert [r["key_id"] for r in api["retired"]] == [old_kid]
+    assert api["retired"][0]["pem"].encode() == old_pem
+    page = Client().get("/credit/reports/verify/").content.decode()
+    assert 'id="retired-keys"' in page and old_kid in page
+    # A seal naming an unknown key is refused, retired keys or not.
+    body, payload = _split(new_pdf)
+    payload["kid"] = "0" * 16
+    forged = services.verify_file(_line(body, payload))
+    assert not forged.authentic and "不是本平台的密钥" in forged.message
+    from xinyong.core.models import Event
+
+    event = Event.objects.get(action="reports.seal_key_rotated")
+    assert event.old_values == {"key_id": old_kid}
+    assert before.key_id == old_kid

@@ -187,6 +187,10 @@ class PublicKeySerializer(serializers.Serializer):
     fingerprint = serializers.CharField()
     fingerprint_display = serializers.CharField()
     pem = serializers.CharField()
+    retired = serializers.ListField(
+        child=serializers.DictField(child=serializers.CharField()),
+        help_text="已停用的签章公钥（key_id、fingerprint_display、pem）：此前出具的报告据此核验",
+    )
 
 
 class PublicKeyView(GenericAPIView):

@@ -51,6 +51,9 @@ KEY_DIR = Path("keys")
 PRIVATE_KEY_FILE = KEY_DIR / "report-seal-ed25519.pem"
 PUBLIC_KEY_FILE = KEY_DIR / "report-seal-ed25519.pub.pem"
 LEGACY_KEY_FILE = KEY_DIR / "report-seal.key"
+# Public keys of rotated-out seal keys, `report-seal-ed25519-<kid>.pub.pem`: reports they
+# sealed still verify on the platform; their private keys are gone.
+RETIRED_DIR = KEY_DIR / "retired"
 MAX_SEAL_LINE = 4096
 MAX_PEM = 16 * 1024
 
@@ -69,37 +72,52 @@ def _unique() -> str:
     return f"{os.getpid()}.{threading.get_ident()}"
 
 
+def _write_new_private(p: Path, *, replace: bool) -> None:
+    """A new Ed25519 private key at `p`, written in full to a private temporary file
+    (mode 0600 from the start: no other user can ever read it) before it takes the name.
+    Without `replace` it is linked to the name: of two processes starting together only
+    the first link succeeds, so there is never a second key. With `replace` (rotation) it
+    is renamed over the old key in one step."""
+    p.parent.mkdir(parents=True, exist_ok=True)
+    pem = Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    tmp = p.with_name(f".{p.name}.{_unique()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(pem)
+        fh.flush()
+        os.fsync(fh.fileno())
+    if replace:
+        tmp.replace(p)
+        return
+    try:
+        os.link(tmp, p)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+
+
 @lru_cache(maxsize=4)
-def _load_private(path: str) -> Ed25519PrivateKey:
+def _read_private(path: str, _mtime_ns: int) -> Ed25519PrivateKey:
+    # Keyed by the file's modification time: after a rotation by another process (the
+    # CLI), the web and scheduler processes read the new key at their next seal.
     p = Path(path)
-    if not p.exists():
-        p.parent.mkdir(parents=True, exist_ok=True)
-        pem = Ed25519PrivateKey.generate().private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        # Written in full to a private temporary file (mode 0600 from the start: no other
-        # user can ever read it), then linked to its name: the name appears only with the
-        # whole key behind it, and of two processes starting together only the first
-        # link succeeds, so there is never a second key.
-        tmp = p.with_name(f".{p.name}.{_unique()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(pem)
-            fh.flush()
-            os.fsync(fh.fileno())
-        try:
-            os.link(tmp, p)
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
     key = serialization.load_pem_private_key(p.read_bytes(), password=None)
     if not isinstance(key, Ed25519PrivateKey):
         raise DomainError(f"签章私钥文件 {p} 不是 Ed25519 私钥。", code="seal_key")
     _publish(key.public_key(), p.parent / PUBLIC_KEY_FILE.name)
     return key
+
+
+def _load_private(path: str) -> Ed25519PrivateKey:
+    p = Path(path)
+    if not p.exists():
+        _write_new_private(p, replace=False)
+    return _read_private(path, p.stat().st_mtime_ns)
 
 
 def _publish(public: Ed25519PublicKey, path: Path) -> None:
@@ -162,6 +180,43 @@ def load_public_key(pem: bytes) -> Ed25519PublicKey:
             "公钥不是 Ed25519 公钥：请使用核验页下载的信用报告签章公钥。", code="bad_public_key"
         )
     return key
+
+
+def _retired_file(kid: str) -> Path:
+    return _var(RETIRED_DIR) / f"report-seal-ed25519-{kid}.pub.pem"
+
+
+@lru_cache(maxsize=4)
+def _read_retired(path: str, _mtime_ns: int) -> dict[str, Ed25519PublicKey]:
+    found: dict[str, Ed25519PublicKey] = {}
+    for file in sorted(Path(path).glob("report-seal-ed25519-*.pub.pem")):
+        try:
+            key = load_public_key(file.read_bytes())
+        except (OSError, DomainError):
+            continue  # not ours: a stray file never makes a forged seal valid
+        found[key_id(key)] = key
+    return found
+
+
+def retired_keys() -> dict[str, Ed25519PublicKey]:
+    """The rotated-out public keys by key id (kid)."""
+    directory = _var(RETIRED_DIR)
+    try:
+        return _read_retired(str(directory), directory.stat().st_mtime_ns)
+    except OSError:
+        return {}
+
+
+def rotate_key() -> tuple[str, str]:
+    """Retire the seal key and make a new one; returns (old kid, new kid). The old public
+    key is kept under keys/retired/ so that every report it sealed still verifies; its
+    private key is replaced in one step and no report can be sealed with it again."""
+    old = public_key()
+    retired = _retired_file(key_id(old))
+    retired.parent.mkdir(parents=True, exist_ok=True)
+    _publish(old, retired)
+    _write_new_private(_var(PRIVATE_KEY_FILE), replace=True)
+    return key_id(old), key_id()
 
 
 @lru_cache(maxsize=4)
@@ -229,7 +284,11 @@ def _signature_ok(
                     False,
                     "签章密钥与所提供的公钥不一致：报告不是该公钥对应的平台出具的，或系伪造。",
                 )
-            return False, "签章密钥不是本平台的密钥：报告系伪造。"
+            # Sealed before a key rotation: checked with that key's kept public half.
+            retired = retired_keys().get(kid)
+            if retired is None:
+                return False, "签章密钥不是本平台的密钥：报告系伪造。"
+            trusted = retired
         try:
             trusted.verify(bytes.fromhex(sig), canonical(payload))
         except (InvalidSignature, ValueError):

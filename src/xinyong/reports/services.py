@@ -480,15 +480,43 @@ def verify_offline(
     return Verification(True, True, message, checked.number, facts)
 
 
-def public_key_info() -> dict[str, str]:
-    """What the verification page and the API publish about the seal key."""
+def public_key_info() -> dict[str, Any]:
+    """What the verification page and the API publish about the seal key, and about the
+    keys rotated out (reports they sealed stay verifiable, offline too)."""
     return {
         "alg": seal.ALG,
         "key_id": seal.key_id(),
         "fingerprint": seal.fingerprint(),
         "fingerprint_display": seal.display_fingerprint(),
         "pem": seal.public_pem().decode("ascii"),
+        "retired": [
+            {
+                "key_id": kid,
+                "fingerprint_display": seal.display_fingerprint(key),
+                "pem": seal.public_pem(key).decode("ascii"),
+            }
+            for kid, key in sorted(seal.retired_keys().items())
+        ],
     }
+
+
+def rotate_seal_key(*, actor: Any) -> tuple[str, str]:
+    """Retire the report seal key and start a new one (a scheduled change, or a key that
+    may have leaked). Reports already issued keep verifying with the retired public key,
+    which stays published; new reports carry the new key. One event."""
+    if actor is not None:
+        permissions.require(actor, "credit_admin")
+    old, new = seal.rotate_key()
+    record_event(
+        actor=actor,
+        action="reports.seal_key_rotated",
+        target_type="reports.SealKey",
+        target_id=new,
+        target_repr=f"签章密钥 {old} → {new}",
+        old={"key_id": old},
+        new={"key_id": new, "fingerprint": seal.fingerprint()},
+    )
+    return old, new
 
 
 # ------------------------------------------------------------------ self-service

@@ -20,7 +20,7 @@ class Command(ActionCommand):
     help = (
         "信用报告：按用途出具报告并保存 PDF（issue）；核验报告文件是否由本平台出具、"
         "是否被修改（verify，未通过时退出码为 2；加 --public-key 公钥文件可离线核验，"
-        "不访问数据库）；输出签章公钥（public-key）。可加 --json 供脚本读取。"
+        "不访问数据库）；输出签章公钥（public-key）；更换签章密钥（rotate-key）。可加 --json 供脚本读取。"
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -44,6 +44,12 @@ class Command(ActionCommand):
         key = sub.add_parser("public-key", help="输出签章公钥（PEM）及其指纹")
         key.add_argument("--out", default="", help="公钥保存路径（默认输出到屏幕）")
         key.add_argument("--json", action="store_true", help="以 JSON 输出")
+        rotate = sub.add_parser(
+            "rotate-key",
+            help="更换签章密钥：此前出具的报告仍可凭停用的公钥核验，新报告使用新密钥",
+        )
+        rotate.add_argument("--yes", action="store_true", help="确认更换（不加则只说明将做什么）")
+        rotate.add_argument("--json", action="store_true", help="以 JSON 输出")
 
     def handle(self, *args: Any, **options: Any) -> None:
         text, data, ok = self.run_action(options)
@@ -104,6 +110,14 @@ class Command(ActionCommand):
                 lines.append(f"  {label}：{value}")
         return "\n".join(lines), result.as_json(), ok
 
+    def _rotate_key(self, options: dict[str, Any]) -> tuple[str, Any, bool]:
+        if not options["yes"]:
+            raise DomainError(
+                "更换签章密钥后，新报告使用新密钥，此前的报告凭停用的公钥核验；确认请加 --yes。"
+            )
+        old, new = services.rotate_seal_key(actor=None)
+        return _rotate_key_text(old, new), {"retired": old, "key_id": new}, True
+
     def _public_key(self, options: dict[str, Any]) -> tuple[str, Any, bool]:
         info = services.public_key_info()
         text = f"签名算法：{info['alg']}\n公钥指纹（SHA-256）：{info['fingerprint_display']}\n"
@@ -117,6 +131,13 @@ class Command(ActionCommand):
         else:
             text += info["pem"].rstrip()
         return text, info, True
+
+
+def _rotate_key_text(old: str, new: str) -> str:
+    return (
+        f"签章密钥已更换：{old} 停用（公钥保留在 keys/retired/ 并在核验页公布），新密钥 {new}。\n"
+        "请把新公钥交给需要离线核验的单位：xinyong reports public-key --out 公钥.pem"
+    )
 
 
 def _read(name: str) -> bytes:
