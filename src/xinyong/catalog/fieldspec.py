@@ -81,6 +81,9 @@ _MULTI_SPLIT = re.compile("[" + re.escape(MULTI_SEPARATORS) + "]")
 
 # The relative-party kinds of the national exchange standard (行政相对人类别).
 PARTY_KINDS = ("法人及非法人组织", "自然人", "个体工商户")
+# The 程序类型 (role procedure) value that matters to the rules: 河南条例 art. 13,
+# 行政处罚法 art. 51, and 36号令's 轻微 class.
+SIMPLE_PROCEDURE = "简易程序"
 
 _CODE_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,39}$")
 _TEXT_TYPES = {FieldType.TEXT, FieldType.IDENTIFIER, FieldType.ID_NUMBER, FieldType.USCC}

@@ -76,6 +76,11 @@ def record_type_detail(record_type: RecordType) -> dict[str, Any]:
 _SEVERITY_INPUT = {s.value: s.value for s in Severity} | {s.label: s.value for s in Severity}
 
 
+def severity_key(text: str) -> str | None:
+    """A class as written (轻微 …) or as stored (minor …) → its key; None if unknown."""
+    return _SEVERITY_INPUT.get(text.strip())
+
+
 def _matches_sector(policy: PublicityPolicy, sector: str) -> bool:
     return bool(sector) and sector in policy.sectors()
 
@@ -102,7 +107,7 @@ def policy_in_force(
     rt = get_record_type(record_type) if isinstance(record_type, str) else record_type
     wanted: str | None = None
     if severity:
-        wanted = _SEVERITY_INPUT.get(severity.strip())
+        wanted = severity_key(severity)
         if wanted is None:
             raise DomainError(f"失信程度“{severity}”无效，可选：轻微、一般、严重、不公示。")
     default = rt.default_policy

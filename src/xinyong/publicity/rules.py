@@ -39,6 +39,7 @@ from typing import Any
 
 from django.conf import settings
 
+from xinyong.catalog.fieldspec import SIMPLE_PROCEDURE
 from xinyong.catalog.models import (
     Category,
     CountedFrom,
@@ -48,7 +49,7 @@ from xinyong.catalog.models import (
     Severity,
     Sharing,
 )
-from xinyong.catalog.selectors import policy_in_force
+from xinyong.catalog.selectors import policy_in_force, severity_key
 from xinyong.core.errors import DomainError
 
 # 河南条例 art. 19: dishonesty information is disclosed for at most 5 years.
@@ -96,11 +97,6 @@ DEFAULT_KIND_CLASSES = {
     "限制从业": "严重",
 }
 DEFAULT_KIND_CLASSES_FROM = date(2026, 4, 1)
-SIMPLE_PROCEDURE = "简易程序"
-# A stated class as written (轻微 …) or as stored (minor …) → its key.
-_SEVERITY_KEYS = {str(s.label): str(s.value) for s in Severity} | {
-    str(s.value): str(s.value) for s in Severity
-}
 
 
 def add_months(day: date, months: int) -> date:
@@ -223,10 +219,11 @@ def _window_from_policy(policy: PublicityPolicy, facts: Facts, *, dishonest: boo
             policy_id=policy.pk,
             severity=policy.severity,
             is_published=False,
-            not_published_reason=(
-                f"依据{policy.document}，{policy.name.split('·')[-1]}的信息不予公示。"
+            not_published_reason=f"依据{policy.document}，{policy.name.split('·')[-1]}"
+            + (
+                "的信息不予公示。"
                 if policy.severity == Severity.UNPUBLISHED
-                else f"依据{policy.document}，{policy.name.split('·')[-1]}原则上不予公示。"
+                else "原则上不予公示。"
             ),
             starts_on=None,
             repair_from=None,
@@ -364,7 +361,7 @@ class Decider:
         # own classing, when a policy of that class is in force on the decision date.
         if facts.severity_hint:
             stated = self._policy(rt, day, facts.severity_hint, "")
-            if stated is not None and stated.severity == _SEVERITY_KEYS.get(facts.severity_hint):
+            if stated is not None and stated.severity == severity_key(facts.severity_hint):
                 return self._window(stated, facts, dishonest=dishonest)
         # Sector rules (penalty kinds only matter there).
         for sector in facts.sectors:

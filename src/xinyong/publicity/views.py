@@ -20,6 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
@@ -308,8 +309,6 @@ WITHDRAWALS_PAGE_SIZE = 50
 @throttled
 def withdrawals(request: HttpRequest) -> HttpResponse:
     """行政处罚决定撤回公告 (行政处罚法 art. 48: withdrawn with the reason made public)."""
-    from django.core.paginator import Paginator
-
     page = Paginator(public_withdrawals(timezone.localdate()), WITHDRAWALS_PAGE_SIZE).get_page(
         request.GET.get("page")
     )

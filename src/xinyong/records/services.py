@@ -237,7 +237,7 @@ def withdraw_record(
     from xinyong.core.audit import record_event
     from xinyong.core.calendar import add_workdays
     from xinyong.core.errors import CalendarUnknownYear, DomainError
-    from xinyong.publicity.models import PublicityWindow
+    from xinyong.publicity.selectors import is_publicly_visible
 
     from .models import CreditRecord, RecordWithdrawal
     from .signals import record_changed
@@ -271,15 +271,8 @@ def withdraw_record(
         locked = CreditRecord.objects.select_for_update().get(pk=record.pk)
         if locked.status == CreditRecord.Status.WITHDRAWN:
             raise DomainError("该记录已撤销。")
-        window = PublicityWindow.objects.filter(record_id=locked.pk).first()
-        was_public = bool(
-            window is not None
-            and window.is_published
-            and window.ended_on is None
-            and window.starts_on is not None
-            and window.starts_on <= day
-            and (window.ends_on is None or window.ends_on >= day)
-        )
+        # Asked of publicity's one visibility rule while the record is still active.
+        was_public = is_publicly_visible(locked, day)
         locked.status = CreditRecord.Status.WITHDRAWN
         locked.save(update_fields=["status", "updated_at"])
         withdrawal, _ = RecordWithdrawal.objects.update_or_create(

@@ -26,7 +26,13 @@ from typing import Any
 
 import polars as pl
 
-from xinyong.catalog.fieldspec import FieldSpec, FieldType, RecordTypeSpec, split_multi
+from xinyong.catalog.fieldspec import (
+    SIMPLE_PROCEDURE,
+    FieldSpec,
+    FieldType,
+    RecordTypeSpec,
+    split_multi,
+)
 from xinyong.core import identifiers
 from xinyong.core.identifiers import IdentifierKind
 
@@ -45,7 +51,6 @@ _CP1252_TAIL = (
 )
 MISDECODED = rf"[\x{{E4}}-\x{{E9}}][{_CP1252_TAIL}]{{2}}|锟斤拷"
 RESIDENT_ID_TYPE = "身份证"
-SIMPLE_PROCEDURE = "简易程序"
 # 行政处罚法 (2021) art. 51, in 万元 as the amounts are stored: 200元 and 3000元.
 SIMPLE_FINE_LIMIT_PERSON = 0.02
 SIMPLE_FINE_LIMIT_ORGANISATION = 0.3
@@ -654,8 +659,9 @@ class Validator:
         kind = spec.by_role("party_kind")
         procedure = spec.by_role("procedure")
         fine = spec.by_role("fine_amount")
+        remedied = spec.by_role("minor_remedied")
+        person = pl.col(kind.code) == PERSON if kind is not None else pl.lit(False)
         if kind is not None and procedure is not None:
-            person = pl.col(kind.code) == PERSON
             simple = pl.col(procedure.code) == SIMPLE_PROCEDURE
             beyond_simple = pl.lit(False)
             if fine is not None:
@@ -696,13 +702,12 @@ class Validator:
                     "not_reportable",
                 )
             )
-        remedied = spec.by_role("minor_remedied")
-        if kind is not None and remedied is not None:
+        if remedied is not None:
             # 河南条例 art. 13, second clause: a natural person's minor violation whose
             # harm was promptly removed or reduced is not reported either.
             checks.append(
                 _Check(
-                    pl.when((pl.col(kind.code) == PERSON) & (pl.col(remedied.code) == "是")).then(
+                    pl.when(person & (pl.col(remedied.code) == "是")).then(
                         pl.lit(
                             "自然人违法行为轻微并主动消除或者减轻违法行为危害后果的行政处罚不报送"
                             "（《河南省社会信用条例》第十三条）"

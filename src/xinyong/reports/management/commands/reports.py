@@ -116,7 +116,11 @@ class Command(ActionCommand):
                 "更换签章密钥后，新报告使用新密钥，此前的报告凭停用的公钥核验；确认请加 --yes。"
             )
         old, new = services.rotate_seal_key(actor=None)
-        return _rotate_key_text(old, new), {"retired": old, "key_id": new}, True
+        text = (
+            f"签章密钥已更换：{old} 停用（公钥保留在 keys/retired/ 并在核验页公布），新密钥 {new}。\n"
+            "请把新公钥交给需要离线核验的单位：xinyong reports public-key --out 公钥.pem"
+        )
+        return text, {"retired": old, "key_id": new}, True
 
     def _public_key(self, options: dict[str, Any]) -> tuple[str, Any, bool]:
         info = services.public_key_info()
@@ -131,13 +135,6 @@ class Command(ActionCommand):
         else:
             text += info["pem"].rstrip()
         return text, info, True
-
-
-def _rotate_key_text(old: str, new: str) -> str:
-    return (
-        f"签章密钥已更换：{old} 停用（公钥保留在 keys/retired/ 并在核验页公布），新密钥 {new}。\n"
-        "请把新公钥交给需要离线核验的单位：xinyong reports public-key --out 公钥.pem"
-    )
 
 
 def _read(name: str) -> bytes:
