@@ -1,6 +1,5 @@
 """Builders for the repair and notice tests: penalty records stored through the real
-ingestion pipeline, then announced with records.signals.batch_stored (as the pipeline
-does once wired; sending it again is harmless because every receiver is idempotent)."""
+ingestion pipeline, which announces them with records.signals.batch_stored."""
 
 from __future__ import annotations
 
@@ -13,7 +12,6 @@ from xinyong.collection.services import ingest_rows
 from xinyong.orgs.models import Role, Unit, User
 from xinyong.orgs.services import resolve_unit_name
 from xinyong.records.models import CreditRecord
-from xinyong.records.signals import batch_stored
 
 ORG_USCC = "91512081MA62K0260E"  # DOMAIN.md §2 example, valid
 PERSON_ID = "11010519491231002X"  # DOMAIN.md §2 example, valid
@@ -74,7 +72,6 @@ def store(
         actor=None, unit=unit_name, record_type="行政处罚", rows=rows, reported_on=reported_on
     )
     assert result.rejected == 0, [e.as_dict() for e in result.errors]
-    batch_stored.send(sender=CreditRecord, batch_id=result.batch.pk)
     return result
 
 

@@ -263,6 +263,32 @@ def test_a_batch_correcting_an_older_record_grades_its_subject(
     assert last is not None and (last.old_grade, last.new_grade) == ("A", "B")
 
 
+@pytest.mark.parametrize("set_above", [0, 100])
+def test_a_correction_naming_another_subject_regrades_the_one_it_leaves(
+    monkeypatch: pytest.MonkeyPatch, set_above: int
+) -> None:
+    # Both paths: the set-based one for large batches and the per-subject one.
+    monkeypatch.setattr(grading, "_SET_ABOVE", set_above)
+    store([penalty_row(1), penalty_row(2)])
+    org_id = record(1).subject_id
+    assert grades()[org_id][:2] == ("B", Decimal("80.00"))
+    # The deciding unit finds it named the wrong party in 北关环罚〔2026〕1号.
+    fixed = store([other_org_row(1)])
+    assert fixed.updated == 1
+    other_id = record(1).subject_id
+    assert other_id != org_id
+    # The first firm keeps one penalty (100 − 10); the other now holds one.
+    assert grades()[org_id][:2] == ("A", Decimal("90.00"))
+    assert grades()[other_id][:2] == ("A", Decimal("90.00"))
+    last = GradeChange.objects.filter(subject_id=org_id).order_by("-id").first()
+    assert last is not None
+    assert (last.old_grade, last.new_grade, last.reason) == (
+        "B",
+        "A",
+        f"批次 {fixed.batch.pk} 更正：记录改属其他主体",
+    )
+
+
 def test_a_batch_grades_only_the_subjects_of_its_records(monkeypatch: pytest.MonkeyPatch) -> None:
     result = store(
         [

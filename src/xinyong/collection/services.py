@@ -218,6 +218,7 @@ class _Loader:
         self.errors: list[RowError] = []
         self.seen = pl.DataFrame(schema={"_key": pl.Utf8, "_first": pl.Int64})
         self.corrected_ids: list[int] = []
+        self.left_subject_ids: set[int] = set()
         # (code, kind, name) → (subject id, name-conflict note, refusal): see _subjects.
         self.matched = pl.DataFrame(schema=_ANSWER_SCHEMA)
         self.name_notes: list[str] = []
@@ -376,12 +377,12 @@ class _Loader:
 
         # New, duplicate or correction.
         found = persist.select_in(
-            f"SELECT identity_key, id, content_hash, source_unit_id, reported_on, version FROM "
+            f"SELECT identity_key, id, content_hash, source_unit_id, reported_on, version, subject_id FROM "
             f"{CreditRecord._meta.db_table} WHERE identity_key",
             valid.get_column("_key").to_list(),
         )
         existing = pl.DataFrame(
-            [(k, i, h, u, str(r)[:10], v) for k, i, h, u, r, v in found],
+            [(k, i, h, u, str(r)[:10], v, s) for k, i, h, u, r, v, s in found],
             schema={
                 "_key": pl.Utf8,
                 "_id": pl.Int64,
@@ -389,6 +390,7 @@ class _Loader:
                 "_old_unit": pl.Int64,
                 "_old_reported": pl.Utf8,
                 "_old_version": pl.Int64,
+                "_old_subject": pl.Int64,
             },
             orient="row",
         )
@@ -579,6 +581,13 @@ class _Loader:
             frame.rows(),
         )
         self.corrected_ids.extend(ids)
+        # A correction may name another subject: the one the record leaves must be
+        # regraded and re-screened too, not only the one it joins.
+        self.left_subject_ids.update(
+            corrections.filter(pl.col("_old_subject") != pl.col("_subject"))
+            .get_column("_old_subject")
+            .to_list()
+        )
         # Lateness belongs to the first report: a correction is not counted again.
         self.result.updated += corrections.height
 
@@ -778,7 +787,11 @@ def _run(
             if result.accepted or result.updated:
                 # Inside the transaction: publicity windows and repair notices commit or
                 # roll back with the batch (records.signals).
-                batch_stored.send(sender=Batch, batch_id=batch.pk)
+                batch_stored.send(
+                    sender=Batch,
+                    batch_id=batch.pk,
+                    left_subject_ids=sorted(loader.left_subject_ids),
+                )
     except UnreadableFile as exc:
         exc.batch = _unreadable(
             actor=actor,

@@ -11,7 +11,8 @@ from __future__ import annotations
 from django.dispatch import Signal
 
 # kwargs: batch_id (int) — every record created or corrected by that batch now has
-# CreditRecord.batch_id == batch_id.
+# CreditRecord.batch_id == batch_id; left_subject_ids (list[int]) — subjects that a
+# correction in the batch moved a record away from (they no longer hold it).
 batch_stored = Signal()
 
 # kwargs: record (CreditRecord), change ("corrected" | "withdrawn" | "restored"), actor;

@@ -17,6 +17,11 @@ def on_batch_stored(sender: Any, batch_id: int, **kwargs: Any) -> None:
     actor = kwargs.get("actor")
     grading.external_from_batch(batch_id, actor=actor)
     grading.recompute_batch(batch_id, actor=actor)
+    left = kwargs.get("left_subject_ids") or []
+    if left:
+        grading.recompute_subjects(
+            left, reason=f"批次 {batch_id} 更正：记录改属其他主体", actor=actor
+        )
 
 
 def on_record_changed(sender: Any, record: Any, change: str = "", **kwargs: Any) -> None:
