@@ -17,6 +17,7 @@ from xinyong.orgs.models import Role
 from xinyong.reports import content, seal, services
 from xinyong.reports.models import ApplicationMatter, Report
 
+from ..publicity.helpers import penalty
 from .helpers import (
     ORG_USCC,
     PERSON_ID,
@@ -197,6 +198,70 @@ def test_special_report_covers_the_565_fields() -> None:
     text = pdf_text(services.report_pdf(report))
     assert "专项核查结论" in text
     assert "专项信用报告（替代有无违法违规记录证明）" in text
+
+
+def test_special_report_counts_unpublished_penalties_and_lists_them() -> None:
+    """565号 asks whether there was a violation, so a penalty that is never published
+    (36号令: 警告 only is 轻微) still counts; a withdrawn one and one older than the
+    36-month lookback do not."""
+    from xinyong.records.services import withdraw_record
+
+    warning = penalty(
+        1, decided="2026-05-11", unit_name="区市场监管局", CF_CFLB="警告", CF_NR="警告", CF_NR_FK=""
+    )
+    assert not warning.publicity.is_published
+    penalty(2, decided="2026-03-02", unit_name="区市场监管局")
+    revoked = penalty(3, decided="2026-04-20", unit_name="区市场监管局")
+    withdraw_record(
+        actor=None,
+        record=revoked,
+        reason="复议撤销原处罚决定",
+        revoked_on=date(2026, 6, 1),
+        on=date(2026, 6, 2),
+    )
+    report = services.issue_report(actor=None, subject=ORG_USCC, purpose="no_violation")
+    special = report.content["special"]
+    items = {i["item"]: i["result"] for i in special["items"]}
+    assert items["行政处罚（含简易程序）"] == (
+        "有 2 条（其中简易程序 0 条），其中 1 条未在正文公示，见下表"
+    )
+    assert [(r["document"], r["decided"]) for r in special["not_in_body"]] == [
+        ("北关市监罚〔2026〕1号", "2026-05-11")
+    ]
+    assert special["not_in_body"][0]["why"].startswith("依规不公示")
+    assert special["conclusion"].startswith("查询期间内，本平台归集到")
+    text = re.sub(r"\s+", "", pdf_text(services.report_pdf(report)))
+    assert "正文不展示的记录" in text
+    assert "北关市监罚〔2026〕1号" in text
+
+
+def test_special_report_with_only_a_withdrawn_penalty_is_clean() -> None:
+    from xinyong.records.services import withdraw_record
+
+    revoked = penalty(3, decided="2026-04-20", unit_name="区市场监管局")
+    withdraw_record(
+        actor=None,
+        record=revoked,
+        reason="复议撤销原处罚决定",
+        revoked_on=date(2026, 6, 1),
+        on=date(2026, 6, 2),
+    )
+    report = services.issue_report(actor=None, subject=ORG_USCC, purpose="no_violation")
+    special = report.content["special"]
+    assert {i["item"]: i["result"] for i in special["items"]}["行政处罚（含简易程序）"] == "无"
+    assert special["not_in_body"] == []
+    assert special["conclusion"] == "查询期间内，本平台未归集到该主体在上述领域的违法违规记录。"
+
+
+def test_repair_advice_cites_the_rule_in_force_on_the_issue_day() -> None:
+    # Decided 2026-03-02 under 22号 (3 months at least): repairable since 2026-06-02.
+    # An application made now follows 36号令, which repealed 58号令 on 2026-04-01.
+    org_with_penalty(1, decided="2026-03-02")
+    report = services.issue_report(actor=None, subject=ORG_USCC, purpose="self_query")
+    advice = " ".join(report.content["advice"])
+    assert "可申请信用修复（国家发展改革委令第36号）" in advice
+    assert "58号" not in advice
+    assert content._repair_rule_in_force(date(2026, 3, 31)) == "国办发〔2025〕22号"
 
 
 def test_months_before_keeps_month_ends_valid() -> None:

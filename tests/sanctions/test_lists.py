@@ -262,6 +262,27 @@ def test_red_entries_are_published_before_they_take_effect(office, client):
     assert "守信示范企业" not in client.get("/credit/lists/red/").content.decode()
 
 
+def test_the_public_red_list_masks_a_persons_identifiers_in_the_reasons(office, client):
+    from xinyong.subjects.services import get_or_create_subject
+
+    person, _, _ = get_or_create_subject(
+        actor=None, identifier="11010519491231002X", name="李秀英", kind="自然人"
+    )
+    lists.propose_entry(
+        actor=office,
+        list_type=lists.get_list_type("RED"),
+        subject=person,
+        basis_document="北政〔2026〕13号",
+        reasons="李秀英（身份证11010519491231002X，电话13912345678）连续五年无偿献血。",
+        on=date(2026, 9, 28),
+    )
+    body = client.get("/credit/lists/red/").content.decode()
+    assert "连续五年无偿献血" in body
+    for clear in ("李秀英", "11010519491231002X", "13912345678"):
+        assert clear not in body
+    assert "李**（身份证110105********002X，电话139****5678）" in body
+
+
 def test_expired_entries_are_removed_by_the_job(office):
     subject = company("30000008", "安阳市北关区庚公司")
     entry = lists.propose_entry(

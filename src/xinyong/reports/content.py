@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from xinyong.catalog.fieldspec import get_spec
 from xinyong.catalog.models import Category, PublicityPolicy, RecordType
+from xinyong.core.errors import DomainError
 from xinyong.core.masking import mask_name, mask_text
 from xinyong.core.models import ReadLog
 from xinyong.publicity import presenters
@@ -297,7 +298,7 @@ def _advice(
     if repairable:
         advice.append(
             f"有 {len(repairable)} 条失信信息已满最短公示期，履行法定义务、纠正失信行为后可申请信用修复"
-            "（《失信行为纠正后的信用信息修复管理办法（试行）》国家发展改革委令第58号）。"
+            f"（{_repair_rule_in_force(today)}）。"
         )
     if later:
         first = min(r["repair_from"] for r in later)
@@ -321,42 +322,89 @@ def _advice(
     return advice
 
 
+def _why_not_in_body(record: CreditRecord) -> str:
+    window = getattr(record, "publicity", None)
+    if window is None:
+        return "未公示"
+    if not window.is_published:
+        return (
+            f"依规不公示（{window.not_published_reason}）"
+            if window.not_published_reason
+            else "依规不公示"
+        )
+    if window.ended_on is not None:
+        return f"{window.ended_on.isoformat()} 起停止公示（{window.get_end_reason_display()}）"
+    return "未公示"
+
+
+def _repair_rule_in_force(today: date) -> str:
+    """The repair rule an application made today follows (58号令 until 2026-03-31, 36号令
+    from 2026-04-01 …), from the catalogue's policies rather than a fixed citation."""
+    from xinyong.catalog.selectors import policy_in_force
+
+    try:
+        return policy_in_force(record_type="XZCF", decision_date=today).document
+    except DomainError:
+        return "按现行信用修复规定"
+
+
 def _special(
-    purpose: ReportPurpose, records: list[CreditRecord], entries: list[Any], today: date
+    purpose: ReportPurpose,
+    subject: Subject,
+    public_ids: set[int],
+    entries: list[Any],
+    today: date,
 ) -> dict[str, Any]:
     """发改财金〔2025〕565号: a special report that replaces 无违法违规证明 covers at least
-    行政处罚 (incl. 简易程序), 行政强制, serious-dishonesty lists and criminal judgments."""
+    行政处罚 (incl. 简易程序), 行政强制, serious-dishonesty lists and criminal judgments.
+
+    It answers "any violation in the period?", so it counts every record in force
+    decided in the period, not only those on public display: 简易程序 penalties and, since
+    36号令, minor ones are never published, and a repaired or expired penalty was still a
+    violation. Only withdrawn records (decisions revoked or found unlawful) are left out.
+    Records the report's body does not show are listed in the section itself."""
     months = purpose.lookback_months or 36
     start = _months_before(today, months)
-
-    def in_period(r: CreditRecord) -> bool:
-        return r.decision_date is not None and start <= r.decision_date <= today
-
-    penalties = [r for r in records if r.record_type.code == "XZCF" and in_period(r)]
-    simple = [r for r in penalties if "简易" in str((r.payload or {}).get("CF_CXLX") or "")]
-    coercion = [r for r in records if r.record_type.code == "XZQZ" and in_period(r)]
-    serious = [e for e in entries if e.list_type.kind == "serious"]
     criminal_types = list(
         RecordType.objects.filter(category=Category.JUDICIAL, name__contains="刑事").values_list(
             "code", flat=True
         )
     )
-    criminal = [r for r in records if r.record_type.code in criminal_types and in_period(r)]
+    counted = list(
+        CreditRecord.objects.filter(
+            subject_id=subject.pk,
+            status=CreditRecord.Status.ACTIVE,
+            decision_date__gte=start,
+            decision_date__lte=today,
+            record_type__code__in=["XZCF", "XZQZ", *criminal_types],
+        )
+        .select_related("record_type", "publicity")
+        .order_by("record_type__sort_order", "-decision_date", "-id")
+    )
+    penalties = [r for r in counted if r.record_type.code == "XZCF"]
+    simple = [r for r in penalties if "简易" in str((r.payload or {}).get("CF_CXLX") or "")]
+    coercion = [r for r in counted if r.record_type.code == "XZQZ"]
+    serious = [e for e in entries if e.list_type.kind == "serious"]
+    criminal = [r for r in counted if r.record_type.code in criminal_types]
+    outside_body = [r for r in counted if r.pk not in public_ids]
 
-    def line(label: str, n: int, extra: str = "") -> dict[str, str]:
-        found = f"有 {n} 条{extra}，详见正文" if n else "无"
-        return {"item": label, "result": found}
+    def line(label: str, found: list[CreditRecord], extra: str = "") -> dict[str, str]:
+        if not found:
+            return {"item": label, "result": "无"}
+        hidden = sum(1 for r in found if r.pk not in public_ids)
+        where = "详见正文" if not hidden else f"其中 {hidden} 条未在正文公示，见下表"
+        return {"item": label, "result": f"有 {len(found)} 条{extra}，{where}"}
 
     items = [
-        line("行政处罚（含简易程序）", len(penalties), f"（其中简易程序 {len(simple)} 条）"),
-        line("行政强制", len(coercion)),
+        line("行政处罚（含简易程序）", penalties, f"（其中简易程序 {len(simple)} 条）"),
+        line("行政强制", coercion),
         {
             "item": "严重失信主体名单",
             "result": f"列入 {len(serious)} 项，详见第四章" if serious else "无",
         },
     ]
     if criminal_types:
-        items.append(line("刑事判决", len(criminal)))
+        items.append(line("刑事判决", criminal))
     else:
         items.append(
             {
@@ -368,6 +416,16 @@ def _special(
     return {
         "period": f"{start.isoformat()} 至 {today.isoformat()}",
         "items": items,
+        "not_in_body": [
+            {
+                "type": r.record_type.name,
+                "document": r.document_number,
+                "decided": r.decision_date.isoformat() if r.decision_date else "",
+                "unit": mask_text(r.deciding_unit_name),
+                "why": _why_not_in_body(r),
+            }
+            for r in outside_body
+        ],
         "conclusion": (
             "查询期间内，本平台未归集到该主体在上述领域的违法违规记录。"
             if clean
@@ -534,7 +592,9 @@ def build(subject: Subject, header: Header) -> dict[str, Any]:
         "record_count": len(all_lines) + len(registration),
     }
     if header.purpose.special:
-        data["special"] = _special(header.purpose, raw_records, entries, today)
+        data["special"] = _special(
+            header.purpose, subject, {r.pk for r in raw_records}, entries, today
+        )
         data["title"] = title_for(kind, special=True)
     return data
 

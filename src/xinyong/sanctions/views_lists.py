@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from xinyong.core.errors import DomainError, NotFoundError
-from xinyong.core.masking import mask_name
+from xinyong.core.masking import mask_name, mask_text
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Role, Unit
 from xinyong.subjects.selectors import search_subjects
@@ -33,6 +33,15 @@ ENTRY_PURPOSE = "名单管理"
 
 def _display_name(entry: ListEntry) -> str:
     return mask_name(entry.subject.name) if entry.subject.is_person else entry.subject.name
+
+
+def _public_reasons(entry: ListEntry) -> str:
+    """The reasons as the public may read them: ID and mobile numbers masked, and a
+    person's own name as on the rest of the page (DOMAIN.md §2)."""
+    text = mask_text(entry.reasons)
+    if entry.subject.is_person and entry.subject.name:
+        text = text.replace(entry.subject.name, mask_name(entry.subject.name))
+    return text
 
 
 def _errors(form: forms.Form) -> str:
@@ -282,7 +291,7 @@ def public_red_list(request: HttpRequest) -> HttpResponse:
                 "publicity_until": entry.publicity_until,
                 "effective_from": entry.effective_from,
                 "authority": entry.designating_authority,
-                "reasons": entry.reasons,
+                "reasons": _public_reasons(entry),
             }
         )
     return render(request, "sanctions/list_red_public.html", {"rows": rows, "today": today})
