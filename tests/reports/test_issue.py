@@ -83,6 +83,40 @@ def test_person_report_masks_identifiers_and_logs_the_read() -> None:
     assert report.subject_name == "李*"
 
 
+def test_query_lines_name_who_read_without_calling_the_public_本人() -> None:
+    """河南条例 art. 40: the person sees who used or queried their data. A public query
+    needs only the name and full ID number, so it is not necessarily the person."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from xinyong.core.audit import record_read
+    from xinyong.subjects.selectors import READ_SUBJECT_TYPE
+
+    subject = person_with_penalty(3)
+    admin = user("office_admin", Role.CREDIT_ADMIN)
+    reporter = user("env_reporter", Role.REPORTER, "区生态环境局")
+    for reader, purpose in (
+        (AnonymousUser(), "信用信息公开查询"),
+        (admin, "办理异议申请"),
+        (reporter, "核查报送信息"),
+        (None, "定时任务"),
+    ):
+        record_read(
+            reader=reader,
+            subject_type=READ_SUBJECT_TYPE,
+            subject_id=subject.pk,
+            subject_repr="李*",
+            purpose=purpose,
+        )
+    today = timezone.localdate()
+    rows, total = content.queries_of(subject, since=today, until=today)
+    who = {r["purpose"]: r["who"] for r in rows}
+    assert who["信用信息公开查询"] == "公众查询（凭姓名和身份证号码）"
+    assert who["办理异议申请"] == "信用主管部门（信用办）"
+    assert who["核查报送信息"] == "区生态环境局"
+    assert who["定时任务"] == "平台系统"
+    assert "本人" not in who.values() and total == len(rows)
+
+
 def test_tampered_and_forged_reports_fail_verification(tmp_path) -> None:
     org_with_penalty(1)
     report = services.issue_report(actor=None, subject=ORG_USCC, purpose="self_query")
@@ -305,4 +339,4 @@ def test_content_queries_do_not_grow_with_the_records() -> None:
     with CaptureQueriesContext(connection) as six:
         data = content.build(subject, header)
     assert data["record_count"] == 6
-    assert len(six.captured_queries) == len(one.captured_queries) <= 16
+    assert len(six.captured_queries) == len(one.captured_queries) <= 17

@@ -228,6 +228,23 @@ def _grade(subject: Subject) -> dict[str, Any] | None:
     }
 
 
+def _reader_named(log: ReadLog) -> str:
+    """Who read, as art. 40 lets the subject see it: the reader's unit, or for staff
+    without one their role; an anonymous read came through the public query, which
+    anyone holding the full name and ID number can make, so it is not called 本人."""
+    if log.reader_unit:
+        return log.reader_unit
+    if log.reader is None:
+        if log.reader_label in ("", "AnonymousUser"):
+            return "公众查询（凭姓名和身份证号码）"
+        return "平台系统" if log.reader_label == "系统" else "已注销的平台用户"
+    from xinyong.orgs.models import Role
+
+    if log.reader.role == Role.CREDIT_ADMIN:
+        return "信用主管部门（信用办）"
+    return str(Role(log.reader.role).label) if log.reader.role in Role.values else "平台用户"
+
+
 def queries_of(subject: Subject, *, since: date, until: date) -> tuple[list[dict[str, str]], int]:
     """Who queried the subject's data between `since` and `until` (河南条例 art. 40):
     reads of a person's data (core ReadLog), 奖惩 checks by units (sanctions Check) and
@@ -249,11 +266,11 @@ def queries_of(subject: Subject, *, since: date, until: date) -> tuple[list[dict
             occurred_at__lt=end,
         )
         total += logs.count()
-        for log in logs.order_by("-occurred_at")[:MAX_QUERY_LINES]:
+        for log in logs.select_related("reader").order_by("-occurred_at")[:MAX_QUERY_LINES]:
             rows.append(
                 {
                     "date": timezone.localtime(log.occurred_at).date().isoformat(),
-                    "who": log.reader_unit or ("本人" if not log.reader_id else log.channel),
+                    "who": _reader_named(log),
                     "purpose": mask_text(log.purpose),
                 }
             )
