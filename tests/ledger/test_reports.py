@@ -60,6 +60,62 @@ def test_bulletin_lists_every_unit_in_the_fixed_order(admin) -> None:
     assert rsj[columns.index("双公示迟报率（%）")] == "无数据"
 
 
+def test_a_past_months_bulletin_shows_the_state_at_that_months_end(admin) -> None:
+    """Reported complete on 2026-09-10, accepted by the credit office on 2026-10-20:
+    the August 通报 has it unreported, September's pending, October's done."""
+    p = plan()
+    a = assignment(p, 5, "区人社局")
+    report = services.report_progress(
+        actor=admin,
+        assignment=a,
+        claim="completed",
+        narrative="已完成年度任务。",
+        reported_on=date(2026, 9, 10),
+    )
+    # The credit office's acceptance is final at either stage.
+    services.review_report(actor=admin, report=report, accept=True, on=date(2026, 10, 20))
+    a.refresh_from_db()
+    assert a.status == "accepted"
+
+    def cells(period: str) -> dict[str, int]:
+        data = reports.bulletin_data(p, period)
+        row = next(r for r in data["rows"] if r[1] == "区人社局")
+        return {c: int(row[data["columns"].index(c)]) for c in ("已完成", "待审核", "未报送")}
+
+    august, september, october = cells("2026-08"), cells("2026-09"), cells("2026-10")
+    assert (august["已完成"], august["待审核"]) == (0, 0)
+    assert (september["已完成"], september["待审核"]) == (0, 1)
+    assert (october["已完成"], october["待审核"]) == (1, 0)
+    assert august["未报送"] == september["未报送"] + 1 == october["未报送"] + 1
+    assert "已完成 0 条" in reports.bulletin_data(p, "2026-08")["summary"]
+
+
+def test_state_on_a_date_replays_returns_and_resubmissions() -> None:
+    a = assignment(plan(), 5, "区人社局")
+    history = [
+        # Completed 09-01, returned by the lead unit 09-03; completed again 09-20,
+        # accepted by the lead unit 09-22 and by the credit office 10-09.
+        (date(2026, 9, 1), "completed", "returned", date(2026, 9, 3), None),
+        (date(2026, 9, 20), "completed", "accepted", date(2026, 9, 22), date(2026, 10, 9)),
+    ]
+    expected = {
+        date(2026, 8, 31): ("not_reported", None, None),
+        date(2026, 9, 2): ("submitted", date(2026, 9, 1), None),
+        date(2026, 9, 3): ("returned", None, None),
+        date(2026, 9, 21): ("submitted", date(2026, 9, 20), None),
+        date(2026, 9, 30): ("lead_accepted", date(2026, 9, 20), None),
+        date(2026, 10, 9): ("accepted", date(2026, 9, 20), date(2026, 10, 9)),
+    }
+    for on, (status, completed, accepted) in expected.items():
+        past = selectors._as_of(a, [h for h in history if h[0] <= on], on)
+        assert (past.status, past.completed_on, past.accepted_on) == (
+            status,
+            completed,
+            accepted,
+        ), on
+    assert a.status == "not_reported"  # the stored assignment is not touched
+
+
 def test_publish_needs_commentary_and_freezes_the_figures(admin) -> None:
     p = plan()
     bulletin = services.draft_bulletin(actor=admin, plan=p, period="2026-10")

@@ -14,6 +14,7 @@ Deadlines (working days through xinyong.core.calendar, rules of the plan year):
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -243,6 +244,42 @@ def _ongoing_state(
     state.overdue = latest_missed and not state.done
 
 
+def _as_of(assignment: Assignment, history: list[tuple[Any, ...]], on: date) -> Assignment:
+    """A copy of `assignment` with the status and dates it had at the end of `on`,
+    replayed from its progress reports (reported_on ≤ on) and their review dates, the
+    way services.report_progress and services.review_report moved it."""
+    past = copy.copy(assignment)
+    past.status = Status.NOT_REPORTED
+    past.last_reported_on = past.completed_on = past.accepted_on = None
+    for day, claim, review, lead_on, office_on in history:
+        past.last_reported_on = day
+        if claim != ProgressReport.Claim.COMPLETED:
+            past.status = Status.IN_PROGRESS
+            continue
+        past.completed_on = day
+        lead_done = lead_on is not None and lead_on <= on
+        office_done = office_on is not None and office_on <= on
+        returned = review == ProgressReport.Review.RETURNED
+        if office_done:
+            past.status = Status.RETURNED if returned else Status.ACCEPTED
+            if returned:
+                past.completed_on = None
+            else:
+                past.accepted_on = office_on
+        elif lead_done:
+            # Returned by the lead unit when the office never acted on it.
+            past.status = (
+                Status.RETURNED if returned and office_on is None else Status.LEAD_ACCEPTED
+            )
+            if past.status == Status.RETURNED:
+                past.completed_on = None
+        elif lead_on is not None or review == ProgressReport.Review.SUBMITTED:
+            past.status = Status.SUBMITTED
+        else:
+            past.status = Status.LEAD_ACCEPTED
+    return past
+
+
 def assignment_states(
     plan: Plan,
     *,
@@ -262,14 +299,27 @@ def assignment_states(
     ids = [a.pk for a in items]
     reports: dict[int, list[date]] = defaultdict(list)
     latest_completion: dict[int, int] = {}
-    for a_id, day, claim, pk in (
+    history: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for a_id, day, claim, pk, review, lead_on, office_on in (
         ProgressReport.objects.filter(assignment_id__in=ids, reported_on__lte=on)
         .order_by("reported_on", "id")
-        .values_list("assignment_id", "reported_on", "claim", "pk")
+        .values_list(
+            "assignment_id",
+            "reported_on",
+            "claim",
+            "pk",
+            "review",
+            "lead_reviewed_on",
+            "office_reviewed_on",
+        )
     ):
         reports[a_id].append(day)
+        history[a_id].append((day, claim, review, lead_on, office_on))
         if claim == ProgressReport.Claim.COMPLETED:
             latest_completion[a_id] = pk
+    if on < today():
+        # A past date (a month's 通报) shows the state on that date, not today's.
+        items = [_as_of(a, history.get(a.pk, []), on) for a in items]
     evidence = dict(
         Evidence.objects.filter(report_id__in=list(latest_completion.values()))
         .values("report_id")
