@@ -341,6 +341,7 @@ EXPECTED: dict[str, str] = {
     "sanctions_public:cases": PUBLIC,
     "sanctions_public:events": PUBLIC,
     "sanctions_public:red-list": PUBLIC,
+    "sanctions_public:punishment-lists": PUBLIC,
     "supervision:conflict-withdraw": NOBODY,
     "supervision:draw": NOBODY,
     "supervision:draw-new": "ad ra va rb",
