@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
+from django.utils import timezone
 
 from xinyong.core.errors import DomainError, NotPermitted
 from xinyong.records.models import CreditRecord
@@ -45,7 +46,8 @@ def _drawn(counts=None, kind=SubjectKind.ORGANISATION) -> Draw:
 def _record(target, n: int = 1, **extra):
     values = {
         "document_number": f"北关市监检〔2026〕{n}号",
-        "inspected_on": "2026-03-20",
+        # On or after the draw's run date (an earlier date is refused).
+        "inspected_on": timezone.localdate().isoformat(),
         "matters": "食品经营许可事项",
         "outcome": "未发现问题",
         "legal_rep": "张三",
@@ -182,6 +184,7 @@ def test_staff_pages_and_permissions():
     draw.refresh_from_db()
     assert draw.status == Draw.Status.DRAWN and draw.targets.count() == 2
     target = draw.targets.first()
+    assert target is not None
     form = reporter.post(
         f"/workspace/supervision/draws/targets/{target.pk}/inspection/",
         {"document_number": "", "inspected_on": "2026-03-20", "matters": "x", "outcome": "y"},
@@ -241,7 +244,8 @@ def test_policy_without_basis_or_with_bad_ratio_is_refused():
     created = policy.create_policy(actor=admin, **base)
     from datetime import date
 
-    assert policy.policy_for("C", date(2026, 12, 31)).inspection_ratio == Decimal("10.00")
+    in_force = policy.policy_for("C", date(2026, 12, 31))
+    assert in_force is not None and in_force.inspection_ratio == Decimal("10.00")
     assert policy.policy_for("C", date(2027, 1, 1)) == created
     # The loader never overwrites what the credit office changed.
     assert "新增 0" in policy.load_default_policies()

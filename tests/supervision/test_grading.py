@@ -96,7 +96,7 @@ def test_model_versions_apply_by_evaluation_date() -> None:
     v1 = grading.model_in_force(date(2026, 12, 31))
     v2 = EvaluationModel.objects.create(
         name=v1.name,
-        version=2,
+        version=3,  # v2 is the reference model of 2026-12-01 (data file)
         effective_from=date(2027, 1, 1),
         base_score=100,
         cutoffs={"A": 101, "B": 75, "C": 60},
@@ -361,9 +361,12 @@ def test_recompute_all_is_idempotent() -> None:
     second = grading.recompute_all(TODAY)
     assert (second.written, second.changed) == (0, 0)
     assert GradeChange.objects.count() == n
-    # A later date moves the penalty to the 12–36 month band: 95.
+    # A later date moves the penalty to the 12–36 month band: 95. On that date model v2
+    # (2026-12-01) is in force, so both grades are rewritten to point at it; only the
+    # penalised subject's grade changes.
     third = grading.recompute_all(date(2027, 3, 11))
-    assert (third.written, third.changed) == (1, 1)
+    assert (third.written, third.changed) == (2, 1)
+    assert set(SubjectGrade.objects.values_list("model__version", flat=True)) == {2}
     assert stored(record(1).subject_id)[1] == Decimal("95.00")
 
 

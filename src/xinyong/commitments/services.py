@@ -129,6 +129,14 @@ def _snapshot(c: Commitment) -> dict[str, Any]:
 # ---------------------------------------------------------------- 承诺编码
 
 
+# DOMAIN.md §9 sets no earliest date for a commitment; the rules it cites start with
+# 国办发〔2019〕35号. The floor is a plausibility bound set well before them, so that
+# historical commitments can still be imported, while 0001-01-01 or 1900-01-01 (typing
+# errors) are refused instead of giving a 承诺编码 with a short year.
+EARLIEST_MADE_ON = date(2000, 1, 1)
+CODE_LENGTH = 20  # 6-digit region + yyyyMMdd + 6-digit serial (DOMAIN.md §9)
+
+
 def region_code() -> str:
     code = str(getattr(settings, "XINYONG_REGION_CODE", "") or "")
     if len(code) != 6 or not code.isdigit():
@@ -146,9 +154,12 @@ def next_code(day: date) -> str:
         row = CommitmentSerial.objects.select_for_update().get(region=region, day=day)
         if row.last >= 999_999:
             raise DomainError(f"{day:%Y-%m-%d} 的承诺编码序号已用完（999999）。")
+        code = f"{region}{day.year:04d}{day:%m%d}{row.last + 1:06d}"
+        if len(code) != CODE_LENGTH:
+            raise DomainError(f"承诺编码“{code}”不是{CODE_LENGTH}位，请核对承诺作出日期。")
         row.last += 1
         row.save(update_fields=["last"])
-        return f"{region}{day:%Y%m%d}{row.last:06d}"
+        return code
 
 
 def _placeholder_code() -> str:
@@ -335,6 +346,10 @@ def _clean_input(unit: Unit, item: CommitmentInput) -> CommitmentInput:
     assert made_on is not None
     if made_on > timezone.localdate():
         raise DomainError("承诺作出日期不能晚于今天。")
+    if made_on < EARLIEST_MADE_ON:
+        raise DomainError(
+            f"承诺作出日期 {made_on.isoformat()} 早于 {EARLIEST_MADE_ON.isoformat()}，不合理，请核对。"
+        )
     valid_until = clean_date(item.valid_until, "承诺有效期", required=False)
     if valid_until is not None and valid_until < made_on:
         raise DomainError("承诺有效期不能早于承诺作出日期。")

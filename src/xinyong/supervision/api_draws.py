@@ -161,7 +161,8 @@ class DrawVerifyView(APIView):
         summary="复核：用公开的种子重新抽取并比对（任何人可调用）", responses={200: VERIFY_RESPONSE}
     )
     def get(self, request: Request, pk: int) -> Response:
-        return Response(draws.verify_draw(draws.get_public_draw(pk)).as_json())
+        draw = draws.get_public_draw(pk)
+        return Response(draws.verify_draw(draw, with_grades=draws.grades_public()).as_json())
 
 
 class InspectionView(APIView):

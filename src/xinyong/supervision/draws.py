@@ -51,6 +51,7 @@ from django.utils import timezone
 
 from xinyong.catalog.models import RecordType
 from xinyong.collection.models import Batch
+from xinyong.collection.pipeline.validate import parse_date
 from xinyong.collection.services import ingest_rows
 from xinyong.core.audit import record_event
 from xinyong.core.errors import DomainError, NotFoundError
@@ -542,15 +543,21 @@ class Verification:
         }
 
 
-def _describe(entry: dict[str, Any] | None) -> str:
+def _describe(entry: dict[str, Any] | None, *, with_grades: bool = True) -> str:
     if entry is None:
         return "无"
     inspectors = "、".join(str(i) for i in entry.get("inspectors", []))
-    return f"主体编号 {entry.get('subject_id')}（{entry.get('grade')}类，检查人员 {inspectors}）"
+    grade = f"{entry.get('grade')}类，" if with_grades else ""
+    return f"主体编号 {entry.get('subject_id')}（{grade}检查人员 {inspectors}）"
 
 
-def verify_draw(draw: Draw) -> Verification:
-    """Re-run the draw from its revealed seed and snapshots; name the first difference."""
+def verify_draw(draw: Draw, *, with_grades: bool = True) -> Verification:
+    """Re-run the draw from its revealed seed and snapshots; name the first difference.
+
+    The platform re-runs the draw on the full snapshot (grades included) in every case;
+    `with_grades=False` (the public page and API while grades are not public) only keeps
+    the grade out of the message, and the position in draw order with it, since targets
+    are listed stratum by stratum and the quotas are public."""
     report = Verification(draw_id=draw.pk)
     if draw.status == Draw.Status.COMMITTED or not draw.seed:
         report.problems.append("该抽查尚未抽取，随机种子未公开，暂不能复核。")
@@ -591,10 +598,10 @@ def verify_draw(draw: Draw) -> Verification:
             else None
         )
         if normalised != want:
-            report.problems.append(
-                f"第 {index + 1} 个抽查对象不一致：公布为 {_describe(normalised)}，"
-                f"复算为 {_describe(want)}。"
-            )
+            published_as = _describe(normalised, with_grades=with_grades)
+            recomputed = _describe(want, with_grades=with_grades)
+            where = f"第 {index + 1} 个抽查对象不一致" if with_grades else "抽查对象不一致"
+            report.problems.append(f"{where}：公布为 {published_as}，复算为 {recomputed}。")
             return report
     stored = {
         t.subject_id: (t.grade, sorted(i.pk for i in t.inspectors.all()))
@@ -667,9 +674,22 @@ def summary(draw: Draw) -> dict[str, Any]:
     return data
 
 
-def public_targets(draw: Draw) -> list[dict[str, Any]]:
-    """The targets in draw order with their inspectors and inspection outcome (persons
-    masked; inspectors by name and badge number, as 行政执法公示 publishes them)."""
+def grades_public() -> bool:
+    """Whether the credit office publishes grades (settings.XINYONG_PUBLIC_GRADES, off by
+    default) — the same switch as the `public_grade_letter` tag; the grade API is
+    staff-only either way."""
+    return bool(getattr(settings, "XINYONG_PUBLIC_GRADES", False))
+
+
+def public_targets(draw: Draw, *, with_grades: bool = True) -> list[dict[str, Any]]:
+    """The targets with their inspectors and inspection outcome (persons masked;
+    inspectors by name and badge number, as 行政执法公示 publishes them).
+
+    `with_grades=True` (staff pages, API, CLI, and the public pages when grades are
+    public): in draw order, each with its grade. `with_grades=False` (the public pages
+    while grades are not public): no grade, and ordered by subject id, because the draw
+    order lists the strata one after another and the per-stratum quotas are published,
+    so the position alone would give the grade away."""
     if draw.status == Draw.Status.COMMITTED:
         return []
     targets = {
@@ -678,7 +698,7 @@ def public_targets(draw: Draw) -> list[dict[str, Any]]:
             "inspectors"
         )
     }
-    rows = []
+    rows: list[dict[str, Any]] = []
     for index, entry in enumerate(draw.result or [], start=1):
         target = targets.get(int(entry.get("subject_id", 0)))
         if target is None:
@@ -706,11 +726,47 @@ def public_targets(draw: Draw) -> list[dict[str, Any]]:
                 "handling": str(payload.get("JC_CLQK", "") or ""),
             }
         )
+    if not with_grades:
+        rows.sort(key=lambda r: r["subject_id"])
+        for index, row in enumerate(rows, start=1):
+            row["order"] = index
+            del row["grade"]
     return rows
 
 
-def public_data(draw: Draw) -> dict[str, Any]:
-    """Everything needed to re-run the draw independently (snapshots, seed, result)."""
+def public_data(draw: Draw, *, with_grades: bool | None = None) -> dict[str, Any]:
+    """The draw's published data (data.json). `with_grades` defaults to `grades_public()`.
+
+    With grades public: everything needed to re-run the whole draw independently (the
+    pool as [[subject_id, grade], …], seed, roster, result).
+
+    With grades not public, the grades stay out, and so does every form of the pool that
+    would let an outsider re-run the per-stratum step. That step sorts a stratum by
+    HMAC(seed, "target:{grade}:{subject_id}"); once the seed is revealed, anyone holding a
+    per-stratum list — of subject ids, of ranks or of any pseudonym computable from the
+    subject id — can test each subject id (public on /credit/subject/<id>/) against the
+    four grades and read off its grade. So the public gets what does not depend on
+    grades: the pool as subject ids without grades (membership and size), the per-stratum
+    sizes, ratios and quotas, the seed against its hash, the roster with declared
+    conflicts, and the result without grades in subject-id order, from which each
+    target's inspectors can be recomputed (rank "inspector:{subject_id}:{inspector_id}"
+    does not involve the grade). The per-stratum step is re-run by the platform on the
+    full snapshot taken at set-up — the public verify page and API (`verify_draw`) — and
+    the full snapshot stays available to staff and auditors."""
+    if with_grades is None:
+        with_grades = grades_public()
+    result = draw.result if draw.status != Draw.Status.COMMITTED else None
+    if with_grades:
+        pool: list[Any] = draw.pool_snapshot
+    else:
+        pool = sorted(int(sid) for sid, _grade in draw.pool_snapshot)
+        if result is not None:
+            result = sorted(
+                ({"subject_id": e["subject_id"], "inspectors": e["inspectors"]} for e in result),
+                key=lambda e: int(e["subject_id"]),
+            )
+    counts = _expected_counts(draw)
+    ratios = draw.pool_filter.get("ratios", {})
     return {
         "draw": draw.pk,
         "algorithm": __doc__.split("The algorithm", 1)[1].split('"""')[0].strip()
@@ -718,13 +774,15 @@ def public_data(draw: Draw) -> dict[str, Any]:
         else ALGORITHM,
         "seed_hash": draw.seed_hash,
         "seed": draw.seed or None,
-        "ratios": draw.pool_filter.get("ratios", {}),
+        "ratios": ratios,
         "inspectors_per_target": draw.inspectors_per_target,
-        "pool": draw.pool_snapshot,
+        "grades_public": with_grades,
+        "strata": [{"grade": g, "ratio": ratios.get(g), **counts[g]} for g in GRADES],
+        "pool": pool,
         "roster": [
             {"id": m["id"], "conflicts": m.get("conflicts", [])} for m in draw.roster_snapshot
         ],
-        "result": draw.result if draw.status != Draw.Status.COMMITTED else None,
+        "result": result,
     }
 
 
@@ -758,6 +816,23 @@ def _party_fields(subject: Subject, legal_rep: str) -> dict[str, str]:
     return fields
 
 
+def _require_after_draw(draw: Draw, day: str) -> None:
+    """A drawn target cannot have been inspected before it was drawn: an earlier date
+    would make an older inspection pass for this draw's result on the public page.
+    The date is read as ingestion reads it (2019/1/1, 2019年1月1日 …); malformed and
+    future dates are left to the ingestion rules, which name them."""
+    normalised, error = parse_date(day)
+    if error or normalised is None or draw.drawn_at is None:
+        return
+    inspected = date.fromisoformat(normalised)
+    drawn_on = timezone.localtime(draw.drawn_at).date()
+    if inspected < drawn_on:
+        raise DomainError(
+            f"检查日期 {inspected.isoformat()} 早于本次抽查的抽取日期 {drawn_on.isoformat()}，"
+            "抽查对象只能在抽取之后检查，请核对检查日期。"
+        )
+
+
 def record_inspection(
     *,
     actor: Any,
@@ -786,6 +861,7 @@ def record_inspection(
         )
     authority = str(inspecting_unit_name or "").strip() or unit.name
     day = inspected_on.isoformat() if isinstance(inspected_on, date) else str(inspected_on or "")
+    _require_after_draw(draw, day.strip())
     row = {
         **_party_fields(target.subject, str(legal_rep or "").strip()),
         "JC_WSH": str(document_number or "").strip(),

@@ -343,6 +343,7 @@ def draw_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "draw": draw,
             "summary": draws.summary(draw),
             "targets": draws.public_targets(draw),
+            "show_grades": True,
             "may_edit": permissions.can_write_unit_data(request.user, draw.unit),
         },
     )
@@ -423,11 +424,19 @@ def _public(pk: int) -> Draw:
 
 
 def public_draw_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    # Grades are staff-only unless the credit office made them public (see
+    # draws.public_targets / public_data): the strata are shown as counts and quotas.
     draw = _public(pk)
+    show = draws.grades_public()
     return render(
         request,
         "supervision/draw_public_detail.html",
-        {"draw": draw, "summary": draws.summary(draw), "targets": draws.public_targets(draw)},
+        {
+            "draw": draw,
+            "summary": draws.summary(draw),
+            "targets": draws.public_targets(draw, with_grades=show),
+            "show_grades": show,
+        },
     )
 
 
@@ -436,7 +445,7 @@ def public_draw_verify(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "supervision/draw_verify.html",
-        {"draw": draw, "report": draws.verify_draw(draw)},
+        {"draw": draw, "report": draws.verify_draw(draw, with_grades=draws.grades_public())},
     )
 
 
