@@ -154,15 +154,17 @@ class FeedbackView(APIView):
             if not isinstance(item, dict):
                 raise DomainError(f"第 {i} 项格式不对：应为对象。")
             row_id: Any = item.get("id")
-            if row_id in (None, ""):
+            if row_id is None or row_id == "":
                 row_id = by_code.get(str(item.get("measure") or "").strip().upper())
-            try:
-                key = int(row_id)
-            except (TypeError, ValueError):
+                if row_id is None:
+                    raise DomainError(f"第 {i} 项：找不到对应的措施（请给出 id 或 measure 代码）。")
+            # Only a JSON integer names a row: 1.5 must not be read as row 1, and 1e400
+            # (infinity) or true must not reach int().
+            elif isinstance(row_id, bool) or not isinstance(row_id, int) or row_id <= 0:
                 raise DomainError(
-                    f"第 {i} 项：找不到对应的措施（请给出 id 或 measure 代码）。"
-                ) from None
-            items[key] = (str(item.get("action") or ""), str(item.get("reason") or ""))
+                    f"第 {i} 项：id“{str(row_id)[:40]}”无效，应为正整数（本次查询返回的措施 id）。"
+                )
+            items[row_id] = (str(item.get("action") or ""), str(item.get("reason") or ""))
         checks.submit_feedback(actor=request.user, check=check, items=items)
         check.refresh_from_db()
         return Response(checks.check_data(check))

@@ -193,6 +193,7 @@ class ListEntriesView(APIView):
             reasons=str(data.get("reasons") or ""),
             on=_date(data.get("on"), "拟列入日期", default=timezone.localdate()),
             designating_unit=unit,
+            basis_record=lists.find_basis_record(request.user, data.get("basis_record")),
             ends_on=_date(data["ends_on"], "有效期至") if data.get("ends_on") else None,
         )
         return Response(entry_data(entry, history=True), status=201)

@@ -85,15 +85,32 @@ def _long_text(value: Any, label: str, *, required: bool = True) -> str:
     return text
 
 
-def _day(value: Any, label: str) -> date:
+# No list this platform carries is older than this (the earliest national one, 失信被执行人
+# 名单, dates from 2013), so an earlier date is a typing error, not history; the floor also
+# keeps date arithmetic (add_months, working days) far from date.min.
+EARLIEST_DAY = date(2000, 1, 1)
+
+
+def _day(value: Any, label: str, *, not_after_today: bool = False) -> date:
+    """A date the user gave, refused before EARLIEST_DAY and, for steps that record what
+    already happened (proposal, notice served, taking effect), after today."""
     if isinstance(value, date):
-        return value
-    if value in (None, ""):
+        day = value
+    elif value in (None, ""):
         raise DomainError(f"请填写{label}。")
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise DomainError(f"{label}“{value}”格式不对，应为 2026-09-29 这样的日期。") from None
+    else:
+        try:
+            day = date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise DomainError(f"{label}“{value}”格式不对，应为 2026-09-29 这样的日期。") from None
+    if day < EARLIEST_DAY:
+        raise DomainError(f"{label} {day.isoformat()} 早于 {EARLIEST_DAY.isoformat()}，请核对。")
+    if not_after_today and day > timezone.localdate():
+        raise DomainError(
+            f"{label} {day.isoformat()} 晚于今天（{timezone.localdate().isoformat()}），"
+            "不能预先登记。"
+        )
+    return day
 
 
 def add_months(d: date, months: int) -> date:
@@ -101,6 +118,8 @@ def add_months(d: date, months: int) -> date:
     2026-02-28)."""
     total = d.month - 1 + months
     year, month = d.year + total // 12, total % 12 + 1
+    if not 1 <= year <= 9999:
+        raise DomainError(f"日期 {d.isoformat()} 加 {months} 个月超出可计算的范围，请核对。")
     return date(year, month, min(d.day, pycalendar.monthrange(year, month)[1]))
 
 
@@ -412,14 +431,26 @@ def active_entries(subject: Subject, on: date) -> QuerySet[ListEntry]:
 
 def entry_objections(entry: ListEntry) -> QuerySet[Any]:
     """Objections that concern the entry: filed against it directly, or against its basis
-    record since the entry was proposed."""
+    record while the entry existed (filed or decided since it was proposed, or undecided).
+
+    Objections are filed against a record (rights.objections, 河南条例 art. 41); contesting
+    the record an entry rests on contests the entry (art. 28). The relation is derived here
+    rather than written as a link when the objection is filed, so the rights app needs no
+    knowledge of lists and no objection can be missed by a link that was never written."""
     from xinyong.rights.models import Objection
 
     q = Q(pk__in=entry.objections.values("pk"))
     if entry.basis_record_id:
         first = entry.changes.order_by("id").first()
         since = first.on if first else entry.created_at.date()
-        q |= Q(record_id=entry.basis_record_id, received_on__gte=since)
+        on_record = Q(record_id=entry.basis_record_id)
+        # Alive at some point while the entry existed: filed since, still open, or decided
+        # since (an objection filed earlier and decided 撤销 later still undoes the entry).
+        q |= on_record & (
+            Q(received_on__gte=since)
+            | ~Q(status=Objection.Status.DECIDED)
+            | Q(decided_on__gte=since)
+        )
     return Objection.objects.filter(q).order_by("id")
 
 
@@ -445,6 +476,47 @@ def _subject(value: Any) -> Subject:
     if found is None:
         raise NotFoundError(f"信用主体 {pk} 不存在。")
     return resolve(found)
+
+
+def find_basis_record(actor: Any, value: Any) -> CreditRecord | None:
+    """The credit record a proposal rests on, from its platform id as the API or the form
+    gives it (None when not given). A record outside the actor's units answers like a
+    missing one, so that ids cannot be probed."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, CreditRecord):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise DomainError(f"依据记录编号“{str(value)[:40]}”无效：应为正整数（信用记录编号）。")
+    from xinyong.records.selectors import records_visible_to
+
+    found = records_visible_to(actor).filter(pk=value).first() if value < 2**63 else None
+    if found is None:
+        raise NotFoundError(f"依据记录 {value} 不存在，或您无权查看。")
+    return found
+
+
+def serious_in_force(subject: Subject, *days: date) -> ListEntry | None:
+    """An entry of a serious-dishonesty list in force for `subject` on any of `days`."""
+    for day in days:
+        found = active_entries(subject, day).filter(list_type__kind=ListType.Kind.SERIOUS).first()
+        if found is not None:
+            return found
+    return None
+
+
+def _red_refusal(subject: Subject, *days: date) -> str | None:
+    # The RED type's own entry criteria (data/list_types.json): "没有严重失信记录".
+    serious = serious_in_force(subject, *days)
+    if serious is None:
+        return None
+    since = serious.effective_from.isoformat() if serious.effective_from else "—"
+    return (
+        f"该主体在“{serious.list_type.name}”中（认定文书 {serious.basis_document}，"
+        f"{since} 起生效），有严重失信记录，不能列入红名单（红名单列入条件：没有严重失信记录）。"
+    )
 
 
 def _notice_number(entry: ListEntry, on: date) -> str:
@@ -474,7 +546,7 @@ def propose_entry(
     if not lt.active:
         raise DomainError(f"名单类型“{lt.name}”已停用，不能列入新主体。")
     subj = _subject(subject)
-    day = _day(on, "拟列入日期")
+    day = _day(on, "拟列入日期", not_after_today=True)
     document = _text(basis_document, "认定文书号（具法律效力的认定文书）", max_length=200)
     why = _long_text(reasons, "列入理由（具体失信或守信事实）")
     hits = check_lawful_matter(why)
@@ -487,13 +559,23 @@ def propose_entry(
         if permissions.role_of(actor) is None:
             raise NotPermitted("请先登录，或账号已停用。")
         raise NotPermitted("只有信用办管理员或认定单位的工作人员可以提出列入。")
-    if basis_record is not None and basis_record.subject_id not in (
-        subj.pk,
-        *subj.absorbed.values_list("pk", flat=True),
-    ):
-        raise DomainError("依据记录的主体与拟列入主体不一致。")
+    if basis_record is not None:
+        if actor is not None:
+            from xinyong.records.selectors import records_visible_to
+
+            if not records_visible_to(actor).filter(pk=basis_record.pk).exists():
+                raise NotFoundError(f"依据记录 {basis_record.pk} 不存在，或您无权查看。")
+        if basis_record.subject_id not in (
+            subj.pk,
+            *subj.absorbed.values_list("pk", flat=True),
+        ):
+            raise DomainError("依据记录的主体与拟列入主体不一致。")
     if ends_on is not None and ends_on < day:
         raise DomainError("有效期至不能早于拟列入日期。")
+    if lt.kind == ListType.Kind.RED:
+        refusal = _red_refusal(subj, day, timezone.localdate())
+        if refusal:
+            raise DomainError(refusal, code="serious_dishonesty")
     with transaction.atomic():
         dup = ListEntry.objects.filter(
             list_type=lt, subject=subj, status__in=OPEN_STATUSES, basis_document=document
@@ -567,38 +649,58 @@ def serve_notice(*, actor: Any, entry: ListEntry, served_on: date) -> ListEntry:
     return current
 
 
-def _objection_state(entry: ListEntry) -> tuple[bool, bool, bool]:
+def _objection_state(entry: ListEntry) -> tuple[list[Any], list[Any], bool]:
     """(pending, revoked, kept) over the objections concerning the entry."""
     from xinyong.rights.models import Objection
 
-    pending = revoked = kept = False
+    pending: list[Any] = []
+    revoked: list[Any] = []
+    kept = False
     for objection in entry_objections(entry):
         if objection.status != Objection.Status.DECIDED:
-            pending = True
+            pending.append(objection)
         elif objection.outcome == Objection.Outcome.REVOKED:
-            revoked = True
+            revoked.append(objection)
         elif objection.outcome == Objection.Outcome.KEPT:
             kept = True
     return pending, revoked, kept
 
 
+def _objection_name(objection: Any) -> str:
+    return f"异议（查询码 {objection.query_code}，{objection.received_on.isoformat()} 受理）"
+
+
 def effective_refusal(entry: ListEntry, on: date) -> str | None:
     """Why the entry cannot take effect on `on`, or None when it can."""
     lt = entry.list_type
+    today = timezone.localdate()
     if entry.status == Status.PUBLICISING:
         if entry.publicity_until is None or on <= entry.publicity_until:
             until = entry.publicity_until.isoformat() if entry.publicity_until else "—"
             return f"红名单公示期至 {until}，公示期满后方可生效（河南条例第二十八条）。"
     elif entry.status != Status.PROPOSED:
         return f"条目当前为“{entry.get_status_display()}”，不能生效。"
+    if on > today:
+        # Taking effect on a later day would decide now that no objection will come in the
+        # rest of the objection period (河南条例 art. 28); it is done on or after that day.
+        return (
+            f"生效日期 {on.isoformat()} 晚于今天（{today.isoformat()}），不能预先列入；请届时办理。"
+        )
     first = entry.changes.order_by("id").first()
     if first is not None and on < first.on:
         return f"生效日期不能早于提出列入的日期 {first.on.isoformat()}。"
     pending, revoked, kept = _objection_state(entry)
     if revoked:
-        return "针对该条目的异议已决定撤销，不能列入。"
+        return f"针对该条目的{_objection_name(revoked[0])}已决定撤销，不能列入。"
     if pending:
-        return "针对该条目的异议尚未办结，办结前不能列入。"
+        return (
+            f"针对该条目（或其依据记录）的{_objection_name(pending[0])}尚未办结，"
+            "办结前不能列入（河南条例第二十八条、第四十一条）。"
+        )
+    if lt.kind == ListType.Kind.RED:
+        refusal = _red_refusal(entry.subject, on, today)
+        if refusal:
+            return refusal
     if entry.status == Status.PROPOSED and lt.requires_prior_notice:
         if entry.notice_served_on is None or entry.objection_deadline is None:
             return "尚未送达列入前书面告知书，不能列入（河南条例第二十八条）。"
@@ -612,9 +714,12 @@ def effective_refusal(entry: ListEntry, on: date) -> str | None:
 
 
 def make_effective(*, actor: Any, entry: ListEntry, on: date) -> ListEntry:
-    """The entry takes effect (列入) on `on`: refused before the notice was served and the
-    objection period ran out (unless an objection was decided 维持), and for red entries
-    before the publicity period ended."""
+    """The entry takes effect (列入) on `on` (not later than today): refused before the
+    notice was served and the objection period ran out (unless an objection was decided
+    维持), while an objection to it or its basis record is undecided, for red entries
+    before the publicity period ended or while the subject is on a serious-dishonesty list.
+    A serious entry taking effect removes the subject's red entries in the same
+    transaction (the RED type's exit criteria: 被列入严重失信主体名单的，立即移出)."""
     day = _day(on, "生效日期")
     with transaction.atomic():
         current = _lock(entry)
@@ -633,6 +738,57 @@ def make_effective(*, actor: Any, entry: ListEntry, on: date) -> ListEntry:
         current.save()
         _change(current, actor=actor, from_status=previous, on=day, note="列入生效")
         _event(actor, "sanctions.entry_effective", current, old)
+        if current.list_type.kind == ListType.Kind.SERIOUS:
+            end_red_entries(actor=actor, serious=current, on=day)
+    return current
+
+
+def end_red_entries(*, actor: Any, serious: ListEntry, on: date) -> None:
+    """The subject's red entries end because `serious` took effect: listed ones are
+    removed (through the removal path, so the removal goes out like the listing did,
+    DOMAIN §8), ones still in publicity are withdrawn. The actor's rights over the
+    serious entry suffice: this is the rule's consequence, not a separate decision.
+    Call it inside the transaction that lists `serious` (it locks the red entries)."""
+    why = f"被列入严重失信主体名单：{serious.list_type.name}"
+    subject = serious.subject
+    reds = (
+        ListEntry.objects.select_for_update()
+        .select_related("list_type", "subject")
+        .filter(Q(subject=subject) | Q(subject__merged_into=subject))
+        .filter(list_type__kind=ListType.Kind.RED)
+        .order_by("id")
+    )
+    for red in reds.filter(Q(status=Status.PUBLICISING) | in_force_q(on)):
+        if red.status == Status.PUBLICISING:
+            _cancel_locked(red, actor=actor, day=on, why=why)
+        elif red.status == Status.LISTED:
+            day = max(on, red.effective_from) if red.effective_from else on
+            _remove_locked(red, actor=actor, day=day, why=why)
+    # A red entry that would take effect later (listed with a future start) ends too.
+    for red in reds.filter(status=Status.LISTED, effective_from__gt=on):
+        assert red.effective_from is not None
+        _remove_locked(red, actor=actor, day=red.effective_from, why=why)
+
+
+def _remove_locked(current: ListEntry, *, actor: Any, day: date, why: str) -> ListEntry:
+    old = _entry_snapshot(current)
+    current.status = Status.REMOVED
+    current.removed_on = day
+    current.removal_reason = why
+    current.save()
+    _change(current, actor=actor, from_status=Status.LISTED, on=day, note=why)
+    _event(actor, "sanctions.entry_remove", current, old)
+    return current
+
+
+def _cancel_locked(current: ListEntry, *, actor: Any, day: date, why: str) -> ListEntry:
+    old = _entry_snapshot(current)
+    previous = current.status
+    current.status = Status.CANCELLED
+    current.removal_reason = why
+    current.save()
+    _change(current, actor=actor, from_status=previous, on=day, note=why)
+    _event(actor, "sanctions.entry_cancel", current, old)
     return current
 
 
@@ -651,13 +807,7 @@ def remove_entry(*, actor: Any, entry: ListEntry, on: date, reason: str) -> List
             )
         if current.effective_from and day < current.effective_from:
             raise DomainError(f"移出日期不能早于生效日期 {current.effective_from.isoformat()}。")
-        old = _entry_snapshot(current)
-        current.status = Status.REMOVED
-        current.removed_on = day
-        current.removal_reason = why
-        current.save()
-        _change(current, actor=actor, from_status=Status.LISTED, on=day, note=why)
-        _event(actor, "sanctions.entry_remove", current, old)
+        _remove_locked(current, actor=actor, day=day, why=why)
     return current
 
 
@@ -673,13 +823,7 @@ def cancel_entry(*, actor: Any, entry: ListEntry, on: date, reason: str) -> List
                 f"条目当前为“{current.get_status_display()}”，只有拟列入或公示中的条目可以撤销；"
                 "已列入的条目请移出。"
             )
-        old = _entry_snapshot(current)
-        previous = current.status
-        current.status = Status.CANCELLED
-        current.removal_reason = why
-        current.save()
-        _change(current, actor=actor, from_status=previous, on=day, note=why)
-        _event(actor, "sanctions.entry_cancel", current, old)
+        _cancel_locked(current, actor=actor, day=day, why=why)
     return current
 
 
@@ -701,8 +845,10 @@ def link_objection(*, actor: Any, entry: ListEntry, objection: Any) -> ListEntry
 
 
 def apply_objection_outcome(*, actor: Any, objection: Any) -> list[ListEntry]:
-    """An objection was decided: proposals it concerns whose objection was decided 撤销
-    are cancelled. Called from the rights `objection_decided` signal."""
+    """An objection was decided 撤销: the entries it concerns (directly or through their
+    basis record) are undone — proposals cancelled, listed entries removed through the
+    removal path so the removal goes out like the listing did (DOMAIN §8). Called from the
+    rights `objection_decided` signal; returns the entries changed."""
     from xinyong.rights.models import Objection
 
     if objection.status != Objection.Status.DECIDED or objection.outcome != (
@@ -712,20 +858,20 @@ def apply_objection_outcome(*, actor: Any, objection: Any) -> list[ListEntry]:
     q = Q(objections=objection)
     if objection.record_id:
         q |= Q(basis_record_id=objection.record_id)
-    cancelled = []
-    for entry in ListEntry.objects.filter(
-        q, status__in=(Status.PROPOSED, Status.PUBLICISING)
-    ).distinct():
-        if objection in entry_objections(entry):
-            cancelled.append(
-                cancel_entry(
-                    actor=None,
-                    entry=entry,
-                    on=objection.decided_on or timezone.localdate(),
-                    reason=f"异议（查询码 {objection.query_code}）经审查决定撤销",
-                )
+    decided = objection.decided_on or timezone.localdate()
+    reason = f"异议（查询码 {objection.query_code}）经审查决定撤销"
+    changed = []
+    for entry in ListEntry.objects.filter(q, status__in=OPEN_STATUSES).distinct().order_by("id"):
+        if objection not in entry_objections(entry):
+            continue
+        if entry.status == Status.LISTED:
+            day = max(decided, entry.effective_from) if entry.effective_from else decided
+            changed.append(
+                remove_entry(actor=None, entry=entry, on=day, reason=f"{reason}，移出名单")
             )
-    return cancelled
+        else:
+            changed.append(cancel_entry(actor=None, entry=entry, on=decided, reason=reason))
+    return changed
 
 
 @dataclass

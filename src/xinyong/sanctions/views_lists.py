@@ -129,6 +129,12 @@ class ProposeForm(forms.Form):
     designating_unit = forms.ModelChoiceField(
         label="认定单位", queryset=Unit.objects.filter(active=True), required=False
     )
+    basis_record = forms.IntegerField(
+        label="依据信用记录编号（异议该记录即异议本条目）",
+        required=False,
+        min_value=1,
+        max_value=2**63 - 1,
+    )
     ends_on = forms.DateField(
         label="有效期至（留空按默认期限）",
         required=False,
@@ -166,6 +172,7 @@ def entry_new(request: HttpRequest) -> HttpResponse:
                     reasons=data["reasons"],
                     on=data["on"],
                     designating_unit=data.get("designating_unit"),
+                    basis_record=lists.find_basis_record(request.user, data.get("basis_record")),
                     ends_on=data.get("ends_on"),
                 )
             except DomainError as exc:
