@@ -228,7 +228,8 @@ def test_an_objection_decided_revoked_cancels_the_proposal(hrss_reporter):
     assert [e.pk for e in cancelled] == [entry.pk]
     entry.refresh_from_db()
     assert entry.status == S.CANCELLED
-    assert objection.query_code in entry.removal_reason
+    assert entry.removal_reason == f"异议（编号 {objection.pk}）经审查决定撤销"
+    assert objection.query_code not in entry.removal_reason
 
 
 def test_red_entries_are_published_before_they_take_effect(office, client):

@@ -97,7 +97,7 @@ def test_an_objection_to_the_basis_record_blocks_the_entry_and_revoked_cancels_i
     )
     assert refused.status_code == 400
     detail = refused.json()["detail"]
-    assert f"查询码 {objection.query_code}，2026-10-14 受理" in detail
+    assert f"编号 {objection.pk}，2026-10-14 受理" in detail
     assert "尚未办结，办结前不能列入（河南条例第二十八条、第四十一条）" in detail
     assert ListEntry.objects.get(pk=pk).status == S.PROPOSED
 
@@ -110,7 +110,7 @@ def test_an_objection_to_the_basis_record_blocks_the_entry_and_revoked_cancels_i
     )
     listed = ListEntry.objects.get(pk=pk)
     assert listed.status == S.CANCELLED
-    assert f"异议（查询码 {objection.query_code}）经审查决定撤销" == listed.removal_reason
+    assert f"异议（编号 {objection.pk}）经审查决定撤销" == listed.removal_reason
 
 
 def test_an_undecided_objection_filed_before_the_proposal_blocks_it(api, basis):
@@ -122,7 +122,7 @@ def test_an_undecided_objection_filed_before_the_proposal_blocks_it(api, basis):
         f"/api/v1/list-entries/{pk}/effective", {"on": start.isoformat()}, format="json"
     )
     assert refused.status_code == 400
-    assert f"查询码 {objection.query_code}，2026-10-10 受理）尚未办结" in refused.json()["detail"]
+    assert f"编号 {objection.pk}，2026-10-10 受理）尚未办结" in refused.json()["detail"]
 
 
 def test_a_revoked_objection_removes_an_entry_already_listed(api, office, basis):
@@ -144,9 +144,7 @@ def test_a_revoked_objection_removes_an_entry_already_listed(api, office, basis)
     removed = ListEntry.objects.get(pk=pk)
     assert removed.status == S.REMOVED
     assert removed.removed_on == start + timedelta(days=3)
-    assert removed.removal_reason == (
-        f"异议（查询码 {objection.query_code}）经审查决定撤销，移出名单"
-    )
+    assert removed.removal_reason == (f"异议（编号 {objection.pk}）经审查决定撤销，移出名单")
     last = ListEntryChange.objects.filter(entry=removed).order_by("id").last()
     assert last is not None and (last.from_status, last.to_status) == (S.LISTED, S.REMOVED)
     assert Event.objects.filter(action="sanctions.entry_remove", target_id=str(pk)).exists()

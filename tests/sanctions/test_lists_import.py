@@ -193,3 +193,21 @@ def test_workspace_pages_and_notice_download(client):
     pdf = client.get(f"/workspace/sanctions/lists/{entry.pk}/notice.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert client.get("/workspace/sanctions/lists/999999/").status_code == 404
+
+
+def test_an_upstream_serious_listing_ends_the_subjects_red_entry(tmp_path):
+    from .governance_helpers import entry
+
+    firm = company("40000004", "安阳市北关区丁商贸有限公司")
+    red = entry(firm, "RED", effective_from=date(2026, 5, 1))
+    path = _file(
+        tmp_path, [_row("40000004", "安阳市北关区丁商贸有限公司", "（2026）豫0503执104号")]
+    )
+    result = import_list_file(
+        actor=None, list_type="失信被执行人", unit="区法院", path=path, on=date(2026, 11, 20)
+    )
+    assert len(result.created) == 1
+    red.refresh_from_db()
+    assert red.status == ListEntry.Status.REMOVED and red.removed_on == date(2026, 11, 20)
+    assert red.removal_reason == "被列入严重失信主体名单：失信被执行人名单"
+    assert [e.list_type.code for e in lists.active_entries(firm, date(2026, 11, 20))] == ["SX_BZXR"]

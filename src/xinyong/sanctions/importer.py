@@ -154,6 +154,10 @@ def import_upstream_entries(
                 actor=actor if getattr(actor, "pk", None) else None,
             )
             entry_changed.send(sender=ListEntry, entry=entry, change=change, actor=actor)
+            if lt.kind == ListType.Kind.SERIOUS:
+                # Listed upstream, known here from today: red entries end as with a local
+                # serious listing (the red list's own exit criteria).
+                lists.end_red_entries(actor=actor, serious=entry, on=day)
             result.created.append(entry.pk)
         if snapshot_keys is not None:
             gone = ListEntry.objects.filter(

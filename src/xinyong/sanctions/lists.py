@@ -667,7 +667,9 @@ def _objection_state(entry: ListEntry) -> tuple[list[Any], list[Any], bool]:
 
 
 def _objection_name(objection: Any) -> str:
-    return f"异议（查询码 {objection.query_code}，{objection.received_on.isoformat()} 受理）"
+    # By its number, not its query code: the code is the applicant's own key to the case
+    # and these texts reach other units and, through removals, the city platform.
+    return f"异议（编号 {objection.pk}，{objection.received_on.isoformat()} 受理）"
 
 
 def effective_refusal(entry: ListEntry, on: date) -> str | None:
@@ -859,7 +861,7 @@ def apply_objection_outcome(*, actor: Any, objection: Any) -> list[ListEntry]:
     if objection.record_id:
         q |= Q(basis_record_id=objection.record_id)
     decided = objection.decided_on or timezone.localdate()
-    reason = f"异议（查询码 {objection.query_code}）经审查决定撤销"
+    reason = f"异议（编号 {objection.pk}）经审查决定撤销"
     changed = []
     for entry in ListEntry.objects.filter(q, status__in=OPEN_STATUSES).distinct().order_by("id"):
         if objection not in entry_objections(entry):
