@@ -86,16 +86,19 @@ def test_person_report_masks_identifiers_and_logs_the_read() -> None:
 def test_query_lines_name_who_read_without_calling_the_public_本人() -> None:
     """河南条例 art. 40: the person sees who used or queried their data. A public query
     needs only the name and full ID number, so it is not necessarily the person."""
-    from django.contrib.auth.models import AnonymousUser
+    from django.test import Client
 
     from xinyong.core.audit import record_read
+    from xinyong.publicity.views import person_token
     from xinyong.subjects.selectors import READ_SUBJECT_TYPE
 
     subject = person_with_penalty(3)
+    # The portal's own read of the person's page (logged without a reader).
+    page = Client().get(f"/credit/subject/{subject.pk}/?t={person_token(subject)}")
+    assert page.status_code == 200
     admin = user("office_admin", Role.CREDIT_ADMIN)
     reporter = user("env_reporter", Role.REPORTER, "区生态环境局")
     for reader, purpose in (
-        (AnonymousUser(), "信用信息公开查询"),
         (admin, "办理异议申请"),
         (reporter, "核查报送信息"),
         (None, "定时任务"),

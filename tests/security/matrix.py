@@ -43,6 +43,12 @@ OBJECTS: dict[str, tuple[str, dict[str, Any], str]] = {
     "api:notice-pdf": ("rights.RepairNotice", {}, "pk"),
     "api:notice-serve": ("rights.RepairNotice", {}, "pk"),
     "api:objection": ("rights.Objection", {}, "pk"),
+    # The evidence of the demo's objection forwarded to 区市场监管局.
+    "rights:attachment-download": (
+        "rights.Attachment",
+        {"objection__record__source_unit__name": UNIT_A},
+        "pk",
+    ),
     "api:objection-forward": ("rights.Objection", {}, "pk"),
     "api:objection-reply": ("rights.Objection", {}, "pk"),
     "api:objection-pause": ("rights.Objection", {}, "pk"),

@@ -9,7 +9,7 @@ class CommitmentsConfig(AppConfig):
     def ready(self) -> None:
         from xinyong.core import jobs
 
-        from . import loaders, receivers  # noqa: F401  (reference loaders; signal receivers)
+        from . import demo, loaders, receivers  # noqa: F401  (loaders; signal receivers)
         from .services import run_overdue_job
         from .views import register_navigation
 

@@ -246,8 +246,9 @@ def subject_page(request: HttpRequest, pk: int) -> HttpResponse:
     _log_person_read(request, subject)
     suffix = _token_query(request, subject)
     record_url = _url_maker("publicity:record", suffix)
-    objection_url = _url_maker("rights:objection-public-new")
-    repair_url = _url_maker("rights:repair-public-new")
+    # A person's rights forms need the same token as the person's pages.
+    objection_url = _url_maker("rights:objection-public-new", suffix)
+    repair_url = _url_maker("rights:repair-public-new", suffix)
     person = subject.is_person
     today = timezone.localdate()
     presented = []
@@ -285,20 +286,19 @@ def record_page(request: HttpRequest, pk: int) -> HttpResponse:
     subject = resolve_subject(record.subject)
     _log_person_read(request, subject)
     item = present_record(record, with_fields=True)
+    token = _token_query(request, subject)
+    objection_url = _reverse_or_empty("rights:objection-public-new", record.pk)
+    repair_url = _reverse_or_empty("rights:repair-public-new", record.pk)
     return render(
         request,
         "publicity/record.html",
         {
             "record": item,
             "subject": present_subject(subject),
-            "subject_url": reverse("publicity:subject", args=[subject.pk])
-            + _token_query(request, subject),
-            "objection_url": _reverse_or_empty("rights:objection-public-new", record.pk),
-            "repair_url": (
-                _reverse_or_empty("rights:repair-public-new", record.pk)
-                if item["can_repair"]
-                else ""
-            ),
+            "subject_url": reverse("publicity:subject", args=[subject.pk]) + token,
+            # A person's rights forms need the same token as the person's pages.
+            "objection_url": objection_url + token if objection_url else "",
+            "repair_url": repair_url + token if repair_url and item["can_repair"] else "",
         },
     )
 

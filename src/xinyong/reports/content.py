@@ -235,9 +235,10 @@ def _reader_named(log: ReadLog) -> str:
     if log.reader_unit:
         return log.reader_unit
     if log.reader is None:
-        if log.reader_label in ("", "AnonymousUser"):
-            return "公众查询（凭姓名和身份证号码）"
-        return "平台系统" if log.reader_label == "系统" else "已注销的平台用户"
+        if log.reader_label not in ("", "系统", "AnonymousUser"):
+            return "已注销的平台用户"
+        # Portal reads are logged without a reader; jobs and the CLI run outside a request.
+        return "公众查询（凭姓名和身份证号码）" if log.channel in ("web", "api") else "平台系统"
     from xinyong.orgs.models import Role
 
     if log.reader.role == Role.CREDIT_ADMIN:

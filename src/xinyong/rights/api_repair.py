@@ -301,6 +301,17 @@ class RepairStatusView(GenericAPIView):
         return Response(RepairPublicSerializer(repair.public_view(app)).data)
 
 
+def _read_logged(request: Request, app: RepairApplication) -> None:
+    if app.subject.is_person:
+        record_read(
+            reader=request.user,
+            subject_type="subjects.Subject",
+            subject_id=app.subject_id,
+            subject_repr=masked_repr(app.subject),
+            purpose="办理信用修复申请",
+        )
+
+
 class RepairDetailView(GenericAPIView):
     permission_classes = [IsUnitStaffOrLeader]
     serializer_class = RepairDetailSerializer
@@ -308,14 +319,7 @@ class RepairDetailView(GenericAPIView):
     @extend_schema(summary="信用修复申请详情", operation_id="repairs_detail")
     def get(self, request: Request, pk: int) -> Response:
         app = repair.get_repair_for(request.user, pk)
-        if app.subject.is_person:
-            record_read(
-                reader=request.user,
-                subject_type="subjects.Subject",
-                subject_id=app.subject_id,
-                subject_repr=masked_repr(app.subject),
-                purpose="办理信用修复申请",
-            )
+        _read_logged(request, app)
         return Response(RepairDetailSerializer(app).data)
 
 
@@ -334,6 +338,9 @@ class _ActionView(GenericAPIView):
         app = repair.get_repair_for(request.user, pk)
         data = _validated(self.input_serializer(data=request.data))
         done = self.act(request, app, data)
+        # The answer carries the person's full name and ID number (RepairDetailSerializer),
+        # so it is a read like the detail endpoint's.
+        _read_logged(request, done)
         return Response(RepairDetailSerializer(done).data)
 
 

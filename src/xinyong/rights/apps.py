@@ -19,3 +19,6 @@ class RightsConfig(AppConfig):
         from .views_objections import register_navigation as register_objection_navigation
 
         register_objection_navigation()
+
+        # Demo objections and repair on the demo penalty records (`xinyong init --demo`).
+        from . import demo  # noqa: F401  (registers the demo loader)

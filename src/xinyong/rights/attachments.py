@@ -15,9 +15,24 @@ from .models import Attachment
 
 MAX_FILES = 10
 MAX_FILE_BYTES = 10 * 1024 * 1024
-ALLOWED_EXTENSIONS = frozenset(
-    {".pdf", ".ofd", ".jpg", ".jpeg", ".png", ".doc", ".docx", ".xls", ".xlsx"}
-)
+# The type a stored file is served with, by its extension: only allowed extensions are
+# ever stored, and the uploader's own Content-Type header is not trusted.
+CONTENT_TYPES = {
+    ".pdf": "application/pdf",
+    ".ofd": "application/ofd",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".doc": "application/msword",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xls": "application/vnd.ms-excel",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+ALLOWED_EXTENSIONS = frozenset(CONTENT_TYPES)
+
+
+def content_type_for(name: str) -> str:
+    return CONTENT_TYPES.get(PurePath(name).suffix.lower(), "application/octet-stream")
 
 
 def check_files(files: Iterable[Any]) -> list[Any]:

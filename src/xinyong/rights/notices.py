@@ -9,6 +9,8 @@ concurrent batches cannot collide. The PDF is rendered on demand, never at inges
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -226,6 +228,40 @@ def _d(value: date | None) -> str:
     return f"{value.year}年{value.month}月{value.day}日" if value else "—"
 
 
+# The document the repair rules of the notice come from (DOMAIN.md §5).
+REPAIR_BASIS_DOCUMENT = "国办发〔2025〕22号"
+
+
+@lru_cache(maxsize=4)
+def _shipped_bases(document: str) -> tuple[str, ...]:
+    from xinyong.catalog.loaders import DATA_DIR
+
+    try:
+        data = json.loads((DATA_DIR / "publicity_policies.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ()
+    return tuple(
+        str(item.get("legal_basis") or "")
+        for item in data.get("items", ())
+        if item.get("document") == document
+    )
+
+
+def document_citation(document: str) -> str:
+    """ "《title》（document）" with the title the catalogue's publicity policies give the
+    document (their 依据 reads "《title》（document）…"): the stored policies first, then
+    the shipped data file; the bare document number when neither names it."""
+    from xinyong.catalog.models import PublicityPolicy
+
+    stored = PublicityPolicy.objects.filter(document=document).values_list("legal_basis", flat=True)
+    pattern = re.compile(r"\s*(《[^》]+》)\s*（" + re.escape(document) + "）")
+    for text in [*stored, *_shipped_bases(document)]:
+        found = pattern.match(text or "")
+        if found:
+            return f"{found.group(1)}（{document}）"
+    return document
+
+
 def notice_data(notice: RepairNotice) -> dict[str, Any]:
     """What the notice says, with the subject's ID number masked."""
     from xinyong.publicity.models import PublicityWindow
@@ -238,7 +274,7 @@ def notice_data(notice: RepairNotice) -> dict[str, Any]:
     identifier = (
         mask_id_number(record.party_identifier) if subject.is_person else record.party_identifier
     )
-    basis = window.policy.document if window and window.policy else "国办发〔2025〕22号"
+    basis = window.policy.document if window and window.policy else REPAIR_BASIS_DOCUMENT
     severity = ""
     if window and window.severity:
         from xinyong.catalog.models import Severity
@@ -249,6 +285,7 @@ def notice_data(notice: RepairNotice) -> dict[str, Any]:
             else window.severity
         )
     portal = getattr(settings, "XINYONG_PLATFORM_NAME", "公共信用信息平台")
+    citation = document_citation(REPAIR_BASIS_DOCUMENT)
     rows = [
         ["信用主体", record.party_name],
         ["主体代码", identifier or "—"],
@@ -264,8 +301,7 @@ def notice_data(notice: RepairNotice) -> dict[str, Any]:
         "subject_name": record.party_name,
         "opening": (
             f"你（单位）被作出的行政处罚（{record.document_number}）信息将依法在{portal}、"
-            "“信用中国（河南安阳）”等网站公示。根据《国务院办公厅关于进一步完善失信约束制度构建"
-            "诚信建设长效机制的指导意见》（国办发〔2025〕22号）和《河南省社会信用条例》，"
+            f"“信用中国（河南安阳）”等网站公示。根据{citation}和《河南省社会信用条例》，"
             "现将信用修复有关事项告知如下。"
         ),
         "rows": rows,
@@ -295,10 +331,7 @@ def notice_data(notice: RepairNotice) -> dict[str, Any]:
             },
             {
                 "title": "四、依据",
-                "lines": [
-                    "《国务院办公厅关于进一步完善失信约束制度构建诚信建设长效机制的指导意见》"
-                    "（国办发〔2025〕22号）；《河南省社会信用条例》。",
-                ],
+                "lines": [f"{citation}；《河南省社会信用条例》。"],
             },
         ],
         "issuer": record.deciding_unit_name or record.source_unit.name,

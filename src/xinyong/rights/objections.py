@@ -45,7 +45,7 @@ from xinyong.records.models import CreditRecord
 
 from .attachments import check_files, save_attachments
 from .models import Channel, Objection, ObjectionPause, RightsPolicy
-from .repair import _phone, _text, normalise_code, policy_on
+from .repair import _phone, _text, normalise_code, policy_on, refuse_control_characters
 from .signals import objection_decided
 
 TARGET = "rights.Objection"
@@ -94,14 +94,18 @@ def _pauses(objection: Objection) -> list[ObjectionPause]:
     return list(objection.pauses.all())
 
 
-def paused_workdays(objection: Objection, *, today: date | None = None) -> int:
+def paused_workdays(
+    objection: Objection, *, today: date | None = None, since: date | None = None
+) -> int:
     """Working days the clock stood still: for each pause, the working days in
-    (started_on, ended_on]; an open pause counts up to `today`."""
+    (started_on, ended_on]; an open pause counts up to `today`. With `since`, only the
+    paused working days after that day."""
     until = _today(today)
     total = 0
     for pause in _pauses(objection):
         end = pause.ended_on or until
-        total += calendar.workdays_between(pause.started_on, end)
+        start = pause.started_on if since is None else max(pause.started_on, since)
+        total += calendar.workdays_between(start, end)
     return total
 
 
@@ -126,13 +130,13 @@ def due_date(objection: Objection, *, today: date | None = None) -> date:
 
 def provider_due_date(objection: Objection, *, today: date | None = None) -> date | None:
     """The day by which the providing unit must answer: 3 working days after forwarding
-    (河南条例 art. 41) plus the paused working days; None when not forwarded."""
+    (河南条例 art. 41) plus the working days paused after forwarding (a pause that ended
+    before the unit was asked never stopped its clock); None when not forwarded."""
     if objection.route != Objection.Route.PROVIDER or objection.forwarded_on is None:
         return None
     days = _policy(objection).objection_provider_reply_days
-    return calendar.add_workdays(
-        objection.forwarded_on, days + paused_workdays(objection, today=today)
-    )
+    paused = paused_workdays(objection, today=today, since=objection.forwarded_on)
+    return calendar.add_workdays(objection.forwarded_on, days + paused)
 
 
 def is_case_overdue(objection: Objection, today: date) -> bool:
@@ -627,6 +631,9 @@ def decide_objection(
     if outcome not in Objection.Outcome.values:
         raise DomainError("处理结果只能是更正、撤销或维持。")
     text = _text(reason, "处理理由")
+    for key, value in (corrected_values or {}).items():
+        if isinstance(value, str):
+            refuse_control_characters(value, f"更正后的信息项“{str(key)[:40]}”")
     day = _today(on)
     with transaction.atomic():
         obj = _lock(objection)

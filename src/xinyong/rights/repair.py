@@ -50,6 +50,7 @@ OPEN_STATUSES = (
 REVIEW_STATUSES = (RepairApplication.Status.PROVIDER_REVIEW, RepairApplication.Status.OFFICE_REVIEW)
 _PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 MAX_TEXT = 5000
+IDENTITY_MISMATCH = "所填主体代码与该信息的信用主体不一致，请核对。"
 
 # The 信用修复型 commitment (DOMAIN.md §9): pre-filled on the form, accepted by a checkbox.
 # Breach consequence per practice: the penalty stays public for its longest period and
@@ -262,8 +263,24 @@ def get_repair_for(user: Any, pk: Any) -> RepairApplication:
     return found
 
 
+def _is_control(ch: str) -> bool:
+    return unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn")
+
+
 def normalise_code(code: Any) -> str:
-    return "".join(unicodedata.normalize("NFKC", str(code or "")).split()).upper()
+    """A query code or identifier as typed: full-width folded, spaces and control
+    characters (a pasted NUL, which PostgreSQL text cannot hold) dropped, upper case."""
+    text = unicodedata.normalize("NFKC", str(code or ""))
+    return "".join(ch for ch in text if not ch.isspace() and not _is_control(ch)).upper()
+
+
+def refuse_control_characters(text: str, label: str) -> str:
+    """`text` unchanged, or a Chinese refusal when it holds control characters other than
+    line breaks and tabs: PostgreSQL text cannot store NUL, and none of them is ever
+    meant in a form field."""
+    if any(_is_control(ch) and ch not in "\n\r\t" for ch in text):
+        raise DomainError(f"{label}含有无法识别的控制字符，请删除后重新填写。")
+    return text
 
 
 def repair_by_code(code: Any) -> RepairApplication:
@@ -337,7 +354,7 @@ def _text(value: Any, label: str, *, required: bool = True, limit: int = MAX_TEX
         raise DomainError(f"请填写{label}。")
     if len(text) > limit:
         raise DomainError(f"{label}过长（最多 {limit} 字）。")
-    return text
+    return refuse_control_characters(text, label)
 
 
 def _phone(value: Any) -> str:
@@ -391,15 +408,13 @@ def apply_for_repair(
     the reason, when the record is not eligible on the submission day."""
     if channel not in Channel.values:
         raise DomainError("受理渠道无效。")
+    given = ""
     if channel == Channel.COUNTER:
         _require_provider(actor, record)
     else:
         given = normalise_code(subject_identifier)
         if not given:
             raise DomainError("请填写信用主体的统一社会信用代码或身份证号码，以核实申请人身份。")
-        known = {normalise_code(record.subject.identifier), normalise_code(record.party_identifier)}
-        if given not in known:
-            raise DomainError("所填主体代码与该信息的信用主体不一致，请核对。")
     name = _text(applicant_name, "申请人", limit=200)
     phone = _phone(applicant_phone)
     statement = _text(fulfilment_statement, "履行义务情况说明")
@@ -408,6 +423,17 @@ def apply_for_repair(
     commitment = _text(commitment_text or commitment_text_for(record), "信用修复承诺书")
     attachments = check_files(attachments)
     day = _today(submitted_on)
+    if channel != Channel.COUNTER:
+        # The identity is checked last, after everything else the form needs (eligibility
+        # included, which the page shows anyway): an incomplete form must not tell a
+        # right ID number from a wrong one, or the form becomes an oracle for a person's
+        # full ID number.
+        verdict = repair_eligibility(record, day)
+        if not verdict.eligible:
+            raise DomainError(verdict.reason_zh, code=f"not_eligible_{verdict.code}")
+        known = {normalise_code(record.subject.identifier), normalise_code(record.party_identifier)}
+        if given not in known - {""}:
+            raise DomainError(IDENTITY_MISMATCH)
     with transaction.atomic():
         locked = (
             CreditRecord.objects.select_for_update()
@@ -455,6 +481,7 @@ def mark_complete(
     """The credit office checks the materials: complete → the provider reviews (the
     decision clock starts); incomplete → the applicant is told what to add."""
     permissions.require(actor, "credit_admin")
+    note = _text(note, "需补正的材料或内容", required=False)
     day = _today(on)
     with transaction.atomic():
         app = _lock(application)

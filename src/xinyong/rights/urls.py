@@ -11,7 +11,7 @@ Objections and repair each add their paths to the two lists.
 
 from django.urls import include, path
 
-from . import views_objections, views_repair
+from . import views_attachments, views_objections, views_repair
 
 app_name = "rights"
 
@@ -40,6 +40,11 @@ staff_urlpatterns = [
         "records/<int:record_pk>/repair/",
         views_repair.repair_counter_new,
         name="repair-counter-new",
+    ),
+    path(
+        "attachments/<int:pk>/",
+        views_attachments.attachment_download,
+        name="attachment-download",
     ),
     path("notices/", views_repair.notice_list, name="notice-list"),
     path("notices/<int:pk>/pdf/", views_repair.notice_pdf, name="notice-pdf"),

@@ -33,7 +33,7 @@ from xinyong.web.access import role_required
 
 from . import objections
 from .models import Channel, Objection, ObjectionPause
-from .views_repair import _parse_date, _public_party, _public_record
+from .views_repair import _log_staff_read, _parse_date, _public_party, _public_record
 
 STAFF_ROLES = (Role.CREDIT_ADMIN, Role.REPORTER, Role.REVIEWER, Role.LEADER)
 _DENIED = "只有信用办、责任单位工作人员和领导可以查看异议事项。"
@@ -61,7 +61,7 @@ def _empty_values() -> dict[str, Any]:
 
 @throttled
 def objection_public_new(request: HttpRequest, pk: int) -> HttpResponse:
-    record = _public_record(pk)
+    record = _public_record(request, pk)
     values = _empty_values()
     error = ""
     if request.method == "POST":
@@ -351,6 +351,7 @@ def objection_counter_new(request: HttpRequest, record_pk: int) -> HttpResponse:
             if objections.objections_visible_to(request.user).filter(pk=obj.pk).exists():
                 return redirect("rights:objection-detail", pk=obj.pk)
             return redirect("rights:objection-list")
+    _log_staff_read(request, record, "窗口受理异议申请")
     return render(
         request,
         "rights/objection_counter_form.html",

@@ -25,6 +25,7 @@ from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
 from xinyong.core.masking import mask_id_number, mask_name
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Role
+from xinyong.publicity.views import throttled
 from xinyong.records.models import CreditRecord
 from xinyong.subjects.selectors import masked_repr
 from xinyong.web.access import role_required
@@ -47,18 +48,51 @@ def _parse_date(value: Any) -> date | None:
         raise DomainError(f"日期“{text[:20]}”格式不正确，应为 YYYY-MM-DD。") from None
 
 
-def _public_record(pk: int) -> CreditRecord:
-    """A record the public may see; anything else is 404 (fail safe)."""
+def _public_record(request: HttpRequest, pk: int) -> CreditRecord:
+    """A record the public may see; anything else is 404 (fail safe). A natural person's
+    record opens only with the signed token the publicity person query hands out, as the
+    publicity record page does (nobody may walk the ids), and each view of it is
+    read-logged there the same way (个人信息保护法; 河南条例 art. 40)."""
     from xinyong.publicity.selectors import is_publicly_visible
+    from xinyong.publicity.views import _log_person_read, _token_allows
+    from xinyong.subjects.services import resolve as resolve_subject
 
     record = (
         CreditRecord.objects.select_related("record_type", "subject", "source_unit")
         .filter(pk=pk)
         .first()
+        if 0 < pk < 2**63
+        else None
     )
     if record is None or not is_publicly_visible(record):
         raise Http404("未找到该公示信息。")
+    subject = resolve_subject(record.subject)
+    if subject.is_person:
+        if not _token_allows(request, subject):
+            raise Http404("自然人信息仅可通过完整身份证号码和姓名查询后查看。")
+        _log_person_read(request, subject)
     return record
+
+
+def _person_token_query(record: CreditRecord) -> str:
+    """ "?t=…" for a link to a natural person's record pages, "" for an organisation's."""
+    from xinyong.publicity.views import person_token
+    from xinyong.subjects.services import resolve as resolve_subject
+
+    subject = resolve_subject(record.subject)
+    return f"?t={person_token(subject)}" if subject.is_person else ""
+
+
+def _log_staff_read(request: HttpRequest, record: CreditRecord, purpose: str) -> None:
+    """Staff pages that show a person's full name and ID number log the read."""
+    if record.subject.is_person:
+        record_read(
+            reader=request.user,
+            subject_type="subjects.Subject",
+            subject_id=record.subject_id,
+            subject_repr=masked_repr(record.subject),
+            purpose=purpose,
+        )
 
 
 def _public_party(record: CreditRecord) -> dict[str, str]:
@@ -73,8 +107,9 @@ def _public_party(record: CreditRecord) -> dict[str, str]:
 # ------------------------------------------------------------------ public pages
 
 
+@throttled
 def repair_public_new(request: HttpRequest, pk: int) -> HttpResponse:
-    record = _public_record(pk)
+    record = _public_record(request, pk)
     today = timezone.localdate()
     verdict = repair.repair_eligibility(record, today)
     values = {
@@ -122,6 +157,7 @@ def repair_public_new(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@throttled
 def repair_status(request: HttpRequest) -> HttpResponse:
     code = (request.POST.get("code") if request.method == "POST" else request.GET.get("code")) or ""
     code = code[:40]
@@ -149,7 +185,11 @@ def repair_status(request: HttpRequest) -> HttpResponse:
     if app is not None:
         view = repair.public_view(app)
         try:
-            objection_url = reverse("rights:objection-public-new", args=[app.record_id])
+            # The query code is the applicant's key to the case: it also opens the
+            # objection form on the (person's) record the application is about.
+            objection_url = reverse(
+                "rights:objection-public-new", args=[app.record_id]
+            ) + _person_token_query(app.record)
         except NoReverseMatch:
             objection_url = ""
     return render(
@@ -339,6 +379,7 @@ def repair_counter_new(request: HttpRequest, record_pk: int) -> HttpResponse:
         else:
             messages.success(request, f"已受理，查询码 {app.query_code}，请告知申请人。")
             return redirect("rights:repair-detail", pk=app.pk)
+    _log_staff_read(request, record, "窗口受理信用修复申请")
     return render(
         request,
         "rights/repair_counter_form.html",

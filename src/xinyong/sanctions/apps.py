@@ -7,10 +7,11 @@ class SanctionsConfig(AppConfig):
     verbose_name = "联合奖惩"
 
     def ready(self) -> None:
-        # Reference loaders (list types, order 60), receivers and workspace navigation.
+        # Reference loaders (list types, order 60), demo loaders (lists 40, checks and
+        # events 45), receivers and workspace navigation.
         from xinyong.core import jobs
 
-        from . import demo, loaders, receivers  # noqa: F401
+        from . import demo, demo_checks, loaders, receivers  # noqa: F401
         from .lists import run_due_job
         from .views_checks import register_navigation as register_check_navigation
         from .views_governance import register_navigation as register_governance_navigation

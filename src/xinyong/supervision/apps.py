@@ -7,9 +7,9 @@ class SupervisionConfig(AppConfig):
     verbose_name = "分级分类监管"
 
     def ready(self) -> None:
-        # Grading: reference loaders (order 70), incremental receivers, daily recompute
-        # and the workspace navigation.
-        from . import demo, loaders, receivers  # noqa: F401
+        # Grading: reference loaders (order 70), demo grades (50) and draws (55),
+        # incremental receivers, daily recompute and the workspace navigation.
+        from . import demo, demo_draws, loaders, receivers  # noqa: F401
         from .views_grades import register_navigation as register_grade_navigation
 
         receivers.connect()
