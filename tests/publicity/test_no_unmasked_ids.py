@@ -68,11 +68,14 @@ def test_no_unmasked_identifiers_in_public_output(data, settings) -> None:
     pages += [f"/credit/subject/{org.subject_id}/", f"/credit/subject/{org.subject_id}/export.csv"]
     pages += [f"/credit/record/{org.pk}/"]
     api = [f"/api/v1/public/subjects?q={ORG_USCC}", f"/api/v1/public/subjects/{org.subject_id}"]
+    # A person's pages, including the rights forms on their records, need the token.
+    tokens: dict[int, str] = {org.pk: ""}
     for record, (number, name) in zip(people, PEOPLE, strict=True):
         found = client.get("/credit/", {"id_number": number, "name": name})
         assert_clean("person search", found.content.decode())
         href = found.content.decode().split('href="/credit/subject/')[1].split('"')[0]
         query = href.split("?", 1)[1].replace("&amp;", "&")
+        tokens[record.pk] = f"?{query}"
         pages += [
             f"/credit/subject/{record.subject_id}/?{query}",
             f"/credit/subject/{record.subject_id}/export.csv?{query}",
@@ -85,7 +88,7 @@ def test_no_unmasked_identifiers_in_public_output(data, settings) -> None:
     for name in ("rights:objection-public-new", "rights:repair-public-new"):
         for record in [*people, org]:
             with contextlib.suppress(NoReverseMatch):
-                pages.append(reverse(name, args=[record.pk]))
+                pages.append(reverse(name, args=[record.pk]) + tokens[record.pk])
     for name in ("rights:objection-status", "rights:repair-status"):
         with contextlib.suppress(NoReverseMatch):
             pages.append(reverse(name))

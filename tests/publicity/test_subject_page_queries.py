@@ -104,14 +104,14 @@ def _page_queries(path: str) -> tuple[int, str]:
     return len(captured.captured_queries), response.content.decode()
 
 
-def test_subject_page_costs_three_queries_however_many_records() -> None:
+def test_subject_page_costs_four_queries_however_many_records() -> None:
     first = penalty(61, decided="2026-03-10")
     path = f"/credit/subject/{first.subject_id}/"
     one, _ = _page_queries(path)
     more = [penalty(n, decided="2026-03-10") for n in range(62, 66)]
     five, body = _page_queries(path)
-    # The subject, its public rows, its commitments.
-    assert one == five == 3
+    # The subject, its public rows, its list entries in force, its commitments.
+    assert one == five == 4
     for record in [first, *more]:
         assert f'href="{reverse("publicity:record", args=[record.pk])}"' in body
         assert f'href="{reverse("rights:objection-public-new", args=[record.pk])}"' in body
@@ -130,4 +130,6 @@ def test_person_page_keeps_its_read_log_and_token_links() -> None:
     assert one == two
     assert ReadLog.objects.count() == before + 3
     assert f"/credit/record/{record.pk}/?t={token}" in body
+    # The person's rights forms need the same token (rights.views_repair).
+    assert f"/credit/record/{record.pk}/objection/?t={token}" in body
     assert "李四" not in body

@@ -27,9 +27,9 @@ from .selectors import SEARCH_MAX_LENGTH, find_public_subjects, public_records_f
 from .views import (
     _clean,
     _find_person,
-    _log_person_read,
-    _token_allows,
+    log_person_read,
     person_token,
+    token_allows,
 )
 
 DEFAULT_PUBLIC_RATE = "30/min"
@@ -99,7 +99,7 @@ class PublicSubjectSearch(APIView):
             found = _find_person(id_number[:40], name[:50])
             if found is None:
                 return Response({"results": []})
-            _log_person_read(request, found)  # type: ignore[arg-type]
+            log_person_read(request, found)  # type: ignore[arg-type]
             return Response({"results": [present_subject(found) | {"token": person_token(found)}]})
         if not query or len(query) < 2:
             raise DomainError("请至少输入 2 个字符的名称或统一社会信用代码。")
@@ -130,9 +130,9 @@ class PublicSubjectDetail(APIView):
         if subject is None:
             raise NotFoundError("未找到该信用主体。")
         subject = resolve(subject)
-        if subject.is_person and not _token_allows(request, subject):  # type: ignore[arg-type]
+        if subject.is_person and not token_allows(request, subject):  # type: ignore[arg-type]
             raise NotFoundError("自然人信息仅可通过完整身份证号码和姓名查询后查看。")
-        _log_person_read(request, subject)  # type: ignore[arg-type]
+        log_person_read(request, subject)  # type: ignore[arg-type]
         records = [present_record(r, with_fields=True) for r in public_records_for(subject)]
         return Response({"subject": present_subject(subject), "records": records})
 

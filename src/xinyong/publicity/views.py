@@ -117,7 +117,7 @@ def person_token(subject: Subject) -> str:
     return signing.dumps({"s": subject.pk}, salt=PERSON_TOKEN_SALT)
 
 
-def _token_allows(request: HttpRequest, subject: Subject) -> bool:
+def token_allows(request: HttpRequest, subject: Subject) -> bool:
     token = request.GET.get("t", "")
     if not token:
         return False
@@ -142,7 +142,7 @@ def _find_person(id_number: str, name: str) -> Subject | None:
     return None
 
 
-def _log_person_read(request: HttpRequest, subject: Subject) -> None:
+def log_person_read(request: HttpRequest, subject: Subject) -> None:
     if subject.is_person:
         record_read(
             reader=request.user if request.user.is_authenticated else None,
@@ -180,7 +180,7 @@ def _public_subject(request: HttpRequest, pk: int) -> Subject:
     if subject is None:
         raise Http404("未找到该信用主体。")
     subject = resolve_subject(subject)
-    if subject.is_person and not _token_allows(request, subject):
+    if subject.is_person and not token_allows(request, subject):
         raise Http404("自然人信息仅可通过完整身份证号码和姓名查询后查看。")
     return subject
 
@@ -209,7 +209,7 @@ def search(request: HttpRequest) -> HttpResponse:
         else:
             found = _find_person(id_number, person_name)
             if found is not None:
-                _log_person_read(request, found)
+                log_person_read(request, found)
                 person_result = present_subject(found)
                 person_result["url"] = reverse("publicity:subject", args=[found.pk]) + (
                     f"?t={person_token(found)}"
@@ -243,7 +243,7 @@ def search(request: HttpRequest) -> HttpResponse:
 @throttled
 def subject_page(request: HttpRequest, pk: int) -> HttpResponse:
     subject = _public_subject(request, pk)
-    _log_person_read(request, subject)
+    log_person_read(request, subject)
     suffix = _token_query(request, subject)
     record_url = _url_maker("publicity:record", suffix)
     # A person's rights forms need the same token as the person's pages.
@@ -275,7 +275,7 @@ def _public_record(request: HttpRequest, pk: int) -> CreditRecord:
     if record is None:
         raise Http404("该信息不存在或不在公示期内。")
     subject = resolve_subject(record.subject)
-    if subject.is_person and not _token_allows(request, subject):
+    if subject.is_person and not token_allows(request, subject):
         raise Http404("自然人信息仅可通过完整身份证号码和姓名查询后查看。")
     return record
 
@@ -284,7 +284,7 @@ def _public_record(request: HttpRequest, pk: int) -> CreditRecord:
 def record_page(request: HttpRequest, pk: int) -> HttpResponse:
     record = _public_record(request, pk)
     subject = resolve_subject(record.subject)
-    _log_person_read(request, subject)
+    log_person_read(request, subject)
     item = present_record(record, with_fields=True)
     token = _token_query(request, subject)
     objection_url = _reverse_or_empty("rights:objection-public-new", record.pk)
@@ -336,7 +336,7 @@ EXPORT_COLUMNS = (
 def subject_export(request: HttpRequest, pk: int) -> HttpResponse:
     """The subject's public records as CSV (UTF-8 with BOM so Chinese Excel opens it)."""
     subject = _public_subject(request, pk)
-    _log_person_read(request, subject)
+    log_person_read(request, subject)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([label for _, label in EXPORT_COLUMNS])

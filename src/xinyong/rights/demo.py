@@ -26,9 +26,8 @@ from datetime import date
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
-from xinyong.core.pdf import render_typst
-
 from xinyong.core.bootstrap import demo_loader
+from xinyong.core.pdf import render_typst
 from xinyong.orgs.models import User
 from xinyong.records.models import CreditRecord
 

@@ -54,7 +54,7 @@ def _public_record(request: HttpRequest, pk: int) -> CreditRecord:
     publicity record page does (nobody may walk the ids), and each view of it is
     read-logged there the same way (个人信息保护法; 河南条例 art. 40)."""
     from xinyong.publicity.selectors import is_publicly_visible
-    from xinyong.publicity.views import _log_person_read, _token_allows
+    from xinyong.publicity.views import log_person_read, token_allows
     from xinyong.subjects.services import resolve as resolve_subject
 
     record = (
@@ -68,9 +68,9 @@ def _public_record(request: HttpRequest, pk: int) -> CreditRecord:
         raise Http404("未找到该公示信息。")
     subject = resolve_subject(record.subject)
     if subject.is_person:
-        if not _token_allows(request, subject):
+        if not token_allows(request, subject):
             raise Http404("自然人信息仅可通过完整身份证号码和姓名查询后查看。")
-        _log_person_read(request, subject)
+        log_person_read(request, subject)
     return record
 
 
