@@ -301,6 +301,7 @@ def test_api_whitelist_runs_statistics_permissions(world):
     assert api.post("/api/v1/xinyidai/runs/").status_code == 403
     r = api.get("/api/v1/xinyidai/statistics/?year=abc")
     assert r.status_code == 400 and "年度" in r.json()["detail"]
+    assert api.get("/api/v1/xinyidai/statistics/", {"year": "²"}).status_code == 400
     api.force_authenticate(world["credit"])
     created = api.post("/api/v1/xinyidai/runs/")
     assert created.status_code == 201

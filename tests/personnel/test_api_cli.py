@@ -48,6 +48,11 @@ def test_open_api(users, wang):
 
 def test_person_file_api(users, wang):
     url = f"/api/v1/personnel/persons/{wang.pk}/file/"
+    # A purpose of invisible characters is no purpose (every read is logged with one).
+    before = ReadLog.objects.count()
+    blank = api(users["scj_leader"]).get(url, {"purpose": "\x00\x00\x00"})
+    assert blank.status_code == 400 and "控制字符" in blank.json()["detail"]
+    assert ReadLog.objects.count() == before
     assert api(users["scj_leader"]).get(url, {"purpose": "年度考核"}).status_code == 200
     assert api(users["zjj_leader"]).get(url, {"purpose": "年度考核"}).status_code == 403
     assert api(users["zzb"]).get(url).status_code == 400
@@ -131,6 +136,9 @@ def test_nomination_api_and_public_list(users, wang):
     row = public.json()["results"][0]
     assert row["nominee"] == "王**（区市场监管局）" and WANG not in json.dumps(public.json())
     assert api().get("/api/v1/personnel/honours/", {"year": "abc"}).status_code == 400
+    # "²" passes str.isdigit() but is no year: a 400, not a 500.
+    odd = api().get("/api/v1/personnel/honours/", {"year": "²"})
+    assert odd.status_code == 400 and "年度“²”无效" in odd.json()["detail"]
     wrong = api(users["scj_leader"]).post(
         "/api/v1/personnel/nominations/", {**body, "kind": "nope"}, format="json"
     )

@@ -4,6 +4,7 @@ every app, so that the same input gets the same answer everywhere."""
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -13,13 +14,37 @@ from .errors import DomainError
 MAX_TEXT = 4000
 
 
+def refuse_control_characters(text: str, label: str) -> str:
+    """`text` unchanged, or a Chinese refusal when it holds control characters other than
+    line breaks and tabs, or lone surrogates: PostgreSQL text cannot store NUL or a lone
+    surrogate, and none of them is ever meant in a form field. (A required field of
+    invisible characters must not pass as filled in either.)"""
+    for ch in text:
+        category = unicodedata.category(ch)
+        if (category == "Cc" and ch not in "\n\r\t") or category == "Cs":
+            raise DomainError(f"{label}含有无法识别的控制字符，请删除后重新填写。")
+    return text
+
+
 def clean_text(value: Any, label: str, *, required: bool = True, limit: int = MAX_TEXT) -> str:
-    text = str(value or "").strip()
+    text = refuse_control_characters(str(value or "").strip(), label)
     if required and not text:
         raise DomainError(f"请填写{label}。")
     if len(text) > limit:
         raise DomainError(f"{label}过长：最多 {limit} 个字。")
     return text
+
+
+def clean_year(value: Any) -> int:
+    """A year typed in a form or query (2000–2100); `str.isdigit` is not enough: it
+    accepts "²", which int() then refuses."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        raise DomainError(f"年度“{str(value)[:20]}”无效，应为 2026 这样的四位年份。") from None
+    if not 2000 <= number <= 2100:
+        raise DomainError(f"年度“{str(value)[:20]}”超出范围（2000–2100）。")
+    return number
 
 
 def clean_date(value: Any, label: str, *, required: bool = True) -> date | None:

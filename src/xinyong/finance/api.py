@@ -21,6 +21,7 @@ from rest_framework.response import Response
 
 from xinyong.core.api import validated as _validated
 from xinyong.core.errors import DomainError, NotFoundError
+from xinyong.core.inputs import clean_year
 from xinyong.orgs.models import Role
 from xinyong.orgs.permissions import IsCreditAdmin, role_of
 from xinyong.subjects.models import Subject
@@ -297,9 +298,7 @@ class StatisticsView(GenericAPIView):
     )
     def get(self, request: Request) -> Response:
         text = request.query_params.get("year") or str(timezone.localdate().year)
-        if not text.isdigit() or not 2000 <= int(text) <= 2100:
-            raise DomainError("年度应为 2000–2100 之间的四位数字。")
-        return Response(selectors.statistics(int(text)).as_dict())
+        return Response(selectors.statistics(clean_year(text)).as_dict())
 
 
 urlpatterns = [

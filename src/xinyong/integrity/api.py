@@ -22,6 +22,7 @@ from rest_framework.response import Response
 
 from xinyong.core.api import validated
 from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
+from xinyong.core.inputs import clean_year
 from xinyong.orgs.permissions import ReadOnlyForLeader, readable_unit_ids, role_of
 
 from . import evaluation, inputs, monitoring, selectors, services
@@ -50,7 +51,7 @@ def _body(request: Request, data: dict[str, Any], label: str) -> GovernmentBody:
 
 
 def _year(request: Request) -> int:
-    return inputs.year(request.query_params.get("year") or timezone.localdate().year)
+    return clean_year(request.query_params.get("year") or timezone.localdate().year)
 
 
 # ---------------------------------------------------------------- serializers

@@ -37,6 +37,7 @@ from django.utils import timezone
 from xinyong.collection.selectors import Period, percent, resolve_record_types, unit_rates
 from xinyong.core.audit import record_event
 from xinyong.core.errors import DomainError, NotFoundError
+from xinyong.core.inputs import clean_year
 from xinyong.orgs.models import Unit
 from xinyong.orgs.services import resolve_unit
 from xinyong.records.models import CreditRecord
@@ -402,7 +403,7 @@ def check_system(system: IndicatorSystem) -> list[str]:
 
 
 def get_system(year: Any) -> IndicatorSystem:
-    the_year = inputs.year(year)
+    the_year = clean_year(year)
     found = IndicatorSystem.objects.filter(year=the_year).first()
     if found is None:
         raise NotFoundError(
@@ -414,7 +415,7 @@ def get_system(year: Any) -> IndicatorSystem:
 def ensure_system(*, actor: Any, year: Any) -> IndicatorSystem:
     """The year's system; when missing, a copy of the nearest year's (weights and all),
     so that a new year starts from last year's configuration."""
-    the_year = inputs.year(year)
+    the_year = clean_year(year)
     found = IndicatorSystem.objects.filter(year=the_year).first()
     if found is not None:
         return found

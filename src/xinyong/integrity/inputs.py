@@ -73,16 +73,6 @@ def choice(value: Any, label: str, choices: Any) -> str:
     raise DomainError(f"{label}“{raw}”无效，应为：{allowed}。")
 
 
-def year(value: Any) -> int:
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        raise DomainError(f"年度“{value}”无效，应为 2026 这样的四位年份。") from None
-    if not 2000 <= number <= 2100:
-        raise DomainError(f"年度“{value}”超出范围（2000–2100）。")
-    return number
-
-
 def pk(value: Any) -> int:
     """A database id from a form or URL value; 0 (matches nothing) when it is not one."""
     try:

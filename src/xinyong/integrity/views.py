@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
+from xinyong.core.inputs import clean_year
 from xinyong.core.masking import mask_name, mask_phone
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Role
@@ -137,7 +138,7 @@ def _writable_bodies(user: Any) -> Any:
 
 def _year(request: HttpRequest) -> int:
     try:
-        return inputs.year(request.GET.get("year") or timezone.localdate().year)
+        return clean_year(request.GET.get("year") or timezone.localdate().year)
     except DomainError:
         return timezone.localdate().year
 

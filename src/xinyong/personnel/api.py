@@ -17,6 +17,7 @@ from rest_framework.throttling import UserRateThrottle
 
 from xinyong.core.api import validated
 from xinyong.core.errors import DomainError, NotFoundError
+from xinyong.core.inputs import clean_year
 from xinyong.orgs.permissions import is_credit_admin
 from xinyong.publicity.api import PublicAnonThrottle
 
@@ -233,9 +234,7 @@ class PublicHonourView(GenericAPIView):
 
     def get(self, request: Request) -> Response:
         year = request.query_params.get("year")
-        if year and not year.isdigit():
-            raise DomainError("年度应为四位数字。")
-        qs = selectors.public_honours(int(year) if year else None)
+        qs = selectors.public_honours(clean_year(year) if year else None)
         page = self.paginate_queryset(qs) or []
         return self.get_paginated_response([selectors.present_public_honour(n) for n in page])
 

@@ -38,6 +38,7 @@ from xinyong.core import calendar
 from xinyong.core.audit import record_event
 from xinyong.core.bootstrap import reference_loader
 from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
+from xinyong.core.inputs import refuse_control_characters
 from xinyong.core.masking import mask_id_number, mask_name, mask_phone
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Unit
@@ -45,7 +46,7 @@ from xinyong.records.models import CreditRecord
 
 from .attachments import check_files, save_attachments
 from .models import Channel, Objection, ObjectionPause, RightsPolicy
-from .repair import _phone, _text, normalise_code, policy_on, refuse_control_characters
+from .repair import _phone, _text, normalise_code, policy_on
 from .signals import objection_decided
 
 TARGET = "rights.Objection"

@@ -32,6 +32,7 @@ from xinyong.catalog.models import Nature, Severity
 from xinyong.core import calendar
 from xinyong.core.audit import record_event
 from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
+from xinyong.core.inputs import refuse_control_characters
 from xinyong.core.masking import mask_name, mask_phone
 from xinyong.orgs import permissions
 from xinyong.records.models import CreditRecord
@@ -272,15 +273,6 @@ def normalise_code(code: Any) -> str:
     characters (a pasted NUL, which PostgreSQL text cannot hold) dropped, upper case."""
     text = unicodedata.normalize("NFKC", str(code or ""))
     return "".join(ch for ch in text if not ch.isspace() and not _is_control(ch)).upper()
-
-
-def refuse_control_characters(text: str, label: str) -> str:
-    """`text` unchanged, or a Chinese refusal when it holds control characters other than
-    line breaks and tabs: PostgreSQL text cannot store NUL, and none of them is ever
-    meant in a form field."""
-    if any(_is_control(ch) and ch not in "\n\r\t" for ch in text):
-        raise DomainError(f"{label}含有无法识别的控制字符，请删除后重新填写。")
-    return text
 
 
 def repair_by_code(code: Any) -> RepairApplication:
