@@ -434,3 +434,45 @@ def test_reporter_of_one_unit_cannot_ingest_for_another() -> None:
     )
     assert own.accepted == 1
     assert own.batch.created_by == reporter
+
+
+def test_a_control_character_rejects_its_row_only() -> None:
+    """PostgreSQL text cannot hold NUL: before this check one NUL anywhere failed the
+    whole batch at COPY (a 500), losing every valid row."""
+    result = run(
+        [
+            org_row(1),
+            org_row(2, CF_SY="经查\x00当事人未取得许可"),
+            org_row(3, CF_XDR_MC="安阳市北关区\ud800商贸有限公司"),
+            org_row(4),
+        ]
+    )
+    assert (result.accepted, result.rejected) == (2, 2)
+    assert codes_of(result) == [
+        (2, "CF_SY", "control_character"),
+        (3, "CF_XDR_MC", "mojibake"),
+    ]
+    assert "控制字符" in result.errors[0].message
+    kept = RejectedRow.objects.get(batch=result.batch, row_number=2)
+    assert kept.original["CF_SY"] == "经查当事人未取得许可"
+    assert CreditRecord.objects.count() == 2
+
+
+def test_a_nul_deep_in_a_csv_rejects_that_row(tmp_path) -> None:
+    from xinyong.catalog.fieldspec import get_spec
+    from xinyong.collection.services import ingest_file
+
+    spec = get_spec("XZCF")
+    codes = [f.code for f in spec.fields if f.code in org_row(1)]
+    lines = [",".join(codes)]
+    for n in range(1, 1201):
+        row = org_row(n, CF_SY=("经查\x00属实" if n == 1150 else "经查属实。" * 40))
+        lines.append(",".join(str(row[c]) for c in codes))
+    path = tmp_path / "penalties.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert path.stat().st_size > 300_000  # beyond the reader's first look at the bytes
+    result = ingest_file(
+        actor=None, unit="区市场监管局", record_type="行政处罚", path=path, reported_on=REPORTED
+    )
+    assert (result.rows, result.accepted, result.rejected) == (1200, 1199, 1)
+    assert codes_of(result) == [(1151, "CF_SY", "control_character")]

@@ -630,14 +630,23 @@ def read_file(path: Path | str, *, chunk_rows: int = CHUNK_ROWS) -> SourceTable:
     return read_csv(path, chunk_rows=chunk_rows)
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _unicode(text: str) -> str:
+    # JSON may carry a lone surrogate ("\ud800"), which no database or file can store: it
+    # becomes U+FFFD, which validation reports as 乱码 with its row and column.
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
 def _text(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, list | tuple):
-        return "；".join(str(v) for v in value)
+        return _unicode("；".join(str(v) for v in value))
     if hasattr(value, "isoformat"):
         return str(value.isoformat())
-    return str(value)
+    return _unicode(str(value))
 
 
 def rows_table(rows: list[dict[str, Any]], *, chunk_rows: int = CHUNK_ROWS) -> SourceTable:
@@ -648,7 +657,7 @@ def rows_table(rows: list[dict[str, Any]], *, chunk_rows: int = CHUNK_ROWS) -> S
     seen: set[str] = set()
     for row in rows:
         for key in row:
-            name = str(key)
+            name = _unicode(str(key))
             if name not in seen:
                 seen.add(name)
                 headers.append(name)
@@ -656,7 +665,7 @@ def rows_table(rows: list[dict[str, Any]], *, chunk_rows: int = CHUNK_ROWS) -> S
     cells: list[list[str | None]] = [[None] * len(headers) for _ in rows]
     for r, row in enumerate(rows):
         for key, value in row.items():
-            cells[r][index[str(key)]] = _text(value)
+            cells[r][index[_unicode(str(key))]] = _text(value)
     numbers = list(range(1, len(rows) + 1))
 
     def chunks() -> Iterator[Chunk]:

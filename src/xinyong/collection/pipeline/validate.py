@@ -40,6 +40,9 @@ from .reader import Chunk, RaggedRow, UnreadableFile
 
 MULTI_JOIN = "；"
 MOJIBAKE = "\ufffd"
+# C0 control characters other than tab and line breaks, and DEL: never meant in a cell,
+# and PostgreSQL text cannot hold NUL (the whole batch would fail at COPY).
+CONTROL = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]"
 # UTF-8 Chinese opened as Latin-1/Windows-1252 and saved again: each character becomes a
 # lead letter ä–é (bytes E4–E9) and two continuation signs ("安阳" → "å®‰é˜³"); and
 # "锟斤拷", the GBK reading of U+FFFD's UTF-8 bytes. Ordinary Latin text (Société) has
@@ -382,7 +385,9 @@ class Validator:
             key = self.headers[i] if i < len(self.headers) else f"第{i + 1}列"
             if key in out or not key:
                 key = f"{key or '第' + str(i + 1) + '列'}（第{i + 1}列）"
-            out[key] = value
+            # Kept without control characters: the rejected rows come back as XLSX to be
+            # fixed and re-sent, and neither XLSX nor PostgreSQL JSON can hold them.
+            out[key] = re.sub(CONTROL, "", value) if isinstance(value, str) else value
         return out
 
     def ragged(self, rows: list[RaggedRow]) -> list[Rejected]:
@@ -445,6 +450,15 @@ class Validator:
                     ),
                     header,
                     "mojibake",
+                )
+            )
+            checks.append(
+                _Check(
+                    pl.when(r.str.contains(CONTROL)).then(
+                        pl.lit("含有无法识别的控制字符（如 NUL），请删除后重新报送")
+                    ),
+                    header,
+                    "control_character",
                 )
             )
             checks.append(
