@@ -62,6 +62,39 @@ def test_rates_for_a_constructed_month() -> None:
     assert silent.silent
 
 
+def test_the_tongbao_and_overview_count_only_records_with_a_deadline() -> None:
+    """One late penalty and nine registration records (no reporting deadline) in October,
+    one decision declared: the 通报 measures the penalty alone — 0 % on time, 100 %
+    reported — instead of 90 % and 900 %."""
+    from xinyong.collection.reports import monthly_report
+
+    scj = unit("区市场监管局")
+    record(
+        scj,
+        "北市监罚〔2026〕1号",
+        decided=date(2026, 10, 9),
+        reported=date(2026, 10, 30),
+        late=True,
+    )
+    for n in range(1, 10):
+        record(scj, f"REG-{n}", decided=date(2026, 10, 2), reported=date(2026, 10, 20), code="DJZC")
+    declare(scj, 2026, 10, 1)
+    everything = next(r for r in selectors.unit_rates(OCT) if r.unit == scj)
+    assert (everything.timeliness, everything.reporting) == (Decimal("90.00"), Decimal("1000.00"))
+    report = monthly_report(OCT)
+    row = next(r for r in report.rows if r.unit == scj)
+    assert (row.reported, row.late, row.timeliness, row.reporting) == (
+        1,
+        1,
+        Decimal("0.00"),
+        Decimal("100.00"),
+    )
+    from xinyong.collection.reports import _definitions
+
+    assert any("登记注册" in d and "不计入" in d for d in _definitions())
+    assert [t.code for t in selectors.deadline_types()][:2] == ["XZCF", "XZXK"]
+
+
 def test_rates_by_type_and_by_range() -> None:
     _october_of_scj()
     scj = unit("区市场监管局")

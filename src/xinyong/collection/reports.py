@@ -29,7 +29,14 @@ from xinyong.core.pdf import render_typst
 
 from .models import QualityWarning
 from .quality import units_for_interview
-from .selectors import RATE_DEFINITIONS, Period, UnitRates, format_percent, unit_rates
+from .selectors import (
+    RATE_DEFINITIONS,
+    Period,
+    UnitRates,
+    deadline_types,
+    format_percent,
+    unit_rates,
+)
 
 KIND_LABELS = dict(QualityWarning.Kind.choices)
 
@@ -188,7 +195,7 @@ def _objection_text(overdue: list[tuple[str, int]]) -> str:
 def monthly_report(period: Period) -> MonthlyReport:
     if not period.is_month:
         raise ValueError("the 通报 is monthly")
-    rows = unit_rates(period)
+    rows = unit_rates(period, record_types=deadline_types())
     district = settings.XINYONG_DISTRICT
     title = f"{district}{period.year}年{period.month_number}月公共信用信息归集情况通报"
     if not rows:
@@ -216,6 +223,7 @@ def _definitions() -> list[str]:
         RATE_DEFINITIONS["timeliness"],
         RATE_DEFINITIONS["compliance"],
         RATE_DEFINITIONS["reporting"] + "；未申报的单位上报率记为“—”。",
+        RATE_DEFINITIONS["scope"] + "。",
     ]
 
 

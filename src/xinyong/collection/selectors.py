@@ -39,6 +39,8 @@ RATE_DEFINITIONS: dict[str, str] = {
     "（依据：发改办财金〔2018〕424号，双公示信息 7 个工作日内上网公示）",
     "compliance": "合规率 = 通过校验的行数 ÷ 提交的行数（按报送批次统计，退回行不计入通过数）",
     "reporting": "上报率 = 决定日期在本期内的已报送记录数 ÷ 单位申报的本期作出决定数（月度申报）",
+    "scope": "统计范围：有报送期限的行政行为信息（双公示及其他八类行政行为，“十公示”）；"
+    "登记注册、司法、荣誉等没有报送期限的信息不计入",
 }
 
 SHUANGGONGSHI = "双公示"
@@ -152,6 +154,15 @@ def resolve_record_types(types: str | Sequence[str] | None) -> list[RecordType] 
             raise NotFoundError(f"未知信息类别：{name}")
         found.append(rt)
     return found
+
+
+def deadline_types() -> list[RecordType]:
+    """The record types with a reporting deadline (十公示): the ones the rates measure.
+    Registration, court and honour records have no deadline, so counting them would make
+    every unit look timely and inflate its 上报率 against declarations of decisions."""
+    return list(
+        RecordType.objects.filter(report_deadline_workdays__gt=0).order_by("sort_order", "code")
+    )
 
 
 def active_policy() -> CollectionPolicy:
@@ -315,11 +326,12 @@ def unit_year_rates(
 ) -> list[tuple[Period, UnitRates]]:
     """One unit's rates month by month for `year`, up to the month of `until`."""
     out = []
+    types = deadline_types()
     for month in range(1, 13):
         period = Period.month(year, month)
         if until is not None and period.start > until:
             break
-        out.append((period, unit_rates(period, units=[unit])[0]))
+        out.append((period, unit_rates(period, record_types=types, units=[unit])[0]))
     return out
 
 

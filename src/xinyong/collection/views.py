@@ -607,7 +607,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         return my_unit(request)
     _require_role(request, OVERVIEW_ROLES, "全区归集情况仅供信用办管理员和领导查看。")
     period, error = _period_from(request)
-    rows = selectors.unit_rates(period)
+    rows = selectors.unit_rates(period, record_types=selectors.deadline_types())
     report = reports.monthly_report(period) if rows else None
     return render(
         request,
