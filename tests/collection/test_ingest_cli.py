@@ -54,7 +54,17 @@ def test_json_output_shape(tmp_path: Path) -> None:
         stdout=out,
     )
     data = json.loads(out.getvalue())
-    assert list(data) == ["rows", "accepted", "updated", "duplicates", "rejected", "late", "errors"]
+    # The keys in its order, then the warnings (an addition scripts can ignore).
+    assert list(data) == [
+        "rows",
+        "accepted",
+        "updated",
+        "duplicates",
+        "rejected",
+        "late",
+        "errors",
+        "warnings",
+    ]
     assert (data["rows"], data["accepted"], data["rejected"], data["late"]) == (3, 2, 1, 0)
     assert data["errors"] == [
         {
@@ -68,6 +78,18 @@ def test_json_output_shape(tmp_path: Path) -> None:
     assert event.actor is None
     assert event.channel == "cli"
     assert event.new_values["os_user"]
+    # A file with only its header says so in the JSON, as on the upload page.
+    header_only = tmp_path / "empty.csv"
+    header_only.write_text(
+        path.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8"
+    )
+    out = io.StringIO()
+    call_command(
+        "ingest", str(header_only), "--type", "行政处罚", "--unit", "区市场局", "--json", stdout=out
+    )
+    empty = json.loads(out.getvalue())
+    assert empty["rows"] == 0
+    assert "文件只有表头，没有数据行：本批没有导入任何记录。" in empty["warnings"]
 
 
 @pytest.fixture(scope="module")

@@ -292,7 +292,6 @@ class BatchCreateView(GenericAPIView):
         quality.check_after_batch(result.batch, actor=request.user)
         body = dict(result.as_json())
         body["batch"] = result.batch.pk
-        body.setdefault("warnings", list(getattr(result, "warnings", [])))
         return Response(body, status=201)
 
 

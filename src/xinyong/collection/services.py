@@ -124,6 +124,8 @@ class IngestResult:
             "rejected": self.rejected,
             "late": self.late,
             "errors": [e.as_dict() for e in self.errors],
+            # "文件只有表头", missing holiday years, name mismatches …: scripts see them too.
+            "warnings": list(self.warnings),
         }
 
 
@@ -377,12 +379,13 @@ class _Loader:
 
         # New, duplicate or correction.
         found = persist.select_in(
-            f"SELECT identity_key, id, content_hash, source_unit_id, reported_on, version, subject_id FROM "
+            f"SELECT identity_key, id, content_hash, source_unit_id, reported_on, version, subject_id, "
+            f"status FROM "
             f"{CreditRecord._meta.db_table} WHERE identity_key",
             valid.get_column("_key").to_list(),
         )
         existing = pl.DataFrame(
-            [(k, i, h, u, str(r)[:10], v, s) for k, i, h, u, r, v, s in found],
+            [(k, i, h, u, str(r)[:10], v, sj, st) for k, i, h, u, r, v, sj, st in found],
             schema={
                 "_key": pl.Utf8,
                 "_id": pl.Int64,
@@ -391,6 +394,7 @@ class _Loader:
                 "_old_reported": pl.Utf8,
                 "_old_version": pl.Int64,
                 "_old_subject": pl.Int64,
+                "_old_status": pl.Utf8,
             },
             orient="row",
         )
@@ -421,7 +425,28 @@ class _Loader:
                     for r, u in other_unit.select("_row", "_old_unit").rows()
                 },
             )
-        corrections = changed.filter(pl.col("_old_unit") == self.unit.pk)
+        withdrawn = changed.filter(
+            (pl.col("_old_unit") == self.unit.pk)
+            & (pl.col("_old_status") == CreditRecord.Status.WITHDRAWN.value)
+        )
+        if withdrawn.height:
+            self._reject(
+                raw,
+                {
+                    r: RowError(
+                        r,
+                        self._header(self.f_doc, "文书号"),
+                        "withdrawn",
+                        "该记录已撤销（撤回），内容不能再以报送方式更正；如原决定恢复或重新作出，"
+                        "请以新的决定文书号报送",
+                    )
+                    for r in withdrawn.get_column("_row").to_list()
+                },
+            )
+        corrections = changed.filter(
+            (pl.col("_old_unit") == self.unit.pk)
+            & (pl.col("_old_status") != CreditRecord.Status.WITHDRAWN.value)
+        )
         new = valid.filter(pl.col("_id").is_null())
 
         new = self._timeliness(new, self.reported_on.isoformat())

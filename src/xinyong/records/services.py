@@ -156,8 +156,9 @@ def correct_record(
     from django.db import transaction
 
     from xinyong.catalog.fieldspec import get_spec
+    from xinyong.core import calendar
     from xinyong.core.audit import record_event
-    from xinyong.core.errors import DomainError
+    from xinyong.core.errors import CalendarUnknownYear, DomainError
 
     from .models import CreditRecord, RecordVersion
     from .signals import record_changed
@@ -186,7 +187,16 @@ def correct_record(
         if name is not None and payload.get(name.code):
             locked.party_name = str(payload[name.code])[:200]
         if decided is not None and payload.get(decided.code):
-            locked.decision_date = date.fromisoformat(str(payload[decided.code]))
+            new_date = date.fromisoformat(str(payload[decided.code]))
+            if new_date != locked.decision_date and spec.report_deadline_workdays:
+                # The deadline follows the decision date (发改办财金〔2018〕424号: 7
+                # working days), lateness the first report, as for a batch correction.
+                try:
+                    locked.deadline = calendar.add_workdays(new_date, spec.report_deadline_workdays)
+                except CalendarUnknownYear:
+                    locked.deadline = None
+                locked.is_late = bool(locked.deadline and locked.reported_on > locked.deadline)
+            locked.decision_date = new_date
         if unit_name is not None:
             locked.deciding_unit_name = str(payload.get(unit_name.code) or "")[:200]
         locked.payload = payload
