@@ -476,3 +476,30 @@ def test_a_nul_deep_in_a_csv_rejects_that_row(tmp_path) -> None:
     )
     assert (result.rows, result.accepted, result.rejected) == (1200, 1199, 1)
     assert codes_of(result) == [(1151, "CF_SY", "control_character")]
+
+
+def test_a_row_giving_a_code_the_wrong_kind_rejects_that_row_only() -> None:
+    from xinyong.subjects.demo import demo_uscc
+
+    shop = demo_uscc("92", "L14N8Q2T")
+    rows = [
+        org_row(n, CF_XDR_LB="个体工商户", CF_XDR_SHXYM=shop, CF_XDR_MC="北关区老王小吃店")
+        for n in range(1, 6)
+    ]
+    rows.append(
+        org_row(6, CF_XDR_LB="法人及非法人组织", CF_XDR_SHXYM=shop, CF_XDR_MC="北关区老王小吃店")
+    )
+    result = run(rows)
+    assert (result.accepted, result.rejected) == (5, 1)
+    assert [(e.row, e.code) for e in result.errors] == [(6, "subject")]
+    assert "个体工商户" in result.errors[0].message
+
+
+def test_a_new_subject_takes_the_name_of_its_first_row() -> None:
+    rows = [org_row(n) for n in (1, 2)]
+    rows.append(org_row(3, CF_XDR_MC="另一个名字有限公司"))
+    result = run(rows)
+    assert result.accepted == 3
+    subject = Subject.objects.get(identifier=ORG_USCC)
+    assert subject.name == "安阳市北关区某某商贸有限公司"
+    assert any("已按前者登记" in w and "另一个名字有限公司" in w for w in result.warnings)

@@ -65,9 +65,10 @@ def test_bulk_match_creates_matches_and_flags():
             demo_uscc("91", "MA45B8Q0"),
         ]
     )
-    assert set(result.rejected) == {"91512081MA62K0260F", "无", demo_uscc("92", "L25R6K3M")}
-    assert result.rejected["91512081MA62K0260F"].endswith("校验位错误：第18位应为“E”，实为“F”")
-    assert "应为“个体工商户”" in result.rejected[demo_uscc("92", "L25R6K3M")]
+    rejected = {code: message for (code, _kind, _name), message in result.rejected.items()}
+    assert set(rejected) == {"91512081MA62K0260F", "无", demo_uscc("92", "L25R6K3M")}
+    assert rejected["91512081MA62K0260F"].endswith("校验位错误：第18位应为“E”，实为“F”")
+    assert "应为“个体工商户”" in rejected[demo_uscc("92", "L25R6K3M")]
     assert set(result.name_conflicts) == {"320402000022814", demo_uscc("91", "MA45B8Q0")}
     assert (
         "同一批次中该代码既作“甲公司”又作“乙公司”"

@@ -459,11 +459,15 @@ class _Loader:
         kind = self._col(self.f_kind)
         valid = valid.with_columns(kind.alias("_kind"), name.alias("_name"))
         on = ["_ident", "_kind", "_name"]
-        triples = valid.select(on).unique()
+        # In row order, so that a new subject is registered under the first row's name (the
+        # conflict note says "已按前者登记").
+        triples = valid.select(on).unique(maintain_order=True)
         # A bulk load names the same subject on many rows across chunks: each distinct
         # (code, kind, name) is matched once per batch and its answer reused (kept as a
         # polars frame: a quarter of a million answers as Python tuples cost 100 MB).
-        fresh = triples.join(self.matched, on=on, how="anti", nulls_equal=True)
+        fresh = triples.join(
+            self.matched, on=on, how="anti", nulls_equal=True, maintain_order="left"
+        )
         if fresh.height:
             items = fresh.rows()
             matched = match_or_create_many(
@@ -472,8 +476,8 @@ class _Loader:
             answers = []
             for triple in items:
                 key = str(triple[0] or "")
-                if key in matched.rejected:
-                    answers.append((*triple, None, "", matched.rejected[key]))
+                if triple in matched.rejected:
+                    answers.append((*triple, None, "", matched.rejected[triple]))
                 else:
                     answers.append((*triple, matched[key], matched.name_conflicts.get(key, ""), ""))
             self.matched = pl.concat(

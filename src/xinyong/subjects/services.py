@@ -453,13 +453,15 @@ def merge_subjects(*, actor: Any, keep: Subject, absorb: Subject, reason: str) -
 class MatchResult(dict[str, int]):
     """identifier → subject id (the survivor), plus what the pipeline must flag:
     `created` (identifiers of new subjects), `name_conflicts` (identifier → message) and
-    `rejected` (identifier → reason: unrecognised, invalid or inconsistent)."""
+    `rejected` ((identifier, kind, name) item as given → reason: unrecognised, invalid or
+    inconsistent). Rejection is per item: one row giving a code the wrong kind must not
+    take the rows that give it correctly down with it."""
 
     def __init__(self) -> None:
         super().__init__()
         self.created: list[str] = []
         self.name_conflicts: dict[str, str] = {}
-        self.rejected: dict[str, str] = {}
+        self.rejected: dict[tuple[str, Any, str], str] = {}
 
 
 def _chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
@@ -625,8 +627,6 @@ def match_or_create_many(
     sure = _surely_valid_codes(items)
     for raw, kind, name in items:
         key = str(raw or "")
-        if key in result.rejected:
-            continue
         try:
             if kind in kinds:
                 given = kinds[kind]
@@ -643,7 +643,7 @@ def match_or_create_many(
             verdict, subject_kind = known
             cleaned = _require_name(name)
         except DomainError as exc:
-            result.rejected[key] = exc.message
+            result.rejected[(raw, kind, name)] = exc.message
             continue
         ident = (verdict.kind.value, verdict.normalised)
         keys_for.setdefault(ident, [])
