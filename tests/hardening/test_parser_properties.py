@@ -159,7 +159,7 @@ def _date_forms(day: date) -> list[str]:
         f"{y}-{m}-{d}".translate({ord(c): FULL_WIDTH[c] for c in DIGITS}),
     ]
     serial = (day - date(1899, 12, 30)).days
-    if 10_000 <= serial <= 99_999:  # the five-digit Excel serials the parser accepts
+    if 18_172 <= serial <= 99_999:  # the Excel serials the parser accepts (1949-10-01 on)
         forms += [str(serial), f"{serial}.0", f"{serial}.75"]
     return forms
 
@@ -202,6 +202,11 @@ def test_impossible_and_early_dates_are_refused() -> None:
     assert parse_date("46083.5") == ("2026-03-02", None)
     assert parse_date("2026-3-2 ") == ("2026-03-02", None)
     assert date(1899, 12, 30) + timedelta(days=46083) == date(2026, 3, 2)
+    # No silent guesses: an impossible time of day, or a small number that would be 1927.
+    assert parse_date("2023-07-05 25:61:00") == (None, "日期时间不存在：“2023-07-05 25:61:00”")
+    assert parse_date("2023-07-05 23:59:59") == ("2023-07-05", None)
+    assert parse_date("10000")[0] is None and "Excel 日期序号" in str(parse_date("10000")[1])
+    assert parse_date("18172") == ("1949-10-01", None)
 
 
 # ------------------------------------------------------------------ amounts

@@ -81,6 +81,10 @@ _SERIAL_RE = re.compile(r"^(\d{5})(?:\.\d+)?$")
 _THOUSANDS_RE = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _PLAIN_NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _EARLIEST_YEAR = 1900
+# A bare 5-digit number is read as an Excel date serial only from 1949-10-01 on (serial
+# 18172): a smaller one (10000 = 1927-05-18) is far more likely a typing slip than a date
+# of public credit information, and a guess would pass unnoticed.
+_EARLIEST_SERIAL_DATE = date(1949, 10, 1)
 
 
 @dataclass(frozen=True)
@@ -151,11 +155,16 @@ def parse_date(raw: str) -> Parsed:
     m = _DATE_RE.match(text)
     if m:
         year, month, day = int(m.group(1)), int(m.group(3)), int(m.group(5))
+        hour, minute, second = (int(g) if g else 0 for g in m.group(6, 7, 8))
+        if hour > 23 or minute > 59 or second > 59:
+            return None, f"日期时间不存在：“{raw}”"
     elif m := _COMPACT_DATE_RE.match(text):
         year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
     elif m := _SERIAL_RE.match(text):
         # An Excel date serial (a date cell saved as a number).
         value = _EXCEL_EPOCH + timedelta(days=int(m.group(1)))
+        if value < _EARLIEST_SERIAL_DATE:
+            return None, f"日期格式无法识别：“{raw}”（不是 1949 年以后的 Excel 日期序号）"
         return value.isoformat(), None
     else:
         return None, f"日期格式无法识别：“{raw}”（可用 2023-07-05、2023/7/5、2023年7月5日 等格式）"
