@@ -503,3 +503,19 @@ def test_a_new_subject_takes_the_name_of_its_first_row() -> None:
     subject = Subject.objects.get(identifier=ORG_USCC)
     assert subject.name == "安阳市北关区某某商贸有限公司"
     assert any("已按前者登记" in w and "另一个名字有限公司" in w for w in result.warnings)
+
+
+def test_a_person_named_by_passport_is_refused_by_its_id_type_column() -> None:
+    result = run(
+        [
+            person_row(1),
+            person_row(2, CF_XDR_ZJLX="护照", CF_XDR_ZJHM="E12345678"),
+            person_row(3, CF_XDR_ZJLX="港澳居民来往内地通行证", CF_XDR_ZJHM="H12345678"),
+        ]
+    )
+    assert (result.accepted, result.rejected) == (1, 2)
+    assert [(e.row, e.column, e.code) for e in result.errors] == [
+        (2, "CF_XDR_ZJLX", "unsupported_id_type"),
+        (3, "CF_XDR_ZJLX", "unsupported_id_type"),
+    ]
+    assert result.errors[0].message.startswith("自然人以“护照”标识的信息未归集")

@@ -190,6 +190,9 @@ _ANSWER_SCHEMA = {
 }
 
 
+PERSON_ID_TYPES_NOT_KEYED = ("护照", "港澳居民来往内地通行证", "台湾居民来往大陆通行证", "其他")
+
+
 class _Loader:
     """Processes the chunks of one batch inside the batch's transaction."""
 
@@ -232,6 +235,7 @@ class _Loader:
         self.f_kind = role("party_kind")
         self.f_uscc = role("party_uscc")
         self.f_idno = role("party_id_number")
+        self.f_idtype = role("party_id_type")
         self.f_doc = role("document_number")
         self.f_date = role("decision_date")
         self.f_unit_name = role("deciding_unit_name")
@@ -318,6 +322,32 @@ class _Loader:
             doc.alias("_doc"),
             self._col(self.f_unit_code).fill_null("").alias("_unit_code"),
         )
+        if self.f_idtype is not None:
+            # The platform keys a person by a number of the 居民身份证 coding (GB 11643,
+            # shared by the 居住证 of Hong Kong, Macao and Taiwan residents and the new
+            # 外国人永久居留身份证); a passport or a travel permit number says nothing of
+            # who else holds it, so such a row is refused by name instead of failing the
+            # ID-number check of a column the unit left empty.
+            other_id = valid.filter(
+                (kind == PERSON) & pl.col(self.f_idtype.code).is_in(list(PERSON_ID_TYPES_NOT_KEYED))
+            )
+            if other_id.height:
+                header = self._header(self.f_idtype, "证件类型")
+                self._reject(
+                    raw,
+                    {
+                        r: RowError(
+                            r,
+                            header,
+                            "unsupported_id_type",
+                            f"自然人以“{t}”标识的信息未归集：平台以居民身份证号码（或同一编码规则的"
+                            "港澳台居民居住证、外国人永久居留身份证号码）识别自然人，"
+                            f"{t}号码不能作为信用主体标识",
+                        )
+                        for r, t in other_id.select("_row", self.f_idtype.code).rows()
+                    },
+                )
+                valid = valid.join(other_id.select("_row"), on="_row", how="anti")
         missing = valid.filter(pl.col("_ident").is_null())
         if missing.height:
             header = self._header(self.f_uscc or self.f_idno, "主体代码")
