@@ -224,6 +224,13 @@ def test_declarations_and_rates() -> None:
         "83.33",
     )
     assert "及时率" in mine["definitions"]["timeliness"]
+    # Registration records (no deadline) do not count unless asked for by type.
+    for n in range(1, 6):
+        record(scj, f"REG-{n}", decided=date(2026, 10, 2), reported=date(2026, 10, 20), code="DJZC")
+    again = reporter.get("/api/v1/collection/rates?period=2026-10").json()
+    assert (again["units"][0]["reported"], again["units"][0]["timeliness"]) == (10, "80.00")
+    registration = reporter.get("/api/v1/collection/rates?period=2026-10&type=DJZC").json()
+    assert registration["units"][0]["reported"] == 5
     everyone = leader.get("/api/v1/collection/rates?period=2026-10&type=双公示").json()
     assert len(everyone["units"]) > 50
     assert reporter.get("/api/v1/collection/rates?period=2026-99").status_code == 400

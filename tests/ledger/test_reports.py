@@ -83,6 +83,15 @@ def test_a_past_months_bulletin_shows_the_state_at_that_months_end(admin) -> Non
         return {c: int(row[data["columns"].index(c)]) for c in ("已完成", "待审核", "未报送")}
 
     august, september, october = cells("2026-08"), cells("2026-09"), cells("2026-10")
+    # Row 5 has a lead unit, so on 2026-09-30 the report still waited for it: the office
+    # decided later, straight from that stage (no lead review happened).
+    assert services.needs_lead_review(a)
+    waiting = selectors._as_of(
+        a,
+        [(date(2026, 9, 10), "completed", "accepted", None, date(2026, 10, 20))],
+        date(2026, 9, 30),
+    ).status
+    assert waiting == "submitted"
     assert (august["已完成"], august["待审核"]) == (0, 0)
     assert (september["已完成"], september["待审核"]) == (0, 1)
     assert (october["已完成"], october["待审核"]) == (1, 0)

@@ -180,7 +180,7 @@ def test_organisation_record_rights_forms_stay_open_without_read_log() -> None:
     assert anon.get(f"/credit/record/{'9' * 25}/objection/").status_code == 404
 
 
-def test_refused_repair_status_links_to_the_persons_objection_form_with_token() -> None:
+def test_refused_repair_status_sends_a_person_through_the_public_query() -> None:
     rec = recent(person=True)
     users = staff()
     app = R.apply_for_repair(
@@ -197,9 +197,11 @@ def test_refused_repair_status_links_to_the_persons_objection_form_with_token() 
     R.provider_review(actor=users["reporter"], application=app, agrees=False, opinion="未整改")
     R.decide_repair(actor=users["admin"], application=app, approve=False, reason="未整改")
     html = Client().get("/credit/repair/status/", {"code": app.query_code}).content.decode()
+    # The query code opens this application only: no person token, the person's pages
+    # stay behind the ID number and name.
     link = re.search(r'href="([^"]+)" id="repair-object-link"', html)
-    assert link is not None
-    assert Client().get(link.group(1).replace("&amp;", "&")).status_code == 200
+    assert link is not None and link.group(1) == "/credit/"
+    assert "?t=" not in html and "凭身份证号码和姓名查询" in html
 
 
 # ------------------------------------------------------------------ 3. NUL

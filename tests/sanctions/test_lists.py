@@ -410,3 +410,25 @@ def test_the_scheduler_runs_the_list_job_daily(office):
     assert entry.status == S.REMOVED and entry.removed_on == date(2026, 7, 1)
     assert "有效期至 2026-06-30 届满" in entry.removal_reason
     assert job.run() == "信用名单：红名单公示期满生效 0 条，有效期届满移出 0 条"
+
+
+def test_list_dates_are_read_like_every_other_date(office):
+    entry = lists.propose_entry(
+        actor=office,
+        list_type=lists.get_list_type("RED"),
+        subject=company("30000009", "安阳市北关区格式测试有限公司"),
+        basis_document="北政〔2026〕14号",
+        reasons="2025 年度区级诚信示范企业",
+        on="2026年9月28日",
+    )
+    # Proposed 2026-09-28 (written 2026年9月28日): publicity 5 working days, to 2026-10-10.
+    assert entry.publicity_until == date(2026, 10, 10)
+    with pytest.raises(DomainError, match="拟列入日期 1999-12-31 早于 2000-01-01"):
+        lists.propose_entry(
+            actor=office,
+            list_type=lists.get_list_type("RED"),
+            subject=company("30000010", "安阳市北关区格式测试二有限公司"),
+            basis_document="北政〔2026〕15号",
+            reasons="2025 年度区级诚信示范企业",
+            on="1999/12/31",
+        )

@@ -6,6 +6,7 @@ keep the grades; with the setting on, the public output is as before (pool as
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -71,17 +72,10 @@ def test_public_page_shows_targets_without_grades_by_default(settings) -> None:
     shown = [targets[row[2]].subject_id for row in rows]
     assert shown == sorted(shown)
     assert "信用等级不对外公开" in html
-    # The strata are public as counts and quotas.
-    quota = re.search(r'<table class="table" id="grade-quota">(.*?)</table>', html, re.S)
-    assert quota is not None
-    assert re.findall(
-        r"<tr><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>", quota.group(1)
-    ) == [
-        ("A", "1.00%", "100", "1"),
-        ("B", "2.00%", "100", "2"),
-        ("C", "10.00%", "10", "1"),
-        ("D", "30.00%", "10", "3"),
-    ]
+    # No per-grade counts either (with the targets named they would be a grade list as
+    # soon as one stratum is the only non-empty one): the total drawn only.
+    assert 'id="grade-quota"' not in html
+    assert re.search(r'id="grade-quota-private">.*?<strong>7</strong> 户', html, re.S)
     # The grade API still refuses the anonymous caller.
     some = draw.result[0]["subject_id"]
     assert APIClient().get(f"/api/v1/grades/{some}/").status_code == 401
@@ -91,14 +85,10 @@ def test_public_data_json_has_no_grade_per_subject_by_default() -> None:
     draw = _drawn()
     data = Client().get(f"/credit/draws/{draw.pk}/data.json").json()
     assert data["grades_public"] is False
-    pool_ids = sorted(sid for sid, _g in draw.pool_snapshot)
-    assert data["pool"] == pool_ids  # ids only, no [id, grade] pairs
-    assert [(s["grade"], s["pool"], s["quota"]) for s in data["strata"]] == [
-        ("A", 100, 1),
-        ("B", 100, 2),
-        ("C", 10, 1),
-        ("D", 10, 3),
-    ]
+    # Neither the pool's members nor per-grade counts; totals and the ratios (policy).
+    assert data["pool"] is None
+    assert (data["pool_size"], data["quota_total"]) == (220, 7)
+    assert [set(s) for s in data["strata"]] == [{"grade", "ratio"}] * 4
     assert all(set(e) == {"subject_id", "inspectors"} for e in data["result"])
     ids = [e["subject_id"] for e in data["result"]]
     assert ids == sorted(ids) and set(ids) == {e["subject_id"] for e in draw.result}
@@ -168,3 +158,20 @@ def test_with_public_grades_on_public_output_is_unchanged(settings) -> None:
     assert data["pool"] == draw.pool_snapshot
     assert data["result"] == draw.result
     assert {g for _sid, g in data["pool"]} == {"A", "B", "C", "D"}
+
+
+def test_a_draw_limited_to_one_grade_does_not_publish_that_grade() -> None:
+    make_pool({"A": 20, "D": 5})
+    roster(4)
+    draw = draws.create_draw(actor=None, unit=unit(), title="失信主体专项抽查", grades=["D"])
+    draws.run_draw(actor=None, draw=draw)
+    html = Client().get(f"/credit/draws/{draw.pk}/").content.decode()
+    assert "等级范围" not in html and 'id="grade-quota"' not in html
+    data = Client().get(f"/credit/draws/{draw.pk}/data.json").json()
+    assert data["pool"] is None and "grades" not in json.dumps(data["strata"])
+    assert "grades" not in data.get("parameters", {})
+    # Staff still see the range and the counts.
+    client = Client()
+    client.force_login(staff()["reporter"])
+    staff_html = client.get(f"/workspace/supervision/draws/{draw.pk}/").content.decode()
+    assert "等级范围 D" in staff_html

@@ -441,13 +441,21 @@ class RatesView(GenericAPIView):
             OpenApiParameter(
                 "period", OpenApiTypes.STR, description="月份，如 2026-10", required=True
             ),
-            OpenApiParameter("type", OpenApiTypes.STR, description="信息类别代码、名称或“双公示”"),
+            OpenApiParameter(
+                "type",
+                OpenApiTypes.STR,
+                description="信息类别代码、名称或“双公示”；不填为有报送期限的十公示信息（与通报一致）",
+            ),
         ],
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request: Request) -> Response:
         period = selectors.parse_period(request.query_params.get("period", ""))
-        types = selectors.resolve_record_types(request.query_params.get("type") or None)
+        # Without a type, the 通报's scope: the types with a reporting deadline.
+        types = (
+            selectors.resolve_record_types(request.query_params.get("type") or None)
+            or selectors.deadline_types()
+        )
         ids = permissions.readable_unit_ids(request.user)
         units = Unit.objects.filter(active=True).order_by("sort_order", "name")
         if ids is not None:

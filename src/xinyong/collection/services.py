@@ -640,8 +640,8 @@ class _Loader:
             frame.rows(),
         )
         self.corrected_ids.extend(ids)
-        # A correction may name another subject: the one the record leaves must be
-        # regraded and re-screened too, not only the one it joins.
+        # A correction may name another subject: the one the record leaves is regraded
+        # too (its white-list standing can only improve by losing a record).
         self.left_subject_ids.update(
             corrections.filter(pl.col("_old_subject") != pl.col("_subject"))
             .get_column("_old_subject")

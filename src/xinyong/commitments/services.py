@@ -30,7 +30,7 @@ from xinyong.core.audit import record_event
 from xinyong.core.errors import DomainError
 from xinyong.core.identifiers import IdentifierKind
 from xinyong.core.identifiers import check as check_identifier
-from xinyong.core.inputs import MAX_TEXT, RowProblem, clean_date, clean_text
+from xinyong.core.inputs import EARLIEST_DAY, MAX_TEXT, RowProblem, clean_date, clean_text
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Unit
 from xinyong.orgs.services import resolve_unit
@@ -129,11 +129,6 @@ def _snapshot(c: Commitment) -> dict[str, Any]:
 # ---------------------------------------------------------------- 承诺编码
 
 
-# DOMAIN.md §9 sets no earliest date for a commitment; the rules it cites start with
-# 国办发〔2019〕35号. The floor is a plausibility bound set well before them, so that
-# historical commitments can still be imported, while 0001-01-01 or 1900-01-01 (typing
-# errors) are refused instead of giving a 承诺编码 with a short year.
-EARLIEST_MADE_ON = date(2000, 1, 1)
 CODE_LENGTH = 20  # 6-digit region + yyyyMMdd + 6-digit serial (DOMAIN.md §9)
 
 
@@ -346,9 +341,9 @@ def _clean_input(unit: Unit, item: CommitmentInput) -> CommitmentInput:
     assert made_on is not None
     if made_on > timezone.localdate():
         raise DomainError("承诺作出日期不能晚于今天。")
-    if made_on < EARLIEST_MADE_ON:
+    if made_on < EARLIEST_DAY:
         raise DomainError(
-            f"承诺作出日期 {made_on.isoformat()} 早于 {EARLIEST_MADE_ON.isoformat()}，不合理，请核对。"
+            f"承诺作出日期 {made_on.isoformat()} 早于 {EARLIEST_DAY.isoformat()}，请核对。"
         )
     valid_until = clean_date(item.valid_until, "承诺有效期", required=False)
     if valid_until is not None and valid_until < made_on:

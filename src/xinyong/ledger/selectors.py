@@ -275,6 +275,14 @@ def _as_of(assignment: Assignment, history: list[tuple[Any, ...]], on: date) -> 
                 past.completed_on = None
         elif lead_on is not None or review == ProgressReport.Review.SUBMITTED:
             past.status = Status.SUBMITTED
+        elif office_on is not None:
+            # The credit office decided later, possibly straight from the lead unit's
+            # stage (it may act at either): where the report waited depends on the row.
+            from .services import needs_lead_review
+
+            past.status = (
+                Status.SUBMITTED if needs_lead_review(assignment) else Status.LEAD_ACCEPTED
+            )
         else:
             past.status = Status.LEAD_ACCEPTED
     return past

@@ -24,13 +24,12 @@ from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 
 from xinyong.core.api import validated as _validated
-from xinyong.core.audit import record_read
 from xinyong.core.errors import DomainError, NotFoundError
 from xinyong.core.masking import mask_name
 from xinyong.orgs.models import Unit
 from xinyong.orgs.permissions import IsUnitStaff, ReadOnlyForLeader
 from xinyong.records.models import CreditRecord
-from xinyong.subjects.selectors import masked_repr
+from xinyong.subjects.selectors import log_person_reads
 
 from . import objections
 from .api_common import DATE_ERRORS, IsUnitStaffOrLeader, PublicSubmitStaffListView, PublicThrottle
@@ -306,14 +305,7 @@ class ObjectionStatusView(GenericAPIView):
 
 
 def _read_logged(request: Request, obj: Objection) -> None:
-    if obj.subject.is_person:
-        record_read(
-            reader=request.user,
-            subject_type="subjects.Subject",
-            subject_id=obj.subject_id,
-            subject_repr=masked_repr(obj.subject),
-            purpose="办理异议申请",
-        )
+    log_person_reads([obj.subject], reader=request.user, purpose="办理异议申请")
 
 
 class ObjectionDetailView(GenericAPIView):

@@ -27,12 +27,11 @@ from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 
 from xinyong.core.api import validated as _validated
-from xinyong.core.audit import record_read
 from xinyong.core.errors import DomainError, NotFoundError
 from xinyong.core.masking import mask_id_number, mask_name
 from xinyong.orgs.permissions import IsUnitStaff, ReadOnlyForLeader
 from xinyong.records.models import CreditRecord
-from xinyong.subjects.selectors import masked_repr
+from xinyong.subjects.selectors import log_person_reads
 
 from . import notices, repair
 from .api_common import DATE_ERRORS, IsUnitStaffOrLeader, PublicSubmitStaffListView, PublicThrottle
@@ -302,14 +301,7 @@ class RepairStatusView(GenericAPIView):
 
 
 def _read_logged(request: Request, app: RepairApplication) -> None:
-    if app.subject.is_person:
-        record_read(
-            reader=request.user,
-            subject_type="subjects.Subject",
-            subject_id=app.subject_id,
-            subject_repr=masked_repr(app.subject),
-            purpose="办理信用修复申请",
-        )
+    log_person_reads([app.subject], reader=request.user, purpose="办理信用修复申请")
 
 
 class RepairDetailView(GenericAPIView):
@@ -464,14 +456,7 @@ class NoticePdfView(GenericAPIView):
     def get(self, request: Request, pk: int) -> HttpResponse:
         notice = notices.get_notice_for(request.user, pk)
         pdf = notices.notice_pdf(notice)
-        if notice.record.subject.is_person:
-            record_read(
-                reader=request.user,
-                subject_type="subjects.Subject",
-                subject_id=notice.record.subject_id,
-                subject_repr=masked_repr(notice.record.subject),
-                purpose="打印信用修复告知书",
-            )
+        log_person_reads([notice.record.subject], reader=request.user, purpose="打印信用修复告知书")
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{notice.number}.pdf"'
         return response

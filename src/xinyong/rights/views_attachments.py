@@ -12,9 +12,9 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.http import content_disposition_header
 
-from xinyong.core.audit import record_event, record_read
+from xinyong.core.audit import record_event
 from xinyong.core.errors import NotFoundError
-from xinyong.subjects.selectors import masked_repr
+from xinyong.subjects.selectors import log_person_reads
 from xinyong.web.access import role_required
 
 from . import objections, repair
@@ -55,14 +55,9 @@ def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
         target_repr=f"材料 {attachment.pk}（{case_repr}）",
         new={"size": attachment.size, "sha256": attachment.sha256},
     )
-    if case.subject.is_person:
-        record_read(
-            reader=request.user,
-            subject_type="subjects.Subject",
-            subject_id=case.subject_id,
-            subject_repr=masked_repr(case.subject),
-            purpose=f"{purpose}（材料 {attachment.pk}）",
-        )
+    log_person_reads(
+        [case.subject], reader=request.user, purpose=f"{purpose}（材料 {attachment.pk}）"
+    )
     response = HttpResponse(content, content_type=content_type_for(attachment.original_name))
     response["Content-Disposition"] = (
         content_disposition_header(as_attachment=True, filename=attachment.original_name)

@@ -21,14 +21,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from xinyong.catalog.fieldspec import get_spec
-from xinyong.core.audit import record_read
 from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Role, Unit
 from xinyong.publicity.views import throttled
 from xinyong.records.models import CreditRecord
 from xinyong.records.services import IDENTITY_ROLES
-from xinyong.subjects.selectors import masked_repr
+from xinyong.subjects.selectors import log_person_reads, masked_repr
 from xinyong.web.access import role_required
 
 from . import objections
@@ -261,14 +260,7 @@ def objection_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "已办理。")
         return redirect("rights:objection-detail", pk=obj.pk)
-    if obj.subject.is_person:
-        record_read(
-            reader=request.user,
-            subject_type="subjects.Subject",
-            subject_id=obj.subject_id,
-            subject_repr=masked_repr(obj.subject),
-            purpose="办理异议申请",
-        )
+    log_person_reads([obj.subject], reader=request.user, purpose="办理异议申请")
     today = timezone.localdate()
     deadline_error = ""
     due = provider_due = None

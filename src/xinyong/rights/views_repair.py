@@ -20,14 +20,14 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from xinyong.core.audit import record_read
 from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
 from xinyong.core.masking import mask_id_number, mask_name
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Role
 from xinyong.publicity.views import throttled
 from xinyong.records.models import CreditRecord
-from xinyong.subjects.selectors import masked_repr
+from xinyong.subjects.selectors import log_person_reads
+from xinyong.subjects.services import resolve as resolve_subject
 from xinyong.web.access import role_required
 
 from . import notices, repair
@@ -74,25 +74,9 @@ def _public_record(request: HttpRequest, pk: int) -> CreditRecord:
     return record
 
 
-def _person_token_query(record: CreditRecord) -> str:
-    """ "?t=…" for a link to a natural person's record pages, "" for an organisation's."""
-    from xinyong.publicity.views import person_token
-    from xinyong.subjects.services import resolve as resolve_subject
-
-    subject = resolve_subject(record.subject)
-    return f"?t={person_token(subject)}" if subject.is_person else ""
-
-
 def _log_staff_read(request: HttpRequest, record: CreditRecord, purpose: str) -> None:
     """Staff pages that show a person's full name and ID number log the read."""
-    if record.subject.is_person:
-        record_read(
-            reader=request.user,
-            subject_type="subjects.Subject",
-            subject_id=record.subject_id,
-            subject_repr=masked_repr(record.subject),
-            purpose=purpose,
-        )
+    log_person_reads([record.subject], reader=request.user, purpose=purpose)
 
 
 def _public_party(record: CreditRecord) -> dict[str, str]:
@@ -182,20 +166,33 @@ def repair_status(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             error = exc.message
     objection_url = ""
+    objection_via_search = False
     if app is not None:
         view = repair.public_view(app)
+        # An organisation's record: its objection form is open to anyone. A person's: the
+        # query code is a key to this application only, not to the person's pages (a
+        # token would open them all for half an hour), so the person goes through the
+        # public query with ID number and name, as for any of their records.
+        person = resolve_subject(app.record.subject).is_person
         try:
-            # The query code is the applicant's key to the case: it also opens the
-            # objection form on the (person's) record the application is about.
             objection_url = reverse(
-                "rights:objection-public-new", args=[app.record_id]
-            ) + _person_token_query(app.record)
+                "publicity:search" if person else "rights:objection-public-new",
+                args=[] if person else [app.record_id],
+            )
         except NoReverseMatch:
             objection_url = ""
+        objection_via_search = person
     return render(
         request,
         "rights/repair_status.html",
-        {"code": code, "error": error, "done": done, "view": view, "objection_url": objection_url},
+        {
+            "code": code,
+            "error": error,
+            "done": done,
+            "view": view,
+            "objection_url": objection_url,
+            "objection_via_search": objection_via_search,
+        },
         status=404 if error and app is None and code.strip() else 200,
     )
 
@@ -303,14 +300,7 @@ def repair_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "已办理。")
         return redirect("rights:repair-detail", pk=app.pk)
-    if app.subject.is_person:
-        record_read(
-            reader=request.user,
-            subject_type="subjects.Subject",
-            subject_id=app.subject_id,
-            subject_repr=masked_repr(app.subject),
-            purpose="办理信用修复申请",
-        )
+    log_person_reads([app.subject], reader=request.user, purpose="办理信用修复申请")
     today = timezone.localdate()
     deadline_error = ""
     due = sync = None
@@ -428,14 +418,7 @@ def notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("rights:notice-list")
-    if notice.record.subject.is_person:
-        record_read(
-            reader=request.user,
-            subject_type="subjects.Subject",
-            subject_id=notice.record.subject_id,
-            subject_repr=masked_repr(notice.record.subject),
-            purpose="打印信用修复告知书",
-        )
+    log_person_reads([notice.record.subject], reader=request.user, purpose="打印信用修复告知书")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{notice.number}.pdf"'
     return response

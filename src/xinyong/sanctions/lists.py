@@ -32,6 +32,7 @@ from xinyong.catalog.selectors import check_lawful_matter, describe_forbidden
 from xinyong.core.audit import record_event
 from xinyong.core.calendar import add_workdays
 from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
+from xinyong.core.inputs import clean_day
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Role, Unit
 from xinyong.records.models import CreditRecord
@@ -88,29 +89,11 @@ def _long_text(value: Any, label: str, *, required: bool = True) -> str:
 # No list this platform carries is older than this (the earliest national one, 失信被执行人
 # 名单, dates from 2013), so an earlier date is a typing error, not history; the floor also
 # keeps date arithmetic (add_months, working days) far from date.min.
-EARLIEST_DAY = date(2000, 1, 1)
-
-
 def _day(value: Any, label: str, *, not_after_today: bool = False) -> date:
-    """A date the user gave, refused before EARLIEST_DAY and, for steps that record what
-    already happened (proposal, notice served, taking effect), after today."""
-    if isinstance(value, date):
-        day = value
-    elif value in (None, ""):
-        raise DomainError(f"请填写{label}。")
-    else:
-        try:
-            day = date.fromisoformat(str(value).strip())
-        except ValueError:
-            raise DomainError(f"{label}“{value}”格式不对，应为 2026-09-29 这样的日期。") from None
-    if day < EARLIEST_DAY:
-        raise DomainError(f"{label} {day.isoformat()} 早于 {EARLIEST_DAY.isoformat()}，请核对。")
-    if not_after_today and day > timezone.localdate():
-        raise DomainError(
-            f"{label} {day.isoformat()} 晚于今天（{timezone.localdate().isoformat()}），"
-            "不能预先登记。"
-        )
-    return day
+    """A date the user gave (core.inputs.clean_day: EARLIEST_DAY on and, for steps that
+    record what already happened — proposal, notice served, taking effect — not after
+    today)."""
+    return clean_day(value, label, not_after_today=not_after_today)
 
 
 def add_months(d: date, months: int) -> date:

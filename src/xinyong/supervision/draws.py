@@ -644,8 +644,13 @@ def public_name(subject: Subject) -> str:
     return subject.name
 
 
-def summary(draw: Draw) -> dict[str, Any]:
-    """What anyone may see about a draw (public page, API, CLI)."""
+def summary(draw: Draw, *, with_grades: bool = True) -> dict[str, Any]:
+    """What anyone may see about a draw (public page, API, CLI).
+
+    `with_grades=False` (public pages while grades are not public): no grade range and no
+    per-grade counts, only totals. A per-grade count with the targets named is a grade
+    list as soon as one stratum is the only non-empty one (a draw limited to D, or a pool
+    that happens to hold one grade); the grade ratios stay, being published policy."""
     counts = _expected_counts(draw)
     data: dict[str, Any] = {
         "id": draw.pk,
@@ -658,6 +663,7 @@ def summary(draw: Draw) -> dict[str, Any]:
         "seed_hash": draw.seed_hash,
         "seed": draw.seed or None,
         "pool_size": len(draw.pool_snapshot),
+        "quota_total": sum(c["quota"] for c in counts.values()),
         "roster_size": len(draw.roster_snapshot),
         "inspectors_per_target": draw.inspectors_per_target,
         "parameters": draw.pool_filter,
@@ -671,6 +677,9 @@ def summary(draw: Draw) -> dict[str, Any]:
             for g in GRADES
         ],
     }
+    if not with_grades:
+        data["parameters"] = {k: v for k, v in draw.pool_filter.items() if k != "grades"}
+        data["grades"] = []
     return data
 
 
@@ -746,9 +755,9 @@ def public_data(draw: Draw, *, with_grades: bool | None = None) -> dict[str, Any
     per-stratum list — of subject ids, of ranks or of any pseudonym computable from the
     subject id — can test each subject id (public on /credit/subject/<id>/) against the
     four grades and read off its grade. So the public gets what does not depend on
-    grades: the pool as subject ids without grades (membership and size), the per-stratum
-    sizes, ratios and quotas, the seed against its hash, the roster with declared
-    conflicts, and the result without grades in subject-id order, from which each
+    grades: the pool's size and the number drawn, the grade ratios (published policy),
+    the seed against its hash, the roster with declared conflicts, and the result
+    without grades in subject-id order, from which each
     target's inspectors can be recomputed (rank "inspector:{subject_id}:{inspector_id}"
     does not involve the grade). The per-stratum step is re-run by the platform on the
     full snapshot taken at set-up — the public verify page and API (`verify_draw`) — and
@@ -756,17 +765,23 @@ def public_data(draw: Draw, *, with_grades: bool | None = None) -> dict[str, Any
     if with_grades is None:
         with_grades = grades_public()
     result = draw.result if draw.status != Draw.Status.COMMITTED else None
+    counts = _expected_counts(draw)
+    ratios = draw.pool_filter.get("ratios", {})
     if with_grades:
-        pool: list[Any] = draw.pool_snapshot
+        pool: list[Any] | None = draw.pool_snapshot
+        strata: list[dict[str, Any]] = [
+            {"grade": g, "ratio": ratios.get(g), **counts[g]} for g in GRADES
+        ]
     else:
-        pool = sorted(int(sid) for sid, _grade in draw.pool_snapshot)
+        # Neither the pool's members nor per-grade counts: with the targets named, either
+        # one turns a pool of one grade (a draw limited to D …) into a published grade list.
+        pool = None
+        strata = [{"grade": g, "ratio": ratios.get(g)} for g in GRADES]
         if result is not None:
             result = sorted(
                 ({"subject_id": e["subject_id"], "inspectors": e["inspectors"]} for e in result),
                 key=lambda e: int(e["subject_id"]),
             )
-    counts = _expected_counts(draw)
-    ratios = draw.pool_filter.get("ratios", {})
     return {
         "draw": draw.pk,
         "algorithm": __doc__.split("The algorithm", 1)[1].split('"""')[0].strip()
@@ -777,7 +792,9 @@ def public_data(draw: Draw, *, with_grades: bool | None = None) -> dict[str, Any
         "ratios": ratios,
         "inspectors_per_target": draw.inspectors_per_target,
         "grades_public": with_grades,
-        "strata": [{"grade": g, "ratio": ratios.get(g), **counts[g]} for g in GRADES],
+        "strata": strata,
+        "pool_size": len(draw.pool_snapshot),
+        "quota_total": sum(c["quota"] for c in counts.values()),
         "pool": pool,
         "roster": [
             {"id": m["id"], "conflicts": m.get("conflicts", [])} for m in draw.roster_snapshot

@@ -425,7 +425,7 @@ def _public(pk: int) -> Draw:
 
 def public_draw_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # Grades are staff-only unless the credit office made them public (see
-    # draws.public_targets / public_data): the strata are shown as counts and quotas.
+    # draws.summary / public_targets / public_data): totals only, no per-grade counts.
     draw = _public(pk)
     show = draws.grades_public()
     return render(
@@ -433,7 +433,7 @@ def public_draw_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "supervision/draw_public_detail.html",
         {
             "draw": draw,
-            "summary": draws.summary(draw),
+            "summary": draws.summary(draw, with_grades=show),
             "targets": draws.public_targets(draw, with_grades=show),
             "show_grades": show,
         },

@@ -34,6 +34,7 @@ from typing import IO, Any
 import polars as pl
 
 from xinyong.core.errors import DomainError
+from xinyong.core.inputs import LONE_SURROGATE
 
 CHUNK_ROWS = 25_000
 _SAMPLE_BYTES = 256 * 1024
@@ -630,13 +631,10 @@ def read_file(path: Path | str, *, chunk_rows: int = CHUNK_ROWS) -> SourceTable:
     return read_csv(path, chunk_rows=chunk_rows)
 
 
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
 def _unicode(text: str) -> str:
     # JSON may carry a lone surrogate ("\ud800"), which no database or file can store: it
     # becomes U+FFFD, which validation reports as 乱码 with its row and column.
-    return _LONE_SURROGATE.sub("\ufffd", text)
+    return LONE_SURROGATE.sub("\ufffd", text)
 
 
 def _text(value: Any) -> str | None:

@@ -35,14 +35,14 @@ from xinyong.catalog.fieldspec import (
 )
 from xinyong.core import identifiers
 from xinyong.core.identifiers import IdentifierKind
+from xinyong.core.inputs import CONTROL_CHARACTERS
 
 from .reader import Chunk, RaggedRow, UnreadableFile
 
 MULTI_JOIN = "；"
 MOJIBAKE = "\ufffd"
-# C0 control characters other than tab and line breaks, and DEL: never meant in a cell,
-# and PostgreSQL text cannot hold NUL (the whole batch would fail at COPY).
-CONTROL = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]"
+# PostgreSQL text cannot hold NUL: one in a cell would fail the whole batch at COPY.
+CONTROL = CONTROL_CHARACTERS
 # UTF-8 Chinese opened as Latin-1/Windows-1252 and saved again: each character becomes a
 # lead letter ä–é (bytes E4–E9) and two continuation signs ("安阳" → "å®‰é˜³"); and
 # "锟斤拷", the GBK reading of U+FFFD's UTF-8 bytes. Ordinary Latin text (Société) has
