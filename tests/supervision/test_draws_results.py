@@ -104,7 +104,8 @@ def test_public_page_before_run_shows_hash_not_seed(tmp_path):
     assert 'id="pool-size">50<' in body
     assert "抽取后公开" in body
     data = Client().get(f"/credit/draws/{draw.pk}/data.json").json()
-    assert data["seed"] is None and data["result"] is None and len(data["pool"]) == 50
+    assert data["seed"] is None and data["result"] is None and data["pool_size"] == 50
+    assert data["pool"] is None  # grades not public: no member list (see draws.public_data)
 
 
 def test_persons_are_masked_on_public_page():
