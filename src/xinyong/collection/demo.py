@@ -19,7 +19,7 @@ from xinyong.core import calendar
 from xinyong.core.bootstrap import demo_loader
 from xinyong.orgs.services import resolve_unit
 from xinyong.records.models import CreditRecord
-from xinyong.subjects.demo import demo_uscc
+from xinyong.subjects.demo import demo_subject, demo_uscc
 from xinyong.subjects.models import Subject
 
 from . import quality
@@ -209,10 +209,6 @@ _LICENCES: list[tuple[str, str, str, date, int, str, str]] = [
 ]
 
 
-def _subject(name: str) -> Subject:
-    return Subject.objects.get(name=name, merged_into__isnull=True)
-
-
 def _party(subject: Subject, prefix: str) -> dict[str, str]:
     kind = "个体工商户" if subject.kind == "individual_business" else "法人及非法人组织"
     return {
@@ -236,7 +232,7 @@ def load_demo_records() -> str:
     for unit, number, name, decided, delay, kinds, fine, act, basis in _PENALTIES:
         office, code = _UNITS[unit]
         row = {
-            **_party(_subject(name), "CF"),
+            **_party(demo_subject(name), "CF"),
             "CF_WSH": number,
             "CF_WFXW": act,
             "CF_SY": f"经查，当事人{act}，违反了有关规定。",
@@ -254,7 +250,7 @@ def load_demo_records() -> str:
     for unit, number, name, decided, delay, licence, content in _LICENCES:
         office, code = _UNITS[unit]
         row = {
-            **_party(_subject(name), "XK"),
+            **_party(demo_subject(name), "XK"),
             "XK_XKWS": f"{licence}准予许可决定书",
             "XK_WSH": number,
             "XK_XKLB": "普通",

@@ -22,17 +22,13 @@ from django.db import transaction
 from xinyong.core.bootstrap import demo_loader
 from xinyong.orgs.models import User
 from xinyong.orgs.services import resolve_unit
-from xinyong.subjects.models import Subject
+from xinyong.subjects.demo import demo_subject
 
 from . import services
 from .models import Commitment, CommitmentMatter, Kind
 
 _UNIT = "区市场监管局"
 _FIRST = ("安阳市洹水餐饮管理有限公司", date(2026, 1, 27))
-
-
-def _subject(name: str) -> Subject:
-    return Subject.objects.get(name=name, merged_into__isnull=True)
 
 
 def _matter(name: str, kind: str) -> CommitmentMatter:
@@ -48,7 +44,7 @@ def _record(
         item=services.CommitmentInput(
             kind=kind,
             committer_name=name,
-            committer_code=_subject(name).identifier,
+            committer_code=demo_subject(name).identifier,
             reason=reason,
             made_on=made_on,
             matter=matter,
@@ -124,7 +120,7 @@ def load_demo_commitments() -> str:
     # 主动公示型 through the portal's window, confirmed with the code shown on screen.
     started, shown = services.start_public_commitment(
         matter=voluntary,
-        uscc=_subject("安阳市北关区万家福超市有限公司").identifier,
+        uscc=demo_subject("安阳市北关区万家福超市有限公司").identifier,
         name="安阳市北关区万家福超市有限公司",
         accepted=True,
         on=date(2026, 3, 16),

@@ -16,7 +16,7 @@ from xinyong.core.bootstrap import demo_loader
 from xinyong.orgs.models import User
 from xinyong.orgs.services import resolve_unit
 from xinyong.sanctions import lists
-from xinyong.subjects.models import Subject
+from xinyong.subjects.demo import demo_subject
 
 from . import evaluation, services
 from .models import ArrearsCase, GovernmentBody, Indicator
@@ -24,12 +24,8 @@ from .models import ArrearsCase, GovernmentBody, Indicator
 _FIRST_PROJECT = "柏庄镇农村人居环境整治工程（二期）"
 
 
-def _subject(name: str) -> Subject:
-    return Subject.objects.get(name=name, merged_into__isnull=True)
-
-
 def _link(admin: User, unit: str, kind: str, subject_name: str) -> GovernmentBody:
-    s = _subject(subject_name)
+    s = demo_subject(subject_name)
     return services.register_body(
         actor=admin, unit=unit, kind=kind, name=s.name, identifier=s.identifier, on=date(2026, 2, 2)
     )
@@ -103,7 +99,7 @@ def load_demo_integrity() -> str:
         actor=admin,
         body=bzz,
         creditor_name="安阳北关豫安建筑工程有限公司",
-        creditor_code=_subject("安阳北关豫安建筑工程有限公司").identifier,
+        creditor_code=demo_subject("安阳北关豫安建筑工程有限公司").identifier,
         creditor_kind="private",
         project=_FIRST_PROJECT,
         amount_wan="56.80",
@@ -119,7 +115,7 @@ def load_demo_integrity() -> str:
         actor=admin,
         body=scj,
         creditor_name="安阳市北关区恒达商贸有限公司",
-        creditor_code=_subject("安阳市北关区恒达商贸有限公司").identifier,
+        creditor_code=demo_subject("安阳市北关区恒达商贸有限公司").identifier,
         creditor_kind="sme",
         project="2025 年执法装备采购",
         amount_wan="12.50",

@@ -13,16 +13,12 @@ from django.db import transaction
 from xinyong.core.bootstrap import demo_loader
 from xinyong.orgs.models import User
 from xinyong.orgs.services import resolve_unit
-from xinyong.subjects.models import Subject
+from xinyong.subjects.demo import demo_subject
 
 from . import governance, lists
 from .models import ListEntry
 
 _COURT_CASE = "（2026）豫0503执1234号"
-
-
-def _subject(name: str) -> Subject:
-    return Subject.objects.get(name=name, merged_into__isnull=True)
 
 
 @demo_loader(40, "名单与治理")
@@ -35,7 +31,7 @@ def load_demo_lists() -> str:
     court = lists.propose_entry(
         actor=admin,
         list_type=lists.get_list_type("SX_BZXR"),
-        subject=_subject("安阳市北关区安顺运输有限公司"),
+        subject=demo_subject("安阳市北关区安顺运输有限公司"),
         basis_document=_COURT_CASE,
         reasons="有履行能力而拒不履行生效法律文书确定的给付义务（支付货款 38.6 万元）。",
         on=date(2026, 6, 15),
@@ -47,7 +43,7 @@ def load_demo_lists() -> str:
     wages = lists.propose_entry(
         actor=admin,
         list_type=lists.get_list_type("SX_WAGES"),
-        subject=_subject("安阳北关豫安建筑工程有限公司"),
+        subject=demo_subject("安阳北关豫安建筑工程有限公司"),
         basis_document="北关人社拖欠认〔2026〕2号",
         reasons="拖欠农民工工资 52 万元，经责令限期支付逾期仍未支付。",
         on=date(2026, 8, 20),
@@ -64,7 +60,7 @@ def load_demo_lists() -> str:
     red = lists.propose_entry(
         actor=admin,
         list_type=lists.get_list_type("RED"),
-        subject=_subject("河南殷都科技有限公司"),
+        subject=demo_subject("河南殷都科技有限公司"),
         basis_document="北信用办〔2026〕8号",
         reasons="连续三年纳税信用 A 级，无行政处罚记录，获评区级诚信示范企业。",
         on=date(2026, 9, 1),

@@ -17,17 +17,13 @@ from xinyong.core.bootstrap import demo_loader
 from xinyong.orgs import services as orgs
 from xinyong.orgs.models import User
 from xinyong.orgs.services import resolve_unit
-from xinyong.subjects.models import Subject
+from xinyong.subjects.demo import demo_subject
 
 from . import checks, events
 from .models import Check, CheckMeasure
 
 _FIRST_REFERENCE = "北关市监许受〔2026〕0318号"
 _TOKEN_NAME = "市场监管执法办案系统数据报送"
-
-
-def _subject(name: str) -> Subject:
-    return Subject.objects.get(name=name, merged_into__isnull=True)
 
 
 @demo_loader(45, "联合奖惩核查与失信事件")
@@ -44,7 +40,7 @@ def load_demo_checks() -> str:
     wages = checks.run_check(
         actor=reporter,
         unit=market,
-        subject=_subject("安阳北关豫安建筑工程有限公司"),
+        subject=demo_subject("安阳北关豫安建筑工程有限公司"),
         matter="LICENSING",
         reference=_FIRST_REFERENCE,
         on=date(2026, 11, 9),
@@ -66,7 +62,7 @@ def load_demo_checks() -> str:
     court = checks.run_check(
         actor=reporter,
         unit=market,
-        subject=_subject("安阳市北关区安顺运输有限公司"),
+        subject=demo_subject("安阳市北关区安顺运输有限公司"),
         matter="COMMITMENT_APPROVAL",
         reference="北关市监登受〔2026〕1127号（住所变更登记）",
         on=date(2026, 11, 23),
@@ -75,7 +71,7 @@ def load_demo_checks() -> str:
     clean = checks.run_check(
         actor=reporter,
         unit=market,
-        subject=_subject("安阳市北关区恒达商贸有限公司"),
+        subject=demo_subject("安阳市北关区恒达商贸有限公司"),
         matter="PROCUREMENT",
         reference="北关区政府采购项目 BGCG-2026-046 供应商资格审查",
         on=date(2026, 11, 24),
@@ -108,7 +104,7 @@ def load_demo_checks() -> str:
             "“双十一”促销期间部分商品标示的“原价”高于此前实际售价。"
         ),
         detected_on=date(2026, 11, 12),
-        subject=_subject("安阳市北关区万家福超市有限公司"),
+        subject=demo_subject("安阳市北关区万家福超市有限公司"),
     )
     events.assign_event(actor=admin, event=event, unit=market, on=date(2026, 11, 12))
     events.record_handling(
@@ -138,7 +134,7 @@ def load_demo_checks() -> str:
             "综合服务中心工程拖欠12名农民工10月份工资。"
         ),
         detected_on=date(2026, 11, 23),
-        subject=_subject("安阳北关豫安建筑工程有限公司"),
+        subject=demo_subject("安阳北关豫安建筑工程有限公司"),
     )
     events.assign_event(
         actor=admin, event=open_event, unit=resolve_unit("区人社局"), on=date(2026, 11, 23)

@@ -9,7 +9,7 @@ from datetime import date
 from xinyong.core.bootstrap import demo_loader
 from xinyong.core.identifiers import org_code_check_char, resident_id_check_char, uscc_check_char
 
-from .models import SubjectKind
+from .models import Subject, SubjectKind
 from .services import get_or_create_subject
 
 REGION = "410503"  # 河南省安阳市北关区 (GB/T 2260)
@@ -20,6 +20,11 @@ def demo_uscc(category: str, org_body: str, region: str = REGION) -> str:
     the GB 32100 check character."""
     first17 = f"{category}{region}{org_body}{org_code_check_char(org_body)}"
     return first17 + uscc_check_char(first17)
+
+
+def demo_subject(name: str) -> Subject:
+    """A demo subject by its name (the other apps' demo loaders, after this one)."""
+    return Subject.objects.get(name=name, merged_into__isnull=True)
 
 
 def demo_resident_id(born: date, sequence: int, region: str = REGION) -> str:

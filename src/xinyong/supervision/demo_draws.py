@@ -14,8 +14,7 @@ from django.utils import timezone
 from xinyong.core.bootstrap import demo_loader
 from xinyong.orgs.models import Unit, User
 from xinyong.orgs.services import resolve_unit
-from xinyong.subjects.demo import demo_uscc
-from xinyong.subjects.models import Subject
+from xinyong.subjects.demo import demo_subject, demo_uscc
 
 from . import draws
 from .models import Draw, DrawTarget, Inspector
@@ -36,10 +35,6 @@ _MARKER_BADGE = _SCJ_INSPECTORS[0][1]
 # The deciding units' registered names and codes (as in collection/demo.py).
 _SCJ = ("安阳市北关区市场监督管理局", demo_uscc("11", "00582659"))
 _RSJ = ("安阳市北关区人力资源和社会保障局", demo_uscc("11", "00582745"))
-
-
-def _subject(name: str) -> Subject:
-    return Subject.objects.get(name=name, merged_into__isnull=True)
 
 
 def _roster(actor: User, unit: Unit, people: list[tuple[str, str]]) -> list[int]:
@@ -93,7 +88,7 @@ def load_demo_draws() -> str:
     draws.declare_conflict(
         actor=reviewer,
         inspector=conflicted,
-        subject=_subject("安阳市鑫源食品有限公司"),
+        subject=demo_subject("安阳市鑫源食品有限公司"),
         reason="配偶在该公司担任财务负责人，依法申请回避。",
         declared_on=timezone.localdate(),
     )
