@@ -181,3 +181,33 @@ def test_feedback_acknowledges_and_returns_our_messages(settings, tmp_path):
         }
     ]
     assert result["errors"] == [{"row": 5, "message": "处理结果“不知道”无法识别"}]
+
+
+def test_a_second_import_while_one_runs_imports_nothing(settings, tmp_path, monkeypatch):
+    """The 立即导入 button, the CLI and the scheduler may start an import at the same
+    time: the second one must not import the delivery again (it did, and the first then
+    crashed on the archived files and marked the imported file refused)."""
+    from xinyong.exchange import inbound
+
+    settings.XINYONG_EXCHANGE = file_settings(tmp_path)
+    inbox = tmp_path / "inbox"
+    rows = [list_row("40000001", "安阳市北关区甲商贸有限公司", "（2026）豫0503执101号")]
+    data = list_file(tmp_path, rows, "sx.csv")
+    _deliver(inbox, "sx", data, kind="list", list_type="SX_BZXR", unit="区法院")
+    real = inbound._import_list
+    seconds: list[Any] = []
+
+    def import_while_another_starts(*args: Any) -> Any:
+        seconds.append(import_inbox(actor=None))
+        return real(*args)
+
+    monkeypatch.setattr(inbound, "_import_list", import_while_another_starts)
+    first = import_inbox(actor=None)
+    assert (first.imported, first.rejected, first.busy) == (1, 0, False)
+    [second] = seconds
+    assert second.busy and (second.imported, second.rejected) == (0, 0)
+    assert second.summary == "另一次导入正在进行，本次未导入；稍后再试。"
+    assert Batch.objects.count() == 1
+    assert list(InboundFile.objects.values_list("status", flat=True)) == ["done"]
+    # Once the first run is over the lock is free again.
+    assert not import_inbox(actor=None).busy

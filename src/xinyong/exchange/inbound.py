@@ -20,6 +20,7 @@ queued to be pushed back (exchange.outbox.suppressed).
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import shutil
@@ -79,6 +80,7 @@ class ImportRun:
     imported: int = 0
     rejected: int = 0
     waiting: int = 0
+    busy: bool = False
     files: list[dict[str, Any]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
@@ -86,11 +88,14 @@ class ImportRun:
             "imported": self.imported,
             "rejected": self.rejected,
             "waiting": self.waiting,
+            "busy": self.busy,
             "files": self.files,
         }
 
     @property
     def summary(self) -> str:
+        if self.busy:
+            return "另一次导入正在进行，本次未导入；稍后再试。"
         return (
             f"下发文件：导入 {self.imported} 个，拒收 {self.rejected} 个，"
             f"等待文件到齐 {self.waiting} 个。"
@@ -393,6 +398,24 @@ def import_inbox(*, actor: Any) -> ImportRun:
     if not inbox.is_dir():
         inbox.mkdir(parents=True, exist_ok=True)
         return run
+    # One import at a time, whoever starts it (the 立即导入 button, the CLI, the scheduler):
+    # a second run over the same delivery would import it again and then find its files
+    # archived under it. An advisory lock on a file in the inbox holds across processes
+    # and is released by the kernel if the process dies.
+    with (inbox / ".import.lock").open("a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            run.busy = True
+            return run
+        try:
+            _import_deliveries(inbox, config, run, actor)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return run
+
+
+def _import_deliveries(inbox: Path, config: Any, run: ImportRun, actor: Any) -> None:
     manifests = sorted(inbox.glob("*" + MANIFEST_SUFFIX), key=lambda p: (p.stat().st_mtime, p.name))
     for manifest in manifests:
         delivery = _read_manifest(manifest)
@@ -423,7 +446,6 @@ def import_inbox(*, actor: Any) -> ImportRun:
         else:
             run.rejected += sum(1 for r in reports if not r.get("ok"))
             run.imported += sum(1 for r in reports if r.get("ok"))
-    return run
 
 
 def run_import_job() -> str:
