@@ -150,3 +150,44 @@ def test_reports_dated_in_the_future_are_refused() -> None:
             reported_on=date(2099, 1, 1),
         )
     assert not ProgressReport.objects.exists()
+
+
+def test_an_ongoing_row_accepted_as_done_owes_no_later_quarter_and_stays_accepted() -> None:
+    """Reported complete 2026-03-20 and accepted 2026-03-25: the July and October
+    deadlines (2026-07-07, 2026-10-13) are not missed reports, and a progress report on
+    2026-11-20 keeps the row accepted (it used to fall to 推进中, 30 %)."""
+    from xinyong.ledger.models import Row
+    from xinyong.orgs.models import Role
+
+    admin = user("ongoing_admin", Role.CREDIT_ADMIN, "区发改委")
+    p = plan()
+    row = Row.objects.filter(plan=p, deadline__isnull=True).order_by("number").first()
+    assert row is not None and row.is_ongoing
+    a = Assignment.objects.filter(row=row).select_related("row", "unit").first()
+    assert a is not None
+    report = services.report_progress(
+        actor=admin,
+        assignment=a,
+        claim="completed",
+        narrative="完成。",
+        reported_on=date(2026, 3, 20),
+    )
+    services.review_report(actor=admin, report=report, accept=True, on=date(2026, 3, 25))
+
+    def state_on(day: date) -> selectors.AssignmentState:
+        qs = Assignment.objects.filter(pk=a.pk).select_related("row", "unit", "row__plan")
+        return selectors.assignment_states(p, on=day, assignments=qs)[0]
+
+    later = state_on(date(2026, 11, 26))
+    assert (later.done, later.overdue, later.delays, later.missed) == (True, False, 0, [])
+    services.report_progress(
+        actor=admin,
+        assignment=a,
+        claim="in_progress",
+        narrative="四季度进展。",
+        reported_on=date(2026, 11, 20),
+    )
+    a.refresh_from_db()
+    assert a.status == "accepted" and a.last_reported_on == date(2026, 11, 20)
+    # Replayed for a past day (as a 通报 does), the row is accepted too.
+    assert state_on(date(2026, 11, 25)).assignment.status == "accepted"

@@ -3,7 +3,7 @@ activities counted against rows, 督办 with 批示."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -221,3 +221,26 @@ def test_supervision_with_instruction(people) -> None:
         services.add_instruction(actor=people["leader"], item=item, text="再批")
     assert list(selectors.supervision_for(people["rsj"], p)) == [item]
     assert list(selectors.supervision_for(user("pg_other", Role.REPORTER, SCJ), p)) == []
+
+
+def test_open_supervision_items_are_counted_as_of_the_pictures_day(people) -> None:
+    p = plan()
+    a = assignment(p, 5, RSJ)
+    item = services.open_supervision(
+        actor=people["admin"], assignment=a, reason="三季度未报送双公示进展。"
+    )
+    opened = item.opened_on
+
+    def open_on(day: date) -> int:
+        units = selectors.plan_picture(p, on=day).units
+        return next(u.open_supervision for u in units if u.unit.name == RSJ)
+
+    assert open_on(opened) == 1
+    assert open_on(opened - timedelta(days=1)) == 0  # not opened yet on a past month's day
+    # Opened 2026-10-10 and closed today: open in October's picture, not in today's.
+    SupervisionItem.objects.filter(pk=item.pk).update(opened_on=date(2026, 10, 10))
+    item.refresh_from_db()
+    services.close_supervision(actor=people["admin"], item=item, note="已补报。")
+    item.refresh_from_db()
+    assert open_on(date(2026, 10, 31)) == 1
+    assert open_on(item.closed_on) == 0

@@ -228,6 +228,11 @@ def _ongoing_state(
             continue
         reported = any(window_start <= r <= due for r in reports)
         window_start = due + timedelta(days=1)
+        accepted_on = state.assignment.accepted_on
+        if state.done and accepted_on is not None and due > accepted_on:
+            # Accepted as done: the quarters after that are not owed any more (a later
+            # progress report is welcome and keeps the row accepted, services).
+            break
         if on > due:
             latest_missed = not reported
             if not reported:
@@ -254,7 +259,8 @@ def _as_of(assignment: Assignment, history: list[tuple[Any, ...]], on: date) -> 
     for day, claim, review, lead_on, office_on in history:
         past.last_reported_on = day
         if claim != ProgressReport.Claim.COMPLETED:
-            past.status = Status.IN_PROGRESS
+            if not (past.status == Status.ACCEPTED and assignment.row.is_ongoing):
+                past.status = Status.IN_PROGRESS
             continue
         past.completed_on = day
         lead_done = lead_on is not None and lead_on <= on
@@ -606,8 +612,12 @@ def plan_picture(plan: Plan, *, on: date | None = None) -> PlanPicture:
         if row["unit_id"] in summaries:
             summaries[row["unit_id"]].activities[row["kind"]] = row["n"]
     for row in (
-        SupervisionItem.objects.filter(assignment__row__plan=plan)
-        .exclude(status=SupervisionItem.Status.CLOSED)
+        # Open on `on`: opened by then and not closed by then (a past month's 通报).
+        SupervisionItem.objects.filter(assignment__row__plan=plan, opened_on__lte=on)
+        .filter(
+            Q(closed_on__gt=on)
+            | (Q(closed_on__isnull=True) & ~Q(status=SupervisionItem.Status.CLOSED))
+        )
         .values("assignment__unit_id")
         .annotate(n=Count("id"))
         .order_by()

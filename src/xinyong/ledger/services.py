@@ -603,7 +603,10 @@ def report_progress(
             assignment.completed_on = day
         else:
             review = ProgressReport.Review.NONE
-            assignment.status = Assignment.Status.IN_PROGRESS
+            # A 持续推进 row accepted as done stays accepted: a later progress report is
+            # news of continuing work, not a step back (it scored 30 % instead of 100 %).
+            if not (assignment.status == Assignment.Status.ACCEPTED and assignment.row.is_ongoing):
+                assignment.status = Assignment.Status.IN_PROGRESS
         report = ProgressReport.objects.create(
             assignment=assignment,
             reported_on=day,
