@@ -183,7 +183,13 @@ def test_cli_send_status_resend_import(settings, tmp_path):
         call_command("exchange", "send", "--limit", "0")
     out = StringIO()
     call_command("exchange", "import", "--json", stdout=out)
-    assert json.loads(out.getvalue()) == {"imported": 0, "rejected": 0, "waiting": 0, "files": []}
+    assert json.loads(out.getvalue()) == {
+        "imported": 0,
+        "rejected": 0,
+        "waiting": 0,
+        "busy": False,
+        "files": [],
+    }
 
 
 def test_interval_jobs_run_when_their_period_has_passed(monkeypatch):
