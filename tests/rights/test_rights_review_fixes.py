@@ -51,6 +51,28 @@ def recent(n: int = 1, *, person: bool = False) -> CreditRecord:
     return record(n)
 
 
+def apply_online(
+    rec: CreditRecord,
+    *,
+    applicant_name: str = "李四",
+    phone: str = "13800001234",
+    identifier: str = PERSON_ID,
+    **extra: Any,
+) -> RepairApplication:
+    """An online repair application as the public form makes it (a person's by default)."""
+    return R.apply_for_repair(
+        actor=None,
+        record=rec,
+        channel="online",
+        applicant_name=applicant_name,
+        applicant_phone=phone,
+        fulfilment_statement="已缴",
+        commitment_accepted=True,
+        subject_identifier=identifier,
+        **extra,
+    )
+
+
 def token_for(rec: CreditRecord) -> str:
     return f"?t={person_token(rec.subject)}"
 
@@ -183,16 +205,7 @@ def test_organisation_record_rights_forms_stay_open_without_read_log() -> None:
 def test_refused_repair_status_sends_a_person_through_the_public_query() -> None:
     rec = recent(person=True)
     users = staff()
-    app = R.apply_for_repair(
-        actor=None,
-        record=rec,
-        channel="online",
-        applicant_name="李四",
-        applicant_phone="13800001234",
-        fulfilment_statement="已缴",
-        commitment_accepted=True,
-        subject_identifier=PERSON_ID,
-    )
+    app = apply_online(rec)
     R.mark_complete(actor=users["admin"], application=app, complete=True)
     R.provider_review(actor=users["reporter"], application=app, agrees=False, opinion="未整改")
     R.decide_repair(actor=users["admin"], application=app, approve=False, reason="未整改")
@@ -295,16 +308,7 @@ def test_nul_in_staff_inputs_is_refused_in_chinese() -> None:
     assert Objection.objects.get().status != Objection.Status.DECIDED
     page = admin.post(url, {"action": "kept", "reason": "无\x00误"}, follow=True)
     assert "处理理由含有无法识别的控制字符，请删除后重新填写。" in page.content.decode()
-    app = R.apply_for_repair(
-        actor=None,
-        record=rec,
-        channel="online",
-        applicant_name="某公司",
-        applicant_phone="13800001111",
-        fulfilment_statement="已缴",
-        commitment_accepted=True,
-        subject_identifier=ORG_USCC,
-    )
+    app = apply_online(rec, applicant_name="某公司", phone="13800001111", identifier=ORG_USCC)
     page = admin.post(
         f"/workspace/rights/repairs/{app.pk}/",
         {"action": "incomplete", "note": "缺\x00材料"},
@@ -335,15 +339,10 @@ def test_staff_download_objection_evidence_and_repair_materials() -> None:
     )
     O.forward_to_provider(actor=users["admin"], objection=obj)
     evidence = obj.attachments.get()
-    app = R.apply_for_repair(
-        actor=None,
-        record=rec,
-        channel="online",
+    app = apply_online(
+        rec,
         applicant_name="李四",
-        applicant_phone="13800001111",
-        fulfilment_statement="已缴",
-        commitment_accepted=True,
-        subject_identifier=PERSON_ID,
+        phone="13800001111",
         attachments=[SimpleUploadedFile("缴款凭证.png", b"\x89PNG fake", content_type="text/html")],
     )
     material = app.attachments.get()
@@ -410,16 +409,7 @@ def test_counter_forms_log_the_read_of_the_full_id() -> None:
 def test_repair_api_actions_log_the_read_of_the_full_id() -> None:
     rec = recent(person=True)
     users = staff()
-    app = R.apply_for_repair(
-        actor=None,
-        record=rec,
-        channel="online",
-        applicant_name="李四",
-        applicant_phone="13800001111",
-        fulfilment_statement="已缴",
-        commitment_accepted=True,
-        subject_identifier=PERSON_ID,
-    )
+    app = apply_online(rec, applicant_name="李四", phone="13800001111")
     admin, reporter = api(users["admin"]), api(users["reporter"])
     steps: tuple[tuple[APIClient, Any, str, dict[str, Any]], ...] = (
         (admin, users["admin"], "complete", {"complete": True}),
