@@ -445,6 +445,37 @@ def red_list_public(on: date) -> QuerySet[ListEntry]:
     return red.filter(Q(status=Status.PUBLICISING) | in_force_q(on)).order_by("status", "-id")
 
 
+# Published kinds (serious lists, 经营异常名录, red list); the 重点关注名单 is the units'
+# supervision tool and is never shown to the public.
+PUBLIC_KINDS = (ListType.Kind.SERIOUS, ListType.Kind.ABNORMAL, ListType.Kind.RED)
+PUNISHMENT_KINDS = (ListType.Kind.SERIOUS, ListType.Kind.ABNORMAL)
+
+
+def public_entries_of(subject_id: int, on: date) -> QuerySet[ListEntry]:
+    """A subject's published entries in force on `on` (merged-away subjects' included),
+    in one query: the subject's public page pays one query for its lists."""
+    return (
+        ListEntry.objects.select_related("list_type", "designating_unit")
+        .filter(Q(subject_id=subject_id) | Q(subject__merged_into_id=subject_id))
+        .filter(list_type__kind__in=PUBLIC_KINDS)
+        .filter(in_force_q(on))
+        .order_by("list_type__kind", "-effective_from", "-id")
+    )
+
+
+def punishment_entries_public(on: date) -> QuerySet[ListEntry]:
+    """The public 失信主体名单 on `on`: serious lists and 经营异常名录 in force, of
+    organisations and 个体工商户 only (a person's data is public only to whoever holds
+    the full ID number and name, on the person's own page)."""
+    return (
+        ListEntry.objects.select_related("list_type", "subject", "designating_unit")
+        .filter(list_type__kind__in=PUNISHMENT_KINDS, subject__merged_into__isnull=True)
+        .exclude(subject__kind=SubjectKind.PERSON)
+        .filter(in_force_q(on))
+        .order_by("list_type__kind", "list_type__code", "-effective_from", "-id")
+    )
+
+
 # ---------------------------------------------------------------- entries: services
 
 

@@ -9,7 +9,8 @@ from typing import Any
 from django import template
 from django.utils import timezone
 
-from ..public_lists import present_entry, public_entries_of
+from ..lists import public_entries_of
+from ..public_lists import present_entry
 
 register = template.Library()
 
