@@ -54,6 +54,11 @@ _READ_FIELDS = (
 
 
 def _json_default(value: Any) -> Any:
+    # Aware times in Shanghai time with their offset, as the event log's 时间 column shows
+    # them. Only the text written into new events changes: the chain hashes the stored
+    # JSON, so events written earlier with UTC text still verify.
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        return timezone.localtime(value).isoformat()
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal):

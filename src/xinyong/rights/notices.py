@@ -335,7 +335,9 @@ def notice_data(notice: RepairNotice) -> dict[str, Any]:
             },
         ],
         "issuer": record.deciding_unit_name or record.source_unit.name,
-        "date": _d(notice.created_at.date() if notice.created_at else timezone.localdate()),
+        # The day of issue on the Shanghai calendar: created_at is stored in UTC, whose
+        # date is the day before for anything issued between 00:00 and 08:00.
+        "date": _d(timezone.localdate(notice.created_at or timezone.now())),
     }
 
 

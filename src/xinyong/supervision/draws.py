@@ -478,8 +478,12 @@ def run_draw(*, actor: Any, draw: Draw) -> Draw:
     with transaction.atomic():
         locked = Draw.objects.select_for_update().get(pk=draw.pk)
         if locked.status != Draw.Status.COMMITTED:
+            # drawn_at is stored in UTC; the user reads Shanghai time everywhere else.
+            drawn = timezone.localtime(locked.drawn_at) if locked.drawn_at else None
             raise DomainError(
-                f"抽查任务 {locked.pk} 已于 {locked.drawn_at:%Y-%m-%d %H:%M} 抽取，不能重复抽取。"
+                f"抽查任务 {locked.pk} 已于 {drawn:%Y-%m-%d %H:%M} 抽取，不能重复抽取。"
+                if drawn
+                else f"抽查任务 {locked.pk} 已抽取，不能重复抽取。"
             )
         seed_hex = _load_seed(locked)
         result = compute_draw(
