@@ -130,7 +130,7 @@ def test_new_arrears_row_follows_the_integrity_arrears_register() -> None:
 
     p = plan()
     a = assignment(p, 10, "区工信局")  # 确保全年不新增政府拖欠中小企业账款
-    before = _targets(p, a)["integrity.new_arrears"]
+    before = _targets(p, a)["integrity.district_new_arrears"]
     assert (before.value, before.met) == (0, True)
     body = GovernmentBody.objects.get(unit=unit("区工信局"), kind=GovernmentBody.Kind.ORGAN)
     integrity.register_arrears(
@@ -143,7 +143,7 @@ def test_new_arrears_row_follows_the_integrity_arrears_register() -> None:
         due_on=date(2026, 9, 30),
         today=date(2026, 11, 20),
     )
-    result = _targets(p, a)["integrity.new_arrears"]
+    result = _targets(p, a)["integrity.district_new_arrears"]
     assert (result.value, result.met, result.verdict) == (1, False, "未达标")
 
 
@@ -155,6 +155,7 @@ def test_autodiscovery_and_registry_contents() -> None:
     assert {
         "collection.late_rate",
         "collection.compliance_rate",
+        "collection.report_rate",
         "integrity.unit_bodies_on_sxbzxr",
         "sanctions.government_bodies_on_sxbzxr",
         "sanctions.blacklist_share",
@@ -163,6 +164,7 @@ def test_autodiscovery_and_registry_contents() -> None:
         "rights.repairs_overdue",
         "commitments.shared",
         "integrity.new_arrears",
+        "integrity.district_new_arrears",
         "integrity.alerts",
         "finance.credit_loan_amount",
         "finance.white_list_pushed",

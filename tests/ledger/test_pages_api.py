@@ -254,6 +254,7 @@ def test_api_rows_status_and_dashboard_content(world) -> None:
     assert {t["code"] for t in row5["targets"]} == {
         "collection.late_rate",
         "collection.compliance_rate",
+        "collection.report_rate",
     }
     all_rows = client(world["admin"]).get("/api/v1/ledger/rows/?year=2026").json()["rows"]
     assert len(all_rows) == 33

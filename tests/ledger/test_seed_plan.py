@@ -141,10 +141,11 @@ def test_tasks_leads_and_links() -> None:
     }
     assert plan.tasks.get(number=22).rows.get().number == 7
     targets = RowTarget.objects.filter(row__plan=plan)
-    assert targets.count() == 15
+    assert targets.count() == 16
     assert set(row5.targets.values_list("metric_code", flat=True)) == {
         "collection.late_rate",
         "collection.compliance_rate",
+        "collection.report_rate",
     }
     assert plan.rows.get(number=6).targets.get().activity_kind == "publicity"
     assert plan.rows.get(number=6).targets.get().value == 3

@@ -25,6 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import ExtractMonth, ExtractYear
 
 from xinyong.catalog.models import RecordType
 from xinyong.core.errors import DomainError, NotFoundError
@@ -319,6 +320,60 @@ def unit_rates(
             row.warnings += item["n"]
             row.warning_kinds.append(item["kind"])
     return list(rows.values())
+
+
+def declared_reporting(
+    period: Period,
+    *,
+    units: Sequence[Unit],
+    record_types: Sequence[RecordType] | None = None,
+) -> dict[int, tuple[int, int]]:
+    """{unit id: (reported, declared)} over the months of `period` the unit declared,
+    matched month by month and type by type as the under-reporting check matches them
+    (quality: 申报作出决定 N 件，已报送 n 件): records of a declared type with a decision
+    date in a declared month and reported by `period.end`, against the declared counts.
+    A record of an undeclared month or type, or beyond a month's declared count, cannot make
+    up for one missing elsewhere.
+    Units that declared nothing in the period are absent (their 上报率 is not measured,
+    as in `UnitRates.reporting`)."""
+    ids = [u.pk for u in units]
+    if not ids:
+        return {}
+    months = period.months()
+    declarations = MonthlyDeclaration.objects.filter(_month_q(months), unit_id__in=ids)
+    first = date(months[0][0], months[0][1], 1)
+    last_y, last_m = months[-1]
+    last = date(last_y, last_m, pycalendar.monthrange(last_y, last_m)[1])
+    records = CreditRecord.objects.filter(
+        source_unit_id__in=ids,
+        decision_date__gte=first,
+        decision_date__lte=last,
+        reported_on__lte=period.end,
+    )
+    if record_types is not None:
+        type_ids = [rt.pk for rt in record_types]
+        declarations = declarations.filter(record_type_id__in=type_ids)
+        records = records.filter(record_type_id__in=type_ids)
+    declared: dict[tuple[int, int, int, int], int] = {}
+    for d in declarations.values("unit_id", "record_type_id", "year", "month", "declared_count"):
+        key = (d["unit_id"], d["record_type_id"], d["year"], d["month"])
+        declared[key] = d["declared_count"]
+    if not declared:
+        return {}
+    found = {
+        (r["source_unit_id"], r["record_type_id"], r["y"], r["m"]): r["n"]
+        for r in records.annotate(y=ExtractYear("decision_date"), m=ExtractMonth("decision_date"))
+        .values("source_unit_id", "record_type_id", "y", "m")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
+    out: dict[int, tuple[int, int]] = {}
+    for key, count in declared.items():
+        reported, total = out.get(key[0], (0, 0))
+        # A month reported beyond its declaration does not cover another month's shortfall:
+        # the under-reporting warning is raised per month, and so is the rate's shortfall.
+        out[key[0]] = (reported + min(found.get(key, 0), count), total + count)
+    return out
 
 
 def unit_year_rates(

@@ -1,6 +1,6 @@
 """The 政务诚信 measures the work ledger binds its rows to (ledger.metrics autodiscovers
-this module): a unit's bodies on the 失信被执行人 list, its new arrears, and the district's
-open alerts. The figures are integrity's own (evaluation.METRICS), so the ledger and the
+this module): a unit's bodies on the 失信被执行人 list, its new arrears, the district's
+new arrears and open alerts. The figures are integrity's own (evaluation.METRICS), so the ledger and the
 政务诚信 evaluation never disagree."""
 
 from __future__ import annotations
@@ -31,6 +31,23 @@ def _one(key: str) -> Callable[[Any, Any], Decimal | None]:
     return fn
 
 
+def district_new_arrears(unit: Any, period: Any) -> int:
+    """New arrears anywhere in the district: every body of every unit, a unit that is no
+    longer active included. The seed's 台账 row 10 (确保全年不新增政府机构、事业单位、国有
+    企业拖欠民营企业、中小企业账款) is a district target whose responsible units (区工信局,
+    区人社局) own few of the bodies that can fall into arrears. Counted as integrity's
+    evaluation counts a unit's (due date in the period, revoked registrations left out),
+    so the sum of the per-unit figures and this one agree."""
+    from .models import ArrearsCase
+
+    until = min(period.end, timezone.localdate())
+    return (
+        ArrearsCase.objects.exclude(status=ArrearsCase.Status.REVOKED)
+        .filter(due_on__gte=period.start, due_on__lte=until)
+        .count()
+    )
+
+
 def open_alerts(unit: Any, period: Any) -> int:
     from .models import Alert
 
@@ -59,6 +76,18 @@ def register_metrics(register: Any) -> None:
         comparison="<=",
         target=0,
         description="约定付款日期在期间内的拖欠民营企业、中小企业账款（不含已撤销的登记）",
+        drill="integrity:dashboard",
+    )
+    register(
+        "integrity.district_new_arrears",
+        "全区新增拖欠中小企业账款笔数",
+        district_new_arrears,
+        scope="district",
+        unit_label="笔",
+        comparison="<=",
+        target=0,
+        description="全区各单位的机关、事业单位、国有企业中，约定付款日期在期间内的拖欠民营企业、"
+        "中小企业账款（不含已撤销的登记）；台账第10项的每个责任单位都看全区数",
         drill="integrity:dashboard",
     )
     register(

@@ -17,7 +17,13 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
-from xinyong.collection.selectors import percent, resolve_record_types, unit_rates
+from xinyong.collection.selectors import (
+    Period,
+    declared_reporting,
+    percent,
+    resolve_record_types,
+    unit_rates,
+)
 
 
 def _until(period: Any) -> date:
@@ -41,6 +47,21 @@ def late_rate_bulk(units: Sequence[Any], period: Any) -> dict[int, Decimal | Non
 def compliance_bulk(units: Sequence[Any], period: Any) -> dict[int, Decimal | None]:
     """合规率 = 通过校验的行数 ÷ 提交的行数 (collection's definition)."""
     return {pk: r.compliance for pk, r in _rates(units, period).items()}
+
+
+def report_rate_bulk(units: Sequence[Any], period: Any) -> dict[int, Decimal | None]:
+    """上报率 = 报送条数 ÷ 申报作出决定数 (双公示; DOMAIN.md §4, the seed's 瞒报率为零),
+    over the months and types the unit declared (collection.selectors.declared_reporting).
+    A unit that declared nothing, or only zeros, has no 上报率 — None, as in collection."""
+    until = _until(period)
+    if until < period.start:
+        return {}
+    found = declared_reporting(
+        Period.between(period.start, until),
+        units=list(units),
+        record_types=resolve_record_types("双公示"),
+    )
+    return {pk: percent(reported, declared) for pk, (reported, declared) in found.items()}
 
 
 def _one(bulk: Callable[[Sequence[Any], Any], dict[int, Any]]) -> Callable[[Any, Any], Any]:
@@ -184,6 +205,19 @@ def register_metrics(register: Callable[..., Any]) -> None:
         comparison=">=",
         target=100,
         description="通过校验的行数 ÷ 提交的行数",
+        drill="collection:overview",
+    )
+    register(
+        "collection.report_rate",
+        "双公示上报率",
+        _one(report_rate_bulk),
+        bulk=report_rate_bulk,
+        unit_label="%",
+        comparison=">=",
+        target=100,
+        description="报送条数 ÷ 单位申报的作出决定数（行政许可、行政处罚，按单位已申报的月份和类别逐月"
+        "逐类比对，决定日期在该月的已报送记录计入；少报即瞒报、漏报）。期间内未申报作出决定数（或申报"
+        "数均为 0）的单位无法计算，显示“无数据”，不计达标与否，与归集模块的上报率一致",
         drill="collection:overview",
     )
     register(

@@ -31,6 +31,7 @@ from .services import parse_period
 BULLETIN_METRICS = (
     "collection.late_rate",
     "collection.compliance_rate",
+    "collection.report_rate",
     "integrity.unit_bodies_on_sxbzxr",
     "rights.objections_overdue",
     "rights.repairs_overdue",

@@ -390,9 +390,15 @@ class TargetResult:
         }
 
 
+def plain_number(value: Decimal | int | float | str) -> str:
+    """A number as leaders read it: 10.00 → "10", 0.50 → "0.5", 100 → "100".
+    `Decimal.normalize()` alone turns 10 into 1E+1 and 100 into 1E+2."""
+    return f"{Decimal(str(value)).normalize():f}"
+
+
 def _target_label(target: RowTarget) -> str:
     comparison = target.get_comparison_display()
-    value = target.value.normalize()
+    value = plain_number(target.value)
     if target.kind == RowTarget.Kind.ACTIVITY:
         kind = Activity.Kind(target.activity_kind).label
         return f"{kind}（年内{comparison} {value} 次）"
@@ -675,16 +681,16 @@ SCORE_RULES_TEXT = (
 
 def rules_text(rules: PlanRules) -> str:
     def pct(v: Decimal) -> str:
-        return f"{(Decimal(v) * 100).normalize()}%"
+        return f"{plain_number(Decimal(str(v)) * 100)}%"
 
     return SCORE_RULES_TEXT.format(
-        points=Decimal(rules.points_per_row).normalize(),
+        points=plain_number(rules.points_per_row),
         pending=pct(rules.pending_share),
         progress=pct(rules.progress_share),
-        target=Decimal(rules.target_points).normalize(),
-        overdue=Decimal(rules.overdue_deduction).normalize(),
-        evidence=Decimal(rules.missing_evidence_deduction).normalize(),
-        repeat=Decimal(rules.repeated_delay_deduction).normalize(),
+        target=plain_number(rules.target_points),
+        overdue=plain_number(rules.overdue_deduction),
+        evidence=plain_number(rules.missing_evidence_deduction),
+        repeat=plain_number(rules.repeated_delay_deduction),
     )
 
 

@@ -97,14 +97,23 @@ class LoadResult:
     rows: int = 0
     assignments: int = 0
     targets: int = 0
+    # Targets re-pointed from a binding the plan file declares superseded ("replaces").
+    replaced: int = 0
+    # New or re-pointed targets carried over to the plans copied from this one.
+    propagated: int = 0
     unresolved: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         head = "新建" if self.created_plan else "已有"
-        return (
+        text = (
             f"{self.plan.year}年工作方案（{head}）：重点工作新增 {self.tasks} 项，台账事项新增 {self.rows} 项，"
             f"责任分解新增 {self.assignments} 条，量化目标新增 {self.targets} 个"
         )
+        if self.replaced:
+            text += f"，量化目标改绑 {self.replaced} 个"
+        if self.propagated:
+            text += f"，同步到复制的年度方案 {self.propagated} 个"
+        return text
 
 
 def mention_units(text: str) -> tuple[list[Unit], list[Unit]]:
@@ -177,6 +186,54 @@ def _target_values(item: Any, where: str) -> dict[str, Any]:
     }
 
 
+def _replaced_codes(item: Any, where: str) -> list[str]:
+    """The metric codes a target supersedes ("replaces": [...] in the plan file)."""
+    codes = item.get("replaces") or []
+    if not isinstance(codes, list) or not all(isinstance(c, str) and c for c in codes):
+        raise DomainError(f"{where}：量化目标的 replaces 应为指标代码列表。")
+    return list(codes)
+
+
+def _apply_target(row: Row, values: dict[str, Any], replaces: Sequence[str]) -> str:
+    """Make `row` carry the target `values`, create-missing-only: "added" when created,
+    "replaced" when a target bound to a superseded code was re-pointed (its comparison
+    and value, perhaps edited by the credit office, are kept) or removed because the
+    new binding was already there, "" when nothing changed."""
+    key = (values["kind"], values["metric_code"], values["activity_kind"])
+    targets = list(row.targets.all())
+    present = any((t.kind, t.metric_code, t.activity_kind) == key for t in targets)
+    old = [
+        t
+        for t in targets
+        if replaces and t.kind == RowTarget.Kind.METRIC and t.metric_code in replaces
+    ]
+    if present:
+        if not old:
+            return ""
+        RowTarget.objects.filter(pk__in=[t.pk for t in old]).delete()
+        return "replaced"
+    if old:
+        keep, *extra = old
+        keep.metric_code = values["metric_code"]
+        keep.save(update_fields=["metric_code"])
+        RowTarget.objects.filter(pk__in=[t.pk for t in extra]).delete()
+        return "replaced"
+    RowTarget.objects.create(row=row, **values)
+    return "added"
+
+
+def _copies(plan: Plan) -> list[Plan]:
+    """The plans copied from `plan`, and from those, and so on."""
+    found: list[Plan] = []
+    todo = [plan]
+    while todo:
+        for copy in Plan.objects.filter(copied_from=todo.pop()).order_by("year"):
+            if copy not in found and copy.pk != plan.pk:
+                found.append(copy)
+                todo.append(copy)
+    return found
+
+
 def default_rules() -> dict[str, Any]:
     data = json.loads((DATA_DIR / "rules.json").read_text(encoding="utf-8"))
     return {k: data[k] for k in RULE_FIELDS if k in data}
@@ -198,7 +255,10 @@ def load_plan(*, actor: Any, data: Any) -> LoadResult:
     """Load a plan file (see data/2023-beiguan.json). Idempotent and create-missing-only:
     tasks and rows are matched by number, and what exists is left as the credit office
     edited it; units, responsible-unit assignments and targets that are missing are
-    added. Every unit name must resolve (orgs aliases and groups)."""
+    added. A target may name the metric codes it supersedes ("replaces"): a row still
+    bound to one of them is re-pointed instead of getting a second target. Targets this
+    load adds or re-points are carried over to the rows of the same number in the plans
+    copied from this one. Every unit name must resolve (orgs aliases and groups)."""
     _validate_plan_file(data)
     year = int(data["year"])
     with transaction.atomic():
@@ -243,6 +303,7 @@ def load_plan(*, actor: Any, data: Any) -> LoadResult:
                 tasks[number] = task
                 result.tasks += 1
         rows = {r.number: r for r in plan.rows.all()}
+        changed: list[tuple[int, dict[str, Any], list[str]]] = []
         for item in data["rows"]:
             number = int(item.get("number") or 0)
             where = f"台账第 {number} 项"
@@ -253,6 +314,7 @@ def load_plan(*, actor: Any, data: Any) -> LoadResult:
             if not units:
                 raise DomainError(f"{where}：没有责任单位。")
             row = rows.get(number)
+            row_created = row is None
             if row is None:
                 row = Row.objects.create(
                     plan=plan,
@@ -281,13 +343,34 @@ def load_plan(*, actor: Any, data: Any) -> LoadResult:
                 rows[number] = row
                 result.rows += 1
             result.assignments += _ensure_assignments(row, units)
-            have = {(t.kind, t.metric_code, t.activity_kind) for t in row.targets.all()}
             for target in item.get("targets") or []:
                 values = _target_values(target, where)
-                if (values["kind"], values["metric_code"], values["activity_kind"]) not in have:
-                    RowTarget.objects.create(row=row, **values)
+                replaces = _replaced_codes(target, where)
+                done = _apply_target(row, values, replaces)
+                if done == "added":
                     result.targets += 1
-        if created or result.tasks or result.rows or result.assignments or result.targets:
+                elif done == "replaced":
+                    result.replaced += 1
+                if done and not row_created:
+                    changed.append((number, values, replaces))
+        # A binding the file adds or re-points after a plan was copied reaches the copies
+        # too (the demo's 2026 plan is a copy of the 2023 seed plan). Only what changed
+        # in this load is carried over, so a target the office removed from its own
+        # year's plan stays removed on the next reload.
+        for copy in _copies(plan) if changed else []:
+            copy_rows = {r.number: r for r in copy.rows.all()}
+            for number, values, replaces in changed:
+                if number in copy_rows and _apply_target(copy_rows[number], values, replaces):
+                    result.propagated += 1
+        if (
+            created
+            or result.tasks
+            or result.rows
+            or result.assignments
+            or result.targets
+            or result.replaced
+            or result.propagated
+        ):
             record_event(
                 actor=actor,
                 action="ledger.plan_loaded",
@@ -300,6 +383,8 @@ def load_plan(*, actor: Any, data: Any) -> LoadResult:
                     "rows": result.rows,
                     "assignments": result.assignments,
                     "targets": result.targets,
+                    "replaced": result.replaced,
+                    "propagated": result.propagated,
                 },
             )
     return result
