@@ -1,7 +1,9 @@
 """Reference data (the default white-list rule, create-missing-only so that the credit
 office's edits in the admin survive) and the 信易贷 demo: a finance-office reviewer, a
-screened, reviewed and published white list, authorisations, loan outcomes, the city
-average and a 银企对接 event."""
+screened, reviewed and published white list, authorisations, loan outcomes and the city
+average; after the work ledger's demo, the 银企对接 events (the same events as the
+finance office's ledger activities, so that the 信易贷 statistics and ledger row 32
+agree)."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from xinyong.core.errors import DomainError
 from xinyong.orgs.models import Role, User
 
 from . import services
-from .models import WhitelistItem, WhitelistRule, WhitelistRun
+from .models import MatchmakingEvent, WhitelistItem, WhitelistRule, WhitelistRun
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEMO_BANK = "中国银行安阳北关支行"  # orgs/loaders.py: bank_demo's organisation
@@ -146,19 +148,81 @@ def load_demo_finance() -> str:
         city_growth_percent=Decimal("12.50"),
         source=f"安阳市金融工作局 {today.year} 年三季度通报（演示数据）",
     )
-    held = min(today, date(today.year, 5, 18))
-    services.record_matchmaking(
-        actor=admin,
-        title=f"北关区{today.year}年“信易贷”银企对接会",
-        held_on=held,
-        venue="北关区政务服务中心三楼会议室",
-        organiser="区金融工作局",
-        banks=[DEMO_BANK, "中国工商银行安阳北关支行", "安阳农村商业银行"],
-        firms=firms[:5],
-        firm_count=max(len(firms[:5]), 23),
-        evidence="会议签到表、现场照片、北关区融媒体中心新闻稿（演示数据）",
-    )
     return (
         f"白名单 {run.number}：筛查 {run.candidates} 个主体，列入 {run.eligible} 家并已发布；"
-        f"授权 {min(len(firms), 2)} 家，融资结果 {min(len(firms), 2) * 2} 条，银企对接 1 场"
+        f"授权 {min(len(firms), 2)} 家，融资结果 {min(len(firms), 2) * 2} 条"
     )
+
+
+DEMO_EVENT_BANKS = [DEMO_BANK, "中国工商银行安阳北关支行", "安阳农村商业银行"]
+
+
+def _demo_pdf(title: str) -> ContentFile:
+    try:
+        from xinyong.core.pdf import render_typst
+
+        content = render_typst(
+            "#let fonts = json(bytes(sys.inputs.cjk_fonts))\n"
+            '#set text(font: fonts, size: 12pt, lang: "zh")\n'
+            '#align(center, text(size: 16pt, weight: "bold", sys.inputs.title))\n'
+            "#v(1em)\n演示数据：银企对接会签到表样张（实际使用中上传签到表、现场照片的扫描件）。\n",
+            inputs={"title": title},
+        )
+        return ContentFile(content, name="签到表.pdf")
+    except DomainError:
+        # No CJK font on this machine: the demo still loads, evidence as a plain document.
+        return ContentFile(title.encode("utf-8"), name="签到表.doc")
+
+
+@demo_loader(91, "信易贷银企对接")
+def load_demo_matchmaking() -> str:
+    """After the work ledger's demo (90): the 信易贷 register records the finance office's
+    matchmaking events that the ledger demo holds (same day, so record_matchmaking links
+    them instead of adding ledger activities), with the banks and firms the ledger does not
+    carry. Without a ledger demo, one event of this year."""
+    from xinyong.ledger.models import Activity
+
+    linked = services.link_matchmaking_to_ledger()
+    if MatchmakingEvent.objects.exists():
+        return "银企对接演示数据已存在，未作改动" + (f"；{linked}" if linked else "")
+    reviewer = _reviewer()
+    today = timezone.localdate()
+    run = services.current_run()
+    firms = (
+        [
+            i.subject
+            for i in WhitelistItem.objects.filter(run=run, status=WhitelistItem.Status.LISTED)
+            .select_related("subject")
+            .order_by("subject_id")[:5]
+        ]
+        if run is not None
+        else []
+    )
+    on_ledger = list(
+        Activity.objects.filter(
+            unit=services.finance_office(),
+            kind=Activity.Kind.MATCHMAKING,
+            held_on__lte=today,
+        ).order_by("held_on", "id")
+    )
+    days = [(a.held_on, a.title, a.place) for a in on_ledger] or [
+        (
+            min(today, date(today.year, 5, 18)),
+            f"北关区{today.year}年“信易贷”银企对接会",
+            "北关区政务服务中心三楼会议室",
+        )
+    ]
+    for i, (day, title, place) in enumerate(days):
+        services.record_matchmaking(
+            actor=reviewer,
+            title=title,
+            held_on=day,
+            venue=place,
+            banks=DEMO_EVENT_BANKS[: 3 - i % 2],
+            firms=firms,
+            firm_count=max(len(firms), 23 + 9 * i),
+            evidence="会议签到表、现场照片、北关区融媒体中心新闻稿（演示数据）",
+            evidence_file=_demo_pdf(title),
+        )
+    same = "，即工作台账中区金融工作局的推介对接活动记录" if on_ledger else ""
+    return f"银企对接活动 {len(days)} 场{same}"

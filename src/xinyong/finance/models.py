@@ -294,6 +294,16 @@ class MatchmakingEvent(TimeStampedModel):
         related_name="+",
         verbose_name="录入人",
     )
+    # The same event on the work ledger (row 32 counts the finance office's
+    # 信易贷推介对接活动): one record per event, so the two registers cannot disagree.
+    ledger_activity = models.OneToOneField(
+        "ledger.Activity",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="工作台账活动记录",
+    )
 
     class Meta:
         verbose_name = "银企对接活动"

@@ -60,9 +60,10 @@ def connect() -> None:
     from xinyong.records import signals as record_signals
     from xinyong.sanctions import signals as sanctions_signals
 
-    from .services import run_rescreen_job
+    from .services import link_matchmaking_to_ledger, run_rescreen_job
 
     sanctions_signals.entry_changed.connect(on_entry_changed, dispatch_uid="finance.entry_changed")
     record_signals.record_changed.connect(on_record_changed, dispatch_uid="finance.record_changed")
     record_signals.batch_stored.connect(on_batch_stored, dispatch_uid="finance.batch_stored")
     register_daily_job("finance.whitelist_rescreen", run_rescreen_job, order=85)
+    register_daily_job("finance.matchmaking_ledger", link_matchmaking_to_ledger, order=86)

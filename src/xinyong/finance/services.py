@@ -1011,6 +1011,72 @@ def set_benchmark(*, actor: Any, year: Any, city_growth_percent: Any, source: An
     return current
 
 
+def may_record_matchmaking(user: Any) -> bool:
+    """The credit office and the finance office's own staff (部门填报员 or 部门审核员)
+    record 银企对接 events: the seed's ledger gives "举办推介会、对接会等宣传活动" to 区金融办
+    (row 32), so the unit that holds the events records them."""
+    role = permissions.role_of(user)
+    if role == Role.CREDIT_ADMIN:
+        return True
+    if role not in permissions.UNIT_STAFF_ROLES or not getattr(user, "unit_id", None):
+        return False
+    return bool(user.unit_id == finance_office().pk)
+
+
+def _ledger_description(ev: MatchmakingEvent) -> str:
+    return (
+        f"参加银行：{'、'.join(ev.banks)}；参加企业 {ev.firm_count} 家。"
+        f"佐证材料：{ev.evidence}（信易贷银企对接活动登记）"
+    )[:2000]
+
+
+def _link_ledger(ev: MatchmakingEvent, *, actor: Any, evidence_file: Any) -> Any:
+    """The ledger activity this event is, or None when its year has no ledger plan.
+
+    An unlinked 信易贷推介对接活动 of the finance office on the same day already on the ledger
+    is taken as this event (entered there first), so that nothing counts twice; otherwise
+    the activity is recorded through the ledger's own service, which counts activities by
+    their evidence and so needs the file."""
+    from xinyong.ledger import services as ledger_services
+    from xinyong.ledger.models import Activity, Plan
+
+    plan = Plan.objects.select_for_update().filter(year=ev.held_on.year).first()
+    if plan is None:
+        return None
+    office = finance_office()
+    taken = (
+        MatchmakingEvent.objects.filter(ledger_activity__isnull=False)
+        .exclude(pk=ev.pk)
+        .values("ledger_activity_id")
+    )
+    same = (
+        Activity.objects.filter(
+            plan=plan, unit=office, kind=Activity.Kind.MATCHMAKING, held_on=ev.held_on
+        )
+        .exclude(pk__in=taken)
+        .order_by("id")
+        .first()
+    )
+    if same is not None:
+        return same
+    if not evidence_file:
+        raise DomainError(
+            f"该活动计入{plan.year}年工作台账（{office.name}“举办推介会、对接会”），台账按佐证"
+            "计数：请上传佐证材料文件（签到表、照片、会议通知等，PDF、图片、Word 或 Excel）。"
+        )
+    return ledger_services.record_activity(
+        actor=actor,
+        plan=plan,
+        unit=office,
+        kind=Activity.Kind.MATCHMAKING,
+        title=ev.title,
+        held_on=ev.held_on,
+        place=ev.venue,
+        description=_ledger_description(ev),
+        files=[evidence_file],
+    )
+
+
 def record_matchmaking(
     *,
     actor: Any,
@@ -1024,8 +1090,15 @@ def record_matchmaking(
     organiser: Any = None,
     evidence_file: Any = None,
 ) -> MatchmakingEvent:
-    """Record a 银企对接 event with its evidence."""
-    permissions.require(actor, "credit_admin")
+    """Record a 银企对接 event with its evidence, and the same event on the work ledger
+    (the finance office's 信易贷推介对接活动, counted by row 32) when its year has a plan."""
+    from xinyong.rights.attachments import check_files
+
+    office = finance_office()
+    if not may_record_matchmaking(actor):
+        if permissions.role_of(actor) is None:
+            raise NotPermitted("请先登录，或账号已停用。")
+        raise NotPermitted(f"只有信用办管理员和{office.name}的工作人员可以登记银企对接活动。")
     day = _day(held_on, "举办日期")
     assert day is not None
     if day > _today():
@@ -1047,6 +1120,14 @@ def record_matchmaking(
         except (TypeError, ValueError):
             raise DomainError("参加企业数应为整数。") from None
     unit = resolve_unit(organiser) if organiser else None
+    if not permissions.is_credit_admin(actor):
+        # The finance office records its own events, not another unit's.
+        if unit is None:
+            unit = office
+        elif unit.pk != office.pk:
+            raise NotPermitted(f"只能登记{office.name}主办的银企对接活动。")
+    if evidence_file:
+        check_files([evidence_file])
     with transaction.atomic():
         ev = MatchmakingEvent(
             title=clean_text(title, "活动名称", limit=200),
@@ -1064,6 +1145,9 @@ def record_matchmaking(
             )
         ev.save()
         ev.firms.set(firm_list)
+        ev.ledger_activity = _link_ledger(ev, actor=actor, evidence_file=evidence_file)
+        if ev.ledger_activity is not None:
+            ev.save(update_fields=["ledger_activity", "updated_at"])
         record_event(
             actor=actor,
             action="finance.matchmaking_record",
@@ -1076,6 +1160,55 @@ def record_matchmaking(
                 "banks": bank_list,
                 "firms": [f.pk for f in firm_list],
                 "firm_count": count,
+                "ledger_activity": ev.ledger_activity_id,
             },
         )
     return ev
+
+
+def link_matchmaking_to_ledger() -> str:
+    """Daily job: an event recorded before its year's ledger plan existed is put on the
+    ledger once the plan is there, in the name of whoever recorded it. Events that cannot
+    be linked (no file for the ledger, recorder no longer allowed) stay listed as 未计入工作台账
+    on the events page and are reported here."""
+    from xinyong.ledger.models import Plan
+
+    years = list(Plan.objects.values_list("year", flat=True))
+    pending = MatchmakingEvent.objects.filter(
+        ledger_activity__isnull=True, held_on__year__in=years
+    ).order_by("held_on", "id")
+    linked, failed = 0, []
+    for ev in pending.select_related("recorded_by"):
+        if not may_record_matchmaking(ev.recorded_by):
+            failed.append(f"{ev.held_on:%Y-%m-%d} {ev.title}（录入人已无登记权限）")
+            continue
+        try:
+            with transaction.atomic():
+                activity = _link_ledger(
+                    ev, actor=ev.recorded_by, evidence_file=ev.evidence_file or None
+                )
+                if activity is None:
+                    continue
+                ev.ledger_activity = activity
+                ev.save(update_fields=["ledger_activity", "updated_at"])
+                record_event(
+                    actor=None,
+                    action="finance.matchmaking_ledger_linked",
+                    target_type="finance.MatchmakingEvent",
+                    target_id=ev.pk,
+                    target_repr=f"{ev.held_on:%Y-%m-%d} {ev.title}",
+                    new={"ledger_activity": activity.pk},
+                )
+            linked += 1
+        except (DomainError, OSError) as exc:
+            reason = getattr(exc, "message", "") or "佐证材料文件无法读取"
+            failed.append(f"{ev.held_on:%Y-%m-%d} {ev.title}（{reason}）")
+        finally:
+            if ev.evidence_file:
+                ev.evidence_file.close()
+    if not linked and not failed:
+        return ""
+    text = f"银企对接活动计入工作台账 {linked} 场"
+    if failed:
+        text += f"，未能计入 {len(failed)} 场：" + "；".join(failed[:5])
+    return text

@@ -49,6 +49,11 @@ def can_view_staff(user: Any) -> bool:
     return role in (Role.CREDIT_ADMIN, Role.LEADER) or services.is_finance_reviewer(user)
 
 
+def can_view_events(user: Any) -> bool:
+    # The finance office's own 填报员 records its 银企对接 events (ledger row 32) too.
+    return can_view_staff(user) or services.may_record_matchmaking(user)
+
+
 def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -317,14 +322,19 @@ def statistics(request: HttpRequest) -> HttpResponse:
     )
 
 
-@staff_required
 def events(request: HttpRequest) -> HttpResponse:
-    is_admin = permissions.is_credit_admin(request.user)
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    can_record = services.may_record_matchmaking(request.user)
+    if not can_view_events(request.user):
+        raise PermissionDenied("只有信用办、领导和金融工作局审核员、填报员可以查看银企对接活动。")
     keys = ("title", "held_on", "venue", "banks", "firms", "firm_count", "evidence")
     values = {k: "" for k in keys}
     if request.method == "POST":
-        if not is_admin:
-            raise PermissionDenied("只有信用办管理员可以登记银企对接活动。")
+        if not can_record:
+            raise PermissionDenied(
+                f"只有信用办管理员和{services.finance_office().name}的工作人员可以登记银企对接活动。"
+            )
         values = {k: str(request.POST.get(k, ""))[:2000] for k in keys}
         upload = request.FILES.get("evidence_file")
 
@@ -352,11 +362,13 @@ def events(request: HttpRequest) -> HttpResponse:
 
         if _act(request, record, "已登记银企对接活动。"):
             return redirect("finance:events")
-    qs = MatchmakingEvent.objects.select_related("organiser").order_by("-held_on", "-id")
+    qs = MatchmakingEvent.objects.select_related("organiser", "ledger_activity").order_by(
+        "-held_on", "-id"
+    )
     return render(
         request,
         "finance/events.html",
-        {"events": qs[:200], "is_admin": is_admin, "values": values},
+        {"events": qs[:200], "can_record": can_record, "values": values},
     )
 
 
@@ -671,8 +683,8 @@ def register_navigation() -> None:
         roles=None,
         order=706,
         group=group,
-        description="银企对接活动登记与佐证材料",
-        check=can_view_staff,
+        description="银企对接活动登记与佐证材料（同时计入工作台账）",
+        check=can_view_events,
     )
     register_module(
         "finance.bank",
