@@ -229,6 +229,9 @@ def test_dashboard_page_has_every_chart(world) -> None:
     assert data["finance"]["connected"] and data["integrity"]["connected"]
     labels = {i["label"] for i in data["finance"]["items"] + data["integrity"]["items"]}
     assert {"信用贷款发放额", "信易贷白名单在册企业数", "政务诚信未解除预警数"} <= labels
+    # New arrears appear once, as the district figure, not again as the per-unit sum.
+    arrears = [i["label"] for i in data["integrity"]["items"] if "新增拖欠" in i["label"]]
+    assert arrears == ["全区新增拖欠中小企业账款笔数"]
 
 
 API = {

@@ -77,6 +77,7 @@ def register_metrics(register: Any) -> None:
         target=0,
         description="约定付款日期在期间内的拖欠民营企业、中小企业账款（不含已撤销的登记）",
         drill="integrity:dashboard",
+        district_figure="integrity.district_new_arrears",
     )
     register(
         "integrity.district_new_arrears",

@@ -38,7 +38,13 @@ def _ledger_list(**query: Any) -> str:
 
 
 def _registered(prefix: str, period: Any) -> dict[str, Any]:
-    found = [m for m in metrics.all_metrics() if m.code.startswith(prefix)]
+    registered = metrics.all_metrics()
+    codes = {m.code for m in registered}
+    found = [
+        m
+        for m in registered
+        if m.code.startswith(prefix) and not (m.district_figure and m.district_figure in codes)
+    ]
     if not found:
         return {"connected": False, "label": metrics.NOT_CONNECTED, "items": []}
     items = []

@@ -59,6 +59,9 @@ class Metric:
     # A workspace URL name (or path) listing what stands behind the number, for drilling
     # from the dashboard and the ledger pages.
     drill: str = ""
+    # The code of a district metric that gives this per-unit metric's district figure
+    # itself (counting units no longer active too): the dashboard shows that one only.
+    district_figure: str = ""
 
     def value(self, unit: Any, period: Any) -> Value:
         return self.fn(unit if self.scope == "unit" else None, period)
@@ -89,6 +92,7 @@ def register_metric(
     bulk: BulkFn | None = None,
     description: str = "",
     drill: str = "",
+    district_figure: str = "",
 ) -> Metric:
     """Register (or replace, by code) a metric."""
     if comparison not in ("<=", ">="):
@@ -106,6 +110,7 @@ def register_metric(
         bulk=bulk,
         description=description,
         drill=drill,
+        district_figure=district_figure,
     )
     _registry[code] = metric
     return metric
