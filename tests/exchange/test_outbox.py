@@ -150,8 +150,10 @@ def test_an_approved_repair_is_queued_and_a_refusal_is_not():
     users = repair_staff()
     repair_store([repair_penalty_row(1, decided="2026-03-10")])
     record = repair_record(1)
-    before = OutboxEntry.objects.count()
     app = apply_for_repair(record, on=date(2026, 9, 22))
+    # Filing queues its 信用修复型 commitment (test_commitment_outbox); the steps up to the
+    # decision queue nothing.
+    before = OutboxEntry.objects.count()
     app = repair.mark_complete(
         actor=users["admin"], application=app, complete=True, on=date(2026, 9, 24)
     )

@@ -39,6 +39,7 @@ from xinyong.subjects.services import get_or_create_subject, resolve
 
 from .identity import confirmer
 from .models import Commitment, CommitmentMatter, CommitmentSerial, Kind
+from .signals import commitments_changed
 
 if TYPE_CHECKING:
     from xinyong.publicity.models import PublicityWindow
@@ -105,6 +106,16 @@ def coerce_publicity(value: Any) -> str:
     raise DomainError(
         f"公开属性“{text[:20]}”无效，应为：{'、'.join(Commitment.Publicity.labels)}。"
     )
+
+
+def _announce(commitments: list[Commitment], change: str, actor: Any) -> None:
+    """Tell the consumers (the exchange outbox towards the city platform: plan task 5 and
+    ledger row 24 share commitments and their fulfilment) inside the caller's transaction,
+    so that the announcement commits or rolls back with the change."""
+    if commitments:
+        commitments_changed.send(
+            sender=Commitment, commitments=commitments, change=change, actor=actor
+        )
 
 
 def _repr(c: Commitment) -> str:
@@ -502,7 +513,7 @@ def _create(
     code = (
         _placeholder_code() if status == Commitment.Status.UNCONFIRMED else next_code(item.made_on)
     )
-    return Commitment.objects.create(
+    c = Commitment.objects.create(
         code=code,
         kind=item.kind,
         matter=item.matter,
@@ -521,6 +532,10 @@ def _create(
         verify_due=_verify_due(item.made_on, item.matter),
         repair_application=repair_application,
     )
+    if status != Commitment.Status.UNCONFIRMED:
+        # An unconfirmed public-window attempt is announced when it is confirmed.
+        _announce([c], "recorded", actor)
+    return c
 
 
 def _require_writer(actor: Any, unit: Unit | int) -> None:
@@ -772,6 +787,7 @@ def confirm_public_commitment(*, commitment: Commitment, response: Any) -> Commi
         c.confirmed_at = timezone.now()
         c.publicity = Commitment.Publicity.PUBLIC
         c.save()
+        _announce([c], "recorded", None)
         record_event(
             actor=None,
             action="commitments.public_confirm",
@@ -947,6 +963,7 @@ def record_fulfilment(
         if broken and c.kind == Kind.REPAIR:
             # The breach is published (CNWN) and the penalty goes back on view.
             restored = restore_repaired_publicity(actor=actor, commitment=c)
+        _announce([c], value, actor)
         record_event(
             actor=actor,
             action="commitments.fulfil",
@@ -987,9 +1004,16 @@ def check_overdue(*, actor: Any = None, on: date | None = None) -> list[Commitme
         )
         if not due:
             return []
-        Commitment.objects.filter(pk__in=[c.pk for c in due]).update(overdue_flagged_on=day)
+        # updated_at moves too (update() skips auto_now): the city platform keeps, per
+        # commitment, the state with the latest update time (exchange.payloads).
+        now = timezone.now()
+        Commitment.objects.filter(pk__in=[c.pk for c in due]).update(
+            overdue_flagged_on=day, updated_at=now
+        )
         for c in due:
             c.overdue_flagged_on = day
+            c.updated_at = now
+        _announce(due, "overdue", actor)
         record_event(
             actor=actor,
             action="commitments.flag_overdue",
@@ -1051,6 +1075,7 @@ def record_repair_commitment(*, actor: Any, application: Any) -> Commitment:
             status=Commitment.Status.PENDING,
             repair_application=application,
         )
+        _announce([c], "recorded", actor)
         record_event(
             actor=actor,
             action="commitments.repair_commitment",

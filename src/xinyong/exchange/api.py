@@ -67,7 +67,7 @@ class MessagesView(APIView):
         summary="推送报文列表",
         parameters=[
             OpenApiParameter("status", str, description="pending/sent/acknowledged/failed"),
-            OpenApiParameter("kind", str, description="batch/record/list_entry/repair"),
+            OpenApiParameter("kind", str, description="batch/record/list_entry/repair/commitment"),
             OpenApiParameter("q", str, description="幂等键（部分）、信息类别代码或回执号"),
             OpenApiParameter("created_from", str, description="生成日期自（YYYY-MM-DD）"),
             OpenApiParameter("created_to", str, description="生成日期至（YYYY-MM-DD）"),

@@ -11,6 +11,9 @@ loopback that checks what a real receiver must check and fails on purpose.
   `timeout_delay` seconds (longer than the client waits); `drop_rate` stores, then closes
   the connection without an answer. The last two are the hard cases: the platform has the
   message, the sender does not know it.
+- The envelope must be well formed: a known kind, `count` equal to the number of items,
+  every item with exactly the announced column codes, and for a credit commitment the
+  columns a receiver keys on filled with known values (`format_problem`); otherwise 422.
 - `reject_keys`: keys answered 422 (a permanent refusal), for the demo and tests.
 - `on_stored(key, n)`: called after a new message is stored, before the answer.
 - GET <path> lists what was received (keys and counts), for the demo.
@@ -34,6 +37,51 @@ from .signing import H_IDEMPOTENCY, H_SIGNATURE, H_TIMESTAMP, sign
 
 MAX_SKEW_SECONDS = 300
 DEFAULT_PATH = "/api/exchange/messages"
+
+KINDS = ("batch", "record", "list_entry", "repair", "commitment")
+# What the city platform needs to file a commitment (DOMAIN.md §9): its identity, whose
+# it is, how it stands and whether it may be shown to the public.
+COMMITMENT_REQUIRED = ("CN_CNBM", "CN_XDR_MC", "CN_XDR_LB", "CN_CNLX", "JLBS", "GXSJ")
+COMMITMENT_VALUES = {
+    "CN_LXZT": ("待核查", "全部履行", "部分履行", "全部未履行", "已撤回"),
+    "CN_GKSX": ("可向社会公开", "特定范围内公开", "不可公开"),
+}
+
+
+def format_problem(envelope: Any) -> str:
+    """What is wrong with an envelope's shape, in Chinese, or ""."""
+    if not isinstance(envelope, dict):
+        return "报文不是对象"
+    kind = envelope.get("kind")
+    if kind not in KINDS:
+        return f"未知的报文类型“{kind}”"
+    columns = envelope.get("columns")
+    items = envelope.get("items")
+    if not isinstance(columns, list) or not isinstance(items, list):
+        return "缺少 columns 或 items"
+    codes = [str(c.get("code") or "") for c in columns if isinstance(c, dict)]
+    if len(codes) != len(columns) or "" in codes or len(set(codes)) != len(codes):
+        return "columns 中的字段代码缺失或重复"
+    if envelope.get("count") != len(items):
+        return f"count（{envelope.get('count')}）与条目数（{len(items)}）不符"
+    wanted = set(codes)
+    for n, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            return f"第 {n} 条不是对象"
+        extra = sorted(str(code) for code in set(item) - wanted)
+        missing = sorted(wanted - set(item))
+        if extra or missing:
+            return f"第 {n} 条字段与 columns 不符（多出 {'、'.join(extra) or '无'}，缺少 {'、'.join(missing) or '无'}）"
+        if kind == "commitment":
+            empty = [code for code in COMMITMENT_REQUIRED if not item.get(code)]
+            if empty:
+                return f"第 {n} 条缺少必填项 {'、'.join(empty)}"
+            if not (item.get("CN_XDR_SHXYM") or item.get("CN_XDR_ZJHM")):
+                return f"第 {n} 条缺少承诺人代码（CN_XDR_SHXYM 或 CN_XDR_ZJHM）"
+            for code, allowed in COMMITMENT_VALUES.items():
+                if item.get(code) not in allowed:
+                    return f"第 {n} 条 {code} 的值“{item.get(code)}”无效"
+    return ""
 
 
 class FakeCityPlatform:
@@ -182,6 +230,10 @@ class FakeCityPlatform:
         key = handler.headers.get(H_IDEMPOTENCY) or ""
         if not key or key != envelope.get("idempotency_key"):
             handler._answer(400, {"detail": "幂等键缺失或与报文不符"})
+            return
+        problem = format_problem(envelope)
+        if problem:
+            handler._answer(422, {"detail": f"报文格式不符：{problem}"})
             return
         if key in self.reject_keys:
             handler._answer(

@@ -2,7 +2,8 @@
 and the files pushed down to us (docs/exchange.md).
 
 An `OutboxEntry` is written inside the transaction of the change it announces (a stored
-batch, a corrected or withdrawn record, a list change, an approved repair), so a change
+batch, a corrected or withdrawn record, a list change, an approved repair, a credit
+commitment made, its fulfilment or its overdue flag), so a change
 and its announcement commit or roll back together. It is one small row even for a batch
 of a million records: the sender later splits it into `OutboundMessage`s (send chunks,
 each with its own idempotency key) and builds their payloads in the national exchange
@@ -29,6 +30,7 @@ class OutboxEntry(models.Model):
         RECORD = "record", "单条记录变更"
         LIST_ENTRY = "list_entry", "名单变更"
         REPAIR = "repair", "信用修复"
+        COMMITMENT = "commitment", "信用承诺"
 
     # A random id, not the row id: idempotency keys derive from it, so keys stay unique
     # across a database restored from a backup (row ids would be reused).
@@ -66,6 +68,14 @@ class OutboxEntry(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name="信用修复申请",
+    )
+    commitment = models.ForeignKey(
+        "commitments.Commitment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="信用承诺",
     )
     created_at = models.DateTimeField("入队时间", auto_now_add=True)
     # Set in the transaction that creates the entry's messages (so never half-split).

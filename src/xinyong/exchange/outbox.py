@@ -1,7 +1,7 @@
 """Queueing changes for the city platform, inside the transaction of the change.
 
-The receivers below are connected to the signals that records, sanctions and rights send
-inside their writing transactions, so an `OutboxEntry` commits or rolls back with the
+The receivers below are connected to the signals that records, sanctions, rights and
+commitments send inside their writing transactions, so an `OutboxEntry` commits or rolls back with the
 change it announces: nothing accepted is lost, nothing rolled back is announced. Each
 receiver writes one row, whatever the size of the change (a million-record batch is one
 entry referencing the batch); the expensive part — splitting and building payloads — is
@@ -81,6 +81,34 @@ def queue_repair(application: Any) -> OutboxEntry | None:
     )
 
 
+# What may happen to a commitment (commitments.signals.commitments_changed); each is one
+# entry, so the city platform hears of the commitment made, of its fulfilment and of an
+# overdue flag (plan task 5; ledger row 24: 共享信用承诺及履约践诺信息).
+COMMITMENT_CHANGES = {
+    "recorded": "作出承诺",
+    "kept": "核查为全部履行",
+    "partly": "核查为部分履行",
+    "broken": "核查为全部未履行",
+    "overdue": "逾期未补正",
+}
+
+
+def queue_commitment_changes(commitments: list[Any], change: str) -> list[OutboxEntry]:
+    """One entry per commitment, in one statement (the daily overdue check may flag many).
+    A natural person's commitment goes like a person's record does: in full, to a lawful
+    receiver of shared data; its 公开属性 travels with it (exchange.payloads)."""
+    if is_suppressed() or not commitments:
+        return []
+    if change not in COMMITMENT_CHANGES:
+        raise ValueError(f"unknown commitment change {change!r}")
+    return OutboxEntry.objects.bulk_create(
+        [
+            OutboxEntry(kind=OutboxEntry.Kind.COMMITMENT, change=change, commitment=c)
+            for c in commitments
+        ]
+    )
+
+
 # ---------------------------------------------------------------- receivers
 
 
@@ -108,7 +136,15 @@ def on_repair_decided(
         queue_repair(application)
 
 
+def on_commitments_changed(
+    sender: Any, commitments: list[Any] | None = None, change: str = "", **_: Any
+) -> None:
+    if commitments and change:
+        queue_commitment_changes(list(commitments), change)
+
+
 def connect() -> None:
+    from xinyong.commitments.signals import commitments_changed
     from xinyong.records.signals import batch_stored, record_changed
     from xinyong.rights.signals import repair_decided
     from xinyong.sanctions.signals import entry_changed
@@ -117,3 +153,4 @@ def connect() -> None:
     record_changed.connect(on_record_changed, dispatch_uid="exchange.record_changed")
     entry_changed.connect(on_entry_changed, dispatch_uid="exchange.entry_changed")
     repair_decided.connect(on_repair_decided, dispatch_uid="exchange.repair_decided")
+    commitments_changed.connect(on_commitments_changed, dispatch_uid="exchange.commitments_changed")

@@ -15,7 +15,9 @@ sends the newer content, and the receiver keeps, per JLBS, the item with the lat
 so that the order in which messages arrive does not matter.
 
 List changes and repair decisions have no national template: their columns (MD_…, XF_…)
-are defined below and in docs/exchange.md.
+are defined below and in docs/exchange.md. Nor have credit commitments: their columns
+(CN_…) are the DOMAIN.md §9 data model named like the catalogue's CNWN type (信用承诺违诺
+信息, whose CN_ codes they reuse), one item per commitment carrying its current state.
 """
 
 from __future__ import annotations
@@ -76,6 +78,36 @@ REPAIR_FIELDS: list[tuple[str, str]] = [
     ("XF_JDRQ", "修复决定日期"),
     ("XF_JDJG", "修复决定机关"),
     ("XF_JG", "修复结果"),
+    ("JLBS", "记录标识"),
+    ("GXSJ", "更新时间"),
+]
+
+# A commitment and its fulfilment (DOMAIN.md §9). The party, code, type, reason, content,
+# date, accepting unit and fulfilment columns use the codes of the catalogue's CNWN type
+# (commitments/data/record_types.json) so that a commitment and its breach record line up.
+COMMITMENT_FIELDS: list[tuple[str, str]] = [
+    ("CN_XDR_MC", "承诺人名称"),
+    ("CN_XDR_LB", "承诺人类别"),
+    ("CN_XDR_SHXYM", "统一社会信用代码"),
+    ("CN_XDR_ZJLX", "证件类型"),
+    ("CN_XDR_ZJHM", "证件号码"),
+    ("CN_CNBM", "承诺编码"),
+    ("CN_CNLX", "承诺类型"),
+    ("CN_CNSY", "承诺事由"),
+    ("CN_CNNR", "承诺内容"),
+    ("CN_WNZR", "违诺责任"),
+    ("CN_CNRQ", "承诺作出日期"),
+    ("CN_YXQZ", "承诺有效期至"),
+    ("CN_SLDW", "承诺受理单位"),
+    ("CN_SLDWDM", "承诺受理单位统一社会信用代码"),
+    ("CN_LXZT", "履行状态"),
+    ("CN_HCRQ", "核查日期"),
+    ("CN_WLXNR", "未履行内容"),
+    ("CN_ZJNR", "违诺责任追究内容"),
+    ("CN_YQRQ", "逾期未补正标记日期"),
+    ("CN_GKSX", "公开属性"),
+    ("BZ", "备注"),
+    ("CZLX", "操作类型"),
     ("JLBS", "记录标识"),
     ("GXSJ", "更新时间"),
 ]
@@ -205,6 +237,55 @@ def _repair_rows(entry: OutboxEntry) -> tuple[list[tuple[str, str]], list[dict[s
     return REPAIR_FIELDS, [row]
 
 
+def _commitment_rows(entry: OutboxEntry) -> tuple[list[tuple[str, str]], list[dict[str, str]]]:
+    from xinyong.commitments.models import Commitment, Kind
+    from xinyong.commitments.services import EXCHANGE_KIND
+
+    c = (
+        Commitment.objects.select_related("subject", "accepting_unit", "breach_record")
+        .filter(pk=int(entry.commitment_id or 0))
+        .first()
+    )
+    if c is None:
+        raise DomainError(f"待推送变更 {entry.uid} 引用的信用承诺已不存在。")
+    unit = c.accepting_unit
+    person = c.subject.is_person
+    # Identifiers in full, as for records: the city platform is a lawful receiver of
+    # shared data; CN_GKSX (公开属性) tells it what it may show the public (DOMAIN.md §9).
+    row = {
+        "CN_XDR_MC": c.committer_name,
+        "CN_XDR_LB": c.subject.get_kind_display(),
+        "CN_XDR_SHXYM": "" if person else c.committer_code,
+        # A person's 承诺人代码 can only be a resident ID (commitments: USCC or 身份证).
+        "CN_XDR_ZJLX": "身份证" if person else "",
+        "CN_XDR_ZJHM": c.committer_code if person else "",
+        "CN_CNBM": c.code,
+        "CN_CNLX": EXCHANGE_KIND[Kind(c.kind)],
+        "CN_CNSY": c.reason,
+        "CN_CNNR": c.content,
+        "CN_WNZR": c.breach_liability,
+        "CN_CNRQ": _text(c.made_on),
+        "CN_YXQZ": _text(c.valid_until),
+        "CN_SLDW": unit.name if unit else "",
+        "CN_SLDWDM": unit.uscc if unit else "",
+        # 待核查 until the accepting unit records 全部履行 / 部分履行 / 全部未履行.
+        "CN_LXZT": c.get_status_display(),
+        "CN_HCRQ": _text(c.verified_on),
+        "CN_WLXNR": c.unfulfilled_content,
+        "CN_ZJNR": c.liability_action,
+        "CN_YQRQ": _text(c.overdue_flagged_on),
+        "CN_GKSX": c.get_publicity_display(),
+        # A breach also travels as a CNWN record (its own batch): name it, so the city can
+        # link the two.
+        "BZ": f"违诺失信信息记录标识：{c.breach_record.identity_key}" if c.breach_record else "",
+        "CZLX": OPERATION_LABELS[OutboundMessage.Operation.UPSERT],
+        # 承诺编码 is unique nationally (region + date + serial, DOMAIN.md §9).
+        "JLBS": c.code,
+        "GXSJ": _text(c.updated_at),
+    }
+    return COMMITMENT_FIELDS, [row]
+
+
 def prepare(message: OutboundMessage) -> Prepared:
     """Build the message's rows and envelope from the current state of what it refers to."""
     entry = message.entry
@@ -212,6 +293,8 @@ def prepare(message: OutboundMessage) -> Prepared:
         columns, rows = _record_rows(message, [int(i) for i in message.record_ids])
     elif message.kind == OutboxEntry.Kind.LIST_ENTRY:
         columns, rows = _list_rows(entry)
+    elif message.kind == OutboxEntry.Kind.COMMITMENT:
+        columns, rows = _commitment_rows(entry)
     else:
         columns, rows = _repair_rows(entry)
     envelope = {

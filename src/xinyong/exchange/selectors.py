@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from xinyong.core.errors import DomainError
@@ -41,7 +41,9 @@ def filter_messages(
         qs = qs.filter(status=status)
     if kind:
         if kind not in OutboxEntry.Kind.values:
-            raise DomainError(f"类型“{kind}”无效，应为 batch、record、list_entry 或 repair。")
+            raise DomainError(
+                f"类型“{kind}”无效，应为 batch、record、list_entry、repair 或 commitment。"
+            )
         qs = qs.filter(kind=kind)
     text = (q or "").strip()
     if text:
@@ -94,6 +96,8 @@ def message_data(m: OutboundMessage) -> dict[str, Any]:
         "record_id": m.entry.record_id,
         "list_entry_id": m.entry.list_entry_id,
         "repair_id": m.entry.repair_id,
+        "commitment_id": m.entry.commitment_id,
+        "change": m.entry.change,
     }
 
 
@@ -140,3 +144,48 @@ def inbound_data(f: InboundFile) -> dict[str, Any]:
         "moved_to": f.moved_to,
         "created_at": timezone.localtime(f.created_at).isoformat(timespec="seconds"),
     }
+
+
+# ---------------------------------------------------------------- commitments shared
+
+# The entry changes that announce a fulfilment (commitments.signals.commitments_changed).
+FULFILMENT_CHANGES = ("kept", "partly", "broken")
+
+
+def _acknowledged_commitment_messages(changes: tuple[str, ...] = ()) -> QuerySet[OutboundMessage]:
+    qs = OutboundMessage.objects.filter(
+        kind=OutboxEntry.Kind.COMMITMENT,
+        status=OutboundMessage.Status.ACKNOWLEDGED,
+        entry__commitment_id=OuterRef("pk"),
+    )
+    return qs.filter(entry__change__in=changes) if changes else qs
+
+
+def commitments_shared_with_city(unit: Any, period: Any) -> QuerySet[Any]:
+    """Commitments accepted by `unit`, made in `period` (anything with inclusive `start`
+    and `end` dates, e.g. collection.selectors.Period), that the city platform has
+    acknowledged receiving — at least one commitment message of theirs is 已确认 (any of
+    its messages carries the whole commitment: state transfer). A message only sent as a
+    前置机 file and not yet receipted does not count, nor does one the platform refused.
+    Counted as of now: a commitment made on the period's last day and acknowledged a
+    minute after midnight counts for that period."""
+    from xinyong.commitments.models import Commitment
+
+    return (
+        Commitment.objects.filter(
+            accepting_unit=unit, made_on__gte=period.start, made_on__lte=period.end
+        )
+        .exclude(status__in=(Commitment.Status.UNCONFIRMED, Commitment.Status.WITHDRAWN))
+        .filter(Exists(_acknowledged_commitment_messages()))
+    )
+
+
+def fulfilments_shared_with_city(unit: Any, period: Any) -> QuerySet[Any]:
+    """Commitments of `unit` whose fulfilment (全部履行 / 部分履行 / 全部未履行) was recorded
+    in `period` (verified_on) and whose fulfilment message the city platform acknowledged
+    (履约践诺信息, ledger row 24)."""
+    from xinyong.commitments.models import Commitment
+
+    return Commitment.objects.filter(
+        accepting_unit=unit, verified_on__gte=period.start, verified_on__lte=period.end
+    ).filter(Exists(_acknowledged_commitment_messages(FULFILMENT_CHANGES)))

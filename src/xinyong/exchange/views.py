@@ -17,7 +17,7 @@ from xinyong.core.errors import DomainError, NotFoundError
 from xinyong.orgs.models import Role
 from xinyong.web.access import role_required
 
-from . import inbound, selectors, services
+from . import inbound, outbox, selectors, services
 from .conf import get_config
 from .models import InboundFile, OutboundMessage, OutboxEntry
 
@@ -95,6 +95,9 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "exchange/message.html",
         {
             "m": message,
+            "change_label": outbox.COMMITMENT_CHANGES.get(
+                message.entry.change, message.entry.change
+            ),
             "attempts": selectors.attempts_of(message),
             "resendable": message.status
             in (OutboundMessage.Status.FAILED, OutboundMessage.Status.SENT),
