@@ -173,12 +173,21 @@ def test_autodiscovery_and_registry_contents() -> None:
         metrics.register_metric("x.y", "x", lambda u, p: 0, comparison="==")
 
 
-def test_commitments_shared_metric_counts_the_units_commitments() -> None:
+def test_commitments_shared_metric_counts_the_units_commitments(settings) -> None:
     from tests.commitments.helpers import commit
+    from tests.exchange.helpers import SECRET, TOKEN, http_settings
+    from xinyong.exchange import services as exchange
+    from xinyong.exchange.fake_platform import FakeCityPlatform
 
     p = plan()
     a = assignment(p, 24, "区住建局")  # 向市平台共享信用承诺及践诺信息
     assert _targets(p, a)["commitments.shared"].value == 0
     commit("区住建局", "建筑工程施工许可", "approval", made_on=date(2026, 9, 28))
+    # Made and queued is not shared: the city platform has not confirmed it yet.
+    assert _targets(p, a)["commitments.shared"].value == 0
+    with FakeCityPlatform(token=TOKEN, secret=SECRET) as city:
+        settings.XINYONG_EXCHANGE = http_settings(city.url)
+        exchange.expand_entries()
+        exchange.send_pending(actor=None)
     result = _targets(p, a)["commitments.shared"]
     assert (result.value, result.met) == (1, True)

@@ -178,10 +178,11 @@ def repairs_on_time(unit: Any, period: Any) -> Decimal | None:
 
 
 def commitments_shared(unit: Any, period: Any) -> int:
-    """Commitments the unit made (and shares) in the period (commitments.selectors)."""
-    from xinyong.commitments.selectors import unit_commitment_counts
+    """Commitments the unit made in the period that the city platform has confirmed
+    receiving (台账 row 24: 向市信用信息平台共享信用承诺及履约践诺信息): made is not shared."""
+    from xinyong.exchange.selectors import commitments_shared_with_city
 
-    return int(unit_commitment_counts(unit, period)["made"])
+    return int(commitments_shared_with_city(unit, period).count())
 
 
 def register_metrics(register: Callable[..., Any]) -> None:
@@ -303,6 +304,6 @@ def register_metrics(register: Callable[..., Any]) -> None:
         unit_label="条",
         comparison=">=",
         target=1,
-        description="期间内本单位作出（并向市平台共享）的信用承诺条数",
+        description="期间内本单位受理作出、并经市信用信息共享平台确认接收的信用承诺条数",
         drill="commitments:list",
     )
