@@ -22,6 +22,7 @@ import codecs
 import csv
 import hashlib
 import io
+import json
 import re
 import struct
 import zipfile
@@ -59,10 +60,23 @@ class RaggedRow:
     cells: list[str]
 
 
+# JSON rows (API, internal callers) may carry values that are not text. The reader does not
+# know the field types, so it only says which cells held what; the validator decides per
+# field (an array is right for a multi_enum field only) and rejects the row — never
+# Python's rendering of the value (`{'名称': '…'}`, `True`) stored and published.
+KIND_OBJECT = "object"
+KIND_BOOLEAN = "boolean"
+KIND_ARRAY = "array"  # every item a string: the cell holds them joined by "；"
+KIND_MIXED_ARRAY = "mixed_array"  # some item not a string (number, object, null …)
+
+
 @dataclass
 class Chunk:
     frame: pl.DataFrame
     ragged: list[RaggedRow] = field(default_factory=list)
+    # Column ("c3") -> {row number -> KIND_*} for JSON cells that were not text, numbers
+    # or null; the cell itself holds the value as JSON (as the client sent it).
+    value_kinds: dict[str, dict[int, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -637,14 +651,29 @@ def _unicode(text: str) -> str:
     return LONE_SURROGATE.sub("\ufffd", text)
 
 
-def _text(value: Any) -> str | None:
+def _json(value: Any) -> str:
+    return _unicode(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def _text(value: Any) -> tuple[str | None, str | None]:
+    """A row value as cell text, and its KIND_* when it is not text, a number or null.
+
+    Numbers stay their digits as before (an amount 0.2; a document number sent as 123);
+    dates and decimals come from internal callers. Objects, booleans and arrays keep the
+    JSON the client sent, for the rejected rows; the validator decides whether they fit."""
     if value is None:
-        return None
+        return None, None
+    if isinstance(value, bool):  # before numbers: True is an int
+        return _json(value), KIND_BOOLEAN
+    if isinstance(value, dict):
+        return _json(value), KIND_OBJECT
     if isinstance(value, list | tuple):
-        return _unicode("；".join(str(v) for v in value))
+        if all(isinstance(v, str) for v in value):
+            return _unicode("；".join(value)), KIND_ARRAY
+        return _json(list(value)), KIND_MIXED_ARRAY
     if hasattr(value, "isoformat"):
-        return str(value.isoformat())
-    return _unicode(str(value))
+        return str(value.isoformat()), None
+    return _unicode(str(value)), None
 
 
 def rows_table(rows: list[dict[str, Any]], *, chunk_rows: int = CHUNK_ROWS) -> SourceTable:
@@ -661,14 +690,22 @@ def rows_table(rows: list[dict[str, Any]], *, chunk_rows: int = CHUNK_ROWS) -> S
                 headers.append(name)
     index = {h: i for i, h in enumerate(headers)}
     cells: list[list[str | None]] = [[None] * len(headers) for _ in rows]
+    # Per chunk: column -> {row number (1-based item) -> KIND_*}.
+    kinds: dict[int, dict[str, dict[int, str]]] = {}
     for r, row in enumerate(rows):
         for key, value in row.items():
-            cells[r][index[_unicode(str(key))]] = _text(value)
+            col = index[_unicode(str(key))]
+            cells[r][col], kind = _text(value)
+            if kind is not None:
+                kinds.setdefault(r // chunk_rows, {}).setdefault(f"c{col}", {})[r + 1] = kind
     numbers = list(range(1, len(rows) + 1))
 
     def chunks() -> Iterator[Chunk]:
         for start in range(0, len(rows), chunk_rows):
             part = cells[start : start + chunk_rows]
-            yield Chunk(_frame(part, numbers[start : start + chunk_rows], len(headers)))  # type: ignore[arg-type]
+            yield Chunk(
+                _frame(part, numbers[start : start + chunk_rows], len(headers)),  # type: ignore[arg-type]
+                value_kinds=kinds.get(start // chunk_rows, {}),
+            )
 
     return SourceTable(headers=headers, chunks=chunks(), total_estimate=len(rows), format="rows")

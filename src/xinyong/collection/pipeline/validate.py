@@ -37,7 +37,15 @@ from xinyong.core import identifiers
 from xinyong.core.identifiers import IdentifierKind
 from xinyong.core.inputs import CONTROL_CHARACTERS
 
-from .reader import Chunk, RaggedRow, UnreadableFile
+from .reader import (
+    KIND_ARRAY,
+    KIND_BOOLEAN,
+    KIND_MIXED_ARRAY,
+    KIND_OBJECT,
+    Chunk,
+    RaggedRow,
+    UnreadableFile,
+)
 
 MULTI_JOIN = "；"
 MOJIBAKE = "\ufffd"
@@ -308,6 +316,37 @@ def payload_json(spec: RecordTypeSpec) -> pl.Expr:
     )
 
 
+def wrong_type_message(fs: FieldSpec, kind: str) -> str | None:
+    """Why a JSON value of `kind` (reader.KIND_*) does not fit field `fs`; None if it does.
+    Only a multi_enum field takes an array, and only of strings."""
+    multi = fs.type == FieldType.MULTI_ENUM
+    if kind == KIND_ARRAY and multi:
+        return None
+    if kind == KIND_MIXED_ARRAY and multi:
+        return (
+            "应为文本或文本数组，收到的数组中含有非文本的值（数值、对象等），数组中每一项都应为文本"
+        )
+    numeric = fs.type in (FieldType.DECIMAL, FieldType.INTEGER)
+    if numeric:
+        expected = "数值"
+    elif multi:
+        expected = "文本或文本数组"
+    elif fs.type == FieldType.DATE:
+        expected = "日期文本（如 2026-03-02）"
+    elif fs.type == FieldType.ENUM and set(fs.enum) == {"是", "否"}:
+        expected = "文本“是”或“否”"
+    else:
+        expected = "文本"
+    received = {
+        KIND_OBJECT: "对象",
+        KIND_BOOLEAN: "布尔值",
+        KIND_ARRAY: "数组（只有多选字段可填数组）",
+        KIND_MIXED_ARRAY: "数组（只有多选字段可填数组）",
+    }[kind]
+    hint = "请填写数字或数字文本" if numeric else "请直接填写文字（JSON 字符串）"
+    return f"应为{expected}，收到的是{received}；{hint}"
+
+
 # ---------------------------------------------------------------- the validator
 
 
@@ -439,6 +478,7 @@ class Validator:
                     pl.when(value == "").then(None).otherwise(value).alias(f"r_{fs.code}")
                 )
         frame = raw.select([pl.col("_row"), *cleaned])
+        frame, typed = self._wrong_types(chunk, frame)
 
         # Stage 2: normalise each field; collect the errors of each.
         checks: list[_Check] = []
@@ -450,6 +490,8 @@ class Validator:
             if fs.code not in self.colmap.source:
                 norm_exprs.append(pl.lit(None, dtype=pl.Utf8).alias(fs.code))
                 continue
+            if fs.code in typed:
+                checks.append(_Check(pl.col(typed[fs.code]), header, "wrong_type"))
             checks.append(
                 _Check(
                     pl.when(r.str.contains(MOJIBAKE, literal=True)).then(
@@ -533,7 +575,7 @@ class Validator:
         # replace_strict expressions over the same column share one with_columns.
         for expr in norm_exprs:
             frame = frame.with_columns(expr)
-        checks.extend(self._row_rules())
+        checks.extend(self._row_rules(typed))
 
         err_names = [f"e{i}" for i in range(len(checks))]
         for check, name in zip(checks, err_names, strict=True):
@@ -558,6 +600,34 @@ class Validator:
                 rejected.append(Rejected(row=row, original=self._original(cells), errors=errors))
         valid = frame.filter(~pl.col("_bad")).select(["_row", *[fs.code for fs in spec.fields]])
         return ChunkResult(valid=valid, rejected=rejected)
+
+    def _wrong_types(
+        self, chunk: Chunk, frame: pl.DataFrame
+    ) -> tuple[pl.DataFrame, dict[str, str]]:
+        """JSON cells whose type does not fit their field: a column `t_<code>` with the
+        message per row (field code -> that column), and the cell emptied so that no
+        other check reads the JSON text as a value (the row keeps it as written)."""
+        typed: dict[str, str] = {}
+        if not chunk.value_kinds:
+            return frame, typed
+        rows = frame.get_column("_row").to_list()
+        for fs in self.spec.fields:
+            kinds = chunk.value_kinds.get(self.colmap.source.get(fs.code, ""))
+            if not kinds:
+                continue
+            messages = [
+                wrong_type_message(fs, kinds[row]) if row in kinds else None for row in rows
+            ]
+            if not any(messages):
+                continue
+            name = f"t_{fs.code}"
+            rcol = f"r_{fs.code}"
+            frame = frame.with_columns(pl.Series(name, messages, dtype=pl.Utf8))
+            frame = frame.with_columns(
+                pl.when(pl.col(name).is_null()).then(pl.col(rcol)).otherwise(None).alias(rcol)
+            )
+            typed[fs.code] = name
+        return frame, typed
 
     def _empty(self) -> pl.DataFrame:
         schema: dict[str, Any] = {"_row": pl.Int64}
@@ -614,14 +684,20 @@ class Validator:
             return col.str.split(MULTI_JOIN).list.contains(needle).fill_null(False)
         return col.str.contains(needle, literal=True).fill_null(False)
 
-    def _row_rules(self) -> list[_Check]:
+    def _row_rules(self, typed: dict[str, str]) -> list[_Check]:
         spec = self.spec
         checks: list[_Check] = []
+
+        def blank(code: str) -> pl.Expr:
+            # A cell of the wrong JSON type was emptied for the other checks: not "empty".
+            empty = pl.col(f"r_{code}").is_null()
+            return empty & pl.col(typed[code]).is_null() if code in typed else empty
+
         for fs in spec.fields:
             header = self._header(fs.code)
             # Required only when nothing else is wrong with the cell (a bad value is
             # reported by its own check, not as "empty").
-            empty = pl.col(f"r_{fs.code}").is_null()
+            empty = blank(fs.code)
             if fs.required:
                 checks.append(_Check(pl.when(empty).then(pl.lit("必填项为空")), header, "required"))
             else:
@@ -751,7 +827,7 @@ class Validator:
             checks.append(
                 _Check(
                     pl.when(
-                        pl.col(f"r_{fine.code}").is_null()
+                        blank(fine.code)
                         & pl.col(kinds.code)
                         .str.split(MULTI_JOIN)
                         .list.contains("罚款")
