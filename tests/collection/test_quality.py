@@ -80,7 +80,9 @@ def test_the_tongbao_and_overview_count_only_records_with_a_deadline() -> None:
         record(scj, f"REG-{n}", decided=date(2026, 10, 2), reported=date(2026, 10, 20), code="DJZC")
     declare(scj, 2026, 10, 1)
     everything = next(r for r in selectors.unit_rates(OCT) if r.unit == scj)
-    assert (everything.timeliness, everything.reporting) == (Decimal("90.00"), Decimal("1000.00"))
+    # Timeliness over every type would count the registrations (90 %); 上报率 matches the
+    # declared type (行政处罚) whatever types are asked for, so it is 100 %, never 1000 %.
+    assert (everything.timeliness, everything.reporting) == (Decimal("90.00"), Decimal("100.00"))
     report = monthly_report(OCT)
     row = next(r for r in report.rows if r.unit == scj)
     assert (row.reported, row.late, row.timeliness, row.reporting) == (
@@ -119,7 +121,33 @@ def test_rates_by_type_and_by_range() -> None:
     assert (
         span.reported == 11
     )  # 10 penalties reported on 10-20 + 1 in November; the licence came 10-12
-    assert (span.decided_reported, span.declared) == (1, 12)
+    # Declarations are monthly: a range is measured over its whole months. October's ten
+    # penalties answer October's twelve; November's one answers no declaration.
+    assert (span.decided_reported, span.declared) == (10, 12)
+
+
+def test_reporting_rate_matches_declarations_type_by_type() -> None:
+    """Declared 2 penalties for October 2026, reported 1 penalty and 1 licence: 50 %, as the
+    warning "申报作出决定 2 件，已报送 1 件，少 1 件" says, not 100 %."""
+    scj = unit("区市场监管局")
+    record(scj, "北市监罚〔2026〕1号", decided=date(2026, 10, 9), reported=date(2026, 10, 12))
+    record(
+        scj,
+        "北市监许〔2026〕1号",
+        decided=date(2026, 10, 9),
+        reported=date(2026, 10, 12),
+        code="XZXK",
+    )
+    declare(scj, 2026, 10, 2)
+    row = selectors.unit_rates(OCT, units=[scj])[0]
+    assert (row.decided_reported, row.declared, row.reporting) == (1, 2, Decimal("50.00"))
+    # Four penalties where two were declared: capped at the declaration, 100 %.
+    for n in (2, 3, 4):
+        record(
+            scj, f"北市监罚〔2026〕{n}号", decided=date(2026, 10, 9), reported=date(2026, 10, 12)
+        )
+    row = selectors.unit_rates(OCT, units=[scj])[0]
+    assert (row.decided_reported, row.reporting) == (2, Decimal("100.00"))
 
 
 def test_period_parsing_and_percent_rounding() -> None:
