@@ -122,7 +122,7 @@ def test_tokens_api_scope(reviewer_a, reviewer_b, reporter_a, admin_user, scj, r
         client_for(admin_user)
         .post("/api/v1/tokens/", {"name": "x"}, format="json")
         .json()["detail"]
-        == "请指定责任单位（unit）。"
+        == "请指定责任单位（unit）或银行（bank）。"
     )
 
     own_id = issued.json()["id"]

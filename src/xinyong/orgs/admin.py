@@ -1,6 +1,6 @@
-"""Back office for units, groups, accounts and API tokens. Account changes go through
-`orgs.services` (one event each); tokens are issued by the CLI or the API because the key
-is shown only once, and revoked here through the service."""
+"""Back office for units, groups, accounts and API tokens (units' and banks'). Account
+changes go through `orgs.services` (one event each); tokens are issued by the CLI or the
+API because the key is shown only once, and revoked here through the service."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from xinyong.core.audit import record_event
 from xinyong.core.errors import DomainError
 
 from . import services
-from .models import ApiToken, Unit, UnitAlias, UnitGroup, User
+from .models import ApiToken, Role, Unit, UnitAlias, UnitGroup, User
 
 
 class UnitAliasInline(admin.TabularInline):
@@ -197,11 +197,40 @@ class UserAdmin(DjangoUserAdmin):
             messages.success(request, f"已停用 {done} 个账号。")
 
 
+class TokenBankFilter(admin.SimpleListFilter):
+    title = "银行"
+    parameter_name = "bank"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(bank, bank) for bank in services.registered_banks()]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value():
+            return queryset.filter(
+                user__role=Role.BANK, user__organisation=self.value(), user__unit__isnull=True
+            )
+        return queryset
+
+
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["prefix", "name", "user", "created_at", "last_used_at", "revoked_at"]
-    list_filter = [("revoked_at", admin.EmptyFieldListFilter), "user__unit"]
-    search_fields = ["prefix", "name", "user__username", "user__unit__name"]
+    list_display = [
+        "prefix",
+        "name",
+        "user",
+        "holder",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter), "user__unit", TokenBankFilter]
+    search_fields = [
+        "prefix",
+        "name",
+        "user__username",
+        "user__unit__name",
+        "user__organisation",
+    ]
     readonly_fields = [
         "user",
         "name",
@@ -213,8 +242,19 @@ class ApiTokenAdmin(admin.ModelAdmin):
     ]
     actions = ["revoke_selected"]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ApiToken]:
+        return super().get_queryset(request).select_related("user", "user__unit")
+
+    @admin.display(description="单位或银行")
+    def holder(self, obj: ApiToken) -> str:
+        user = obj.user
+        if user.unit_id and user.unit:
+            return user.unit.name
+        return f"{user.organisation}（银行）" if user.role == Role.BANK else user.organisation
+
     def has_add_permission(self, request: HttpRequest) -> bool:
-        # The key is shown once: issue with `xinyong tokens issue` or POST /api/v1/tokens/.
+        # The key is shown once: issue with `xinyong tokens issue --unit/--bank` or
+        # POST /api/v1/tokens/ (unit or bank).
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:

@@ -1,4 +1,5 @@
-"""REST endpoints for units, a unit's accounts and API tokens (/api/v1/…).
+"""REST endpoints for units, a unit's accounts and API tokens of units' and banks'
+systems (/api/v1/…).
 
 Thin adapters: every refusal comes from `orgs.permissions` / the services, and a unit's
 users or tokens outside the caller's scope answer 403 (users) or 404 (a token id), with
@@ -10,14 +11,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import path
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from xinyong.core.api import error_parts
 from xinyong.core.errors import DomainError
 
-from . import selectors, services
+from . import permissions, selectors, services
 from .models import ApiToken, Role, Unit, User
 from .permissions import IsReviewerOrCreditAdmin, role_of
 
@@ -45,7 +48,9 @@ class UnitSerializer(serializers.ModelSerializer):
 
 class UserSerializer(serializers.ModelSerializer):
     role_label = serializers.CharField(source="get_role_display", read_only=True)
-    unit_name = serializers.CharField(source="unit.name", read_only=True, default=None)
+    unit_name = serializers.CharField(
+        source="unit.name", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = User
@@ -64,6 +69,23 @@ class UserSerializer(serializers.ModelSerializer):
         ]
 
 
+class MeSerializer(UserSerializer):
+    effective_role = serializers.ChoiceField(
+        choices=Role.choices,
+        read_only=True,
+        allow_null=True,
+        help_text="实际生效的角色（超级管理员按信用办管理员）",
+    )
+    auth = serializers.ChoiceField(
+        choices=[("token", "接口令牌"), ("session", "登录会话")],
+        read_only=True,
+        help_text="本次请求的认证方式",
+    )
+
+    class Meta(UserSerializer.Meta):
+        fields = [*UserSerializer.Meta.fields, "effective_role", "auth"]
+
+
 class UserCreateSerializer(serializers.Serializer):
     username = serializers.CharField(label="用户名", max_length=150)
     password = serializers.CharField(label="密码", write_only=True, max_length=128)
@@ -74,8 +96,11 @@ class UserCreateSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.ModelSerializer):
     username = serializers.CharField(source="user.username", read_only=True)
-    unit = serializers.IntegerField(source="user.unit_id", read_only=True)
-    unit_name = serializers.CharField(source="user.unit.name", read_only=True, default=None)
+    unit = serializers.IntegerField(source="user.unit_id", read_only=True, allow_null=True)
+    unit_name = serializers.CharField(
+        source="user.unit.name", read_only=True, default=None, allow_null=True
+    )
+    bank = serializers.SerializerMethodField(help_text="银行系统账号所属银行；单位令牌为空")
     active = serializers.SerializerMethodField()
 
     class Meta:
@@ -87,31 +112,66 @@ class TokenSerializer(serializers.ModelSerializer):
             "username",
             "unit",
             "unit_name",
+            "bank",
             "created_at",
             "last_used_at",
             "revoked_at",
             "active",
         ]
 
+    def get_bank(self, token: ApiToken) -> str | None:
+        user = token.user
+        if user.role == Role.BANK and user.unit_id is None and user.organisation:
+            return str(user.organisation)
+        return None
+
     def get_active(self, token: ApiToken) -> bool:
         return token.revoked_at is None
 
 
+TOKEN_NOTICE = (
+    "令牌只显示这一次，请立即妥善保存。调用接口时使用请求头 Authorization: Token <令牌>。"
+)
+
+
+class TokenIssuedSerializer(TokenSerializer):
+    """The answer to issuing: the token row plus the key, shown this once."""
+
+    key = serializers.CharField(read_only=True, help_text="令牌明文，只在签发时返回一次")
+    notice = serializers.CharField(read_only=True)
+
+    class Meta(TokenSerializer.Meta):
+        fields = [*TokenSerializer.Meta.fields, "key", "notice"]
+
+
 class TokenCreateSerializer(serializers.Serializer):
     name = serializers.CharField(label="用途", max_length=100)
-    unit = serializers.IntegerField(label="责任单位", required=False)
+    unit = serializers.IntegerField(
+        label="责任单位",
+        required=False,
+        allow_null=True,
+        help_text="责任单位编号；部门审核员可省略（本单位）",
+    )
+    bank = serializers.CharField(
+        label="银行",
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text="已登记银行的名称（银行用户的所属机构），仅信用办管理员",
+    )
+
+
+class TokenRevokeSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        label="停用原因", max_length=200, required=False, allow_blank=True, default=""
+    )
 
 
 def _validated(serializer: serializers.Serializer) -> dict[str, Any]:
     """Serializer errors as one Chinese DomainError ({"detail", "code"}), like every
-    other refusal."""
+    other refusal; nested errors read "标签第1项：…" (core.api.error_parts)."""
     if not serializer.is_valid():
-        parts = []
-        for name, errors in serializer.errors.items():
-            field = serializer.fields.get(name)
-            label = field.label if field is not None and field.label else "请求内容"
-            messages = errors if isinstance(errors, list) else [errors]
-            parts.append(f"{label}：{'；'.join(str(m) for m in messages)}")
+        parts = error_parts(serializer.errors, serializer)
         raise DomainError("请求数据有误：" + "，".join(parts))
     return dict(serializer.validated_data)
 
@@ -119,7 +179,7 @@ def _validated(serializer: serializers.Serializer) -> dict[str, Any]:
 class MeView(GenericAPIView):
     """Who am I: the authenticated account, its role and unit."""
 
-    serializer_class = UserSerializer
+    serializer_class = MeSerializer
 
     def get(self, request: Request) -> Response:
         user = request.user
@@ -138,6 +198,7 @@ class UnitListView(GenericAPIView):
     def get_queryset(self) -> Any:
         return selectors.active_units()
 
+    @extend_schema(responses={200: UnitSerializer(many=True)})
     def get(self, request: Request) -> Response:
         return Response(UnitSerializer(self.get_queryset(), many=True).data)
 
@@ -148,6 +209,7 @@ class UnitUsersView(GenericAPIView):
     serializer_class = UserSerializer
     permission_classes = [IsReviewerOrCreditAdmin]
 
+    @extend_schema(responses={200: UserSerializer(many=True)})
     def get(self, request: Request, unit_id: int) -> Response:
         unit = selectors.get_unit(unit_id)
         users = selectors.unit_users_for(request.user, unit)
@@ -156,6 +218,7 @@ class UnitUsersView(GenericAPIView):
             return self.get_paginated_response(UserSerializer(page, many=True).data)
         return Response(UserSerializer(users, many=True).data)
 
+    @extend_schema(request=UserCreateSerializer, responses={201: UserSerializer})
     def post(self, request: Request, unit_id: int) -> Response:
         unit = selectors.get_unit(unit_id)
         # Scope first, so that another unit's caller learns nothing from validation.
@@ -166,38 +229,58 @@ class UnitUsersView(GenericAPIView):
 
 
 class TokenListView(GenericAPIView):
-    """The tokens the caller manages; POST issues one for a unit's system account."""
+    """The tokens the caller manages; POST issues one for a unit's or a bank's system
+    account (banks: credit admins only)."""
 
     serializer_class = TokenSerializer
     permission_classes = [IsReviewerOrCreditAdmin]
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("unit", int, required=False, description="只看该责任单位的令牌"),
+            OpenApiParameter(
+                "bank", str, required=False, description="只看该银行的令牌（仅信用办管理员）"
+            ),
+        ],
+        responses={200: TokenSerializer(many=True)},
+    )
     def get(self, request: Request) -> Response:
         unit = (
             selectors.get_unit(request.query_params["unit"])
             if "unit" in request.query_params
             else None
         )
-        tokens = selectors.tokens_for(request.user, unit=unit)
+        bank = None
+        if "bank" in request.query_params:
+            # Scope before resolving, so that a unit's reviewer learns nothing of banks.
+            permissions.require(request.user, "credit_admin")
+            bank = services.resolve_bank_name(request.query_params["bank"])
+        tokens = selectors.tokens_for(request.user, unit=unit, bank=bank)
         page = self.paginate_queryset(tokens)
         if page is not None:
             return self.get_paginated_response(TokenSerializer(page, many=True).data)
         return Response(TokenSerializer(tokens, many=True).data)
 
+    @extend_schema(request=TokenCreateSerializer, responses={201: TokenIssuedSerializer})
     def post(self, request: Request) -> Response:
         data = _validated(TokenCreateSerializer(data=request.data))
         user: Any = request.user
-        if data.get("unit") is not None:
-            unit = selectors.get_unit(data["unit"])
-        elif user.unit_id is not None and role_of(user) == Role.REVIEWER:
-            unit = user.unit
+        unit_id, bank = data.get("unit"), (data.get("bank") or "").strip()
+        if unit_id is not None and bank:
+            raise DomainError("请只指定责任单位（unit）或银行（bank）中的一个。")
+        if bank:
+            token, key = services.issue_bank_token(actor=user, bank=bank, name=data["name"])
         else:
-            raise DomainError("请指定责任单位（unit）。")
-        token, key = services.issue_unit_token(actor=user, unit=unit, name=data["name"])
+            if unit_id is not None:
+                unit = selectors.get_unit(unit_id)
+            elif user.unit_id is not None and role_of(user) == Role.REVIEWER:
+                unit = user.unit
+            else:
+                raise DomainError("请指定责任单位（unit）或银行（bank）。")
+            token, key = services.issue_unit_token(actor=user, unit=unit, name=data["name"])
         body = dict(TokenSerializer(token).data)
         body["key"] = key
-        body["notice"] = (
-            "令牌只显示这一次，请立即妥善保存。调用接口时使用请求头 Authorization: Token <令牌>。"
-        )
+        body["notice"] = TOKEN_NOTICE
         return Response(body, status=201)
 
 
@@ -205,10 +288,11 @@ class TokenRevokeView(GenericAPIView):
     serializer_class = TokenSerializer
     permission_classes = [IsReviewerOrCreditAdmin]
 
+    @extend_schema(request=TokenRevokeSerializer, responses={200: TokenSerializer})
     def post(self, request: Request, token_id: int) -> Response:
         token = selectors.token_for(request.user, token_id)
-        reason = str(request.data.get("reason", ""))[:200] if hasattr(request.data, "get") else ""
-        token = services.revoke_token(actor=request.user, token=token, reason=reason)
+        data = _validated(TokenRevokeSerializer(data=request.data))
+        token = services.revoke_token(actor=request.user, token=token, reason=data["reason"])
         return Response(TokenSerializer(token).data)
 
 

@@ -138,8 +138,9 @@ class User(AbstractUser):
 
 
 class ApiToken(TimeStampedModel):
-    """A token with which a unit's own system calls the API. Only a hash is stored; the
-    token itself is shown once when issued."""
+    """A token with which a unit's or a bank's own system calls the API, as that unit's or
+    bank's system account (orgs.services.issue_unit_token / issue_bank_token). Only a
+    hash is stored; the token itself is shown once when issued."""
 
     user = models.ForeignKey(
         User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name="账号"

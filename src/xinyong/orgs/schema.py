@@ -17,5 +17,9 @@ class UnitTokenScheme(OpenApiAuthenticationExtension):
             "type": "apiKey",
             "in": "header",
             "name": "Authorization",
-            "description": "单位系统接口令牌：请求头 `Authorization: Token <令牌>`（由信用办或本单位审核员签发）。",
+            "description": (
+                "责任单位或银行系统的接口令牌：请求头 `Authorization: Token <令牌>`。"
+                "单位令牌由信用办或本单位审核员签发，银行令牌由信用办签发；"
+                "令牌账号的权限与本单位填报员或本银行的银行用户相同。"
+            ),
         }

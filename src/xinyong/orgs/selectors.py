@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from xinyong.core.errors import NotFoundError
 
 from . import permissions
-from .models import ApiToken, Unit, User
+from .models import ApiToken, Role, Unit, User
 
 
 def active_units() -> QuerySet[Unit]:
@@ -36,9 +36,15 @@ def unit_users_for(reader: Any, unit: Unit) -> QuerySet[User]:
     return User.objects.filter(unit=unit).select_related("unit").order_by("username")
 
 
-def tokens_for(reader: Any, *, unit: Unit | None = None) -> QuerySet[ApiToken]:
-    """The tokens `reader` may manage: all for credit admins, the own unit's for a reviewer."""
+def tokens_for(
+    reader: Any, *, unit: Unit | None = None, bank: str | None = None
+) -> QuerySet[ApiToken]:
+    """The tokens `reader` may manage: all for credit admins (optionally one unit's or one
+    bank's), the own unit's for a reviewer. Banks' tokens are the credit office's alone."""
     qs = ApiToken.objects.select_related("user", "user__unit").order_by("-created_at", "-pk")
+    if bank is not None:
+        permissions.require(reader, "credit_admin")
+        qs = qs.filter(user__role=Role.BANK, user__organisation=bank, user__unit__isnull=True)
     if permissions.is_credit_admin(reader):
         return qs.filter(user__unit=unit) if unit is not None else qs
     permissions.require(reader, "manage_tokens", reader.unit if reader.unit_id else None)

@@ -3,6 +3,7 @@ functions every importer uses to turn a 责任单位 text into units."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 import unicodedata
@@ -688,6 +689,111 @@ def ensure_system_account(*, actor: Any, unit: Unit) -> User:
         n += 1
         username = f"{base}_{n}"
     return create_system_account(actor=actor, unit=unit, username=username)
+
+
+# ---------------------------------------------------------------------------------------
+# Banks' system accounts
+# ---------------------------------------------------------------------------------------
+#
+# A bank is not a Unit: it is the organisation (所属机构) of its 银行用户 accounts, and
+# finance matches authorisations and loan outcomes on that exact text
+# (finance.services.bank_of). A bank's system account is therefore a role-bank account
+# with the same organisation and no unit, so that it holds exactly a bank user's
+# permissions (orgs.permissions: no unit's data unless granted; finance: its own bank).
+
+
+def registered_banks() -> list[str]:
+    """The banks on the platform: the organisations of active 银行用户 accounts (the same
+    list as finance.services.known_banks, which orgs may not import)."""
+    names = (
+        User.objects.filter(role=Role.BANK, is_active=True)
+        .exclude(organisation="")
+        .values_list("organisation", flat=True)
+        .distinct()
+    )
+    return sorted(set(names))
+
+
+def resolve_bank_name(name: str) -> str:
+    """The registered spelling of a bank's name, matched like unit names (full-width
+    characters, brackets and spaces do not matter). A bank must first have a 银行用户
+    account: a token for a misspelt bank would report loan outcomes under a bank that
+    finance does not know."""
+    key = normalise_unit_name(name)
+    if not key:
+        raise DomainError("银行名称为空。", code="unknown_bank")
+    for bank in registered_banks():
+        if normalise_unit_name(bank) == key:
+            return bank
+    raise DomainError(
+        f"未知银行名称：{str(name).strip()}。平台上还没有该银行的在用银行用户账号，"
+        "请先在后台为该银行创建银行用户（所属机构填写银行全称）。",
+        code="unknown_bank",
+    )
+
+
+def bank_system_account_username(bank: str) -> str:
+    # Usernames allow only ASCII letters, digits and @.+-_: a stable digest of the name.
+    return "sys_bank_" + hashlib.sha256(bank.encode("utf-8")).hexdigest()[:10]
+
+
+def create_bank_system_account(*, actor: Any, bank: str, username: str) -> User:
+    """An account a bank's own system uses through API tokens: role 银行用户 for `bank`,
+    no unit, no usable password. Credit admins only (banks are registered by the credit
+    office, not by a unit)."""
+    _require(actor, "credit_admin")
+    bank = resolve_bank_name(bank)
+    username = _check_username(username)
+    user = User(
+        username=username,
+        full_name=f"{bank}接口"[:50],
+        role=Role.BANK,
+        unit=None,
+        organisation=bank,
+        is_system_account=True,
+    )
+    user.set_unusable_password()
+    with transaction.atomic():
+        user.save()
+        record_event(
+            actor=actor,
+            action="orgs.system_account_create",
+            target_type="orgs.User",
+            target_id=user.pk,
+            target_repr=user.audit_label(),
+            new=_user_snapshot(user),
+        )
+    return user
+
+
+def ensure_bank_system_account(*, actor: Any, bank: str) -> User:
+    """The bank's active system account, created when missing."""
+    _require(actor, "credit_admin")
+    bank = resolve_bank_name(bank)
+    existing = (
+        User.objects.filter(
+            role=Role.BANK, organisation=bank, is_system_account=True, is_active=True
+        )
+        .order_by("pk")
+        .first()
+    )
+    if existing is not None:
+        return existing
+    base = bank_system_account_username(bank)
+    username, n = base, 1
+    while User.objects.filter(username__iexact=username).exists():
+        n += 1
+        username = f"{base}_{n}"
+    return create_bank_system_account(actor=actor, bank=bank, username=username)
+
+
+def issue_bank_token(*, actor: Any, bank: str, name: str) -> tuple[ApiToken, str]:
+    """Issue a token for a bank's system account (credit admins only), creating the
+    account when missing. `bank` is any spelling of a registered bank's name."""
+    _require(actor, "credit_admin")
+    with transaction.atomic():
+        account = ensure_bank_system_account(actor=actor, bank=bank)
+        return issue_token(actor=actor, user=account, name=name)
 
 
 def _require(actor: Any, perm: str, unit: Unit | None = None) -> None:
