@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -26,6 +27,7 @@ from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
 
+from xinyong.core import event_labels
 from xinyong.core.models import Event, ReadLog
 from xinyong.orgs.models import Role, Unit
 from xinyong.publicity.selectors import SEARCH_MAX_LENGTH
@@ -152,8 +154,12 @@ class _LogFilter(forms.Form):
         return data
 
 
-def _choices(values: QuerySet[Any, Any]) -> list[tuple[str, str]]:
-    return [("", "全部"), *[(v, v) for v in values if v]]
+def _choices(
+    values: QuerySet[Any, Any], label: Callable[[str], str] = str
+) -> list[tuple[str, str]]:
+    """The select's options: the stored code as value (the filter matches it exactly),
+    its Chinese name as text; kept in code order, which groups them by module."""
+    return [("", "全部"), *[(v, label(v)) for v in values if v]]
 
 
 class EventFilter(_LogFilter):
@@ -167,10 +173,12 @@ class EventFilter(_LogFilter):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["action"].choices = _choices(  # type: ignore[attr-defined]
-            Event.objects.order_by("action").values_list("action", flat=True).distinct()
+            Event.objects.order_by("action").values_list("action", flat=True).distinct(),
+            event_labels.action_label,
         )
         self.fields["target_type"].choices = _choices(  # type: ignore[attr-defined]
-            Event.objects.order_by("target_type").values_list("target_type", flat=True).distinct()
+            Event.objects.order_by("target_type").values_list("target_type", flat=True).distinct(),
+            event_labels.target_type_label,
         )
         self.fields["action"].error_messages["invalid_choice"] = "没有这种动作的记录。"
         self.fields["target_type"].error_messages["invalid_choice"] = "没有这种对象类型的记录。"

@@ -6,6 +6,8 @@ from typing import Any
 
 from django import template
 
+from xinyong.core import event_labels
+
 register = template.Library()
 
 
@@ -52,6 +54,28 @@ CHANNELS = {"web": "网页", "api": "接口", "system": "系统", "cli": "命令
 @register.filter
 def channel_label(value: str) -> str:
     return CHANNELS.get(value, value)
+
+
+@register.filter
+def action_label(value: Any) -> str:
+    """An event's action code as a Chinese phrase (`{{ event.action|action_label }}`)."""
+    return event_labels.action_label(value)
+
+
+@register.filter
+def target_type_label(value: Any) -> str:
+    return event_labels.target_type_label(value)
+
+
+@register.filter
+def event_target(event: Any) -> str:
+    """An event's object as people read it (`{{ event|event_target }}`): "报送批次 20",
+    not the technical "collection.Batch 20"."""
+    return event_labels.target_text(
+        getattr(event, "target_type", ""),
+        getattr(event, "target_id", ""),
+        getattr(event, "target_repr", ""),
+    )
 
 
 @register.simple_tag
