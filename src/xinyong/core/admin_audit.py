@@ -16,6 +16,7 @@ from django.db.models.signals import post_save
 from django.http import HttpRequest
 
 from .audit import record_event
+from .event_labels import action_label, target_text
 from .models import Event, ReadLog
 
 
@@ -36,7 +37,7 @@ class _ReadOnlyLogAdmin(admin.ModelAdmin):
 
 @admin.register(Event)
 class EventAdmin(_ReadOnlyLogAdmin):
-    list_display = ("occurred_at", "actor_label", "channel", "action", "target_type", "target_repr")
+    list_display = ("occurred_at", "actor_label", "channel", "action_shown", "target_shown")
     list_filter = (
         "action",
         "target_type",
@@ -60,6 +61,14 @@ class EventAdmin(_ReadOnlyLogAdmin):
         "prev_hash",
         "entry_hash",
     )
+
+    @admin.display(description="动作", ordering="action")
+    def action_shown(self, obj: Event) -> str:
+        return action_label(obj.action)
+
+    @admin.display(description="对象")
+    def target_shown(self, obj: Event) -> str:
+        return target_text(obj.target_type, obj.target_id, obj.target_repr)
 
 
 @admin.register(ReadLog)
