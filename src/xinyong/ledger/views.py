@@ -5,6 +5,7 @@ dashboard. Thin adapters over `services` and `selectors`; refusals are shown in 
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -15,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from xinyong.core.errors import DomainError, NotFoundError
+from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
 from xinyong.core.inputs import MAX_TEXT
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Role, Unit
@@ -169,6 +170,39 @@ def _plans() -> list[Plan]:
     return list(Plan.objects.order_by("-year"))
 
 
+@dataclass
+class Posted:
+    """A refused form submission, shown again with the page (status 200, as the other
+    workspace forms do) instead of a redirect that would lose what was typed: which form
+    (`form`), for which object on the page (`target`), why, and the typed values."""
+
+    form: str
+    error: str
+    values: dict[str, str] = field(default_factory=dict)
+    target: int | None = None
+    # Set by the page: False when the form is not on the page for this person (a refused
+    # permission, or the object has moved on), so the error is shown at the top instead.
+    inline: bool = True
+
+
+# Browsers never fill a file input again (a page may not choose files on a person's
+# disk), so after a refusal the person has to choose the files once more: say so.
+FILES_AGAIN = "已选择的文件未上传，请重新选择文件。"
+
+
+def _typed(request: HttpRequest, *names: str) -> dict[str, str]:
+    # Bounded: one character over the longest field limit is enough for the person to see
+    # what was refused, and the page never echoes an arbitrarily large body back.
+    return {name: str(request.POST.get(name, ""))[: MAX_TEXT + 1] for name in names}
+
+
+def _refused(request: HttpRequest, form: str, exc: DomainError, *names: str) -> Posted:
+    error = exc.message
+    if request.FILES.getlist("files"):
+        error += FILES_AGAIN
+    return Posted(form=form, error=error, values=_typed(request, *names))
+
+
 # ------------------------------------------------------------------ the ledger list
 
 
@@ -230,7 +264,12 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @role_required(*STAFF_ROLES, denied=DENIED_STAFF)
 def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    a = _assignment(request, pk)
+    return _assignment_page(request, _assignment(request, pk))
+
+
+def _assignment_page(
+    request: HttpRequest, a: Assignment, posted: Posted | None = None
+) -> HttpResponse:
     plan = a.row.plan
     state = selectors.assignment_states(plan, assignments=[a])[0]
     targets = selectors.evaluate_targets(plan, [a]).get(a.pk, [])
@@ -239,12 +278,19 @@ def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     may_report = permissions.role_of(user) in WRITE_ROLES and permissions.can_write_unit_data(
         user, a.unit
     )
-    reviewable = [
-        r
+    reviewable = {
+        r.pk
         for r in reports_qs
         if (r.review == ProgressReport.Review.SUBMITTED and services.may_lead_review(user, r))
         or (r.review == ProgressReport.Review.LEAD_ACCEPTED and permissions.is_credit_admin(user))
-    ]
+    }
+    may_supervise = permissions.is_credit_admin(user)
+    if posted is not None:
+        posted.inline = {
+            "report": may_report,
+            "supervise": may_supervise,
+            "review": posted.target in reviewable,
+        }.get(posted.form, False)
     return render(
         request,
         "ledger/assignment.html",
@@ -255,13 +301,14 @@ def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "state": state,
             "targets": targets,
             "reports": reports_qs,
-            "reviewable": {r.pk for r in reviewable},
+            "reviewable": reviewable,
             "may_report": may_report,
             "claims": ProgressReport.Claim.choices,
             "supervision": a.supervision_items.prefetch_related("instructions"),
-            "may_supervise": permissions.is_credit_admin(user),
+            "may_supervise": may_supervise,
             "tasks": a.row.tasks.all(),
             "lead_units": a.row.lead_units.all(),
+            "posted": posted,
             "NAV_CURRENT": "ledger:home",
         },
     )
@@ -283,9 +330,9 @@ def assignment_report(request: HttpRequest, pk: int) -> HttpResponse:
             links=links,
         )
     except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "进展已报送。")
+        posted = _refused(request, "report", exc, "claim", "narrative", "reported_on", "links")
+        return _assignment_page(request, a, posted)
+    messages.success(request, "进展已报送。")
     return redirect("ledger:assignment", pk=a.pk)
 
 
@@ -307,22 +354,36 @@ def report_review(request: HttpRequest, pk: int) -> HttpResponse:
             comment=str(request.POST.get("comment", "")),
         )
     except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "已审核通过。" if decision == "accept" else "已退回修改。")
-    target = request.POST.get("next")
-    if target == "queue":
+        posted = _refused(request, "review", exc, "comment")
+        posted.target = report.pk
+        if request.POST.get("next") == "queue":
+            return _review_page(request, posted)
+        return _assignment_page(request, _assignment(request, report.assignment_id), posted)
+    messages.success(request, "已审核通过。" if decision == "accept" else "已退回修改。")
+    if request.POST.get("next") == "queue":
         return redirect("ledger:review")
     return redirect("ledger:assignment", pk=report.assignment_id)
 
 
 @role_required(*REVIEW_ROLES, denied=DENIED_REVIEW)
 def review_queue(request: HttpRequest) -> HttpResponse:
+    return _review_page(request)
+
+
+def _review_page(request: HttpRequest, posted: Posted | None = None) -> HttpResponse:
     queue = selectors.review_queue(request.user).prefetch_related("evidence")
+    shown = list(queue[:200])
+    if posted is not None:
+        posted.inline = any(r.pk == posted.target for r in shown)
     return render(
         request,
         "ledger/review.html",
-        {"reports": queue[:200], "total": queue.count(), "NAV_CURRENT": "ledger:review"},
+        {
+            "reports": shown,
+            "total": queue.count(),
+            "posted": posted,
+            "NAV_CURRENT": "ledger:review",
+        },
     )
 
 
@@ -355,16 +416,16 @@ def activities(request: HttpRequest) -> HttpResponse:
     user = request.user
     role = permissions.role_of(user)
     may_write = role in WRITE_ROLES
+    posted = None
     if request.method == "POST":
-        if not may_write:
-            messages.error(request, "领导账号为只读账号，不能录入活动。")
-            return redirect("ledger:activities")
         unit = (
             getattr(user, "unit", None)
             if role != Role.CREDIT_ADMIN
             else Unit.objects.filter(pk=_int(request.POST.get("unit")) or 0).first()
         )
         try:
+            if not may_write:
+                raise NotPermitted("领导账号为只读账号，不能录入活动。")
             if unit is None:
                 raise DomainError("请选择单位。")
             participants = _int(request.POST.get("participants"))
@@ -382,7 +443,20 @@ def activities(request: HttpRequest) -> HttpResponse:
                 links=[x for x in str(request.POST.get("links", "")).splitlines() if x.strip()],
             )
         except DomainError as exc:
-            messages.error(request, exc.message)
+            posted = _refused(
+                request,
+                "activity",
+                exc,
+                "unit",
+                "kind",
+                "title",
+                "held_on",
+                "place",
+                "participants",
+                "description",
+                "links",
+            )
+            posted.inline = may_write
         else:
             messages.success(request, "活动已记录。")
             return redirect(f"{request.path}?year={plan.year}")
@@ -407,6 +481,7 @@ def activities(request: HttpRequest) -> HttpResponse:
             "choose_unit": role == Role.CREDIT_ADMIN,
             "units": Unit.objects.filter(active=True).order_by("sort_order", "name"),
             "unit_filter": unit_filter,
+            "posted": posted,
             "NAV_CURRENT": "ledger:activities",
         },
     )
@@ -438,8 +513,7 @@ def supervision_open(request: HttpRequest, pk: int) -> HttpResponse:
             due_on=_date_or_none(request.POST.get("due_on")),
         )
     except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("ledger:assignment", pk=a.pk)
+        return _assignment_page(request, a, _refused(request, "supervise", exc, "reason", "due_on"))
     messages.success(request, "已发起督办。")
     return redirect("ledger:supervision-item", pk=item.pk)
 
@@ -451,8 +525,9 @@ def supervision_detail(request: HttpRequest, pk: int) -> HttpResponse:
     except NotFoundError as exc:
         raise Http404(exc.message) from None
     user = request.user
+    posted = None
     if request.method == "POST":
-        action = request.POST.get("action")
+        action = str(request.POST.get("action", ""))
         try:
             if action == "instruct":
                 services.add_instruction(
@@ -472,21 +547,30 @@ def supervision_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 raise DomainError("未知操作。")
         except DomainError as exc:
-            messages.error(request, exc.message)
-        return redirect("ledger:supervision-item", pk=item.pk)
+            posted = _refused(request, action, exc, "text", "response", "note")
+        else:
+            return redirect("ledger:supervision-item", pk=item.pk)
     role = permissions.role_of(user)
     open_ = item.status != SupervisionItem.Status.CLOSED
+    may = {
+        "instruct": role == Role.LEADER and open_,
+        "respond": open_
+        and role in WRITE_ROLES
+        and permissions.can_write_unit_data(user, item.assignment.unit),
+        "close": open_ and role == Role.CREDIT_ADMIN,
+    }
+    if posted is not None:
+        posted.inline = may.get(posted.form, False)
     return render(
         request,
         "ledger/supervision_detail.html",
         {
             "item": item,
             "a": item.assignment,
-            "may_instruct": role == Role.LEADER and open_,
-            "may_respond": open_
-            and role in WRITE_ROLES
-            and permissions.can_write_unit_data(user, item.assignment.unit),
-            "may_close": open_ and role == Role.CREDIT_ADMIN,
+            "may_instruct": may["instruct"],
+            "may_respond": may["respond"],
+            "may_close": may["close"],
+            "posted": posted,
             "NAV_CURRENT": "ledger:supervision",
         },
     )
@@ -498,13 +582,16 @@ def supervision_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*OFFICE_ROLES, denied=DENIED_OFFICE)
 def bulletins(request: HttpRequest) -> HttpResponse:
     plan = _plan(request)
+    may_draft = permissions.is_credit_admin(request.user)
+    posted = None
     if request.method == "POST":
         try:
             bulletin = services.draft_bulletin(
                 actor=request.user, plan=plan, period=str(request.POST.get("period", ""))
             )
         except DomainError as exc:
-            messages.error(request, exc.message)
+            posted = _refused(request, "draft", exc, "period")
+            posted.inline = may_draft
         else:
             return redirect("ledger:bulletin", pk=bulletin.pk)
     today = timezone.localdate()
@@ -515,8 +602,9 @@ def bulletins(request: HttpRequest) -> HttpResponse:
             "plan": plan,
             "plans": _plans(),
             "items": plan.bulletins.all(),
-            "may_draft": permissions.is_credit_admin(request.user),
+            "may_draft": may_draft,
             "default_period": f"{today:%Y-%m}" if today.year == plan.year else f"{plan.year}-12",
+            "posted": posted,
             "NAV_CURRENT": "ledger:bulletins",
         },
     )
@@ -532,8 +620,9 @@ def _bulletin(pk: int) -> Bulletin:
 @role_required(*OFFICE_ROLES, denied=DENIED_OFFICE)
 def bulletin_detail(request: HttpRequest, pk: int) -> HttpResponse:
     bulletin = _bulletin(pk)
+    posted = None
     if request.method == "POST":
-        action = request.POST.get("action")
+        action = str(request.POST.get("action", ""))
         try:
             if action == "comment":
                 services.update_commentary(
@@ -548,8 +637,14 @@ def bulletin_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 raise DomainError("未知操作。")
         except DomainError as exc:
-            messages.error(request, exc.message)
-        return redirect("ledger:bulletin", pk=bulletin.pk)
+            posted = _refused(request, action, exc, "commentary")
+        else:
+            return redirect("ledger:bulletin", pk=bulletin.pk)
+    may_edit = (
+        permissions.is_credit_admin(request.user) and bulletin.status == Bulletin.Status.DRAFT
+    )
+    if posted is not None:
+        posted.inline = may_edit and posted.form in ("comment", "publish")
     data = (
         bulletin.snapshot
         if bulletin.status == Bulletin.Status.PUBLISHED and bulletin.snapshot
@@ -561,8 +656,8 @@ def bulletin_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "bulletin": bulletin,
             "data": data,
-            "may_edit": permissions.is_credit_admin(request.user)
-            and bulletin.status == Bulletin.Status.DRAFT,
+            "may_edit": may_edit,
+            "posted": posted,
             "NAV_CURRENT": "ledger:bulletins",
         },
     )
@@ -640,21 +735,23 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
 
 @role_required(*OFFICE_ROLES, denied=DENIED_OFFICE)
 def plans(request: HttpRequest) -> HttpResponse:
+    may_copy = permissions.is_credit_admin(request.user)
+    posted = None
     if request.method == "POST":
-        if not permissions.is_credit_admin(request.user):
-            messages.error(request, DENIED_ADMIN)
-            return redirect("ledger:plans")
         source = Plan.objects.filter(pk=_int(request.POST.get("plan")) or 0).first()
         year = _int(request.POST.get("target_year"))
         try:
+            if not may_copy:
+                raise NotPermitted(DENIED_ADMIN)
             if source is None or year is None:
                 raise DomainError("请选择要复制的方案并填写目标年度。")
             copy = services.copy_plan(actor=request.user, plan=source, year=year)
         except DomainError as exc:
-            messages.error(request, exc.message)
+            posted = _refused(request, "copy", exc, "plan", "target_year")
+            posted.inline = may_copy
         else:
             messages.success(request, f"已复制为 {copy.year} 年工作方案，可在配置管理中修改。")
-        return redirect("ledger:plans")
+            return redirect("ledger:plans")
     items = Plan.objects.order_by("-year").prefetch_related("tasks")
     plan = _plan(request)
     return render(
@@ -665,7 +762,8 @@ def plans(request: HttpRequest) -> HttpResponse:
             "plan": plan,
             "tasks": plan.tasks.prefetch_related("lead_units", "rows").order_by("number"),
             "rows": plan.rows.prefetch_related("tasks", "targets").order_by("number"),
-            "may_copy": permissions.is_credit_admin(request.user),
+            "may_copy": may_copy,
+            "posted": posted,
             "next_year": (
                 Plan.objects.order_by("-year").values_list("year", flat=True).first() or plan.year
             )
