@@ -318,6 +318,24 @@ def test_activity_valid_redirects(world) -> None:
     assert Activity.objects.get().title == ACTIVITY["title"]
 
 
+@pytest.mark.parametrize("typed", ["-3", "四十五", "4.5"])
+def test_activity_with_an_impossible_participant_count_is_refused(world, typed) -> None:
+    response = client(world["reporter"]).post(
+        "/workspace/ledger/activities/", {**ACTIVITY, "links": LINK, "participants": typed}
+    )
+    assert response.status_code == 200
+    assert "参加人数应为非负整数。" in _html(response)
+    assert not Activity.objects.exists()
+
+
+@pytest.mark.parametrize(("typed", "stored"), [("0", 0), ("", None)])
+def test_activity_participant_count_zero_is_a_count_and_blank_is_none(world, typed, stored):
+    client(world["reporter"]).post(
+        "/workspace/ledger/activities/", {**ACTIVITY, "links": LINK, "participants": typed}
+    )
+    assert Activity.objects.get().participants == stored
+
+
 # ------------------------------------------------------------------ 通报
 
 

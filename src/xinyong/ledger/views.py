@@ -428,7 +428,10 @@ def activities(request: HttpRequest) -> HttpResponse:
                 raise NotPermitted("领导账号为只读账号，不能录入活动。")
             if unit is None:
                 raise DomainError("请选择单位。")
-            participants = _int(request.POST.get("participants"))
+            # Blank is "not counted"; 0 is a count; anything else goes to the service as
+            # typed, which refuses it with its own message (参加人数应为非负整数).
+            typed = str(request.POST.get("participants", "")).strip()
+            participants: Any = int(typed) if typed.isdecimal() else (typed or None)
             services.record_activity(
                 actor=user,
                 plan=plan,
