@@ -33,7 +33,7 @@ from xinyong.orgs.models import Unit
 from xinyong.orgs.permissions import IsUnitStaff, ReadOnlyForLeader
 from xinyong.records.models import CreditRecord, RecordVersion, RecordWithdrawal
 
-from . import quality, selectors
+from . import api_spot_checks, quality, selectors
 from .models import Batch, MonthlyDeclaration
 
 MAX_API_ROWS = 10_000
@@ -481,5 +481,41 @@ urlpatterns = [
         "records/<int:record_id>/withdrawal",
         RecordWithdrawalView.as_view(),
         name="record-withdrawal",
+    ),
+    # 公示信息抽查 and 瞒报整改 (2023 work plan, task 4; api_spot_checks.py)
+    path(
+        "collection/spot-checks",
+        api_spot_checks.SpotCheckListView.as_view(),
+        name="collection-spot-checks",
+    ),
+    path(
+        "collection/spot-checks/<int:check_id>",
+        api_spot_checks.SpotCheckDetailView.as_view(),
+        name="collection-spot-check",
+    ),
+    path(
+        "collection/spot-check-items/<int:item_id>/verdict",
+        api_spot_checks.VerdictView.as_view(),
+        name="collection-spot-check-verdict",
+    ),
+    path(
+        "collection/spot-check-items/<int:item_id>/reply",
+        api_spot_checks.ReplyView.as_view(),
+        name="collection-spot-check-reply",
+    ),
+    path(
+        "collection/spot-check-items/<int:item_id>/confirmation",
+        api_spot_checks.ConfirmView.as_view(),
+        name="collection-spot-check-confirm",
+    ),
+    path(
+        "collection/warnings/<int:warning_id>/explanation",
+        api_spot_checks.WarningExplanationView.as_view(),
+        name="collection-warning-explanation",
+    ),
+    path(
+        "collection/warnings/<int:warning_id>/review",
+        api_spot_checks.WarningReviewView.as_view(),
+        name="collection-warning-review",
     ),
 ]

@@ -10,5 +10,7 @@ class CollectionConfig(AppConfig):
         # Workspace navigation entries of the collection pages (views.register_navigation).
         from . import demo  # noqa: F401 - registers the demo data loader
         from .views import register_navigation
+        from .views_spot_checks import register_navigation as register_spot_checks
 
         register_navigation()
+        register_spot_checks()

@@ -302,3 +302,62 @@ def _type(code: str) -> Any:
     from xinyong.catalog.models import RecordType
 
     return RecordType.objects.get(code=code)
+
+
+_SPOT_PERIOD = "2026-10"
+# A fixed seed keeps the demo the same on every installation (the draw is re-checkable
+# from it like any other).
+_SPOT_SEED = "5d1c0f3a9b7e42c6a8f0e1d2c3b4a596"
+
+
+@demo_loader(35, "公示信息抽查")
+@transaction.atomic
+def load_demo_spot_check() -> str:
+    """October 2026's spot check (2023 work plan, task 4): 区市场监管局's three records,
+    one 合格, one 不合格 with the unit's 整改 reply awaiting the office, one 待核查."""
+    from xinyong.orgs.models import Role, User
+
+    from . import spot_checks
+    from .models import SpotCheck
+
+    if SpotCheck.objects.filter(period=_SPOT_PERIOD).exists():
+        return "已存在，跳过"
+    if not CreditRecord.objects.filter(document_number=_MARKER).exists():
+        return "无演示信用记录，跳过"
+    from xinyong.orgs import permissions
+
+    # The demo accounts act where they still hold their roles; otherwise the system does.
+    admin = User.objects.filter(username="admin").first()
+    if not permissions.is_credit_admin(admin):
+        admin = None
+    reporter = User.objects.filter(username="reporter_scj").first()
+    market = resolve_unit("区市场监管局")
+    if permissions.role_of(reporter) != Role.REPORTER or reporter.unit_id != market.pk:  # type: ignore[union-attr]
+        reporter = None
+    check = spot_checks.draw(
+        actor=admin,
+        period=_SPOT_PERIOD,
+        per_unit=spot_checks.DEFAULT_PER_UNIT,
+        seed=_SPOT_SEED,
+        note="演示：2026年10月部门公示信息抽查",
+        today=date(2026, 11, 25),
+    )
+    items = {i.record.document_number: i for i in check.items.select_related("record")}
+    failed = items.get("北关市监罚〔2026〕108号")
+    if failed is not None:
+        spot_checks.record_verdict(
+            actor=admin,
+            item=failed,
+            verdict="failed",
+            problems=["vague_facts"],
+            note="违法事实只写“未按规定公示年度报告”，未写明所涉年度和逾期情况。",
+        )
+        spot_checks.reply(
+            actor=reporter,
+            item=failed,
+            text="已补充违法事实（2025年度报告逾期未公示），于2026年11月20日重新报送更正该记录。",
+        )
+    passed = items.get("JY24105030001388")
+    if passed is not None:
+        spot_checks.record_verdict(actor=admin, item=passed, verdict="passed")
+    return f"{check}：抽取 {len(items)} 条，1 条不合格已回复整改"

@@ -135,6 +135,11 @@ class QualityWarning(TimeStampedModel):
         NUMBER_GAP = "number_gap", "文书号不连续·疑似瞒报漏报"
         NOT_DECLARED = "not_declared", "未申报月度决定数"
 
+    class Rectification(models.TextChoices):
+        EXPLAINED = "explained", "已说明待确认"
+        DONE = "done", "整改完成"
+        RETURNED = "returned", "已退回"
+
     unit = models.ForeignKey(
         "orgs.Unit", on_delete=models.PROTECT, related_name="quality_warnings", verbose_name="单位"
     )
@@ -160,6 +165,50 @@ class QualityWarning(TimeStampedModel):
         related_name="+",
         verbose_name="已阅人",
     )
+    # 督促整改 of a 瞒报/漏报 suspicion (2023 work plan, task 4: 对产生瞒报的部门督促整改):
+    # the unit explains (numbers voided, 不予处罚, missing records 补报), the credit office
+    # accepts (整改完成) or returns it with a reason. Only the SUSPICION_KINDS use it.
+    # Database defaults too: the pipeline writes late-record warnings with plain SQL
+    # (services._late_warnings), naming only the columns it knows.
+    rectification = models.CharField(
+        "整改状态",
+        max_length=12,
+        choices=Rectification.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
+    explanation = models.TextField("情况说明", blank=True, default="", db_default="")
+    explained_at = models.DateTimeField("说明时间", null=True, blank=True)
+    explained_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="说明人",
+    )
+    review_reason = models.TextField("退回理由", blank=True, default="", db_default="")
+    reviewed_at = models.DateTimeField("确认时间", null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="确认人",
+    )
+
+    @property
+    def is_suspicion(self) -> bool:
+        return self.kind in SUSPICION_KINDS
+
+    @property
+    def rectification_label(self) -> str:
+        """The state shown next to a suspicion: 待说明 until the unit answers."""
+        if not self.is_suspicion:
+            return ""
+        return self.get_rectification_display() if self.rectification else "待说明"
 
     class Meta:
         verbose_name = "质量预警"
@@ -171,6 +220,14 @@ class QualityWarning(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.unit} {self.get_kind_display()} {self.key}"
+
+
+# The warnings that suspect 瞒报/漏报 and so call for 整改 (the rest are read and noted).
+SUSPICION_KINDS = (
+    QualityWarning.Kind.UNDER_REPORTED,
+    QualityWarning.Kind.NUMBER_GAP,
+    QualityWarning.Kind.NOT_DECLARED,
+)
 
 
 class CollectionPolicy(TimeStampedModel):
@@ -198,3 +255,140 @@ class CollectionPolicy(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SpotCheck(TimeStampedModel):
+    """The credit office's spot check of what units published in a month (2023 work plan,
+    task 4: 开展部门公示信息抽查): from each unit's 十公示 records reported in the month, a
+    sample drawn with a stored seed, so that anyone can re-draw it from the stored pool
+    and get the same records (`spot_checks.verify_sample`)."""
+
+    period = models.CharField("抽查月份", max_length=7, unique=True, help_text="YYYY-MM")
+    per_unit = models.PositiveSmallIntegerField(
+        "每单位抽查条数", default=5, help_text="单位当月公示信息少于此数的全部抽取"
+    )
+    # 32 hex characters (128 bits) from `secrets`; the rank of a record is
+    # HMAC-SHA256(seed, record id), lowest first.
+    seed = models.CharField("随机种子", max_length=64)
+    record_types = models.JSONField("抽查信息类别", default=list)
+    # {unit id: [record ids]} as they stood at the draw: the input the seed is applied to.
+    pool = models.JSONField("抽样范围", default=dict)
+    pool_size = models.PositiveIntegerField("抽样范围条数", default=0)
+    note = models.CharField("说明", max_length=300, blank=True)
+    drawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="抽取人",
+    )
+    drawn_at = models.DateTimeField("抽取时间")
+
+    class Meta:
+        verbose_name = "公示信息抽查"
+        verbose_name_plural = "公示信息抽查"
+        ordering = ["-period"]
+
+    def __str__(self) -> str:
+        year, month = self.period.split("-")
+        return f"{year}年{int(month)}月公示信息抽查"
+
+
+# The problems an inspector may find in a published record, in the order the check form
+# lists them (the common findings of 双公示 quality checks; 个人隐私 per 个人信息保护法).
+PROBLEM_KINDS: tuple[tuple[str, str], ...] = (
+    ("missing_item", "信息项缺失或错误"),
+    ("vague_facts", "违法事实表述不具体"),
+    ("wrong_basis", "处罚依据不准确"),
+    ("inconsistent", "与决定书不一致"),
+    ("wrong_subject", "主体信息错误"),
+    ("not_published", "应公示而未公示"),
+    ("overdue", "超出公示期限仍在公示"),
+    ("privacy", "个人隐私未屏蔽"),
+)
+PROBLEM_LABELS = dict(PROBLEM_KINDS)
+
+
+class SpotCheckItem(TimeStampedModel):
+    """One sampled record: the office's verdict, the unit's 整改 reply and the office's
+    confirmation. The record itself is corrected through the ordinary correction path."""
+
+    class Verdict(models.TextChoices):
+        PENDING = "pending", "待核查"
+        PASSED = "passed", "合格"
+        FAILED = "failed", "不合格"
+
+    class Rectification(models.TextChoices):
+        AWAITING = "awaiting", "待整改"
+        REPLIED = "replied", "已回复待确认"
+        CONFIRMED = "confirmed", "整改完成"
+        RETURNED = "returned", "已退回"
+
+    spot_check = models.ForeignKey(
+        SpotCheck, on_delete=models.CASCADE, related_name="items", verbose_name="抽查"
+    )
+    # Repeated from the check so that the database itself keeps a record in one check per
+    # month.
+    period = models.CharField("抽查月份", max_length=7)
+    record = models.ForeignKey(
+        "records.CreditRecord",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="信用记录",
+    )
+    unit = models.ForeignKey(
+        "orgs.Unit", on_delete=models.PROTECT, related_name="spot_check_items", verbose_name="单位"
+    )
+    verdict = models.CharField(
+        "核查结论", max_length=8, choices=Verdict.choices, default=Verdict.PENDING
+    )
+    problems = models.JSONField("问题类型", default=list, blank=True)
+    note = models.TextField("核查意见", blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="核查人",
+    )
+    checked_at = models.DateTimeField("核查时间", null=True, blank=True)
+    rectification = models.CharField(
+        "整改状态", max_length=10, choices=Rectification.choices, blank=True, default=""
+    )
+    reply = models.TextField("整改情况", blank=True)
+    replied_at = models.DateTimeField("回复时间", null=True, blank=True)
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="回复人",
+    )
+    review_reason = models.TextField("退回理由", blank=True)
+    reviewed_at = models.DateTimeField("确认时间", null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="确认人",
+    )
+
+    class Meta:
+        verbose_name = "抽查条目"
+        verbose_name_plural = "抽查条目"
+        ordering = ["spot_check", "unit__sort_order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "record"], name="spot_check_record_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.unit_id} #{self.record_id}"
+
+    @property
+    def problem_labels(self) -> list[str]:
+        return [PROBLEM_LABELS.get(str(p), str(p)) for p in self.problems or []]

@@ -34,12 +34,13 @@ from django.utils import timezone
 
 from xinyong.catalog.models import RecordType
 from xinyong.core.audit import record_event
-from xinyong.core.errors import DomainError
+from xinyong.core.errors import DomainError, NotPermitted
+from xinyong.core.inputs import clean_text
 from xinyong.orgs import permissions
-from xinyong.orgs.models import Unit
+from xinyong.orgs.models import Role, Unit
 from xinyong.records.models import CreditRecord
 
-from .models import Batch, MonthlyDeclaration, QualityWarning
+from .models import SUSPICION_KINDS, Batch, MonthlyDeclaration, QualityWarning
 from .selectors import Period, active_policy, declarable_record_types
 
 Kind = QualityWarning.Kind
@@ -480,6 +481,114 @@ def acknowledge_warning(*, actor: Any, warning: QualityWarning) -> QualityWarnin
             new={"acknowledged_at": warning.acknowledged_at},
         )
     return warning
+
+
+# ------------------------------------------------------------------ 督促整改 of suspicions
+
+Rect = QualityWarning.Rectification
+MAX_EXPLANATION = 2000
+
+
+def _suspicion(warning: QualityWarning) -> None:
+    if warning.kind not in SUSPICION_KINDS:
+        raise DomainError(
+            "只有疑似瞒报漏报的预警（报送数少于申报数、文书号不连续、未申报决定数）需要整改说明。"
+        )
+
+
+def require_explainer(actor: Any, warning: QualityWarning) -> None:
+    """Only the warned unit's reporter or reviewer explains (actor None: the system)."""
+    if actor is None:
+        return
+    role = permissions.role_of(actor)
+    if role is None:
+        raise NotPermitted("请先登录，或账号已停用。")
+    if role == Role.CREDIT_ADMIN:
+        raise NotPermitted("情况说明由被预警单位的填报员或审核员填写。")
+    if role not in (Role.REPORTER, Role.REVIEWER) or actor.unit_id != warning.unit_id:
+        raise NotPermitted(f"无权为“{warning.unit.name}”填写情况说明。")
+
+
+def explain_warning(*, actor: Any, warning: QualityWarning, text: Any) -> QualityWarning:
+    """The unit's 情况说明 of a 瞒报/漏报 suspicion (numbers voided, 不予处罚, the missing
+    records 补报 …). Explaining also marks the warning read, so that it is kept when its
+    cause goes away (`_apply` removes only unread ones): the record of what was asked
+    and answered stays."""
+    require_explainer(actor, warning)
+    _suspicion(warning)
+    body = clean_text(text, "情况说明", limit=MAX_EXPLANATION)
+    with transaction.atomic():
+        warning = QualityWarning.objects.select_for_update().get(pk=warning.pk)
+        if warning.rectification == Rect.EXPLAINED:
+            raise DomainError("已提交情况说明，正在等待信用办确认，不能重复提交。")
+        if warning.rectification == Rect.DONE:
+            raise DomainError("该预警已确认整改完成，无需再说明。")
+        old = {"rectification": warning.rectification}
+        now = timezone.now()
+        who = actor if getattr(actor, "pk", None) else None
+        warning.explanation = body
+        warning.explained_at = now
+        warning.explained_by = who
+        warning.rectification = Rect.EXPLAINED
+        if warning.acknowledged_at is None:
+            warning.acknowledged_at = now
+            warning.acknowledged_by = who
+        warning.save()
+        record_event(
+            actor=actor,
+            action="collection.warning.explain",
+            target_type="collection.QualityWarning",
+            target_id=warning.pk,
+            target_repr=str(warning),
+            old=old,
+            new={"rectification": warning.rectification, "explanation": body},
+        )
+    return warning
+
+
+def review_warning(
+    *, actor: Any, warning: QualityWarning, accepted: bool, reason: Any = ""
+) -> QualityWarning:
+    """The credit office marks the suspicion 整改完成, or returns the explanation with a
+    reason (the unit explains again)."""
+    if actor is not None:
+        permissions.require(actor, "credit_admin")
+    _suspicion(warning)
+    why = clean_text(reason, "退回理由", required=not accepted, limit=MAX_EXPLANATION)
+    with transaction.atomic():
+        warning = QualityWarning.objects.select_for_update().get(pk=warning.pk)
+        if warning.rectification == Rect.DONE:
+            raise DomainError("该预警已确认整改完成。")
+        if warning.rectification != Rect.EXPLAINED:
+            raise DomainError("单位尚未提交情况说明，不能确认整改。")
+        old = {"rectification": warning.rectification}
+        warning.rectification = Rect.DONE if accepted else Rect.RETURNED
+        warning.review_reason = why
+        warning.reviewed_at = timezone.now()
+        warning.reviewed_by = actor if getattr(actor, "pk", None) else None
+        warning.save()
+        record_event(
+            actor=actor,
+            action="collection.warning.review",
+            target_type="collection.QualityWarning",
+            target_id=warning.pk,
+            target_repr=str(warning),
+            old=old,
+            new={"rectification": warning.rectification, "reason": why},
+        )
+    return warning
+
+
+def unrectified_suspicions(period: Period) -> dict[int, int]:
+    """{unit id: 瞒报/漏报 suspicions of the month not (yet) confirmed 整改完成}."""
+    rows = (
+        QualityWarning.objects.filter(period=period.key, kind__in=SUSPICION_KINDS)
+        .exclude(rectification=Rect.DONE)
+        .values("unit_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {int(r["unit_id"]): int(r["n"]) for r in rows}
 
 
 def units_for_interview(period: Period) -> list[Unit]:

@@ -28,7 +28,7 @@ from xinyong.core.exports import safe_cell
 from xinyong.core.pdf import render_typst
 
 from .models import QualityWarning
-from .quality import units_for_interview
+from .quality import units_for_interview, unrectified_suspicions
 from .selectors import (
     RATE_DEFINITIONS,
     Period,
@@ -37,6 +37,8 @@ from .selectors import (
     format_percent,
     unit_rates,
 )
+from .spot_checks import SpotStats, period_stats
+from .spot_checks import totals as spot_totals
 
 KIND_LABELS = dict(QualityWarning.Kind.choices)
 
@@ -52,6 +54,18 @@ REPORT_COLUMNS = (
     "申报决定数",
     "上报率",
     "预警",
+    "抽查数",
+    "不合格数",
+    "抽查合格率",
+    "瞒报疑点未整改",
+)
+
+# The 通报's definitions of the spot-check and 整改 columns (2023 work plan, task 4).
+SPOT_DEFINITIONS = (
+    "抽查合格率 = 本月公示信息抽查中核查结论为合格的条数 ÷ 已作出核查结论的条数"
+    "（抽查数为该单位被抽取的条数，尚待核查的不计入合格率）；本月未被抽查的单位显示“—”",
+    "瞒报疑点未整改 = 本月疑似瞒报漏报预警（报送数少于申报数、文书号不连续、未申报决定数）"
+    "中尚未经信用办确认整改完成的条数（截至通报生成时）",
 )
 
 
@@ -67,6 +81,16 @@ class MonthlyReport:
     overdue_objections: list[tuple[str, int]] = dc_field(default_factory=list)
     # (unit name, count): repair applications overdue at the end of the month.
     overdue_repairs: list[tuple[str, int]] = dc_field(default_factory=list)
+    # {unit id: figures} of the month's spot check; units not sampled are absent.
+    spot: dict[int, SpotStats] = dc_field(default_factory=dict)
+    # {unit id: 瞒报/漏报 suspicions of the month not confirmed 整改完成}.
+    suspicions: dict[int, int] = dc_field(default_factory=dict)
+
+    def spot_values(self, unit_id: int) -> list[Any]:
+        stats = self.spot.get(unit_id)
+        if stats is None:
+            return ["—", "—", "—"]
+        return [stats.sampled, stats.failed, format_percent(stats.pass_rate)]
 
     def row_values(self, index: int, row: UnitRates) -> list[Any]:
         return [
@@ -81,6 +105,8 @@ class MonthlyReport:
             "未申报" if row.declared is None else row.declared,
             format_percent(row.reporting),
             warning_text(row),
+            *self.spot_values(row.unit.pk),
+            self.suspicions.get(row.unit.pk, 0),
         ]
 
     def table(self) -> list[list[Any]]:
@@ -100,7 +126,17 @@ class MonthlyReport:
             t.declared if t.declared is not None else 0,
             format_percent(t.reporting),
             f"{t.warnings} 条" if t.warnings else "",
+            *self._spot_totals(),
+            sum(self.suspicions.get(r.unit.pk, 0) for r in self.rows),
         ]
+
+    def _spot_totals(self) -> list[Any]:
+        listed = {r.unit.pk for r in self.rows}
+        stats = [s for uid, s in self.spot.items() if uid in listed]
+        if not stats:
+            return ["—", "—", "—"]
+        total = spot_totals(stats)
+        return [total.sampled, total.failed, format_percent(total.pass_rate)]
 
 
 def warning_text(row: UnitRates) -> str:
@@ -192,6 +228,25 @@ def _objection_text(overdue: list[tuple[str, int]]) -> str:
     return f"本月超期办理的异议 {total} 件：{units}。"
 
 
+def _spot_text(spot: dict[int, SpotStats], suspicions: dict[int, int]) -> str:
+    if spot:
+        total = spot_totals(spot.values())
+        judged = total.passed + total.failed
+        text = (
+            f"本月抽查 {len(spot)} 个单位公示信息 {total.sampled} 条，已核查 {judged} 条，"
+            f"不合格 {total.failed} 条，抽查合格率 {format_percent(total.pass_rate)}。"
+        )
+    else:
+        text = "本月未开展公示信息抽查。"
+    open_count = sum(suspicions.values())
+    if open_count:
+        units = sum(1 for n in suspicions.values() if n)
+        text += f"疑似瞒报漏报尚未整改完成 {open_count} 条，涉及 {units} 个单位。"
+    else:
+        text += "无尚未整改的疑似瞒报漏报。"
+    return text
+
+
 def monthly_report(period: Period) -> MonthlyReport:
     if not period.is_month:
         raise ValueError("the 通报 is monthly")
@@ -204,17 +259,23 @@ def monthly_report(period: Period) -> MonthlyReport:
     interview = [u.name for u in units_for_interview(period)]
     overdue = _overdue_objections(period)
     repairs = _overdue_repairs(period)
+    listed = {r.unit.pk for r in rows}
+    spot = {uid: s for uid, s in period_stats(period).items() if uid in listed}
+    suspicions = {uid: n for uid, n in unrectified_suspicions(period).items() if uid in listed}
     return MonthlyReport(
         period=period,
         title=title,
         summary=_summary(period, rows, totals, interview)
         + _objection_text(overdue)
-        + _repair_text(repairs),
+        + _repair_text(repairs)
+        + _spot_text(spot, suspicions),
         rows=rows,
         totals=totals,
         interview_units=interview,
         overdue_objections=overdue,
         overdue_repairs=repairs,
+        spot=spot,
+        suspicions=suspicions,
     )
 
 
@@ -224,6 +285,7 @@ def _definitions() -> list[str]:
         RATE_DEFINITIONS["compliance"],
         RATE_DEFINITIONS["reporting"] + "；未申报的单位上报率记为“—”。",
         RATE_DEFINITIONS["scope"] + "。",
+        *(line + "。" for line in SPOT_DEFINITIONS),
     ]
 
 
@@ -243,7 +305,7 @@ def report_xlsx(period: Period) -> bytes:
     sheet.merge_range(0, 0, 0, last_col, safe_cell(report.title), title)
     sheet.set_row(0, 30)
     sheet.merge_range(1, 0, 1, last_col, safe_cell(report.summary), wrap)
-    sheet.set_row(1, 60)
+    sheet.set_row(1, 80)
     for col, name in enumerate(REPORT_COLUMNS):
         sheet.write(3, col, name, head)
     row_index = 4
@@ -286,6 +348,7 @@ def report_xlsx(period: Period) -> bytes:
     sheet.set_column(1, 1, 28)
     sheet.set_column(2, 9, 11)
     sheet.set_column(10, 10, 36)
+    sheet.set_column(11, 14, 11)
     sheet.freeze_panes(4, 2)
     book.close()
     return buffer.getvalue()
@@ -303,7 +366,7 @@ _REPORT_TYPST = r"""
 #par(first-line-indent: (amount: 2em, all: true), data.summary)
 #v(0.5em)
 #table(
-  columns: (auto, 1fr, auto, auto, auto, auto, auto, auto, auto, auto, 2fr),
+  columns: (auto, 1fr, auto, auto, auto, auto, auto, auto, auto, auto, 2fr, auto, auto, auto, auto),
   align: (x, y) => if x == 1 or x == 10 { left } else { center },
   stroke: 0.5pt,
   inset: 4pt,

@@ -580,6 +580,12 @@ def unit_quality(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "can_write": can_write,
             "threshold": selectors.active_policy().late_warning_threshold,
+            # 督促整改 of 瞒报/漏报 suspicions: the unit's staff explain, the office confirms.
+            "can_explain": permissions.role_of(request.user) in (Role.REPORTER, Role.REVIEWER)
+            and getattr(request.user, "unit_id", None) == unit.pk,
+            "is_admin": permissions.is_credit_admin(request.user),
+            "sees_spot_checks": permissions.role_of(request.user)
+            in (*OVERVIEW_ROLES, *SUBMIT_ROLES),
         },
     )
 
@@ -609,6 +615,15 @@ def overview(request: HttpRequest) -> HttpResponse:
     period, error = _period_from(request)
     rows = selectors.unit_rates(period, record_types=selectors.deadline_types())
     report = reports.monthly_report(period) if rows else None
+    # The 通报's spot-check and 整改 columns beside each unit's rates.
+    table = [
+        (
+            row,
+            report.spot_values(row.unit.pk) if report else ["—", "—", "—"],
+            report.suspicions.get(row.unit.pk, 0) if report else 0,
+        )
+        for row in rows
+    ]
     return render(
         request,
         "collection/overview.html",
@@ -617,8 +632,10 @@ def overview(request: HttpRequest) -> HttpResponse:
             "period_error": error,
             "form": PeriodForm(initial={"period": period.key}),
             "rows": rows,
+            "table": table,
             "report": report,
             "definitions": selectors.RATE_DEFINITIONS,
+            "spot_definitions": reports.SPOT_DEFINITIONS,
         },
     )
 

@@ -19,6 +19,7 @@ from xinyong.orgs.services import resolve_unit_name
 from ...quality import declare_month, run_checks
 from ...reports import record_template_xlsx, report_pdf, report_xlsx
 from ...selectors import Period, parse_period
+from ...spot_checks import DEFAULT_PER_UNIT, draw, stats_by_unit, verify_sample
 
 
 def _default_period() -> Period:
@@ -29,7 +30,8 @@ def _default_period() -> Period:
 class Command(BaseCommand):
     help = (
         "归集质量与通报：check 质量检查（迟报、漏报、文书号断号、未申报），"
-        "report 生成月度通报，template 导出导入模板，declare 录入月度决定数"
+        "report 生成月度通报，template 导出导入模板，declare 录入月度决定数，"
+        "spot-check 抽取公示信息抽查样本"
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -57,10 +59,21 @@ class Command(BaseCommand):
         declare.add_argument("--note", default="", help="说明")
         declare.add_argument("--json", action="store_true", help="以 JSON 输出结果")
 
+        spot = sub.add_parser(
+            "spot-check",
+            help="抽取某月公示信息抽查样本（每单位随机抽取，不足的全部抽取；同一月份只能抽取一次）",
+        )
+        spot.add_argument("--period", required=True, help="月份，如 2026-10（须已结束）")
+        spot.add_argument(
+            "--per-unit", default=DEFAULT_PER_UNIT, help=f"每单位抽查条数，默认 {DEFAULT_PER_UNIT}"
+        )
+        spot.add_argument("--note", default="", help="说明")
+        spot.add_argument("--json", action="store_true", help="以 JSON 输出结果")
+
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             with context.use(context.RequestContext(channel="cli")):
-                getattr(self, f"_{options['action']}")(options)
+                getattr(self, f"_{options['action'].replace('-', '_')}")(options)
         except DomainError as exc:
             raise CommandError(exc.message) from None
 
@@ -144,3 +157,37 @@ class Command(BaseCommand):
         self.stdout.write(
             f"已录入{target.name}{period.label}{rt.name}决定数：{declaration.declared_count} 件。"
         )
+
+    def _spot_check(self, options: dict[str, Any]) -> None:
+        period = parse_period(options["period"])
+        # The operator's tool on the server acts as the system (actor None), as `declare`.
+        check = draw(actor=None, period=period, per_unit=options["per_unit"], note=options["note"])
+        stats = stats_by_unit(check.items.all())
+        names = dict(Unit.objects.filter(pk__in=list(stats)).values_list("pk", "name"))
+        per_unit = {names.get(uid, str(uid)): s.sampled for uid, s in stats.items()}
+        sampled = sum(per_unit.values())
+        if options["json"]:
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "id": check.pk,
+                        "period": check.period,
+                        "per_unit": check.per_unit,
+                        "seed": check.seed,
+                        "pool_size": check.pool_size,
+                        "sampled": sampled,
+                        "units": per_unit,
+                        "verified": verify_sample(check),
+                    },
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
+            return
+        self.stdout.write(
+            f"已抽取{check}（编号 {check.pk}）：{len(per_unit)} 个单位，共 {sampled} 条"
+            f"（抽样范围 {check.pool_size} 条，每单位 {check.per_unit} 条，不足的全部抽取），"
+            f"随机种子 {check.seed}。"
+        )
+        for name, count in per_unit.items():
+            self.stdout.write(f"  {name}：{count} 条")
