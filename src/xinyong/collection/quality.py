@@ -412,17 +412,29 @@ def check_unit_period(
 
 
 def batch_months(batch: Batch) -> list[tuple[int, int]]:
-    """The months a batch may affect: its report month and every month its records'
-    decision dates fall in."""
+    """The months a batch may affect: its report month and, for a record type with a
+    reporting deadline (the ones declared and measured by month), every month its records'
+    decision dates fall in. A registration batch dates its records by 成立日期, decades
+    back: those months owe no declaration and are not checked. Months the statistics
+    cannot hold (before 2000) are left out rather than failing a batch already stored."""
     months = {(batch.reported_on.year, batch.reported_on.month)}
-    for d in (
-        CreditRecord.objects.filter(batch=batch, decision_date__isnull=False)
-        .values_list("decision_date", flat=True)
-        .distinct()
-    ):
-        if d is not None:
-            months.add((d.year, d.month))
-    return sorted(months)
+    if batch.record_type.report_deadline_workdays:
+        for d in (
+            CreditRecord.objects.filter(batch=batch, decision_date__isnull=False)
+            .values_list("decision_date", flat=True)
+            .distinct()
+        ):
+            if d is not None:
+                months.add((d.year, d.month))
+    return sorted(m for m in months if _measurable(*m))
+
+
+def _measurable(year: int, month: int) -> bool:
+    try:
+        Period.month(year, month)
+    except DomainError:
+        return False
+    return True
 
 
 def check_after_batch(
