@@ -101,6 +101,7 @@ class ScenarioListView(GenericAPIView):
     throttle_classes = [PublicAnonThrottle, UserRateThrottle]
     serializer_class = ScenarioSerializer
 
+    @extend_schema(responses=ScenarioSerializer(many=True))
     def get(self, request: Request) -> Response:
         qs = Scenario.objects.filter(published=True, active=True).order_by("sort_order", "code")
         page = self.paginate_queryset(qs)
@@ -132,7 +133,10 @@ class CountsView(GenericAPIView):
 
     permission_classes = [MaySeeCounts]
     serializer_class = CountSerializer
+    # One row per scenario, answered whole as a bare array (a handful of scenarios).
+    pagination_class = None
 
+    @extend_schema(responses=CountSerializer(many=True))
     def get(self, request: Request) -> Response:
         rows = [
             {

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core import signing
 from django.urls import path
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
@@ -28,7 +28,10 @@ CONFIRM_SALT = "commitments.api-confirm"
 _DATE_ERRORS: dict[str, Any] = {"invalid": "日期格式应为 YYYY-MM-DD。"}
 
 
-class MatterSerializer(serializers.ModelSerializer):
+class CommitmentMatterSerializer(serializers.ModelSerializer):
+    """An entry of the published 承诺事项清单 (named apart from the report matters in the
+    OpenAPI document)."""
+
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
 
@@ -174,8 +177,15 @@ class MatterListView(GenericAPIView):
 
     permission_classes = [AllowAny]
     throttle_classes = [PublicAnonThrottle, UserRateThrottle]
-    serializer_class = MatterSerializer
+    serializer_class = CommitmentMatterSerializer
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("kind", str, required=False, enum=list(Kind.values)),
+            OpenApiParameter("unit", int, required=False, description="单位编号"),
+        ],
+        responses=CommitmentMatterSerializer(many=True),
+    )
     def get(self, request: Request) -> Response:
         kind = request.query_params.get("kind") or None
         if kind and kind not in Kind.values:
@@ -187,7 +197,7 @@ class MatterListView(GenericAPIView):
                 raise DomainError("单位应为单位编号（整数）。")
             qs = qs.filter(unit_id=int(unit))
         page = self.paginate_queryset(qs)
-        return self.get_paginated_response(MatterSerializer(page, many=True).data)
+        return self.get_paginated_response(CommitmentMatterSerializer(page, many=True).data)
 
 
 class PublicStartView(GenericAPIView):
@@ -197,6 +207,19 @@ class PublicStartView(GenericAPIView):
     throttle_classes = [PublicAnonThrottle, UserRateThrottle]
     serializer_class = StartSerializer
 
+    @extend_schema(
+        request=StartSerializer,
+        responses=inline_serializer(
+            "CommitmentPublicStart",
+            {
+                "token": serializers.CharField(help_text="确认令牌，第二步原样提交"),
+                "shown": serializers.CharField(
+                    help_text="身份确认方式向申请人展示的内容（演示环境为一次性确认码）"
+                ),
+                "expires_in": serializers.IntegerField(help_text="令牌有效秒数"),
+            },
+        ),
+    )
     def post(self, request: Request) -> Response:
         data = _validated(StartSerializer(data=request.data))
         matter = selectors.public_matters(kind=Kind.VOLUNTARY).filter(pk=data["matter"]).first()
@@ -244,6 +267,12 @@ class CommitmentCollectionView(GenericAPIView):
     permission_classes = [IsUnitStaffOrLeader, ReadOnlyForLeader]
     serializer_class = CommitmentSerializer
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, required=False, enum=list(Commitment.Status.values))
+        ],
+        responses=CommitmentSerializer(many=True),
+    )
     def get(self, request: Request) -> Response:
         qs = selectors.commitments_visible_to(request.user)
         status = request.query_params.get("status")
@@ -254,7 +283,7 @@ class CommitmentCollectionView(GenericAPIView):
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(CommitmentSerializer(page, many=True).data)
 
-    @extend_schema(request=CreateSerializer, responses=CommitmentSerializer)
+    @extend_schema(request=CreateSerializer, responses={201: CommitmentSerializer})
     def post(self, request: Request) -> Response:
         data = _validated(CreateSerializer(data=request.data))
         unit: Any = data.get("unit") or request.user.unit_id  # type: ignore[union-attr]

@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from xinyong.core.api import validated as _validated
+from xinyong.core.api_files import FileDownloadMixin
 from xinyong.core.errors import DomainError, NotFoundError
 from xinyong.core.inputs import clean_year
 from xinyong.orgs.models import Role
@@ -54,7 +55,10 @@ class IsBankOrFinanceStaff(BasePermission):
         return role_of(request.user) == Role.BANK or can_view_staff(request.user)
 
 
-class ItemSerializer(serializers.ModelSerializer):
+class WhitelistItemSerializer(serializers.ModelSerializer):
+    """A subject on a screening run or the published 信易贷 white list (named apart from
+    the personnel file item in the OpenAPI document)."""
+
     name = serializers.CharField(source="subject.name")
     code = serializers.CharField(source="subject.display_identifier")
     status_label = serializers.CharField(source="get_status_display")
@@ -161,11 +165,12 @@ class WhitelistView(GenericAPIView):
     """The published white list (listed and removed entries, each with its reasons)."""
 
     permission_classes = [IsBankOrFinanceStaff]
-    serializer_class = ItemSerializer
+    serializer_class = WhitelistItemSerializer
 
+    @extend_schema(responses=WhitelistItemSerializer(many=True))
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(selectors.published_items())
-        return self.get_paginated_response(ItemSerializer(page, many=True).data)
+        return self.get_paginated_response(WhitelistItemSerializer(page, many=True).data)
 
 
 class RunCollectionView(GenericAPIView):
@@ -176,11 +181,12 @@ class RunCollectionView(GenericAPIView):
     def get_permissions(self) -> list[BasePermission]:
         return [IsCreditAdmin()] if self.request.method == "POST" else [IsFinanceStaff()]
 
+    @extend_schema(responses=RunSerializer(many=True))
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(WhitelistRun.objects.select_related("rule").order_by("-id"))
         return self.get_paginated_response(RunSerializer(page, many=True).data)
 
-    @extend_schema(request=None, responses=RunSerializer)
+    @extend_schema(request=None, responses={201: RunSerializer})
     def post(self, request: Request) -> Response:
         run = services.screen(actor=request.user)
         return Response(RunSerializer(run).data, status=201)
@@ -190,9 +196,14 @@ class RunItemsView(GenericAPIView):
     """A run's subjects with their reasons; ?status=listed|ineligible|excluded|removed."""
 
     permission_classes = [IsFinanceStaff]
-    serializer_class = ItemSerializer
+    serializer_class = WhitelistItemSerializer
 
-    @extend_schema(parameters=[OpenApiParameter("status", str, required=False)])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, required=False, enum=list(WhitelistItem.Status.values))
+        ],
+        responses=WhitelistItemSerializer(many=True),
+    )
     def get(self, request: Request, pk: int) -> Response:
         run = _run(pk)
         qs = run.items.select_related("subject").order_by("subject__name")
@@ -202,7 +213,7 @@ class RunItemsView(GenericAPIView):
                 raise DomainError(f"状态应为：{'、'.join(WhitelistItem.Status.values)}。")
             qs = qs.filter(status=status)
         page = self.paginate_queryset(qs)
-        return self.get_paginated_response(ItemSerializer(page, many=True).data)
+        return self.get_paginated_response(WhitelistItemSerializer(page, many=True).data)
 
 
 class RunActionView(GenericAPIView):
@@ -227,13 +238,24 @@ class RunActionView(GenericAPIView):
         return Response(RunSerializer(run).data)
 
 
-class ExportView(GenericAPIView):
+class ExportView(FileDownloadMixin, GenericAPIView):
     """The published list as XLSX or CSV for the provincial 信易贷 platform (信用办)."""
 
+    # `?format=` is this export's own parameter: FileDownloadMixin's negotiation keeps DRF
+    # from reading it as a renderer name (which answered 404 for csv and xlsx alike).
     permission_classes = [IsCreditAdmin]
+    download_types = ("application/octet-stream",)
 
     @extend_schema(
-        parameters=[OpenApiParameter("format", str, required=False, enum=["xlsx", "csv"])],
+        parameters=[
+            OpenApiParameter(
+                "format",
+                str,
+                required=False,
+                enum=["xlsx", "csv"],
+                description="导出格式，默认 xlsx",
+            )
+        ],
         responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
     )
     def get(self, request: Request) -> HttpResponse:
@@ -245,11 +267,12 @@ class ExportView(GenericAPIView):
         return response
 
 
-class BankReportView(GenericAPIView):
+class BankReportView(FileDownloadMixin, GenericAPIView):
     """An authorised enterprise's credit report (PDF) for the calling bank; without the
     enterprise's authorisation in force: 403, and the attempt is logged."""
 
     permission_classes = [IsBank]
+    download_types = ("application/pdf",)
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     def get(self, request: Request, pk: int) -> HttpResponse:
@@ -269,6 +292,7 @@ class OutcomeCollectionView(GenericAPIView):
     permission_classes = [IsBank]
     serializer_class = OutcomeSerializer
 
+    @extend_schema(responses=OutcomeSerializer(many=True))
     def get(self, request: Request) -> Response:
         qs = LoanOutcome.objects.filter(bank=services.bank_of(request.user)).select_related(
             "subject"
@@ -276,7 +300,7 @@ class OutcomeCollectionView(GenericAPIView):
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(OutcomeSerializer(page, many=True).data)
 
-    @extend_schema(request=OutcomeInputSerializer, responses=OutcomeSerializer)
+    @extend_schema(request=OutcomeInputSerializer, responses={201: OutcomeSerializer})
     def post(self, request: Request) -> Response:
         data = _validated(OutcomeInputSerializer(data=request.data))
         subject = Subject.objects.filter(pk=data.pop("subject")).first()

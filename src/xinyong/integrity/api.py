@@ -13,7 +13,12 @@ from django.http import HttpResponse
 from django.urls import path
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import BasePermission
@@ -21,6 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from xinyong.core.api import validated
+from xinyong.core.api_files import XLSX, FileDownloadMixin
 from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
 from xinyong.core.inputs import clean_year
 from xinyong.orgs.permissions import ReadOnlyForLeader, readable_unit_ids, role_of
@@ -332,6 +338,12 @@ class AlertListView(GenericAPIView):
     permission_classes = STAFF
     serializer_class = AlertSerializer
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, required=False, enum=list(Alert.Status.values))
+        ],
+        responses=AlertSerializer(many=True),
+    )
     def get(self, request: Request) -> Response:
         qs = selectors.alerts_for(request.user)
         status = request.query_params.get("status")
@@ -373,11 +385,12 @@ class BodyListView(GenericAPIView):
     permission_classes = STAFF
     serializer_class = BodySerializer
 
+    @extend_schema(responses=BodySerializer(many=True))
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(selectors.bodies_for(request.user))
         return self.get_paginated_response(BodySerializer(page, many=True).data)
 
-    @extend_schema(request=BodyInSerializer, responses=BodySerializer)
+    @extend_schema(request=BodyInSerializer, responses={201: BodySerializer})
     def post(self, request: Request) -> Response:
         data = validated(BodyInSerializer(data=request.data))
         body = services.register_body(
@@ -431,8 +444,14 @@ class _BodyCollectionView(GenericAPIView):
 
 
 @extend_schema_view(
-    get=extend_schema(operation_id="integrity_cases_list"),
-    post=extend_schema(request=CaseInSerializer, responses=CaseSerializer),
+    get=extend_schema(
+        operation_id="integrity_cases_list",
+        parameters=[
+            OpenApiParameter("stage", str, required=False, enum=list(IntegrityCase.Stage.values))
+        ],
+        responses=CaseSerializer(many=True),
+    ),
+    post=extend_schema(request=CaseInSerializer, responses={201: CaseSerializer}),
 )
 class CaseListView(_BodyCollectionView):
     serializer_class = CaseSerializer
@@ -466,7 +485,7 @@ class CaseStepView(GenericAPIView):
     permission_classes = STAFF
     serializer_class = StepInSerializer
 
-    @extend_schema(request=StepInSerializer, responses=CaseSerializer)
+    @extend_schema(request=StepInSerializer, responses={201: CaseSerializer})
     def post(self, request: Request, pk: int) -> Response:
         case = selectors.case_for(request.user, pk)
         data = validated(StepInSerializer(data=request.data))
@@ -475,8 +494,10 @@ class CaseStepView(GenericAPIView):
 
 
 @extend_schema_view(
-    get=extend_schema(operation_id="integrity_arrears_list"),
-    post=extend_schema(request=ArrearsInSerializer, responses=ArrearsSerializer),
+    get=extend_schema(
+        operation_id="integrity_arrears_list", responses=ArrearsSerializer(many=True)
+    ),
+    post=extend_schema(request=ArrearsInSerializer, responses={201: ArrearsSerializer}),
 )
 class ArrearsListView(_BodyCollectionView):
     serializer_class = ArrearsSerializer
@@ -494,7 +515,7 @@ class ArrearsPaymentView(GenericAPIView):
     permission_classes = STAFF
     serializer_class = PaymentInSerializer
 
-    @extend_schema(request=PaymentInSerializer, responses=ArrearsSerializer)
+    @extend_schema(request=PaymentInSerializer, responses={201: ArrearsSerializer})
     def post(self, request: Request, pk: int) -> Response:
         case = selectors.arrears_case_for(request.user, pk)
         data = validated(PaymentInSerializer(data=request.data))
@@ -523,8 +544,11 @@ class ArrearsTargetView(GenericAPIView):
 
 
 @extend_schema_view(
-    get=extend_schema(operation_id="integrity_commitments_list"),
-    post=extend_schema(request=CommitmentInSerializer, responses=GovCommitmentSerializer),
+    get=extend_schema(
+        operation_id="integrity_commitments_list",
+        responses=GovCommitmentSerializer(many=True),
+    ),
+    post=extend_schema(request=CommitmentInSerializer, responses={201: GovCommitmentSerializer}),
 )
 class CommitmentListView(_BodyCollectionView):
     serializer_class = GovCommitmentSerializer
@@ -554,7 +578,15 @@ class CommitmentComplaintView(GenericAPIView):
     permission_classes = STAFF
     serializer_class = ComplaintInSerializer
 
-    @extend_schema(request=ComplaintInSerializer)
+    @extend_schema(
+        request=ComplaintInSerializer,
+        responses={
+            201: inline_serializer(
+                "IntegrityComplaintFiled",
+                {"id": serializers.IntegerField(), "status": serializers.CharField()},
+            )
+        },
+    )
     def post(self, request: Request, pk: int) -> Response:
         c = selectors.commitment_for(request.user, pk)
         data = validated(ComplaintInSerializer(data=request.data))
@@ -602,7 +634,15 @@ class ManualScoreView(GenericAPIView):
     permission_classes = STAFF
     serializer_class = ScoreInSerializer
 
-    @extend_schema(request=ScoreInSerializer)
+    @extend_schema(
+        request=ScoreInSerializer,
+        responses={
+            201: inline_serializer(
+                "IntegrityManualScore",
+                {"id": serializers.IntegerField(), "score": serializers.CharField()},
+            )
+        },
+    )
     def post(self, request: Request) -> Response:
         data = validated(ScoreInSerializer(data=request.data))
         system = evaluation.get_system(data["year"])
@@ -621,13 +661,15 @@ class ManualScoreView(GenericAPIView):
         return Response({"id": row.pk, "score": str(row.score)}, status=201)
 
 
-class EvaluationExportView(GenericAPIView):
+class EvaluationExportView(FileDownloadMixin, GenericAPIView):
     """The annual assessment XLSX (credit office and leaders)."""
 
     permission_classes = STAFF
+    download_types = (XLSX,)
 
     @extend_schema(
-        parameters=[OpenApiParameter("year", int, required=False)], responses={200: bytes}
+        parameters=[OpenApiParameter("year", int, required=False)],
+        responses={(200, XLSX): OpenApiTypes.BINARY},
     )
     def get(self, request: Request) -> HttpResponse:
         if readable_unit_ids(request.user) is not None:
@@ -641,7 +683,7 @@ class ScanView(GenericAPIView):
     permission_classes = STAFF
     serializer_class = serializers.Serializer  # free-form JSON, described below
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
         return Response(monitoring.scan(actor=request.user).as_json())
 

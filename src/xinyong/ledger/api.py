@@ -9,7 +9,7 @@ from typing import Any
 
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -43,6 +43,11 @@ class IsOfficeOrLeader(BasePermission):
 
     def has_permission(self, request: Any, view: Any) -> bool:
         return permissions.role_of(request.user) in (Role.CREDIT_ADMIN, Role.LEADER)
+
+
+YEAR_PARAM = OpenApiParameter(
+    "year", int, required=False, description="工作方案年度，默认当前方案（如 2026）"
+)
 
 
 def _plan(request: Request) -> Plan:
@@ -99,7 +104,10 @@ class ProgressSerializer(serializers.Serializer):
     )
 
 
-class ReviewSerializer(serializers.Serializer):
+class LedgerReviewSerializer(serializers.Serializer):
+    """The lead unit's or the credit office's review of a progress report (named apart
+    from the spot-check review in the OpenAPI document)."""
+
     decision = serializers.ChoiceField(
         label="审核结果", choices=[("accept", "通过"), ("return", "退回")]
     )
@@ -143,7 +151,18 @@ class RowsView(GenericAPIView):
 
     permission_classes = [IsLedgerStaff]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        parameters=[
+            YEAR_PARAM,
+            OpenApiParameter(
+                "unit",
+                str,
+                required=False,
+                description="单位名称（任一写法）或编号；仅信用办和领导可用，责任单位只见本单位",
+            ),
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
     def get(self, request: Request) -> Response:
         plan = _plan(request)
         role = permissions.role_of(request.user)
@@ -172,7 +191,7 @@ class ProgressView(GenericAPIView):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     serializer_class = ProgressSerializer
 
-    @extend_schema(request=ProgressSerializer, responses=LedgerReportSerializer)
+    @extend_schema(request=ProgressSerializer, responses={201: LedgerReportSerializer})
     def post(self, request: Request, pk: int) -> Response:
         if permissions.is_leader(request.user):
             raise NotPermitted("领导账号为只读账号，不能报送进展。")
@@ -200,14 +219,14 @@ class ProgressView(GenericAPIView):
 
 class ReviewView(GenericAPIView):
     permission_classes = [IsLedgerStaff]
-    serializer_class = ReviewSerializer
+    serializer_class = LedgerReviewSerializer
 
-    @extend_schema(request=ReviewSerializer, responses=LedgerReportSerializer)
+    @extend_schema(request=LedgerReviewSerializer, responses=LedgerReportSerializer)
     def post(self, request: Request, pk: int) -> Response:
         if permissions.role_of(request.user) not in (Role.CREDIT_ADMIN, Role.REVIEWER):
             raise NotPermitted("只有牵头单位的审核员或信用办管理员可以审核进展。")
         report = selectors.get_report_for(request.user, pk)
-        values = validated(ReviewSerializer(data=request.data))
+        values = validated(LedgerReviewSerializer(data=request.data))
         report = services.review_report(
             actor=request.user,
             report=report,
@@ -222,7 +241,7 @@ class StatusView(GenericAPIView):
 
     permission_classes = [IsLedgerStaff]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(parameters=[YEAR_PARAM], responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         plan = _plan(request)
         picture = selectors.plan_picture(plan)
@@ -243,7 +262,7 @@ class StatusView(GenericAPIView):
 class AssessmentView(GenericAPIView):
     permission_classes = [IsOfficeOrLeader]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(parameters=[YEAR_PARAM], responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         plan = _plan(request)
         return Response(
@@ -258,7 +277,7 @@ class AssessmentView(GenericAPIView):
 class DashboardView(GenericAPIView):
     permission_classes = [IsOfficeOrLeader]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(parameters=[YEAR_PARAM], responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         from datetime import date
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import URLPattern, URLResolver, path
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -32,7 +33,9 @@ class OpenSerializer(serializers.Serializer):
     purpose = serializers.CharField(label="查阅用途", max_length=200)
 
 
-class ItemSerializer(serializers.Serializer):
+class FileItemInputSerializer(serializers.Serializer):
+    """An item to record in a file (named apart from the 信易贷 white-list item)."""
+
     person = serializers.IntegerField(label="建档人员", min_value=1)
     kind = serializers.CharField(label="事项类别", max_length=20)
     title = serializers.CharField(label="事项", max_length=200, required=False, allow_blank=True)
@@ -82,7 +85,10 @@ class NominateSerializer(serializers.Serializer):
     )
 
 
-class DecideSerializer(serializers.Serializer):
+class NominationDecisionSerializer(serializers.Serializer):
+    """The selection decision on a nomination (named apart from the objection and
+    repair decisions)."""
+
     selected = serializers.BooleanField(label="是否评选")
     document = serializers.CharField(
         label="评选文件文号", max_length=100, required=False, allow_blank=True
@@ -90,6 +96,100 @@ class DecideSerializer(serializers.Serializer):
     note = serializers.CharField(
         label="评选意见", max_length=4000, required=False, allow_blank=True
     )
+
+
+# ---------------------------------------------------------------- answers (OpenAPI)
+
+
+class ExemptionOutSerializer(serializers.Serializer):
+    ground = serializers.CharField()
+    ground_label = serializers.CharField()
+    body = serializers.CharField()
+    document = serializers.CharField()
+    date = serializers.DateField(allow_null=True)
+    reason = serializers.CharField()
+
+
+class FileItemSerializer(serializers.Serializer):
+    """An item of a file as answered (selectors.item_dict)."""
+
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    kind_label = serializers.CharField()
+    title = serializers.CharField()
+    year = serializers.IntegerField(allow_null=True)
+    grade = serializers.CharField()
+    grade_label = serializers.CharField()
+    # The metaclass takes declared fields off the class, so "source" does not clash with
+    # Field.source at run time; mypy only sees the class attribute.
+    source = serializers.CharField()  # type: ignore[assignment]
+    source_label = serializers.CharField()
+    issuer = serializers.CharField()
+    source_unit = serializers.CharField()
+    document_number = serializers.CharField()
+    document_date = serializers.DateField()
+    description = serializers.CharField()
+    status = serializers.CharField()
+    status_label = serializers.CharField()
+    revoked_on = serializers.DateField(allow_null=True)
+    revoked_reason = serializers.CharField()
+    counts_as_dishonesty = serializers.BooleanField()
+    exempt = serializers.BooleanField()
+    exemption = ExemptionOutSerializer(allow_null=True)
+    open_objection = serializers.CharField(help_text="未办结的异议编号（无则为空）")
+
+
+class FilePersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    category = serializers.CharField()
+    category_code = serializers.CharField()
+    keeper_unit = serializers.CharField()
+    name = serializers.CharField()
+    id_number_masked = serializers.CharField()
+    unit = serializers.CharField()
+    employer = serializers.CharField()
+    post = serializers.CharField()
+    licence_number = serializers.CharField()
+
+
+class PersonFileSerializer(serializers.Serializer):
+    """One person's whole file (selectors.file_view)."""
+
+    person = FilePersonSerializer()
+    summary = serializers.DictField(help_text="表彰、考核、失信、免责、撤销的计数与信用分")
+    items = FileItemSerializer(many=True)
+
+
+class OpenedFilesSerializer(serializers.Serializer):
+    files = PersonFileSerializer(many=True)
+
+
+class NominationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    year = serializers.IntegerField()
+    kind = serializers.CharField()
+    kind_label = serializers.CharField()
+    nominee = serializers.CharField()
+    nominated_by_unit = serializers.CharField()
+    nominated_on = serializers.DateField()
+    deeds = serializers.CharField()
+    status = serializers.CharField()
+    status_label = serializers.CharField()
+    decided_on = serializers.DateField(allow_null=True)
+    decision_document = serializers.CharField()
+
+
+class PublicHonourSerializer(serializers.Serializer):
+    """A published 诚信典型 (selectors.present_public_honour: names masked)."""
+
+    id = serializers.IntegerField()
+    year = serializers.IntegerField()
+    kind = serializers.CharField()
+    nominee = serializers.CharField()
+    nominated_by = serializers.CharField()
+    deeds = serializers.CharField()
+    decided_on = serializers.DateField(allow_null=True)
+    decision_document = serializers.CharField()
 
 
 def _nomination(n: Nomination) -> dict[str, Any]:
@@ -123,6 +223,7 @@ class OpenFileView(GenericAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = OpenSerializer
 
+    @extend_schema(request=OpenSerializer, responses=OpenedFilesSerializer)
     def post(self, request: Request) -> Response:
         data = validated(OpenSerializer(data=request.data))
         files = services.open_files_by_id_number(
@@ -135,8 +236,19 @@ class PersonFileView(GenericAPIView):
     """One person's file by its id (?purpose= required)."""
 
     permission_classes = [IsAuthenticated]
-    serializer_class = OpenSerializer
+    serializer_class = PersonFileSerializer
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "purpose",
+                str,
+                required=True,
+                description="查阅用途（必填，记入查阅记录；缺少时答 400）",
+            )
+        ],
+        responses=PersonFileSerializer,
+    )
     def get(self, request: Request, pk: int) -> Response:
         person = (
             Person.objects.select_related("category", "category__keeper_unit", "unit")
@@ -156,10 +268,11 @@ class ItemCreateView(GenericAPIView):
     """Record an item in a file (keepers only)."""
 
     permission_classes = [IsAuthenticated]
-    serializer_class = ItemSerializer
+    serializer_class = FileItemInputSerializer
 
+    @extend_schema(request=FileItemInputSerializer, responses={201: FileItemSerializer})
     def post(self, request: Request) -> Response:
-        data = validated(ItemSerializer(data=request.data))
+        data = validated(FileItemInputSerializer(data=request.data))
         person = Person.objects.select_related("category").filter(pk=data.pop("person")).first()
         data["source"] = data.pop("dishonesty_source", "")
         if person is None:
@@ -174,6 +287,7 @@ class ItemExemptionView(GenericAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = ExemptionSerializer
 
+    @extend_schema(request=ExemptionSerializer, responses=FileItemSerializer)
     def post(self, request: Request, pk: int) -> Response:
         data = validated(ExemptionSerializer(data=request.data))
         item = services.record_exemption(actor=request.user, item=_item_for(pk), **data)
@@ -184,6 +298,7 @@ class ItemRevokeView(GenericAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = RevokeSerializer
 
+    @extend_schema(request=RevokeSerializer, responses=FileItemSerializer)
     def post(self, request: Request, pk: int) -> Response:
         data = validated(RevokeSerializer(data=request.data))
         item = services.revoke_item(actor=request.user, item=_item_for(pk), reason=data["reason"])
@@ -196,6 +311,7 @@ class NominationListView(GenericAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = NominateSerializer
 
+    @extend_schema(responses=NominationSerializer(many=True))
     def get(self, request: Request) -> Response:
         qs = Nomination.objects.select_related("kind", "person", "person__unit", "unit")
         if not is_credit_admin(request.user):
@@ -203,6 +319,7 @@ class NominationListView(GenericAPIView):
         page = self.paginate_queryset(qs.select_related("nominated_by_unit")) or []
         return self.get_paginated_response([_nomination(n) for n in page])
 
+    @extend_schema(request=NominateSerializer, responses={201: NominationSerializer})
     def post(self, request: Request) -> Response:
         data = validated(NominateSerializer(data=request.data))
         kind = HonourKind.objects.filter(code=data.pop("kind")).first()
@@ -215,10 +332,11 @@ class NominationListView(GenericAPIView):
 
 class NominationDecideView(GenericAPIView):
     permission_classes = [IsAuthenticated]
-    serializer_class = DecideSerializer
+    serializer_class = NominationDecisionSerializer
 
+    @extend_schema(request=NominationDecisionSerializer, responses=NominationSerializer)
     def post(self, request: Request, pk: int) -> Response:
-        data = validated(DecideSerializer(data=request.data))
+        data = validated(NominationDecisionSerializer(data=request.data))
         n = Nomination.objects.select_related("kind", "person").filter(pk=pk).first()
         if n is None:
             raise NotFoundError("未找到该推荐。")
@@ -231,7 +349,12 @@ class PublicHonourView(GenericAPIView):
 
     permission_classes = [AllowAny]
     throttle_classes = [PublicAnonThrottle, UserRateThrottle]
+    serializer_class = PublicHonourSerializer
 
+    @extend_schema(
+        parameters=[OpenApiParameter("year", int, required=False, description="评选年度")],
+        responses=PublicHonourSerializer(many=True),
+    )
     def get(self, request: Request) -> Response:
         year = request.query_params.get("year")
         qs = selectors.public_honours(clean_year(year) if year else None)

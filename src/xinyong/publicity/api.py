@@ -79,6 +79,7 @@ class PublicSubjectSearch(APIView):
 
     @extend_schema(
         summary="公开信用查询（主体）",
+        operation_id="public_subjects_search",
         parameters=[
             OpenApiParameter("q", str, description="名称（至少 2 个字）或统一社会信用代码"),
             OpenApiParameter(

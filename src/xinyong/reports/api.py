@@ -8,7 +8,8 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.urls import URLPattern, URLResolver, path
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -18,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 
 from xinyong.core.api import validated
+from xinyong.core.api_files import FileDownloadMixin
 from xinyong.core.errors import DomainError, NotPermitted
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Role
@@ -81,7 +83,10 @@ class VerificationSerializer(serializers.Serializer):
     facts = serializers.DictField()
 
 
-class MatterSerializer(serializers.ModelSerializer):
+class ApplicationMatterSerializer(serializers.ModelSerializer):
+    """An entry of the 信用报告应用目录 (named apart from the commitment matters in the
+    OpenAPI document)."""
+
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     purpose_code = serializers.CharField(source="purpose.code", read_only=True)
     purpose_name = serializers.CharField(source="purpose.name", read_only=True)
@@ -112,6 +117,10 @@ class ReportCollectionView(GenericAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = ReportSerializer
 
+    @extend_schema(
+        parameters=[OpenApiParameter("purpose", str, required=False, description="报告用途代码")],
+        responses=ReportSerializer(many=True),
+    )
     def get(self, request: Request) -> Response:
         _require_reader(request.user)
         qs = selectors.reports_visible_to(request.user)
@@ -121,7 +130,7 @@ class ReportCollectionView(GenericAPIView):
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(ReportSerializer(page, many=True).data)
 
-    @extend_schema(request=IssueSerializer, responses=ReportSerializer)
+    @extend_schema(request=IssueSerializer, responses={201: ReportSerializer})
     def post(self, request: Request) -> Response:
         data = validated(IssueSerializer(data=request.data))
         report = services.issue_requested(
@@ -143,12 +152,13 @@ class ReportDetailView(GenericAPIView):
         return Response(ReportSerializer(selectors.get_report_for(request.user, pk)).data)
 
 
-class ReportPdfView(GenericAPIView):
+class ReportPdfView(FileDownloadMixin, GenericAPIView):
     """The sealed PDF; every download is logged."""
 
     permission_classes = [IsAuthenticated]
+    download_types = ("application/pdf",)
 
-    @extend_schema(responses={(200, "application/pdf"): bytes})
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     def get(self, request: Request, pk: int) -> HttpResponse:
         _require_reader(request.user)
         report = selectors.with_pdf(selectors.get_report_for(request.user, pk))
@@ -209,14 +219,18 @@ class MatterListView(GenericAPIView):
 
     permission_classes = [AllowAny]
     throttle_classes = [PublicAnonThrottle, UserRateThrottle]
-    serializer_class = MatterSerializer
+    serializer_class = ApplicationMatterSerializer
 
+    @extend_schema(
+        parameters=[OpenApiParameter("unit", int, required=False, description="单位编号")],
+        responses=ApplicationMatterSerializer(many=True),
+    )
     def get(self, request: Request) -> Response:
         unit = request.query_params.get("unit", "")
         if unit and not unit.isdigit():
             raise DomainError("单位应为单位编号（整数）。")
         page = self.paginate_queryset(selectors.public_matters(int(unit) if unit else None))
-        return self.get_paginated_response(MatterSerializer(page, many=True).data)
+        return self.get_paginated_response(ApplicationMatterSerializer(page, many=True).data)
 
 
 urlpatterns: list[URLPattern | URLResolver] = [

@@ -27,6 +27,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 
 from xinyong.core.api import validated as _validated
+from xinyong.core.api_files import FileDownloadMixin
 from xinyong.core.errors import DomainError, NotFoundError
 from xinyong.core.masking import mask_id_number, mask_name
 from xinyong.orgs.permissions import IsUnitStaff, ReadOnlyForLeader
@@ -160,7 +161,10 @@ class ProviderReviewSerializer(serializers.Serializer):
     on = serializers.DateField(label="日期", required=False, error_messages=DATE_ERRORS)
 
 
-class DecideSerializer(serializers.Serializer):
+class RepairDecisionSerializer(serializers.Serializer):
+    """The repair decision (named apart from the objection decision in the OpenAPI
+    document)."""
+
     approve = serializers.BooleanField(label="是否准予修复")
     reason = serializers.CharField(label="决定理由", max_length=5000)
     on = serializers.DateField(label="日期", required=False, error_messages=DATE_ERRORS)
@@ -383,11 +387,11 @@ class RepairProviderReviewView(_ActionView):
 
 
 class RepairDecideView(_ActionView):
-    input_serializer = DecideSerializer
+    input_serializer = RepairDecisionSerializer
 
     @extend_schema(
         summary="作出修复决定（信用办）：准予修复即停止公示",
-        request=DecideSerializer,
+        request=RepairDecisionSerializer,
         operation_id="repairs_decide",
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -430,6 +434,7 @@ class NoticeListView(GenericAPIView):
         summary="信用修复告知书列表（限本单位）",
         operation_id="notices_list",
         parameters=[OpenApiParameter("served", OpenApiTypes.BOOL, description="是否已送达")],
+        responses=NoticeSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
         qs = notices.notices_visible_to(request.user).order_by("-id")
@@ -442,9 +447,10 @@ class NoticeListView(GenericAPIView):
         return self.get_paginated_response(NoticeSerializer(page, many=True).data)
 
 
-class NoticePdfView(GenericAPIView):
+class NoticePdfView(FileDownloadMixin, GenericAPIView):
     permission_classes = [IsUnitStaffOrLeader]
     serializer_class = NoticeSerializer
+    download_types = ("application/pdf",)
 
     @extend_schema(
         summary="下载信用修复告知书 PDF",

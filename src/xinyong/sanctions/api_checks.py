@@ -29,10 +29,16 @@ from . import checks
 
 CHECK_PARAMS = [
     OpenApiParameter(
-        "subject", OpenApiTypes.STR, description="统一社会信用代码、身份证号码或主体编号"
+        "subject",
+        OpenApiTypes.STR,
+        required=True,
+        description="统一社会信用代码、身份证号码或主体编号",
     ),
     OpenApiParameter(
-        "matter", OpenApiTypes.STR, description="办理事项代码（如 PROCUREMENT）或名称"
+        "matter",
+        OpenApiTypes.STR,
+        required=True,
+        description="办理事项代码（如 PROCUREMENT）或名称",
     ),
     OpenApiParameter("reference", OpenApiTypes.STR, required=False, description="业务编号"),
     OpenApiParameter(
@@ -86,6 +92,7 @@ class CheckView(APIView):
 
     @extend_schema(
         summary="联合奖惩查询：主体在办理事项中适用的措施及依据（记录本次查询）",
+        operation_id="checks_query",
         parameters=CHECK_PARAMS,
         responses={200: CHECK_RESPONSE},
     )

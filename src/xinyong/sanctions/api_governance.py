@@ -131,6 +131,28 @@ def case_dict(case: GovernanceCase, *, with_actions: bool = False) -> dict[str, 
     return out
 
 
+CASE_LIST_RESPONSE = inline_serializer(
+    "GovernanceCaseItem",
+    {
+        "id": serializers.IntegerField(),
+        "entry": serializers.IntegerField(),
+        "list_type": serializers.CharField(),
+        "list_type_name": serializers.CharField(),
+        "entry_status": serializers.CharField(),
+        "subject": serializers.CharField(help_text="主体（自然人脱敏）"),
+        "lead_unit": serializers.CharField(),
+        "plan": serializers.CharField(),
+        "due_on": serializers.DateField(),
+        "overdue": serializers.BooleanField(),
+        "status": serializers.CharField(),
+        "status_label": serializers.CharField(),
+        "closed_on": serializers.DateField(allow_null=True),
+        "outcome_note": serializers.CharField(),
+    },
+    many=True,
+)
+
+
 class CaseCreateSerializer(serializers.Serializer):
     entry = serializers.IntegerField(label="名单条目编号")
     lead_unit = serializers.CharField(label="牵头单位", max_length=100)
@@ -150,7 +172,7 @@ class CaseListView(GenericAPIView):
             OpenApiParameter("status", OpenApiTypes.STR),
             OpenApiParameter("overdue", OpenApiTypes.BOOL),
         ],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: CASE_LIST_RESPONSE},
         summary="治理案件列表（本单位牵头的；信用办、领导可见全部）",
     )
     def get(self, request: Request) -> Response:
@@ -253,6 +275,29 @@ def event_dict(event: DishonestyEvent) -> dict[str, Any]:
     }
 
 
+EVENT_LIST_RESPONSE = inline_serializer(
+    "DishonestyEventItem",
+    {
+        "id": serializers.IntegerField(),
+        "title": serializers.CharField(),
+        "source": serializers.CharField(),
+        "subject": serializers.CharField(allow_null=True, help_text="主体（自然人脱敏）"),
+        "description": serializers.CharField(),
+        "detected_on": serializers.DateField(),
+        "assigned_unit": serializers.CharField(allow_null=True),
+        "due_on": serializers.DateField(allow_null=True),
+        "overdue": serializers.BooleanField(),
+        "status": serializers.CharField(),
+        "status_label": serializers.CharField(),
+        "handling": serializers.CharField(),
+        "handled_on": serializers.DateField(allow_null=True),
+        "public_text": serializers.CharField(),
+        "published_on": serializers.DateField(allow_null=True),
+    },
+    many=True,
+)
+
+
 class EventCreateSerializer(serializers.Serializer):
     title = serializers.CharField(label="事件名称", max_length=200)
     source = serializers.CharField(label="监测来源", max_length=200)  # type: ignore[assignment]
@@ -270,7 +315,7 @@ class EventListView(GenericAPIView):
             OpenApiParameter("status", OpenApiTypes.STR),
             OpenApiParameter("overdue", OpenApiTypes.BOOL),
         ],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: EVENT_LIST_RESPONSE},
         summary="失信事件列表（本单位承办的；信用办、领导可见全部）",
     )
     def get(self, request: Request) -> Response:

@@ -11,7 +11,9 @@ from django.db.models import Q
 from django.urls import path
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -102,6 +104,55 @@ def entry_data(entry: ListEntry, *, history: bool = False) -> dict[str, Any]:
     return data
 
 
+class ListEntrySubjectSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(help_text="名称；自然人为脱敏姓名")
+    identifier = serializers.CharField(help_text="代码；自然人为脱敏证件号码")
+
+
+class ListEntrySerializer(serializers.Serializer):
+    """A list entry as answered (`entry_data`)."""
+
+    id = serializers.IntegerField()
+    list_type = serializers.CharField()
+    list_type_name = serializers.CharField()
+    subject = ListEntrySubjectSerializer()
+    status = serializers.ChoiceField(choices=ListEntry.Status.choices)
+    status_label = serializers.CharField()
+    # The metaclass takes declared fields off the class, so "source" does not clash with
+    # Field.source at run time; mypy only sees the class attribute.
+    source = serializers.CharField()  # type: ignore[assignment]
+    basis_document = serializers.CharField()
+    basis_record_id = serializers.IntegerField(allow_null=True)
+    reasons = serializers.CharField()
+    designating_unit = serializers.CharField(allow_null=True)
+    designating_authority = serializers.CharField()
+    notice_number = serializers.CharField(allow_null=True)
+    notice_served_on = serializers.DateField(allow_null=True)
+    objection_deadline = serializers.DateField(allow_null=True)
+    publicity_until = serializers.DateField(allow_null=True)
+    effective_from = serializers.DateField(allow_null=True)
+    ends_on = serializers.DateField(allow_null=True)
+    removed_on = serializers.DateField(allow_null=True)
+    removal_reason = serializers.CharField()
+
+
+class ListEntryDetailSerializer(ListEntrySerializer):
+    """An entry with its history (`entry_data(history=True)`)."""
+
+    # "from" is a Python keyword, so the change is declared inline.
+    history = inline_serializer(
+        "ListEntryChange",
+        {
+            "on": serializers.DateField(),
+            "from": serializers.CharField(),
+            "to": serializers.CharField(),
+            "note": serializers.CharField(),
+        },
+        many=True,
+    )
+
+
 def _readers(request: Request) -> None:
     if permissions.role_of(request.user) not in (
         Role.CREDIT_ADMIN,
@@ -131,8 +182,11 @@ class ListTypesView(APIView):
         return Response({"count": types.count(), "results": [type_data(t) for t in types]})
 
 
-class ListEntriesView(APIView):
+class ListEntriesView(GenericAPIView):
+    # Paged with the project's PageNumberPagination: the list used to stop silently at
+    # 500 entries and report count=500.
     permission_classes = [ReadOnlyForLeader]
+    serializer_class = ListEntrySerializer
 
     @extend_schema(
         operation_id="list_entries",
@@ -145,7 +199,7 @@ class ListEntriesView(APIView):
             OpenApiParameter("subject", str, description="主体代码"),
             OpenApiParameter("active_on", str, description="只返回该日有效的条目（YYYY-MM-DD）"),
         ],
-        responses=OpenApiTypes.OBJECT,
+        responses=ListEntrySerializer(many=True),
     )
     def get(self, request: Request) -> Response:
         _readers(request)
@@ -163,15 +217,15 @@ class ListEntriesView(APIView):
         if params.get("active_on"):
             on = _date(params["active_on"], "active_on")
             qs = qs.filter(lists.in_force_q(on))
-        rows = list(qs[:500])
+        rows = list(self.paginate_queryset(qs) or [])
         log_person_reads({e.subject for e in rows}, reader=request.user, purpose=PURPOSE)
-        return Response({"count": len(rows), "results": [entry_data(e) for e in rows]})
+        return self.get_paginated_response([entry_data(e) for e in rows])
 
     @extend_schema(
         operation_id="list_entries_propose",
         summary="提出列入",
         request=OpenApiTypes.OBJECT,
-        responses=OpenApiTypes.OBJECT,
+        responses={201: ListEntryDetailSerializer},
     )
     def post(self, request: Request) -> Response:
         data = request.data if isinstance(request.data, dict) else {}
@@ -201,7 +255,9 @@ class ListEntriesView(APIView):
 
 class ListEntryDetailView(APIView):
     @extend_schema(
-        operation_id="list_entry_detail", summary="名单条目详情", responses=OpenApiTypes.OBJECT
+        operation_id="list_entry_detail",
+        summary="名单条目详情",
+        responses=ListEntryDetailSerializer,
     )
     def get(self, request: Request, pk: int) -> Response:
         _readers(request)
@@ -217,7 +273,7 @@ class ListEntryActionView(APIView):
         operation_id="list_entry_action",
         summary="名单条目办理：serve（送达告知书）/effective（列入生效）/remove（移出）/cancel（撤销）",
         request=OpenApiTypes.OBJECT,
-        responses=OpenApiTypes.OBJECT,
+        responses=ListEntryDetailSerializer,
     )
     def post(self, request: Request, pk: int, action: str) -> Response:
         _readers(request)

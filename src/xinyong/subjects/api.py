@@ -115,7 +115,10 @@ def subject_detail_data(subject: Subject, *, full: bool) -> dict[str, Any]:
     return data
 
 
-class VerdictSerializer(serializers.Serializer):
+class IdentifierVerdictSerializer(serializers.Serializer):
+    """One code's check result (named apart from the spot-check verdict in the OpenAPI
+    document)."""
+
     input = serializers.CharField()
     normalised = serializers.CharField()
     kind = serializers.CharField()
@@ -157,7 +160,7 @@ class CheckRequestSerializer(serializers.Serializer):
 
 
 class CheckResponseSerializer(serializers.Serializer):
-    results = VerdictSerializer(many=True)
+    results = IdentifierVerdictSerializer(many=True)
 
 
 class MergeRequestSerializer(serializers.Serializer):

@@ -34,6 +34,51 @@ from xinyong.orgs.permissions import IsUnitStaff, ReadOnlyForLeader
 from . import draws, policy
 from .models import SupervisionPolicy
 
+DRAW_SUMMARY_FIELDS: dict[str, serializers.Field] = {
+    "id": serializers.IntegerField(),
+    "title": serializers.CharField(),
+    "unit": serializers.CharField(),
+    "status": serializers.CharField(),
+    "status_label": serializers.CharField(),
+    "committed_at": serializers.DateTimeField(),
+    "drawn_at": serializers.DateTimeField(allow_null=True),
+    "seed_hash": serializers.CharField(),
+    "seed": serializers.CharField(allow_null=True),
+    "pool_size": serializers.IntegerField(),
+    "quota_total": serializers.IntegerField(),
+    "roster_size": serializers.IntegerField(),
+    "inspectors_per_target": serializers.IntegerField(),
+    "parameters": serializers.DictField(),
+    "grades": serializers.ListField(child=serializers.DictField()),
+}
+# The list answers bare arrays (no pagination): at most 200 draws, 1,000 inspectors.
+DRAW_LIST_RESPONSE = inline_serializer("SupervisionDrawSummary", DRAW_SUMMARY_FIELDS, many=True)
+INSPECTOR_LIST_RESPONSE = inline_serializer(
+    "SupervisionInspector",
+    {
+        "id": serializers.IntegerField(),
+        "unit": serializers.CharField(),
+        "name": serializers.CharField(),
+        "badge_number": serializers.CharField(),
+        "active": serializers.BooleanField(),
+    },
+    many=True,
+)
+POLICY_LIST_RESPONSE = inline_serializer(
+    "SupervisionPolicyItem",
+    {
+        "id": serializers.IntegerField(),
+        "grade": serializers.CharField(),
+        "inspection_ratio": serializers.CharField(help_text="抽查比例，如 0.05"),
+        "frequency_per_year": serializers.IntegerField(),
+        "approach": serializers.CharField(),
+        "basis": serializers.CharField(),
+        "effective_from": serializers.DateField(),
+        "effective_to": serializers.DateField(allow_null=True),
+        "in_force": serializers.BooleanField(),
+    },
+    many=True,
+)
 DRAW_RESPONSE = inline_serializer(
     "SupervisionDraw",
     {
@@ -80,7 +125,7 @@ def _draw_data(draw: Any) -> dict[str, Any]:
 class PolicyListView(APIView):
     @extend_schema(
         summary="分级分类监管政策（各等级抽查比例、频次、方式、依据）",
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: POLICY_LIST_RESPONSE},
     )
     def get(self, request: Request) -> Response:
         items = SupervisionPolicy.objects.order_by("grade", "-effective_from", "-id")
@@ -97,7 +142,9 @@ class DrawListView(APIView):
             return [IsAuthenticated()]
         return [IsUnitStaff(), ReadOnlyForLeader()]
 
-    @extend_schema(summary="可见的双随机抽查任务", responses={200: DRAW_RESPONSE})
+    @extend_schema(
+        summary="可见的双随机抽查任务（最近 200 次）", responses={200: DRAW_LIST_RESPONSE}
+    )
     def get(self, request: Request) -> Response:
         items = draws.draws_visible_to(request.user)[:200]
         return Response([draws.summary(d) for d in items])
@@ -210,7 +257,7 @@ class InspectionView(APIView):
 class InspectorListView(APIView):
     permission_classes = [IsUnitStaff]
 
-    @extend_schema(summary="本单位检查人员名录", responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(summary="本单位检查人员名录", responses={200: INSPECTOR_LIST_RESPONSE})
     def get(self, request: Request) -> Response:
         return Response(
             [
