@@ -89,9 +89,9 @@ def test_nesting_is_refused_beyond_64_levels_not_before(token_client: Client) ->
     assert _refusal(over, 400, "too_deep") == TOO_DEEP
 
 
-def test_deep_json_through_drf_own_parser_is_a_400_too(actors: Actors) -> None:
-    """The report verification view names its parsers (DRF's JSONParser): the handler
-    turns the decoder's RecursionError into the same refusal."""
+def test_deep_json_to_a_view_naming_its_own_parsers_is_a_400_too(actors: Actors) -> None:
+    """The report verification view names its parsers (multipart as well as JSON): its
+    JSON parser is the project's, so deep nesting is the same refusal."""
     response = _post(_anonymous(), "/api/v1/reports/verify/", DEEP)
     assert _refusal(response, 400, "too_deep") == TOO_DEEP
 
@@ -183,42 +183,92 @@ PENALTY_ROW = {
 }
 
 
-def test_a_batch_without_the_opt_in_is_refused_whole(token_client: Client) -> None:
-    """Until a view opts in (json_lone_surrogates = "replace"), a batch with a lone
-    surrogate is refused like any other body: a 400 that names the row and field."""
-    from xinyong.collection.api import BatchCreateView
+def test_the_batch_endpoint_rejects_only_the_row_with_a_surrogate(token_client: Client) -> None:
+    """The real batch view opts in (no monkeypatch): one bad row is rejected as 乱码, the
+    other row is stored, and the answer is the pipeline's 201."""
+    from xinyong.collection.models import Batch
+    from xinyong.records.models import CreditRecord
 
-    if getattr(BatchCreateView, "json_lone_surrogates", "") == "replace":
-        pytest.skip("the batch view has opted in: see the per-row test")
-    second = dict(PENALTY_ROW, CF_WSH="北关市监罚〔2026〕131号")
-    rows = json.dumps([PENALTY_ROW, second], ensure_ascii=False)
-    body = '{"record_type":"XZCF","rows":' + rows.replace("安阳市北关区恒达", "\\ud800", 1) + "}"
-    detail = _refusal(
-        _post(token_client, "/api/v1/collection/batches", body), 400, "lone_surrogate"
-    )
-    assert "rows[0].CF_XDR_MC 含有孤立的代理字符 U+D800" in detail
-
-
-def test_a_batch_view_that_opts_in_rejects_only_the_row(
-    token_client: Client, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """With json_lone_surrogates = "replace" the parser turns a lone surrogate into
-    U+FFFD and the collection pipeline rejects that row as 乱码, keeping the others
-    (tests/collection/test_ingest_rules.py::test_a_control_character_rejects_its_row_only)."""
-    from xinyong.collection.api import BatchCreateView
-
-    monkeypatch.setattr(BatchCreateView, "json_lone_surrogates", "replace", raising=False)
     second = dict(PENALTY_ROW, CF_WSH="北关市监罚〔2026〕131号")
     rows = json.dumps([PENALTY_ROW, second], ensure_ascii=False)
     body = '{"record_type":"XZCF","rows":' + rows.replace("恒达", "恒\\ud800达", 1) + "}"
     response = _post(token_client, "/api/v1/collection/batches", body)
     assert response.status_code == 201, response.content.decode()[:500]
     data = response.json()
-    assert (data["rows"], data["rejected"]) == (2, 1), data
+    assert (data["rows"], data["accepted"], data["rejected"]) == (2, 1, 1), data
     assert [(e["row"], e["column"], e["code"]) for e in data["errors"]] == [
         (1, "CF_XDR_MC", "mojibake")
     ]
-    assert data["errors"][0]["message"].startswith("含乱码字符（U+FFFD）")
+    batch = Batch.objects.get(pk=data["batch"])
+    stored = CreditRecord.objects.filter(batch=batch)
+    assert [r.document_number for r in stored] == ["北关市监罚〔2026〕131号"]
+    assert not CreditRecord.objects.filter(document_number="北关市监罚〔2026〕130号").exists()
+    assert list(batch.rejected_rows.values_list("row_number", flat=True)) == [1]
+
+
+def test_only_the_batch_view_opts_in_to_replacing_surrogates() -> None:
+    """Every other view refuses a lone surrogate whole: the opt-in is the batch view's
+    alone (it reports bad text per row)."""
+    from django.urls import get_resolver
+
+    from xinyong.collection.api import BatchCreateView
+
+    opted = set()
+    for view in _api_views(get_resolver()):
+        if getattr(view, "json_lone_surrogates", "") == "replace":
+            opted.add(view)
+    assert opted == {BatchCreateView}
+
+
+def _api_views(resolver: Any) -> list[type]:
+    from django.urls import URLResolver
+
+    found: list[type] = []
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            found += _api_views(pattern)
+        else:
+            cls = getattr(pattern.callback, "cls", None)
+            if cls is not None:
+                found.append(cls)
+    return found
+
+
+def test_every_api_view_reads_json_with_the_project_parser() -> None:
+    """A view that named its own parser_classes read JSON with DRF's parser, which lets a
+    lone surrogate through (docs/conventions.md, JSON bodies): the report verification
+    and the ledger progress report."""
+    from django.urls import get_resolver
+    from rest_framework import parsers
+
+    from xinyong.core.api import JSONParser
+
+    views = _api_views(get_resolver())
+    assert len(views) > 50
+    for view in views:
+        for parser in getattr(view, "parser_classes", []):
+            if issubclass(parser, parsers.JSONParser):
+                assert issubclass(parser, JSONParser), (view, parser)
+
+
+def test_a_lone_surrogate_to_the_report_verification_is_refused(actors: Actors) -> None:
+    body = '{"number":"XY\\ud800"}'
+    detail = _refusal(_post(_anonymous(), "/api/v1/reports/verify/", body), 400, "lone_surrogate")
+    assert detail.startswith("请求内容无法解析：number 含有孤立的代理字符 U+D800")
+
+
+def test_a_lone_surrogate_in_a_ledger_progress_report_is_refused(actors: Actors) -> None:
+    from xinyong.ledger.models import Assignment, ProgressReport
+
+    client = actors.client("reporter_a")
+    assignment = Assignment.objects.filter(unit__name=UNIT_A).order_by("pk").first()
+    assert assignment is not None, "the demo ledger assigns rows to unit A"
+    before = ProgressReport.objects.count()
+    body = '{"claim":"in_progress","narrative":"已完成\\udc00部分"}'
+    url = f"/api/v1/ledger/assignments/{assignment.pk}/reports/"
+    detail = _refusal(_post(client, url, body), 400, "lone_surrogate")
+    assert detail.startswith("请求内容无法解析：narrative 含有孤立的代理字符 U+DC00")
+    assert ProgressReport.objects.count() == before
 
 
 # ---------------------------------------------------------------- 3. error texts
@@ -233,6 +283,40 @@ def test_nested_serializer_errors_read_as_chinese(token_client: Client) -> None:
     assert "数据行第1项：期望是包含类目的字典" in detail
     assert "数据行第3项：期望是包含类目的字典" in detail
     assert "第2项" not in detail
+
+
+def test_identifier_check_names_the_bad_code_in_chinese(token_client: Client) -> None:
+    """Was "codes：{0: [ErrorDetail(string='该字段不能为 null。', code='null')]}": the subjects
+    API had its own copy of the helper that printed str() of the nested errors."""
+    response = _post(token_client, "/api/v1/identifiers/check", '{"codes":["x", null, 5]}')
+    detail = _refusal(response, 400, "invalid")
+    assert detail == "请求数据有误：待校验代码第2项：该字段不能为 null。"
+
+
+def test_subject_rename_refusal_has_the_shared_shape(actors: Actors) -> None:
+    client = actors.client("credit_admin")
+    response = _post(client, "/api/v1/subjects/1/rename/", '{"name":["甲"],"reason":{}}')
+    detail = _refusal(response, 400, "invalid")
+    assert detail == "请求数据有误：主体名称：不是有效的字符串。，修改理由：不是有效的字符串。"
+
+
+def test_no_api_module_keeps_a_private_copy_of_the_validation_helper() -> None:
+    """One helper (core.api.validated), not one per app with its own wording."""
+    import ast
+    from pathlib import Path
+
+    import xinyong
+
+    root = Path(xinyong.__file__).parent
+    copies = []
+    for module in sorted(root.glob("*/api*.py")):
+        if module.parent.name == "core":
+            continue
+        tree = ast.parse(module.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef) and "is_valid" in ast.unparse(node):
+                copies.append(f"{module.relative_to(root)}:{node.name}")
+    assert copies == []
 
 
 def test_csrf_failure_says_so(actors: Actors) -> None:

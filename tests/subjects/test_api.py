@@ -136,11 +136,11 @@ def test_identifier_check_endpoint():
 @pytest.mark.parametrize(
     ("payload", "detail"),
     [
-        ({}, "codes："),
-        ({"codes": []}, "codes：codes 不能为空。"),
-        ({"codes": "91512081MA62K0260E"}, "codes：codes 应为代码列表。"),
-        ({"codes": ["x"] * 1001}, "codes：一次最多校验 1000 个代码。"),
-        ({"codes": ["x"], "hint": "passport"}, "hint：hint 只能是"),
+        ({}, "请求数据有误：待校验代码：该字段是必填项。"),
+        ({"codes": []}, "请求数据有误：待校验代码：不能为空。"),
+        ({"codes": "91512081MA62K0260E"}, "请求数据有误：待校验代码：应为代码列表。"),
+        ({"codes": ["x"] * 1001}, "请求数据有误：待校验代码：一次最多校验 1000 个代码。"),
+        ({"codes": ["x"], "hint": "passport"}, "请求数据有误：代码类型：只能是 uscc"),
     ],
 )
 def test_identifier_check_refusals(payload, detail):

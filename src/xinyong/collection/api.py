@@ -250,6 +250,10 @@ class BatchCreateView(GenericAPIView):
 
     permission_classes = [IsUnitStaff]
     serializer_class = BatchCreateSerializer
+    # A lone surrogate in one row becomes U+FFFD and the pipeline rejects that row alone
+    # (含乱码字符), as for bytes a file upload cannot decode; refusing the whole body would
+    # make a unit resend thousands of good rows for one bad one.
+    json_lone_surrogates = "replace"
 
     @extend_schema(
         summary="报送数据（批量或单条）",
@@ -319,6 +323,7 @@ class RecordListView(GenericAPIView):
     @extend_schema(
         summary="查询信用记录（限本人可见单位）",
         operation_id="records_list",
+        responses=RecordSerializer(many=True),
         parameters=[
             OpenApiParameter("type", OpenApiTypes.STR, description="信息类别代码或名称"),
             OpenApiParameter("unit", OpenApiTypes.STR, description="报送单位 id 或名称"),
@@ -406,13 +411,17 @@ class DeclarationView(GenericAPIView):
     serializer_class = DeclarationSerializer
     permission_classes = [ReadOnlyForLeader]
 
-    @extend_schema(summary="查看月度决定数申报")
+    @extend_schema(summary="查看月度决定数申报", responses=DeclarationSerializer(many=True))
     def get(self, request: Request) -> Response:
         qs = selectors.declarations_for(request.user)
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(DeclarationSerializer(page, many=True).data)
 
-    @extend_schema(summary="申报（或更正）月度决定数", request=DeclarationCreateSerializer)
+    @extend_schema(
+        summary="申报（或更正）月度决定数",
+        request=DeclarationCreateSerializer,
+        responses={201: DeclarationSerializer},
+    )
     def post(self, request: Request) -> Response:
         data = _validated(DeclarationCreateSerializer(data=request.data))
         unit = _caller_unit(request, data.get("unit"))

@@ -221,6 +221,7 @@ class SpotCheckListView(GenericAPIView):
     @extend_schema(
         summary="公示信息抽查列表（单位仅见抽到本单位的抽查及本单位数据）",
         operation_id="collection_spot_checks_list",
+        responses=SpotCheckSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(spot_checks.checks_for(request.user))

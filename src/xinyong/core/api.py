@@ -186,7 +186,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, SuspiciousOperation):
         return Response({"detail": _suspicious_message(exc), "code": "bad_request"}, status=400)
     if isinstance(exc, RecursionError) and _raised_while_parsing(exc):
-        # A view with its own parser_classes reads JSON with DRF's parser, not ours.
+        # Every view reads JSON with JSONParser below (a test walks them); a parser that
+        # recursed anyway is still the client's deep body, not a server error.
         exc = exceptions.ParseError(TOO_DEEP, code="too_deep")
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(*_chinese_args(exc))

@@ -12,12 +12,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from xinyong.core.api import validated
+from xinyong.core.api import JSONParser, validated
 from xinyong.core.errors import DomainError, NotPermitted
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Role

@@ -17,7 +17,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from xinyong.core.api import error_parts
+from xinyong.core.api import validated
 from xinyong.core.errors import DomainError
 
 from . import permissions, selectors, services
@@ -167,15 +167,6 @@ class TokenRevokeSerializer(serializers.Serializer):
     )
 
 
-def _validated(serializer: serializers.Serializer) -> dict[str, Any]:
-    """Serializer errors as one Chinese DomainError ({"detail", "code"}), like every
-    other refusal; nested errors read "标签第1项：…" (core.api.error_parts)."""
-    if not serializer.is_valid():
-        parts = error_parts(serializer.errors, serializer)
-        raise DomainError("请求数据有误：" + "，".join(parts))
-    return dict(serializer.validated_data)
-
-
 class MeView(GenericAPIView):
     """Who am I: the authenticated account, its role and unit."""
 
@@ -223,7 +214,7 @@ class UnitUsersView(GenericAPIView):
         unit = selectors.get_unit(unit_id)
         # Scope first, so that another unit's caller learns nothing from validation.
         selectors.unit_users_for(request.user, unit)
-        data = _validated(UserCreateSerializer(data=request.data))
+        data = validated(UserCreateSerializer(data=request.data))
         user = services.create_user(actor=request.user, unit=unit, **data)
         return Response(UserSerializer(user).data, status=201)
 
@@ -263,7 +254,7 @@ class TokenListView(GenericAPIView):
 
     @extend_schema(request=TokenCreateSerializer, responses={201: TokenIssuedSerializer})
     def post(self, request: Request) -> Response:
-        data = _validated(TokenCreateSerializer(data=request.data))
+        data = validated(TokenCreateSerializer(data=request.data))
         user: Any = request.user
         unit_id, bank = data.get("unit"), (data.get("bank") or "").strip()
         if unit_id is not None and bank:
@@ -291,7 +282,7 @@ class TokenRevokeView(GenericAPIView):
     @extend_schema(request=TokenRevokeSerializer, responses={200: TokenSerializer})
     def post(self, request: Request, token_id: int) -> Response:
         token = selectors.token_for(request.user, token_id)
-        data = _validated(TokenRevokeSerializer(data=request.data))
+        data = validated(TokenRevokeSerializer(data=request.data))
         token = services.revoke_token(actor=request.user, token=token, reason=data["reason"])
         return Response(TokenSerializer(token).data)
 

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from xinyong.core import identifiers
+from xinyong.core.api import validated
 from xinyong.core.errors import DomainError
 from xinyong.orgs.permissions import is_credit_admin
 
@@ -139,23 +140,25 @@ class IdentifierVerdictSerializer(serializers.Serializer):
 
 class CheckRequestSerializer(serializers.Serializer):
     codes = serializers.ListField(
+        label="待校验代码",
         child=serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=200),
         allow_empty=False,
         max_length=MAX_CODES,
         help_text=f"待校验的代码，最多 {MAX_CODES} 个",
         error_messages={
-            "not_a_list": "codes 应为代码列表。",
-            "empty": "codes 不能为空。",
+            "not_a_list": "应为代码列表。",
+            "empty": "不能为空。",
             "max_length": f"一次最多校验 {MAX_CODES} 个代码。",
         },
     )
     hint = serializers.ChoiceField(
+        label="代码类型",
         choices=[
             k.value for k in identifiers.IdentifierKind if k != identifiers.IdentifierKind.UNKNOWN
         ],
         required=False,
         help_text="代码来源列所要求的类型（如 resident_id），不填则按形态识别",
-        error_messages={"invalid_choice": "hint 只能是 uscc、resident_id、reg_no_15 或 org_code。"},
+        error_messages={"invalid_choice": "只能是 uscc、resident_id、reg_no_15 或 org_code。"},
     )
 
 
@@ -164,25 +167,17 @@ class CheckResponseSerializer(serializers.Serializer):
 
 
 class MergeRequestSerializer(serializers.Serializer):
-    absorb_id = serializers.IntegerField(min_value=1, help_text="被合并（重复）的主体编号")
-    reason = serializers.CharField(max_length=300)
+    absorb_id = serializers.IntegerField(
+        label="被合并主体编号", min_value=1, help_text="被合并（重复）的主体编号"
+    )
+    reason = serializers.CharField(label="合并理由", max_length=300)
 
 
 class RenameRequestSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    reason = serializers.CharField(max_length=300, required=False, allow_blank=True)
-
-
-def _validated(serializer: serializers.Serializer) -> dict[str, Any]:
-    if not serializer.is_valid():
-        messages = []
-        for field, errors in serializer.errors.items():
-            items = errors if isinstance(errors, list) else [errors]
-            for item in items:
-                label = "请求" if field == "non_field_errors" else field
-                messages.append(f"{label}：{item}")
-        raise DomainError("；".join(messages) or "请求内容无效。")
-    return dict(serializer.validated_data)
+    name = serializers.CharField(label="主体名称", max_length=200)
+    reason = serializers.CharField(
+        label="修改理由", max_length=300, required=False, allow_blank=True
+    )
 
 
 def _purpose(request: Request, default: str) -> str:
@@ -254,7 +249,7 @@ class SubjectMergeView(APIView):
         responses=SubjectDetailSerializer,
     )
     def post(self, request: Request, pk: int) -> Response:
-        data = _validated(MergeRequestSerializer(data=request.data))
+        data = validated(MergeRequestSerializer(data=request.data))
         keep = selectors.get_subject(pk, reader=request.user, purpose="合并重复主体")
         absorb = selectors.get_subject(
             data["absorb_id"], reader=request.user, purpose="合并重复主体"
@@ -274,7 +269,7 @@ class SubjectRenameView(APIView):
         responses=SubjectDetailSerializer,
     )
     def post(self, request: Request, pk: int) -> Response:
-        data = _validated(RenameRequestSerializer(data=request.data))
+        data = validated(RenameRequestSerializer(data=request.data))
         subject = selectors.get_subject(pk, reader=request.user, purpose="修改主体名称")
         services.rename(
             actor=request.user, subject=subject, name=data["name"], reason=data.get("reason", "")
@@ -293,7 +288,7 @@ class IdentifierCheckView(APIView):
         responses=CheckResponseSerializer,
     )
     def post(self, request: Request) -> Response:
-        data = _validated(CheckRequestSerializer(data=request.data))
+        data = validated(CheckRequestSerializer(data=request.data))
         hint = data.get("hint")
         return Response(
             {"results": [identifiers.check(code, hint).as_dict() for code in data["codes"]]}
