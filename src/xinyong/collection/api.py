@@ -177,7 +177,17 @@ class RecordSerializer(serializers.ModelSerializer):
 class WithdrawalSerializer(serializers.ModelSerializer):
     class Meta:
         model = RecordWithdrawal
-        fields = ["withdrawn_on", "revoked_on", "deadline", "is_late", "basis_document", "reason"]
+        fields = [
+            "withdrawn_on",
+            "revoked_on",
+            "deadline",
+            "is_late",
+            "basis_document",
+            "reason",
+            "kind",
+            "replacement_document",
+            "replaced_by",
+        ]
 
 
 class RecordDetailSerializer(RecordSerializer):
@@ -373,36 +383,71 @@ class RecordDetailView(GenericAPIView):
 
 
 class WithdrawalCreateSerializer(serializers.Serializer):
-    revoked_on = serializers.DateField(label="变更或撤销决定日期")
-    reason = serializers.CharField(label="撤回理由", max_length=2000)
+    kind = serializers.ChoiceField(
+        label="撤回类型",
+        choices=RecordWithdrawal.Kind.choices,
+        default=RecordWithdrawal.Kind.REVOCATION,
+        help_text=(
+            "revocation（撤销/撤回，默认）：决定被依法变更、撤销、确认违法或无效，"
+            "行政处罚须填 revoked_on，自该日起 3 个工作日内撤回（行政处罚法第四十八条、"
+            "第八十五条），列入行政处罚决定撤回公告；keying_error（录入错误作废）：记录"
+            "录入有误（如文书号打错），决定本身未变，不填 revoked_on 和 basis_document，"
+            "不计撤回期限、不计逾期、不公告；该记录是名单认定依据或有未办结的异议、"
+            "信用修复申请时拒绝。"
+        ),
+        error_messages={"invalid_choice": "撤回类型无效：请选择 revocation 或 keying_error。"},
+    )
+    revoked_on = serializers.DateField(
+        label="变更或撤销决定日期",
+        required=False,
+        allow_null=True,
+        help_text="撤销/撤回行政处罚时必填；录入错误作废不填",
+    )
+    reason = serializers.CharField(label="撤回或作废理由", max_length=2000)
     basis_document = serializers.CharField(
         label="依据文书号", max_length=200, required=False, allow_blank=True
+    )
+    replacement_document = serializers.CharField(
+        label="正确记录的文书号",
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text="录入错误作废时可填；本单位已报送的同类有效记录将被关联",
     )
 
 
 class RecordWithdrawalView(GenericAPIView):
     """The reporting unit (or the credit office) withdraws a record whose decision was
-    changed, revoked, or found unlawful or void (行政处罚法 art. 48)."""
+    changed, revoked, or found unlawful or void (行政处罚法 art. 48), or voids a record
+    keyed wrongly (录入错误作废)."""
 
     permission_classes = [IsUnitStaff]
     serializer_class = WithdrawalCreateSerializer
 
     @extend_schema(
-        summary="撤回信用记录（决定被依法变更、撤销、确认违法或无效）",
+        summary="撤回信用记录（撤销/撤回或录入错误作废）",
         request=WithdrawalCreateSerializer,
         responses={200: RecordDetailSerializer},
     )
     def post(self, request: Request, record_id: int) -> Response:
-        from xinyong.records.services import withdraw_record
+        from xinyong.records.services import is_penalty, withdraw_record
 
         record = selectors.record_for(request.user, record_id)
         data = _validated(WithdrawalCreateSerializer(data=request.data))
+        kind = data["kind"]
+        revoked_on = data.get("revoked_on")
+        if kind == RecordWithdrawal.Kind.REVOCATION and revoked_on is None and is_penalty(record):
+            raise DomainError(
+                "请填写变更或撤销决定日期（行政处罚法第四十八条：撤回期限自该日起算）。"
+            )
         record = withdraw_record(
             actor=request.user,
             record=record,
             reason=data["reason"],
-            revoked_on=data["revoked_on"],
+            revoked_on=revoked_on,
             basis_document=data.get("basis_document", ""),
+            kind=kind,
+            replacement_document=data.get("replacement_document", ""),
         )
         return Response(RecordDetailSerializer(record).data)
 

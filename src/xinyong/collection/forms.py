@@ -12,6 +12,7 @@ from xinyong.catalog.fieldspec import FieldSpec, FieldType, RecordTypeSpec
 from xinyong.catalog.models import RecordType
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Unit
+from xinyong.records.models import RecordWithdrawal
 
 from .selectors import declarable_record_types
 
@@ -267,19 +268,89 @@ def month_value(today: date) -> str:
 
 
 class WithdrawalForm(forms.Form):
-    """A unit withdraws one of its records (行政处罚法 art. 48 for penalties)."""
+    """A unit withdraws one of its records: 撤销/撤回 when the decision was changed or
+    revoked (行政处罚法 art. 48 for penalties), or 录入错误作废 when the record was keyed
+    wrongly (e.g. a typo in the 文书号) and no decision was changed. The service decides;
+    the form only asks for what the chosen kind needs."""
 
-    revoked_on = _date_field("变更或撤销决定日期", required=True)
+    kind = forms.ChoiceField(
+        label="撤回类型",
+        required=False,
+        choices=RecordWithdrawal.Kind.choices,
+        initial=RecordWithdrawal.Kind.REVOCATION,
+        widget=forms.RadioSelect,
+        help_text="决定被依法变更、撤销、确认违法或无效的，选“撤销/撤回”（向社会公开说明理由）；"
+        "记录录入有误（如文书号打错）而决定本身未变的，选“录入错误作废”（不对外公告）。",
+        error_messages={"invalid_choice": "请选择撤回类型：“撤销/撤回”或“录入错误作废”。"},
+    )
+    revoked_on = _date_field("变更或撤销决定日期")
     basis_document = forms.CharField(
         label="依据文书号",
         required=False,
         max_length=200,
-        help_text="如行政复议决定书、判决书或本机关撤销决定的文号",
+        help_text="撤销/撤回：如行政复议决定书、判决书或本机关撤销决定的文号",
         error_messages={"max_length": "依据文书号最多 200 字。"},
     )
+    replacement_document = forms.CharField(
+        label="正确记录的文书号",
+        required=False,
+        max_length=200,
+        help_text="录入错误作废：正确记录的决定文书号（已报送的将自动关联）",
+        error_messages={"max_length": "正确记录的文书号最多 200 字。"},
+    )
     reason = forms.CharField(
-        label="撤回理由（向社会公开说明）",
+        label="理由",
+        required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
-        error_messages={"required": "请填写撤回理由。", "max_length": "理由最多 2000 字。"},
+        help_text="撤销/撤回：撤回理由，向社会公开说明；录入错误作废：作废原因，如“文书号录入错误”",
+        error_messages={"max_length": "理由最多 2000 字。"},
     )
+
+    def __init__(self, *args: Any, record: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.record = record
+
+    def _needs_revocation_date(self) -> bool:
+        # 行政处罚法 art. 48's deadline runs from it; without the record, ask as for one.
+        from xinyong.records.services import is_penalty
+
+        return self.record is None or is_penalty(self.record)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        Kind = RecordWithdrawal.Kind
+        if "kind" in self.errors:
+            return data
+        kind = data.get("kind") or Kind.REVOCATION
+        data["kind"] = kind
+        reason = str(data.get("reason") or "").strip()
+        if kind == Kind.KEYING_ERROR:
+            if not reason and "reason" not in self.errors:
+                self.add_error("reason", "请填写作废理由（如：文书号录入错误）。")
+            if data.get("revoked_on") or "revoked_on" in self.errors:
+                self.errors.pop("revoked_on", None)
+                self.add_error(
+                    "revoked_on",
+                    "录入错误作废不填写变更或撤销决定日期：决定本身并未被变更或撤销。"
+                    "如原决定已被变更或撤销，请选择“撤销/撤回”。",
+                )
+            if str(data.get("basis_document") or "").strip():
+                self.add_error(
+                    "basis_document",
+                    "录入错误作废不填写依据文书号；正确记录的文书号请填写在“正确记录的文书号”中。",
+                )
+        else:
+            if not reason and "reason" not in self.errors:
+                self.add_error("reason", "请填写撤回理由。")
+            if (
+                data.get("revoked_on") is None
+                and "revoked_on" not in self.errors
+                and self._needs_revocation_date()
+            ):
+                self.add_error("revoked_on", "请填写变更或撤销决定日期。")
+            if str(data.get("replacement_document") or "").strip():
+                self.add_error(
+                    "replacement_document", "只有“录入错误作废”可以填写正确记录的文书号。"
+                )
+        return data

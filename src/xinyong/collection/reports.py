@@ -26,6 +26,7 @@ from xinyong.catalog.fieldspec import (
 from xinyong.core.errors import DomainError
 from xinyong.core.exports import safe_cell
 from xinyong.core.pdf import render_typst
+from xinyong.records.selectors import voids_by_unit
 
 from .models import QualityWarning
 from .quality import units_for_interview, unrectified_suspicions
@@ -85,6 +86,10 @@ class MonthlyReport:
     spot: dict[int, SpotStats] = dc_field(default_factory=dict)
     # {unit id: 瞒报/漏报 suspicions of the month not confirmed 整改完成}.
     suspicions: dict[int, int] = dc_field(default_factory=dict)
+    # (unit name, count): records voided as keying errors (录入错误作废) in the month.
+    # Apart from withdrawals: no decision was changed, nothing is late (行政处罚法 art. 48
+    # does not apply), but each is a keying error the office wants to see.
+    voids: list[tuple[str, int]] = dc_field(default_factory=list)
 
     def spot_values(self, unit_id: int) -> list[Any]:
         stats = self.spot.get(unit_id)
@@ -228,6 +233,14 @@ def _objection_text(overdue: list[tuple[str, int]]) -> str:
     return f"本月超期办理的异议 {total} 件：{units}。"
 
 
+def _void_text(voids: list[tuple[str, int]]) -> str:
+    if not voids:
+        return "本月无录入错误作废的记录。"
+    total = sum(n for _name, n in voids)
+    units = "、".join(f"{name} {n} 条" for name, n in voids)
+    return f"本月录入错误作废 {total} 条：{units}。"
+
+
 def _spot_text(spot: dict[int, SpotStats], suspicions: dict[int, int]) -> str:
     if spot:
         total = spot_totals(spot.values())
@@ -262,13 +275,15 @@ def monthly_report(period: Period) -> MonthlyReport:
     listed = {r.unit.pk for r in rows}
     spot = {uid: s for uid, s in period_stats(period).items() if uid in listed}
     suspicions = {uid: n for uid, n in unrectified_suspicions(period).items() if uid in listed}
+    voids = voids_by_unit(period.start, period.end)
     return MonthlyReport(
         period=period,
         title=title,
         summary=_summary(period, rows, totals, interview)
         + _objection_text(overdue)
         + _repair_text(repairs)
-        + _spot_text(spot, suspicions),
+        + _spot_text(spot, suspicions)
+        + _void_text(voids),
         rows=rows,
         totals=totals,
         interview_units=interview,
@@ -276,6 +291,7 @@ def monthly_report(period: Period) -> MonthlyReport:
         overdue_repairs=repairs,
         spot=spot,
         suspicions=suspicions,
+        voids=voids,
     )
 
 
@@ -340,6 +356,18 @@ def report_xlsx(period: Period) -> bytes:
         row_index += 1
         sheet.write(row_index, 1, "月末无超期办理的信用修复申请", cell)
     row_index += 2
+    sheet.write(row_index, 0, "录入错误作废：")
+    sheet.write(row_index + 1, 1, "单位", head)
+    sheet.write(row_index + 1, 2, "作废条数", head)
+    row_index += 1
+    for name, count in report.voids:
+        row_index += 1
+        sheet.write(row_index, 1, safe_cell(name), cell)
+        sheet.write(row_index, 2, count, cell)
+    if not report.voids:
+        row_index += 1
+        sheet.write(row_index, 1, "本月无录入错误作废的记录", cell)
+    row_index += 2
     sheet.write(row_index, 0, "指标口径：")
     for line in _definitions():
         row_index += 1
@@ -389,6 +417,13 @@ _REPORT_TYPST = r"""
     ..data.repairs.flatten().map(c => str(c)))
 ]
 #v(0.5em)
+#text(weight: "bold")[录入错误作废]
+#if data.voids.len() == 0 [本月无录入错误作废的记录。] else [
+  #table(columns: (auto, auto), stroke: 0.5pt, inset: 4pt,
+    text(weight: "bold")[单位], text(weight: "bold")[作废条数],
+    ..data.voids.flatten().map(c => str(c)))
+]
+#v(0.5em)
 #text(weight: "bold")[指标口径]
 #for line in data.definitions [
   - #line
@@ -411,6 +446,7 @@ def report_pdf(period: Period, *, issued_on: Any = None) -> bytes:
         "definitions": _definitions(),
         "objections": [[name, str(count)] for name, count in report.overdue_objections],
         "repairs": [[name, str(count)] for name, count in report.overdue_repairs],
+        "voids": [[name, str(count)] for name, count in report.voids],
         "issuer": f"{settings.XINYONG_DISTRICT}社会信用体系建设工作领导小组办公室",
         "date": f"{day.year}年{day.month}月{day.day}日",
     }

@@ -461,7 +461,7 @@ def record_detail(
             "events": events,
             "withdrawal": RecordWithdrawal.objects.filter(record=record).first(),
             "withdraw_form": withdraw_form
-            or (WithdrawalForm() if _can_withdraw(request.user, record) else None),
+            or (WithdrawalForm(record=record) if _can_withdraw(request.user, record) else None),
         },
     )
 
@@ -482,22 +482,32 @@ def record_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, "该记录已撤销。")
             return redirect("collection:record", pk=record.pk)
         raise PermissionDenied("只有信用办管理员或该记录的报送单位可以撤回信用记录。")
-    form = WithdrawalForm(request.POST)
+    form = WithdrawalForm(request.POST, record=record)
     if form.is_valid():
+        data = form.cleaned_data
         try:
             withdraw_record(
                 actor=request.user,
                 record=record,
-                reason=form.cleaned_data["reason"],
-                revoked_on=form.cleaned_data["revoked_on"],
-                basis_document=form.cleaned_data["basis_document"],
+                reason=data["reason"],
+                revoked_on=data["revoked_on"],
+                basis_document=data["basis_document"],
+                kind=data["kind"],
+                replacement_document=data["replacement_document"],
             )
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(
-                request, "已撤回，该信息已停止公示，撤回结果同步至已接收该信息的单位。"
-            )
+            if data["kind"] == RecordWithdrawal.Kind.KEYING_ERROR:
+                messages.success(
+                    request,
+                    "已作为录入错误作废，该信息已停止公示，作废结果同步至已接收该信息的单位；"
+                    "不列入行政处罚决定撤回公告。",
+                )
+            else:
+                messages.success(
+                    request, "已撤回，该信息已停止公示，撤回结果同步至已接收该信息的单位。"
+                )
             return redirect("collection:record", pk=record.pk)
     return record_detail(request, pk, withdraw_form=form)
 

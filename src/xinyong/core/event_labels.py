@@ -76,6 +76,7 @@ ACTION_LABELS: dict[str, str] = {
     # -- records
     "records.corrected": "更正信用记录",
     "records.withdrawn": "撤回信用记录",
+    "records.voided": "作废信用记录（录入错误）",
     # -- publicity
     "publicity.window_computed": "计算公示期限",
     "publicity.batch_computed": "计算批次公示期限",

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -47,7 +48,9 @@ RECORD_META: list[tuple[str, str]] = [
     ("JLZT", "记录状态"),
     ("GXSJ", "更新时间"),
     # A withdrawn record's date and public reason (行政处罚法 art. 48: withdrawn with the
-    # reason made public); empty otherwise.
+    # reason made public); empty otherwise. A record voided as keyed wrongly (录入错误作废)
+    # travels as the same withdrawal, its reason prefixed "录入错误作废：" so that the
+    # receiver deletes it as a keying error instead of publishing a revocation notice.
     ("CHRQ", "撤回日期"),
     ("CHLY", "撤回理由"),
 ]
@@ -164,7 +167,7 @@ def _record_rows(
     withdrawals = {
         w["record_id"]: w
         for w in RecordWithdrawal.objects.filter(record_id__in=ids).values(
-            "record_id", "withdrawn_on", "reason"
+            "record_id", "withdrawn_on", "reason", "kind"
         )
     }
     rows = []
@@ -186,9 +189,19 @@ def _record_rows(
         row["GXSJ"] = _text(r["updated_at"])
         withdrawal = withdrawals.get(pk) if withdrawn else None
         row["CHRQ"] = _text(withdrawal["withdrawn_on"]) if withdrawal else ""
-        row["CHLY"] = _text(withdrawal["reason"]) if withdrawal else ""
+        row["CHLY"] = _withdrawal_reason(withdrawal) if withdrawal else ""
         rows.append(row)
     return columns, rows
+
+
+VOID_LABEL = RecordWithdrawal.Kind.KEYING_ERROR.label
+
+
+def _withdrawal_reason(withdrawal: Mapping[str, Any]) -> str:
+    reason = _text(withdrawal["reason"])
+    if withdrawal["kind"] == RecordWithdrawal.Kind.KEYING_ERROR:
+        return f"{VOID_LABEL}：{reason}"
+    return reason
 
 
 def _list_rows(entry: OutboxEntry) -> tuple[list[tuple[str, str]], list[dict[str, str]]]:

@@ -387,10 +387,13 @@ def public_withdrawals(today: date) -> QuerySet[RecordWithdrawal]:
     a changed or revoked decision is withdrawn "并公开说明理由"): withdrawals by the
     deciding side (with the date of the change or revocation) of organisations' records
     that were public that day, shown while the withdrawn information would otherwise
-    still be public. Withdrawals decided on an objection are told to the applicant."""
+    still be public. Withdrawals decided on an objection are told to the applicant.
+    Records voided as keying errors (录入错误作废) are never listed: no decision was
+    changed or revoked, so art. 48 has nothing to explain."""
     return (
         # A deadline exists only for a penalty withdrawn on a change or revocation.
         RecordWithdrawal.objects.filter(
+            kind=RecordWithdrawal.Kind.REVOCATION,
             was_public=True,
             deadline__isnull=False,
             record__publicity__ends_on__gte=today,

@@ -127,15 +127,27 @@ class RecordVersion(models.Model):
 
 
 class RecordWithdrawal(models.Model):
-    """How and when a record was withdrawn (撤回/撤销). 行政处罚法 art. 48: a published
-    penalty decision that is changed, revoked, or found unlawful or void is withdrawn
-    within three days (working days, art. 85) with the reason made public; the deadline
-    runs from the date of that change or revocation (`revoked_on`). Withdrawals decided
-    by the credit office on an objection carry no such date: the objection has its own
-    deadlines (河南条例 art. 41)."""
+    """How and when a record was withdrawn (撤回/撤销) or voided (录入错误作废).
+
+    撤销/撤回: 行政处罚法 art. 48: a published penalty decision that is changed, revoked,
+    or found unlawful or void is withdrawn within three days (working days, art. 85) with
+    the reason made public; the deadline runs from the date of that change or revocation
+    (`revoked_on`). Withdrawals decided by the credit office on an objection carry no such
+    date: the objection has its own deadlines (河南条例 art. 41).
+
+    录入错误作废: the record was keyed wrongly (e.g. a typo in the 文书号) while the decision
+    itself stands or never existed as keyed. Art. 48 does not apply: no revocation date,
+    no deadline, never late, no public explanation; it may name the correct record."""
+
+    class Kind(models.TextChoices):
+        REVOCATION = "revocation", "撤销/撤回"
+        KEYING_ERROR = "keying_error", "录入错误作废"
 
     record = models.OneToOneField(
         CreditRecord, on_delete=models.CASCADE, related_name="withdrawal", verbose_name="信用记录"
+    )
+    kind = models.CharField(
+        "撤回类型", max_length=20, choices=Kind.choices, default=Kind.REVOCATION
     )
     withdrawn_on = models.DateField("撤回日期")
     revoked_on = models.DateField("变更或撤销决定日期", null=True, blank=True)
@@ -146,6 +158,17 @@ class RecordWithdrawal(models.Model):
     was_public = models.BooleanField("撤回时正在公示", default=False)
     basis_document = models.CharField("依据文书号", max_length=200, blank=True)
     reason = models.TextField("撤回理由")
+    # 录入错误作废 only: the 文书号 of the correct record as the user wrote it, and that
+    # record when it exists (same unit and type, active) at the time of the void.
+    replacement_document = models.CharField("正确记录的文书号", max_length=200, blank=True)
+    replaced_by = models.ForeignKey(
+        CreditRecord,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="正确记录",
+    )
     withdrawn_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -161,4 +184,9 @@ class RecordWithdrawal(models.Model):
         verbose_name_plural = "信用记录撤回"
 
     def __str__(self) -> str:
-        return f"{self.record_id} 撤回于 {self.withdrawn_on}"
+        verb = "作废" if self.is_void else "撤回"
+        return f"{self.record_id} {verb}于 {self.withdrawn_on}"
+
+    @property
+    def is_void(self) -> bool:
+        return self.kind == self.Kind.KEYING_ERROR

@@ -116,7 +116,8 @@ def corrected_payload(record: CreditRecord, changes: dict[str, Any]) -> tuple[di
             raise DomainError(f"信息项“{str(code)[:40]}”不属于信息类别“{spec.name}”。")
         if fs.role in IDENTITY_ROLES:
             raise DomainError(
-                f"“{fs.label}”决定记录的身份，不能更正；如确有错误，请撤销该记录后由报送单位重新报送。"
+                f"“{fs.label}”决定记录的身份，不能更正。如系录入错误，请由报送单位在该记录页"
+                f"选择“录入错误作废”，再报送正确的记录；如原决定已被变更或撤销，请选择“撤销/撤回”。"
             )
     current = dict(record.payload or {})
     row: dict[str, Any] = {}
@@ -224,6 +225,8 @@ def correct_record(
 # means working days, holidays excluded.
 PENALTY_WITHDRAWAL_WORKDAYS = 3
 
+KIND_CHOICES_TEXT = "请选择“撤销/撤回”或“录入错误作废”。"
+
 
 def withdraw_record(
     *,
@@ -233,6 +236,8 @@ def withdraw_record(
     revoked_on: date | None = None,
     basis_document: str = "",
     on: date | None = None,
+    kind: str | None = None,
+    replacement_document: str = "",
 ) -> CreditRecord:
     """Withdraw one record (撤回/撤销): it stops being public on `on` (default today); its
     content stays for staff. Consumers are told (record_changed, change="withdrawn").
@@ -240,17 +245,63 @@ def withdraw_record(
     `revoked_on` is the date the decision was changed, revoked or found unlawful or void
     (by the unit itself, 行政复议 or a court); for a penalty it starts the three-working-day
     withdrawal deadline of 行政处罚法 art. 48, and a withdrawal after it is marked late.
-    The reason is the public explanation that article requires."""
-    from django.db import transaction
+    The reason is the public explanation that article requires.
+
+    `kind` RecordWithdrawal.Kind.KEYING_ERROR hands over to `void_record` (录入错误作废),
+    so that one entry point (the record page, the API) serves both kinds; a void takes no
+    revocation date and no basis document, a revocation no replacement."""
+    from xinyong.core.errors import DomainError
+
+    from .models import RecordWithdrawal
+
+    Kind = RecordWithdrawal.Kind
+    chosen = str(kind or Kind.REVOCATION)
+    if chosen not in Kind.values:
+        raise DomainError(f"撤回类型无效：{KIND_CHOICES_TEXT}")
+    if chosen == Kind.KEYING_ERROR:
+        if revoked_on is not None:
+            raise DomainError(
+                "录入错误作废不填写变更或撤销决定日期：决定本身并未被变更或撤销。"
+                "如原决定已被变更或撤销，请选择“撤销/撤回”。"
+            )
+        if str(basis_document or "").strip():
+            raise DomainError(
+                "录入错误作废不填写依据文书号；正确记录的文书号请填写在“正确记录的文书号”中。"
+            )
+        return void_record(
+            actor=actor,
+            record=record,
+            reason=reason,
+            replacement_document=replacement_document,
+            on=on,
+        )
+    if str(replacement_document or "").strip():
+        raise DomainError("只有“录入错误作废”可以填写正确记录的文书号。")
+    return _withdraw_revoked(
+        actor=actor,
+        record=record,
+        reason=reason,
+        revoked_on=revoked_on,
+        basis_document=basis_document,
+        on=on,
+    )
+
+
+def _withdraw_revoked(
+    *,
+    actor: Any,
+    record: CreditRecord,
+    reason: str,
+    revoked_on: date | None,
+    basis_document: str,
+    on: date | None,
+) -> CreditRecord:
     from django.utils import timezone
 
-    from xinyong.core.audit import record_event
     from xinyong.core.calendar import add_workdays
     from xinyong.core.errors import CalendarUnknownYear, DomainError
-    from xinyong.publicity.selectors import is_publicly_visible
 
     from .models import CreditRecord, RecordWithdrawal
-    from .signals import record_changed
 
     _require_record_writer(actor, record)
     why = _reason_text(reason)
@@ -270,17 +321,230 @@ def withdraw_record(
                 f"变更或撤销决定日期 {revoked_on.isoformat()} 早于原决定日期 "
                 f"{record.decision_date.isoformat()}。"
             )
-        if _is_penalty(record):
+        if is_penalty(record):
             try:
                 deadline = add_workdays(revoked_on, PENALTY_WITHDRAWAL_WORKDAYS)
             except CalendarUnknownYear as exc:
                 # A missing holiday schedule must not keep a revoked penalty public: the
                 # record is withdrawn, and the deadline stays open until it is loaded.
                 deadline_note = exc.message
+
+    def details(withdrawal: RecordWithdrawal) -> dict[str, Any]:
+        return {
+            "status": CreditRecord.Status.WITHDRAWN,
+            "reason": why,
+            "withdrawn_on": day,
+            "revoked_on": revoked_on,
+            "basis_document": document,
+            "deadline": deadline,
+            "deadline_note": deadline_note,
+            "late": withdrawal.is_late,
+            "was_public": withdrawal.was_public,
+        }
+
+    return _end_record(
+        actor=actor,
+        record=record,
+        day=day,
+        action="records.withdrawn",
+        fields={
+            "kind": RecordWithdrawal.Kind.REVOCATION,
+            "revoked_on": revoked_on,
+            "deadline": deadline,
+            "is_late": deadline is not None and day > deadline,
+            "basis_document": document,
+            "reason": why,
+            "replacement_document": "",
+            "replaced_by": None,
+        },
+        details=details,
+    )
+
+
+def void_record(
+    *,
+    actor: Any,
+    record: CreditRecord,
+    reason: str,
+    replacement_document: str = "",
+    on: date | None = None,
+) -> CreditRecord:
+    """Void one record as keyed wrongly (录入错误作废), e.g. 北关市监罚〔2026〕3500号 uploaded
+    for 350号: the decision itself stands (under its right number) or never existed as
+    keyed. Like a withdrawal, the record stops being public on `on` (default today) and
+    consumers are told (record_changed, change="withdrawn", kind="keying_error"), so
+    publicity, grades, lists and the exchange react the same; its content stays for staff.
+
+    Unlike a withdrawal it is not 行政处罚法 art. 48's: no revocation date, no deadline,
+    never late, and not explained in the public 撤回公告 (no decision was changed). The
+    record's own unit or the credit office voids it (as for a withdrawal), and only while
+    nothing rests on it that a void would silently undo (`void_blocker`).
+
+    `replacement_document` is the 文书号 of the correct record; when that record exists
+    (same reporting unit and type, active) the void links it."""
+    from django.utils import timezone
+
+    from xinyong.core.errors import DomainError
+
+    from .models import CreditRecord, RecordWithdrawal
+
+    _require_record_writer(actor, record)
+    text = str(reason or "").strip()
+    if not text:
+        raise DomainError("请填写作废理由（如：文书号录入错误）。")
+    why = _reason_text(text)
+    day = on or timezone.localdate()
+    replacement_text = str(replacement_document or "").strip()
+    if len(replacement_text) > 200:
+        raise DomainError("正确记录的文书号过长（最多 200 字）。")
+    replacement = _replacement_for(record, replacement_text) if replacement_text else None
+
+    def check(locked: CreditRecord) -> None:
+        blocker = void_blocker(locked)
+        if blocker:
+            raise DomainError(blocker)
+
+    def details(withdrawal: RecordWithdrawal) -> dict[str, Any]:
+        return {
+            "status": CreditRecord.Status.WITHDRAWN,
+            "kind": RecordWithdrawal.Kind.KEYING_ERROR,
+            "reason": why,
+            "withdrawn_on": day,
+            "replacement_document": replacement_text,
+            "replaced_by": replacement.pk if replacement else None,
+            "was_public": withdrawal.was_public,
+        }
+
+    return _end_record(
+        actor=actor,
+        record=record,
+        day=day,
+        action="records.voided",
+        fields={
+            "kind": RecordWithdrawal.Kind.KEYING_ERROR,
+            "revoked_on": None,
+            "deadline": None,
+            "is_late": False,
+            "basis_document": "",
+            "reason": why,
+            "replacement_document": replacement_text,
+            "replaced_by": replacement,
+        },
+        details=details,
+        check=check,
+    )
+
+
+def void_blocker(record: CreditRecord) -> str:
+    """Why `record` may not be voided as a keying error, in Chinese; "" when it may.
+
+    A void ends the record as if it had never been keyed. Where a legal effect rests on
+    it, that effect would end silently with it: a list entry (列入, 拟列入 or a red list's
+    publicity — 河南条例 art. 28's notice and objection rights run on that basis), an
+    objection not yet decided (河南条例 art. 41: the applicant is told the outcome, which a
+    void would pre-empt), a repair application under review. Those are handled first, or
+    the record is withdrawn as 撤销/撤回 when the decision really was changed or revoked.
+    Asked of the installed apps only (records does not depend on them)."""
+    from django.apps import apps
+
+    if apps.is_installed("xinyong.sanctions"):
+        from xinyong.sanctions.models import ListEntry
+
+        S = ListEntry.Status
+        entry = (
+            ListEntry.objects.filter(
+                basis_record_id=record.pk, status__in=(S.PROPOSED, S.PUBLICISING, S.LISTED)
+            )
+            .select_related("list_type")
+            .order_by("id")
+            .first()
+        )
+        if entry is not None:
+            return (
+                f"该记录是列入“{entry.list_type.name}”（{entry.get_status_display()}）的依据，"
+                "不能作为录入错误作废：请先依法处理该名单条目（移出或撤销拟列入）；"
+                "如原决定已被变更或撤销，请按“撤销/撤回”办理。"
+            )
+    if apps.is_installed("xinyong.rights"):
+        from xinyong.rights.models import Objection, RepairApplication
+
+        objection = (
+            Objection.objects.filter(record_id=record.pk)
+            .exclude(status=Objection.Status.DECIDED)
+            .order_by("id")
+            .first()
+        )
+        if objection is not None:
+            return (
+                f"该记录有尚未办结的异议（查询码 {objection.query_code}），不能作为录入错误作废："
+                "请先办结该异议（结论可为更正或撤销），申请人将被告知处理结果。"
+            )
+        repair = (
+            RepairApplication.objects.filter(record_id=record.pk)
+            .exclude(
+                status__in=(RepairApplication.Status.APPROVED, RepairApplication.Status.REFUSED)
+            )
+            .order_by("id")
+            .first()
+        )
+        if repair is not None:
+            return (
+                f"该记录有尚未办结的信用修复申请（查询码 {repair.query_code}），"
+                "不能作为录入错误作废：请先办结该信用修复申请。"
+            )
+    return ""
+
+
+def _replacement_for(record: CreditRecord, document_number: str) -> CreditRecord | None:
+    """The active record of the same reporting unit and type with this 文书号, if any."""
+    from xinyong.core.errors import DomainError
+
+    from .models import CreditRecord
+
+    wanted = normalise_document_number(document_number)
+    if wanted == normalise_document_number(record.document_number):
+        raise DomainError("正确记录的文书号不能是本记录的文书号。")
+    same = CreditRecord.objects.filter(
+        record_type_id=record.record_type_id,
+        source_unit_id=record.source_unit_id,
+        status=CreditRecord.Status.ACTIVE,
+    ).exclude(pk=record.pk)
+    key = identity_key(record.record_type.code, record.deciding_unit_code, document_number)
+    found = same.filter(identity_key=key).first()
+    if found is None:
+        # Another deciding-unit code of the same unit: match the number as written.
+        found = same.filter(document_number__in={document_number, wanted}).order_by("-id").first()
+    return found
+
+
+def _end_record(
+    *,
+    actor: Any,
+    record: CreditRecord,
+    day: date,
+    action: str,
+    fields: dict[str, Any],
+    details: Any,
+    check: Any = None,
+) -> CreditRecord:
+    """The write both kinds share: the record leaves public view on `day`, its
+    RecordWithdrawal says how, one event, and record_changed (change="withdrawn") tells
+    publicity, grades, lists and the exchange, all in one transaction."""
+    from django.db import transaction
+
+    from xinyong.core.audit import record_event
+    from xinyong.core.errors import DomainError
+    from xinyong.publicity.selectors import is_publicly_visible
+
+    from .models import CreditRecord, RecordWithdrawal
+    from .signals import record_changed
+
     with transaction.atomic():
         locked = CreditRecord.objects.select_for_update().get(pk=record.pk)
         if locked.status == CreditRecord.Status.WITHDRAWN:
             raise DomainError("该记录已撤销。")
+        if check is not None:
+            check(locked)
         # Asked of publicity's one visibility rule while the record is still active.
         was_public = is_publicly_visible(locked, day)
         locked.status = CreditRecord.Status.WITHDRAWN
@@ -288,43 +552,35 @@ def withdraw_record(
         withdrawal, _ = RecordWithdrawal.objects.update_or_create(
             record=locked,
             defaults={
+                **fields,
                 "withdrawn_on": day,
-                "revoked_on": revoked_on,
-                "deadline": deadline,
-                "is_late": deadline is not None and day > deadline,
                 "was_public": was_public,
-                "basis_document": document,
-                "reason": why,
                 "withdrawn_by": actor if getattr(actor, "pk", None) else None,
             },
         )
         record_event(
             actor=actor,
-            action="records.withdrawn",
+            action=action,
             target_type="records.CreditRecord",
             target_id=locked.pk,
             target_repr=locked.document_number,
             old={"status": CreditRecord.Status.ACTIVE},
-            new={
-                "status": locked.status,
-                "reason": why,
-                "withdrawn_on": day,
-                "revoked_on": revoked_on,
-                "basis_document": document,
-                "deadline": deadline,
-                "deadline_note": deadline_note,
-                "late": withdrawal.is_late,
-                "was_public": was_public,
-            },
+            new=details(withdrawal),
         )
         # `on`: publicity ends on the withdrawal day, not on the day a receiver runs.
         record_changed.send(
-            sender=CreditRecord, record=locked, change="withdrawn", actor=actor, on=day
+            sender=CreditRecord,
+            record=locked,
+            change="withdrawn",
+            actor=actor,
+            on=day,
+            kind=withdrawal.kind,
         )
     return locked
 
 
-def _is_penalty(record: CreditRecord) -> bool:
+def is_penalty(record: CreditRecord) -> bool:
+    """Whether the record is an administrative penalty (行政处罚法 art. 48 applies)."""
     from xinyong.catalog.fieldspec import get_spec
 
     return get_spec(record.record_type.code).by_role("penalty_kinds") is not None

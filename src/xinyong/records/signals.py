@@ -16,5 +16,8 @@ from django.dispatch import Signal
 batch_stored = Signal()
 
 # kwargs: record (CreditRecord), change ("corrected" | "withdrawn" | "restored"), actor;
-# with "withdrawn" also `on`, the date the withdrawal takes effect.
+# with "withdrawn" also `on`, the date the withdrawal takes effect, and `kind`, a
+# RecordWithdrawal.Kind value: "revocation" (撤销/撤回, the decision was changed or
+# revoked) or "keying_error" (录入错误作废, the record was keyed wrongly). Receivers treat
+# both as the record leaving public view; the kind is there for those that explain it.
 record_changed = Signal()
