@@ -248,6 +248,7 @@ SPECTACULAR_SETTINGS = {
         "RightsChannelEnum": "xinyong.rights.models.Channel",
         "ListEntryStatusEnum": "xinyong.sanctions.models.ListEntry.Status",
         "RoleEnum": "xinyong.orgs.models.Role",
+        "WithdrawalKindEnum": "xinyong.records.models.RecordWithdrawal.Kind",
     },
 }
 
