@@ -80,3 +80,29 @@ def test_a_withdrawn_record_sent_again_with_changes_is_refused_by_row() -> None:
     )
     assert (same.duplicates, same.rejected) == (1, 0)
     assert unit("区市场监管局").pk == record.source_unit_id
+
+
+@pytest.mark.parametrize(
+    "value", [{"k": "v"}, True, ["事实", {"条": 18}]], ids=["object", "boolean", "mixed-list"]
+)
+def test_a_correction_value_that_is_not_text_is_refused_not_stored_as_python_text(value) -> None:
+    from xinyong.core.errors import DomainError
+
+    record = _penalty(2, decided="2026-03-02", reported=date(2026, 3, 5))
+    admin = user("corr_admin2", "credit_admin")
+    with pytest.raises(DomainError, match="更正后的内容未通过校验") as refused:
+        correct_record(actor=admin, record=record, changes={"CF_SY": value}, reason="更正")
+    assert "应为文本" in str(refused.value)
+    before = record.payload["CF_SY"]
+    record.refresh_from_db()
+    assert (record.version, record.payload["CF_SY"]) == (1, before)
+
+
+def test_a_correction_may_give_a_multi_value_field_as_a_list() -> None:
+    record = _penalty(3, decided="2026-03-02", reported=date(2026, 3, 5))
+    admin = user("corr_admin3", "credit_admin")
+    fixed = correct_record(
+        actor=admin, record=record, changes={"CF_CFLB": ["警告", "罚款"]}, reason="处罚类别补全"
+    )
+    assert fixed.payload["CF_CFLB"] == ["警告", "罚款"]
+    assert fixed.version == 2

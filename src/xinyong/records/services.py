@@ -122,6 +122,12 @@ def corrected_payload(record: CreditRecord, changes: dict[str, Any]) -> tuple[di
     current = dict(record.payload or {})
     row: dict[str, Any] = {}
     for fs in spec.fields:
+        if fs.code in changes and isinstance(changes[fs.code], dict | bool | list | tuple):
+            # As a JSON batch row would send it: the reader refuses an object or a boolean
+            # (wrong_type) and reads a list only for a multi-value field.
+            value = changes[fs.code]
+            row[fs.code] = list(value) if isinstance(value, tuple) else value
+            continue
         value = changes[fs.code] if fs.code in changes else current.get(fs.code)
         if isinstance(value, list | tuple):
             value = MULTI_JOIN.join(str(v) for v in value)
