@@ -357,7 +357,9 @@ def test_admin_index_and_read_only_event_admin(client: Client, superuser) -> Non
     listing = client.get("/admin/core/event/?action=test.alpha")
     assert listing.status_code == 200
     assert "test.alpha" in text(listing)
-    record_event(actor=None, action="collection.ingest", target_type="collection.Batch", target_id=20)
+    record_event(
+        actor=None, action="collection.ingest", target_type="collection.Batch", target_id=20
+    )
     labelled = text(client.get("/admin/core/event/?action=collection.ingest"))
     assert "归集批次入库" in labelled and "报送批次 20" in labelled
     assert client.get("/admin/core/event/add/").status_code == 403
