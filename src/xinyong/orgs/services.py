@@ -655,6 +655,11 @@ def create_system_account(*, actor: Any, unit: Unit, username: str) -> User:
         unit=unit,
         is_system_account=True,
     )
+    return _save_system_account(actor, user)
+
+
+def _save_system_account(actor: Any, user: User) -> User:
+    """A system account never logs in with a password; its creation is an event."""
     user.set_unusable_password()
     with transaction.atomic():
         user.save()
@@ -667,6 +672,14 @@ def create_system_account(*, actor: Any, unit: Unit, username: str) -> User:
             new=_user_snapshot(user),
         )
     return user
+
+
+def _free_username(base: str) -> str:
+    username, n = base, 1
+    while User.objects.filter(username__iexact=username).exists():
+        n += 1
+        username = f"{base}_{n}"
+    return username
 
 
 def system_account_username(unit: Unit) -> str:
@@ -683,11 +696,7 @@ def ensure_system_account(*, actor: Any, unit: Unit) -> User:
     if existing is not None:
         _require(actor, "manage_tokens", unit)
         return existing
-    base = system_account_username(unit)
-    username, n = base, 1
-    while User.objects.filter(username__iexact=username).exists():
-        n += 1
-        username = f"{base}_{n}"
+    username = _free_username(system_account_username(unit))
     return create_system_account(actor=actor, unit=unit, username=username)
 
 
@@ -752,18 +761,7 @@ def create_bank_system_account(*, actor: Any, bank: str, username: str) -> User:
         organisation=bank,
         is_system_account=True,
     )
-    user.set_unusable_password()
-    with transaction.atomic():
-        user.save()
-        record_event(
-            actor=actor,
-            action="orgs.system_account_create",
-            target_type="orgs.User",
-            target_id=user.pk,
-            target_repr=user.audit_label(),
-            new=_user_snapshot(user),
-        )
-    return user
+    return _save_system_account(actor, user)
 
 
 def ensure_bank_system_account(*, actor: Any, bank: str) -> User:
@@ -779,11 +777,7 @@ def ensure_bank_system_account(*, actor: Any, bank: str) -> User:
     )
     if existing is not None:
         return existing
-    base = bank_system_account_username(bank)
-    username, n = base, 1
-    while User.objects.filter(username__iexact=username).exists():
-        n += 1
-        username = f"{base}_{n}"
+    username = _free_username(bank_system_account_username(bank))
     return create_bank_system_account(actor=actor, bank=bank, username=username)
 
 
