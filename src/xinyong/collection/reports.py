@@ -332,42 +332,23 @@ def report_xlsx(period: Period) -> bytes:
     for col, value in enumerate(report.totals_values()):
         sheet.write(row_index, col, safe_cell(value), bold)
     row_index += 2
-    sheet.write(row_index, 0, "超期异议：")
-    sheet.write(row_index + 1, 1, "单位", head)
-    sheet.write(row_index + 1, 2, "超期件数", head)
-    row_index += 1
-    for name, count in report.overdue_objections:
+    for title, column, rows, none in (
+        ("超期异议：", "超期件数", report.overdue_objections, "本月无超期办理的异议"),
+        ("超期修复：", "超期件数", report.overdue_repairs, "月末无超期办理的信用修复申请"),
+        ("录入错误作废：", "作废条数", report.voids, "本月无录入错误作废的记录"),
+    ):
+        sheet.write(row_index, 0, title)
+        sheet.write(row_index + 1, 1, "单位", head)
+        sheet.write(row_index + 1, 2, column, head)
         row_index += 1
-        sheet.write(row_index, 1, safe_cell(name), cell)
-        sheet.write(row_index, 2, count, cell)
-    if not report.overdue_objections:
-        row_index += 1
-        sheet.write(row_index, 1, "本月无超期办理的异议", cell)
-    row_index += 2
-    sheet.write(row_index, 0, "超期修复：")
-    sheet.write(row_index + 1, 1, "单位", head)
-    sheet.write(row_index + 1, 2, "超期件数", head)
-    row_index += 1
-    for name, count in report.overdue_repairs:
-        row_index += 1
-        sheet.write(row_index, 1, safe_cell(name), cell)
-        sheet.write(row_index, 2, count, cell)
-    if not report.overdue_repairs:
-        row_index += 1
-        sheet.write(row_index, 1, "月末无超期办理的信用修复申请", cell)
-    row_index += 2
-    sheet.write(row_index, 0, "录入错误作废：")
-    sheet.write(row_index + 1, 1, "单位", head)
-    sheet.write(row_index + 1, 2, "作废条数", head)
-    row_index += 1
-    for name, count in report.voids:
-        row_index += 1
-        sheet.write(row_index, 1, safe_cell(name), cell)
-        sheet.write(row_index, 2, count, cell)
-    if not report.voids:
-        row_index += 1
-        sheet.write(row_index, 1, "本月无录入错误作废的记录", cell)
-    row_index += 2
+        for name, count in rows:
+            row_index += 1
+            sheet.write(row_index, 1, safe_cell(name), cell)
+            sheet.write(row_index, 2, count, cell)
+        if not rows:
+            row_index += 1
+            sheet.write(row_index, 1, none, cell)
+        row_index += 2
     sheet.write(row_index, 0, "指标口径：")
     for line in _definitions():
         row_index += 1
