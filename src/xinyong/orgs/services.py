@@ -817,7 +817,9 @@ def issue_token(*, actor: Any, user: User, name: str) -> tuple[ApiToken, str]:
     while True:
         key = secrets.token_urlsafe(32)
         prefix = key[:8]
-        if not ApiToken.objects.filter(prefix=prefix).exists():
+        # The prefix is typed on command lines (`xinyong tokens revoke <prefix>`): one
+        # starting with "-" would be read as an option (1 token in 64).
+        if not prefix.startswith("-") and not ApiToken.objects.filter(prefix=prefix).exists():
             break
     with transaction.atomic():
         token = ApiToken.objects.create(
