@@ -45,6 +45,7 @@ from xinyong.core.models import Event
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Role, Unit
 from xinyong.orgs.selectors import get_unit
+from xinyong.records import selectors as record_selectors
 from xinyong.records.models import CreditRecord, RecordWithdrawal
 from xinyong.records.services import can_change_record, withdraw_record
 
@@ -587,6 +588,8 @@ def unit_quality(request: HttpRequest, pk: int) -> HttpResponse:
             "warnings": selectors.warnings_for(request.user, unit=unit)[:200],
             "declarations": selectors.declarations_for(request.user, unit=unit)[:60],
             "withdrawals": selectors.withdrawals_of(unit, year)[:200],
+            # Counted in the database: the list above stops at 200.
+            "voids": record_selectors.void_count(unit, year),
             "form": form,
             "can_write": can_write,
             "threshold": selectors.active_policy().late_warning_threshold,
