@@ -230,3 +230,30 @@ def test_evidence_removes_the_deduction(admin) -> None:
     services.review_report(actor=admin, report=report, accept=True)
     scores = {s.unit.name: s for s in selectors.assessment(p, on=date(2026, 12, 1))}
     assert scores["区督查局"].score == Decimal("48.00")  # 50 − 2 for row 8, no −1
+
+
+def _pdf_pages_and_text(content: bytes, tmp_path) -> tuple[int, str]:
+    import subprocess
+
+    path = tmp_path / "bulletin.pdf"
+    path.write_bytes(content)
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True)
+    pages = int(next(ln for ln in info.stdout.splitlines() if ln.startswith("Pages:")).split()[1])
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return pages, text
+
+
+def test_bulletin_pdf_is_a_readable_table(tmp_path) -> None:
+    # The long metric headers used to take the width as `auto` columns, squeezing the two
+    # free-text columns to one character a line: 35 A4 pages for 61 units, the
+    # 未达标的量化目标 column printed outside the table.
+    content = reports.bulletin_pdf(plan(), "2026-10")
+    pages, text = _pdf_pages_and_text(content, tmp_path)
+    units = Unit.objects.filter(active=True).count()
+    assert units > 50
+    assert pages <= 8, pages
+    # The header of the last column is set on at most two lines, not one character a line.
+    lines_with_header_chars = [ln for ln in text.splitlines() if "量化" in ln or "目标" in ln]
+    assert any("量化目标" in ln for ln in lines_with_header_chars), lines_with_header_chars[:5]

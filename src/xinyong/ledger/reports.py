@@ -209,7 +209,10 @@ _BULLETIN_TYPST = r"""
 #par(first-line-indent: (amount: 2em, all: true), data.summary)
 #v(0.4em)
 #table(
-  columns: range(data.columns.len()).map(i => if i == data.columns.len() - 1 { 2.5fr } else if i == 8 { 1fr } else { auto }),
+  // Every column a share of the page width, so that long headers wrap inside their column
+  // instead of widening it: `auto` columns took the width of their unbroken headers and
+  // squeezed the free-text columns to one character a line (69 pages for 61 units).
+  columns: range(data.columns.len()).map(i => if i == 0 { 0.45fr } else if i == 1 { 1.8fr } else if i == 8 { 2fr } else if i == data.columns.len() - 1 { 2.6fr } else if i < 12 { 0.7fr } else { 1fr }),
   align: (x, y) => if x == 1 or x == 8 or x == data.columns.len() - 1 { left } else { center },
   stroke: 0.4pt,
   inset: 2.5pt,
