@@ -24,7 +24,13 @@ from xinyong.core.errors import DomainError
 from xinyong.core.masking import mask_name, mask_text
 from xinyong.core.models import ReadLog
 from xinyong.publicity import presenters
-from xinyong.publicity.selectors import STATUS_OBJECTION, public_records
+from xinyong.publicity.models import PublicityWindow
+from xinyong.publicity.selectors import (
+    STATUS_EXPIRED,
+    STATUS_OBJECTION,
+    public_records,
+    public_status,
+)
 from xinyong.records.models import CreditRecord
 from xinyong.subjects.models import Subject, SubjectKind
 from xinyong.subjects.selectors import READ_SUBJECT_TYPE
@@ -340,7 +346,7 @@ def _advice(
     return advice
 
 
-def _why_not_in_body(record: CreditRecord) -> str:
+def _why_not_in_body(record: CreditRecord, today: date) -> str:
     window = getattr(record, "publicity", None)
     if window is None:
         return "未公示"
@@ -352,6 +358,12 @@ def _why_not_in_body(record: CreditRecord) -> str:
         )
     if window.ended_on is not None:
         return f"{window.ended_on.isoformat()} 起停止公示（{window.get_end_reason_display()}）"
+    # The daily expiry job may not have run yet: the report states what is true on its
+    # date, and the job will record the day after the last public day (publicity.services
+    # .expire), whatever day it runs.
+    if window.ends_on is not None and public_status(record, today) == STATUS_EXPIRED:
+        ended_on = window.ends_on + timedelta(days=1)
+        return f"{ended_on.isoformat()} 起停止公示（{PublicityWindow.EndReason.EXPIRED.label}）"
     return "未公示"
 
 
@@ -440,7 +452,7 @@ def _special(
                 "document": r.document_number,
                 "decided": r.decision_date.isoformat() if r.decision_date else "",
                 "unit": mask_text(r.deciding_unit_name),
-                "why": _why_not_in_body(r),
+                "why": _why_not_in_body(r, today),
             }
             for r in outside_body
         ],

@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from xinyong.core import identifiers
 from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Role, Unit
@@ -158,7 +159,9 @@ def self_download(request: HttpRequest, token: str) -> HttpResponse:
 @throttled
 def verify(request: HttpRequest) -> HttpResponse:
     result = None
-    number = str(request.GET.get("number", "")).strip()[:40]
+    # Read as the search page reads codes: people type them full-width, with spaces, in
+    # lower case. Cut before normalising so that a long value costs nothing.
+    number = identifiers.normalise(str(request.GET.get("number", ""))[:100])[:40]
     error = ""
     if request.method == "POST":
         upload = request.FILES.get("file")
