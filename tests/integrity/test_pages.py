@@ -63,6 +63,15 @@ def test_leaders_do_not_get_the_entry_forms(client, people, name):
     assert _get(client, people["leader"], reverse(name)).status_code == 403
 
 
+@pytest.mark.parametrize(("who", "shown"), [("admin", True), ("leader", False)])
+def test_the_register_button_is_offered_only_to_those_who_may_register(
+    client, people, world, who, shown
+):
+    # The leader used to see 登记所属机构 on the unit list and land on a 403.
+    page = _get(client, people[who], reverse("integrity:units")).content.decode()
+    assert (reverse("integrity:body-new") in page) is shown
+
+
 def test_dashboard_of_the_credit_office_shows_the_listed_town(client, people, world):
     html = _get(client, people["admin"], reverse("integrity:dashboard")).content.decode()
     assert "安阳市北关区柏庄镇人民政府" in html

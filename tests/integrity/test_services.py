@@ -131,7 +131,8 @@ def test_arrears_input_is_checked(office, extra, message):
 def test_arrears_target_per_unit_and_district(office):
     _arrears(office, organ(SCJG), amount_wan="10")
     _arrears(office, organ(BZZ), amount_wan="30", due_on=date(2026, 1, 31))
-    old = _arrears(office, organ(BZZ), amount_wan="4", due_on=date(2025, 12, 31))  # new in 2025
+    # Arrears from 2025-12-31 on: new in 2025 (one due 2025-12-31 is new in 2026).
+    old = _arrears(office, organ(BZZ), amount_wan="4", due_on=date(2025, 12, 30))
     revoked = _arrears(office, organ(BZZ), amount_wan="99")
     services.set_arrears_status(
         actor=office, case=revoked, status="revoked", note="合同约定付款条件未成就", on=TODAY

@@ -228,7 +228,7 @@ def test_row10_shows_the_districts_new_arrears_to_every_responsible_unit() -> No
     before = _targets(p, gxj)[DISTRICT_ARREARS]
     assert (before.value, before.display, before.met) == (0, "0笔", True)
     # Due in the previous year: not new in 2026.
-    _arrears(date(2025, 12, 31), "8.00")
+    _arrears(date(2025, 12, 30), "8.00")
     assert _targets(p, gxj)[DISTRICT_ARREARS].value == 0
     # 柏庄镇 owes 56.80 万元 due 2026-03-31: neither 区工信局 nor 区人社局 owns the body,
     # yet both answer for the district target.

@@ -193,7 +193,7 @@ def _live_arrears() -> Any:
 def _m_new_arrears(run: _Run) -> dict[int, MetricValue]:
     rows = (
         _live_arrears()
-        .filter(unit_id__in=run.ids, due_on__gte=run.start, due_on__lte=run.end)
+        .filter(ArrearsCase.arose_q(run.start, run.end), unit_id__in=run.ids)
         .values("unit_id")
         .annotate(n=Count("id"), wan=Sum("amount_wan"))
         .order_by()
@@ -211,7 +211,7 @@ def _m_new_arrears(run: _Run) -> dict[int, MetricValue]:
 def _m_arrears_clearance(run: _Run) -> dict[int, MetricValue]:
     owed = _counts(
         _live_arrears()
-        .filter(unit_id__in=run.ids, due_on__lte=run.end)
+        .filter(ArrearsCase.arose_q(None, run.end), unit_id__in=run.ids)
         .values("unit_id")
         .annotate(n=Sum("amount_wan"))
         .order_by()

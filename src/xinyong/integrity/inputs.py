@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from xinyong.core.errors import DomainError
-from xinyong.core.inputs import clean_text
+from xinyong.core.inputs import clean_day, clean_text
 
 MAX_TEXT = 4000
 # 万元 with two decimals; a district's single arrears case or contract never comes near
@@ -22,17 +22,20 @@ def text(value: Any, label: str, *, limit: int = 200, required: bool = True) -> 
 
 
 def day(value: Any, label: str, *, required: bool = True) -> date | None:
+    """A date written 2026-11-25 (or a date object from a serializer), not before the
+    core's EARLIEST_DAY: 0001-01-01 is a typing slip, not an act of 2026's government."""
     if isinstance(value, date):
-        return value
+        return clean_day(value, label)
     raw = "" if value is None else str(value).strip()
     if not raw:
         if required:
             raise DomainError(f"请填写{label}。")
         return None
     try:
-        return date.fromisoformat(raw)
+        parsed = date.fromisoformat(raw)
     except ValueError:
         raise DomainError(f"{label}“{raw}”不是有效日期，应为 2026-11-25 这样的格式。") from None
+    return clean_day(parsed, label)
 
 
 def wan(

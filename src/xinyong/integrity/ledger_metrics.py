@@ -36,14 +36,15 @@ def district_new_arrears(unit: Any, period: Any) -> int:
     longer active included. The seed's 台账 row 10 (确保全年不新增政府机构、事业单位、国有
     企业拖欠民营企业、中小企业账款) is a district target whose responsible units (区工信局,
     区人社局) own few of the bodies that can fall into arrears. Counted as integrity's
-    evaluation counts a unit's (due date in the period, revoked registrations left out),
-    so the sum of the per-unit figures and this one agree."""
+    evaluation counts a unit's (ArrearsCase.arose_q: became arrears in the period, the day
+    after the due date; revoked registrations left out), so the sum of the per-unit
+    figures and this one agree."""
     from .models import ArrearsCase
 
     until = min(period.end, timezone.localdate())
     return (
         ArrearsCase.objects.exclude(status=ArrearsCase.Status.REVOKED)
-        .filter(due_on__gte=period.start, due_on__lte=until)
+        .filter(ArrearsCase.arose_q(period.start, until))
         .count()
     )
 
@@ -75,7 +76,8 @@ def register_metrics(register: Any) -> None:
         unit_label="笔",
         comparison="<=",
         target=0,
-        description="约定付款日期在期间内的拖欠民营企业、中小企业账款（不含已撤销的登记）",
+        description="期间内新形成（约定付款期限次日起逾期）的拖欠民营企业、中小企业账款"
+        "（不含已撤销的登记）",
         drill="integrity:dashboard",
         district_figure="integrity.district_new_arrears",
     )
@@ -87,8 +89,9 @@ def register_metrics(register: Any) -> None:
         unit_label="笔",
         comparison="<=",
         target=0,
-        description="全区各单位的机关、事业单位、国有企业中，约定付款日期在期间内的拖欠民营企业、"
-        "中小企业账款（不含已撤销的登记）；台账第10项的每个责任单位都看全区数",
+        description="全区各单位的机关、事业单位、国有企业中，期间内新形成（约定付款期限次日起"
+        "逾期）的拖欠民营企业、中小企业账款（不含已撤销的登记）；台账第10项的每个责任单位都看"
+        "全区数",
         drill="integrity:dashboard",
     )
     register(

@@ -6,6 +6,7 @@ exist, DOMAIN.md §11)."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -230,6 +231,22 @@ class ArrearsCase(TimeStampedModel):
     def outstanding_wan(self) -> Decimal:
         return max(Decimal("0"), self.amount_wan - self.cleared_wan)
 
+    @property
+    def arrears_from(self) -> date:
+        """The day the debt became arrears: the day after the agreed due date (a debt is
+        arrears once `due_on < day`, the rule register_arrears applies)."""
+        return self.due_on + timedelta(days=1)
+
+    @staticmethod
+    def arose_q(start: date | None, end: date) -> Q:
+        """Cases that became arrears on a day in [start, end] (from any day when `start`
+        is None): the one definition of 新增拖欠 for the targets, the evaluation and the
+        ledger. A debt due 2025-12-31 is new arrears of 2026."""
+        q = Q(due_on__lt=end)
+        if start is not None:
+            q &= Q(due_on__gte=start - timedelta(days=1))
+        return q
+
 
 class ArrearsPayment(models.Model):
     case = models.ForeignKey(ArrearsCase, on_delete=models.CASCADE, related_name="payments")
@@ -334,7 +351,9 @@ class CommitmentComplaint(TimeStampedModel):
 
 class Alert(TimeStampedModel):
     """A warning to the credit office and the unit. `key` makes raising idempotent: the
-    signal receiver and the daily scan may both see the same cause."""
+    signal receiver and the daily scan may both see the same cause. The key names the
+    cause's latest alert: when a cause that went away (`cause_gone_on`) comes back, the
+    old alert keeps its history under a retired key and a new one is raised."""
 
     class Kind(models.TextChoices):
         SXBZXR = "sxbzxr", "政府机构列入失信被执行人"
@@ -391,6 +410,12 @@ class Alert(TimeStampedModel):
     response = models.TextField("单位反馈", blank=True)
     resolved_on = models.DateField("解除日期", null=True, blank=True)
     resolution = models.TextField("解除说明", blank=True)
+    cause_gone_on = models.DateField(
+        "原因消除日期",
+        null=True,
+        blank=True,
+        help_text="拖欠清偿、移出名单、评价回到预警线以上等；之后原因再次出现时重新预警",
+    )
 
     class Meta:
         verbose_name = "政务诚信预警"

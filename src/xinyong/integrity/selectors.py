@@ -150,14 +150,15 @@ class ArrearsTarget:
 def arrears_targets(
     year: int, units: QuerySet[Unit] | list[Unit]
 ) -> tuple[ArrearsTarget, list[ArrearsTarget]]:
-    """The target "无新增拖欠" for `year`: a case is new in the year its due date fell
-    (the debt became arrears then); cases found not to be arrears do not count. Returns
-    the district line and one line per unit with any case (new or outstanding)."""
+    """The target "无新增拖欠" for `year`: a case is new in the year it became arrears,
+    the day after its due date (ArrearsCase.arose_q); cases found not to be arrears do not
+    count. Returns the district line and one line per unit with any case (new or
+    outstanding)."""
     ids = [u.pk for u in units]
     live = ArrearsCase.objects.filter(unit_id__in=ids).exclude(status=ArrearsCase.Status.REVOKED)
     new = {
         r["unit_id"]: r
-        for r in live.filter(due_on__year=year)
+        for r in live.filter(ArrearsCase.arose_q(date(year, 1, 1), date(year, 12, 31)))
         .values("unit_id")
         .annotate(n=Count("id"), wan=Sum("amount_wan"))
         .order_by()

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from xinyong.core.audit import record_event
@@ -44,6 +44,8 @@ from .models import (
 
 STAFF_ROLES = frozenset({Role.CREDIT_ADMIN, Role.LEADER, Role.REPORTER, Role.REVIEWER})
 READ_DENIED = "只有信用办、责任单位工作人员和领导可以查看政务诚信信息。"
+# Findings on a commitment only the credit office makes (docs/integrity.md).
+OFFICE_FINDINGS = frozenset({GovCommitment.Status.BROKEN, GovCommitment.Status.CHANGED})
 OFFICE_STEPS = frozenset(
     {
         CaseStep.Kind.NOTICE,
@@ -269,17 +271,34 @@ def ensure_alert(
     body: GovernmentBody | None = None,
     subject: Subject | None = None,
 ) -> tuple[Alert, bool]:
-    """The alert with `key`, created when missing. No event of its own: the service that
-    found the cause records it in its event (one event per change)."""
+    """The alert with `key`, created when missing or when its cause went away and has
+    come back (True: raised now). No event of its own: the service that found the cause
+    records it in its event (one event per change).
+
+    An alert the credit office lifted while its cause lasted stays lifted: raising it
+    again every day would overrule the office. Only a cause that went away
+    (close_alert) and recurs raises a new alert; the old one keeps its sign-off and
+    resolution under a retired key."""
+    key = key[:100]
     found = Alert.objects.filter(key=key).first()
+    earlier = ""
     if found is not None:
-        return found, False
+        if found.status != Alert.Status.RESOLVED or found.cause_gone_on is None:
+            return found, False
+        found.key = retired_alert_key(key, found)
+        found.save(update_fields=["key", "updated_at"])
+        why = f"（{found.resolution}）" if found.resolution else ""
+        earlier = (
+            f"\n此前同一事项的预警于 {found.raised_on.isoformat()} 发出、"
+            f"{(found.resolved_on or found.cause_gone_on).isoformat()} 解除{why}，"
+            f"{on.isoformat()} 再次出现。"
+        )
     alert = Alert.objects.create(
-        key=key[:100],
+        key=key,
         kind=kind,
         level=level,
         title=title[:200],
-        detail=detail,
+        detail=detail + earlier,
         raised_on=on,
         unit=unit,
         body=body,
@@ -288,15 +307,29 @@ def ensure_alert(
     return alert, True
 
 
+def retired_alert_key(key: str, alert: Alert) -> str:
+    """The key an alert keeps once a recurrence of its cause took over `key`: unique by
+    the alert's id, and never equal to a live key (no live key contains "@")."""
+    return f"{key[:80]}@{alert.pk}"
+
+
 def close_alert(key: str, *, on: date, resolution: str) -> Alert | None:
-    """Mark the alert with `key` resolved (no event of its own, see ensure_alert)."""
-    alert = Alert.objects.filter(key=key).exclude(status=Alert.Status.RESOLVED).first()
+    """The cause of the alert with `key` went away: mark it resolved (returned) and note
+    the day, so that a recurrence raises a new alert (ensure_alert). An alert the office
+    already lifted is only marked (None). No event of its own, see ensure_alert."""
+    alert = Alert.objects.filter(key=key[:100]).first()
     if alert is None:
+        return None
+    if alert.status == Alert.Status.RESOLVED:
+        if alert.cause_gone_on is None:
+            alert.cause_gone_on = on
+            alert.save(update_fields=["cause_gone_on", "updated_at"])
         return None
     alert.status = Alert.Status.RESOLVED
     alert.resolved_on = on
     alert.resolution = resolution
-    alert.save(update_fields=["status", "resolved_on", "resolution", "updated_at"])
+    alert.cause_gone_on = on
+    alert.save(update_fields=["status", "resolved_on", "resolution", "cause_gone_on", "updated_at"])
     return alert
 
 
@@ -565,6 +598,36 @@ def _arrears_snapshot(case: ArrearsCase) -> dict[str, Any]:
     }
 
 
+def _refuse_duplicate_arrears(
+    unit: Unit,
+    creditor_name: str,
+    creditor: Subject | None,
+    project: str,
+    amount: Decimal,
+    due: date,
+) -> None:
+    """The same debt (unit, creditor, contract, amount, due date) registered again — from
+    a complaint and again from a survey, say — would count as two new arrears and raise
+    two alerts. Any status counts: a case found not to be arrears is reopened by the
+    credit office, not registered anew."""
+    same_creditor = Q(creditor_name=creditor_name)
+    if creditor is not None:
+        same_creditor |= Q(creditor_subject=creditor)
+    existing = (
+        ArrearsCase.objects.select_related("body")
+        .filter(same_creditor, unit=unit, project=project, amount_wan=amount, due_on=due)
+        .order_by("id")
+        .first()
+    )
+    if existing is not None:
+        raise DomainError(
+            f"该笔拖欠已登记：第 {existing.pk} 号（{existing}，合同/项目“{existing.project}”，"
+            f"约定付款期限 {existing.due_on.isoformat()}，登记日期 "
+            f"{existing.registered_on.isoformat()}，状态：{existing.get_status_display()}），"
+            "请勿重复登记。"
+        )
+
+
 def register_arrears(
     *,
     actor: Any,
@@ -597,7 +660,10 @@ def register_arrears(
     code = inputs.text(creditor_code, "债权企业统一社会信用代码", limit=40, required=False)
     amount = inputs.wan(amount_wan, "拖欠金额")
     assert amount is not None
+    the_project = inputs.text(project, "合同/项目名称")
     with transaction.atomic():
+        # Serialises registrations of one unit, so two clicks cannot both pass the check.
+        Unit.objects.select_for_update().filter(pk=the_body.unit_id).first()
         creditor = None
         if code:
             creditor, _created, _conflict = get_or_create_subject(
@@ -607,6 +673,7 @@ def register_arrears(
                 raise DomainError("债权方是机关、事业单位，不属于拖欠民营企业和中小企业账款。")
             if creditor.kind == SubjectKind.PERSON:
                 raise DomainError("债权方应为企业或个体工商户，不能是自然人。")
+        _refuse_duplicate_arrears(the_body.unit, name, creditor, the_project, amount, due)
         case = ArrearsCase.objects.create(
             body=the_body,
             unit=the_body.unit,
@@ -615,7 +682,7 @@ def register_arrears(
             creditor_kind=inputs.choice(
                 creditor_kind, "企业类型", ArrearsCase.CreditorKind.choices
             ),
-            project=inputs.text(project, "合同/项目名称"),
+            project=the_project,
             amount_wan=amount,
             due_on=due,
             registered_on=registered,
@@ -643,7 +710,9 @@ def record_payment(
     note: Any = "",
     today: date | None = None,
 ) -> ArrearsPayment:
-    """A payment towards an arrears case; the last one clears it and lifts its alert."""
+    """A payment towards an arrears case; the one that pays the rest clears it and lifts
+    its alert. A payment is dated from the day the debt became arrears (a payment made by
+    the due date was not late and is not part of the arrears) to today."""
     require_write(actor, case.unit_id)
     paid = inputs.day(paid_on, "支付日期")
     assert paid is not None
@@ -657,6 +726,12 @@ def record_payment(
         )
         if case.status in (ArrearsCase.Status.CLEARED, ArrearsCase.Status.REVOKED):
             raise DomainError(f"该笔账款{case.get_status_display()}，不能再登记支付。")
+        if paid < case.arrears_from:
+            raise DomainError(
+                f"支付日期 {paid.isoformat()} 早于该笔账款逾期之日 "
+                f"{case.arrears_from.isoformat()}（约定付款期限 {case.due_on.isoformat()} 的次日），"
+                "不是清偿拖欠的支付。"
+            )
         if amount > case.outstanding_wan:
             raise DomainError(f"支付金额超过尚欠金额 {case.outstanding_wan} 万元。")
         old = _arrears_snapshot(case)
@@ -665,10 +740,15 @@ def record_payment(
         )
         case.cleared_wan = case.cleared_wan + amount
         if case.outstanding_wan == 0:
+            # Payments may be entered out of order: the debt was cleared on the day of
+            # the latest payment, not of the one entered last.
+            cleared = case.payments.aggregate(last=Max("paid_on"))["last"]
             case.status = ArrearsCase.Status.CLEARED
-            case.cleared_on = paid
+            case.cleared_on = cleared
             close_alert(
-                arrears_alert_key(case), on=paid, resolution=f"{paid.isoformat()} 已全部清偿"
+                arrears_alert_key(case),
+                on=cleared,
+                resolution=f"{cleared.isoformat()} 已全部清偿",
             )
         elif case.status == ArrearsCase.Status.OPEN:
             case.status = ArrearsCase.Status.PARTIAL
@@ -707,8 +787,12 @@ def set_arrears_status(
             the_status = ArrearsCase.Status.PARTIAL
         case.status = the_status
         case.note = f"{case.note}\n{day.isoformat()} {text}".strip()
+        alert = None
         if the_status == ArrearsCase.Status.REVOKED:
             close_alert(arrears_alert_key(case), on=day, resolution=f"核实不属于拖欠：{text}")
+        elif the_status in (ArrearsCase.Status.OPEN, ArrearsCase.Status.PARTIAL):
+            # Found to be arrears after all: warned again now, not at the next scan.
+            alert, _ = warn_arrears(case, day)
         case.save()
         record_event(
             actor=actor,
@@ -717,7 +801,7 @@ def set_arrears_status(
             target_id=case.pk,
             target_repr=str(case),
             old=old,
-            new={**_arrears_snapshot(case), "note": text},
+            new={**_arrears_snapshot(case), "note": text, "alert_id": alert.pk if alert else None},
         )
     return case
 
@@ -796,16 +880,19 @@ def assess_commitment(
     today: date | None = None,
 ) -> GovCommitment:
     """Record whether a commitment was kept. The unit may report it 已兑现; 未兑现 and
-    依法变更/解除 are findings of the credit office. A broken commitment opens a case in
+    依法变更/解除 are findings of the credit office — also after a 已兑现 (a complaint may
+    show the report was wrong; the report stays in the note and the event). Nobody
+    overrides a finding of 未兑现 or 依法变更 here. A broken commitment opens a case in
     履约督办 (政府违约毁约, or 新官不理旧账 when a change of leadership was the reason) and
     raises an alert."""
     the_status = inputs.choice(status, "履行情况", GovCommitment.Status.choices)
     if the_status == GovCommitment.Status.PENDING:
         raise DomainError("请选择已兑现、未兑现（违约）或依法变更/解除。")
-    if the_status == GovCommitment.Status.FULFILLED:
-        require_write(actor, commitment.unit_id)
-    else:
+    office_finding = the_status in OFFICE_FINDINGS
+    if office_finding:
         require_office(actor, "认定政府承诺未兑现或依法变更")
+    else:
+        require_write(actor, commitment.unit_id)
     now = _today(today)
     day = inputs.day(on, "认定日期", required=False) or now
     _not_future(day, "认定日期", now)
@@ -816,14 +903,23 @@ def assess_commitment(
             .select_related("body", "unit")
             .get(pk=commitment.pk)
         )
-        if c.status != GovCommitment.Status.PENDING:
+        if c.status in OFFICE_FINDINGS:
+            raise DomainError(
+                f"信用办已认定为“{c.get_status_display()}”"
+                f"（{c.assessed_on.isoformat() if c.assessed_on else ''}），不能再更改。"
+            )
+        if c.status == GovCommitment.Status.FULFILLED and not office_finding:
             raise DomainError(f"该承诺已认定为“{c.get_status_display()}”。")
         if day < c.made_on:
             raise DomainError("认定日期不能早于承诺作出日期。")
-        old = _commitment_snapshot(c)
+        old = {**_commitment_snapshot(c), "note": c.fulfilment_note}
+        note_text = text
+        if c.status == GovCommitment.Status.FULFILLED:
+            reported = c.assessed_on.isoformat() if c.assessed_on else ""
+            note_text = f"{text}\n（此前 {reported} 报告已兑现：{c.fulfilment_note}）"
         c.status = the_status
         c.assessed_on = day
-        c.fulfilment_note = text
+        c.fulfilment_note = note_text
         c.new_official = bool(new_official) and the_status == GovCommitment.Status.BROKEN
         c.save()
         case = alert = None

@@ -174,7 +174,12 @@ def unit_list(request: HttpRequest) -> HttpResponse:
     units = selectors.units_for(request.user)
     if permissions.readable_unit_ids(request.user) is not None and len(units) == 1:
         return redirect("integrity:unit", pk=units[0].pk)
-    return render(request, "integrity/units.html", {"units": units})
+    return render(
+        request,
+        "integrity/units.html",
+        # Leaders read every file but register nothing: no button leading to a refusal.
+        {"units": units, "can_register": permissions.role_of(request.user) in WRITERS},
+    )
 
 
 @role_required(*STAFF, denied=_DENIED)
@@ -610,11 +615,13 @@ def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("integrity:commitment", pk=c.pk)
     can_write = permissions.can_write_unit_data(request.user, c.unit_id)
     is_office = permissions.is_credit_admin(request.user)
-    outcomes = [
-        (k, v)
-        for k, v in GovCommitment.Status.choices
-        if k != GovCommitment.Status.PENDING and (is_office or k == GovCommitment.Status.FULFILLED)
-    ]
+    # After a unit's 已兑现 the office may still find 未兑现 or 依法变更 (services.
+    # assess_commitment); a finding of the office is final for everyone.
+    reported = c.status == GovCommitment.Status.FULFILLED
+    allowed: set[str] = {GovCommitment.Status.FULFILLED}
+    if is_office:
+        allowed = set(services.OFFICE_FINDINGS) | (set() if reported else allowed)
+    outcomes = [(k, v) for k, v in GovCommitment.Status.choices if k in allowed]
     return render(
         request,
         "integrity/commitment.html",
@@ -622,7 +629,8 @@ def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "c": c,
             "complaints": _complaint_rows(c),
             "cases": c.cases.all(),
-            "can_assess": can_write and c.status == GovCommitment.Status.PENDING,
+            "can_assess": can_write
+            and (c.status == GovCommitment.Status.PENDING or (is_office and reported)),
             "can_write": can_write,
             "outcomes": outcomes,
             "open_status": CommitmentComplaint.Status.OPEN,
