@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import pytest
 from django.test import Client
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from xinyong.publicity.models import PublicityWindow
 from xinyong.publicity.services import expire
@@ -77,3 +78,7 @@ def test_verify_accepts_a_number_typed_in_full_width() -> None:
     assert "格式不正确" not in html
     assert "核验通过" in html
     assert f"<td>{report.number}</td>" in html
+    # The API checks the number in the same service, so it reads it the same way.
+    answer = APIClient().post("/api/v1/reports/verify/", {"number": typed}, format="json")
+    assert answer.status_code == 200
+    assert answer.json()["authentic"] is True

@@ -82,7 +82,10 @@ class AnswerSerializer(serializers.Serializer):
     provider = serializers.CharField()
     benefit = serializers.CharField()
     eligible = serializers.BooleanField()
-    reasons = ReasonSerializer(many=True)
+    reasons = ReasonSerializer(
+        many=True,
+        help_text="判定理由（信用等级、名单、处罚等）；仅对本平台工作人员给出，银行等其他核验方为空列表",
+    )
     legal_basis = serializers.CharField()
 
 
@@ -91,6 +94,9 @@ class CheckResultSerializer(serializers.Serializer):
     queried_code = serializers.CharField()
     on = serializers.DateField()
     eligible_for = serializers.ListField(child=serializers.CharField())
+    reasons_shown = serializers.BooleanField(
+        help_text="是否给出判定理由：银行等其他核验方只获知可否享受"
+    )
     results = AnswerSerializer(many=True)
 
 

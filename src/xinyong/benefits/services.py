@@ -32,6 +32,11 @@ TARGET = "benefits.Scenario"
 # Scenario providers: the credit office, units' staff and banks (信易贷 is a scenario's
 # sibling). Leaders and the organisation department look at the figures only.
 CHECK_ROLES = (Role.CREDIT_ADMIN, Role.REPORTER, Role.REVIEWER, Role.BANK)
+# Who is told why: the platform's own staff, who read grades and list entries in the
+# workspace anyway (supervision and sanctions READ_ROLES). A bank learns only whether the
+# subject may enjoy each benefit: grades are for the platform's staff only, and the
+# 信易贷 white list hides a firm that has not authorised the bank (docs/finance.md).
+REASON_ROLES = (Role.CREDIT_ADMIN, Role.REPORTER, Role.REVIEWER)
 SCENARIO_ATTRS = (
     "name",
     "field",
@@ -126,6 +131,12 @@ def may_check(user: Any) -> bool:
     return permissions.role_of(user) in CHECK_ROLES
 
 
+def sees_reasons(user: Any) -> bool:
+    """Whether a check by `user` shows the reasons behind each answer; the CLI and jobs
+    (no user) run on the server by the credit office."""
+    return user is None or permissions.role_of(user) in REASON_ROLES
+
+
 @dataclass
 class ScenarioAnswer:
     scenario: Scenario
@@ -150,6 +161,7 @@ class CheckResult:
     on: date
     subject: Subject | None
     answers: list[ScenarioAnswer] = field(default_factory=list)
+    reasons_shown: bool = True
 
     @property
     def eligible_for(self) -> list[str]:
@@ -168,6 +180,7 @@ class CheckResult:
             "queried_code": self.queried_code,
             "on": self.on.isoformat(),
             "eligible_for": self.eligible_for,
+            "reasons_shown": self.reasons_shown,
             "results": [a.as_dict() for a in self.answers],
         }
 
@@ -206,7 +219,7 @@ def check(
     shown_code = (
         subject.display_identifier if subject is not None else identifiers.mask_identifier(code)
     )
-    result = CheckResult(queried_code=shown_code, on=day, subject=subject)
+    answers: list[ScenarioAnswer] = []
     for sc in scenarios:
         if subject is None:
             reasons = [
@@ -217,10 +230,18 @@ def check(
                     "text": "平台未收录该主体的信用信息，无法认定为守信主体",
                 }
             ]
-            result.answers.append(ScenarioAnswer(sc, False, reasons))
+            answers.append(ScenarioAnswer(sc, False, reasons))
             continue
         verdict = crit.evaluate(sc.criteria, subject, day)
-        result.answers.append(ScenarioAnswer(sc, verdict.eligible, verdict.reasons_json()))
+        answers.append(ScenarioAnswer(sc, verdict.eligible, verdict.reasons_json()))
+    shown = sees_reasons(actor)
+    result = CheckResult(
+        queried_code=shown_code,
+        on=day,
+        subject=subject,
+        answers=answers if shown else [ScenarioAnswer(a.scenario, a.eligible, []) for a in answers],
+        reasons_shown=shown,
+    )
     label = actor_label(actor)[:150]
     with transaction.atomic():
         ScenarioUse.objects.bulk_create(
@@ -236,7 +257,9 @@ def check(
                     actor_label=label,
                     channel=channel,
                 )
-                for a in result.answers
+                # The record keeps the reasons whoever asked, so that the credit office
+                # can explain any answer later (an objection, a complaint).
+                for a in answers
             ]
         )
         if subject is not None and subject.is_person:

@@ -71,7 +71,7 @@ class IssueSerializer(serializers.Serializer):
 
 
 class VerifySerializer(serializers.Serializer):
-    number = serializers.CharField(label="报告编号", max_length=40, required=False)
+    number = serializers.CharField(label="报告编号", max_length=100, required=False)
     file = serializers.FileField(label="报告文件", required=False)
 
 

@@ -146,9 +146,14 @@ def free_reports_used(subject: Subject, year: int) -> int:
 
 
 def _issuer_unit(actor: Any, channel: str) -> str:
+    """Who is named in the subject's 查询记录 (河南条例 art. 40: the subject learns who
+    queried it): the actor's unit, or for a bank user the bank (User.organisation)."""
     unit = getattr(actor, "unit", None)
     if unit is not None:
         return str(unit.name)
+    organisation = str(getattr(actor, "organisation", "") or "").strip()
+    if organisation:
+        return organisation[:100]
     if channel == Channel.SELF_SERVICE:
         return "信用主体自助获取"
     return ""
@@ -429,7 +434,9 @@ def verify_file(data: bytes, *, today: date | None = None) -> Verification:
 
 def verify_number(number: Any, *, today: date | None = None) -> Verification:
     """What the platform issued under `number` (the QR code leads here)."""
-    text = str(number or "").strip().upper()
+    # People type the number as they type codes: full-width, with spaces, in lower case
+    # (the page and the API alike). Cut before normalising so a long value costs nothing.
+    text = identifiers.normalise(str(number or "")[:100])[:40]
     if not NUMBER_RE.fullmatch(text):
         return Verification(
             False,

@@ -159,8 +159,7 @@ def self_download(request: HttpRequest, token: str) -> HttpResponse:
 @throttled
 def verify(request: HttpRequest) -> HttpResponse:
     result = None
-    # Read as the search page reads codes: people type them full-width, with spaces, in
-    # lower case. Cut before normalising so that a long value costs nothing.
+    # Normalised (full-width, spaces, lower case) where the API's check does it too.
     number = identifiers.normalise(str(request.GET.get("number", ""))[:100])[:40]
     error = ""
     if request.method == "POST":

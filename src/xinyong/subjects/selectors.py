@@ -3,6 +3,7 @@ reader and the purpose (个人信息保护法; 河南条例 art. 40: a subject l
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
@@ -42,6 +43,20 @@ def log_person_reads(subjects: Iterable[Subject], *, reader: Any, purpose: str) 
     return count
 
 
+# Unicode control (Cc: NUL and the like) and format (Cf: zero-width spaces, BOM, direction
+# marks) characters: invisible in a query, and on SQLite `name LIKE '%\x00%'` matches every
+# row, so a query of nothing else must count as empty (as identifiers.normalise drops Cf).
+_INVISIBLE = frozenset({"Cc", "Cf"})
+
+
+def _query_text(query: Any) -> str:
+    """The query as typed, without invisible characters and with its spaces collapsed
+    (tabs and line breaks are Cc too, but they separate words)."""
+    raw = str(query or "")
+    kept = "".join(c for c in raw if c.isspace() or unicodedata.category(c) not in _INVISIBLE)
+    return " ".join(kept.split())
+
+
 def _with_identifiers() -> Any:
     return Subject.objects.prefetch_related(
         Prefetch(
@@ -54,7 +69,7 @@ def search_subjects(query: str, *, limit: int = 20, reader: Any, purpose: str) -
     """Subjects whose identifier (any of them, normalised) equals `query`, then those
     whose name contains it. Merged-away subjects are replaced by their survivor; each
     subject appears once. Natural persons among the results are read-logged."""
-    text = " ".join(str(query or "").split())
+    text = _query_text(query)
     if not text:
         raise DomainError("请输入统一社会信用代码、身份证号码或名称中的文字。")
     if len(text) > 200:
