@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from .conftest import UNIT_B, Actors
 from .openapi_contract import contract_problems, find_operation, openapi_document
@@ -319,7 +320,12 @@ def test_list_entry_proposal_answers_a_documented_201(
 def test_loan_outcome_answers_a_documented_201(actors: Actors, document: dict[str, Any]) -> None:
     response = actors.client("bank").post(
         "/api/v1/xinyidai/outcomes/",
-        {"subject": _authorised_subject(), "applied_on": "2026-10-08", "status": "applied"},
+        # Applied today: the demo's authorisation is in force from the day the demo loads.
+        {
+            "subject": _authorised_subject(),
+            "applied_on": timezone.localdate().isoformat(),
+            "status": "applied",
+        },
         "application/json",
     )
     assert response.status_code == 201, response.content

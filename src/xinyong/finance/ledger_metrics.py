@@ -6,22 +6,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Sum
-from django.utils import timezone
-
 
 def credit_loan_amount(unit: Any, period: Any) -> Decimal:
-    """Credit (not secured) loans granted by the partner banks in the period, 万元."""
+    """Credit (not secured) loans granted by the partner banks in the period, 万元 — the
+    statistics page's definition (selectors.granted_loans)."""
     from .models import LoanOutcome
+    from .selectors import granted_amount
 
-    until = min(period.end, timezone.localdate())
-    total = LoanOutcome.objects.filter(
-        status=LoanOutcome.Status.GRANTED,
-        loan_type=LoanOutcome.LoanType.CREDIT,
-        granted_on__gte=period.start,
-        granted_on__lte=until,
-    ).aggregate(total=Sum("amount_wan"))["total"]
-    return Decimal(total or 0)
+    return granted_amount(period.start, period.end, LoanOutcome.LoanType.CREDIT)
 
 
 def white_list_pushed(unit: Any, period: Any) -> int:

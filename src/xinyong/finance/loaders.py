@@ -87,7 +87,20 @@ def load_demo_finance() -> str:
         .order_by("subject_id")
     )
     firms = [i.subject for i in listed]
+    last_year = today.year - 1
     for subject in firms[:2]:
+        # Last year's loans were applied for under last year's written authorisation
+        # (outcomes need one in force on the application day); it shows as 已过期.
+        services.record_staff_authorisation(
+            actor=admin,
+            subject=subject,
+            bank=DEMO_BANK,
+            scope="financing",
+            valid_from=date(last_year, 5, 1),
+            valid_until=date(last_year, 12, 31),
+            document=ContentFile("企业授权书（演示）".encode(), name="授权书.txt"),
+            agent_name="企业经办人",
+        )
         services.record_staff_authorisation(
             actor=admin,
             subject=subject,
@@ -98,7 +111,6 @@ def load_demo_finance() -> str:
             document=ContentFile("企业授权书（演示）".encode(), name="授权书.txt"),
             agent_name="企业经办人",
         )
-    last_year = today.year - 1
     if firms:
         services.report_outcome(
             actor=bank,
@@ -150,7 +162,7 @@ def load_demo_finance() -> str:
     )
     return (
         f"白名单 {run.number}：筛查 {run.candidates} 个主体，列入 {run.eligible} 家并已发布；"
-        f"授权 {min(len(firms), 2)} 家，融资结果 {min(len(firms), 2) * 2} 条"
+        f"授权 {min(len(firms), 2)} 家（含上年已过期的授权），融资结果 {min(len(firms), 2) * 2} 条"
     )
 
 

@@ -5,8 +5,13 @@ average per period and 银企对接 events."""
 
 from __future__ import annotations
 
+from datetime import date
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 
 from xinyong.core.models import TimeStampedModel
 
@@ -189,6 +194,49 @@ class Authorisation(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.code} {self.bank}"
+
+    # The one rule of when an authorisation lets its bank see the firm (report pages, the
+    # reports API, outcomes): confirmed, the day within valid_from–valid_until, and not
+    # revoked by then. A revocation counts from its own day, so that a bank cannot act
+    # on the day the firm withdrew its consent. `in_force_q` filters rows, `in_force_on`
+    # answers for a row already loaded; they are kept side by side so they cannot drift.
+    @classmethod
+    def in_force_q(cls, on: date) -> Q:
+        return Q(valid_from__lte=on, valid_until__gte=on) & (
+            Q(status=cls.Status.ACTIVE) | Q(status=cls.Status.REVOKED, revoked_at__date__gt=on)
+        )
+
+    def in_force_on(self, on: date) -> bool:
+        if not self.valid_from <= on <= self.valid_until:
+            return False
+        if self.status == self.Status.ACTIVE:
+            return True
+        revoked = self.revoked_at
+        return (
+            self.status == self.Status.REVOKED
+            and revoked is not None
+            and timezone.localtime(revoked).date() > on
+        )
+
+    STATE_LABELS: ClassVar[dict[str, str]] = {"expired": "已过期", "pending": "未生效"}
+
+    def state_on(self, on: date) -> str:
+        """The status as people read it on `on`: the stored status, except that a
+        confirmed authorisation is 已过期 after valid_until and 未生效 before valid_from."""
+        if self.status == self.Status.ACTIVE and not self.in_force_on(on):
+            return "expired" if on > self.valid_until else "pending"
+        return str(self.status)
+
+    @property
+    def state_label(self) -> str:
+        state = self.state_on(timezone.localdate())
+        return self.STATE_LABELS.get(state) or str(self.Status(state).label)
+
+    @property
+    def revocable(self) -> bool:
+        """Only an authorisation that is or will be in force can be revoked: an expired
+        one no longer lets the bank see anything."""
+        return self.state_on(timezone.localdate()) in (self.Status.ACTIVE, "pending")
 
 
 class LoanOutcome(TimeStampedModel):

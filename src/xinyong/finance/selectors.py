@@ -5,10 +5,12 @@ firms, 银企对接 events)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
 
 from .models import CityBenchmark, LoanOutcome, MatchmakingEvent, WhitelistItem, WhitelistRun
 from .services import current_run
@@ -51,11 +53,29 @@ def _pct(part: Decimal | int, whole: Decimal | int) -> Decimal | None:
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
-def _volume(year: int, loan_type: str | None = None) -> Decimal:
-    qs = LoanOutcome.objects.filter(status=LoanOutcome.Status.GRANTED, granted_on__year=year)
+def _granted_q() -> Q:
+    # A loan dated after today has not been granted yet: report_outcome refuses such
+    # dates, but rows stored before it did must not count either.
+    return Q(status=LoanOutcome.Status.GRANTED, granted_on__lte=timezone.localdate())
+
+
+def granted_loans(start: date, end: date, loan_type: str | None = None) -> QuerySet[LoanOutcome]:
+    """Loans granted (by 放款日期) from `start` to `end`, never after today: the one
+    definition of the statistics page and the work ledger's metric
+    (ledger_metrics.credit_loan_amount), so that the two never disagree."""
+    qs = LoanOutcome.objects.filter(_granted_q(), granted_on__gte=start, granted_on__lte=end)
     if loan_type:
         qs = qs.filter(loan_type=loan_type)
-    return qs.aggregate(total=Sum("amount_wan"))["total"] or Decimal("0")
+    return qs
+
+
+def granted_amount(start: date, end: date, loan_type: str | None = None) -> Decimal:
+    total = granted_loans(start, end, loan_type).aggregate(total=Sum("amount_wan"))["total"]
+    return Decimal(total or 0)
+
+
+def _volume(year: int, loan_type: str | None = None) -> Decimal:
+    return granted_amount(date(year, 1, 1), date(year, 12, 31), loan_type)
 
 
 @dataclass
@@ -117,9 +137,12 @@ def statistics(year: int) -> Statistics:
         .distinct()
         .count()
     )
-    rec_outcomes = LoanOutcome.objects.filter(whitelist_item__isnull=False, applied_on__year=year)
+    outcomes = LoanOutcome.objects.filter(
+        applied_on__year=year, applied_on__lte=timezone.localdate()
+    )
+    rec_outcomes = outcomes.filter(whitelist_item__isnull=False)
     applied = rec_outcomes.values("subject").distinct().count()
-    granted_qs = rec_outcomes.filter(status=LoanOutcome.Status.GRANTED)
+    granted_qs = rec_outcomes.filter(_granted_q())
     granted = granted_qs.values("subject").distinct().count()
     granted_amount = granted_qs.aggregate(t=Sum("amount_wan"))["t"] or Decimal("0")
     events = MatchmakingEvent.objects.filter(held_on__year=year)
@@ -134,15 +157,13 @@ def statistics(year: int) -> Statistics:
             "amount": str(row["amount"] or Decimal("0")),
             "credit_amount": str(row["credit_amount"] or Decimal("0")),
         }
-        for row in LoanOutcome.objects.filter(applied_on__year=year)
-        .values("bank")
+        for row in outcomes.values("bank")
         .annotate(
             applied=Count("id"),
-            granted=Count("id", filter=Q(status=LoanOutcome.Status.GRANTED)),
-            amount=Sum("amount_wan", filter=Q(status=LoanOutcome.Status.GRANTED)),
+            granted=Count("id", filter=_granted_q()),
+            amount=Sum("amount_wan", filter=_granted_q()),
             credit_amount=Sum(
-                "amount_wan",
-                filter=Q(status=LoanOutcome.Status.GRANTED, loan_type=LoanOutcome.LoanType.CREDIT),
+                "amount_wan", filter=_granted_q() & Q(loan_type=LoanOutcome.LoanType.CREDIT)
             ),
         )
         .order_by("bank")

@@ -726,6 +726,13 @@ def _revoke(a: Authorisation, *, actor: Any, reason: str, action: str) -> Author
     return a
 
 
+def _require_revocable(a: Authorisation) -> None:
+    if not a.revocable:
+        raise DomainError(
+            f"该授权已于 {a.valid_until:%Y-%m-%d} 到期，银行已不能凭它查看，无需撤销。"
+        )
+
+
 def revoke_authorisation(*, actor: Any, authorisation: Authorisation, reason: Any) -> Authorisation:
     """The credit office revokes on the enterprise's written request."""
     permissions.require(actor, "credit_admin")
@@ -734,6 +741,7 @@ def revoke_authorisation(*, actor: Any, authorisation: Authorisation, reason: An
         a = Authorisation.objects.select_for_update().get(pk=authorisation.pk)
         if a.status != Authorisation.Status.ACTIVE:
             raise DomainError("只有有效的授权可以撤销。")
+        _require_revocable(a)
         return _revoke(a, actor=actor, reason=text, action="finance.authorise_revoke")
 
 
@@ -750,6 +758,7 @@ def start_portal_revocation(*, code: Any, uscc: Any) -> tuple[Authorisation, str
         raise DomainError("授权编号与统一社会信用代码不匹配。")
     if a.status != Authorisation.Status.ACTIVE:
         raise DomainError("该授权不是有效状态，无需撤销。")
+    _require_revocable(a)
     provider = confirmer()
     with transaction.atomic():
         shown = provider.start(a)
@@ -785,13 +794,36 @@ def valid_authorisation(
     day = on or _today()
     return (
         Authorisation.objects.filter(
+            Authorisation.in_force_q(day),
             Q(subject=subject) | Q(subject__merged_into=subject),
             bank=bank,
-            status=Authorisation.Status.ACTIVE,
-            valid_from__lte=day,
-            valid_until__gte=day,
         )
         .order_by("-valid_until")
+        .first()
+    )
+
+
+def authorised_subjects_q(bank: str, on: date | None = None) -> Q:
+    """Rows with a `subject` whose subject `bank` may see on `on`: the same rule as
+    `valid_authorisation` — the subject's authorisation in force, or that of a subject
+    merged into it — for filtering many rows at once (reports.selectors)."""
+    day = on or _today()
+    in_force = Authorisation.objects.filter(Authorisation.in_force_q(day), bank=bank)
+    return Q(subject__in=in_force.values("subject_id")) | Q(
+        subject__in=in_force.values("subject__merged_into_id")
+    )
+
+
+def report_matter() -> Any:
+    """The finance office's entry of the 信用报告应用目录 for 信易贷 (seeded as 信易贷融资推荐,
+    reports/data/matters.json), where the banks' reports are counted; None when the office
+    has none in use (the report is still issued, just not counted)."""
+    from xinyong.reports.models import ApplicationMatter
+
+    return (
+        ApplicationMatter.objects.select_related("unit", "purpose")
+        .filter(unit=finance_office(), purpose__code=REPORT_PURPOSE, active=True)
+        .order_by("id")
         .first()
     )
 
@@ -820,7 +852,11 @@ def bank_report(*, actor: Any, subject: Subject) -> tuple[Any, bytes]:
 
     with transaction.atomic():
         report = reports.issue_report(
-            actor=actor, subject=subject, purpose=REPORT_PURPOSE, channel="bank"
+            actor=actor,
+            subject=subject,
+            purpose=REPORT_PURPOSE,
+            matter=report_matter(),
+            channel="bank",
         )
         record_event(
             actor=actor,
@@ -850,7 +886,52 @@ def _listed_item(subject: Subject, day: date) -> WhitelistItem | None:
     )
 
 
-def _outcome_values(values: dict[str, Any], status: str) -> dict[str, Any]:
+def _not_after_today(day: date, label: str) -> None:
+    today = _today()
+    if day > today:
+        raise DomainError(
+            f"{label} {day:%Y-%m-%d} 不能晚于今天（{today:%Y-%m-%d}）：只能报送已经发生的申请和放款。"
+        )
+
+
+def _reporting_basis(subject: Subject, bank: str, day: date) -> WhitelistItem | None:
+    """Why `bank` may report an application of `subject` made on `day`: the white-list
+    entry in force that day (returned), or an authorisation in force that day (None).
+    Otherwise refused, saying what was missing that day."""
+    item = _listed_item(subject, day)
+    if item is not None or valid_authorisation(subject, bank, day) is not None:
+        return item
+    raise DomainError(
+        f"{subject.name}在申请日期 {day:%Y-%m-%d} 不在已发布的白名单中，"
+        f"且{_authorisation_gap(subject, bank, day)}，{bank}不能报送该申请的融资结果。"
+    )
+
+
+def _authorisation_gap(subject: Subject, bank: str, day: date) -> str:
+    """What was wrong that day with the firm's authorisations for the bank."""
+    auths = list(
+        Authorisation.objects.filter(
+            Q(subject=subject) | Q(subject__merged_into=subject), bank=bank
+        ).order_by("-valid_until", "-id")
+    )
+    if not auths:
+        return f"企业没有给{bank}的授权"
+    for a in auths:
+        if not a.valid_from <= day <= a.valid_until:
+            continue
+        if a.status == Authorisation.Status.REVOKED and a.revoked_at is not None:
+            revoked = timezone.localtime(a.revoked_at).date()
+            return f"企业已于 {revoked:%Y-%m-%d} 撤销给{bank}的授权（{a.code}），撤销当日起不再有效"
+        if a.status == Authorisation.Status.UNCONFIRMED:
+            return f"企业给{bank}的授权（{a.code}）尚未经企业确认，未生效"
+    a = auths[0]
+    return (
+        f"企业给{bank}的授权（{a.code}）有效期为 {a.valid_from:%Y-%m-%d} 至 "
+        f"{a.valid_until:%Y-%m-%d}，不含申请日期"
+    )
+
+
+def _outcome_values(values: dict[str, Any], status: str, applied_on: date) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if status not in LoanOutcome.Status.values:
         labels = {label: value for value, label in LoanOutcome.Status.choices}
@@ -880,6 +961,28 @@ def _outcome_values(values: dict[str, Any], status: str) -> dict[str, Any]:
     incomplete = amount is None or not loan_type or rate is None or granted_on is None
     if status == LoanOutcome.Status.GRANTED and incomplete:
         raise DomainError("已授信放款的须填写金额（万元）、贷款方式、年利率和放款日期。")
+    if status != LoanOutcome.Status.GRANTED:
+        # Disbursement data on an outcome without a loan would be counted nowhere and
+        # misread everywhere; refused rather than dropped so the bank sees its mistake.
+        # The loan type and term describe the application and may stay.
+        given = [
+            label
+            for label, v in (
+                ("放款日期", granted_on),
+                ("金额（万元）", amount),
+                ("年利率（%）", rate),
+            )
+            if v is not None
+        ]
+        if given:
+            raise DomainError(
+                f"“{LoanOutcome.Status(status).label}”的融资结果不应填写{'、'.join(given)}："
+                "只有“已授信放款”的才填写放款数据，请清空后再报送。"
+            )
+    if granted_on is not None:
+        _not_after_today(granted_on, "放款日期")
+        if granted_on < applied_on:
+            raise DomainError("放款日期不能早于申请日期。")
     out.update(
         amount_wan=amount,
         rate_percent=rate,
@@ -914,17 +1017,9 @@ def report_outcome(
     subject = resolve(subject)
     day = _day(applied_on, "申请日期")
     assert day is not None
-    if day > _today():
-        raise DomainError("申请日期不能晚于今天。")
-    clean = _outcome_values(values, str(status or "").strip())
-    if clean["granted_on"] is not None and clean["granted_on"] < day:
-        raise DomainError("放款日期不能早于申请日期。")
-    item = _listed_item(subject, day)
-    authorised = Authorisation.objects.filter(subject=subject, bank=bank).exclude(
-        status=Authorisation.Status.UNCONFIRMED
-    )
-    if item is None and not authorised.exists():
-        raise DomainError(f"{subject.name}不在已发布的白名单中，也未授权{bank}，不能报送。")
+    _not_after_today(day, "申请日期")
+    clean = _outcome_values(values, str(status or "").strip(), day)
+    item = _reporting_basis(subject, bank, day)
     with transaction.atomic():
         o = LoanOutcome.objects.create(
             bank=bank,
@@ -949,9 +1044,8 @@ def update_outcome(*, actor: Any, outcome: LoanOutcome, status: Any, **values: A
     bank = bank_of(actor)
     if outcome.bank != bank:
         raise NotPermitted("只能更新本行报送的融资结果。")
-    clean = _outcome_values(values, str(status or "").strip())
-    if clean["granted_on"] is not None and clean["granted_on"] < outcome.applied_on:
-        raise DomainError("放款日期不能早于申请日期。")
+    clean = _outcome_values(values, str(status or "").strip(), outcome.applied_on)
+    _reporting_basis(outcome.subject, bank, outcome.applied_on)
     with transaction.atomic():
         o = LoanOutcome.objects.select_for_update().get(pk=outcome.pk)
         old = _outcome_snapshot(o)

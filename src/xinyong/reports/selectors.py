@@ -23,13 +23,22 @@ def _base() -> QuerySet[Report]:
 
 def reports_visible_to(user: Any) -> QuerySet[Report]:
     """Credit admins and leaders: every report; unit staff: reports their unit issued or
-    that were issued for their unit's matters; bank users: the reports they obtained."""
+    that were issued for their unit's matters; bank users: the reports they obtained, and
+    only while the enterprise's authorisation for their bank is in force (the rule of the
+    信易贷 report page, `finance.services.authorised_subjects_q`): a revoked or expired
+    authorisation cuts the bank off what it downloaded before too."""
     role = permissions.role_of(user)
     qs = _base()
     if role in (Role.CREDIT_ADMIN, Role.LEADER):
         return qs
     if role == Role.BANK:
-        return qs.filter(issued_by=user)
+        # Imported here: finance builds on reports (it issues the bank's reports).
+        from xinyong.finance.services import authorised_subjects_q
+
+        bank = str(getattr(user, "organisation", "") or "").strip()
+        if not bank:
+            return qs.none()
+        return qs.filter(authorised_subjects_q(bank), issued_by=user)
     if role in (Role.REPORTER, Role.REVIEWER) and getattr(user, "unit_id", None):
         unit_ids = permissions.readable_unit_ids(user) or {user.unit_id}
         return qs.filter(
