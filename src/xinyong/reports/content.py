@@ -640,9 +640,8 @@ def title_for(kind: str, *, special: bool) -> str:
 
 def _repairs_in_progress(subject: Subject) -> int:
     from xinyong.rights.models import RepairApplication
+    from xinyong.rights.repair import OPEN_STATUSES
 
-    return (
-        RepairApplication.objects.filter(subject=subject)
-        .exclude(status__in=(RepairApplication.Status.APPROVED, RepairApplication.Status.REFUSED))
-        .count()
-    )
+    # Open means still being handled: an application ended because its record was
+    # withdrawn (终止办理) is no longer in progress.
+    return RepairApplication.objects.filter(subject=subject, status__in=OPEN_STATUSES).count()

@@ -9,7 +9,10 @@ class RightsConfig(AppConfig):
     def ready(self) -> None:
         # Repair: the 主动告知 receiver of records.signals.batch_stored, and the workspace
         # pages of repair and notices.
-        from . import notices  # noqa: F401  (connects the receiver)
+        from . import (
+            notices,  # noqa: F401  (connects the receiver)
+            repair,  # noqa: F401  (ends pending repairs when a record is withdrawn)
+        )
         from .views_repair import register_navigation as register_repair_navigation
 
         register_repair_navigation()

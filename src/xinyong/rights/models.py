@@ -230,6 +230,9 @@ class RepairApplication(TimeStampedModel):
         OFFICE_REVIEW = "office_review", "信用办审核中"
         APPROVED = "approved", "准予修复"
         REFUSED = "refused", "不予修复"
+        # The record was withdrawn (撤销/撤回) while the application was pending: nothing
+        # is left to repair, so the case ends without a decision on its merits.
+        TERMINATED = "terminated", "终止办理"
 
     query_code = models.CharField("查询码", max_length=12, unique=True, default=new_query_code)
     record = models.ForeignKey(

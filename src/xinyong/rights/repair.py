@@ -10,7 +10,10 @@ Rules (DOMAIN.md §5, §12):
 - 失信被执行人 entries are removed by the people's court, not repaired here.
 
 Workflow: submitted → (incomplete → submitted again) → provider_review (the record's
-source unit agrees or not, with its opinion) → office_review → approved / refused.
+source unit agrees or not, with its opinion) → office_review → approved / refused. When
+the record is withdrawn (撤销/撤回) while an application is pending, the application ends
+(terminated, 终止办理) in the withdrawal's transaction: nothing is left to repair, and
+nothing may be reviewed, decided or sent to the city platform for it any more.
 Every change goes through a function below: keyword-only, explicit actor, one
 transaction, one event (docs/conventions.md).
 """
@@ -26,6 +29,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.dispatch import receiver
 from django.utils import timezone
 
 from xinyong.catalog.models import Nature, Severity
@@ -36,6 +40,7 @@ from xinyong.core.inputs import refuse_control_characters
 from xinyong.core.masking import mask_name, mask_phone
 from xinyong.orgs import permissions
 from xinyong.records.models import CreditRecord
+from xinyong.records.signals import record_changed
 
 from .attachments import check_files, save_attachments
 from .models import Channel, RepairApplication, RightsPolicy
@@ -53,12 +58,21 @@ _PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 MAX_TEXT = 5000
 IDENTITY_MISMATCH = "所填主体代码与该信息的信用主体不一致，请核对。"
 
+# Why a pending application ends when its record is withdrawn, by RecordWithdrawal.Kind.
+# (A void is refused while an application is pending — records.services.void_blocker —
+# so the second text is there for completeness.)
+ENDED_REASONS = {
+    "revocation": "该信息已撤销（撤回），无需修复。",
+    "keying_error": "该信息已作为录入错误作废，无需修复。",
+}
+ENDED_REFUSAL = "该信息已撤销（撤回），本信用修复申请已终止办理，不能再审核或作出决定。"
+
 # The 信用修复型 commitment (DOMAIN.md §9): pre-filled on the form, accepted by a checkbox.
 # Breach consequence per practice: the penalty stays public for its longest period and
 # the breach itself is published.
 COMMITMENT_TEMPLATE = (
-    "本主体（{subject}）就{document}号行政处罚等失信信息申请信用修复，郑重承诺：\n"
-    "一、已全部履行该失信行为所涉行政处罚等法定责任和义务，已纠正失信行为、消除不良影响；\n"
+    "本主体（{subject}）就{document}{kind}等失信信息申请信用修复，郑重承诺：\n"
+    "一、已全部履行该失信行为所涉法定责任和义务，已纠正失信行为、消除不良影响；\n"
     "二、所提交的申请材料真实、合法、有效，无虚假内容；\n"
     "三、今后自觉遵守法律法规，诚信经营，接受有关部门和社会的监督；\n"
     "四、同意将本承诺及履行情况纳入信用记录并依法公开。\n"
@@ -312,7 +326,11 @@ def public_view(application: RepairApplication) -> dict[str, Any]:
         "decided_on": application.decided_on,
         "decision_reason": application.decision_reason
         if application.status
-        in (RepairApplication.Status.APPROVED, RepairApplication.Status.REFUSED)
+        in (
+            RepairApplication.Status.APPROVED,
+            RepairApplication.Status.REFUSED,
+            RepairApplication.Status.TERMINATED,
+        )
         else "",
         "applicant_notice": application.applicant_notice,
         "synced_on": application.synced_on,
@@ -320,7 +338,15 @@ def public_view(application: RepairApplication) -> dict[str, Any]:
 
 
 def commitment_text_for(record: CreditRecord) -> str:
-    return COMMITMENT_TEMPLATE.format(subject=record.party_name, document=record.document_number)
+    """The commitment for `record`, naming its document and its own type (a 违诺 record
+    is no 行政处罚). 文书号 mostly end in 号 already (北关市监罚〔2026〕21号); others, such
+    as a 违诺 record's 41050320260316000001, do not."""
+    number = str(record.document_number or "").strip()
+    if number and not number.endswith("号"):
+        number += "号"
+    return COMMITMENT_TEMPLATE.format(
+        subject=record.party_name, document=number, kind=record.record_type.name
+    )
 
 
 # ------------------------------------------------------------------ writes
@@ -361,11 +387,25 @@ def _today(on: date | None) -> date:
 
 
 def _lock(application: RepairApplication) -> RepairApplication:
-    return (
+    """The application locked for a step of its workflow, refused once it ended with its
+    record's withdrawal. The record row is locked first, as a withdrawal does before it ends the
+    record's applications: a step and a withdrawal then run one after the other (in the
+    same lock order, so never deadlocked), and a step never acts on a withdrawn record."""
+    CreditRecord.objects.select_for_update().filter(pk=application.record_id).first()
+    app = (
         RepairApplication.objects.select_for_update()
         .select_related("record", "subject")
         .get(pk=application.pk)
     )
+    # A decided application stays as decided (an approval made before the withdrawal can
+    # still be recorded as synced). A pending one on a withdrawn record should not exist
+    # (the withdrawal ends it, migration 0003 ended older ones) and is refused all the same.
+    withdrawn = app.record.status == CreditRecord.Status.WITHDRAWN
+    if app.status == RepairApplication.Status.TERMINATED or (
+        withdrawn and app.status in OPEN_STATUSES
+    ):
+        raise DomainError(ENDED_REFUSAL, code="repair_terminated")
+    return app
 
 
 def _require_provider(actor: Any, record: CreditRecord) -> None:
@@ -661,6 +701,62 @@ def record_sync(
             new=_snapshot(app),
         )
     return app
+
+
+def end_repairs_of_withdrawn_record(
+    *, actor: Any, record: CreditRecord, on: date | None = None, kind: str = ""
+) -> list[RepairApplication]:
+    """The record was withdrawn (撤销/撤回) or voided: its pending applications end
+    (终止办理) on the withdrawal day, with the reason on the applicant's status page. No
+    decision is made on their merits, so `repair_decided` is not sent: nothing goes to
+    the city platform for them (the withdrawal itself does). Decided applications stay as
+    they are. One event per application ended."""
+    day = _today(on)
+    reason = ENDED_REASONS.get(str(kind or ""), ENDED_REASONS["revocation"])
+    ended = []
+    with transaction.atomic():
+        pending = (
+            RepairApplication.objects.select_for_update()
+            .filter(record_id=record.pk, status__in=OPEN_STATUSES)
+            .order_by("id")
+        )
+        for app in pending:
+            old = _snapshot(app)
+            app.status = RepairApplication.Status.TERMINATED
+            app.decision_reason = reason
+            app.decided_on = day
+            app.decided_by = actor if getattr(actor, "pk", None) else None
+            app.applicant_notice = f"信用修复申请终止办理（{day:%Y-%m-%d}）：{reason}"
+            app.save()
+            # The closing decision on the application (终止办理), under decide's code: the
+            # snapshot's status tells it from an approval or a refusal.
+            record_event(
+                actor=actor,
+                action="rights.repair.decide",
+                target_type=TARGET,
+                target_id=app.pk,
+                target_repr=_repr(app),
+                old=old,
+                new={**_snapshot(app), "reason": reason, "record_withdrawn": record.pk},
+            )
+            ended.append(app)
+    return ended
+
+
+# Connected when this module is imported (RightsConfig.ready imports views_repair, which
+# imports it). Sent inside the withdrawal's transaction, so the applications end with it.
+@receiver(record_changed, dispatch_uid="rights.repair.record_changed")
+def _on_record_changed(
+    sender: Any,
+    record: CreditRecord | None = None,
+    change: str = "",
+    actor: Any = None,
+    **kwargs: Any,
+) -> None:
+    if record is not None and change == "withdrawn":
+        end_repairs_of_withdrawn_record(
+            actor=actor, record=record, on=kwargs.get("on"), kind=kwargs.get("kind") or ""
+        )
 
 
 def overdue_repairs_by_unit(today: date) -> list[tuple[str, int]]:
