@@ -220,11 +220,11 @@ def test_cli_import_row_errors_then_success(users, tmp_path, capsys):
     with pytest.raises(CommandError, match="文件有 5 处错误，未导入"):
         call_command("personnel", "import", str(bad), "--as", "t_zzb")
     out = capsys.readouterr().out
-    assert "第 2 行 整行：考核等次“良好”无效" in out
-    assert "第 3 行 整行：身份证号码无效" in out
-    assert "第 4 行 整行：档案类别“教师”不存在" in out
-    assert "第 5 行 整行：文书日期" in out
-    assert "第 6 行 整行：" in out
+    assert "第 2 行 考核等次：考核等次“良好”无效" in out
+    assert "第 3 行 身份证号码：身份证号码无效" in out
+    assert "第 4 行 档案类别：档案类别“教师”不存在" in out
+    assert "第 5 行 文书日期：文书日期" in out
+    assert "第 6 行 事项：请填写事项名称" in out
     assert not Person.objects.filter(id_number=LI).exists()
     good = tmp_path / "good.csv"
     good.write_text(
@@ -237,7 +237,14 @@ def test_cli_import_row_errors_then_success(users, tmp_path, capsys):
     )
     call_command("personnel", "import", str(good), "--as", "t_zzb", "--json")
     data = json.loads(capsys.readouterr().out)
-    assert data == {"rows": 2, "persons_created": 1, "items_created": 2, "errors": []}
+    assert data == {
+        "rows": 2,
+        "persons_created": 1,
+        "items_created": 2,
+        "persons_updated": 0,
+        "changes": [],
+        "errors": [],
+    }
     item = FileItem.objects.get(document_number="北纪诫〔2025〕7号")
     assert item.exempt and item.document_date == date(2025, 6, 10)
     with pytest.raises(CommandError, match="无权维护"):

@@ -212,7 +212,7 @@ def test_item_rules(users, wang):
             date(2025, 6, 10),
             exemption=good_faith(on=date(2025, 6, 1)),
         )
-    with pytest.raises(DomainError, match="文书日期不能晚于今天"):
+    with pytest.raises(DomainError, match="文书日期 2099-01-01 晚于今天"):
         dishonesty(zzb, wang, "北纪诫〔2099〕1号", date(2099, 1, 1))
     item = dishonesty(zzb, wang, "北纪诫〔2025〕11号", date(2025, 6, 10), exemption=good_faith())
     with pytest.raises(DomainError, match="已认定容错免责"):

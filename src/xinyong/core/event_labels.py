@@ -209,6 +209,7 @@ ACTION_LABELS: dict[str, str] = {
     "integrity.governmentbody_delete": "删除政府机构",
     # -- personnel (诚信档案)
     "personnel.person.register": "建立诚信档案",
+    "personnel.person.transfer": "变更所在单位或职务",
     "personnel.item.add": "登记档案条目",
     "personnel.item.exempt": "容错免责",
     "personnel.item.revoke": "撤销档案条目",
@@ -219,6 +220,7 @@ ACTION_LABELS: dict[str, str] = {
     "personnel.identity.confirm": "确认本人身份",
     "personnel.honour.nominate": "推荐诚信典型",
     "personnel.honour.decide": "评定诚信典型",
+    "personnel.honour.withdraw": "撤销诚信典型称号",
     "personnel.filecategory.create": "新增档案类别",
     "personnel.filecategory.update": "修改档案类别",
     "personnel.honourkind.create": "新增诚信典型类别",

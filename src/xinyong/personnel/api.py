@@ -85,6 +85,23 @@ class NominateSerializer(serializers.Serializer):
     )
 
 
+class PersonTransferSerializer(serializers.Serializer):
+    """A transfer or promotion: only the fields sent change (a public servant's unit
+    cannot be emptied)."""
+
+    unit = serializers.CharField(label="所在单位", max_length=100, required=False, allow_blank=True)
+    employer = serializers.CharField(
+        label="执业机构/工作单位", max_length=100, required=False, allow_blank=True
+    )
+    post = serializers.CharField(
+        label="职务/岗位", max_length=100, required=False, allow_blank=True
+    )
+
+
+class HonourWithdrawalSerializer(serializers.Serializer):
+    reason = serializers.CharField(label="撤销理由", max_length=4000)
+
+
 class NominationDecisionSerializer(serializers.Serializer):
     """The selection decision on a nomination (named apart from the objection and
     repair decisions)."""
@@ -160,6 +177,19 @@ class PersonFileSerializer(serializers.Serializer):
     items = FileItemSerializer(many=True)
 
 
+class PersonCardSerializer(serializers.Serializer):
+    """The person after a change of unit or post (name and ID number masked: answering
+    the change is no reading of the file)."""
+
+    id = serializers.IntegerField()
+    category = serializers.CharField()
+    name = serializers.CharField(help_text="脱敏姓名")
+    id_number_masked = serializers.CharField()
+    unit = serializers.CharField()
+    employer = serializers.CharField()
+    post = serializers.CharField()
+
+
 class OpenedFilesSerializer(serializers.Serializer):
     files = PersonFileSerializer(many=True)
 
@@ -177,6 +207,8 @@ class NominationSerializer(serializers.Serializer):
     status_label = serializers.CharField()
     decided_on = serializers.DateField(allow_null=True)
     decision_document = serializers.CharField()
+    withdrawn_on = serializers.DateField(allow_null=True)
+    withdrawal_reason = serializers.CharField()
 
 
 class PublicHonourSerializer(serializers.Serializer):
@@ -206,7 +238,28 @@ def _nomination(n: Nomination) -> dict[str, Any]:
         "status_label": n.get_status_display(),
         "decided_on": n.decided_on,
         "decision_document": n.decision_document,
+        "withdrawn_on": n.withdrawn_on,
+        "withdrawal_reason": n.withdrawal_reason,
     }
+
+
+def _person_card(p: Person) -> dict[str, Any]:
+    return {
+        "id": p.pk,
+        "category": p.category.name,
+        "name": p.masked_name,
+        "id_number_masked": p.masked_id,
+        "unit": p.unit.name if p.unit_id and p.unit else "",
+        "employer": p.employer,
+        "post": p.post,
+    }
+
+
+def _nomination_for(pk: int) -> Nomination:
+    n = Nomination.objects.select_related("kind", "person").filter(pk=pk).first()
+    if n is None:
+        raise NotFoundError("未找到该推荐。")
+    return n
 
 
 def _item_for(pk: int) -> FileItem:
@@ -262,6 +315,33 @@ class PersonFileView(GenericAPIView):
                 reader=request.user, person=person, purpose=request.query_params.get("purpose")
             )
         )
+
+
+class PersonTransferView(GenericAPIView):
+    """Change a person's unit (or a practitioner's employer) and post after a transfer
+    or promotion (the file's keeper; old and new values logged)."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = PersonTransferSerializer
+
+    @extend_schema(request=PersonTransferSerializer, responses=PersonCardSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        data = validated(PersonTransferSerializer(data=request.data))
+        person = (
+            Person.objects.select_related("category", "category__keeper_unit", "unit")
+            .filter(pk=pk)
+            .first()
+        )
+        if person is None:
+            raise NotFoundError("未找到该人员信用档案。")
+        person = services.change_post(
+            actor=request.user,
+            person=person,
+            unit=data.get("unit"),
+            employer=data.get("employer"),
+            post=data.get("post"),
+        )
+        return Response(_person_card(person))
 
 
 class ItemCreateView(GenericAPIView):
@@ -337,10 +417,23 @@ class NominationDecideView(GenericAPIView):
     @extend_schema(request=NominationDecisionSerializer, responses=NominationSerializer)
     def post(self, request: Request, pk: int) -> Response:
         data = validated(NominationDecisionSerializer(data=request.data))
-        n = Nomination.objects.select_related("kind", "person").filter(pk=pk).first()
-        if n is None:
-            raise NotFoundError("未找到该推荐。")
-        n = services.decide_nomination(actor=request.user, nomination=n, **data)
+        n = services.decide_nomination(actor=request.user, nomination=_nomination_for(pk), **data)
+        return Response(_nomination(n))
+
+
+class NominationWithdrawView(GenericAPIView):
+    """The credit office withdraws a selected honour (撤销) with a reason: it leaves the
+    public list at once."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = HonourWithdrawalSerializer
+
+    @extend_schema(request=HonourWithdrawalSerializer, responses=NominationSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        data = validated(HonourWithdrawalSerializer(data=request.data))
+        n = services.withdraw_honour(
+            actor=request.user, nomination=_nomination_for(pk), reason=data["reason"]
+        )
         return Response(_nomination(n))
 
 
@@ -365,6 +458,11 @@ class PublicHonourView(GenericAPIView):
 urlpatterns: list[URLPattern | URLResolver] = [
     path("personnel/files/open/", OpenFileView.as_view(), name="personnel-open"),
     path("personnel/persons/<int:pk>/file/", PersonFileView.as_view(), name="personnel-file"),
+    path(
+        "personnel/persons/<int:pk>/transfer/",
+        PersonTransferView.as_view(),
+        name="personnel-person-transfer",
+    ),
     path("personnel/items/", ItemCreateView.as_view(), name="personnel-items"),
     path(
         "personnel/items/<int:pk>/exemption/",
@@ -379,6 +477,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "personnel/nominations/<int:pk>/decide/",
         NominationDecideView.as_view(),
         name="personnel-nomination-decide",
+    ),
+    path(
+        "personnel/nominations/<int:pk>/withdraw/",
+        NominationWithdrawView.as_view(),
+        name="personnel-nomination-withdraw",
     ),
     path("personnel/honours/", PublicHonourView.as_view(), name="personnel-honours"),
 ]

@@ -305,6 +305,9 @@ class Nomination(TimeStampedModel):
         NOMINATED = "nominated", "已推荐"
         SELECTED = "selected", "已评选"
         NOT_SELECTED = "not_selected", "未评选"
+        # The credit office took a selected honour back (it leaves the public list; the
+        # row and its reason stay).
+        WITHDRAWN = "withdrawn", "已撤销"
 
     kind = models.ForeignKey(
         HonourKind, on_delete=models.PROTECT, related_name="nominations", verbose_name="类别"
@@ -353,6 +356,16 @@ class Nomination(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="+",
         verbose_name="评选人",
+    )
+    withdrawn_on = models.DateField("撤销日期", null=True, blank=True)
+    withdrawal_reason = models.TextField("撤销理由", blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="撤销人",
     )
 
     class Meta:

@@ -179,14 +179,50 @@ def find_persons(id_number: str) -> list[Person]:
 
 
 def dishonesty_within(person: Person, *, on: date, years: int) -> int:
-    """Counted dishonesty items dated within `years` years before `on` (inclusive)."""
+    """Counted dishonesty items dated within `years` years before `on` (inclusive), in
+    every file held under the person's ID number: the same person may have a 公务员 file
+    and a practitioner's file, and a record in either speaks to their honesty."""
     try:
         start = on.replace(year=on.year - years)
     except ValueError:  # 29 February
         start = on.replace(year=on.year - years, day=28)
     return countable_dishonesty(
-        person.items.filter(document_date__gte=start, document_date__lte=on)
+        FileItem.objects.filter(
+            person__id_number=person.id_number, document_date__gte=start, document_date__lte=on
+        )
     ).count()
+
+
+def unit_open_findings(unit: Unit, *, on: date) -> list[str]:
+    """The 政务诚信 findings against `unit` still open on `on`, as Chinese lines: severe
+    alerts (警示: 列入失信被执行人, 新增拖欠, 政府承诺未兑现 including 新官不理旧账) raised by
+    then and not lifted before it, and cases in 履约督办 (found, not closed by then).
+    Read-only on the integrity app's tables; the alert's own unit or, for an alert on a
+    body, the body's supervising unit. A community is no unit of its own: its street is
+    `unit`, so the street's findings are the community's."""
+    from xinyong.integrity.models import Alert, IntegrityCase
+
+    alerts = (
+        Alert.objects.filter(Q(unit=unit) | Q(body__unit=unit))
+        .filter(level=Alert.Level.SEVERE, raised_on__lte=on)
+        .filter(~Q(status=Alert.Status.RESOLVED) | Q(resolved_on__gt=on))
+        .order_by("raised_on", "id")
+        .distinct()
+    )
+    cases = (
+        IntegrityCase.objects.filter(unit=unit, finding_on__lte=on)
+        .exclude(stage=IntegrityCase.Stage.WARNING)
+        .filter(~Q(stage=IntegrityCase.Stage.CLOSED) | Q(closed_on__gt=on))
+        .order_by("finding_on", "id")
+    )
+    return [
+        f"警示“{a.title}”（{a.raised_on.isoformat()} 发出，{a.get_status_display()}）"
+        for a in alerts
+    ] + [
+        f"履约督办案件“{c.get_kind_display()}：{c.title}”（{c.finding_on.isoformat()} 认定）"
+        for c in cases
+        if c.finding_on is not None
+    ]
 
 
 def unit_dishonesty_counts(year: int) -> list[tuple[str, int, int]]:

@@ -10,6 +10,8 @@ refusal is raised so that it survives."""
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -22,8 +24,8 @@ from xinyong.core.audit import record_event, record_read
 from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
 from xinyong.core.identifiers import IdentifierKind
 from xinyong.core.identifiers import check as check_identifier
+from xinyong.core.inputs import EARLIEST_DAY, clean_day, clean_text
 from xinyong.core.inputs import RowProblem as ImportProblem
-from xinyong.core.inputs import clean_date, clean_text
 from xinyong.core.masking import mask_id_number, mask_name
 from xinyong.orgs.models import Unit
 from xinyong.orgs.permissions import is_credit_admin, role_of
@@ -53,11 +55,14 @@ SELF_ACCESS_SECONDS = 30 * 60
 
 # ---------------------------------------------------------------- small helpers
 
+# Wraps the reading of one field (named by its import key): the import names the column a
+# refusal concerns; everywhere else nothing happens.
+Cell = Callable[[str], AbstractContextManager[None]]
 
-def _not_future(day: date, label: str) -> date:
-    if day > timezone.localdate():
-        raise DomainError(f"{label}不能晚于今天。")
-    return day
+
+@contextmanager
+def _anywhere(key: str) -> Iterator[None]:
+    yield
 
 
 def normalise_id_number(value: Any) -> str:
@@ -195,6 +200,97 @@ def register_person(
     return person
 
 
+# Where the person works and the post: what a transfer or promotion changes.
+_WORK_LABELS = {"unit": "所在单位", "employer": "执业机构", "post": "职务"}
+
+
+def _work_snapshot(p: Person) -> dict[str, Any]:
+    return {
+        "unit": p.unit_id,
+        "unit_name": p.unit.name if p.unit_id and p.unit else "",
+        "employer": p.employer,
+        "post": p.post,
+    }
+
+
+def _clean_work(
+    *, unit: Any, employer: Any, post: Any, unit_required: bool, cell: Cell = _anywhere
+) -> dict[str, Any]:
+    """The workplace fields that were given (None: not given, left as they are)."""
+    given: dict[str, Any] = {}
+    if unit is not None:
+        with cell("unit"):
+            given["unit"] = _unit(unit, "所在单位", required=unit_required)
+    if employer is not None:
+        with cell("employer"):
+            given["employer"] = clean_text(employer, "执业机构/工作单位", required=False, limit=100)
+    if post is not None:
+        with cell("post"):
+            given["post"] = clean_text(post, "职务/岗位", required=False, limit=100)
+    return given
+
+
+def _work_changes(person: Person, given: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in given.items() if getattr(person, k) != v}
+
+
+def _work_change_text(old: dict[str, Any], new: dict[str, Any]) -> str:
+    parts = []
+    for key, label in _WORK_LABELS.items():
+        field_name = "unit_name" if key == "unit" else key
+        if old[field_name] != new[field_name]:
+            parts.append(f"{label} {old[field_name] or '（空）'} → {new[field_name] or '（空）'}")
+    return "；".join(parts)
+
+
+def _apply_work(person: Person, changes: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    old = _work_snapshot(person)
+    for key, value in changes.items():
+        setattr(person, key, value)
+    person.save()
+    return old, _work_snapshot(person)
+
+
+def change_post(
+    *,
+    actor: Any,
+    person: Person,
+    unit: Any = None,
+    employer: Any = None,
+    post: Any = None,
+    on: date | None = None,
+) -> Person:
+    """A transfer or promotion recorded by the file's keeper (组织部门 for 公务员): the
+    unit (or a practitioner's employer) and the post. A public servant's unit decides who
+    is 本单位领导, so read access moves with the person at once. A field given as None is
+    left as it is; a public servant always keeps a unit."""
+    _require_keeper(actor, person.category)
+    given = _clean_work(
+        unit=unit, employer=employer, post=post, unit_required=person.category.is_public_servant
+    )
+    day = on or timezone.localdate()
+    with transaction.atomic():
+        current = (
+            Person.objects.select_for_update(of=("self",))
+            .select_related("category", "category__keeper_unit", "unit")
+            .get(pk=person.pk)
+        )
+        changes = _work_changes(current, given)
+        if not changes:
+            raise DomainError("所在单位和职务均未变化。")
+        old, new = _apply_work(current, changes)
+        record_event(
+            actor=actor,
+            action="personnel.person.transfer",
+            target_type=PERSON,
+            target_id=current.pk,
+            target_repr=current.masked_repr,
+            old=old,
+            new={**new, "on": day, "change": _work_change_text(old, new)},
+        )
+    return current
+
+
 # ---------------------------------------------------------------- items
 
 
@@ -208,14 +304,20 @@ class Exemption:
 
 
 def clean_exemption(
-    ground: Any, body: Any, document: Any, decided_on: Any, reason: Any
+    ground: Any, body: Any, document: Any, decided_on: Any, reason: Any, cell: Cell = _anywhere
 ) -> Exemption:
+    with cell("exemption_ground"):
+        the_ground = _choice(ground, ExemptionGround, "免责情形")
+    with cell("exemption_body"):
+        the_body = clean_text(body, "免责认定机关", limit=100)
+    with cell("exemption_document"):
+        the_document = clean_text(document, "免责认定文书号", limit=100)
+    with cell("exemption_date"):
+        day = clean_day(decided_on, "免责认定日期", not_after_today=True)
+    with cell("exemption_reason"):
+        the_reason = clean_text(reason, "免责理由")
     return Exemption(
-        ground=_choice(ground, ExemptionGround, "免责情形"),
-        body=clean_text(body, "免责认定机关", limit=100),
-        document=clean_text(document, "免责认定文书号", limit=100),
-        decided_on=_not_future(clean_date(decided_on, "免责认定日期"), "免责认定日期"),  # type: ignore[arg-type]
-        reason=clean_text(reason, "免责理由"),
+        ground=the_ground, body=the_body, document=the_document, decided_on=day, reason=the_reason
     )
 
 
@@ -233,55 +335,89 @@ class ItemInput:
     description: Any = ""
 
 
-def _clean_item(item: ItemInput) -> dict[str, Any]:
-    kind = _choice(item.kind, ItemKind, "事项类别")
-    values: dict[str, Any] = {
-        "kind": kind,
-        "issuer": clean_text(item.issuer, "作出机关", limit=100),
-        "document_number": clean_text(item.document_number, "来源文书号", limit=100),
-        "document_date": _not_future(clean_date(item.document_date, "文书日期"), "文书日期"),  # type: ignore[arg-type]
-        "source_unit": _unit(item.source_unit, "提供单位"),
-        "description": clean_text(item.description, "内容", required=False),
-        "year": None,
-        "grade": "",
-        "source": "",
-    }
-    title = clean_text(item.title, "事项", required=False, limit=200)
+def _clean_item(item: ItemInput, cell: Cell = _anywhere) -> dict[str, Any]:
+    """The checked values of an item. `cell(key)` wraps the reading of each field so that
+    the import can name the column a refusal concerns."""
+    with cell("kind"):
+        kind = _choice(item.kind, ItemKind, "事项类别")
+    values: dict[str, Any] = {"kind": kind, "year": None, "grade": "", "source": ""}
+    with cell("issuer"):
+        values["issuer"] = clean_text(item.issuer, "作出机关", limit=100)
+    with cell("document_number"):
+        values["document_number"] = clean_text(item.document_number, "来源文书号", limit=100)
+    with cell("document_date"):
+        values["document_date"] = clean_day(item.document_date, "文书日期", not_after_today=True)
+    with cell("source_unit"):
+        values["source_unit"] = _unit(item.source_unit, "提供单位")
+    with cell("description"):
+        values["description"] = clean_text(item.description, "内容", required=False)
+    with cell("title"):
+        title = clean_text(item.title, "事项", required=False, limit=200)
     if kind == ItemKind.ASSESSMENT:
-        try:
-            year = int(str(item.year or "").strip().removesuffix("年").removesuffix("年度"))
-        except ValueError:
-            raise DomainError("请填写考核年度（如 2025）。") from None
-        if year < 1990 or year > timezone.localdate().year:
-            raise DomainError(f"考核年度 {year} 不合理。")
+        with cell("year"):
+            year = _assessment_year(item.year, values["document_date"])
+        with cell("grade"):
+            values["grade"] = _choice(item.grade, Grade, "考核等次")
         values["year"] = year
-        values["grade"] = _choice(item.grade, Grade, "考核等次")
         title = title or f"{year}年度考核"
     elif kind == ItemKind.DISHONESTY:
-        values["source"] = _choice(item.source, DishonestySource, "失信信息来源")
-    if not title:
-        raise DomainError("请填写事项名称。")
+        with cell("source"):
+            values["source"] = _choice(item.source, DishonestySource, "失信信息来源")
+    with cell("title"):
+        if not title:
+            raise DomainError("请填写事项名称。")
     values["title"] = title
     return values
 
 
+def _assessment_year(value: Any, document_date: date) -> int:
+    """An annual assessment judges a whole year (《公务员法》第三十六条), so its result
+    exists only once that year is over: the year must have ended by today (the project
+    clock, Asia/Shanghai), and its document may be dated within the year (December
+    assessments are common) or later, never before the year began. Years before the
+    earliest date the platform records are typing slips."""
+    try:
+        year = int(str(value or "").strip().removesuffix("年").removesuffix("年度"))
+    except ValueError:
+        raise DomainError("请填写考核年度（如 2025）。") from None
+    this_year = timezone.localdate().year
+    if year < EARLIEST_DAY.year or year > this_year:
+        raise DomainError(f"考核年度 {year} 不合理。")
+    if year == this_year:
+        raise DomainError(f"{year}年度尚未结束，不能登记该年度的考核结果。")
+    if document_date < date(year, 1, 1):
+        raise DomainError(
+            f"{year}年度考核的文书日期 {document_date.isoformat()} 早于该年度开始"
+            f"（{year}-01-01），请核对考核年度和文书日期。"
+        )
+    return year
+
+
 def _create_item(
-    *, actor: Any, person: Person, values: dict[str, Any], exemption: Exemption | None
+    *,
+    actor: Any,
+    person: Person,
+    values: dict[str, Any],
+    exemption: Exemption | None,
+    cell: Cell = _anywhere,
 ) -> FileItem:
-    if (
-        values["kind"] == ItemKind.ASSESSMENT
-        and person.items.filter(
-            kind=ItemKind.ASSESSMENT, year=values["year"], status=FileItem.Status.ACTIVE
-        ).exists()
-    ):
-        raise DomainError(f"{values['year']}年度考核结果已登记，如有错误请先撤销原记录。")
-    if exemption is not None and values["kind"] != ItemKind.DISHONESTY:
-        raise DomainError("容错免责只适用于一般失信事项。")
+    with cell("year"):
+        if (
+            values["kind"] == ItemKind.ASSESSMENT
+            and person.items.filter(
+                kind=ItemKind.ASSESSMENT, year=values["year"], status=FileItem.Status.ACTIVE
+            ).exists()
+        ):
+            raise DomainError(f"{values['year']}年度考核结果已登记，如有错误请先撤销原记录。")
+    with cell("exemption_ground"):
+        if exemption is not None and values["kind"] != ItemKind.DISHONESTY:
+            raise DomainError("容错免责只适用于一般失信事项。")
     item = FileItem(person=person, recorded_by=actor if getattr(actor, "pk", None) else None)
     for key, value in values.items():
         setattr(item, key, value)
     if exemption is not None:
-        _apply_exemption(item, exemption, actor)
+        with cell("exemption_date"):
+            _apply_exemption(item, exemption, actor)
     item.save()
     return item
 
@@ -671,12 +807,20 @@ class ImportOutcome:
     persons_created: int = 0
     items: list[FileItem] = field(default_factory=list)
     errors: list[ImportProblem] = field(default_factory=list)
+    # One line per existing person whose unit or post the file changed.
+    transfers: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        moved = f"，变更单位/职务 {len(self.transfers)} 人" if self.transfers else ""
+        return f"已导入 {len(self.items)} 条档案事项（新建档 {self.persons_created} 人{moved}）。"
 
     def as_json(self) -> dict[str, Any]:
         return {
             "rows": self.rows,
             "persons_created": self.persons_created,
             "items_created": len(self.items),
+            "persons_updated": len(self.transfers),
+            "changes": self.transfers,
             "errors": [e.as_dict() for e in self.errors],
         }
 
@@ -740,6 +884,24 @@ def _category(value: str) -> FileCategory:
     return found
 
 
+class _CellError(DomainError):
+    """A refusal that concerns one column (`key`, a field of IMPORT_COLUMNS) of a row."""
+
+    def __init__(self, key: str, message: str):
+        super().__init__(message)
+        self.key = key
+
+
+@contextmanager
+def _cell(key: str) -> Iterator[None]:
+    try:
+        yield
+    except _CellError:
+        raise
+    except DomainError as exc:  # NotPermitted included: the category the actor cannot keep
+        raise _CellError(key, exc.message) from None
+
+
 @dataclass
 class _Row:
     number: int
@@ -748,32 +910,69 @@ class _Row:
     person_values: dict[str, Any]
     item: dict[str, Any]
     exemption: Exemption | None
+    work_changes: dict[str, Any] = field(default_factory=dict)
 
 
-def _import_row(actor: Any, number: int, values: dict[str, str], seen: dict[Any, str]) -> _Row:
-    category = _category(values.get("category", ""))
-    _require_keeper(actor, category)
-    ident = normalise_id_number(values.get("id_number"))
-    name = clean_text(values.get("name"), "姓名", limit=50)
+def _same_work(seen_work: dict[str, tuple[Any, int]], number: int, given: dict[str, Any]) -> None:
+    """Rows of one person must not disagree on where the person works: the file would
+    otherwise decide the transfer by row order."""
+    for key, value in given.items():
+        first = seen_work.setdefault(key, (value, number))
+        if first[0] != value:
+            with _cell(key):
+                shown = getattr(first[0], "name", first[0]) or "（空）"
+                raise DomainError(
+                    f"同一人员在文件中对应不同的{_WORK_LABELS[key]}（第 {first[1]} 行为“{shown}”）。"
+                )
+
+
+def _import_row(
+    actor: Any, number: int, values: dict[str, str], seen: dict[Any, dict[str, Any]]
+) -> _Row:
+    with _cell("category"):
+        category = _category(values.get("category", ""))
+        _require_keeper(actor, category)
+    with _cell("id_number"):
+        ident = normalise_id_number(values.get("id_number"))
     key = (category.pk, ident)
-    if seen.setdefault(key, name) != name:
-        raise DomainError(f"同一身份证号码在文件中对应不同姓名（{mask_name(seen[key])}）。")
-    person = Person.objects.filter(category=category, id_number=ident).first()
+    with _cell("name"):
+        name = clean_text(values.get("name"), "姓名", limit=50)
+        entry = seen.setdefault(key, {"name": name, "work": {}})
+        if entry["name"] != name:
+            raise DomainError(f"同一身份证号码在文件中对应不同姓名（{mask_name(entry['name'])}）。")
+    person = (
+        Person.objects.filter(category=category, id_number=ident).select_related("unit").first()
+    )
+    # An empty cell says nothing about the workplace; a filled one is where the person
+    # works now (a transfer for a person already on file).
+    given = _clean_work(
+        unit=values.get("unit") or None,
+        employer=values.get("employer") or None,
+        post=values.get("post") or None,
+        unit_required=False,
+        cell=_cell,
+    )
+    _same_work(entry["work"], number, given)
     person_values: dict[str, Any] = {}
+    changes: dict[str, Any] = {}
     if person is not None:
-        if person.name != name:
-            raise DomainError(f"姓名与已建档人员不一致（档案中为 {person.masked_name}）。")
+        with _cell("name"):
+            if person.name != name:
+                raise DomainError(f"姓名与已建档人员不一致（档案中为 {person.masked_name}）。")
+        changes = _work_changes(person, given)
     else:
-        unit = _unit(values.get("unit"), "所在单位", required=category.is_public_servant)
+        with _cell("unit"):
+            if category.is_public_servant and given.get("unit") is None:
+                raise DomainError("请填写所在单位。")
+        with _cell("licence_number"):
+            licence = clean_text(values.get("licence_number"), "执业证号", required=False, limit=50)
         person_values = {
             "name": name,
             "id_number": ident,
-            "unit": unit,
-            "employer": clean_text(values.get("employer"), "执业机构", required=False, limit=100),
-            "post": clean_text(values.get("post"), "职务", required=False, limit=100),
-            "licence_number": clean_text(
-                values.get("licence_number"), "执业证号", required=False, limit=50
-            ),
+            "unit": given.get("unit"),
+            "employer": given.get("employer", ""),
+            "post": given.get("post", ""),
+            "licence_number": licence,
         }
     item = _clean_item(
         ItemInput(
@@ -787,21 +986,32 @@ def _import_row(actor: Any, number: int, values: dict[str, str], seen: dict[Any,
             source=values.get("source"),
             source_unit=values.get("source_unit"),
             description=values.get("description"),
-        )
+        ),
+        cell=_cell,
     )
     exemption = None
     if any(values.get(k) for k in _EXEMPTION_KEYS):
-        exemption = clean_exemption(*(values.get(k) for k in _EXEMPTION_KEYS))
-        if item["kind"] != ItemKind.DISHONESTY:
-            raise DomainError("容错免责只适用于一般失信事项。")
-    return _Row(number, category, person, person_values, item, exemption)
+        with _cell("exemption_ground"):
+            if item["kind"] != ItemKind.DISHONESTY:
+                raise DomainError("容错免责只适用于一般失信事项。")
+        exemption = clean_exemption(
+            values.get("exemption_ground"),
+            values.get("exemption_body"),
+            values.get("exemption_document"),
+            values.get("exemption_date"),
+            values.get("exemption_reason"),
+            cell=_cell,
+        )
+    return _Row(number, category, person, person_values, item, exemption, changes)
 
 
 def import_items(*, actor: Any, path: Path | str, filename: str = "") -> ImportOutcome:
     """File items (and the persons they belong to, when new) from an XLSX/CSV file, read
     by the collection pipeline's reader (encodings, BOMs, Excel). All or nothing: any bad
-    row keeps the whole file out and comes back with its row number, column and a Chinese
-    reason."""
+    row keeps the whole file out and comes back with its row number, the column header as
+    written in the file and a Chinese reason. For a person already on file, a filled
+    所在单位 / 执业机构 / 职务 that differs is a transfer: applied, listed in the outcome
+    and recorded with old and new values in the import's event."""
     from xinyong.collection.pipeline.reader import read_file
 
     if not access.keepable_categories(actor):
@@ -817,9 +1027,13 @@ def import_items(*, actor: Any, path: Path | str, filename: str = "") -> ImportO
     missing = [c for c in REQUIRED_IMPORT_COLUMNS if c not in index]
     if missing:
         raise DomainError(f"文件缺少必需的列：{'、'.join(missing)}。")
+    # A refusal names the column as the file spells it ("*身份证号码"); a column the file
+    # lacks (考核等次 for an assessment row) by its standard name.
+    written = {key: name for name, key in IMPORT_COLUMNS.items()}
+    written.update({IMPORT_COLUMNS[name]: table.headers[i] for name, i in index.items()})
     outcome = ImportOutcome()
     rows: list[_Row] = []
-    seen: dict[Any, str] = {}
+    seen: dict[Any, dict[str, Any]] = {}
     for chunk in table.chunks:
         for ragged in chunk.ragged:
             outcome.rows += 1
@@ -835,10 +1049,8 @@ def import_items(*, actor: Any, path: Path | str, filename: str = "") -> ImportO
             outcome.rows += 1
             try:
                 rows.append(_import_row(actor, number, values, seen))
-            except NotPermitted as exc:
-                outcome.errors.append(ImportProblem(number, "档案类别", exc.message))
-            except DomainError as exc:
-                outcome.errors.append(ImportProblem(number, "", exc.message))
+            except _CellError as exc:
+                outcome.errors.append(ImportProblem(number, written[exc.key], exc.message))
     if outcome.errors:
         return outcome
     if not rows:
@@ -846,22 +1058,43 @@ def import_items(*, actor: Any, path: Path | str, filename: str = "") -> ImportO
     try:
         with transaction.atomic():
             created: dict[Any, Person] = {}
+            existing: dict[int, Person] = {}
+            moved: list[dict[str, Any]] = []
             for row in rows:
-                person = row.person
+                # One instance per person, so that a transfer given on several rows is
+                # applied (and reported) once.
+                person = existing.setdefault(row.person.pk, row.person) if row.person else None
                 if person is None:
                     key = (row.category.pk, row.person_values["id_number"])
                     person = created.get(key)
                     if person is None:
                         person = Person.objects.create(category=row.category, **row.person_values)
                         created[key] = person
+                elif changes := _work_changes(person, row.work_changes):
+                    old, new = _apply_work(person, changes)
+                    change = _work_change_text(old, new)
+                    outcome.transfers.append(f"第 {row.number} 行 {person.masked_repr}：{change}")
+                    moved.append(
+                        {
+                            "person": person.pk,
+                            "person_repr": person.masked_repr,
+                            "row": row.number,
+                            "old": old,
+                            "new": new,
+                        }
+                    )
                 try:
                     outcome.items.append(
                         _create_item(
-                            actor=actor, person=person, values=row.item, exemption=row.exemption
+                            actor=actor,
+                            person=person,
+                            values=row.item,
+                            exemption=row.exemption,
+                            cell=_cell,
                         )
                     )
-                except DomainError as exc:
-                    raise _RowFailed(row.number, exc.message) from None
+                except _CellError as exc:
+                    raise _RowFailed(row.number, written[exc.key], exc.message) from None
             outcome.persons_created = len(created)
             record_event(
                 actor=actor,
@@ -874,19 +1107,22 @@ def import_items(*, actor: Any, path: Path | str, filename: str = "") -> ImportO
                     "sha256": table.sha256,
                     "persons_created": len(created),
                     "items": [i.pk for i in outcome.items[:1000]],
+                    "transfers": moved[:1000],
                 },
             )
     except _RowFailed as failed:
         outcome.items = []
         outcome.persons_created = 0
-        outcome.errors.append(ImportProblem(failed.row, "", failed.message))
+        outcome.transfers = []
+        outcome.errors.append(ImportProblem(failed.row, failed.column, failed.message))
     return outcome
 
 
 class _RowFailed(Exception):
-    def __init__(self, row: int, message: str):
+    def __init__(self, row: int, column: str, message: str):
         super().__init__(message)
         self.row = row
+        self.column = column
         self.message = message
 
 
@@ -904,17 +1140,28 @@ def _nomination_snapshot(n: Nomination) -> dict[str, Any]:
         "status": n.status,
         "decided_on": n.decided_on,
         "decision_document": n.decision_document,
+        "withdrawn_on": n.withdrawn_on,
+        "withdrawal_reason": n.withdrawal_reason,
     }
 
 
 def nominating_unit(actor: Any) -> Unit:
-    """Units nominate through their staff and leaders; the credit office selects."""
+    """Units nominate through their staff and leaders; the credit office (which also
+    selects) nominates too, in the name of its unit."""
     role = role_of(actor)
     if role is None:
         raise NotPermitted("请先登录，或账号已停用。")
     unit = getattr(actor, "unit", None)
+    if is_credit_admin(actor):
+        from xinyong.orgs.selectors import credit_office_unit
+
+        # A superuser has no unit of their own: the nomination is the credit office's.
+        unit = unit or credit_office_unit()
+        if unit is None:
+            raise DomainError("未设置信用办所在单位，无法以信用办名义推荐。")
+        return unit  # type: ignore[no-any-return]
     if unit is None or role not in access.KEEPER_STAFF_ROLES:
-        raise NotPermitted("只有各单位工作人员可以推荐诚信典型（推荐单位为本人所在单位）。")
+        raise NotPermitted("只有信用办和各单位工作人员可以推荐诚信典型（推荐单位为本人所在单位）。")
     return unit  # type: ignore[no-any-return]
 
 
@@ -1008,9 +1255,11 @@ def decide_nomination(
     on: date | None = None,
 ) -> Nomination:
     """The credit office selects (published on the portal at once) or declines. A person
-    with counted dishonesty within the kind's look-back years cannot be selected; items
-    exempt under 容错免责 do not count. The check reads the person's file, so it is
-    logged as a read with its purpose."""
+    with counted dishonesty within the kind's look-back years — in any file held under
+    the ID number — cannot be selected; items exempt under 容错免责 do not count. The
+    check reads those files, so each is logged as a read with its purpose. A unit (or a
+    street, for one of its communities) with a 政务诚信 finding still open on the day —
+    a severe alert or a case in 履约督办 — cannot be selected either."""
     if not is_credit_admin(actor):
         if role_of(actor) is None:
             raise NotPermitted("请先登录，或账号已停用。")
@@ -1022,19 +1271,28 @@ def decide_nomination(
         raise DomainError(f"该推荐已{nomination.get_status_display()}。")
     person = nomination.person
     if selected and person is not None:
-        # Logged before the check so that a refusal does not roll the read back.
-        record_read(
-            reader=actor,
-            subject_type=PERSON,
-            subject_id=person.pk,
-            subject_repr=person.masked_repr,
-            purpose=f"诚信典型评选核查（{nomination.kind.name}，仅核查有无计入的失信事项）",
-        )
+        # Logged before the check so that a refusal does not roll the reads back.
+        for held in selectors.find_persons(person.id_number):
+            record_read(
+                reader=actor,
+                subject_type=PERSON,
+                subject_id=held.pk,
+                subject_repr=held.masked_repr,
+                purpose=f"诚信典型评选核查（{nomination.kind.name}，{held.category.name}，"
+                "仅核查有无计入的失信事项）",
+            )
         found = selectors.dishonesty_within(person, on=day, years=nomination.kind.lookback_years)
         if found:
             raise DomainError(
                 f"被推荐人近 {nomination.kind.lookback_years} 年内有 {found} 项计入的一般失信事项，"
                 "不能评为诚信典型（容错免责事项不计入）。"
+            )
+    if selected and nomination.unit is not None:
+        findings = selectors.unit_open_findings(nomination.unit, on=day)
+        if findings:
+            raise DomainError(
+                f"被推荐单位{nomination.unit.name}在评选日（{day.isoformat()}）有未解除的政务诚信"
+                f"警示或未办结的履约督办案件，不能评为诚信典型：{'；'.join(findings)}。"
             )
     with transaction.atomic():
         n = (
@@ -1056,6 +1314,46 @@ def decide_nomination(
         record_event(
             actor=actor,
             action="personnel.honour.decide",
+            target_type=NOMINATION,
+            target_id=n.pk,
+            target_repr=str(n),
+            old=old,
+            new=_nomination_snapshot(n),
+        )
+    return n
+
+
+def withdraw_honour(
+    *, actor: Any, nomination: Nomination, reason: Any, on: date | None = None
+) -> Nomination:
+    """The credit office takes a selected honour back (撤销), e.g. when the holder is
+    later found dishonest or the deeds untrue: it leaves the portal at once; the
+    nomination, its selection and the reason stay on record."""
+    if not is_credit_admin(actor):
+        if role_of(actor) is None:
+            raise NotPermitted("请先登录，或账号已停用。")
+        raise NotPermitted("只有信用办管理员可以撤销诚信典型称号。")
+    text = clean_text(reason, "撤销理由")
+    day = on or timezone.localdate()
+    with transaction.atomic():
+        n = (
+            Nomination.objects.select_for_update(of=("self",))
+            .select_related("kind", "person", "person__unit", "unit", "nominated_by_unit")
+            .get(pk=nomination.pk)
+        )
+        if n.status != Nomination.Status.SELECTED:
+            raise DomainError(f"只能撤销已评选的诚信典型，该推荐{n.get_status_display()}。")
+        if n.decided_on is not None and day < n.decided_on:
+            raise DomainError("撤销日期不能早于评选日期。")
+        old = _nomination_snapshot(n)
+        n.status = Nomination.Status.WITHDRAWN
+        n.withdrawn_on = day
+        n.withdrawal_reason = text
+        n.withdrawn_by = actor if getattr(actor, "pk", None) else None
+        n.save()
+        record_event(
+            actor=actor,
+            action="personnel.honour.withdraw",
             target_type=NOMINATION,
             target_id=n.pk,
             target_repr=str(n),

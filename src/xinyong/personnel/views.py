@@ -8,9 +8,12 @@ and `selectors`; refusals are shown in Chinese."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -69,7 +72,32 @@ def _may_use(user: Any) -> bool:
     return access.may_hold_access(user)
 
 
-@role_required(*access.PAGE_ROLES, denied=_DENIED)
+def _reading_gate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The pages that show files: like `role_required(*PAGE_ROLES)`, but a signed-in
+    user of any other role (credit office, bank …) is logged as a refused attempt before
+    the 403 — every refused attempt to read a file is an event, whatever the role. A
+    file that does not exist is refused the same way, so the answer tells nothing."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if role_of(request.user) not in access.PAGE_ROLES:
+            pk = kwargs.get("pk")
+            person = Person.objects.filter(pk=pk).first() if pk else None
+            services.log_refusal(
+                reader=request.user,
+                person=person,
+                purpose=_post(request, "purpose", 200),
+                what=f"人员信用档案 {pk}" if pk else "人员信用档案列表",
+            )
+            raise PermissionDenied(_DENIED)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@_reading_gate
 def file_list(request: HttpRequest) -> HttpResponse:
     if not _may_use(request.user):
         services.log_refusal(reader=request.user, person=None, purpose="", what="人员信用档案列表")
@@ -166,6 +194,18 @@ def _keeper_action(request: HttpRequest, person: Person) -> None:
     elif action == "revoke" and item is not None:
         services.revoke_item(actor=request.user, item=item, reason=_post(request, "reason"))
         messages.success(request, "已撤销该事项。")
+    elif action == "transfer":
+        # A field missing from the form is left as it is; an emptied one is cleared (a
+        # public servant's unit cannot be).
+        unit = request.POST.get("unit")
+        services.change_post(
+            actor=request.user,
+            person=person,
+            unit=None if unit is None else (_int(unit) or ""),
+            employer=_post(request, "employer", 100) if "employer" in request.POST else None,
+            post=_post(request, "post", 100) if "post" in request.POST else None,
+        )
+        messages.success(request, "已变更所在单位/职务。")
     elif action == "reply":
         from xinyong.rights.objections import provider_reply
 
@@ -181,7 +221,7 @@ def _keeper_action(request: HttpRequest, person: Person) -> None:
         raise DomainError("未知的操作。")
 
 
-@role_required(*access.PAGE_ROLES, denied=_DENIED)
+@_reading_gate
 def file_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = _person(pk)
     if not access.can_read(request.user, person):
@@ -316,10 +356,7 @@ def item_import(request: HttpRequest) -> HttpResponse:
             error = exc.message
         else:
             if not outcome.errors:
-                messages.success(
-                    request,
-                    f"已导入 {len(outcome.items)} 条档案事项（新建档 {outcome.persons_created} 人）。",
-                )
+                messages.success(request, outcome.summary())
     return render(
         request,
         "personnel/import.html",
@@ -349,6 +386,21 @@ def honour_list(request: HttpRequest) -> HttpResponse:
     values = {k: "" for k in keys}
     values["year"] = str(timezone.localdate().year)
     error = ""
+    if request.method == "POST" and request.POST.get("action") == "withdraw":
+        n = qs.filter(pk=_int(request.POST.get("nomination")) or 0).first()
+        try:
+            if n is None:
+                raise DomainError("未找到该推荐。")
+            services.withdraw_honour(
+                actor=request.user, nomination=n, reason=_post(request, "reason")
+            )
+        except NotPermitted as exc:
+            raise PermissionDenied(exc.message) from exc
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "已撤销该诚信典型称号，门户不再公开。")
+        return redirect("personnel:honours")
     if request.method == "POST" and request.POST.get("action") == "decide":
         n = qs.filter(pk=_int(request.POST.get("nomination")) or 0).first()
         try:
@@ -401,8 +453,11 @@ def honour_list(request: HttpRequest) -> HttpResponse:
             "values": values,
             "error": error,
             "is_admin": admin,
-            "can_nominate": role_of(request.user) in access.KEEPER_STAFF_ROLES
-            and getattr(request.user, "unit_id", None) is not None,
+            "can_nominate": admin
+            or (
+                role_of(request.user) in access.KEEPER_STAFF_ROLES
+                and getattr(request.user, "unit_id", None) is not None
+            ),
         },
     )
 

@@ -96,8 +96,6 @@ class Command(ActionCommand):
             lines = [f"第 {e.row} 行 {e.column or '整行'}：{e.message}" for e in outcome.errors]
             failed = f"文件有 {len(outcome.errors)} 处错误，未导入。"
         else:
-            lines = [
-                f"已导入 {len(outcome.items)} 条档案事项（新建档 {outcome.persons_created} 人）。"
-            ]
+            lines = [outcome.summary(), *(f"  {line}" for line in outcome.transfers)]
             failed = ""
         return "\n".join(lines), outcome.as_json(), failed
