@@ -3,6 +3,8 @@ from __future__ import annotations
 import pytest
 from django.template import Context, Template
 
+from xinyong.core import masking
+
 
 def render(expr: str, value) -> str:
     return Template("{% load masking %}" + expr).render(Context({"v": value}))
@@ -30,3 +32,38 @@ def test_masking_filters(expr: str, value, expected: str) -> None:
 
 def test_masking_filter_output_is_still_escaped() -> None:
     assert render("{{ v|mask_text }}", "<b>13812345678</b>") == "&lt;b&gt;138****5678&lt;/b&gt;"
+
+
+# Free text: only what GB 11643 calls a resident ID number is masked (DOMAIN.md §2).
+PERSON_ID = "410503198001070318"  # valid birth date and check character
+PERMIT_NO = "410503202605120101"  # a construction-permit number: wrong check character
+ALL_DIGIT_USCC = "914105037167125998"  # a valid USCC (GB 32100), all digits
+BAD_BIRTH_DATE = "410503199913320310"  # right check character, month 13: not an ID number
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f"身份证{PERSON_ID}。", "身份证410503********0318。"),
+        ("身份证11010519491231002x", "身份证110105********002x"),
+        (f"施工许可证号{PERMIT_NO}", f"施工许可证号{PERMIT_NO}"),
+        (f"统一社会信用代码{ALL_DIGIT_USCC}", f"统一社会信用代码{ALL_DIGIT_USCC}"),
+        (f"编号{BAD_BIRTH_DATE}", f"编号{BAD_BIRTH_DATE}"),
+        (PERMIT_NO, PERMIT_NO),
+        (f"{PERMIT_NO}、{PERSON_ID}", f"{PERMIT_NO}、410503********0318"),
+        ("电话13812345678", "电话138****5678"),
+    ],
+)
+def test_mask_text_masks_only_resident_id_numbers(text: str, expected: str) -> None:
+    assert masking.mask_text(text) == expected
+
+
+def test_mask_text_masks_the_persons_own_name() -> None:
+    text = f"当事人张建国（身份证{PERSON_ID}）无证施工，张建国对事实无异议。"
+    assert masking.mask_text(text, person_name="张建国") == (
+        "当事人张**（身份证410503********0318）无证施工，张**对事实无异议。"
+    )
+    # Without a person's name (an organisation's record) names stay as written.
+    assert masking.mask_text(text).startswith("当事人张建国（")
+    # A one-character "name" would mask that character everywhere in the text.
+    assert masking.mask_text("李某某罚款", person_name="李") == "李某某罚款"

@@ -1,5 +1,8 @@
 """Masking for every public output (DOMAIN.md §2: keep the first 6 and last 4 of an ID
-number, 3+4 of a phone, the first character of a person's name)."""
+number, 3+4 of a phone, the first character of a person's name).
+
+In free text only what GB 11643 calls a resident ID number is masked: permit numbers,
+all-digit USCCs and other 18-digit numbers are public and must stay readable."""
 
 from __future__ import annotations
 
@@ -34,10 +37,28 @@ def mask_name(value: str | None) -> str:
     return v[:1] + "*" * max(len(v) - 1, 1)
 
 
-def mask_text(text: str | None) -> str:
-    """Mask ID numbers and mobile numbers wherever they appear inside free text."""
+def _mask_id_match(m: re.Match[str]) -> str:
+    # Imported here: identifiers imports this module (mask_id_number).
+    from .identifiers import IdentifierKind, structural_check
+
+    # structural_check, not check: a template filter must not read the override list
+    # from the database, and the list holds codes that fail their check, not ID numbers.
+    verdict = structural_check(m.group(0))
+    if verdict.kind == IdentifierKind.RESIDENT_ID and verdict.valid:
+        return m.group(1) + "********" + m.group(3)
+    return m.group(0)
+
+
+def mask_text(text: str | None, *, person_name: str | None = None) -> str:
+    """Mask resident ID numbers and mobile numbers wherever they appear inside free text.
+    `person_name`: on a natural person's record, their full name is masked in the text
+    as in the name field."""
     if not text:
         return ""
-    text = _ID18.sub(lambda m: m.group(1) + "********" + m.group(3), text)
+    text = _ID18.sub(_mask_id_match, text)
     text = _PHONE.sub(lambda m: m.group(1) + "****" + m.group(3), text)
+    name = (person_name or "").strip()
+    # A one-character "name" (a keying error) would star that character everywhere.
+    if len(name) >= 2:
+        text = text.replace(name, mask_name(name))
     return text

@@ -1,7 +1,8 @@
 """The one layer through which records and subjects reach the public: portal pages, the
 public API and public exports all call these functions, so that masking happens in one
 place (ARCHITECTURE rule 5; DOMAIN.md §2: ID numbers 6+4, phones 3+4, a person's name
-keeps its first character).
+keeps its first character). On a natural person's record the name is masked inside free
+text too (a 违法事实 that begins "当事人张建国……").
 """
 
 from __future__ import annotations
@@ -49,7 +50,12 @@ def present_subject(subject: Any) -> dict[str, Any]:
     }
 
 
-def _cell(spec_field: Any, value: Any, *, person: bool) -> str:
+def _own_name(party_name: str, *, person: bool) -> str:
+    """The name `mask_text` masks in a record's free text: a natural person's only."""
+    return party_name if person else ""
+
+
+def _cell(spec_field: Any, value: Any, *, person: bool, own_name: str) -> str:
     if value is None or value == "" or value == []:
         return ""
     text = "、".join(str(v) for v in value) if isinstance(value, list) else str(value)
@@ -61,16 +67,17 @@ def _cell(spec_field: Any, value: Any, *, person: bool) -> str:
         return mask_phone(text)
     if spec_field.type == FieldType.DECIMAL and spec_field.unit:
         return f"{text}（{spec_field.unit}）"
-    return mask_text(text)
+    return mask_text(text, person_name=own_name)
 
 
 def present_fields(record: CreditRecord) -> list[dict[str, str]]:
     spec = get_spec(record.record_type.code)
     payload = record.payload or {}
     person = _is_person(record)
+    own_name = _own_name(record.party_name, person=person)
     out = []
     for f in spec.fields:
-        value = _cell(f, payload.get(f.code), person=person)
+        value = _cell(f, payload.get(f.code), person=person, own_name=own_name)
         if value:
             out.append({"code": f.code, "label": f.label, "value": value})
     return out
@@ -115,7 +122,9 @@ def _present(row: PublicRow, *, status: str, person: bool) -> dict[str, Any]:
         "group": _group_label(row.type_code, row.type_category, row.type_name),
         "nature": _NATURE_LABELS.get(row.nature, row.nature),
         "party_name": mask_name(row.party_name) if person else row.party_name,
-        "document_number": mask_text(row.document_number),
+        "document_number": mask_text(
+            row.document_number, person_name=_own_name(row.party_name, person=person)
+        ),
         "decision_date": row.decision_date.isoformat() if row.decision_date else None,
         "deciding_unit": row.deciding_unit_name,
         "status": status,
@@ -154,14 +163,15 @@ def present_withdrawal(withdrawal: RecordWithdrawal) -> dict[str, Any]:
     person, free text masked (an ID or phone number typed into a reason)."""
     record = withdrawal.record
     person = _is_person(record)
+    own_name = _own_name(record.party_name, person=person)
     return {
         "withdrawn_on": withdrawal.withdrawn_on.isoformat(),
         "revoked_on": withdrawal.revoked_on.isoformat() if withdrawal.revoked_on else None,
         "type_name": record.record_type.name,
         "party_name": mask_name(record.party_name) if person else record.party_name,
-        "document_number": mask_text(record.document_number),
+        "document_number": mask_text(record.document_number, person_name=own_name),
         "decision_date": record.decision_date.isoformat() if record.decision_date else None,
         "deciding_unit": record.deciding_unit_name,
-        "basis_document": mask_text(withdrawal.basis_document),
-        "reason": mask_text(withdrawal.reason),
+        "basis_document": mask_text(withdrawal.basis_document, person_name=own_name),
+        "reason": mask_text(withdrawal.reason, person_name=own_name),
     }

@@ -38,10 +38,9 @@ def _display_name(entry: ListEntry) -> str:
 def _public_reasons(entry: ListEntry) -> str:
     """The reasons as the public may read them: ID and mobile numbers masked, and a
     person's own name as on the rest of the page (DOMAIN.md §2)."""
-    text = mask_text(entry.reasons)
-    if entry.subject.is_person and entry.subject.name:
-        text = text.replace(entry.subject.name, mask_name(entry.subject.name))
-    return text
+    return mask_text(
+        entry.reasons, person_name=entry.subject.name if entry.subject.is_person else None
+    )
 
 
 def _errors(form: forms.Form) -> str:
