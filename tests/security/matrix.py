@@ -107,6 +107,8 @@ OBJECTS: dict[str, tuple[str, dict[str, Any], str]] = {
     "api:personnel-item-exemption": ("personnel.FileItem", {}, "pk"),
     "api:personnel-item-revoke": ("personnel.FileItem", {}, "pk"),
     "api:personnel-nomination-decide": ("personnel.Nomination", {}, "pk"),
+    "api:personnel-nomination-withdraw": ("personnel.Nomination", {}, "pk"),
+    "api:personnel-person-transfer": ("personnel.Person", {}, "pk"),
     "api:ledger-assignment": ("ledger.Assignment", {"unit__name": UNIT_A}, "pk"),
     "api:ledger-progress": ("ledger.Assignment", {"unit__name": UNIT_A}, "pk"),
     "api:ledger-review": ("ledger.ProgressReport", {"assignment__unit__name": UNIT_A}, "pk"),
