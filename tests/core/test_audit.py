@@ -49,3 +49,23 @@ def test_deleting_the_newest_entry_is_detected():
     ReadLog.objects.filter(pk=last.pk).delete()
     problems = verify_chains()
     assert [(p.chain, p.entry_id) for p in problems] == [("read", None)]
+
+
+def test_a_read_by_a_bank_names_the_bank():
+    # A bank account has no unit; the person's 查询记录 used to say only "银行用户".
+    from xinyong.orgs.models import Role, Unit, User
+
+    bank = User.objects.create(
+        username="rd_bank", role=Role.BANK, organisation="中国银行安阳北关支行"
+    )
+    staff = User.objects.create(
+        username="rd_staff", role=Role.REPORTER, unit=Unit.objects.create(name="测试局")
+    )
+    by_bank = record_read(
+        reader=bank, subject_type="subject", subject_id=1, subject_repr="张**", purpose="信易+"
+    )
+    by_staff = record_read(
+        reader=staff, subject_type="subject", subject_id=1, subject_repr="张**", purpose="核查"
+    )
+    assert (by_bank.reader_unit, by_staff.reader_unit) == ("中国银行安阳北关支行", "测试局")
+    assert verify_chains() == []

@@ -147,11 +147,12 @@ def record_read(
 ) -> ReadLog:
     """Log a read of a natural person's data. `subject_repr` must already be masked."""
     ctx = context.current()
-    unit = getattr(reader, "unit", None)
+    # A bank has no unit: its organisation is who read (the person's 查询记录 names it).
+    affiliation = str(getattr(reader, "affiliation", "") or "")
     entry = ReadLog(
         reader=reader if getattr(reader, "pk", None) else None,
         reader_label=actor_label(reader)[:150],
-        reader_unit=str(unit)[:100] if unit else "",
+        reader_unit=affiliation[:100],
         channel=ctx.channel,
         subject_type=subject_type,
         subject_id=str(subject_id)[:64],

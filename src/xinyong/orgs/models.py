@@ -131,8 +131,14 @@ class User(AbstractUser):
         verbose_name = "用户"
         verbose_name_plural = "用户"
 
+    @property
+    def affiliation(self) -> str:
+        """Where the account belongs: its unit, or for an outside account (a bank) its
+        organisation. The subject's 查询记录 names it (河南条例 art. 40)."""
+        return self.unit.name if self.unit_id and self.unit else (self.organisation or "").strip()
+
     def audit_label(self) -> str:
-        where = self.unit.name if self.unit_id and self.unit else (self.organisation or "")
+        where = self.affiliation
         kind = "系统接口" if self.is_system_account else self.get_role_display()
         return f"{self.username}（{where}·{kind}）" if where else f"{self.username}（{kind}）"
 

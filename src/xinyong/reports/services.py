@@ -148,12 +148,9 @@ def free_reports_used(subject: Subject, year: int) -> int:
 def _issuer_unit(actor: Any, channel: str) -> str:
     """Who is named in the subject's 查询记录 (河南条例 art. 40: the subject learns who
     queried it): the actor's unit, or for a bank user the bank (User.organisation)."""
-    unit = getattr(actor, "unit", None)
-    if unit is not None:
-        return str(unit.name)
-    organisation = str(getattr(actor, "organisation", "") or "").strip()
-    if organisation:
-        return organisation[:100]
+    affiliation = str(getattr(actor, "affiliation", "") or "")
+    if affiliation:
+        return affiliation[:100]
     if channel == Channel.SELF_SERVICE:
         return "信用主体自助获取"
     return ""
