@@ -67,3 +67,18 @@ def test_mask_text_masks_the_persons_own_name() -> None:
     assert masking.mask_text(text).startswith("当事人张建国（")
     # A one-character "name" would mask that character everywhere in the text.
     assert masking.mask_text("李某某罚款", person_name="李") == "李某某罚款"
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        # The check character is wrong, but the text calls it an ID number.
+        ("法定代表人（身份证号 410503198001011234）", "法定代表人（身份证号 410503********1234）"),
+        ("公民身份号码：410503198001011234。", "公民身份号码：410503********1234。"),
+        ("证件号码为410503198001011234", "证件号码为410503********1234"),
+        # Not called one and not valid: a permit number stays readable.
+        ("许可编号410503202605120101", "许可编号410503202605120101"),
+    ],
+)
+def test_a_number_the_text_calls_an_id_number_is_masked(text, masked):
+    assert masking.mask_text(text) == masked

@@ -1,8 +1,10 @@
 """Masking for every public output (DOMAIN.md §2: keep the first 6 and last 4 of an ID
 number, 3+4 of a phone, the first character of a person's name).
 
-In free text only what GB 11643 calls a resident ID number is masked: permit numbers,
-all-digit USCCs and other 18-digit numbers are public and must stay readable."""
+In free text an 18-character number is masked when it is a resident ID number by GB 11643,
+or when the text calls it one (身份证、证件号码 just before it: a mistyped check character
+does not make a person's number public). Permit numbers, all-digit USCCs and other
+18-digit numbers are public and must stay readable."""
 
 from __future__ import annotations
 
@@ -37,10 +39,17 @@ def mask_name(value: str | None) -> str:
     return v[:1] + "*" * max(len(v) - 1, 1)
 
 
+# What a text writes just before a number it calls an ID number (身份证号 、公民身份号码：
+# 证件号码为 …), up to a few characters of punctuation and spaces.
+_CALLED_ID = re.compile(r"(身份证|身份号码|证件号)[码号]?[为是：:\s，,（(]{0,3}$")
+
+
 def _mask_id_match(m: re.Match[str]) -> str:
     # Imported here: identifiers imports this module (mask_id_number).
     from .identifiers import IdentifierKind, structural_check
 
+    if _CALLED_ID.search(m.string[max(0, m.start() - 10) : m.start()]):
+        return m.group(1) + "********" + m.group(3)
     # structural_check, not check: a template filter must not read the override list
     # from the database, and the list holds codes that fail their check, not ID numbers.
     verdict = structural_check(m.group(0))
