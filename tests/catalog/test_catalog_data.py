@@ -473,7 +473,7 @@ def test_loader_resolves_providing_units_by_alias_and_refuses_groups(tmp_path):
         "name": "职业资格",
         "category": "qualification",
         "subject_types": ["自然人"],
-        "legal_basis": "测试依据",
+        "legal_basis": "《测试条例》第一条",
         "providing_units": ["区人力资源社会保障局"],
         "fields": [{"code": "ZG_XM", "label": "姓名", "type": "text", "max_length": 50}],
     }

@@ -1,10 +1,11 @@
 """The one write path of the catalogue. Each function takes keyword arguments and an
 explicit `actor`, runs in one transaction, and writes exactly one event.
 
-A record type is refused when it has no legal basis or when its name, description or
-fields name a matter that may not be recorded as credit information (国办发〔2020〕49号;
-河南条例 art. 27; DOMAIN.md §7). `validate_record_type` runs the same checks without
-writing, so that forms can show the refusal next to the input.
+A record type is refused when it has no legal basis (or a basis that names no document:
+`xinyong.core.legal_basis`) or when its name, description or fields name a matter that
+may not be recorded as credit information (国办发〔2020〕49号; 河南条例 art. 27;
+DOMAIN.md §7). `validate_record_type` runs the same checks without writing, so that
+forms can show the refusal next to the input.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.db import transaction
 
 from xinyong.core.audit import record_event
 from xinyong.core.errors import DomainError
+from xinyong.core.legal_basis import basis_problem
 from xinyong.orgs.models import Unit
 
 from .fieldspec import PARTY_KINDS, parse_fields, searchable_text
@@ -95,10 +97,20 @@ def validate_record_type(values: Mapping[str, Any], *, instance: RecordType | No
     name = str(values.get("name") or "").strip()
     code = str(values.get("code") or "").strip()
     label = name or code or "新信息类别"
-    if not str(values.get("legal_basis") or "").strip():
+    basis = str(values.get("legal_basis") or "").strip()
+    if not basis:
         raise DomainError(
             f"缺少法律依据：信息类别“{label}”必须写明其依据的法律、法规或党中央、国务院政策文件"
             "（国办发〔2020〕49号；《河南省社会信用条例》第十一条）。",
+            code="no_legal_basis",
+        )
+    # Text that names no document (“无”, “见附件”, “《……》第……条”) is no basis either.
+    problem = basis_problem(basis)
+    if problem is not None:
+        raise DomainError(
+            f"缺少法律依据：信息类别“{label}”的法律依据“{basis}”不是有效的引用：{problem}。"
+            "依照国办发〔2020〕49号和《河南省社会信用条例》第十一条，"
+            "目录条目须以法律、法规、规章或政策文件为依据。",
             code="no_legal_basis",
         )
     if not _CODE_RE.match(code):

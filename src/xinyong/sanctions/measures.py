@@ -3,8 +3,9 @@
 A measure is data: name, legal basis (citation text, required), implementing units, the
 list types it applies to, the matters it concerns, incentive or punishment, and the
 interval in which it is in force. `save_measure` is the one write path; it refuses a
-measure without a legal basis and one that names a forbidden matter (国办发〔2020〕49号;
-河南条例 art. 31: no invented measures). A measure that is inactive, out of its interval
+measure without a legal basis (text naming no document, such as “无” or “《……》第……条”,
+counts as none: `xinyong.core.legal_basis`) and one that names a forbidden matter
+(国办发〔2020〕49号; 河南条例 art. 31: no invented measures). A measure that is inactive, out of its interval
 or without a basis is never applied by a check (`applicable_measures`).
 
 Reference data: data/matters.json and data/measures.json, loaded at order 61 (after the
@@ -32,6 +33,7 @@ from xinyong.catalog.selectors import check_lawful_matter, describe_forbidden
 from xinyong.core.audit import record_event
 from xinyong.core.errors import DomainError, NotFoundError
 from xinyong.core.exports import safe_cell
+from xinyong.core.legal_basis import basis_problem
 from xinyong.orgs.models import Unit
 from xinyong.orgs.permissions import require
 from xinyong.orgs.services import resolve_units
@@ -39,7 +41,6 @@ from xinyong.orgs.services import resolve_units
 from .models import ListType, Matter, Measure
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-MIN_BASIS_CHARS = 6  # "《某法》" at the very least: a basis must name a rule
 
 
 # ---------------------------------------------------------------- validation
@@ -71,10 +72,9 @@ def validate_measure(
             f"措施“{_text(name)}”缺少法律依据：奖惩措施必须直接引用法律、法规或党中央、"
             "国务院政策文件的具体条款，不得保存或实施（国办发〔2020〕49号；河南条例第三十一条）。"
         )
-    if len(basis) < MIN_BASIS_CHARS or "《" not in basis:
-        raise DomainError(
-            f"措施“{_text(name)}”的法律依据“{basis}”不是有效的引用：请写明文件名称（用书名号）和条款。"
-        )
+    problem = basis_problem(basis)
+    if problem is not None:
+        raise DomainError(f"措施“{_text(name)}”的法律依据“{basis}”不是有效的引用：{problem}。")
     forbidden = check_lawful_matter(f"{name} {legal_basis}")
     if forbidden:
         raise DomainError(
@@ -260,8 +260,9 @@ def in_force_q(on: date, prefix: str = "") -> Q:
 
 def applicable_measures(*, list_type: ListType, matter: Matter, on: date) -> list[Measure]:
     """The measures that legally apply on `on` to a subject on `list_type` in `matter`:
-    linked to both, active, in force, with a basis, of the kind that fits the list (red →
-    incentives, others → punishments) and naming no forbidden matter."""
+    linked to both, active, in force, with a basis naming a document, of the kind that
+    fits the list (red → incentives, others → punishments) and naming no forbidden
+    matter."""
     kind = (
         Measure.Kind.INCENTIVE if list_type.kind == ListType.Kind.RED else Measure.Kind.PUNISHMENT
     )
@@ -270,7 +271,13 @@ def applicable_measures(*, list_type: ListType, matter: Matter, on: date) -> lis
         .distinct()
         .order_by("code")
     )
-    return [m for m in candidates if not check_lawful_matter(f"{m.name} {m.legal_basis}")]
+    # The query only excludes an empty basis; one that names no document is no basis either.
+    return [
+        m
+        for m in candidates
+        if basis_problem(m.legal_basis) is None
+        and not check_lawful_matter(f"{m.name} {m.legal_basis}")
+    ]
 
 
 def list_measures(
@@ -367,8 +374,9 @@ class ComplianceReport:
 
 def _basis_problems(basis: str, text: str) -> list[str]:
     problems = []
-    if not _text(basis):
-        problems.append("缺少法律依据")
+    problem = basis_problem(basis)
+    if problem is not None:
+        problems.append(problem)
     forbidden = check_lawful_matter(text)
     if forbidden:
         problems.append("涉及不得纳入或惩戒的事项：" + describe_forbidden(forbidden))
