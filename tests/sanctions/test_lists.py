@@ -68,14 +68,19 @@ def test_a_list_type_without_basis_or_on_a_forbidden_matter_is_refused(office):
     )
     with pytest.raises(DomainError, match="无依据的名单不得设立"):
         lists.create_list_type(actor=office, legal_basis="  ", **values)
+    # Text that names no document is no basis either (core.legal_basis).
+    for empty_words in ("无", "《……》第……条", "某办法"):
+        with pytest.raises(DomainError, match="未写明|占位符"):
+            lists.create_list_type(actor=office, legal_basis=empty_words, **values)
+    basis = "《河南省社会信用条例》第三十一条"
     with pytest.raises(DomainError, match="闯红灯"):
         lists.create_list_type(
-            actor=office, legal_basis="某办法", **{**values, "entry_criteria": "多次闯红灯"}
+            actor=office, legal_basis=basis, **{**values, "entry_criteria": "多次闯红灯"}
         )
     assert not ListType.objects.filter(code="X1").exists()
     reporter = make_user("rep1", Role.REPORTER, "区人社局")
     with pytest.raises(NotPermitted):
-        lists.create_list_type(actor=reporter, legal_basis="某办法", **values)
+        lists.create_list_type(actor=reporter, legal_basis=basis, **values)
 
 
 def test_the_notice_precedes_the_black_list_entry(hrss_reporter):

@@ -33,6 +33,7 @@ from xinyong.core.audit import record_event
 from xinyong.core.calendar import add_workdays
 from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
 from xinyong.core.inputs import clean_day
+from xinyong.core.legal_basis import basis_problem
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Role, Unit
 from xinyong.records.models import CreditRecord
@@ -235,8 +236,12 @@ def get_entry(user: Any, pk: Any) -> ListEntry:
 def _lawfulness(values: Mapping[str, Any]) -> None:
     """A type without a legal basis is refused; so is one whose name or criteria name a
     forbidden matter (国办发〔2020〕49号: no 泛化 of dishonesty lists)."""
-    if not str(values.get("legal_basis") or "").strip():
+    basis = str(values.get("legal_basis") or "").strip()
+    if not basis:
         raise DomainError("名单类型必须写明法律、法规或中央政策文件依据，无依据的名单不得设立。")
+    problem = basis_problem(basis)
+    if problem:
+        raise DomainError(f"名单类型的法律依据“{basis[:50]}”{problem}，无依据的名单不得设立。")
     text = " ".join(
         str(values.get(k) or "")
         for k in ("name", "field", "entry_criteria", "exit_criteria", "legal_basis")
