@@ -7,7 +7,9 @@ A backup is a directory:
 - `files.tar.gz`: XINYONG_VAR without the database itself, collected static files and
   earlier backups;
 - `manifest.json`: when, which backend, every table's row count, the last hash of each
-  audit chain, and SHA-256 checksums of the two files above.
+  audit chain, and SHA-256 checksums of the two files above. Counts and hashes describe
+  exactly the copied state, also while the platform keeps writing: on SQLite they are read
+  from the copy, on PostgreSQL from the snapshot that pg_dump dumps (`--snapshot`).
 
 A restore goes into the configured database, which must be empty (a fresh installation),
 then proves itself: checksums before, and after it the row counts and the audit chains'
@@ -17,6 +19,7 @@ docs/deploy.md describes the schedule; scripts/check_backup.py rehearses the who
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -76,27 +79,63 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def table_counts() -> dict[str, int]:
-    """Rows per table of every installed model (the platform's own and Django's)."""
-    existing = set(connection.introspection.table_names())
+def _managed_tables() -> list[str]:
+    tables: list[str] = []
+    for model in apps.get_models(include_auto_created=True):
+        table = model._meta.db_table
+        if model._meta.managed and table not in tables:
+            tables.append(table)
+    return tables
+
+
+def _count_rows(cursor: Any, existing: set[str]) -> dict[str, int]:
     counts: dict[str, int] = {}
-    with connection.cursor() as cursor:
-        for model in apps.get_models(include_auto_created=True):
-            table = model._meta.db_table
-            if table in existing and table not in counts and model._meta.managed:
-                cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")
-                counts[table] = int(cursor.fetchone()[0])
+    for table in _managed_tables():
+        if table in existing:
+            cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")
+            counts[table] = int(cursor.fetchone()[0])
     return counts
 
 
-def chain_heads() -> dict[str, str]:
+def _last_hashes(cursor: Any) -> dict[str, str]:
     from .models import Event, ReadLog
 
     heads = {}
     for name, model in (("events", Event), ("reads", ReadLog)):
-        last = model.objects.order_by("-id").values_list("entry_hash", flat=True).first()
-        heads[name] = str(last or "")
+        quote = connection.ops.quote_name
+        table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+        cursor.execute(f"SELECT {quote('entry_hash')} FROM {table} ORDER BY {pk} DESC LIMIT 1")
+        row = cursor.fetchone()
+        heads[name] = str(row[0] if row else "")
     return heads
+
+
+def table_counts() -> dict[str, int]:
+    """Rows per table of every installed model (the platform's own and Django's)."""
+    existing = set(connection.introspection.table_names())
+    with connection.cursor() as cursor:
+        return _count_rows(cursor, existing)
+
+
+def chain_heads() -> dict[str, str]:
+    with connection.cursor() as cursor:
+        return _last_hashes(cursor)
+
+
+_OS_REASONS = {
+    errno.EACCES: "没有权限",
+    errno.EPERM: "没有权限",
+    errno.ENOTDIR: "路径中有一段是文件，不是目录",
+    errno.ENOENT: "路径不存在或此处不能新建目录",
+    errno.EROFS: "文件系统为只读",
+    errno.ENOSPC: "磁盘空间不足",
+    errno.EDQUOT: "磁盘配额已用完",
+    errno.ENAMETOOLONG: "路径过长",
+}
+
+
+def _os_reason(exc: OSError) -> str:
+    return _OS_REASONS.get(exc.errno or 0, exc.strerror or str(exc))
 
 
 def _var_dir() -> Path:
@@ -148,49 +187,121 @@ def _archive_files(target: Path) -> None:
                 tar.add(path, arcname=str(path.relative_to(var)))
 
 
-def create_backup(out_dir: Path) -> Path:
-    """Writes a new backup directory under `out_dir` and returns it."""
+def _make_target(out_dir: Path) -> Path:
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
-    target = Path(out_dir) / f"xinyong-backup-{stamp}"
-    if target.exists():
-        raise DomainError(f"备份目录已存在：{target}")
-    target.mkdir(parents=True)
-    # Counts and chain heads first, then the copy: rows written in between only add to the
-    # copy, and the restore check then reports them instead of passing silently.
-    counts = table_counts()
-    heads = chain_heads()
-    if connection.vendor == "sqlite":
-        connection.close()
-        dump = target / SQLITE_FILE
-        source = sqlite3.connect(str(_sqlite_path()))
-        dest = sqlite3.connect(str(dump))
-        with dest:
-            source.backup(dest)
-        source.close()
-        dest.close()
-    elif connection.vendor == "postgresql":
-        dump = target / PG_FILE
-        args, env = _pg_env()
-        options = ["--format=custom", "--no-owner", "--no-privileges", "--file", str(dump)]
-        _run(["pg_dump", *options, *args], env)
-    else:
-        raise DomainError(f"不支持的数据库：{connection.vendor}")
-    files = target / FILES_ARCHIVE
-    _archive_files(files)
-    manifest = {
-        "created_at": timezone.now().isoformat(),
-        "vendor": connection.vendor,
-        "database_file": dump.name,
-        "counts": counts,
-        "chain_heads": heads,
-        "sha256": {dump.name: _sha256(dump), files.name: _sha256(files)},
-    }
-    (target / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise DomainError(f"无法创建备份目录 {out_dir}：该路径是文件，不是目录") from None
+    except OSError as exc:
+        raise DomainError(f"无法创建备份目录 {out_dir}：{_os_reason(exc)}") from None
+    target = out_dir / f"xinyong-backup-{stamp}"
+    try:
+        target.mkdir()
+    except FileExistsError:
+        raise DomainError(f"备份目录已存在：{target}") from None
+    except OSError as exc:
+        raise DomainError(f"无法创建备份目录 {target}：{_os_reason(exc)}") from None
     return target
 
 
+def _copy_sqlite(dump: Path) -> tuple[dict[str, int], dict[str, str]]:
+    connection.close()
+    source = sqlite3.connect(str(_sqlite_path()))
+    dest = sqlite3.connect(str(dump))
+    try:
+        with dest:
+            source.backup(dest)
+    finally:
+        source.close()
+        dest.close()
+    # Counted in the copy itself, read-only: whatever the platform wrote before or after the
+    # copy, the manifest then describes exactly the rows that were copied.
+    copy = sqlite3.connect(f"{dump.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        cursor = copy.cursor()
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        existing = {str(row[0]) for row in cursor.fetchall()}
+        return _count_rows(cursor, existing), _last_hashes(cursor)
+    finally:
+        copy.close()
+
+
+def _dump_postgres(dump: Path) -> tuple[dict[str, int], dict[str, str]]:
+    args, env = _pg_env()
+    # One exported snapshot for the counts, the chain heads and pg_dump, so rows committed
+    # meanwhile are in none of them. A connection of its own: the snapshot's transaction must
+    # begin with it and stay open until pg_dump is done, whatever Django's connection is doing.
+    snap = connection.get_new_connection(connection.get_connection_params())
+    try:
+        snap.autocommit = True
+        with snap.cursor() as cursor:
+            cursor.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            cursor.execute("SELECT pg_export_snapshot()")
+            snapshot = str(cursor.fetchone()[0])
+            cursor.execute(
+                "SELECT table_name FROM information_schema.tables"
+                " WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+            )
+            existing = {str(row[0]) for row in cursor.fetchall()}
+            counts, heads = _count_rows(cursor, existing), _last_hashes(cursor)
+            options = ["--format=custom", "--no-owner", "--no-privileges", "--file", str(dump)]
+            _run(["pg_dump", f"--snapshot={snapshot}", *options, *args], env)
+            cursor.execute("ROLLBACK")
+    finally:
+        snap.close()
+    return counts, heads
+
+
+def create_backup(out_dir: Path) -> Path:
+    """Writes a new backup directory under `out_dir` and returns it."""
+    if connection.vendor not in ("sqlite", "postgresql"):
+        raise DomainError(f"不支持的数据库：{connection.vendor}")
+    target = _make_target(Path(out_dir))
+    try:
+        if connection.vendor == "sqlite":
+            dump = target / SQLITE_FILE
+            counts, heads = _copy_sqlite(dump)
+        else:
+            dump = target / PG_FILE
+            counts, heads = _dump_postgres(dump)
+        files = target / FILES_ARCHIVE
+        _archive_files(files)
+        manifest = {
+            "created_at": timezone.now().isoformat(),
+            "vendor": connection.vendor,
+            "database_file": dump.name,
+            "counts": counts,
+            "chain_heads": heads,
+            "sha256": {dump.name: _sha256(dump), files.name: _sha256(files)},
+        }
+        text = json.dumps(manifest, ensure_ascii=False, indent=2)
+        (target / MANIFEST).write_text(text, "utf-8")
+    except BaseException as exc:
+        # A half-written backup directory would sit among the good ones until rotation.
+        shutil.rmtree(target, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise DomainError(f"备份失败，未写入 {target}：{_os_reason(exc)}") from None
+        raise
+    return target
+
+
+def _backup_dir(backup: Path) -> Path:
+    backup = Path(backup)
+    try:
+        if not backup.exists():
+            raise DomainError(f"备份目录不存在：{backup}")
+        if not backup.is_dir():
+            raise DomainError(f"不是备份目录（该路径是文件）：{backup}")
+        os.listdir(backup)
+    except OSError as exc:
+        raise DomainError(f"无法读取备份目录 {backup}：{_os_reason(exc)}") from None
+    return backup
+
+
 def read_manifest(backup: Path) -> dict[str, Any]:
-    path = Path(backup) / MANIFEST
+    backup = _backup_dir(backup)
+    path = backup / MANIFEST
     if not path.is_file():
         raise DomainError(f"不是备份目录（缺少 {MANIFEST}）：{backup}")
     try:
@@ -198,10 +309,14 @@ def read_manifest(backup: Path) -> dict[str, Any]:
     except (OSError, ValueError) as exc:
         raise DomainError(f"备份清单无法读取：{exc}") from exc
     for name, expected in manifest.get("sha256", {}).items():
-        file = Path(backup) / name
+        file = backup / name
         if not file.is_file():
             raise DomainError(f"备份不完整：缺少 {name}")
-        if _sha256(file) != expected:
+        try:
+            actual = _sha256(file)
+        except OSError as exc:
+            raise DomainError(f"备份文件无法读取：{name}：{_os_reason(exc)}") from None
+        if actual != expected:
             raise DomainError(f"备份文件已损坏或被改动：{name} 的校验值不符")
     return manifest
 
@@ -220,26 +335,29 @@ def restore_backup(backup: Path) -> RestoreReport:
         )
     if not _database_is_empty():
         raise DomainError("目标数据库不是空库：恢复只写入新建的空数据库，以免覆盖现有数据。")
-    dump = backup / str(manifest["database_file"])
-    if connection.vendor == "sqlite":
-        connection.close()
-        target = _sqlite_path()
-        for suffix in ("-wal", "-shm"):
-            Path(f"{target}{suffix}").unlink(missing_ok=True)
-        source = sqlite3.connect(str(dump))
-        dest = sqlite3.connect(str(target))
-        with dest:
-            source.backup(dest)
-        source.close()
-        dest.close()
-    else:
-        connection.close()
-        args, env = _pg_env()
-        options = ["--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction"]
-        _run(["pg_restore", *options, *args, str(dump)], env)
-    var = _var_dir()
-    with tarfile.open(backup / FILES_ARCHIVE, "r:gz") as tar:
-        tar.extractall(var, filter="data")
+    try:
+        dump = backup / str(manifest["database_file"])
+        if connection.vendor == "sqlite":
+            connection.close()
+            target = _sqlite_path()
+            for suffix in ("-wal", "-shm"):
+                Path(f"{target}{suffix}").unlink(missing_ok=True)
+            source = sqlite3.connect(str(dump))
+            dest = sqlite3.connect(str(target))
+            with dest:
+                source.backup(dest)
+            source.close()
+            dest.close()
+        else:
+            connection.close()
+            args, env = _pg_env()
+            options = ["--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction"]
+            _run(["pg_restore", *options, *args, str(dump)], env)
+        var = _var_dir()
+        with tarfile.open(backup / FILES_ARCHIVE, "r:gz") as tar:
+            tar.extractall(var, filter="data")
+    except OSError as exc:
+        raise DomainError(f"恢复失败：{exc.filename or backup}：{_os_reason(exc)}") from None
     return check_restored(manifest)
 
 
