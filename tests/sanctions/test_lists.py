@@ -70,7 +70,7 @@ def test_a_list_type_without_basis_or_on_a_forbidden_matter_is_refused(office):
         lists.create_list_type(actor=office, legal_basis="  ", **values)
     # Text that names no document is no basis either (core.legal_basis).
     for empty_words in ("无", "《……》第……条", "某办法"):
-        with pytest.raises(DomainError, match="未写明|占位符"):
+        with pytest.raises(DomainError, match=r"未写明|占位符"):
             lists.create_list_type(actor=office, legal_basis=empty_words, **values)
     basis = "《河南省社会信用条例》第三十一条"
     with pytest.raises(DomainError, match="闯红灯"):
