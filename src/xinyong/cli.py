@@ -3,12 +3,145 @@
 `xinyong --help` lists the platform's own commands with their Chinese descriptions;
 any other Django management command (migrate, runserver, …) passes through unchanged.
 Every command honours DATABASE_URL through the settings.
+
+Errors are one Chinese line on stderr starting with 错误： and a non-zero exit, for every
+command, in this one place: an unknown command, missing or invalid arguments (argparse's
+own messages, translated below) and a command's CommandError (which Django would print as
+"CommandError: …"). `call_command` in tests and code is untouched and still raises.
 """
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import difflib
 import os
+import re
 import sys
+from collections.abc import Callable, Iterator
+from typing import Any, NoReturn
+
+# argparse takes every message through gettext; these are the ones an operator can meet.
+_ARGPARSE_MESSAGES = {
+    "usage: ": "用法：",
+    "positional arguments": "位置参数",
+    "options": "选项",
+    "show this help message and exit": "显示本说明并退出",
+    "argument %(argument_name)s: %(message)s": "参数 %(argument_name)s：%(message)s",
+    "the following arguments are required: %s": "缺少必填参数：%s",
+    "one of the arguments %s is required": "须指定以下参数之一：%s",
+    "unrecognized arguments: %s": "无法识别的参数：%s",
+    "invalid %(type)s value: %(value)r": "“%(value)s”无效，应为%(type)s",
+    "invalid choice: %(value)r (choose from %(choices)s)": (
+        "“%(value)s”不是可选值（可选：%(choices)s）"
+    ),
+    "expected one argument": "缺少取值",
+    "expected at most one argument": "最多只能有一个取值",
+    "expected at least one argument": "至少需要一个取值",
+    "ambiguous option: %(option)s could match %(matches)s": (
+        "选项 %(option)s 不明确，可能是：%(matches)s"
+    ),
+    "not allowed with argument %s": "不能与参数 %s 同时使用",
+    "ignored explicit argument %r": "此选项不接受取值 %r",
+    "can't open '%(filename)s': %(error)s": "无法打开文件“%(filename)s”：%(error)s",
+}
+_ARGPARSE_PLURALS = {"expected %s argument": "需要 %s 个取值"}
+# The type in "invalid int value" is the converter's Python name.
+_TYPE_NAMES = {"int": "整数", "float": "数字"}
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    text = message.strip().removeprefix("错误：")
+    sys.stderr.write(f"错误：{text}\n")
+    sys.stderr.flush()
+    raise SystemExit(code)
+
+
+def _load_settings() -> None:
+    """Read the settings before anything else, so that a bad environment variable (e.g. an
+    inline comment in /etc/xinyong.env) is one line, not a traceback or a misleading
+    "unknown command"."""
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        settings.INSTALLED_APPS  # noqa: B018 - reading it imports the settings module
+    except ImproperlyConfigured as exc:
+        _fail(str(exc))
+
+
+def _translate(message: str) -> str:
+    return _ARGPARSE_MESSAGES.get(message, message)
+
+
+def _translate_plural(singular: str, plural: str, n: int) -> str:
+    return _ARGPARSE_PLURALS.get(singular, singular if n == 1 else plural)
+
+
+@contextlib.contextmanager
+def _chinese_console() -> Iterator[None]:
+    """Chinese argparse messages and a one-line error instead of usage + "error:", for
+    the duration of one console command (restored after, for in-process callers)."""
+    from django.core.management.base import CommandParser
+
+    original_error = CommandParser.error
+
+    def error(parser: CommandParser, message: str) -> NoReturn:
+        if not parser.called_from_command_line:
+            original_error(parser, message)  # call_command: raises CommandError
+            raise AssertionError("unreachable")
+        message = re.sub(
+            r"应为([A-Za-z_]\w*)", lambda m: "应为" + _TYPE_NAMES.get(m[1], m[1]), message
+        )
+        _fail(f"{message}（用法：{parser.prog} --help）", 2)
+
+    # argparse imports gettext's functions under these names; they are not in its stubs.
+    replacements = {"_": _translate, "ngettext": _translate_plural}
+    saved = {name: getattr(argparse, name) for name in replacements}
+    for name, function in replacements.items():
+        setattr(argparse, name, function)
+    CommandParser.error = error  # type: ignore[method-assign,assignment]
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(argparse, name, value)
+        CommandParser.error = original_error  # type: ignore[method-assign]
+
+
+def _chinese_command_errors(command: Any) -> None:
+    """A command's CommandError as 错误：…; Django's run_from_argv would print the class
+    name. --traceback and system-check reports keep Django's own handling."""
+    from django.core.management.base import CommandError, SystemCheckError
+
+    execute: Callable[..., Any] = command.execute
+
+    def execute_in_chinese(*args: Any, **options: Any) -> Any:
+        try:
+            return execute(*args, **options)
+        except CommandError as exc:
+            if options.get("traceback") or isinstance(exc, SystemCheckError):
+                raise
+            _fail(str(exc), exc.returncode)
+
+    command.execute = execute_in_chinese
+
+
+def _utility(argv: list[str]) -> Any:
+    from django.core.management import ManagementUtility, get_commands
+
+    class Utility(ManagementUtility):
+        def fetch_command(self, subcommand: str) -> Any:
+            commands = get_commands()
+            if subcommand not in commands:
+                close = difflib.get_close_matches(subcommand, list(commands), n=1)
+                hint = f"，是否要运行 {close[0]}？" if close else "。"
+                _fail(f"没有“{subcommand}”这个命令{hint}运行 xinyong help 查看全部命令。")
+            command = super().fetch_command(subcommand)
+            _chinese_command_errors(command)
+            return command
+
+    return Utility(argv)
 
 
 def _platform_commands() -> dict[str, str]:
@@ -42,12 +175,12 @@ def _print_help() -> None:
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xinyong.settings")
     args = list(sys.argv[1:] if argv is None else argv)
+    _load_settings()
     if not args or args[0] in {"-h", "--help", "help"}:
         _print_help()
         return
-    from django.core.management import execute_from_command_line
-
-    execute_from_command_line(["xinyong", *args])
+    with _chinese_console():
+        _utility(["xinyong", *args]).execute()
 
 
 if __name__ == "__main__":

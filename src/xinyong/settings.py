@@ -19,11 +19,27 @@ VAR_DIR = Path(os.environ.get("XINYONG_VAR", PROJECT_DIR / "var")).resolve()
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
 def _env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None:
+    """A yes/no setting; an unset or empty variable means `default`. Anything else is
+    refused: systemd's EnvironmentFile keeps an inline comment as part of the value, and
+    reading "1   # …" as "off" silently dropped secure cookies, HSTS and the proxy header."""
+    value = os.environ.get(name, "").strip()
+    if not value:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value.lower() in _TRUE:
+        return True
+    if value.lower() in _FALSE:
+        return False
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"环境变量 {name} 的值“{os.environ[name]}”无法识别：应为 1/0、true/false、yes/no、on/off"
+        "（不区分大小写，留空表示默认值）；注释须单独成行，不能写在值的后面。"
+    )
 
 
 def _secret_key() -> str:

@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
 from xinyong.core.models import Event
 from xinyong.publicity import selectors, services
@@ -66,7 +67,9 @@ def test_repair_and_withdrawal_end_publicity_with_reason() -> None:
     assert (w.ended_on, w.end_reason) == (None, "")
 
 
-def test_cli_window_and_expire(capsys) -> None:
+def test_cli_window_and_expire(capsys, monkeypatch) -> None:
+    # The expiry runs on a day that has come: a future --on is refused.
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: date(2027, 3, 11))
     record = penalty(25, decided="2026-03-10")
     out = StringIO()
     call_command("publicity", "window", str(record.pk), "--json", stdout=out)

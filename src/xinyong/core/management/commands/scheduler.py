@@ -10,12 +10,25 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.db import OperationalError
 from django.utils import timezone
 
 from xinyong.core import jobs
 
 logger = logging.getLogger(__name__)
+
+
+def failure_text(exc: Exception) -> str:
+    """The operator's line for a failed job. The database's own text is English (and on
+    SQLite the usual cause is another process holding the file), so say it in Chinese and
+    keep the original in parentheses for whoever looks further."""
+    if isinstance(exc, OperationalError):
+        text = str(exc).lower()
+        if any(sign in text for sign in ("database is locked", "lock timeout", "deadlock")):
+            return f"执行失败：数据库暂时无法写入（被其他进程锁定：{exc}）"
+        return f"执行失败：数据库无法访问（{exc}）"
+    return f"执行失败：{exc}"
 
 
 def run_all() -> list[dict[str, Any]]:
@@ -27,7 +40,7 @@ def run_all() -> list[dict[str, Any]]:
             results.append({"job": job.name, "ok": True, "message": message})
         except Exception as exc:  # a job's failure must not stop the others
             logger.exception("daily job %s failed", job.name)
-            results.append({"job": job.name, "ok": False, "message": f"执行失败：{exc}"})
+            results.append({"job": job.name, "ok": False, "message": failure_text(exc)})
     return results
 
 
@@ -47,7 +60,7 @@ def run_due_interval_jobs(last_runs: dict[str, float], now: float) -> list[dict[
                 results.append({"job": job.name, "ok": True, "message": message})
         except Exception as exc:  # a job's failure must not stop the others
             logger.exception("interval job %s failed", job.name)
-            results.append({"job": job.name, "ok": False, "message": f"执行失败：{exc}"})
+            results.append({"job": job.name, "ok": False, "message": failure_text(exc)})
     return results
 
 
@@ -96,7 +109,15 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["once"]:
-            self._report(run_all(), options["json"])
+            results = run_all()
+            self._report(results, options["json"])
+            # cron and systemd timers only see the exit status; the long-running loop
+            # below keeps going instead, and retries the next day.
+            failed = [item["job"] for item in results if not item["ok"]]
+            if failed:
+                raise CommandError(
+                    f"{len(failed)} 项每日任务执行失败：{'、'.join(failed)}", returncode=1
+                )
             return
         self.stdout.write("调度器已启动，按 Ctrl+C 退出。")
         try:

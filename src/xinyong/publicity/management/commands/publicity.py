@@ -10,6 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from xinyong.core.errors import DomainError
+from xinyong.core.inputs import clean_day
 from xinyong.records.models import CreditRecord
 
 from ... import services
@@ -118,7 +119,12 @@ class Command(BaseCommand):
         )
 
     def _expire(self, options: dict[str, Any]) -> None:
-        day = _parse_day(options["on"]) if options["on"] else None
+        # Ending a window cannot be undone: a future day would end windows early.
+        day = (
+            clean_day(_parse_day(options["on"]), "处理日期", not_after_today=True)
+            if options["on"]
+            else None
+        )
         summary = services.expire(on=day)
         self._out(
             summary,

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from xinyong.core.errors import DomainError
+from xinyong.core.inputs import clean_day
 
 
 def _os_user() -> str:
@@ -62,14 +63,18 @@ class Command(BaseCommand):
         sys.stderr.flush()
         raise SystemExit(1)
 
-    def _on(self, value: str | None) -> date:
+    def _on(
+        self, value: str | None, *, label: str = "处理日期", not_after_today: bool = False
+    ) -> date:
         if not value:
             return timezone.localdate()
         try:
-            return date.fromisoformat(value.strip())
+            day = date.fromisoformat(value.strip())
         except ValueError:
             self._fail(f"日期“{value}”格式不对，应为 2026-09-29 这样的日期。")
             raise  # unreachable
+        # handle() turns the refusal into one line on stderr.
+        return clean_day(day, label, not_after_today=not_after_today)
 
     def _out(self, data: Any, as_json: bool, lines: list[str]) -> None:
         if as_json:
@@ -109,7 +114,8 @@ class Command(BaseCommand):
             unit=options["unit"],
             path=options["file"],
             full_snapshot=options["full_snapshot"],
-            on=self._on(options["on"]),
+            # Removing entries cannot be undone: not on a day still to come.
+            on=self._on(options["on"], not_after_today=True),
             operator=_os_user(),
         )
         data = result.as_json()
@@ -125,7 +131,9 @@ class Command(BaseCommand):
     def _due(self, options: dict[str, Any]) -> None:
         from xinyong.sanctions.lists import promote_due_entries
 
-        result = promote_due_entries(actor=None, on=self._on(options["on"]))
+        # Taking effect and removal cannot be undone (and are sent to the city platform):
+        # a future day would end entries early.
+        result = promote_due_entries(actor=None, on=self._on(options["on"], not_after_today=True))
         data = result.as_json()
         lines = [f"红名单生效 {len(result.promoted)} 条，届满移出 {len(result.expired)} 条"]
         lines += [f"条目 {pk} 暂不生效：{why}" for pk, why in result.held]
@@ -134,7 +142,7 @@ class Command(BaseCommand):
     def _share(self, options: dict[str, Any]) -> None:
         from xinyong.sanctions.lists import list_share
 
-        data = list_share(self._on(options["on"]))
+        data = list_share(self._on(options["on"], label="统计日期"))
         lines = [
             f"{data['on']} 本区企业 {data['enterprises']} 户，列入严重失信主体名单 {data['listed_enterprises']} 户，"
             f"占比 {data['share_percent']}%",
