@@ -7,6 +7,8 @@ A record without a window is not public: the portal fails safe.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from django.db import models
 
 from xinyong.core.models import TimeStampedModel
@@ -27,6 +29,12 @@ class Explanation(models.Model):
 
     def __str__(self) -> str:
         return self.text[:50]
+
+
+def expiry_day(ends_on: date) -> date:
+    """The day a window whose period ran out stops being public: the day after its last
+    public day. The expiry job, a restored window and the credit report all date it so."""
+    return ends_on + timedelta(days=1)
 
 
 class PublicityWindow(TimeStampedModel):

@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from django.db import connection, transaction
@@ -38,7 +38,7 @@ from xinyong.core.errors import DomainError, NotFoundError
 from xinyong.orgs.models import Unit
 from xinyong.records.models import CreditRecord
 
-from .models import Explanation, PublicityWindow
+from .models import Explanation, PublicityWindow, expiry_day
 from .rules import SECTOR_TEXT_LABELS, Decider, Decision, Facts, detect_sectors
 
 CHUNK = 900  # ids per statement: under SQLite's historic 999-parameter limit
@@ -583,7 +583,7 @@ def restore_publicity(*, actor: Any, record: CreditRecord) -> PublicityWindow:
         window = PublicityWindow.objects.select_for_update().get(pk=window.pk)
         old = _snapshot(window)
         if window.ends_on and window.ends_on < _today():
-            window.ended_on = window.ends_on + timedelta(days=1)
+            window.ended_on = expiry_day(window.ends_on)
             window.end_reason = PublicityWindow.EndReason.EXPIRED
         else:
             window.ended_on = None
@@ -622,7 +622,7 @@ def expire(*, actor: Any = None, on: date | None = None) -> dict[str, Any]:
             if ends_on is None:
                 continue
             count += due.filter(ends_on=ends_on).update(
-                ended_on=ends_on + timedelta(days=1),
+                ended_on=expiry_day(ends_on),
                 end_reason=PublicityWindow.EndReason.EXPIRED,
                 updated_at=now,
             )

@@ -24,7 +24,7 @@ from xinyong.core.errors import DomainError
 from xinyong.core.masking import mask_name, mask_text
 from xinyong.core.models import ReadLog
 from xinyong.publicity import presenters
-from xinyong.publicity.models import PublicityWindow
+from xinyong.publicity.models import PublicityWindow, expiry_day
 from xinyong.publicity.selectors import (
     STATUS_EXPIRED,
     STATUS_OBJECTION,
@@ -362,8 +362,7 @@ def _why_not_in_body(record: CreditRecord, today: date) -> str:
     # date, and the job will record the day after the last public day (publicity.services
     # .expire), whatever day it runs.
     if window.ends_on is not None and public_status(record, today) == STATUS_EXPIRED:
-        ended_on = window.ends_on + timedelta(days=1)
-        return f"{ended_on.isoformat()} 起停止公示（{PublicityWindow.EndReason.EXPIRED.label}）"
+        return f"{expiry_day(window.ends_on).isoformat()} 起停止公示（{PublicityWindow.EndReason.EXPIRED.label}）"
     return "未公示"
 
 
