@@ -3,8 +3,8 @@ reader (`services.open_file`, `services.open_own_files`) log the read and then c
 `file_view`; the other selectors return no personal data beyond masked labels.
 
 `counts_as_dishonesty` is the one rule every count uses — the file summary, the score, the
-exports, the 诚信典型 check and the unit figures — so that an item exempt under 容错免责
-never counts anywhere."""
+exports and the 诚信典型 check — so that an item exempt under 容错免责 never counts
+anywhere."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from xinyong.orgs.models import Unit
 
@@ -223,28 +223,6 @@ def unit_open_findings(unit: Unit, *, on: date) -> list[str]:
         for c in cases
         if c.finding_on is not None
     ]
-
-
-def unit_dishonesty_counts(year: int) -> list[tuple[str, int, int]]:
-    """Per unit, for 公务员 files: (unit, counted dishonesty items dated in `year`, exempt
-    ones) — figures without personal data, for the 政务诚信 evaluation and leadership."""
-    rows = (
-        FileItem.objects.filter(
-            person__category__is_public_servant=True,
-            person__unit__isnull=False,
-            kind=ItemKind.DISHONESTY,
-            status=FileItem.Status.ACTIVE,
-            document_date__year=year,
-        )
-        .values("person__unit")
-        .annotate(
-            counted=Count("id", filter=Q(exempt=False)), exempt=Count("id", filter=Q(exempt=True))
-        )
-    )
-    units = {u.pk: u for u in Unit.objects.all()}
-    found = [(units[r["person__unit"]], r["counted"], r["exempt"]) for r in rows]
-    found.sort(key=lambda t: (t[0].sort_order, t[0].name))
-    return [(u.name, counted, exempt) for u, counted, exempt in found]
 
 
 def public_honours(year: int | None = None) -> QuerySet[Nomination]:
