@@ -279,6 +279,9 @@ LOGGING = {
 
 # Platform identity shown on pages and reports; a district adopting Xinyong sets its own.
 XINYONG_DISTRICT = os.environ.get("XINYONG_DISTRICT", "北关区")
+# The city the district belongs to: government bodies register as “安阳市北关区…”, and the
+# city's “信用中国（河南安阳）” site publishes the district's records.
+XINYONG_CITY = os.environ.get("XINYONG_CITY", "安阳市")
 XINYONG_PLATFORM_NAME = os.environ.get("XINYONG_PLATFORM_NAME", "北关区公共信用信息平台")
 XINYONG_REGION_CODE = os.environ.get("XINYONG_REGION_CODE", "410503")
 # Credit grades (supervision) are staff-only; the credit office may show the letter on the

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -75,7 +76,8 @@ def _guess_unit(name: str) -> Unit | None:
     """The unit a government body's registered name most likely belongs to (安阳市北关区
     市场监督管理局 → 区市场监管局), for the message only: linking stays a decision."""
     candidates = [name]
-    for prefix in ("安阳市北关区人民政府", "安阳市北关区", "北关区"):
+    city, district = settings.XINYONG_CITY, settings.XINYONG_DISTRICT
+    for prefix in (f"{city}{district}人民政府", f"{city}{district}", district):
         if name.startswith(prefix):
             rest = name[len(prefix) :]
             candidates += [rest, "区" + rest, rest.removesuffix("办事处")]

@@ -79,6 +79,33 @@ def current_plan(on: date | None = None) -> Plan | None:
     )
 
 
+@dataclass(frozen=True)
+class PlanOutline:
+    plan: Plan
+    groups: list[str]
+    task_count: int
+
+
+def issued_plan_outline(district: str, on: date | None = None) -> PlanOutline | None:
+    """The latest plan issued by `on` that names `district` in its title or issuer, with its
+    task groups in order, for the public portal. A copy for a coming year has no 印发日期
+    until it is issued; the shipped seed plan is 北关区's and must not stand for another
+    district's."""
+    plan = (
+        Plan.objects.filter(issued_on__lte=on or today())
+        .filter(Q(title__contains=district) | Q(issuer__contains=district))
+        .order_by("-year")
+        .first()
+    )
+    if plan is None:
+        return None
+    groups: dict[str, str] = {}
+    tasks = plan.tasks.order_by("number").values_list("group_number", "group_title")
+    for number, title in tasks:
+        groups.setdefault(number, title)
+    return PlanOutline(plan=plan, groups=[t for t in groups.values() if t], task_count=len(tasks))
+
+
 def get_plan(year: Any) -> Plan:
     try:
         plan = Plan.objects.filter(year=int(year)).first()

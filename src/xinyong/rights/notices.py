@@ -285,6 +285,7 @@ def notice_data(notice: RepairNotice) -> dict[str, Any]:
             else window.severity
         )
     portal = getattr(settings, "XINYONG_PLATFORM_NAME", "公共信用信息平台")
+    city_site = settings.XINYONG_CITY.removesuffix("市")
     citation = document_citation(REPAIR_BASIS_DOCUMENT)
     rows = [
         ["信用主体", record.party_name],
@@ -301,7 +302,7 @@ def notice_data(notice: RepairNotice) -> dict[str, Any]:
         "subject_name": record.party_name,
         "opening": (
             f"你（单位）被作出的行政处罚（{record.document_number}）信息将依法在{portal}、"
-            f"“信用中国（河南安阳）”等网站公示。根据{citation}和《河南省社会信用条例》，"
+            f"“信用中国（河南{city_site}）”等网站公示。根据{citation}和《河南省社会信用条例》，"
             "现将信用修复有关事项告知如下。"
         ),
         "rows": rows,

@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from xinyong.core import event_labels
 from xinyong.core.models import Event, ReadLog
+from xinyong.ledger.selectors import issued_plan_outline
 from xinyong.orgs.models import Role, Unit
 from xinyong.publicity.selectors import SEARCH_MAX_LENGTH
 from xinyong.subjects.models import Subject
@@ -45,7 +46,14 @@ LOG_PAGE_SIZE = 30
 
 
 def portal_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/portal_home.html", {"search_max_length": SEARCH_MAX_LENGTH})
+    return render(
+        request,
+        "web/portal_home.html",
+        {
+            "search_max_length": SEARCH_MAX_LENGTH,
+            "work_plan": issued_plan_outline(settings.XINYONG_DISTRICT),
+        },
+    )
 
 
 def subject_search(request: HttpRequest) -> HttpResponse:
