@@ -51,7 +51,8 @@ _TYPE_NAMES = {"int": "整数", "float": "数字"}
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
-    text = message.strip().removeprefix("错误：")
+    # A refusal can quote a file's or a library's multi-line text; it stays one line.
+    text = " ".join(message.strip().splitlines()).removeprefix("错误：")
     sys.stderr.write(f"错误：{text}\n")
     sys.stderr.flush()
     raise SystemExit(code)

@@ -17,6 +17,10 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
+from xinyong import cli
+from xinyong.collection import services
+from xinyong.collection.models import Batch
+from xinyong.core.errors import DomainError
 from xinyong.core.models import Event
 
 from .ingest_helpers import org_row, person_row, write_csv
@@ -92,6 +96,79 @@ def test_json_output_shape(tmp_path: Path) -> None:
     assert "文件只有表头，没有数据行：本批没有导入任何记录。" in empty["warnings"]
 
 
+def _console(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """`xinyong ingest …` through the console entry point, in this process."""
+    try:
+        cli.main(["ingest", *args])
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.mark.django_db
+def test_a_file_that_cannot_be_read_is_one_error_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = write_csv(tmp_path / "ok.csv", [org_row(1)])
+    utf16 = tmp_path / "utf16.csv"
+    utf16.write_bytes(good.read_text(encoding="utf-8").encode("utf-16"))
+    unit = ["--type", "XZCF", "--unit", "区市场监管局"]
+    cases = [
+        ([str(tmp_path / "nope.csv"), *unit], "错误：文件不存在或不是普通文件：nope.csv"),
+        (
+            [str(utf16), *unit],
+            "错误：文件为 UTF-16 编码，无法读取：请另存为“CSV UTF-8（逗号分隔）”后重新报送。",
+        ),
+        (
+            [str(good), "--type", "不存在的类别", "--unit", "区市场监管局"],
+            "错误：公共信用信息目录中没有信息类别“不存在的类别”。",
+        ),
+        ([str(good), "--type", "XZCF", "--unit", "火星局"], "错误：未知单位名称：火星局"),
+        (
+            [str(good), *unit, "--reported-on", "2026-02-30"],
+            "错误：报送日期“2026-02-30”格式不对，应为 2026-03-05 这样的日期。",
+        ),
+        (
+            [str(good), *unit, "--reported-on", "2036-11-26", "--json"],
+            "错误：报送日期 2036-11-26 晚于今天，不能预报送。",
+        ),
+    ]
+    for args, expected in cases:
+        code, out, err = _console(capsys, *args)
+        assert (code, out, err) == (1, "", expected + "\n"), args
+    # The unreadable file is still on record as a batch, as for an upload.
+    assert Batch.objects.filter(filename="utf16.csv", status="unreadable").count() == 1
+
+
+@pytest.mark.django_db
+def test_rejected_rows_exit_zero_with_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_csv(tmp_path / "p.csv", [org_row(1), org_row(2, CF_JDRQ="2026-02-30")])
+    args = [str(path), "--type", "XZCF", "--unit", "区市场监管局", "--reported-on", "2026-03-05"]
+    code, out, err = _console(capsys, *args, "--json")
+    assert (code, err) == (0, "")
+    data = json.loads(out)
+    assert (data["rows"], data["accepted"], data["rejected"]) == (2, 1, 1)
+    assert data["errors"][0]["message"] == "日期不存在：“2026-02-30”"
+
+
+@pytest.mark.django_db
+def test_a_multi_line_refusal_stays_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(**_: Any) -> None:
+        raise DomainError("表头无法按 CSV 解析（第 1 行：\n缺少分隔符）。")
+
+    monkeypatch.setattr(services, "ingest_file", refuse)
+    path = write_csv(tmp_path / "ok.csv", [org_row(1)])
+    code, out, err = _console(capsys, str(path), "--type", "XZCF", "--unit", "区市场监管局")
+    assert (code, out) == (1, "")
+    assert err == "错误：表头无法按 CSV 解析（第 1 行： 缺少分隔符）。\n"
+
+
 @pytest.fixture(scope="module")
 def cli_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """A private SQLite installation for the CLI as a separate process."""
@@ -145,7 +222,7 @@ def test_exit_codes_and_one_line_messages(cli_env: dict[str, str], tmp_path: Pat
         assert run.returncode == 1, (args, run.stdout, run.stderr)
         lines = run.stderr.strip().splitlines()
         assert len(lines) == 1, run.stderr
-        assert expected in lines[0]
+        assert lines[0].startswith("错误：") and expected in lines[0]
         assert "Traceback" not in run.stderr
         assert run.stdout == ""
 

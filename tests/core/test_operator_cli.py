@@ -165,13 +165,10 @@ def listed_entry():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("day", ["2036-11-26", "tomorrow"])
-def test_lists_due_refuses_a_future_day(listed_entry, capsys, day) -> None:
+def test_lists_due_refuses_a_future_day(listed_entry, day) -> None:
     day = _tomorrow() if day == "tomorrow" else day
-    with pytest.raises(SystemExit) as caught:
+    with pytest.raises(CommandError, match=f"处理日期 {day} 晚于今天"):
         call_command("lists", "due", "--on", day)
-    assert caught.value.code == 1
-    err = capsys.readouterr().err
-    assert f"日期 {day} 晚于今天" in err and len(err.strip().splitlines()) == 1
     listed_entry.refresh_from_db()
     assert listed_entry.status == ListEntry.Status.LISTED and listed_entry.removed_on is None
 
@@ -181,6 +178,64 @@ def test_lists_due_today_still_runs(listed_entry) -> None:
     out = StringIO()
     call_command("lists", "due", "--on", timezone.localdate().isoformat(), "--json", stdout=out)
     assert json.loads(out.getvalue())["expired"] == []
+
+
+FUTURE = "2036-11-26"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("args", "label"),
+    [
+        # Reminders are sent once per check.
+        (["sanctions", "remind", "--on", FUTURE], "提醒日期"),
+        # Writes every subject's grade and its history.
+        (["grades", "recompute", "--on", FUTURE], "评价日期"),
+        # Removals from the published 信易贷 list are final.
+        (["xinyidai", "rescreen", "--on", FUTURE], "复核基准日"),
+        # Deadline warnings are kept and shown to the units.
+        (["ledger", "warnings", "--on", FUTURE], "预警日期"),
+        # Flags commitments overdue and sends them to the city platform.
+        (["commitments", "check-overdue", "--on", FUTURE], "检查日期"),
+        # Raises and lifts 政务诚信 alerts.
+        (["integrity", "scan", "--on", FUTURE], "监测日期"),
+        # Stores the evaluation and warns the units below the line.
+        (["integrity", "evaluate", "--year", "2026", "--as-of", FUTURE], "数据截至日期"),
+    ],
+)
+def test_jobs_that_act_refuse_a_future_day(args, label) -> None:
+    before = Event.objects.count()
+    today = timezone.localdate().isoformat()
+    expected = f"{label} {FUTURE} 晚于今天（{today}），不能预先登记。"
+    with pytest.raises(CommandError) as caught:
+        call_command(*args, stdout=StringIO())
+    assert str(caught.value) == expected
+    assert Event.objects.count() == before
+
+
+@pytest.mark.django_db
+def test_the_refusal_is_one_line_through_the_entry_point(capsys) -> None:
+    code, err = _cli_error(capsys, ["grades", "recompute", "--on", FUTURE])
+    today = timezone.localdate().isoformat()
+    assert (code, err) == (1, f"错误：评价日期 {FUTURE} 晚于今天（{today}），不能预先登记。")
+
+
+@pytest.mark.django_db
+def test_xinyidai_rescreen_today_still_runs() -> None:
+    out = StringIO()
+    call_command("xinyidai", "rescreen", "--on", timezone.localdate().isoformat(), stdout=out)
+    assert out.getvalue().strip() == "移出 0 家。"
+
+
+@pytest.mark.django_db
+def test_reports_may_look_at_a_future_day() -> None:
+    # Read-only: nothing is sent or changed, so a planning date is allowed.
+    out = StringIO()
+    call_command("lists", "share", "--on", FUTURE, "--json", stdout=out)
+    assert json.loads(out.getvalue())["on"] == FUTURE
+    out = StringIO()
+    call_command("sanctions", "compliance", "--on", FUTURE, "--json", stdout=out)
+    assert json.loads(out.getvalue())["on"] == FUTURE
 
 
 # ---------------------------------------------------------------- 3. the scheduler's exit status
@@ -297,6 +352,14 @@ def test_command_errors_are_prefixed_in_chinese(capsys) -> None:
     code, err = _cli_error(capsys, ["publicity", "expire", "--on", "2036-11-26"])
     assert code == 1
     assert err.startswith("错误：处理日期 2036-11-26 晚于今天")
+    code, err = _cli_error(capsys, ["lists", "due", "--on", "2036-11-26"])
+    today = timezone.localdate().isoformat()
+    assert (code, err) == (1, f"错误：处理日期 2036-11-26 晚于今天（{today}），不能预先登记。")
+    code, err = _cli_error(capsys, ["lists"])
+    assert (code, err) == (
+        1,
+        "错误：请指定操作：types、import、due 或 share（xinyong lists --help 查看说明）。",
+    )
 
 
 def test_call_command_keeps_raising_command_error_after_the_entry_point_ran(capsys) -> None:

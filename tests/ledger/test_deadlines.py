@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from xinyong.core.errors import DomainError
 from xinyong.ledger import selectors, services
@@ -109,7 +110,7 @@ def test_ongoing_rows_are_due_quarterly() -> None:
     assert (s.overdue, s.delays, s.repeated_delays) == (True, 3, 2)
 
 
-def test_warnings_job_is_idempotent() -> None:
+def test_warnings_job_is_idempotent(monkeypatch) -> None:
     p = plan()
     first = services.run_warnings(on=date(2026, 11, 23))
     # Every open fixed-deadline assignment due 11-30 is due soon; every 持续推进 one has
@@ -126,6 +127,8 @@ def test_warnings_job_is_idempotent() -> None:
     ).get()
     assert w.due_on == date(2026, 11, 30)
     assert "2026年台账第2项" in w.message and "区市场监管局" in w.message
+    # The CLI warns on a day that has come.
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: date(2026, 12, 1))
     call_command("ledger", "warnings", "--on", "2026-12-01")
     assert (
         DeadlineWarning.objects.filter(kind="overdue", due_on=date(2026, 11, 30)).count() == due_30

@@ -10,6 +10,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from tests.sanctions.governance_helpers import company, entry, make_user, unit
@@ -187,7 +188,7 @@ def test_measure_pages_compliance_and_cases(client, listed) -> None:
     assert client.get("/credit/cases/999999/").status_code == 404
 
 
-def test_cli_check_text_json_and_remind(listed) -> None:
+def test_cli_check_text_json_and_remind(listed, monkeypatch) -> None:
     out = StringIO()
     call_command(
         "sanctions",
@@ -217,6 +218,11 @@ def test_cli_check_text_json_and_remind(listed) -> None:
     check = Check.objects.order_by("id").first()
     assert check is not None and check.feedback_due is not None
     late = date.fromordinal(check.feedback_due.toordinal() + 1)
+    # Reminders are sent on a day that has come: the day after the deadline is today.
+    with pytest.raises(CommandError, match=f"提醒日期 {late.isoformat()} 晚于今天"):
+        call_command("sanctions", "remind", "--on", late.isoformat())
+    assert not checks.reminded_check_ids([check])
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: late)
     out = StringIO()
     call_command("sanctions", "remind", "--on", late.isoformat(), "--json", stdout=out)
     assert [d["check"] for d in json.loads(out.getvalue())] == [

@@ -9,7 +9,10 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
 
+from xinyong import cli
 from xinyong.orgs.models import Role
 from xinyong.sanctions import lists
 from xinyong.sanctions.importer import import_list_file
@@ -98,7 +101,7 @@ def test_upstream_file_becomes_entries_idempotently_and_full_snapshot_ends_missi
     assert lists.active_entries(subject_b, date(2026, 11, 20)).count() == 0
 
 
-def test_cli_import_json_and_refusals(tmp_path, capsys):
+def test_cli_import_json_and_refusals(tmp_path):
     path = _file(
         tmp_path, [_row("40000003", "安阳市北关区丙商贸有限公司", "（2026）豫0503执103号")]
     )
@@ -116,9 +119,37 @@ def test_cli_import_json_and_refusals(tmp_path, capsys):
     )
     data = json.loads(out.getvalue())
     assert data["created"] == 1 and data["ingest"]["accepted"] == 1
-    with pytest.raises(SystemExit):
+    with pytest.raises(CommandError, match="未关联公共信用信息目录"):
         call_command("lists", "import", str(path), "--type", "RED", "--unit", "区法院")
-    assert "未关联公共信用信息目录" in capsys.readouterr().err
+
+
+def test_cli_import_refusals_are_one_error_line(tmp_path, capsys):
+    path = _file(
+        tmp_path, [_row("40000004", "安阳市北关区丁商贸有限公司", "（2026）豫0503执104号")]
+    )
+    court = ["--unit", "区法院"]
+    sx = ["--type", "失信被执行人"]
+    cases = [
+        ([str(tmp_path / "nope.csv"), *sx, *court], "错误：文件不存在或不是普通文件：nope.csv"),
+        ([str(path), "--type", "火星名单", *court], "错误：没有名单类型“火星名单”。"),
+        ([str(path), *sx, "--unit", "火星局"], "错误：未知单位名称：火星局"),
+        (
+            [str(path), *sx, *court, "--full-snapshot", "--on", "2036-11-26"],
+            f"错误：处理日期 2036-11-26 晚于今天（{timezone.localdate().isoformat()}），"
+            "不能预先登记。",
+        ),
+        (
+            [str(path), *sx, *court, "--on", "2026-02-30"],
+            "错误：日期“2026-02-30”格式不对，应为 2026-09-29 这样的日期。",
+        ),
+    ]
+    for args, expected in cases:
+        with pytest.raises(SystemExit) as caught:
+            cli.main(["lists", "import", *args, "--json"])
+        captured = capsys.readouterr()
+        assert (caught.value.code, captured.out) == (1, ""), args
+        assert captured.err == expected + "\n", args
+    assert not ListEntry.objects.exists()
 
 
 def test_api_propose_serve_and_refuse_early_listing(client):

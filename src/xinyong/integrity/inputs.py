@@ -21,11 +21,13 @@ def text(value: Any, label: str, *, limit: int = 200, required: bool = True) -> 
     return clean_text(value, label, limit=limit, required=required)
 
 
-def day(value: Any, label: str, *, required: bool = True) -> date | None:
+def day(
+    value: Any, label: str, *, required: bool = True, not_after_today: bool = False
+) -> date | None:
     """A date written 2026-11-25 (or a date object from a serializer), not before the
     core's EARLIEST_DAY: 0001-01-01 is a typing slip, not an act of 2026's government."""
     if isinstance(value, date):
-        return clean_day(value, label)
+        return clean_day(value, label, not_after_today=not_after_today)
     raw = "" if value is None else str(value).strip()
     if not raw:
         if required:
@@ -35,7 +37,7 @@ def day(value: Any, label: str, *, required: bool = True) -> date | None:
         parsed = date.fromisoformat(raw)
     except ValueError:
         raise DomainError(f"{label}“{raw}”不是有效日期，应为 2026-11-25 这样的格式。") from None
-    return clean_day(parsed, label)
+    return clean_day(parsed, label, not_after_today=not_after_today)
 
 
 def wan(

@@ -5,10 +5,9 @@ from __future__ import annotations
 import getpass
 import json
 import sys
-from datetime import date
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from xinyong.core import context
 from xinyong.core.errors import DomainError
@@ -41,24 +40,10 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="以 JSON 输出结果（供脚本读取）")
         parser.add_argument("--progress", action="store_true", help="在标准错误输出上报告处理进度")
 
-    def _fail(self, message: str) -> None:
-        # One Chinese line on stderr, no traceback; exit status 1.
-        sys.stderr.write(message.replace("\n", " ") + "\n")
-        sys.stderr.flush()
-        raise SystemExit(1)
-
     def handle(self, *args: Any, **options: Any) -> None:
         from xinyong.collection.models import Batch
         from xinyong.collection.services import ingest_file
 
-        reported = options["reported_on"]
-        if reported:
-            try:
-                reported = date.fromisoformat(reported.strip())
-            except ValueError:
-                self._fail(
-                    f"报送日期“{options['reported_on']}”格式不对，应为 2026-03-05 这样的日期。"
-                )
         progress = None
         if options["progress"]:
 
@@ -73,14 +58,16 @@ class Command(BaseCommand):
                     unit=options["unit"],
                     record_type=options["record_type"],
                     path=options["file"],
-                    reported_on=reported,
+                    # Read and checked by the service, as for an upload or the API.
+                    reported_on=options["reported_on"],
                     channel=Batch.Channel.CLI,
                     operator=_os_user(),
                     progress=progress,
                 )
         except DomainError as exc:
-            self._fail(exc.message)
-            return
+            # A file that cannot be read (or an unknown unit/type): one 错误： line from
+            # the console entry point, exit 1. Rejected rows are not this: exit 0.
+            raise CommandError(exc.message) from None
         if options["json"]:
             self.stdout.write(json.dumps(result.as_json(), ensure_ascii=False))
             return

@@ -11,6 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from xinyong.core.errors import DomainError
+from xinyong.core.inputs import clean_day
 
 from ... import services
 
@@ -61,7 +62,13 @@ class Command(BaseCommand):
             raise CommandError(f"文件有 {len(result.errors)} 处错误，未导入。")
 
     def _check(self, options: dict[str, Any]) -> None:
-        on = _parse_day(options["on"]) if options["on"] else None
+        # A flagged commitment stays flagged and is sent to the city platform: a future
+        # day would flag commitments whose verification date has not passed.
+        on = (
+            clean_day(_parse_day(options["on"]), "检查日期", not_after_today=True)
+            if options["on"]
+            else None
+        )
         flagged = services.check_overdue(actor=None, on=on)
         data = {
             "on": (on.isoformat() if on else None),

@@ -11,6 +11,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from xinyong.core.commands import ActionCommand
+from xinyong.core.inputs import clean_day
 
 from ... import exports, selectors, services
 
@@ -72,7 +73,14 @@ class Command(ActionCommand):
         return text, data
 
     def _rescreen(self, options: dict[str, Any]) -> tuple[str, Any]:
-        removed = services.rescreen(actor=None, on=_day(options["on"]), trigger="命令行复核")
+        on = _day(options["on"])
+        # A removal from the published list is final: not for a base day still to come.
+        # (`screen` only drafts a run that both offices review and can return.)
+        removed = services.rescreen(
+            actor=None,
+            on=clean_day(on, "复核基准日", not_after_today=True) if on else None,
+            trigger="命令行复核",
+        )
         data = {
             "removed": [
                 {"subject": i.subject_id, "name": i.subject.name, "reason": i.note} for i in removed

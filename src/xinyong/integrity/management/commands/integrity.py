@@ -14,9 +14,9 @@ from xinyong.integrity import evaluation, inputs, monitoring
 from xinyong.integrity.exports import evaluation_xlsx
 
 
-def _date(text: str | None) -> date | None:
+def _date(text: str | None, label: str, *, not_after_today: bool = False) -> date | None:
     # A refused date is a DomainError, which run_action turns into one Chinese line.
-    return inputs.day(text, "日期", required=False)
+    return inputs.day(text, label, required=False, not_after_today=not_after_today)
 
 
 class Command(ActionCommand):
@@ -41,16 +41,18 @@ class Command(ActionCommand):
         ex.add_argument("--json", action="store_true", help="以 JSON 输出")
 
     def _scan(self, options: dict[str, Any]) -> tuple[str, Any]:
-        result = monitoring.scan(actor=None, on=_date(options.get("on")))
+        # Raises and lifts alerts: not by the lists of a day still to come.
+        on = _date(options.get("on"), "监测日期", not_after_today=True)
+        result = monitoring.scan(actor=None, on=on)
         lines = [result.summary()]
         for g in result.government_bodies_listed:
             lines.append(f"  {g['subject']}（{g['unit'] or '未归属单位'}）{g['basis_document']}")
         return "\n".join(lines), result.as_json()
 
     def _evaluate(self, options: dict[str, Any]) -> tuple[str, Any]:
-        result = evaluation.evaluate(
-            actor=None, year=options["year"], as_of=_date(options.get("as_of"))
-        )
+        # Stores the results and warns the units below the line; `export` only reads.
+        as_of = _date(options.get("as_of"), "数据截至日期", not_after_today=True)
+        result = evaluation.evaluate(actor=None, year=options["year"], as_of=as_of)
         kind = "运行得分" if result.running else "年度评价"
         lines = [
             f"{result.system.year} 年政务诚信{kind}（{result.start} 至 {result.end}），参评单位 {len(result.rows)} 个"
@@ -70,7 +72,7 @@ class Command(ActionCommand):
             raise DomainError("输出文件应以 .xlsx 结尾。")
         if not path.parent.exists():
             raise DomainError(f"目录“{path.parent}”不存在。")
-        result, content = evaluation_xlsx(system, as_of=_date(options.get("as_of")))
+        result, content = evaluation_xlsx(system, as_of=_date(options.get("as_of"), "数据截至日期"))
         try:
             path.write_bytes(content)
         except OSError as exc:

@@ -19,6 +19,7 @@ from django.core.management.base import CommandParser
 
 from xinyong.core.commands import ActionCommand
 from xinyong.core.errors import DomainError
+from xinyong.core.inputs import clean_day
 
 from ... import reports, selectors, services
 
@@ -148,6 +149,9 @@ class Command(ActionCommand):
                 on = date.fromisoformat(options["on"])
             except ValueError:
                 raise DomainError(f"日期格式不正确：{options['on']}，应为 YYYY-MM-DD。") from None
+            # Warnings are kept and shown to the units: a future day would call deadlines
+            # overdue that have not passed.
+            on = clean_day(on, "预警日期", not_after_today=True)
         run = services.run_warnings(on=on)
         return run.summary(), {
             "due_soon": run.due_soon,

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import getpass
 import json
-import sys
 from datetime import date
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from xinyong.core.errors import DomainError
@@ -58,11 +57,6 @@ class Command(BaseCommand):
         share.add_argument("--on", default=None, help="统计日期 YYYY-MM-DD（默认今天）")
         share.add_argument("--json", action="store_true", help="以 JSON 输出")
 
-    def _fail(self, message: str) -> None:
-        sys.stderr.write(message.replace("\n", " ") + "\n")
-        sys.stderr.flush()
-        raise SystemExit(1)
-
     def _on(
         self, value: str | None, *, label: str = "处理日期", not_after_today: bool = False
     ) -> date:
@@ -71,9 +65,8 @@ class Command(BaseCommand):
         try:
             day = date.fromisoformat(value.strip())
         except ValueError:
-            self._fail(f"日期“{value}”格式不对，应为 2026-09-29 这样的日期。")
-            raise  # unreachable
-        # handle() turns the refusal into one line on stderr.
+            raise CommandError(f"日期“{value}”格式不对，应为 2026-09-29 这样的日期。") from None
+        # A refused day is a DomainError, which handle() turns into a CommandError.
         return clean_day(day, label, not_after_today=not_after_today)
 
     def _out(self, data: Any, as_json: bool, lines: list[str]) -> None:
@@ -86,11 +79,13 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         action = options.get("action")
         if not action:
-            self._fail("请指定操作：types、import、due 或 share（xinyong lists --help 查看说明）。")
+            raise CommandError(
+                "请指定操作：types、import、due 或 share（xinyong lists --help 查看说明）。"
+            )
         try:
             getattr(self, f"_{action}")(options)
         except DomainError as exc:
-            self._fail(exc.message)
+            raise CommandError(exc.message) from None
 
     def _types(self, options: dict[str, Any]) -> None:
         from xinyong.sanctions.api_lists import type_data

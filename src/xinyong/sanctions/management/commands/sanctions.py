@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from xinyong.core.commands import ActionCommand
 from xinyong.core.errors import DomainError
+from xinyong.core.inputs import clean_day
 from xinyong.orgs.models import Unit
 from xinyong.orgs.selectors import credit_office_unit
 from xinyong.orgs.services import resolve_unit
@@ -111,7 +112,9 @@ class Command(ActionCommand):
         return "\n".join(lines), report.as_dict()
 
     def _remind(self, options: dict[str, Any]) -> tuple[str, Any]:
-        today = _date(options.get("on"))
+        # A reminder is sent once per check: a future day would remind units whose
+        # feedback is not yet due, and never again when it is.
+        today = clean_day(_date(options.get("on")), "提醒日期", not_after_today=True)
         reminded = checks.remind_overdue(actor=None, today=today)
         data = [
             {
