@@ -18,16 +18,28 @@ def django_db_setup(django_db_setup, django_db_blocker):
         bootstrap.run_reference_loaders()
 
 
-@pytest.fixture(autouse=True)
-def _reference_data_after_flush(request, django_db_blocker):
-    """Transactional tests (live server, browser) end by flushing every table; put the
-    reference data back so that later tests on the same worker see a normal installation."""
+def _flushes(item: pytest.Item) -> bool:
+    """Transactional tests (live server, browser, `django_db(transaction=True)`) end by
+    flushing every table."""
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        return True
+    names = getattr(item, "fixturenames", ())
+    return "transactional_db" in names or "live_server" in names
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    """Put the reference data back after a flush, so that later tests on the same worker
+    see a normal installation. A hook, not a fixture: pytest-django's own autouse fixture
+    flushes after every conftest fixture has been torn down."""
     yield
-    names = request.fixturenames
-    if "transactional_db" in names or "live_server" in names:
+    if nextitem is not None and _flushes(item):
+        from pytest_django.plugin import blocking_manager_key
+
         from xinyong.core import bootstrap
 
-        with django_db_blocker.unblock():
+        with item.config.stash[blocking_manager_key].unblock():
             bootstrap.run_reference_loaders()
 
 
