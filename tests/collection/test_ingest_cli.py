@@ -186,6 +186,7 @@ def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.own_sqlite
 def test_exit_codes_and_one_line_messages(cli_env: dict[str, str], tmp_path: Path) -> None:
     good = write_csv(tmp_path / "ok.csv", [org_row(1)])
     ok = _cli(
@@ -227,6 +228,7 @@ def test_exit_codes_and_one_line_messages(cli_env: dict[str, str], tmp_path: Pat
         assert run.stdout == ""
 
 
+@pytest.mark.own_sqlite
 def test_kill_mid_batch_leaves_nothing_then_full_run(
     cli_env: dict[str, str], tmp_path: Path
 ) -> None:

@@ -78,6 +78,7 @@ def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[st
     )
 
 
+@pytest.mark.own_sqlite
 def test_verify_exit_codes_in_a_real_installation(tmp_path: Path) -> None:
     db = tmp_path / "audit.sqlite3"
     env = {

@@ -29,6 +29,7 @@ def _rehearse(db: str) -> dict[str, object]:
     return result
 
 
+@pytest.mark.own_sqlite
 def test_sqlite_backup_restores_every_row_and_the_audit_chain() -> None:
     result = _rehearse("sqlite")
     assert result["counts_match"] is True

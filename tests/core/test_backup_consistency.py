@@ -110,7 +110,7 @@ def _pg(sql: str) -> None:
 
 @pytest.fixture(
     params=[
-        "sqlite",
+        pytest.param("sqlite", marks=pytest.mark.own_sqlite),
         pytest.param(
             "postgres",
             marks=pytest.mark.skipif(

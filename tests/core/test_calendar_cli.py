@@ -92,6 +92,7 @@ def test_importing_2027_is_refused(realdata: Path) -> None:
     assert not CalendarYear.objects.filter(year=2027).exists()
 
 
+@pytest.mark.own_sqlite
 def test_the_console_script_end_to_end(tmp_path: Path) -> None:
     script = Path(sys.executable).with_name("xinyong")
     env = {

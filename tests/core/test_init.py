@@ -57,6 +57,7 @@ def test_rerunning_init_keeps_the_credit_office_edits():
     assert RecordType.objects.get(code="XZCF").coverage == "本区全部行政处罚（信用办调整）"
 
 
+@pytest.mark.own_sqlite
 def test_xinyong_init_twice_through_the_console_script(tmp_path: Path):
     xinyong = Path(sys.executable).with_name("xinyong")
     env = {

@@ -12,9 +12,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "kill_loop.py"
 
 
+@pytest.mark.own_sqlite
 def test_killed_ingestions_leave_whole_or_absent_batches() -> None:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "XINYONG_VAR"}}
     done = subprocess.run(

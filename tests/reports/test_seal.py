@@ -182,6 +182,7 @@ def test_cli_offline_verification(tmp_path: Path) -> None:
         call_command("reports", "verify", str(good), "--public-key", str(tmp_path / "none.pem"))
 
 
+@pytest.mark.own_sqlite
 def test_offline_verification_in_a_process_without_a_database(tmp_path: Path) -> None:
     _report, pdf = _issue()
     good = tmp_path / "report.pdf"
