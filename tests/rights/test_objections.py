@@ -93,16 +93,16 @@ def test_provider_route_deadlines_around_spring_festival_2026(
 def test_a_pause_of_two_working_days_moves_the_due_date_by_two(
     rec: CreditRecord, users: dict[str, Any]
 ) -> None:
-    obj = file(rec, on=date(2026, 9, 29))
-    # Expert review from Fri 10-09 to Tue 10-13: (10-09, 10-13] holds 10-10 (Sat, make-up
-    # working day after National Day), 10-12, 10-13 — three working days; use Mon–Wed
-    # instead to make it exactly two.
+    obj = file(rec, on=date(2026, 9, 29))  # due Fri 10-09
+    # Expert review from Thu 10-08 (before the deadline: a pause cannot start once it has
+    # passed) to Sat 10-10: (10-08, 10-10] holds 10-09 and 10-10 (the make-up working day
+    # after National Day) — exactly two working days.
     objections.start_pause(
         actor=users["admin"],
         objection=obj,
         reason=ObjectionPause.Reason.EXPERT,
         note="请专家评审",
-        on=date(2026, 10, 12),
+        on=date(2026, 10, 8),
     )
     paused = Objection.objects.get(pk=obj.pk)
     with pytest.raises(DomainError, match="暂停计时"):
@@ -113,7 +113,7 @@ def test_a_pause_of_two_working_days_moves_the_due_date_by_two(
             reason="无误",
             on=date(2026, 10, 14),
         )
-    objections.end_pause(actor=users["admin"], objection=paused, on=date(2026, 10, 14))
+    objections.end_pause(actor=users["admin"], objection=paused, on=date(2026, 10, 10))
     fresh = Objection.objects.get(pk=obj.pk)
     assert objections.paused_workdays(fresh) == 2
     # 10-09 plus two working days: 10-10 (make-up Saturday), 10-12.

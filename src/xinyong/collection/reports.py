@@ -192,16 +192,19 @@ def _summary(period: Period, rows: list[UnitRates], totals: UnitRates, interview
     return "".join(parts)
 
 
-def _overdue_objections(period: Period) -> list[tuple[str, int]]:
-    """Objections overdue during the period, per responsible unit (from rights, when
-    installed: collection does not depend on it otherwise)."""
+def _overdue_objections(period: Period) -> tuple[list[tuple[str, int]], str]:
+    """Objections overdue during the period (up to today, for the month in progress), per
+    responsible unit, and the note on those whose deadline needs a calendar year not yet
+    loaded (from rights, when installed: collection does not depend on it otherwise)."""
     from django.apps import apps
+    from django.utils import timezone
 
     if not apps.is_installed("xinyong.rights"):
-        return []
-    from xinyong.rights.objections import overdue_by_unit
+        return [], ""
+    from xinyong.rights.objections import overdue_in_period
 
-    return overdue_by_unit(period.start, period.end)
+    found = overdue_in_period(period.start, min(period.end, timezone.localdate()))
+    return found.by_unit, found.pending_note
 
 
 def _overdue_repairs(period: Period) -> list[tuple[str, int]]:
@@ -270,7 +273,7 @@ def monthly_report(period: Period) -> MonthlyReport:
         raise DomainError("尚无启用的责任单位，无法生成通报。")
     totals = _totals(rows)
     interview = [u.name for u in units_for_interview(period)]
-    overdue = _overdue_objections(period)
+    overdue, pending = _overdue_objections(period)
     repairs = _overdue_repairs(period)
     listed = {r.unit.pk for r in rows}
     spot = {uid: s for uid, s in period_stats(period).items() if uid in listed}
@@ -281,6 +284,7 @@ def monthly_report(period: Period) -> MonthlyReport:
         title=title,
         summary=_summary(period, rows, totals, interview)
         + _objection_text(overdue)
+        + pending
         + _repair_text(repairs)
         + _spot_text(spot, suspicions)
         + _void_text(voids),

@@ -73,6 +73,9 @@ class ObjectionPublicSerializer(serializers.Serializer):
     applicant_phone = serializers.CharField()
     received_on = serializers.DateField()
     due_on = serializers.DateField(allow_null=True)
+    due_note = serializers.CharField(
+        help_text="办结期限无法计算时的说明，如“期限待定（缺少2027年日历）”"
+    )
     paused = serializers.BooleanField()
     outcome = serializers.CharField()
     outcome_label = serializers.CharField()
@@ -97,6 +100,9 @@ class ObjectionSerializer(serializers.ModelSerializer):
     due_on = serializers.SerializerMethodField()
     provider_due_on = serializers.SerializerMethodField()
     overdue = serializers.SerializerMethodField()
+    deadline_note = serializers.SerializerMethodField(
+        help_text="期限需要尚未导入的年度日历时的说明，如“期限待定（缺少2027年日历）”；否则为空"
+    )
 
     class Meta:
         model = Objection
@@ -118,12 +124,17 @@ class ObjectionSerializer(serializers.ModelSerializer):
             "due_on",
             "provider_due_on",
             "overdue",
+            "deadline_note",
             "outcome",
             "decided_on",
         ]
 
-    def _today(self) -> date:
-        return timezone.localdate()
+    def _deadlines(self, obj: Objection) -> objections.Deadlines:
+        # One computation per case for the four fields that read it.
+        cache: dict[int, objections.Deadlines] = self.context.setdefault("_deadlines", {})
+        if obj.pk not in cache:
+            cache[obj.pk] = objections.deadlines(obj, timezone.localdate())
+        return cache[obj.pk]
 
     def get_document_number(self, obj: Objection) -> str:
         return obj.record.document_number if obj.record is not None else ""
@@ -132,22 +143,16 @@ class ObjectionSerializer(serializers.ModelSerializer):
         return mask_name(obj.subject.name) if obj.subject.is_person else obj.subject.name
 
     def get_due_on(self, obj: Objection) -> date | None:
-        try:
-            return objections.due_date(obj, today=self._today())
-        except DomainError:
-            return None
+        return self._deadlines(obj).due
 
     def get_provider_due_on(self, obj: Objection) -> date | None:
-        try:
-            return objections.provider_due_date(obj, today=self._today())
-        except DomainError:
-            return None
+        return self._deadlines(obj).provider_due
 
     def get_overdue(self, obj: Objection) -> bool:
-        try:
-            return objections.is_overdue(obj, self._today())
-        except DomainError:
-            return False
+        return self._deadlines(obj).overdue
+
+    def get_deadline_note(self, obj: Objection) -> str:
+        return self._deadlines(obj).note
 
 
 class ObjectionDetailSerializer(ObjectionSerializer):

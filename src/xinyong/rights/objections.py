@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import PurePath
 from typing import Any
@@ -37,8 +38,8 @@ from django.utils import timezone
 from xinyong.core import calendar
 from xinyong.core.audit import record_event
 from xinyong.core.bootstrap import reference_loader
-from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
-from xinyong.core.inputs import refuse_control_characters
+from xinyong.core.errors import CalendarUnknownYear, DomainError, NotFoundError, NotPermitted
+from xinyong.core.inputs import clean_day, refuse_control_characters
 from xinyong.core.masking import mask_id_number, mask_name, mask_phone
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Unit
@@ -86,6 +87,25 @@ def _today(on: date | None) -> date:
     return on or timezone.localdate()
 
 
+def _step_day(on: date | None, label: str) -> date:
+    """The date staff give for a step (today when none): a step records what already
+    happened, so never a day after today."""
+    if on is None:
+        return timezone.localdate()
+    return clean_day(on, label, not_after_today=True)
+
+
+def _not_before(day: date, label: str, steps: Iterable[tuple[str, date | None]]) -> None:
+    """Refuse a step dated before a step it follows: the latest earlier step is named, so
+    that staff see which two dates disagree."""
+    dated = [(when, name) for name, when in steps if when is not None]
+    if not dated:
+        return
+    latest, name = max(dated)
+    if day < latest:
+        raise DomainError(f"{label}（{day.isoformat()}）不能早于{name}（{latest.isoformat()}）。")
+
+
 def _pauses(objection: Objection) -> list[ObjectionPause]:
     cached = getattr(objection, "_prefetched_objects_cache", {}).get("pauses")
     if cached is not None:
@@ -98,15 +118,18 @@ def _pauses(objection: Objection) -> list[ObjectionPause]:
 def paused_workdays(
     objection: Objection, *, today: date | None = None, since: date | None = None
 ) -> int:
-    """Working days the clock stood still: for each pause, the working days in
-    (started_on, ended_on]; an open pause counts up to `today`. With `since`, only the
-    paused working days after that day."""
+    """Working days the clock stood still up to `today` (the as-of day): for each pause,
+    the working days in (started_on, min(ended_on, today)]; an open pause counts up to
+    `today`. A pause recorded later never reaches back into an earlier as-of day, so a
+    past month's report stays as it was. With `since`, only the paused working days after
+    that day."""
     until = _today(today)
     total = 0
     for pause in _pauses(objection):
-        end = pause.ended_on or until
+        end = until if pause.ended_on is None else min(pause.ended_on, until)
         start = pause.started_on if since is None else max(pause.started_on, since)
-        total += calendar.workdays_between(start, end)
+        if end > start:
+            total += calendar.workdays_between(start, end)
     return total
 
 
@@ -140,6 +163,15 @@ def provider_due_date(objection: Objection, *, today: date | None = None) -> dat
     return calendar.add_workdays(objection.forwarded_on, days + paused)
 
 
+def decided_late(objection: Objection) -> bool:
+    """Closed after its case deadline, the paused days counted up to the decision day:
+    the one rule of lateness for a decided case (the ledger's 办结及时率 and the monthly
+    通报 both read it)."""
+    return objection.decided_on is not None and objection.decided_on > due_date(
+        objection, today=objection.decided_on
+    )
+
+
 def is_case_overdue(objection: Objection, today: date) -> bool:
     return objection.status != Objection.Status.DECIDED and today > due_date(objection, today=today)
 
@@ -163,10 +195,67 @@ def days_left(objection: Objection, today: date) -> int:
     return -calendar.workdays_between(due, today)
 
 
+def pending_label(years: Iterable[int]) -> str:
+    """How a deadline that needs an unloaded year's calendar is shown (DOMAIN.md §3: an
+    explicit, visible condition, never a guess): 期限待定（缺少2027年日历）."""
+    return f"期限待定（缺少{'、'.join(str(y) for y in sorted(set(years)))}年日历）"
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    """One case's deadlines as of a day. A deadline needing a year whose calendar is not
+    loaded is None and its year is in `missing_years`; `overdue` is True only when known."""
+
+    due: date | None
+    provider_due: date | None
+    overdue: bool
+    days_left: int | None
+    paused_days: int | None
+    missing_years: tuple[int, ...] = ()
+
+    @property
+    def note(self) -> str:
+        return pending_label(self.missing_years) if self.missing_years else ""
+
+
+def deadlines(objection: Objection, today: date) -> Deadlines:
+    """Every deadline figure of one case; an unknown calendar year makes the figures that
+    need it None (shown with `note`) instead of failing the page or list."""
+    missing: set[int] = set()
+
+    def known(compute: Callable[[], Any]) -> Any:
+        try:
+            return compute()
+        except CalendarUnknownYear as exc:
+            missing.add(exc.year)
+            return None
+
+    open_case = objection.status != Objection.Status.DECIDED
+    due = known(lambda: due_date(objection, today=today))
+    provider_due = known(lambda: provider_due_date(objection, today=today))
+    case_overdue = open_case and due is not None and today > due
+    provider_overdue = (
+        objection.status == Objection.Status.FORWARDED
+        and provider_due is not None
+        and today > provider_due
+    )
+    left = known(lambda: days_left(objection, today)) if open_case and due is not None else None
+    return Deadlines(
+        due=due,
+        provider_due=provider_due,
+        overdue=case_overdue or provider_overdue,
+        days_left=left,
+        paused_days=known(lambda: paused_workdays(objection, today=today)),
+        missing_years=tuple(sorted(missing)),
+    )
+
+
 def overdue_objections(today: date) -> QuerySet[Objection]:
-    """Open objections past the case deadline, or forwarded and not answered in time."""
+    """Open objections known to be past the case deadline, or forwarded and not answered
+    in time. A case whose deadline needs an unloaded year is not listed here: its figures
+    carry `deadlines(...).note` instead."""
     candidates = Objection.objects.filter(status__in=OPEN_STATUSES).prefetch_related("pauses")
-    ids = [o.pk for o in candidates if is_overdue(o, today)]
+    ids = [o.pk for o in candidates if deadlines(o, today).overdue]
     return (
         Objection.objects.filter(pk__in=ids)
         .select_related("record", "record__record_type", "subject", "provider_unit")
@@ -174,33 +263,74 @@ def overdue_objections(today: date) -> QuerySet[Objection]:
     )
 
 
-def overdue_by_unit(start: date, end: date) -> list[tuple[str, int]]:
-    """For the monthly 通报: per responsible unit, the objections that were overdue on
-    some day of [start, end] (open past their case deadline). The responsible unit is the
-    providing unit the case was forwarded to, else the record's source unit; objections
-    about a subject alone that the office handles count under 信用办."""
+@dataclass
+class PeriodOverdue:
+    """The objections overdue during a period, per responsible unit, and those whose
+    lateness cannot be judged until a missing year's calendar is loaded."""
+
+    by_unit: list[tuple[str, int]] = field(default_factory=list)
+    pending: int = 0
+    missing_years: set[int] = field(default_factory=set)
+
+    @property
+    def pending_note(self) -> str:
+        if not self.pending:
+            return ""
+        return f"另有 {self.pending} 件异议{pending_label(self.missing_years)}，暂未判断是否超期。"
+
+
+def _overdue_in(objection: Objection, start: date, end: date) -> bool:
+    """Overdue on some day of [start, end]: decided late within the period (`decided_late`,
+    the ledger's rule), or open past its case deadline on a day of the period."""
+    decided = objection.decided_on
+    if decided is not None and start <= decided <= end and decided_late(objection):
+        return True
+    last_open = end if decided is None else min(end, decided - timedelta(days=1))
+    if last_open < start:
+        return False
+    # Between pauses the deadline stands still, so the latest day of each unpaused stretch
+    # is where lateness shows: the last open day, and each day a pause started (older data
+    # may hold a pause begun after the deadline had passed).
+    days = {last_open} | {
+        p.started_on for p in _pauses(objection) if start <= p.started_on <= last_open
+    }
+    return any(day > due_date(objection, today=day) for day in days)
+
+
+def overdue_in_period(start: date, end: date) -> PeriodOverdue:
+    """For the monthly 通报: per responsible unit, the objections overdue on some day of
+    [start, end]. The responsible unit is the providing unit the case was forwarded to,
+    else the record's source unit; objections about a subject alone that the office
+    handles count under 信用办."""
     candidates = (
         Objection.objects.filter(received_on__lte=end)
-        .filter(Q(decided_on__isnull=True) | Q(decided_on__gt=start))
+        .filter(Q(decided_on__isnull=True) | Q(decided_on__gte=start))
         .select_related("provider_unit", "record__source_unit")
         .prefetch_related("pauses")
     )
+    result = PeriodOverdue()
     counts: dict[tuple[int, str], int] = {}
-    one_day = timedelta(days=1)
     for objection in candidates:
-        # Open days within the period: [start, end], and before the decision day.
-        last_open = (
-            end if objection.decided_on is None else min(end, objection.decided_on - one_day)
-        )
-        due = due_date(objection, today=last_open)
-        if max(start, due + one_day) > last_open:
+        try:
+            overdue = _overdue_in(objection, start, end)
+        except CalendarUnknownYear as exc:
+            result.pending += 1
+            result.missing_years.add(exc.year)
+            continue
+        if not overdue:
             continue
         unit = objection.provider_unit or (
             objection.record.source_unit if objection.record is not None else None
         )
         key = (unit.sort_order, unit.name) if unit is not None else (-1, "区信用办（自行处理）")
         counts[key] = counts.get(key, 0) + 1
-    return [(name, n) for (_order, name), n in sorted(counts.items())]
+    result.by_unit = [(name, n) for (_order, name), n in sorted(counts.items())]
+    return result
+
+
+def overdue_by_unit(start: date, end: date) -> list[tuple[str, int]]:
+    """`overdue_in_period(start, end).by_unit`: (unit name, count) for the ledger."""
+    return overdue_in_period(start, end).by_unit
 
 
 # ------------------------------------------------------------------ reads
@@ -259,12 +389,7 @@ def public_view(objection: Objection, *, today: date | None = None) -> dict[str,
     record = objection.record
     person = objection.subject.is_person
     decided = objection.status == Objection.Status.DECIDED
-    due: date | None = None
-    if not decided:
-        try:
-            due = due_date(objection, today=today)
-        except DomainError:
-            due = None
+    state = None if decided else deadlines(objection, _today(today))
     return {
         "query_code": objection.query_code,
         "status": objection.status,
@@ -276,7 +401,8 @@ def public_view(objection: Objection, *, today: date | None = None) -> dict[str,
         "applicant_name": mask_name(objection.applicant_name),
         "applicant_phone": mask_phone(objection.applicant_phone),
         "received_on": objection.received_on,
-        "due_on": due,
+        "due_on": state.due if state is not None else None,
+        "due_note": state.note if state is not None and state.due is None else "",
         "paused": any(p.ended_on is None for p in _pauses(objection)),
         "outcome": objection.outcome if decided else "",
         "outcome_label": objection.get_outcome_display() if decided else "",
@@ -317,6 +443,11 @@ def _lock(objection: Objection) -> Objection:
         .select_related("record", "subject", "provider_unit")
         .get(pk=objection.pk)
     )
+
+
+def _last_pause_end(obj: Objection) -> date | None:
+    last = obj.pauses.filter(ended_on__isnull=False).order_by("-ended_on").first()
+    return last.ended_on if last is not None else None
 
 
 def _staff_id(actor: Any) -> Any:
@@ -407,7 +538,7 @@ def file_objection(
     if len(ident) > 40:
         raise DomainError("申请人证件号码过长。")
     files = _check_evidence(attachments)
-    day = _today(received_on)
+    day = _step_day(received_on, "受理日期")
     with transaction.atomic():
         if record is not None:
             locked = (
@@ -472,7 +603,7 @@ def forward_to_provider(
     unless another is named): the unit answers within 3 working days, the case closes
     within 7 of receipt (河南条例 art. 41)."""
     permissions.require(actor, "credit_admin")
-    day = _today(on)
+    day = _step_day(on, "转办日期")
     text = _text(note, "转办说明", required=False, limit=1000)
     with transaction.atomic():
         obj = _lock(objection)
@@ -481,8 +612,7 @@ def forward_to_provider(
         target = unit or (obj.record.source_unit if obj.record is not None else None)
         if target is None:
             raise DomainError("请选择负责核查的单位。")
-        if day < obj.received_on:
-            raise DomainError("转办日期不能早于受理日期。")
+        _not_before(day, "转办日期", [("受理日期", obj.received_on)])
         old = _snapshot(obj)
         obj.route = Objection.Route.PROVIDER
         obj.provider_unit = target
@@ -506,14 +636,15 @@ def provider_reply(
 ) -> Objection:
     """The providing unit answers with its verification opinion."""
     text = _text(reply, "核查意见")
-    day = _today(on)
+    day = _step_day(on, "答复日期")
     with transaction.atomic():
         obj = _lock(objection)
         _require_provider(actor, obj)
         if obj.status != Objection.Status.FORWARDED:
             raise DomainError(f"当前状态为“{obj.get_status_display()}”，不能答复。")
-        if obj.forwarded_on and day < obj.forwarded_on:
-            raise DomainError("答复日期不能早于转办日期。")
+        _not_before(
+            day, "答复日期", [("受理日期", obj.received_on), ("转办日期", obj.forwarded_on)]
+        )
         old = _snapshot(obj)
         obj.provider_reply = text
         obj.provider_replied_on = day
@@ -538,7 +669,7 @@ def start_pause(
     if reason not in ObjectionPause.Reason.values:
         raise DomainError("暂停原因只能是检测检验、鉴定或专家评审。")
     text = _text(note, "暂停说明", required=False, limit=300)
-    day = _today(on)
+    day = _step_day(on, "暂停开始日期")
     with transaction.atomic():
         obj = _lock(objection)
         _require_provider(actor, obj)
@@ -546,11 +677,29 @@ def start_pause(
             raise DomainError("该异议已办结，不能暂停计时。")
         if obj.pauses.filter(ended_on__isnull=True).exists():
             raise DomainError("该异议已处于暂停计时状态。")
-        if day < obj.received_on:
-            raise DomainError("暂停日期不能早于受理日期。")
-        last = obj.pauses.order_by("-ended_on").first()
-        if last is not None and last.ended_on is not None and day < last.ended_on:
-            raise DomainError("暂停日期不能早于上一次暂停的结束日期。")
+        _not_before(
+            day,
+            "暂停开始日期",
+            [
+                ("受理日期", obj.received_on),
+                ("转办日期", obj.forwarded_on),
+                ("核查答复日期", obj.provider_replied_on),
+                ("上一次暂停的结束日期", _last_pause_end(obj)),
+            ],
+        )
+        try:
+            due: date | None = due_date(obj, today=day)
+        except CalendarUnknownYear as exc:
+            if exc.year <= day.year:
+                raise
+            due = None  # past the loaded years, so after `day`: not yet passed
+        if due is not None and day > due:
+            # The pause would move a deadline that has already passed and erase the
+            # lateness from every report; the law stops the clock, it does not rewind it.
+            raise DomainError(
+                f"暂停开始日期（{day.isoformat()}）晚于办结期限（{due.isoformat()}）："
+                "异议已超期，不能再暂停计时。"
+            )
         pause = ObjectionPause.objects.create(
             objection=obj, reason=reason, started_on=day, note=text
         )
@@ -567,15 +716,14 @@ def start_pause(
 
 def end_pause(*, actor: Any, objection: Objection, on: date | None = None) -> ObjectionPause:
     """The clock runs again; the paused working days extend every limit."""
-    day = _today(on)
+    day = _step_day(on, "暂停结束日期")
     with transaction.atomic():
         obj = _lock(objection)
         _require_provider(actor, obj)
         pause = obj.pauses.select_for_update().filter(ended_on__isnull=True).first()
         if pause is None:
             raise DomainError("该异议当前没有暂停计时。")
-        if day < pause.started_on:
-            raise DomainError("结束日期不能早于暂停开始日期。")
+        _not_before(day, "暂停结束日期", [("暂停开始日期", pause.started_on)])
         pause.ended_on = day
         pause.save(update_fields=["ended_on"])
         record_event(
@@ -635,15 +783,23 @@ def decide_objection(
     for key, value in (corrected_values or {}).items():
         if isinstance(value, str):
             refuse_control_characters(value, f"更正后的信息项“{str(key)[:40]}”")
-    day = _today(on)
+    day = _step_day(on, "办结日期")
     with transaction.atomic():
         obj = _lock(objection)
         if obj.status == Objection.Status.DECIDED:
             raise DomainError("该异议已办结。")
         if obj.pauses.filter(ended_on__isnull=True).exists():
             raise DomainError("该异议正在暂停计时（检测检验、鉴定或专家评审），请先结束暂停。")
-        if day < obj.received_on:
-            raise DomainError("办结日期不能早于受理日期。")
+        _not_before(
+            day,
+            "办结日期",
+            [
+                ("受理日期", obj.received_on),
+                ("转办日期", obj.forwarded_on),
+                ("核查答复日期", obj.provider_replied_on),
+                ("暂停计时的结束日期", _last_pause_end(obj)),
+            ],
+        )
         old = _snapshot(obj)
         record = obj.record
         effect: dict[str, Any] = {}

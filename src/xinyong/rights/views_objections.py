@@ -10,7 +10,6 @@ adapters over `objections`; refusals are shown in Chinese.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -126,28 +125,18 @@ def objection_list(request: HttpRequest) -> HttpResponse:
     else:
         state = "all"
     rows: list[dict[str, Any]] = []
-    error = ""
     for obj in qs.order_by("received_on", "id"):
-        due: date | None
-        provider_due: date | None
-        left: int | None
-        try:
-            due = objections.due_date(obj, today=today)
-            provider_due = objections.provider_due_date(obj, today=today)
-            overdue = objections.is_overdue(obj, today)
-            left = objections.days_left(obj, today) if obj.status != obj.Status.DECIDED else None
-        except DomainError as exc:
-            error = exc.message
-            due = provider_due = None
-            overdue, left = False, None
+        figures = objections.deadlines(obj, today)
+        left = figures.days_left
         rows.append(
             {
                 "obj": obj,
-                "due": due,
-                "provider_due": provider_due,
-                "overdue": overdue,
+                "due": figures.due,
+                "provider_due": figures.provider_due,
+                "overdue": figures.overdue,
                 "left": left,
                 "overdue_days": -left if left is not None and left < 0 else 0,
+                "note": figures.note,
                 "party": _party(obj),
             }
         )
@@ -161,7 +150,6 @@ def objection_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": page.object_list,
             "state": state,
-            "error": error,
             "is_admin": permissions.is_credit_admin(request.user),
             "today": today,
         },
@@ -262,15 +250,7 @@ def objection_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("rights:objection-detail", pk=obj.pk)
     log_person_reads([obj.subject], reader=request.user, purpose="办理异议申请")
     today = timezone.localdate()
-    deadline_error = ""
-    due = provider_due = None
-    overdue = False
-    try:
-        due = objections.due_date(obj, today=today)
-        provider_due = objections.provider_due_date(obj, today=today)
-        overdue = obj.status != Objection.Status.DECIDED and objections.is_overdue(obj, today)
-    except DomainError as exc:
-        deadline_error = exc.message
+    figures = objections.deadlines(obj, today)
     user = request.user
     is_admin = permissions.is_credit_admin(user)
     can_provider = bool(
@@ -283,14 +263,14 @@ def objection_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "obj": obj,
             "record": obj.record,
-            "due": due,
-            "provider_due": provider_due,
-            "overdue": overdue,
-            "deadline_error": deadline_error,
+            "due": figures.due,
+            "provider_due": figures.provider_due,
+            "overdue": figures.overdue,
+            "deadline_note": figures.note,
             "attachments": obj.attachments.all(),
             "pauses": pauses,
             "open_pause": next((p for p in pauses if p.ended_on is None), None),
-            "paused_days": objections.paused_workdays(obj, today=today),
+            "paused_days": figures.paused_days,
             "is_admin": is_admin,
             "can_provider": can_provider,
             "can_pause": is_admin or can_provider,
