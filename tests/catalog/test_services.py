@@ -171,6 +171,83 @@ def test_check_lawful_matter_is_width_and_space_insensitive():
     assert [m.code for m in check_lawful_matter("信访")] == []
 
 
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("多次未按规定分类投放生活垃圾", "LAJI_FENLEI"),
+        ("小区居民生活垃圾未按要求分类", "LAJI_FENLEI"),
+        ("拖欠物业管理费两年", "WUYEFEI"),
+        ("业主欠缴物业管理服务费", "WUYEFEI"),
+        ("拖欠电费3个月", "SHUIDIANQI"),
+        ("电费、水费逾期拖欠", "SHUIDIANQI"),
+        ("欠缴暖气费", "SHUIDIANQI"),
+        ("拖欠天然气费", "SHUIDIANQI"),
+        ("机动车不按交通信号灯指示通行", "CHUANG_HONGDENG"),
+        ("缠访闹访、越级访", "XINFANG"),
+    ],
+)
+def test_standard_wordings_of_forbidden_matters_are_caught(text: str, code: str) -> None:
+    assert [m.code for m in check_lawful_matter(text)] == [code]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "道路运输企业违反《中华人民共和国道路交通安全法》第二十一条，道路运输经营许可被吊销",
+        "拖欠农民工工资失信联合惩戒对象名单",
+        "生活垃圾经营性清扫、收集、运输、处理服务许可",
+        "电力业务许可证（供电类）",
+        "城镇污水排入排水管网许可",
+        "燃气经营许可",
+        "物业服务企业违反《物业管理条例》第五十九条被处罚",
+        # The terms of a combination must meet in one clause.
+        "企业拖欠职工工资被处罚；另享受电费补贴",
+    ],
+)
+def test_lawful_items_are_not_refused(text: str) -> None:
+    assert check_lawful_matter(text) == []
+
+
+def test_every_shipped_catalogue_item_passes_the_forbidden_matter_check():
+    from xinyong.catalog.fieldspec import parse_fields, searchable_text
+
+    items = list(RecordType.objects.order_by("code"))
+    assert len(items) >= 13
+    hits = {
+        rt.code: [m.code for m in check_lawful_matter(text)]
+        for rt in items
+        # The text create_record_type checks.
+        if (
+            text := "\n".join(
+                [rt.name, rt.description, rt.coverage, searchable_text(parse_fields(rt.fields))]
+            )
+        )
+    }
+    assert {code: found for code, found in hits.items() if found} == {}
+
+
+def test_combined_keyword_needs_every_term_in_one_clause_in_any_order():
+    services.create_forbidden_matter(
+        actor=None,
+        code="TEST_COMBO",
+        name="测试组合",
+        keywords=["拖欠|欠缴 + 会费"],
+        reason="测试",
+        basis="测试依据",
+    )
+    assert [m.code for m in check_lawful_matter("会费拖欠半年")] == ["TEST_COMBO"]
+    assert [m.code for m in check_lawful_matter("欠 缴 会 费")] == ["TEST_COMBO"]
+    assert check_lawful_matter("拖欠工资，会费另计") == []
+    assert check_lawful_matter("拖欠\n会费") == []
+    with pytest.raises(DomainError) as caught:
+        services.create_forbidden_matter(
+            actor=None, code="TEST_BAD", name="坏组合", keywords=["欠+"], reason="r", basis="b"
+        )
+    assert caught.value.message == (
+        "事项“坏组合”的关键词“欠+”有空的部分：用“+”连接的每一项、用“|”分隔的每个备选词都要写出。"
+    )
+
+
 def test_forbidden_matter_service_requires_keywords_and_basis():
     with pytest.raises(DomainError, match="至少需要一个关键词"):
         services.create_forbidden_matter(

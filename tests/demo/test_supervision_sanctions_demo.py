@@ -29,9 +29,19 @@ SCJ = "区市场监管局"
 RSJ = "区人社局"
 
 
-@pytest.fixture
-def summaries(settings: Any, tmp_path: Any) -> dict[str, str]:
-    """The demo loaders up to the draws, in their registered order."""
+# How many a draw takes from a stratum whose share is fractional depends on the seed
+# (draws.quota). These seeds make the demo draws take 1 A (9 at 1 %) and 1 D (2 at 30 %)
+# for 区市场监管局 and the one D (1 at 30 %) for 区人社局; EMPTY_SEED takes nobody.
+DEMO_SEEDS = (
+    "606119bb6e76264782fe8bcce786d3bfdf13415fa6c891cd500e24f1c7d030ed",
+    "9169c6d165820664c54ebd6d5bd21987c9b65881ee8dceac2c4c2d6189337eb4",
+)
+EMPTY_SEED = "3760fdcf2fa4ce43210b1a06bb300841a248d143cc921b6fce90f6f804cc3e53"
+
+
+def _load(settings: Any, tmp_path: Any, monkeypatch: Any, seeds: tuple[str, ...]) -> Any:
+    from types import SimpleNamespace
+
     from xinyong.collection.demo import load_demo_records
 
     settings.DRAW_SEED_DIR = str(tmp_path / "draw-seeds")
@@ -41,7 +51,15 @@ def summaries(settings: Any, tmp_path: Any) -> dict[str, str]:
     load_demo_lists()
     checks_summary = load_demo_checks()
     load_demo_grades()
+    queue = iter(seeds)
+    monkeypatch.setattr(draws, "secrets", SimpleNamespace(token_hex=lambda _n: next(queue)))
     return {"checks": checks_summary, "draws": load_demo_draws()}
+
+
+@pytest.fixture
+def summaries(settings: Any, tmp_path: Any, monkeypatch: Any) -> dict[str, str]:
+    """The demo loaders up to the draws, in their registered order."""
+    return _load(settings, tmp_path, monkeypatch, DEMO_SEEDS)
 
 
 def _client(username: str) -> Client:
@@ -78,7 +96,8 @@ def test_draw_loader_creates_rosters_conflict_and_verified_draws(
     market = Draw.objects.get(unit__name=SCJ)
     assert market.status == Draw.Status.DRAWN
     assert market.pool_filter["record_type"] == "XZCF"
-    # 11 subjects with a penalty: 9 graded A (1% → 1) and the 2 listed ones graded D (30% → 1).
+    # 11 subjects with a penalty: 9 graded A (1% → 0.09) and the 2 listed ones graded D
+    # (30% → 0.6); DEMO_SEEDS[0] draws the extra one in both.
     grades = sorted(g for _sid, g in market.pool_snapshot)
     assert grades == ["A"] * 9 + ["D"] * 2
     assert [t["grade"] for t in market.result] == ["A", "D"]
@@ -108,6 +127,19 @@ def test_draw_loader_creates_rosters_conflict_and_verified_draws(
     assert labour.status == Draw.Status.PUBLISHED
     assert [t.subject.name for t in labour.targets.all()] == ["安阳市北关区安顺运输有限公司"]
     assert draws.verify_draw(labour).ok
+
+
+def test_draw_loader_copes_with_a_draw_that_takes_nobody(
+    settings: Any, tmp_path: Any, monkeypatch: Any
+) -> None:
+    summary = _load(settings, tmp_path, monkeypatch, (EMPTY_SEED, EMPTY_SEED))["draws"]
+    assert (
+        "区市场监管局抽查 1 次（对象库 11 户，抽中 0 户，已录入检查结果 0 户，复核一致）" in summary
+    )
+    assert "区人社局抽查 1 次（抽中 0 户，已抽取）" in summary
+    market = Draw.objects.get(unit__name=SCJ)
+    assert (market.result, market.status) == ([], Draw.Status.DRAWN)
+    assert draws.verify_draw(market).ok
 
 
 def test_draw_pages_for_the_right_users(summaries: dict[str, str]) -> None:

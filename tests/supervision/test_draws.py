@@ -31,15 +31,19 @@ def _standard_draw(per_target: int = 2) -> Draw:
     )
 
 
-def test_quota_is_ceiling_of_ratio():
-    assert draws.quota("1.00", 100) == 1
-    assert draws.quota("2.00", 100) == 2
-    assert draws.quota("10.00", 50) == 5
-    assert draws.quota("30.00", 10) == 3
-    assert draws.quota("1.00", 7) == 1
-    assert draws.quota("30.00", 11) == 4  # 3.3 → 4
-    assert draws.quota("2.00", 0) == 0
-    assert draws.quota("0", 50) == 0
+def test_whole_quotas_and_the_v1_ceiling():
+    key = bytes.fromhex("11" * 32)
+    # A whole share is taken as is, whatever the seed.
+    assert draws.quota("1.00", 100, key=key, grade="A") == 1
+    assert draws.quota("2.00", 100, key=key, grade="B") == 2
+    assert draws.quota("10.00", 50, key=key, grade="C") == 5
+    assert draws.quota("30.00", 10, key=key, grade="D") == 3
+    assert draws.quota("2.00", 0, key=key, grade="B") == 0
+    assert draws.quota("0", 50, key=key, grade="B") == 0
+    # Published v1 draws rounded up (tests/supervision/test_draws_fairness.py for v2).
+    v1 = draws.ALGORITHM_V1
+    assert draws.quota("1.00", 7, key=key, grade="A", algorithm=v1) == 1
+    assert draws.quota("30.00", 11, key=key, grade="D", algorithm=v1) == 4  # 3.3 → 4
 
 
 def test_default_policies_follow_henan_2021_precedent():
@@ -185,7 +189,7 @@ def test_declared_conflicts_are_never_drawn():
         draws.create_draw(actor=None, unit=unit(), title="回避测试", inspectors_per_target=2)
     draw = draws.create_draw(actor=None, unit=unit(), title="回避测试", inspectors_per_target=1)
     draw = draws.run_draw(actor=None, draw=draw)
-    assert draw.targets.count() == 3  # ceil(10 × 30%)
+    assert draw.targets.count() == 3  # 10 × 30%
     conflicted = {s.pk for s in subjects[:5]}
     for target in draw.targets.prefetch_related("inspectors"):
         ids = [i.pk for i in target.inspectors.all()]

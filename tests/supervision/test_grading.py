@@ -266,6 +266,71 @@ def test_commitments_kept_and_broken() -> None:
     assert contributions(subject, date(2026, 9, 19)) == {}
 
 
+def _certificate_breach(verified_on: date) -> Any:
+    """A 证明事项型 commitment of 2026-02-20 found 全部未履行: a COMMITMENT_BROKEN and a
+    CNWN dishonesty record (一般: repair from 3 months, off view after 1 year)."""
+    from tests.commitments.helpers import SCJG, commit
+    from xinyong.commitments import services as commitments
+
+    c = commit(SCJG, "食品经营许可", "certificate", made_on=date(2026, 2, 20))
+    return commitments.record_fulfilment(
+        actor=None,
+        commitment=c,
+        status="全部未履行",
+        evidence=f"{verified_on:%Y-%m-%d} 实地核查：承诺内容不实。",
+        unfulfilled_content="承诺的经营场所使用权不实",
+        liability_action="撤销许可决定，违诺情况记入信用记录",
+        verified_on=verified_on,
+    )
+
+
+def test_withdrawn_breach_record_no_longer_costs_the_broken_commitment() -> None:
+    from xinyong.records.services import withdraw_record
+
+    users = staff()
+    broken = _certificate_breach(date(2026, 3, 2))
+    assert stored(broken.subject_id)[:2] == ("A", Decimal("90.00"))
+    assert contributions(broken.subject_id) == {"COMMITMENT_BROKEN": (1, -10.0)}
+    withdraw_record(
+        actor=users["admin"], record=broken.breach_record, reason="核查结论有误，已撤销"
+    )
+    # 已撤销的记录不计分: neither the record nor the commitment it recorded.
+    assert stored(broken.subject_id)[:2] == ("A", Decimal("100.00"))
+    assert contributions(broken.subject_id) == {}
+    assert grading.recompute_all(TODAY).written == 0  # the set-based run agrees
+
+
+def test_repaired_breach_record_counts_as_repaired_history_only() -> None:
+    users = staff()
+    broken = _certificate_breach(date(2026, 3, 2))
+    app = repair.apply_for_repair(
+        actor=None,
+        record=broken.breach_record,
+        channel=Channel.ONLINE,
+        applicant_name=broken.committer_name,
+        applicant_phone="13800001234",
+        subject_identifier=broken.committer_code,
+        fulfilment_statement="已补交经营场所使用证明。",
+        commitment_accepted=True,
+        submitted_on=date(2026, 6, 10),
+    )
+    app = repair.mark_complete(
+        actor=users["admin"], application=app, complete=True, on=date(2026, 6, 11)
+    )
+    app = repair.provider_review(
+        actor=users["admin"], application=app, agrees=True, opinion="同意", on=date(2026, 6, 12)
+    )
+    repair.decide_repair(
+        actor=users["admin"], application=app, approve=True, reason="已纠正", on=date(2026, 6, 15)
+    )
+    # Repairing raises the grade: 100 − 1 (repaired history), not 100 − 1 − 10 = 89 B.
+    assert stored(broken.subject_id)[:2] == ("A", Decimal("99.00"))
+    assert contributions(broken.subject_id) == {"REPAIRED_36M": (1, -1.0)}
+    # Before the repair decision the breach still cost its 10 points.
+    assert contributions(broken.subject_id, date(2026, 6, 14)) == {"COMMITMENT_BROKEN": (1, -10.0)}
+    assert grading.recompute_all(TODAY).written == 0
+
+
 # ---------------------------------------------------------------- external results
 
 

@@ -73,11 +73,13 @@ def test_watched_subject_is_drawn_in_the_c_stratum(
     draw = draws.create_draw(actor=None, unit=unit(), title="2026年12月双随机抽查", on=V2_FROM)
     assert [watched.pk, "C"] in draw.pool_snapshot
     strata = {
-        g["grade"]: (g["ratio"], g["pool"], g["quota"]) for g in draws.summary(draw)["grades"]
+        g["grade"]: (g["ratio"], g["pool"], g["quota_min"], g["quota_max"])
+        for g in draws.summary(draw)["grades"]
     }
-    assert strata["C"] == ("10.00", 1, 1)
-    assert strata["A"] == ("1.00", 20, 1)
+    # 1 × 10 % and 20 × 1 %: none for sure, one more with probability 10 % and 20 %.
+    assert strata["C"] == ("10.00", 1, 0, 1)
+    assert strata["A"] == ("1.00", 20, 0, 1)
     draw = draws.run_draw(actor=None, draw=draw)
-    assert {"subject_id": watched.pk, "grade": "C"}.items() <= next(
-        e for e in draw.result if e["subject_id"] == watched.pk
-    ).items()
+    c_quota = draws.quota("10.00", 1, key=bytes.fromhex(draw.seed), grade="C")
+    drawn_as = [e["grade"] for e in draw.result if e["subject_id"] == watched.pk]
+    assert drawn_as == ["C"] * c_quota

@@ -270,7 +270,9 @@ class ForbiddenMatterForm(forms.ModelForm):
     keywords_text = forms.CharField(
         label="关键词",
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="每行一个，或用“、”分隔；文本中出现任一关键词即视为命中。",
+        help_text="每行一个，或用“、”分隔；文本中出现任一关键词即视为命中。"
+        "用“+”连接的几项须在同一句中都出现（不论先后），每项可用“|”列出备选词，"
+        "如 拖欠|欠缴+电费|水费。",
     )
 
     class Meta:

@@ -3,6 +3,7 @@ lawfulness check other apps (sanctions) call before accepting a matter."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import date
 from typing import Any
@@ -159,19 +160,44 @@ def _normalise_text(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text or "").split())
 
 
+# Clause ends after NFKC (full-width ，；！？ become , ; ! ?); "、" joins a list within one.
+_CLAUSE_END = re.compile(r"[。;,!?\r\n]")
+
+
+def keyword_terms(keyword: str) -> list[list[str]]:
+    """A forbidden-matter keyword as terms, each a list of alternatives, normalised as the
+    text is: "拖欠|欠缴+电费" → [["拖欠", "欠缴"], ["电费"]]. A plain keyword is one term
+    with one alternative. An empty term or alternative is kept empty (the service refuses
+    such a keyword; the matcher ignores it)."""
+    return [
+        [_normalise_text(alt) for alt in term.split("|")]
+        for term in unicodedata.normalize("NFKC", keyword or "").split("+")
+    ]
+
+
+def _keyword_hit(terms: list[list[str]], whole: str, clauses: list[str]) -> bool:
+    if not terms or any(not alt for term in terms for alt in term):
+        return False
+    if len(terms) == 1:
+        return any(alt in whole for alt in terms[0])
+    # A combination: every term in one clause, in any order (拖欠电费 / 电费拖欠 / 欠缴…电费),
+    # and not one term here and another in an unrelated sentence or field.
+    return any(all(any(alt in c for alt in term) for term in terms) for c in clauses)
+
+
 def check_lawful_matter(text: str) -> list[ForbiddenMatter]:
     """The forbidden matters (泛化滥用 examples) that `text` mentions; empty when none.
-    Used by the catalogue's own services and by sanctions before accepting a measure."""
-    haystack = _normalise_text(text)
-    if not haystack:
+    Used by the catalogue's own services and by sanctions before accepting a measure.
+    Spaces and full/half width are ignored; a keyword "A|B+C" (`keyword_terms`) matches
+    when A or B, and C, stand in the same clause."""
+    whole = _normalise_text(text)
+    if not whole:
         return []
+    clauses = [_normalise_text(c) for c in _CLAUSE_END.split(unicodedata.normalize("NFKC", text))]
     hits = []
     for matter in ForbiddenMatter.objects.filter(active=True).order_by("code"):
-        for keyword in matter.keywords or []:
-            needle = _normalise_text(str(keyword))
-            if needle and needle in haystack:
-                hits.append(matter)
-                break
+        if any(_keyword_hit(keyword_terms(str(k)), whole, clauses) for k in matter.keywords or []):
+            hits.append(matter)
     return hits
 
 

@@ -35,7 +35,7 @@ from .models import (
     Sharing,
     UpdateCycle,
 )
-from .selectors import check_lawful_matter, describe_forbidden, policy_in_force
+from .selectors import check_lawful_matter, describe_forbidden, keyword_terms, policy_in_force
 
 __all__ = [
     "check_lawful_matter",
@@ -374,6 +374,12 @@ def _save_matter(matter: ForbiddenMatter, values: Mapping[str, Any]) -> None:
     ):
         raise DomainError(f"事项“{matter.name}”至少需要一个关键词（文本列表）。")
     matter.keywords = [k.strip() for k in keywords]
+    for keyword in matter.keywords:
+        if any(not alt for term in keyword_terms(keyword) for alt in term):
+            raise DomainError(
+                f"事项“{matter.name}”的关键词“{keyword}”有空的部分：用“+”连接的每一项、"
+                "用“|”分隔的每个备选词都要写出。"
+            )
     if not matter.basis.strip() or not matter.reason.strip():
         raise DomainError(f"事项“{matter.name}”必须写明理由和依据。")
     try:

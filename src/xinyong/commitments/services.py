@@ -395,38 +395,46 @@ _EXCLUSION_TAIL = (
 )
 
 
-def _breach_cleared(record: Any, on: date) -> bool:
-    """Whether a breach's dishonesty record (CNWN) no longer bars 告知承诺 on `on`:
+def breach_cleared_q(on: date, *, expired: bool = True) -> Q:
+    """The breach dishonesty records (CNWN; a Q over CreditRecord) that no longer stand
+    against their commitment on `on`:
 
     - withdrawn (撤销, record or window): it should never have stood;
     - repaired: rights.repair.decide_repair ends the record's PublicityWindow with
       end_reason 已修复 on the decision day — counted when that day is on or before `on`;
-      a 信用修复型 breach that undoes the repair clears the ending and the bar returns;
-    - dropped off at its maximum publicity period (ends_on before `on`, or ended 公示期满):
-      repair can no longer be asked for then (rights.repair_eligibility: 已届满，无需申请
-      信用修复) and the information goes to the archive (河南条例 art. 19), so keeping the
-      bar would make it permanent.
-    A missing record or window (never expected: the pipeline stores both) keeps the bar."""
+      a 信用修复型 breach that undoes the repair clears the ending and the record stands again;
+    - with `expired`: dropped off at its maximum publicity period (ends_on before `on`, or
+      ended 公示期满): repair can no longer be asked for then (rights.repair_eligibility:
+      已届满，无需申请信用修复) and the information goes to the archive (河南条例 art. 19),
+      so keeping the 告知承诺 bar would make it permanent. The grade passes False: its
+      model keeps counting a breach for its own period (COMMITMENT_BROKEN, 36 months)
+      after the publicity ends, as it keeps counting penalties.
+    A record without a window (never expected: the pipeline stores both) is not cleared
+    unless withdrawn."""
     from xinyong.publicity.models import PublicityWindow
+    from xinyong.records.models import CreditRecord
+
+    reasons = PublicityWindow.EndReason
+    cleared = (
+        Q(status=CreditRecord.Status.WITHDRAWN)
+        | Q(publicity__end_reason=reasons.WITHDRAWN)
+        | Q(publicity__end_reason=reasons.REPAIRED, publicity__ended_on__lte=on)
+    )
+    if expired:
+        cleared |= Q(publicity__end_reason=reasons.EXPIRED, publicity__ended_on__lte=on) | Q(
+            publicity__ends_on__lt=on
+        )
+    return cleared
+
+
+def _breach_cleared(record: Any, on: date) -> bool:
+    """Whether a breach's dishonesty record no longer bars 告知承诺 on `on`
+    (`breach_cleared_q`); a missing record keeps the bar."""
     from xinyong.records.models import CreditRecord
 
     if record is None:
         return False
-    if record.status == CreditRecord.Status.WITHDRAWN:
-        return True
-    window = PublicityWindow.objects.filter(record_id=record.pk).first()
-    if window is None:
-        return False
-    reasons = PublicityWindow.EndReason
-    if window.end_reason == reasons.WITHDRAWN:
-        return True
-    if (
-        window.end_reason in (reasons.REPAIRED, reasons.EXPIRED)
-        and window.ended_on is not None
-        and window.ended_on <= on
-    ):
-        return True
-    return window.ends_on is not None and window.ends_on < on
+    return CreditRecord.objects.filter(breach_cleared_q(on), pk=record.pk).exists()
 
 
 def exclusion_reason(subject: Subject, kind: str, on: date) -> str | None:

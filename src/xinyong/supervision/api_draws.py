@@ -45,10 +45,17 @@ DRAW_SUMMARY_FIELDS: dict[str, serializers.Field] = {
     "seed_hash": serializers.CharField(),
     "seed": serializers.CharField(allow_null=True),
     "pool_size": serializers.IntegerField(),
-    "quota_total": serializers.IntegerField(),
+    "quota_total": serializers.IntegerField(
+        allow_null=True, help_text="抽取前有小数份额的等级未定时为 null，见 quota_total_min/max"
+    ),
+    "quota_total_min": serializers.IntegerField(),
+    "quota_total_max": serializers.IntegerField(),
     "roster_size": serializers.IntegerField(),
     "inspectors_per_target": serializers.IntegerField(),
     "parameters": serializers.DictField(),
+    "frequency": serializers.DictField(
+        allow_null=True, help_text="每年抽查频次规则及本次未纳入对象库的户数（等级不公开时无户数）"
+    ),
     "grades": serializers.ListField(child=serializers.DictField()),
 }
 # The list answers bare arrays (no pagination): at most 200 draws, 1,000 inspectors.

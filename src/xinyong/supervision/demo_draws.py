@@ -1,7 +1,8 @@
 """Demo 双随机 data for `xinyong init --demo`, through supervision.draws after the grades
 (order 50): the inspector rosters of 区市场监管局 and 区人社局, one declared conflict of
 interest, and one draw per unit — set up (seed hash published), run with the ratios of
-each grade, verified from the revealed seed, with inspection results recorded. The
+each grade, verified from the revealed seed, with inspection results recorded for
+whoever the seed draws (possibly nobody: small pools at 1–30 %). The
 draws' own times are those of the installation (the service stamps them), so the
 inspection dates are the day of the draw. Idempotent: skipped when the first inspector
 exists."""
@@ -102,17 +103,20 @@ def load_demo_draws() -> str:
         inspectors_per_target=2,
     )
     draw = _run_and_verify(reviewer, draw)
-    first = draw.targets.get(subject_id=draw.result[0]["subject_id"])
-    # The inspection record is public: it names no penalty, whose own publicity may have
-    # ended.
-    _inspect(
-        reporter,
-        first,
-        "北关市监检〔2026〕31号",
-        _SCJ,
-        "原行政处罚决定责令改正事项的整改落实情况；营业执照、许可证件公示情况；进货查验记录。",
-        "未发现问题。证照公示和进货查验记录符合规定，原处罚决定责令改正的事项已整改到位。",
-    )
+    # How many are drawn depends on the seed (9 A at 1 % and 2 D at 30 %: each stratum
+    # 0 or 1), so the demo may have nothing to inspect.
+    if draw.result:
+        first = draw.targets.get(subject_id=draw.result[0]["subject_id"])
+        # The inspection record is public: it names no penalty, whose own publicity may
+        # have ended.
+        _inspect(
+            reporter,
+            first,
+            "北关市监检〔2026〕31号",
+            _SCJ,
+            "原行政处罚决定责令改正事项的整改落实情况；营业执照、许可证件公示情况；进货查验记录。",
+            "未发现问题。证照公示和进货查验记录符合规定，原处罚决定责令改正的事项已整改到位。",
+        )
 
     labour = resolve_unit("区人社局")
     reporter_rsj = User.objects.get(username="reporter_rsj")

@@ -9,7 +9,11 @@ A draw is reproducible by anyone (commit–reveal):
    grade at that moment (`SubjectGrade`; a subject without a grade counts as B, the
    "一般" class that 国市监信发〔2022〕6号 inspects at the normal ratio), the ratio of each
    grade from the policy in force (`policy.policies_in_force`), and the unit's active
-   inspectors with their declared conflicts. A random 32-byte seed is generated; only
+   inspectors with their declared conflicts. A subject already drawn as often as its
+   grade's `frequency_per_year` in the calendar year of the set-up day, by any unit's
+   draw (无事不扰 is about the subject), stays out of the pool; how many, per grade, is
+   kept in the draw's parameters (`frequency`). Draws set up but not yet drawn do not
+   count: nobody knows yet whom they pick. A random 32-byte seed is generated; only
    its SHA-256 is stored and published. The seed itself waits in a private file
    (`DRAW_SEED_DIR`, default var/draw-seeds/<hash>) outside the database.
 2. Run (`run_draw`): `compute_draw` (below) picks the targets and inspectors from the
@@ -23,10 +27,16 @@ The algorithm (stable; changing it breaks every published draw — add a version
 - seed: 32 random bytes, written as 64 lowercase hex characters; seed_hash =
   SHA-256 of those 32 bytes, hex.
 - rank(label) = HMAC-SHA256(key=seed bytes, message=UTF-8 label), hex.
-- For each grade in A, B, C, D: n = ceil(size × ratio / 100) in exact decimal arithmetic,
-  where size is the number of pool subjects of that grade; the subjects of the grade are
-  sorted by (rank(f"target:{grade}:{subject_id}"), subject_id) and the first n taken.
-  Targets are listed grade by grade in that order.
+- Version: each draw names its version in its parameters ("algorithm"); it is drawn and
+  verified by that version. A draw without one is v1.
+- For each grade in A, B, C, D: share = size × ratio / 100 in exact rational arithmetic,
+  where size is the number of pool subjects of that grade. v2: n = floor(share), plus one
+  when f = share − floor(share) > 0 and int(rank(f"quota:{grade}"), 16) < f × 2^256
+  (the HMAC read as a 256-bit unsigned integer), so that the expected n is exactly
+  share and each subject's chance is exactly the grade's ratio. v1 (the first draws):
+  n = ceil(share). The subjects of the grade are sorted by
+  (rank(f"target:{grade}:{subject_id}"), subject_id) and the first n taken. Targets are
+  listed grade by grade in that order.
 - For each target, the roster's inspectors without a declared conflict with it are
   sorted by (rank(f"inspector:{subject_id}:{inspector_id}"), inspector_id) and the first
   `inspectors_per_target` taken.
@@ -36,11 +46,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import os
 import secrets
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +85,11 @@ UNGRADED = GradeLetter.B.value
 INSPECTION_TYPE = "XZJC"  # 行政检查 (catalog/data/record_types.json)
 INSPECTION_METHOD = "双随机抽查"
 MAX_INSPECTORS_PER_TARGET = 10
-ALGORITHM = "HMAC-SHA256 v1"
+# v1 rounded every grade's share up, so that in a small pool an A subject (1 %) was more
+# likely to be drawn than a D subject (30 %); published v1 draws keep verifying by it.
+ALGORITHM_V1 = "HMAC-SHA256 v1"
+ALGORITHM = "HMAC-SHA256 v2"
+ALGORITHMS = (ALGORITHM_V1, ALGORITHM)
 
 
 # ---------------------------------------------------------------- the algorithm
@@ -86,13 +103,44 @@ def _rank(key: bytes, label: str) -> str:
     return hmac.new(key, label.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def quota(ratio: Any, size: int) -> int:
-    """ceil(size × ratio%) exactly: 100 subjects at 2% → 2, 50 at 10% → 5, 10 at 30% → 3,
-    7 at 1% → 1 (every class with members is inspected at least once when ratio > 0)."""
+def _share(ratio: Any, size: int) -> Fraction:
+    return Fraction(Decimal(str(ratio))) * size / 100
+
+
+def quota_range(ratio: Any, size: int) -> tuple[int, int]:
+    """The fewest and most a v2 draw can take from `size` subjects at `ratio`%: 11 at 30%
+    → (3, 4), 100 at 2% → (2, 2). Until the seed is revealed nobody knows which."""
+    if size <= 0:
+        return 0, 0
+    share = _share(ratio, size)
+    return math.floor(share), math.ceil(share)
+
+
+def quota(ratio: Any, size: int, *, key: bytes, grade: str, algorithm: str = ALGORITHM) -> int:
+    """How many of a grade's `size` subjects the draw keyed by `key` takes (the module
+    docstring, "The algorithm"): v2 draws the fraction, v1 rounds it up."""
     if size <= 0:
         return 0
-    exact = Decimal(size) * Decimal(str(ratio)) / Decimal(100)
-    return int(exact.to_integral_value(rounding=ROUND_CEILING))
+    share = _share(ratio, size)
+    if algorithm == ALGORITHM_V1:
+        return math.ceil(share)
+    whole = math.floor(share)
+    fraction = share - whole
+    if fraction and Fraction(int(_rank(key, f"quota:{grade}"), 16), 2**256) < fraction:
+        whole += 1
+    return whole
+
+
+def _version(draw: Draw) -> str:
+    return str(draw.pool_filter.get("algorithm") or ALGORITHM_V1)
+
+
+def algorithm_of(draw: Draw) -> str:
+    """The draw's algorithm version; refuses one this platform does not implement."""
+    name = _version(draw)
+    if name not in ALGORITHMS:
+        raise DomainError(f"抽查任务 {draw.pk} 的抽取算法“{name}”无法识别，不能抽取或复核。")
+    return name
 
 
 def compute_draw(
@@ -102,6 +150,7 @@ def compute_draw(
     ratios: dict[str, str],
     roster: list[dict[str, Any]],
     inspectors_per_target: int,
+    algorithm: str = ALGORITHM,
 ) -> list[dict[str, Any]]:
     """The draw's result from its seed and snapshots (see the module docstring): a list
     of {"subject_id", "grade", "inspectors": [inspector ids]} in draw order."""
@@ -114,7 +163,7 @@ def compute_draw(
     result: list[dict[str, Any]] = []
     for grade in GRADES:
         members = by_grade.get(grade, [])
-        n = quota(ratios.get(grade, "0"), len(members))
+        n = quota(ratios.get(grade, "0"), len(members), key=key, grade=grade, algorithm=algorithm)
         ordered = sorted(members, key=lambda sid: (_rank(key, f"target:{grade}:{sid}"), sid))
         for sid in ordered[:n]:
             eligible = [i for i in inspector_ids if sid not in conflicts[i]]
@@ -380,6 +429,36 @@ def _region_arg(region: Any) -> str:
     return text
 
 
+def drawn_in_year(year: int) -> Counter[int]:
+    """How many drawn (or published) draws picked each subject in `year`, by the draw's
+    Shanghai day; a subject merged away since counts for its survivor."""
+    rows = DrawTarget.objects.filter(
+        draw__status__in=(Draw.Status.DRAWN, Draw.Status.PUBLISHED), draw__drawn_at__year=year
+    ).values_list("subject_id", "subject__merged_into_id")
+    return Counter(survivor or sid for sid, survivor in rows)
+
+
+def _frequency_rule(year: int, per_year: dict[str, int]) -> str:
+    limits = "、".join(f"{g} 类 {per_year.get(g, 0)} 次" for g in GRADES)
+    return f"{year} 年内已被抽中的次数达到所在等级每年抽查频次（{limits}）"
+
+
+def _apply_frequency(
+    pool: list[list[Any]], per_year: dict[str, int], year: int
+) -> tuple[list[list[Any]], dict[str, int]]:
+    """The pool without the subjects already drawn `per_year[grade]` times in `year`,
+    and how many of each grade were left out."""
+    drawn = drawn_in_year(year)
+    kept: list[list[Any]] = []
+    left_out = dict.fromkeys(GRADES, 0)
+    for sid, grade in pool:
+        if drawn.get(sid, 0) >= per_year[grade]:
+            left_out[grade] += 1
+        else:
+            kept.append([sid, grade])
+    return kept, left_out
+
+
 def create_draw(
     *,
     actor: Any,
@@ -412,6 +491,14 @@ def create_draw(
     pool = pool_of(unit=unit, record_type=rt, region=region_prefix, grades=chosen)
     if not pool:
         raise DomainError("按所选条件，对象库中没有任何主体，无法抽查。")
+    per_year = {g: int(policies[g].frequency_per_year) for g in GRADES}
+    pool, left_out = _apply_frequency(pool, per_year, day.year)
+    if not pool:
+        limits = "、".join(f"{g} 类 {per_year[g]} 次" for g in GRADES)
+        raise DomainError(
+            f"按所选条件，对象库中的 {sum(left_out.values())} 户主体 {day.year} 年内已被抽中的"
+            f"次数均已达到所在等级的每年抽查频次（{limits}），本次无可抽查的主体。"
+        )
     roster = _roster_snapshot(unit, {sid for sid, _g in pool})
     _check_roster(roster, pool, per_target)
     seed_hex = secrets.token_hex(32)
@@ -426,6 +513,7 @@ def create_draw(
         "policy_ids": {g: policies[g].pk for g in GRADES},
         "ungraded_as": UNGRADED,
         "algorithm": ALGORITHM,
+        "frequency": {"year": day.year, "per_year": per_year, "left_out": left_out},
     }
     with transaction.atomic():
         draw = Draw.objects.create(
@@ -461,15 +549,55 @@ def create_draw(
 # ---------------------------------------------------------------- run and verify
 
 
-def _expected_counts(draw: Draw) -> dict[str, dict[str, int]]:
+def _expected_counts(draw: Draw) -> dict[str, dict[str, Any]]:
+    """Per grade: pool size and quota. Before a v2 draw is run the quota of a grade whose
+    share is fractional is not known (None), only its range."""
     sizes = {g: 0 for g in GRADES}
     for _sid, grade in draw.pool_snapshot:
         sizes[str(grade)] = sizes.get(str(grade), 0) + 1
     ratios = draw.pool_filter.get("ratios", {})
+    algorithm = _version(draw)
+    key = bytes.fromhex(draw.seed) if draw.seed else None
+    out: dict[str, dict[str, Any]] = {}
+    for g in GRADES:
+        ratio, size = ratios.get(g, "0"), sizes.get(g, 0)
+        low, high = quota_range(ratio, size)
+        if algorithm == ALGORITHM_V1:
+            low = high
+        n: int | None = low if low == high else None
+        if key is not None:
+            n = low = high = quota(ratio, size, key=key, grade=g, algorithm=algorithm)
+        out[g] = {"pool": size, "quota": n, "quota_min": low, "quota_max": high}
+    return out
+
+
+def _quota_total(counts: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    low = sum(c["quota_min"] for c in counts.values())
+    high = sum(c["quota_max"] for c in counts.values())
     return {
-        g: {"pool": sizes.get(g, 0), "quota": quota(ratios.get(g, "0"), sizes.get(g, 0))}
-        for g in GRADES
+        "quota_total": low if low == high else None,
+        "quota_total_min": low,
+        "quota_total_max": high,
     }
+
+
+def _frequency_summary(draw: Draw, *, with_grades: bool) -> dict[str, Any] | None:
+    """The yearly-frequency rule of the draw and, unless the grades stay private, how many
+    subjects it left out: with the targets of earlier draws named in public, the count
+    would tell which of them are in a low-frequency (A/B) grade."""
+    freq = draw.pool_filter.get("frequency")
+    if not isinstance(freq, dict):
+        return None  # set up before the frequency was applied
+    per_year = {g: int(freq.get("per_year", {}).get(g, 0)) for g in GRADES}
+    rule = _frequency_rule(int(freq["year"]), per_year)
+    data: dict[str, Any] = {"year": freq["year"], "per_year": per_year}
+    if not with_grades:
+        return {**data, "text": f"{rule}的主体不进入对象库。"}
+    left_out = {g: int(freq.get("left_out", {}).get(g, 0)) for g in GRADES}
+    total = sum(left_out.values())
+    detail = "、".join(f"{g} 类 {n} 户" for g, n in left_out.items() if n)
+    text = f"{rule}的主体不进入对象库：本次未纳入 {total} 户" + (f"（{detail}）" if detail else "")
+    return {**data, "left_out": left_out, "left_out_total": total, "text": text + "。"}
 
 
 def run_draw(*, actor: Any, draw: Draw) -> Draw:
@@ -485,6 +613,7 @@ def run_draw(*, actor: Any, draw: Draw) -> Draw:
                 if drawn
                 else f"抽查任务 {locked.pk} 已抽取，不能重复抽取。"
             )
+        algorithm = algorithm_of(locked)
         seed_hex = _load_seed(locked)
         result = compute_draw(
             seed_hex=seed_hex,
@@ -492,6 +621,7 @@ def run_draw(*, actor: Any, draw: Draw) -> Draw:
             ratios=locked.pool_filter.get("ratios", {}),
             roster=locked.roster_snapshot,
             inspectors_per_target=locked.inspectors_per_target,
+            algorithm=algorithm,
         )
         targets = DrawTarget.objects.bulk_create(
             [DrawTarget(draw=locked, subject_id=r["subject_id"], grade=r["grade"]) for r in result]
@@ -580,12 +710,18 @@ def verify_draw(draw: Draw, *, with_grades: bool = True) -> Verification:
             f"公布的哈希 = {draw.seed_hash}。"
         )
         return report
+    try:
+        algorithm = algorithm_of(draw)
+    except DomainError as exc:
+        report.problems.append(exc.message)
+        return report
     expected = compute_draw(
         seed_hex=seed_hex,
         pool=draw.pool_snapshot,
         ratios=draw.pool_filter.get("ratios", {}),
         roster=draw.roster_snapshot,
         inspectors_per_target=draw.inspectors_per_target,
+        algorithm=algorithm,
     )
     recorded = list(draw.result or [])
     report.targets = len(expected)
@@ -667,22 +803,19 @@ def summary(draw: Draw, *, with_grades: bool = True) -> dict[str, Any]:
         "seed_hash": draw.seed_hash,
         "seed": draw.seed or None,
         "pool_size": len(draw.pool_snapshot),
-        "quota_total": sum(c["quota"] for c in counts.values()),
+        **_quota_total(counts),
         "roster_size": len(draw.roster_snapshot),
         "inspectors_per_target": draw.inspectors_per_target,
-        "parameters": draw.pool_filter,
+        # The frequency's per-grade counts are under "frequency", shown only with grades.
+        "parameters": {k: v for k, v in draw.pool_filter.items() if k != "frequency"},
+        "frequency": _frequency_summary(draw, with_grades=with_grades),
         "grades": [
-            {
-                "grade": g,
-                "ratio": draw.pool_filter.get("ratios", {}).get(g),
-                "pool": counts[g]["pool"],
-                "quota": counts[g]["quota"],
-            }
+            {"grade": g, "ratio": draw.pool_filter.get("ratios", {}).get(g), **counts[g]}
             for g in GRADES
         ],
     }
     if not with_grades:
-        data["parameters"] = {k: v for k, v in draw.pool_filter.items() if k != "grades"}
+        data["parameters"] = {k: v for k, v in data["parameters"].items() if k != "grades"}
         data["grades"] = []
     return data
 
@@ -791,6 +924,7 @@ def public_data(draw: Draw, *, with_grades: bool | None = None) -> dict[str, Any
         "algorithm": __doc__.split("The algorithm", 1)[1].split('"""')[0].strip()
         if __doc__
         else ALGORITHM,
+        "algorithm_version": _version(draw),
         "seed_hash": draw.seed_hash,
         "seed": draw.seed or None,
         "ratios": ratios,
@@ -798,7 +932,8 @@ def public_data(draw: Draw, *, with_grades: bool | None = None) -> dict[str, Any
         "grades_public": with_grades,
         "strata": strata,
         "pool_size": len(draw.pool_snapshot),
-        "quota_total": sum(c["quota"] for c in counts.values()),
+        **_quota_total(counts),
+        "frequency": _frequency_summary(draw, with_grades=with_grades),
         "pool": pool,
         "roster": [
             {"id": m["id"], "conflicts": m.get("conflicts", [])} for m in draw.roster_snapshot

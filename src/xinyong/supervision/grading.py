@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -398,6 +398,8 @@ def _other_counts(
     GROUP BY per indicator), added into `out`. `among`: a subquery of subject ids (a
     temporary table of a set-based run) instead of `ids`."""
     from xinyong.commitments.models import Commitment
+    from xinyong.commitments.services import breach_cleared_q
+    from xinyong.records.models import CreditRecord
     from xinyong.sanctions.lists import in_force_q
     from xinyong.sanctions.models import ListEntry
 
@@ -428,6 +430,14 @@ def _other_counts(
             cq = cq.filter(
                 Q(verified_on__gt=lo) | Q(verified_on__isnull=True, overdue_flagged_on__gt=lo)
             )
+        if ind.kind == "commitment_broken":
+            # A breach whose dishonesty record was withdrawn or repaired no longer costs
+            # the breach points (the model's basis: 已撤销的记录不计分, a repaired one
+            # counts only as repaired history), by the rule that lifts the 告知承诺 bar.
+            cleared = CreditRecord.objects.filter(
+                breach_cleared_q(on, expired=False), pk=OuterRef("breach_record_id")
+            )
+            cq = cq.exclude(Exists(cleared))
         cq = _only(cq, ids, among)
         for sid, n in (
             cq.values_list("subject_id").annotate(n=Count("id")).values_list("subject_id", "n")

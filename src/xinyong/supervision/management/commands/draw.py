@@ -57,7 +57,17 @@ class Command(ActionCommand):
             inspectors_per_target=options["inspectors"],
         )
         data = draws.summary(draw)
-        quotas = "，".join(f"{g['grade']} {g['pool']} 户抽 {g['quota']}" for g in data["grades"])
+        quotas = "，".join(
+            f"{g['grade']} {g['pool']} 户抽 "
+            + (
+                str(g["quota"])
+                if g["quota"] is not None
+                else f"{g['quota_min']} 或 {g['quota_max']}"
+            )
+            for g in data["grades"]
+        )
+        if data["frequency"]:
+            quotas += f"\n{data['frequency']['text']}"
         text = (
             f"抽查任务 {draw.pk} 已建立：{draw.title}（{draw.unit.name}）\n"
             f"对象库 {data['pool_size']} 户：{quotas}\n"
