@@ -199,7 +199,7 @@ def test_unrepaired_breach_bars_until_repaired_then_again_when_repair_undone(
     cnwn = breach_record(broken)
     w = window(cnwn)
     # 国办发〔2025〕22号 一般: repair after 3 months, off view after 1 year.
-    assert (w.repair_from, w.ends_on, w.ended_on) == (date(2026, 6, 2), date(2027, 3, 2), None)
+    assert (w.repair_from, w.ends_on, w.ended_on) == (date(2026, 6, 3), date(2027, 3, 2), None)
     # Made the day before the breach was found: not barred.
     assert approval(date(2026, 3, 1)).status == Commitment.Status.PENDING
     expected = (
@@ -290,7 +290,7 @@ def test_broken_repair_commitment_restores_publicity_to_its_maximum() -> None:
     office = admin()
     store([penalty_row(1, decided="2026-03-10")])
     r = record(1)
-    assert (window(r).repair_from, window(r).ends_on) == (date(2026, 6, 10), date(2027, 3, 10))
+    assert (window(r).repair_from, window(r).ends_on) == (date(2026, 6, 11), date(2027, 3, 10))
     app = approve_repair(
         apply(r, date(2026, 6, 15), name=r.subject.name), office, date(2026, 6, 30)
     )

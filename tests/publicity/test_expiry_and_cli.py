@@ -77,13 +77,13 @@ def test_cli_window_and_expire(capsys, monkeypatch) -> None:
     assert data["class"] == "一般"
     assert (data["starts_on"], data["repair_from"], data["ends_on"]) == (
         "2026-03-10",
-        "2026-06-10",
+        "2026-06-11",
         "2027-03-10",
     )
     assert data["policy"] == "国办发〔2025〕22号·一般失信信息"
     text = StringIO()
     call_command("publicity", "window", str(record.pk), stdout=text)
-    assert "最早可申请修复日期：2026-06-10" in text.getvalue()
+    assert "最早可申请修复日期：2026-06-11" in text.getvalue()
     out = StringIO()
     call_command("publicity", "expire", "--on", "2027-03-11", "--json", stdout=out)
     assert json.loads(out.getvalue()) == {"on": "2027-03-11", "expired": 1}

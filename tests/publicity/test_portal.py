@@ -34,7 +34,7 @@ def test_subject_page_groups_records_with_status_and_repair_date() -> None:
     assert "行政处罚（1）" in body
     assert record.document_number in body
     assert "公示中" in body
-    assert "2026-06-10" in body and "2027-03-10" in body
+    assert "2026-06-11" in body and "2027-03-10" in body
 
 
 def test_open_objection_shows_in_plain_words() -> None:
@@ -114,7 +114,7 @@ def test_public_api_search_detail_and_throttle(settings) -> None:
     detail = client.get(f"/api/v1/public/subjects/{record.subject_id}").json()
     (item,) = detail["records"]
     assert item["status"] == "公示中"
-    assert (item["repair_from"], item["publicity_ends_on"]) == ("2026-06-10", "2027-03-10")
+    assert (item["repair_from"], item["publicity_ends_on"]) == ("2026-06-11", "2027-03-10")
     bad = client.get("/api/v1/public/subjects", {"q": "x"})
     assert bad.status_code == 400 and "至少输入 2 个字符" in bad.json()["detail"]
     assert client.get("/api/v1/public/subjects/0").status_code == 404

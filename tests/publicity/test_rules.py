@@ -36,9 +36,10 @@ def test_general_penalty_under_gbf_2025_22() -> None:
     w = window(penalty(1, decided="2026-03-10"))
     assert w.policy.code == "GBF2025_22_GENERAL"
     assert w.is_published is True
+    # Repair from the day after the 3-month minimum's last day (06-10).
     assert (w.starts_on, w.repair_from, w.ends_on) == (
         date(2026, 3, 10),
-        date(2026, 6, 10),
+        date(2026, 6, 11),
         date(2027, 3, 10),
     )
 
@@ -47,18 +48,18 @@ def test_rule_in_force_on_the_decision_date_527_then_58() -> None:
     before = window(penalty(2, decided="2023-03-01"))
     after = window(penalty(3, decided="2023-06-01"))
     assert before.policy.code == "FGB2019_527_GENERAL"
-    assert (before.repair_from, before.ends_on) == (date(2023, 6, 1), date(2024, 3, 1))
+    assert (before.repair_from, before.ends_on) == (date(2023, 6, 2), date(2024, 3, 1))
     assert after.policy.code == "NDRC58_PENALTY"
-    assert (after.repair_from, after.ends_on) == (date(2023, 9, 1), date(2026, 6, 1))
+    assert (after.repair_from, after.ends_on) == (date(2023, 9, 2), date(2026, 6, 1))
 
 
 def test_special_equipment_penalty_has_one_year_minimum_under_58() -> None:
     w = window(penalty(4, decided="2024-01-15", CF_WFXW="使用未经定期检验的特种设备"))
     assert w.policy.code == "NDRC58_SPECIAL"
-    assert (w.repair_from, w.ends_on) == (date(2025, 1, 15), date(2027, 1, 15))
+    assert (w.repair_from, w.ends_on) == (date(2025, 1, 16), date(2027, 1, 15))
     # The same fact under the general 58号令 rule would have been repairable after 3 months.
     plain = window(penalty(5, decided="2024-01-15"))
-    assert plain.repair_from == date(2024, 4, 15)
+    assert plain.repair_from == date(2024, 4, 16)
 
 
 def test_warning_alone_under_samr_45_is_not_published() -> None:
@@ -150,17 +151,17 @@ def test_severity_class_chosen_by_the_deciding_unit_sets_the_period() -> None:
     The class comes from the record's 失信程度 (CF_SXCD); without it, 一般."""
     serious = window(penalty(21, decided="2026-03-10", CF_SXCD="严重"))
     assert serious.policy.code == "GBF2025_22_SERIOUS"
-    assert (serious.repair_from, serious.ends_on) == (date(2027, 3, 10), date(2029, 3, 10))
+    assert (serious.repair_from, serious.ends_on) == (date(2027, 3, 11), date(2029, 3, 10))
     minor = window(penalty(22, decided="2026-03-10", CF_SXCD="轻微失信"))  # alias
     assert minor.policy.code == "GBF2025_22_MINOR"
     assert (minor.repair_from, minor.ends_on) == (date(2026, 3, 10), date(2026, 6, 10))
     general = window(penalty(23, decided="2026-03-10", CF_SXCD="一般"))
     assert general.policy.code == "GBF2025_22_GENERAL"
-    assert (general.repair_from, general.ends_on) == (date(2026, 6, 10), date(2027, 3, 10))
+    assert (general.repair_from, general.ends_on) == (date(2026, 6, 11), date(2027, 3, 10))
     # Under 527号 (before 2023-05-01) 严重 meant 6 months to 3 years.
     old = window(penalty(24, decided="2023-03-01", CF_SXCD="严重"))
     assert old.policy.code == "FGB2019_527_SERIOUS"
-    assert (old.repair_from, old.ends_on) == (date(2023, 9, 1), date(2026, 3, 1))
+    assert (old.repair_from, old.ends_on) == (date(2023, 9, 2), date(2026, 3, 1))
 
 
 def test_unknown_severity_class_is_refused_by_row() -> None:
@@ -199,7 +200,7 @@ def test_ndrc_36_classes_from_2026_04_01() -> None:
     吊销许可证件 or 限制从业 严重; a plain fine stays 一般."""
     fine = window(penalty(31, decided="2026-05-11"))
     assert fine.policy.code == "NDRC36_GENERAL"
-    assert (fine.repair_from, fine.ends_on) == (date(2026, 8, 11), date(2027, 5, 11))
+    assert (fine.repair_from, fine.ends_on) == (date(2026, 8, 12), date(2027, 5, 11))
     assert "国家发展改革委令第36号" in fine.explanation_text
 
     warning = window(penalty(32, decided="2026-05-11", CF_CFLB="警告", CF_NR="警告", CF_NR_FK=""))
@@ -216,7 +217,7 @@ def test_ndrc_36_classes_from_2026_04_01() -> None:
         penalty(34, decided="2026-05-11", CF_CFLB="罚款；吊销许可证件", CF_NR="罚款并吊销")
     )
     assert revoked.policy.code == "NDRC36_SERIOUS"
-    assert (revoked.repair_from, revoked.ends_on) == (date(2027, 5, 11), date(2029, 5, 11))
+    assert (revoked.repair_from, revoked.ends_on) == (date(2027, 5, 12), date(2029, 5, 11))
 
     # The deciding authority's own class wins over the kinds.
     stated = window(
@@ -253,4 +254,4 @@ def test_stated_class_wins_over_the_market_sector_rule() -> None:
         penalty(52, decided="2026-03-02", unit_name="区市场监管局", CF_SXCD="严重", **kinds)
     )
     assert stated.policy.code == "GBF2025_22_SERIOUS"
-    assert (stated.repair_from, stated.ends_on) == (date(2027, 3, 2), date(2029, 3, 2))
+    assert (stated.repair_from, stated.ends_on) == (date(2027, 3, 3), date(2029, 3, 2))

@@ -81,7 +81,7 @@ def test_rows_say_what_the_records_say() -> None:
     assert by_id[objected.pk]["status"] == "异议处理中"
     assert by_id[repaired.pk]["status"] == "已修复"
     assert by_id[public.pk]["severity"] and by_id[public.pk]["policy"]
-    assert by_id[public.pk]["repair_from"] == "2026-06-10"
+    assert by_id[public.pk]["repair_from"] == "2026-06-11"
 
     # The day is a parameter of the compiled SQL, not frozen into it.
     assert _same(subject, date(2040, 1, 1), person=False) == []

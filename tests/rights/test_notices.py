@@ -30,7 +30,7 @@ def test_one_notice_per_penalty_record_idempotent() -> None:
         notice = found[r.pk]
         assert notice.number == f"XFGZ2026{r.pk:010d}" == notices.notice_number(r.pk, 2026)
         assert (notice.earliest_repair_on, notice.publicity_ends_on) == (
-            date(2026, 6, 10),
+            date(2026, 6, 11),
             date(2027, 3, 10),
         )
         assert notice.served_on is None
@@ -69,7 +69,7 @@ def test_notice_pdf_text_dates_masking_and_embedded_cjk_font() -> None:
     compact = "".join(text.split())
     assert "信用修复告知书" in compact
     assert notice.number in compact
-    assert "2026年6月10日" in compact  # earliest repair date
+    assert "2026年6月11日" in compact  # earliest repair date
     assert "2027年3月10日" in compact  # maximum publicity end
     assert "北关环罚〔2026〕1号" in compact
     assert "免费" in compact and "国办发〔2025〕22号" in compact and "河南省社会信用条例" in compact

@@ -108,5 +108,5 @@ def test_missing_windows_are_computed_first() -> None:
 
     assert PublicityWindow.objects.count() == 2
     assert set(RepairNotice.objects.values_list("earliest_repair_on", "publicity_ends_on")) == {
-        (date(2026, 6, 10), date(2027, 3, 10))
+        (date(2026, 6, 11), date(2027, 3, 10))
     }

@@ -49,11 +49,12 @@ def window(r: CreditRecord) -> PublicityWindow:
 def test_general_penalty_is_eligible_from_three_months_after_decision() -> None:
     store([penalty_row(1, decided="2026-03-10")])
     r = record(1)
-    before = repair.repair_eligibility(r, date(2026, 6, 9))
-    assert (before.eligible, before.code, before.from_date) == (False, "not_yet", date(2026, 6, 10))
-    assert before.reason_zh == "最短公示期尚未届满，自 2026-06-10 起可申请信用修复。"
-    on_day = repair.repair_eligibility(r, date(2026, 6, 10))
-    assert (on_day.eligible, on_day.from_date) == (True, date(2026, 6, 10))
+    # The 3-month minimum's last day is 06-10 (民法典 arts. 201/202): repair after it.
+    before = repair.repair_eligibility(r, date(2026, 6, 10))
+    assert (before.eligible, before.code, before.from_date) == (False, "not_yet", date(2026, 6, 11))
+    assert before.reason_zh == "最短公示期尚未届满，自 2026-06-11 起可申请信用修复。"
+    on_day = repair.repair_eligibility(r, date(2026, 6, 11))
+    assert (on_day.eligible, on_day.from_date) == (True, date(2026, 6, 11))
     # 一般: at most 1 year; the window's last public day is the until date.
     assert on_day.until_date == window(r).ends_on == date(2027, 3, 10)
     after = repair.repair_eligibility(r, date(2027, 3, 11))
@@ -118,8 +119,8 @@ def test_refusals_explained_for_court_list_withdrawn_neutral_unpublished_and_end
 def test_application_refused_at_once_when_not_eligible_with_the_reason() -> None:
     store([penalty_row(1, decided="2026-03-10")])
     with pytest.raises(DomainError) as exc:
-        apply(record(1), on=date(2026, 6, 9))
-    assert exc.value.message == "最短公示期尚未届满，自 2026-06-10 起可申请信用修复。"
+        apply(record(1), on=date(2026, 6, 10))
+    assert exc.value.message == "最短公示期尚未届满，自 2026-06-11 起可申请信用修复。"
     assert RepairApplication.objects.count() == 0
 
 

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from xinyong.publicity.models import PublicityWindow
@@ -63,15 +64,19 @@ def test_public_apply_refused_when_not_yet_eligible() -> None:
     assert response.json()["code"] == "not_eligible_not_yet"
 
 
-def test_staff_workflow_through_the_api() -> None:
+def test_staff_workflow_through_the_api(monkeypatch: pytest.MonkeyPatch) -> None:
     users = staff()
     store([penalty_row(1, decided="2026-03-10")])
+    # Applied online on 09-23 (an online application is dated the day it comes in); the
+    # steps below are recorded on 10-16, each dated on or after the one before.
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: date(2026, 9, 23))
     r = store_recent(2)
     code = (
         client_for()
         .post("/api/v1/repairs", {**BODY, "record": r.pk}, format="json")
         .json()["query_code"]
     )
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: date(2026, 10, 16))
     app = RepairApplication.objects.get(query_code=code)
     admin, unit_staff, other, leader = (
         client_for(users[k]) for k in ("admin", "reporter", "other", "leader")

@@ -196,7 +196,11 @@ def test_an_already_finished_application_is_left_as_it_was() -> None:
     users = staff()
     app = in_provider_review(users)
     repair.provider_review(
-        actor=users["reviewer"], application=app, agrees=False, opinion="不同意。", on=None
+        actor=users["reviewer"],
+        application=app,
+        agrees=False,
+        opinion="不同意。",
+        on=date(2026, 9, 24),
     )
     refused = repair.decide_repair(
         actor=users["admin"],
@@ -221,7 +225,11 @@ def test_an_approval_made_before_the_withdrawal_can_still_be_marked_synced() -> 
     users = staff()
     app = in_provider_review(users)
     repair.provider_review(
-        actor=users["reviewer"], application=app, agrees=True, opinion="同意。", on=None
+        actor=users["reviewer"],
+        application=app,
+        agrees=True,
+        opinion="同意。",
+        on=date(2026, 9, 24),
     )
     repair.decide_repair(
         actor=users["admin"], application=app, approve=True, reason="已整改。", on=date(2026, 9, 28)

@@ -23,16 +23,19 @@ Rules implemented (each cites its source):
   record is withdrawn when the court removes it); neutral acts stay public without end.
 
 Month arithmetic (`add_months`): the same day of the month N months later, clamped to
-the last day of a shorter month (2026-01-31 + 1 month = 2026-02-28). `ends_on` is the
-last day on which the record is public; `repair_from` is the first day on which repair
-may be asked.
+the last day of a shorter month (2026-01-31 + 1 month = 2026-02-28). A period of N months
+counted from a day ends on `add_months(start, N)` (民法典 arts. 201/202: the start day is
+not counted, the period ends on the corresponding day). So `ends_on` — the last day on
+which the record is public — is `add_months(start, max)`, and `repair_from` — the first
+day on which repair may be asked, after the minimum — is `add_months(start, min) + 1 day`
+(decided 2026-03-10, 3 months minimum: last day 06-10, repair from 06-11).
 """
 
 from __future__ import annotations
 
 import calendar as _pycalendar
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
@@ -240,11 +243,13 @@ def _window_from_policy(policy: PublicityPolicy, facts: Facts, *, dishonest: boo
         f"自{'公示之日' if from_publication else '决定日期'} {start.isoformat()} 起算，"
         f"最长公示 {policy.max_months} 个月。"
     ]
-    if policy.min_months is None:
+    if not policy.min_months:
         repair_from = start
         notes.append("该规则未规定最短公示期：履行法定责任义务后即可申请信用修复。")
     else:
-        repair_from = add_months(start, policy.min_months)
+        # add_months gives the minimum's last day (民法典 arts. 201/202, as for ends_on):
+        # repair may be asked for from the day after it.
+        repair_from = add_months(start, policy.min_months) + timedelta(days=1)
         notes.append(f"最短公示期 {policy.min_months} 个月，期满后可申请信用修复。")
     if dishonest and facts.decision_date:
         cap = add_months(facts.decision_date, HENAN_MAX_DISCLOSURE_MONTHS)

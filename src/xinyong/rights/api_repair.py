@@ -68,6 +68,9 @@ class RepairPublicSerializer(serializers.Serializer):
     submitted_on = serializers.DateField()
     complete_on = serializers.DateField(allow_null=True)
     decision_due = serializers.DateField(allow_null=True)
+    decision_due_pending = serializers.CharField(
+        allow_blank=True, help_text="决定期限所在年度缺少工作日历时为“期限待定（缺少某年日历）”"
+    )
     decided_on = serializers.DateField(allow_null=True)
     decision_reason = serializers.CharField(allow_blank=True)
     applicant_notice = serializers.CharField(allow_blank=True)
@@ -84,6 +87,7 @@ class RepairSerializer(serializers.ModelSerializer):
         source="provider_unit.name", read_only=True, default=""
     )
     decision_due = serializers.SerializerMethodField()
+    decision_due_pending = serializers.SerializerMethodField()
 
     class Meta:
         model = RepairApplication
@@ -102,6 +106,7 @@ class RepairSerializer(serializers.ModelSerializer):
             "submitted_on",
             "complete_on",
             "decision_due",
+            "decision_due_pending",
             "provider_agrees",
             "provider_reviewed_on",
             "decided_on",
@@ -112,15 +117,17 @@ class RepairSerializer(serializers.ModelSerializer):
         return mask_name(app.record.party_name) if app.subject.is_person else app.record.party_name
 
     def get_decision_due(self, app: RepairApplication) -> date | None:
-        try:
-            return repair.decision_due(app)
-        except DomainError:
-            return None
+        return repair.due_or_pending(repair.decision_due, app)[0]
+
+    def get_decision_due_pending(self, app: RepairApplication) -> str:
+        """“期限待定（缺少某年日历）” while the deadline's year has no calendar, else ""."""
+        return repair.due_or_pending(repair.decision_due, app)[1]
 
 
 class RepairDetailSerializer(RepairSerializer):
     party_identifier = serializers.CharField(source="record.party_identifier", read_only=True)
     sync_due = serializers.SerializerMethodField()
+    sync_due_pending = serializers.SerializerMethodField()
 
     class Meta(RepairSerializer.Meta):
         fields = [
@@ -135,16 +142,18 @@ class RepairDetailSerializer(RepairSerializer):
             "decision_reason",
             "applicant_notice",
             "sync_due",
+            "sync_due_pending",
         ]
 
     def get_party_name(self, app: RepairApplication) -> str:
         return app.record.party_name
 
     def get_sync_due(self, app: RepairApplication) -> date | None:
-        try:
-            return repair.sync_due(app)
-        except DomainError:
-            return None
+        return repair.due_or_pending(repair.sync_due, app)[0]
+
+    def get_sync_due_pending(self, app: RepairApplication) -> str:
+        """“期限待定（缺少某年日历）” while the deadline's year has no calendar, else ""."""
+        return repair.due_or_pending(repair.sync_due, app)[1]
 
 
 class CompleteSerializer(serializers.Serializer):

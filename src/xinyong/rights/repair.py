@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -35,7 +35,7 @@ from django.utils import timezone
 from xinyong.catalog.models import Nature, Severity
 from xinyong.core import calendar
 from xinyong.core.audit import record_event
-from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
+from xinyong.core.errors import CalendarUnknownYear, DomainError, NotFoundError, NotPermitted
 from xinyong.core.inputs import refuse_control_characters
 from xinyong.core.masking import mask_name, mask_phone
 from xinyong.orgs import permissions
@@ -100,7 +100,8 @@ def policy_on(day: date) -> RightsPolicy:
 
 
 def decision_due(application: RepairApplication) -> date | None:
-    """A complete application is decided within N working days of being complete."""
+    """A complete application is decided within N working days of being complete.
+    Raises CalendarUnknownYear when that day falls in a year without a calendar."""
     if application.complete_on is None:
         return None
     days = policy_on(application.complete_on).repair_review_days
@@ -108,30 +109,58 @@ def decision_due(application: RepairApplication) -> date | None:
 
 
 def sync_due(application: RepairApplication) -> date | None:
-    """An approval is synced to every receiver within N working days of the decision."""
+    """An approval is synced to every receiver within N working days of the decision.
+    Raises CalendarUnknownYear when that day falls in a year without a calendar."""
     if application.status != RepairApplication.Status.APPROVED or application.decided_on is None:
         return None
     days = policy_on(application.decided_on).repair_sync_days
     return calendar.add_workdays(application.decided_on, days)
 
 
+def due_or_pending(
+    deadline: Callable[[RepairApplication], date | None], application: RepairApplication
+) -> tuple[date | None, str]:
+    """`deadline(application)` (decision_due or sync_due) and "", or None and the text
+    every page shows for a deadline in a year whose holidays are not loaded yet (DOMAIN.md
+    §3: an explicit, visible condition, never a guess). Deadlines are computed when read,
+    so the date appears once the year is imported."""
+    try:
+        return deadline(application), ""
+    except CalendarUnknownYear as exc:
+        return None, f"期限待定（缺少{exc.year}年日历）"
+
+
 def is_overdue(application: RepairApplication, today: date) -> bool:
+    """Past its decision deadline while under review, or approved and not synced in time.
+    A deadline that cannot be computed lies after the calendar's last known day, so it
+    is not overdue while the days up to today are known; pages show it as pending."""
     if application.status in REVIEW_STATUSES:
-        due = decision_due(application)
+        due, _pending = due_or_pending(decision_due, application)
         return due is not None and today > due
     if application.status == RepairApplication.Status.APPROVED and application.synced_on is None:
-        due = sync_due(application)
+        due, _pending = due_or_pending(sync_due, application)
         return due is not None and today > due
     return False
 
 
-def _overdue_dates(dates: Iterable[date], today: date, attr: str) -> list[date]:
-    out = []
-    for day in dates:
-        days = getattr(policy_on(day), attr)
-        if calendar.add_workdays(day, days) < today:
-            out.append(day)
-    return out
+class _Deadlines:
+    """Deadlines of many applications, computed once per distinct start day and policy;
+    None for one that falls in a year without a calendar (not overdue: see is_overdue)."""
+
+    def __init__(self, attr: str) -> None:
+        self.attr = attr
+        self.known: dict[date, date | None] = {}
+
+    def __call__(self, start: date | None) -> date | None:
+        if start is None:
+            return None
+        if start not in self.known:
+            try:
+                days = getattr(policy_on(start), self.attr)
+                self.known[start] = calendar.add_workdays(start, days)
+            except CalendarUnknownYear:
+                self.known[start] = None
+        return self.known[start]
 
 
 def overdue_repairs(today: date) -> QuerySet[RepairApplication]:
@@ -143,16 +172,18 @@ def overdue_repairs(today: date) -> QuerySet[RepairApplication]:
     unsynced = RepairApplication.objects.filter(
         status=RepairApplication.Status.APPROVED, synced_on__isnull=True, decided_on__isnull=False
     )
-    late_complete = _overdue_dates(
-        {d for d in reviewing.values_list("complete_on", flat=True).distinct() if d},
-        today,
-        "repair_review_days",
-    )
-    late_decided = _overdue_dates(
-        {d for d in unsynced.values_list("decided_on", flat=True).distinct() if d},
-        today,
-        "repair_sync_days",
-    )
+    review_due, sync_deadline = _Deadlines("repair_review_days"), _Deadlines("repair_sync_days")
+
+    def late(dates: Iterable[date | None], due: _Deadlines) -> list[date]:
+        out = []
+        for day in {d for d in dates if d}:
+            deadline = due(day)
+            if deadline is not None and deadline < today:
+                out.append(day)
+        return out
+
+    late_complete = late(reviewing.values_list("complete_on", flat=True).distinct(), review_due)
+    late_decided = late(unsynced.values_list("decided_on", flat=True).distinct(), sync_deadline)
     return (
         RepairApplication.objects.filter(
             Q(pk__in=reviewing.filter(complete_on__in=late_complete).values("pk"))
@@ -309,6 +340,7 @@ def repair_by_code(code: Any) -> RepairApplication:
 def public_view(application: RepairApplication) -> dict[str, Any]:
     """The applicant-facing fields only, masked where personal."""
     record = application.record
+    due, due_pending = due_or_pending(decision_due, application)
     return {
         "query_code": application.query_code,
         "status": application.status,
@@ -322,7 +354,8 @@ def public_view(application: RepairApplication) -> dict[str, Any]:
         "applicant_phone": mask_phone(application.applicant_phone),
         "submitted_on": application.submitted_on,
         "complete_on": application.complete_on,
-        "decision_due": decision_due(application),
+        "decision_due": due,
+        "decision_due_pending": due_pending,
         "decided_on": application.decided_on,
         "decision_reason": application.decision_reason
         if application.status
@@ -384,6 +417,21 @@ def _phone(value: Any) -> str:
 
 def _today(on: date | None) -> date:
     return on or timezone.localdate()
+
+
+def _step_day(on: date | None, label: str, *earlier: tuple[str, date | None]) -> date:
+    """The day a step is recorded on: `on` (staff record a step taken earlier, at the
+    counter or on paper) or today. Never after today, never before the steps it follows:
+    a backdated step would date a decision, and so the record's end of publicity, before
+    the application existed."""
+    today = timezone.localdate()
+    day = on or today
+    if day > today:
+        raise DomainError(f"{label}（{day:%Y-%m-%d}）不能晚于今天（{today:%Y-%m-%d}）。")
+    for name, before in earlier:
+        if before is not None and day < before:
+            raise DomainError(f"{label}（{day:%Y-%m-%d}）不能早于{name}（{before:%Y-%m-%d}）。")
+    return day
 
 
 def _lock(application: RepairApplication) -> RepairApplication:
@@ -454,7 +502,7 @@ def apply_for_repair(
         raise DomainError("请阅读并勾选同意《信用修复承诺书》，作出信用修复承诺后方可申请。")
     commitment = _text(commitment_text or commitment_text_for(record), "信用修复承诺书")
     attachments = check_files(attachments)
-    day = _today(submitted_on)
+    day = _step_day(submitted_on, "提交日期")
     if channel != Channel.COUNTER:
         # The identity is checked last, after everything else the form needs (eligibility
         # included, which the page shows anyway): an incomplete form must not tell a
@@ -514,20 +562,23 @@ def mark_complete(
     decision clock starts); incomplete → the applicant is told what to add."""
     permissions.require(actor, "credit_admin")
     note = _text(note, "需补正的材料或内容", required=False)
-    day = _today(on)
     with transaction.atomic():
         app = _lock(application)
         if app.status != RepairApplication.Status.SUBMITTED:
             raise DomainError(f"当前状态为“{app.get_status_display()}”，不能进行材料审查。")
+        day = _step_day(on, "材料审查日期", ("提交日期", app.submitted_on))
         old = _snapshot(app)
         if complete:
             app.complete_on = day
             app.status = RepairApplication.Status.PROVIDER_REVIEW
             app.provider_unit = app.record.source_unit
-            due = decision_due(app)
-            app.applicant_notice = (
-                f"申请材料已于 {day:%Y-%m-%d} 审查齐全，将于 {due:%Y-%m-%d} 前作出决定。"
+            due, pending = due_or_pending(decision_due, app)
+            by = (
+                f"于 {due:%Y-%m-%d} 前"
+                if due
+                else f"自材料齐全之日起 {policy_on(day).repair_review_days} 个工作日内（{pending}）"
             )
+            app.applicant_notice = f"申请材料已于 {day:%Y-%m-%d} 审查齐全，将{by}作出决定。"
         else:
             missing = _text(note, "需补正的材料或内容")
             app.status = RepairApplication.Status.INCOMPLETE
@@ -555,11 +606,11 @@ def resubmit_repair(
 ) -> RepairApplication:
     """The applicant supplies what was missing (by query code, or at the counter)."""
     text = _text(supplement, "补正说明")
-    day = _today(on)
     with transaction.atomic():
         app = _lock(application)
         if app.status != RepairApplication.Status.INCOMPLETE:
             raise DomainError("只有“材料待补正”的申请可以补正材料。")
+        day = _step_day(on, "补正日期", ("提交日期", app.submitted_on))
         old = _snapshot(app)
         app.fulfilment_statement = _text(
             f"{app.fulfilment_statement}\n【{day:%Y-%m-%d} 补正】{text}",
@@ -592,12 +643,12 @@ def provider_review(
 ) -> RepairApplication:
     """The record's source unit reviews: agrees or not, with its opinion."""
     text = _text(opinion, "审核意见")
-    day = _today(on)
     with transaction.atomic():
         app = _lock(application)
         _require_provider(actor, app.record)
         if app.status != RepairApplication.Status.PROVIDER_REVIEW:
             raise DomainError(f"当前状态为“{app.get_status_display()}”，不能进行提供单位审核。")
+        day = _step_day(on, "提供单位审核日期", ("材料齐全日期", app.complete_on))
         old = _snapshot(app)
         app.provider_agrees = bool(agrees)
         app.provider_opinion = text
@@ -628,7 +679,6 @@ def decide_repair(
     the sync clock; refusal tells the applicant why and how to object."""
     permissions.require(actor, "credit_admin")
     text = _text(reason, "决定理由")
-    day = _today(on)
     from xinyong.publicity import services as publicity
     from xinyong.publicity.models import PublicityWindow
 
@@ -640,6 +690,12 @@ def decide_repair(
             raise DomainError(
                 f"当前状态为“{app.get_status_display()}”，须经提供单位审核后由信用办作出决定。"
             )
+        earlier = [("提供单位审核日期", app.provider_reviewed_on)]
+        if approve:
+            # Repair may be granted only once the minimum period has passed (22号).
+            window = _window(app.record)
+            earlier.append(("该信息的最早可申请修复日期", window.repair_from if window else None))
+        day = _step_day(on, "决定日期", *earlier)
         old = _snapshot(app)
         app.decision_reason = text
         app.decided_on = day
@@ -649,9 +705,15 @@ def decide_repair(
             publicity.end_publicity(
                 actor=actor, record=app.record, reason=PublicityWindow.EndReason.REPAIRED, on=day
             )
+            due, pending = due_or_pending(sync_due, app)
+            by = (
+                f"于 {due:%Y-%m-%d} 前"
+                if due
+                else f"自决定之日起 {policy_on(day).repair_sync_days} 个工作日内（{pending}）"
+            )
             app.applicant_notice = (
                 f"准予信用修复（{day:%Y-%m-%d}）。该信息已停止公示，"
-                f"修复结果将于 {sync_due(app):%Y-%m-%d} 前同步至各信息接收方。理由：{text}"
+                f"修复结果将{by}同步至各信息接收方。理由：{text}"
             )
         else:
             app.status = RepairApplication.Status.REFUSED
@@ -679,15 +741,13 @@ def record_sync(
     """Mark that an approval reached every receiver of the record (信用中国, the city
     platform); idempotent refusal once done."""
     permissions.require(actor, "credit_admin")
-    day = _today(on)
     with transaction.atomic():
         app = _lock(application)
         if app.status != RepairApplication.Status.APPROVED:
             raise DomainError("只有准予修复的申请需要同步修复结果。")
         if app.synced_on is not None:
             raise DomainError(f"修复结果已于 {app.synced_on:%Y-%m-%d} 同步，无需重复登记。")
-        if app.decided_on and day < app.decided_on:
-            raise DomainError("同步日期不能早于决定日期。")
+        day = _step_day(on, "同步日期", ("决定日期", app.decided_on))
         old = _snapshot(app)
         app.synced_on = day
         app.save(update_fields=["synced_on", "updated_at"])
@@ -759,12 +819,52 @@ def _on_record_changed(
         )
 
 
-def overdue_repairs_by_unit(today: date) -> list[tuple[str, int]]:
-    """For the monthly 通报: repair applications overdue on `today` (not decided within
-    the review limit, or approved and not synced in time), per the record's source unit
-    in the fixed unit order."""
+def overdue_repairs_by_unit(today: date, *, since: date | None = None) -> list[tuple[str, int]]:
+    """For the monthly 通报: per the record's source unit (in the fixed unit order), the
+    applications that were overdue on some day of [since, today] — `since` defaults to
+    the first day of `today`'s month. Overdue on a day: complete and not yet decided past
+    the decision deadline, or approved and not yet synced past the sync deadline; a
+    decision or sync made late on that day counts too. Rebuilt from the dates
+    (complete_on, decided_on, synced_on), not from today's status, so a past month reads
+    as it was: complete 09-01, due 09-15, refused 10-12 counts in September and October.
+    A deadline that falls in a year without a calendar lies after the last known day: it
+    is not counted until that year is imported (the pages show it as pending)."""
+    start = since or today.replace(day=1)
+    review_due, sync_deadline = _Deadlines("repair_review_days"), _Deadlines("repair_sync_days")
+    one_day = timedelta(days=1)
+
+    def late_within(due: date | None, last_day: date) -> bool:
+        # Some day d of [start, today] with due < d <= last_day (last open or late-acting day).
+        return due is not None and max(start, due + one_day) <= min(today, last_day)
+
+    candidates = (
+        RepairApplication.objects.filter(complete_on__isnull=False, complete_on__lt=today)
+        .filter(Q(decided_on__isnull=True) | Q(decided_on__gte=start))
+        .select_related("record__source_unit")
+    )
+    approved_late = (
+        RepairApplication.objects.filter(
+            status=RepairApplication.Status.APPROVED, decided_on__lt=today
+        )
+        .filter(Q(synced_on__isnull=True) | Q(synced_on__gte=start))
+        .select_related("record__source_unit")
+    )
+    late: dict[int, RepairApplication] = {}
+    for app in candidates:
+        if app.decided_on is None:
+            last_day = today
+        elif app.status == RepairApplication.Status.TERMINATED:
+            # Ended with its record's withdrawal: no late decision, only days open late.
+            last_day = app.decided_on - one_day
+        else:
+            last_day = app.decided_on
+        if late_within(review_due(app.complete_on), last_day):
+            late[app.pk] = app
+    for app in approved_late:
+        if late_within(sync_deadline(app.decided_on), app.synced_on or today):
+            late[app.pk] = app
     counts: dict[tuple[int, str], int] = {}
-    for app in overdue_repairs(today).select_related("record__source_unit"):
+    for app in late.values():
         unit = app.record.source_unit
         key = (unit.sort_order, unit.name)
         counts[key] = counts.get(key, 0) + 1

@@ -208,26 +208,18 @@ def repair_list(request: HttpRequest) -> HttpResponse:
     if status in RepairApplication.Status.values:
         qs = qs.filter(status=status)
     overdue_only = request.GET.get("overdue") == "1"
-    error = ""
-    overdue_ids: set[int] = set()
-    try:
-        overdue_ids = set(repair.overdue_repairs(today).values_list("pk", flat=True))
-    except DomainError as exc:
-        error = exc.message
+    overdue_ids = set(repair.overdue_repairs(today).values_list("pk", flat=True))
     if overdue_only:
         qs = qs.filter(pk__in=overdue_ids)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = []
     for app in page:
-        due = None
-        try:
-            due = repair.decision_due(app)
-        except DomainError:
-            due = None
+        due, pending = repair.due_or_pending(repair.decision_due, app)
         rows.append(
             {
                 "app": app,
                 "due": due,
+                "due_pending": pending,
                 "overdue": app.pk in overdue_ids,
                 "party": _public_party(app.record),
             }
@@ -241,7 +233,6 @@ def repair_list(request: HttpRequest) -> HttpResponse:
             "status": status,
             "statuses": RepairApplication.Status.choices,
             "overdue_only": overdue_only,
-            "error": error,
         },
     )
 
@@ -302,15 +293,8 @@ def repair_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("rights:repair-detail", pk=app.pk)
     log_person_reads([app.subject], reader=request.user, purpose="办理信用修复申请")
     today = timezone.localdate()
-    deadline_error = ""
-    due = sync = None
-    overdue = False
-    try:
-        due = repair.decision_due(app)
-        sync = repair.sync_due(app)
-        overdue = repair.is_overdue(app, today)
-    except DomainError as exc:
-        deadline_error = exc.message
+    due, due_pending = repair.due_or_pending(repair.decision_due, app)
+    sync, sync_pending = repair.due_or_pending(repair.sync_due, app)
     user = request.user
     return render(
         request,
@@ -319,9 +303,10 @@ def repair_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "app": app,
             "record": app.record,
             "due": due,
+            "due_pending": due_pending,
             "sync": sync,
-            "overdue": overdue,
-            "deadline_error": deadline_error,
+            "sync_pending": sync_pending,
+            "overdue": repair.is_overdue(app, today),
             "attachments": app.attachments.all(),
             "is_admin": permissions.is_credit_admin(user),
             "can_provider": _can_provider(user, app),
