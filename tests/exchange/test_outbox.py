@@ -113,14 +113,14 @@ def test_correction_and_withdrawal_are_single_messages_with_the_current_state():
 def test_list_changes_are_queued_except_proposals_and_upstream_entries():
     admin = make_user("ex_admin")
     subject = company("40000101", "安阳市北关区丙商贸有限公司")
+    # A list the district designates itself (the court's list only comes from upstream).
     entry = lists.propose_entry(
         actor=admin,
-        list_type=lists.get_list_type("SX_BZXR"),
+        list_type=lists.get_list_type("ABNORMAL"),
         subject=subject,
-        basis_document="（2026）豫0503执301号",
-        reasons="有履行能力而拒不履行生效法律文书确定义务。",
+        basis_document="北关市监异〔2026〕301号",
+        reasons="通过登记的住所或者经营场所无法联系",
         on=date(2026, 6, 15),
-        designating_authority="安阳市北关区人民法院",
     )
     assert OutboxEntry.objects.count() == 0  # a proposal stays internal
     lists.make_effective(actor=admin, entry=entry, on=date(2026, 6, 15))
@@ -133,7 +133,7 @@ def test_list_changes_are_queued_except_proposals_and_upstream_entries():
     removed = OutboundMessage.objects.order_by("id").last()
     assert removed is not None
     item = prepare(removed).envelope["items"][0]
-    assert (item["MD_LXDM"], item["MD_ZT"], item["MD_YCRQ"]) == ("SX_BZXR", "移出", "2026-11-20")
+    assert (item["MD_LXDM"], item["MD_ZT"], item["MD_YCRQ"]) == ("ABNORMAL", "移出", "2026-11-20")
     assert item["MD_ZTMC"] == "安阳市北关区丙商贸有限公司"
     assert removed.operation == "list"
 

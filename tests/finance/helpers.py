@@ -122,20 +122,18 @@ def penalty(
 
 def list_entry(subject: Subject, code: str, since: date, *, actor: Any = None) -> Any:
     """An entry in force from `since`, made through the sanctions services (so that the
-    entry_changed signal fires as in production). SX_BZXR is an upstream court list
-    without prior notice."""
-    from xinyong.sanctions import lists
+    entry_changed signal fires as in production). SX_BZXR is the court's list: it comes
+    in from upstream only (sanctions.demo.court_listing), never proposed here."""
+    from xinyong.sanctions.demo import court_listing
 
-    entry = lists.propose_entry(
+    assert code == "SX_BZXR", "only the court's list is built here"
+    return court_listing(
         actor=actor,
-        list_type=lists.get_list_type(code),
         subject=subject,
-        basis_document=f"（{since.year}）豫0503执{subject.pk}号",
-        reasons="有履行能力而拒不履行生效法律文书确定的给付义务。",
-        on=since,
-        designating_authority="安阳市北关区人民法院",
+        case_number=f"（{since.year}）豫0503执{subject.pk}号",
+        published_on=since,
+        obligation="支付货款 30 万元",
     )
-    return lists.make_effective(actor=actor, entry=entry, on=since)
 
 
 def publish(on: date, credit: User, reviewer: User) -> WhitelistRun:

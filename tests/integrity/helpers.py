@@ -10,7 +10,7 @@ from xinyong.integrity import services
 from xinyong.integrity.models import GovernmentBody
 from xinyong.orgs.models import Unit, User
 from xinyong.orgs.services import resolve_unit_name
-from xinyong.sanctions import lists
+from xinyong.sanctions.demo import court_listing
 from xinyong.sanctions.models import ListEntry
 from xinyong.subjects.demo import demo_uscc
 from xinyong.subjects.models import Subject
@@ -63,14 +63,11 @@ def gov_subject(code: str, name: str) -> Subject:
 def list_sxbzxr(
     subject: Subject, *, on: date, document: str = "（2026）豫0503执1001号"
 ) -> ListEntry:
-    entry = lists.propose_entry(
+    # The court's list comes in from upstream only.
+    return court_listing(
         actor=None,
-        list_type=lists.get_list_type("SX_BZXR"),
         subject=subject,
-        basis_document=document,
-        reasons="有履行能力而拒不履行生效法律文书确定的给付义务（支付工程款 86 万元）。",
-        on=on,
-        designating_authority="安阳市北关区人民法院",
-        designating_unit=unit("区法院"),
+        case_number=document,
+        published_on=on,
+        obligation="支付工程款 86 万元",
     )
-    return lists.make_effective(actor=None, entry=entry, on=on)

@@ -237,8 +237,9 @@ def test_an_objection_decided_revoked_cancels_the_proposal(hrss_reporter):
     assert objection.query_code not in entry.removal_reason
 
 
-def test_red_entries_are_published_before_they_take_effect(office, client):
+def test_red_entries_are_published_before_they_take_effect(office, client, clock):
     subject = company("30000007", "安阳市北关区守信示范企业有限公司")
+    clock.today = date(2026, 9, 28)
     entry = lists.propose_entry(
         actor=office,
         list_type=lists.get_list_type("RED"),
@@ -254,6 +255,7 @@ def test_red_entries_are_published_before_they_take_effect(office, client):
     assert page.status_code == 200
     body = page.content.decode()
     assert "安阳市北关区守信示范企业有限公司" in body and "公示中" in body
+    clock.today = date(2026, 10, 11)
     assert lists.promote_due_entries(on=date(2026, 10, 10)).promoted == []
     with pytest.raises(DomainError, match="公示期至 2026-10-10"):
         lists.make_effective(actor=office, entry=entry, on=date(2026, 10, 10))
@@ -262,6 +264,7 @@ def test_red_entries_are_published_before_they_take_effect(office, client):
     entry.refresh_from_db()
     assert entry.status == S.LISTED and entry.effective_from == date(2026, 10, 11)
     assert lists.promote_due_entries(on=date(2026, 10, 11)).promoted == []  # idempotent
+    clock.today = date(2026, 10, 20)
     lists.remove_entry(
         actor=office, entry=entry, on=date(2026, 10, 20), reason="被列入经营异常名录"
     )
@@ -417,7 +420,8 @@ def test_the_scheduler_runs_the_list_job_daily(office):
     assert job.run() == "信用名单：红名单公示期满生效 0 条，有效期届满移出 0 条"
 
 
-def test_list_dates_are_read_like_every_other_date(office):
+def test_list_dates_are_read_like_every_other_date(office, clock):
+    clock.today = date(2026, 9, 28)
     entry = lists.propose_entry(
         actor=office,
         list_type=lists.get_list_type("RED"),

@@ -19,6 +19,7 @@ from xinyong.orgs.models import Role
 from xinyong.rights import objections
 from xinyong.rights.models import Channel, Objection
 from xinyong.sanctions import checks, lists
+from xinyong.sanctions.demo import court_listing
 from xinyong.sanctions.models import CheckMeasure, ListEntry, ListEntryChange
 
 pytestmark = pytest.mark.django_db
@@ -110,7 +111,10 @@ def test_an_objection_to_the_basis_record_blocks_the_entry_and_revoked_cancels_i
     )
     listed = ListEntry.objects.get(pk=pk)
     assert listed.status == S.CANCELLED
-    assert f"异议（编号 {objection.pk}）经审查决定撤销" == listed.removal_reason
+    # Deciding 撤销 withdraws the penalty, and the withdrawal ends what rests on it.
+    assert (
+        listed.removal_reason == "依据记录（北关环罚〔2026〕1号）已于 2026-10-16 撤销，撤销拟列入"
+    )
 
 
 def test_an_undecided_objection_filed_before_the_proposal_blocks_it(api, basis):
@@ -144,7 +148,9 @@ def test_a_revoked_objection_removes_an_entry_already_listed(api, office, basis)
     removed = ListEntry.objects.get(pk=pk)
     assert removed.status == S.REMOVED
     assert removed.removed_on == start + timedelta(days=3)
-    assert removed.removal_reason == (f"异议（编号 {objection.pk}）经审查决定撤销，移出名单")
+    assert removed.removal_reason == (
+        f"依据记录（北关环罚〔2026〕1号）已于 {removed.removed_on.isoformat()} 撤销，随之移出名单"
+    )
     last = ListEntryChange.objects.filter(entry=removed).order_by("id").last()
     assert last is not None and (last.from_status, last.to_status) == (S.LISTED, S.REMOVED)
     assert Event.objects.filter(action="sanctions.entry_remove", target_id=str(pk)).exists()
@@ -155,16 +161,13 @@ def test_a_revoked_objection_removes_an_entry_already_listed(api, office, basis)
 
 def test_a_linked_objection_decided_revoked_removes_a_listed_entry(office):
     subject = company("31000001", "安阳市北关区庚建筑劳务有限公司")
-    listed = lists.propose_entry(
-        actor=office,
-        list_type=lists.get_list_type("SX_BZXR"),
+    listed = court_listing(
+        actor=None,
         subject=subject,
-        basis_document="（2026）豫0503执88号",
-        reasons="有履行能力而拒不履行生效法律文书确定的给付义务",
-        on=date(2026, 10, 12),
-        designating_unit=unit("区法院"),
+        case_number="（2026）豫0503执88号",
+        published_on=date(2026, 10, 12),
+        obligation="支付货款 12 万元",
     )
-    listed = lists.make_effective(actor=office, entry=listed, on=date(2026, 10, 12))
     objection = Objection.objects.create(
         subject=subject,
         channel="online",
@@ -302,25 +305,25 @@ def test_dates_out_of_range_get_chinese_messages_never_a_500(office, api, client
     assert "拟列入日期 9999-12-30 晚于今天" in later.json()["detail"]
     assert not ListEntry.objects.exists()
 
-    court = lists.propose_entry(
+    watch = lists.propose_entry(
         actor=office,
-        list_type=lists.get_list_type("SX_BZXR"),
+        list_type=lists.get_list_type("WATCH"),
         subject=subject,
-        basis_document="（2026）豫0503执77号",
-        reasons="有履行能力而拒不履行生效法律文书确定的给付义务",
+        basis_document="北市监关注〔2026〕7号",
+        reasons="未按期履行行政处罚决定",
         on=date(2026, 11, 20),
-        designating_unit=unit("区法院"),
+        designating_unit=unit("区市场监管局"),
     )
     client.raise_request_exception = False
     client.force_login(office)
     response = client.post(
-        f"/workspace/sanctions/lists/{court.pk}/action/",
+        f"/workspace/sanctions/lists/{watch.pk}/action/",
         {"action": "effective", "on": "9999-12-31"},
         follow=True,
     )
     assert response.status_code == 200
     assert "生效日期 9999-12-31 晚于今天" in response.content.decode()
-    assert ListEntry.objects.get(pk=court.pk).status == S.PROPOSED
+    assert ListEntry.objects.get(pk=watch.pk).status == S.PROPOSED
     with pytest.raises(DomainError, match="超出可计算的范围"):
         lists.add_months(date(9999, 12, 1), 36)
 
@@ -351,9 +354,11 @@ def test_no_red_entry_while_a_serious_entry_is_in_force(office):
     assert not ListEntry.objects.filter(list_type__code="RED").exists()
 
 
-def test_a_red_entry_in_publicity_cannot_take_effect_beside_a_serious_one(office):
+def test_a_red_entry_in_publicity_cannot_take_effect_beside_a_serious_one(office, clock):
     subject = company("31000006", "安阳市北关区癸有限公司")
+    clock.today = date(2026, 10, 12)
     red = _red(office, subject)
+    clock.today = date(2026, 10, 20)
     entry(subject, "SX_BZXR", effective_from=date(2026, 10, 15))
     after = red.publicity_until + timedelta(days=1)
     with pytest.raises(DomainError, match="有严重失信记录，不能列入红名单"):
@@ -362,21 +367,21 @@ def test_a_red_entry_in_publicity_cannot_take_effect_beside_a_serious_one(office
     assert result.promoted == [] and "有严重失信记录" in result.held[0][1]
 
 
-def test_a_serious_listing_ends_the_subjects_red_entries(office):
+def test_a_serious_listing_ends_the_subjects_red_entries(office, clock):
     subject = company("31000007", "安阳市北关区子有限公司")
+    clock.today = date(2026, 10, 12)
     red = _red(office, subject)
-    red = lists.make_effective(actor=office, entry=red, on=red.publicity_until + timedelta(days=1))
+    clock.today = red.publicity_until + timedelta(days=1)
+    red = lists.make_effective(actor=office, entry=red, on=clock.today)
+    clock.today = date(2026, 10, 26)
     publicising = _red(office, subject, on=date(2026, 10, 26), document="北政〔2026〕120号")
-    court = lists.propose_entry(
-        actor=make_user("guard_court", Role.REPORTER, "区法院"),
-        list_type=lists.get_list_type("SX_BZXR"),
+    clock.today = date(2026, 11, 3)
+    court_listing(
+        actor=None,
         subject=subject,
-        basis_document="（2026）豫0503执66号",
-        reasons="有履行能力而拒不履行生效法律文书确定的给付义务",
-        on=date(2026, 11, 2),
-    )
-    lists.make_effective(
-        actor=make_user("guard_court2", Role.REPORTER, "区法院"), entry=court, on=date(2026, 11, 2)
+        case_number="（2026）豫0503执66号",
+        published_on=date(2026, 11, 2),
+        obligation="支付货款 20 万元",
     )
     red.refresh_from_db()
     publicising.refresh_from_db()

@@ -78,6 +78,8 @@ def test_upstream_file_becomes_entries_idempotently_and_full_snapshot_ends_missi
     entry = ListEntry.objects.get(pk=first.created[0])
     assert entry.status == ListEntry.Status.LISTED and entry.source == ListEntry.Source.UPSTREAM
     assert entry.effective_from == date(2026, 4, 10)
+    # The type's 24 months (法释〔2013〕17号 as configured), inclusive.
+    assert entry.ends_on == date(2028, 4, 9)
     assert "有履行能力而拒不履行" in entry.reasons
     again = import_list_file(actor=None, list_type="SX_BZXR", unit="区法院", path=path)
     assert again.created == [] and again.unchanged == 2
@@ -242,3 +244,46 @@ def test_an_upstream_serious_listing_ends_the_subjects_red_entry(tmp_path):
     assert red.status == ListEntry.Status.REMOVED and red.removed_on == date(2026, 11, 20)
     assert red.removal_reason == "被列入严重失信主体名单：失信被执行人名单"
     assert [e.list_type.code for e in lists.active_entries(firm, date(2026, 11, 20))] == ["SX_BZXR"]
+
+
+def test_a_row_whose_term_has_run_out_is_imported_as_ended(tmp_path):
+    from xinyong.sanctions.checks import run_check
+
+    from .governance_helpers import unit
+
+    row = _row("40000021", "安阳市北关区旧案商贸有限公司", "（2023）豫0503执21号")
+    row[8:10] = ["2023-03-02", "2023-04-10"]  # 立案时间, 发布时间
+    path = _file(tmp_path, [row])
+    result = import_list_file(
+        actor=None, list_type="失信被执行人", unit="区法院", path=path, on=date(2026, 11, 26)
+    )
+    assert (result.created, result.as_json()["expired"]) == ([], 1)
+    entry = ListEntry.objects.get(pk=result.expired[0])
+    assert (entry.status, entry.effective_from, entry.ends_on, entry.removed_on) == (
+        ListEntry.Status.REMOVED,
+        date(2023, 4, 10),
+        date(2025, 4, 9),
+        date(2025, 4, 10),
+    )
+    assert entry.removal_reason == "有效期至 2025-04-09 届满，自动移出"
+    assert list(entry.changes.values_list("from_status", "to_status", "on")) == [
+        ("", ListEntry.Status.REMOVED, date(2025, 4, 10))
+    ]
+    # History stays true: listed in 2024, not since its end.
+    assert lists.active_entries(entry.subject, date(2024, 6, 1)).count() == 1
+    assert lists.active_entries(entry.subject, date(2026, 11, 26)).count() == 0
+    check = run_check(
+        actor=make_user("imp_fin", Role.REPORTER, "区财政局"),
+        unit=unit("区财政局"),
+        subject=entry.subject,
+        matter="PROCUREMENT",
+        on=date(2026, 11, 26),
+    )
+    assert check.snapshot["measures"] == []
+    assert lists.promote_due_entries(on=date(2026, 11, 26)).expired == []
+    # The file sent again lists nothing again.
+    again = import_list_file(
+        actor=None, list_type="失信被执行人", unit="区法院", path=path, on=date(2026, 11, 26)
+    )
+    assert (again.created, again.expired, again.unchanged) == ([], [], 1)
+    assert ListEntry.objects.count() == 1

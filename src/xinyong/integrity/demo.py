@@ -15,7 +15,7 @@ from django.db import transaction
 from xinyong.core.bootstrap import demo_loader
 from xinyong.orgs.models import User
 from xinyong.orgs.services import resolve_unit
-from xinyong.sanctions import lists
+from xinyong.sanctions.demo import court_listing
 from xinyong.subjects.demo import demo_subject
 
 from . import evaluation, services
@@ -82,18 +82,16 @@ def load_demo_integrity() -> str:
     )
 
     assert bzz.subject is not None
-    # The court lists 柏庄镇人民政府: the sanctions signal raises the alert and the case.
-    entry = lists.propose_entry(
+    # The court lists 柏庄镇人民政府 (pushed from upstream): the sanctions signal raises the
+    # alert and the case.
+    court_listing(
         actor=admin,
-        list_type=lists.get_list_type("SX_BZXR"),
         subject=bzz.subject,
-        basis_document="（2026）豫0503执1187号",
-        reasons="有履行能力而拒不履行生效法律文书确定的给付义务（支付工程款 56.8 万元）。",
-        on=date(2026, 10, 12),
-        designating_authority="安阳市北关区人民法院",
-        designating_unit=resolve_unit("区法院"),
+        case_number="（2026）豫0503执1187号",
+        published_on=date(2026, 10, 12),
+        obligation="支付工程款 56.8 万元",
+        head="王某",
     )
-    lists.make_effective(actor=admin, entry=entry, on=date(2026, 10, 12))
 
     owed = services.register_arrears(
         actor=admin,

@@ -61,10 +61,11 @@ class ListTypeAdmin(admin.ModelAdmin):
         "name",
         "kind",
         "designating_authority",
+        "locally_designable",
         "default_duration_months",
         "active",
     )
-    list_filter = ("kind", "active")
+    list_filter = ("kind", "locally_designable", "active")
     search_fields = ("code", "name", "field", "legal_basis")
 
     def save_model(self, request: HttpRequest, obj: ListType, form: Any, change: bool) -> None:

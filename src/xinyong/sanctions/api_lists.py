@@ -56,10 +56,13 @@ def type_data(lt: ListType) -> dict[str, Any]:
         "field": lt.field,
         "legal_basis": lt.legal_basis,
         "designating_authority": lt.designating_authority,
+        "locally_designable": lt.locally_designable,
         "entry_criteria": lt.entry_criteria,
         "exit_criteria": lt.exit_criteria,
         "default_duration_months": lt.default_duration_months,
         "requires_prior_notice": lt.requires_prior_notice,
+        # What the workflow applies: also every serious list the district designates.
+        "needs_prior_notice": lt.needs_prior_notice,
         "notice_objection_workdays": lt.notice_objection_workdays,
         "publish_before_effect": lt.publish_before_effect,
         "publicity_workdays": lt.publicity_workdays,

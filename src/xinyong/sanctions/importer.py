@@ -4,16 +4,19 @@ list entries, through the one collection pipeline.
 The file is ingested as credit records of the list type's catalogue type
 (collection.services.ingest_file); the stored records are then turned into entries
 (`import_upstream_entries`): one entry per record identity (`upstream_key`), listed
-directly — the designating authority upstream gave notice itself — and idempotent. With a
-full snapshot, upstream entries of the type that are no longer in the file end here
-(DOMAIN §8: a delisted entry must never still look active).
+directly — the designating authority upstream gave notice itself — and idempotent. Each
+entry runs to the end date the upstream row gives, else to the type's default duration,
+and one whose end has already passed is stored as ended. With a full snapshot, upstream
+entries of the type that are no longer in the file end here (DOMAIN §8: a delisted entry
+must never still look active). Withdrawing a basis record ends its entries
+(lists.end_entries_of_withdrawn_record).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +45,8 @@ class ImportResult:
     created: list[int] = field(default_factory=list)
     unchanged: int = 0
     ended: list[int] = field(default_factory=list)
+    # Created already ended: the end date (upstream's, or the default duration) had passed.
+    expired: list[int] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     ingest: dict[str, Any] | None = None
 
@@ -51,8 +56,10 @@ class ImportResult:
             "created": len(self.created),
             "unchanged": self.unchanged,
             "ended": len(self.ended),
+            "expired": len(self.expired),
             "created_ids": self.created,
             "ended_ids": self.ended,
+            "expired_ids": self.expired,
             "skipped": self.skipped,
             "ingest": self.ingest,
         }
@@ -79,6 +86,24 @@ def _reasons(record: CreditRecord) -> str:
     return "；".join([head, *parts])
 
 
+def _upstream_end(record: CreditRecord) -> date | None:
+    """The end date the upstream row states (its catalogue field in the 有效期至 role),
+    or None."""
+    try:
+        spec = get_spec(record.record_type.code)
+    except DomainError:
+        return None
+    fs = spec.by_role("valid_to")
+    payload = record.payload if isinstance(record.payload, dict) else {}
+    value = payload.get(fs.code) if fs is not None else None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
 def _record_type(list_type: ListType) -> Any:
     if list_type.record_type_id is None:
         raise DomainError(
@@ -101,7 +126,9 @@ def import_upstream_entries(
 
     `records` (or the records of `batch_id`) are converted: a record whose identity
     already has an open upstream entry is left alone, otherwise a listed entry is
-    created with effective_from = the record's decision date (发布时间). With
+    created with effective_from = the record's decision date (发布时间) and ends_on = the
+    row's own end date or the type's default duration (lists.default_end). An entry whose
+    end is before `on` is stored as ended (removed the day after its end), once. With
     `snapshot_keys` (the identities of every row in a full upstream file), open upstream
     entries of the type whose key is not in it are removed on `on`. One event."""
     _require_admin(actor)
@@ -118,10 +145,9 @@ def import_upstream_entries(
     else:
         chosen = []
     with transaction.atomic():
+        upstream = ListEntry.objects.filter(list_type=lt, source=ListEntry.Source.UPSTREAM)
         open_keys = set(
-            ListEntry.objects.filter(
-                list_type=lt, source=ListEntry.Source.UPSTREAM, status__in=lists.OPEN_STATUSES
-            ).values_list("upstream_key", flat=True)
+            upstream.filter(status__in=lists.OPEN_STATUSES).values_list("upstream_key", flat=True)
         )
         for record in chosen:
             if record.identity_key in open_keys:
@@ -131,6 +157,15 @@ def import_upstream_entries(
                 result.skipped.append(f"{record.document_number}：记录已撤销")
                 continue
             start = record.decision_date or record.reported_on
+            ends_on = _upstream_end(record) or lists.default_end(lt, start)
+            removed_on = None
+            if ends_on is not None and ends_on < day:
+                if upstream.filter(upstream_key=record.identity_key).exists():
+                    # Already here and ended (expired, or stored ended by an earlier
+                    # import): a file that still carries the row does not list it again.
+                    result.unchanged += 1
+                    continue
+                removed_on = max(ends_on + timedelta(days=1), start)
             entry = ListEntry.objects.create(
                 list_type=lt,
                 subject=record.subject,
@@ -139,21 +174,33 @@ def import_upstream_entries(
                 reasons=_reasons(record),
                 designating_unit=None,
                 designating_authority=(record.deciding_unit_name or lt.designating_authority)[:200],
-                status=Status.LISTED,
+                # Stored ended at once, with one history row rather than a listing and a
+                # removal: its whole term lies before the import, and receivers must not
+                # raise alerts for a listing that is already over.
+                status=Status.REMOVED if removed_on else Status.LISTED,
                 source=ListEntry.Source.UPSTREAM,
                 upstream_key=record.identity_key,
                 effective_from=start,
+                ends_on=ends_on,
+                removed_on=removed_on,
+                removal_reason=lists.expiry_reason(ends_on) if removed_on and ends_on else "",
             )
-            open_keys.add(record.identity_key)
+            note = f"上级推送列入（归集批次 {record.batch_id or '—'}）"
+            if removed_on:
+                note += f"，导入时{entry.removal_reason}"
             change = ListEntryChange.objects.create(
                 entry=entry,
                 from_status="",
-                to_status=Status.LISTED,
-                on=start,
-                note=f"上级推送列入（归集批次 {record.batch_id or '—'}）",
+                to_status=entry.status,
+                on=entry.removed_on or start,
+                note=note,
                 actor=actor if getattr(actor, "pk", None) else None,
             )
             entry_changed.send(sender=ListEntry, entry=entry, change=change, actor=actor)
+            if removed_on:
+                result.expired.append(entry.pk)
+                continue
+            open_keys.add(record.identity_key)
             if lt.kind == ListType.Kind.SERIOUS:
                 # Listed upstream, known here from today: red entries end as with a local
                 # serious listing (the red list's own exit criteria).
@@ -179,8 +226,10 @@ def import_upstream_entries(
                 "created": len(result.created),
                 "unchanged": result.unchanged,
                 "ended": len(result.ended),
+                "expired": len(result.expired),
                 "created_ids": result.created[:1000],
                 "ended_ids": result.ended[:1000],
+                "expired_ids": result.expired[:1000],
             },
         )
     return result
@@ -294,20 +343,3 @@ def import_list_file(
     )
     result.ingest = ingest.as_json()
     return result
-
-
-def end_entries_of_withdrawn_record(*, record: CreditRecord, actor: Any) -> list[int]:
-    """A basis record was withdrawn upstream: its open upstream entries end today (called
-    from records.signals.record_changed)."""
-    ended = []
-    for entry in ListEntry.objects.filter(
-        basis_record=record, source=ListEntry.Source.UPSTREAM, status=Status.LISTED
-    ):
-        lists.remove_entry(
-            actor=None,
-            entry=entry,
-            on=timezone.localdate(),
-            reason=f"依据记录（{record.document_number}）已撤销，随之移出",
-        )
-        ended.append(entry.pk)
-    return ended

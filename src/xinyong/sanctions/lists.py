@@ -4,11 +4,18 @@ Rules implemented here (DOMAIN §7–8):
 
 - a list type needs a legal basis, a designating authority and entry/exit criteria, and
   may not concern a forbidden matter (国办发〔2020〕49号; catalog.selectors.check_lawful_matter);
-- a black-list entry (type with `requires_prior_notice`) starts as 拟列入 and takes effect
-  only after the prior written notice was served and the objection period ran out, unless
-  an objection against it was decided 维持 (河南条例 art. 28);
-- a red-list entry is published first (公示中) and takes effect after its publicity period
-  (河南条例 art. 28); `promote_due_entries` is the job that does it;
+- a list designated outside the district (`locally_designable` False: the court's
+  失信被执行人名单) is never proposed here: its entries come only from upstream
+  (sanctions.importer), since finding 失信 needs the authority's effective document;
+- a black-list entry (`ListType.needs_prior_notice`: the type's flag, and every serious
+  list the district designates) starts as 拟列入 and takes effect only after the prior
+  written notice was served and the objection period ran out, unless an objection
+  against it was decided 维持 (河南条例 art. 28);
+- an entry rests on an active basis record: a withdrawn one is refused, and withdrawing
+  the basis ends the entries on it (`end_entries_of_withdrawn_record`);
+- a red-list entry is published first (公示中) for its full publicity period counted from
+  the day it is actually published, and takes effect after it (河南条例 art. 28);
+  `promote_due_entries` is the job that does it;
 - a removed or expired entry never looks active (`active_entries`), and every status
   change leaves a ListEntryChange row, one event and the `entry_changed` signal.
 """
@@ -56,6 +63,7 @@ LIST_TYPE_ATTRS = (
     "field",
     "legal_basis",
     "designating_authority",
+    "locally_designable",
     "entry_criteria",
     "exit_criteria",
     "default_duration_months",
@@ -278,6 +286,17 @@ def validate_list_type(values: Mapping[str, Any], *, instance: ListType | None =
         raise DomainError("默认有效期应为 1 至 120 个月，或留空表示直至移出。")
     if values.get("kind") == ListType.Kind.RED and values.get("requires_prior_notice"):
         raise DomainError("红名单不适用列入前书面告知（失信惩戒程序），应设为生效前先行公示。")
+    local = values.get("locally_designable") is not False
+    if (
+        values.get("kind") == ListType.Kind.SERIOUS
+        and local
+        and not values.get("requires_prior_notice")
+    ):
+        raise DomainError(
+            "由本区认定的严重失信主体名单列入前必须书面告知依据、理由、措施和异议权利"
+            "（河南条例第二十八条）：请勾选“列入前须书面告知”，"
+            "或认定机关在本区之外时取消“本区可认定”。"
+        )
     clash = ListType.objects.filter(Q(code=code) | Q(name=str(values.get("name")).strip()))
     if instance is not None:
         clash = clash.exclude(pk=instance.pk)
@@ -542,6 +561,37 @@ def _notice_number(entry: ListEntry, on: date) -> str:
     return f"XYGZ{on.year}{entry.pk:06d}"
 
 
+def _upstream_only(lt: ListType) -> str:
+    return (
+        f"“{lt.name}”由{lt.designating_authority}认定，条目只能由信用办随上级推送的名单文件导入，"
+        "本区单位不能自行提出列入或使其生效（认定失信须有认定机关具法律效力的文书）。"
+    )
+
+
+def _withdrawal_of(record: CreditRecord) -> Any:
+    # The reverse one-to-one raises (an AttributeError) when the record has no withdrawal.
+    return getattr(record, "withdrawal", None)
+
+
+def _withdrawn_phrase(record: CreditRecord, day: date | None = None) -> str:
+    """How the basis went away, as in 依据记录（北关环罚〔2026〕1号）已于 2026-11-20 撤销."""
+    from xinyong.records.models import RecordWithdrawal
+
+    withdrawal = _withdrawal_of(record)
+    day = withdrawal.withdrawn_on if withdrawal is not None else day
+    when = f"已于 {day.isoformat()} " if day else "已"
+    voided = withdrawal is not None and withdrawal.kind == RecordWithdrawal.Kind.KEYING_ERROR
+    return f"依据记录（{record.document_number}）{when}{'作为录入错误作废' if voided else '撤销'}"
+
+
+def _withdrawn_basis(record: CreditRecord) -> str:
+    """Why a withdrawn basis record cannot carry an entry, naming the withdrawal."""
+    return (
+        f"{_withdrawn_phrase(record)}（记录编号 {record.pk}），"
+        "不能作为列入名单的依据（认定失信须有具法律效力的文书）。"
+    )
+
+
 def propose_entry(
     *,
     actor: Any,
@@ -557,13 +607,17 @@ def propose_entry(
 ) -> ListEntry:
     """Propose listing `subject` on `list_type` on `on` (the day of the proposal).
 
-    Black and watch types start as 拟列入; when the type requires prior notice a notice
+    Refused for a type designated outside the district (its entries come from upstream
+    only) and for a basis record that is no longer active. Black and watch types start as
+    拟列入; when the type needs prior notice (`ListType.needs_prior_notice`) a notice
     number is assigned and the notice PDF can be printed (sanctions.notices). A red-list
-    entry starts its publicity (公示中) until add_workdays(on, publicity_workdays)
-    (河南条例 art. 28)."""
+    entry starts its publicity (公示中) for publicity_workdays counted from the later of
+    `on` and today (河南条例 art. 28)."""
     lt = get_list_type(list_type)
     if not lt.active:
         raise DomainError(f"名单类型“{lt.name}”已停用，不能列入新主体。")
+    if not lt.locally_designable:
+        raise DomainError(_upstream_only(lt), code="upstream_only")
     subj = _subject(subject)
     day = _day(on, "拟列入日期", not_after_today=True)
     document = _text(basis_document, "认定文书号（具法律效力的认定文书）", max_length=200)
@@ -589,6 +643,8 @@ def propose_entry(
             *subj.absorbed.values_list("pk", flat=True),
         ):
             raise DomainError("依据记录的主体与拟列入主体不一致。")
+        if basis_record.status != CreditRecord.Status.ACTIVE:
+            raise DomainError(_withdrawn_basis(basis_record), code="basis_withdrawn")
     if ends_on is not None and ends_on < day:
         raise DomainError("有效期至不能早于拟列入日期。")
     if lt.kind == ListType.Kind.RED:
@@ -620,11 +676,14 @@ def propose_entry(
         if lt.publish_before_effect:
             # 河南条例 art. 28: red-list entries are published before they take effect.
             entry.status = Status.PUBLICISING
-            entry.publicity_until = add_workdays(day, lt.publicity_workdays)
+            # Counted from the day it actually goes public: a backdated proposal date would
+            # shorten the period, down to none at all.
+            published = max(day, timezone.localdate())
+            entry.publicity_until = add_workdays(published, lt.publicity_workdays)
         else:
             entry.status = Status.PROPOSED
         entry.save()
-        if lt.requires_prior_notice:
+        if lt.needs_prior_notice:
             entry.notice_number = _notice_number(entry, day)
             entry.save(update_fields=["notice_number"])
         _change(entry, actor=actor, from_status="", on=day, note="提出列入")
@@ -640,7 +699,7 @@ def serve_notice(*, actor: Any, entry: ListEntry, served_on: date) -> ListEntry:
         current = _lock(entry)
         _require_manage(actor, current)
         lt = current.list_type
-        if not lt.requires_prior_notice:
+        if not lt.needs_prior_notice:
             raise DomainError(f"“{lt.name}”不适用列入前书面告知。")
         if current.status != Status.PROPOSED:
             raise DomainError(f"条目当前为“{current.get_status_display()}”，不能再送达告知书。")
@@ -695,6 +754,9 @@ def effective_refusal(entry: ListEntry, on: date) -> str | None:
     """Why the entry cannot take effect on `on`, or None when it can."""
     lt = entry.list_type
     today = timezone.localdate()
+    if entry.source == ListEntry.Source.LOCAL and not lt.locally_designable:
+        # A proposal made before the type was marked as designated outside the district.
+        return _upstream_only(lt)
     if entry.status == Status.PUBLICISING:
         if entry.publicity_until is None or on <= entry.publicity_until:
             until = entry.publicity_until.isoformat() if entry.publicity_until else "—"
@@ -710,6 +772,9 @@ def effective_refusal(entry: ListEntry, on: date) -> str | None:
     first = entry.changes.order_by("id").first()
     if first is not None and on < first.on:
         return f"生效日期不能早于提出列入的日期 {first.on.isoformat()}。"
+    basis = entry.basis_record
+    if basis is not None and basis.status != CreditRecord.Status.ACTIVE:
+        return _withdrawn_basis(basis)
     pending, revoked, kept = _objection_state(entry)
     if revoked:
         return f"针对该条目的{_objection_name(revoked[0])}已决定撤销，不能列入。"
@@ -722,7 +787,7 @@ def effective_refusal(entry: ListEntry, on: date) -> str | None:
         refusal = _red_refusal(entry.subject, on, today)
         if refusal:
             return refusal
-    if entry.status == Status.PROPOSED and lt.requires_prior_notice:
+    if entry.status == Status.PROPOSED and lt.needs_prior_notice:
         if entry.notice_served_on is None or entry.objection_deadline is None:
             return "尚未送达列入前书面告知书，不能列入（河南条例第二十八条）。"
         if on <= entry.objection_deadline and not kept:
@@ -895,24 +960,70 @@ def apply_objection_outcome(*, actor: Any, objection: Any) -> list[ListEntry]:
     return changed
 
 
+def end_entries_of_withdrawn_record(
+    *, record: CreditRecord, on: date | None = None
+) -> list[ListEntry]:
+    """The basis record was withdrawn (撤销, or voided as a keying error): every open entry
+    resting on it ends on the withdrawal day — local and upstream alike, since an entry
+    may not outlive its finding (DOMAIN §5: a revoked finding comes off within 1 working
+    day). Listed entries are removed through the removal path, so the removal goes out
+    like the listing did (event, history, entry_changed → outbox, DOMAIN §8); proposals
+    and red entries in publicity are cancelled. The day is the one the withdrawal
+    records, else `on`, else today. The system acts (actor None): it is the withdrawal's
+    consequence, and the withdrawing unit need not be the entry's designating unit."""
+    withdrawal = _withdrawal_of(record)
+    day = withdrawal.withdrawn_on if withdrawal is not None else (on or timezone.localdate())
+    why = _withdrawn_phrase(record, day)
+    changed = []
+    entries = ListEntry.objects.filter(basis_record=record, status__in=OPEN_STATUSES)
+    for entry in entries.order_by("id"):
+        if entry.status == Status.LISTED:
+            start = entry.effective_from
+            changed.append(
+                remove_entry(
+                    actor=None,
+                    entry=entry,
+                    on=max(day, start) if start else day,
+                    reason=f"{why}，随之移出名单",
+                )
+            )
+        else:
+            changed.append(
+                cancel_entry(actor=None, entry=entry, on=day, reason=f"{why}，撤销拟列入")
+            )
+    return changed
+
+
 @dataclass
 class DueResult:
     promoted: list[int] = field(default_factory=list)
     expired: list[int] = field(default_factory=list)
     held: list[tuple[int, str]] = field(default_factory=list)
+    basis_withdrawn: list[int] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {
             "promoted": self.promoted,
             "expired": self.expired,
             "held": [{"entry": pk, "reason": why} for pk, why in self.held],
+            "basis_withdrawn": self.basis_withdrawn,
         }
 
 
 def promote_due_entries(*, actor: Any = None, on: date) -> DueResult:
-    """The daily job (idempotent): red entries whose publicity ended before `on` take
-    effect on `on`; listed entries past their end date are removed as expired."""
+    """The daily job (idempotent): entries still open on a basis record withdrawn by `on`
+    end (entries left by a missed signal, or from before the withdrawal ended local
+    entries too); red entries whose publicity ended before `on` take effect on `on`;
+    listed entries past their end date are removed as expired."""
     result = DueResult()
+    stale = CreditRecord.objects.filter(
+        Q(withdrawal__withdrawn_on__lte=on) | Q(withdrawal__isnull=True),
+        status=CreditRecord.Status.WITHDRAWN,
+        pk__in=ListEntry.objects.filter(status__in=OPEN_STATUSES).values("basis_record_id"),
+    )
+    for record in stale.order_by("id"):
+        ended = end_entries_of_withdrawn_record(record=record, on=on)
+        result.basis_withdrawn += [e.pk for e in ended]
     for entry in ListEntry.objects.filter(
         status=Status.PUBLICISING, publicity_until__lt=on
     ).order_by("id"):
@@ -928,10 +1039,14 @@ def promote_due_entries(*, actor: Any = None, on: date) -> DueResult:
             actor=actor,
             entry=entry,
             on=entry.ends_on + timedelta(days=1),
-            reason=f"有效期至 {entry.ends_on.isoformat()} 届满，自动移出",
+            reason=expiry_reason(entry.ends_on),
         )
         result.expired.append(entry.pk)
     return result
+
+
+def expiry_reason(ends_on: date) -> str:
+    return f"有效期至 {ends_on.isoformat()} 届满，自动移出"
 
 
 def run_due_job() -> str:
@@ -943,6 +1058,8 @@ def run_due_job() -> str:
     line = f"信用名单：红名单公示期满生效 {len(result.promoted)} 条，有效期届满移出 {len(result.expired)} 条"
     if result.held:
         line += f"，暂不生效 {len(result.held)} 条"
+    if result.basis_withdrawn:
+        line += f"，依据记录已撤销而结束 {len(result.basis_withdrawn)} 条"
     return line
 
 

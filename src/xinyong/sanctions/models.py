@@ -28,6 +28,14 @@ class ListType(TimeStampedModel):
     )
     legal_basis = models.TextField("法律依据")
     designating_authority = models.CharField("认定机关", max_length=200)
+    # False for lists decided outside the district (the court's 失信被执行人名单): their
+    # entries come only from upstream files, so that no district unit can list a subject
+    # on another authority's behalf without that authority's effective document.
+    locally_designable = models.BooleanField(
+        "本区可认定",
+        default=True,
+        help_text="否：认定机关在本区之外（如人民法院），条目只能随上级推送导入，本区单位不能提出列入",
+    )
     entry_criteria = models.TextField("列入条件")
     exit_criteria = models.TextField("移出条件")
     default_duration_months = models.PositiveSmallIntegerField(
@@ -62,6 +70,15 @@ class ListType(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def needs_prior_notice(self) -> bool:
+        """Whether a local proposal needs the prior written notice: the type's flag, and
+        always for a serious list the district designates itself (河南条例 art. 28), so
+        that a flag left unset never lets a 黑名单 entry in without notice."""
+        return self.requires_prior_notice or (
+            self.kind == self.Kind.SERIOUS and self.locally_designable
+        )
 
 
 class ListEntry(TimeStampedModel):

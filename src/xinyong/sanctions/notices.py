@@ -96,7 +96,7 @@ def notice_data(entry: ListEntry, *, today: date | None = None) -> dict[str, Any
 
 def notice_pdf(entry: ListEntry) -> bytes:
     """The notice as PDF bytes (CJK font embedded). Refused for types without notice."""
-    if not entry.list_type.requires_prior_notice:
+    if not entry.list_type.needs_prior_notice:
         raise DomainError(f"“{entry.list_type.name}”不适用列入前书面告知，没有告知书。")
     if entry.status == ListEntry.Status.CANCELLED and not entry.notice_served_on:
         raise DomainError("该拟列入已撤销且告知书未送达，不再出具告知书。")

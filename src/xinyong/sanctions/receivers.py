@@ -7,13 +7,14 @@ from typing import Any
 
 
 def on_record_changed(
-    sender: Any, record: Any = None, change: str = "", actor: Any = None, **_: Any
+    sender: Any, record: Any = None, change: str = "", on: Any = None, **_: Any
 ) -> None:
-    # An upstream list record withdrawn upstream ends its entries here too.
+    # A withdrawn basis record ends the entries resting on it, local and upstream, on
+    # the withdrawal day.
     if record is not None and change == "withdrawn":
-        from .importer import end_entries_of_withdrawn_record
+        from .lists import end_entries_of_withdrawn_record
 
-        end_entries_of_withdrawn_record(record=record, actor=actor)
+        end_entries_of_withdrawn_record(record=record, on=on)
 
 
 def on_objection_decided(sender: Any, objection: Any = None, **_: Any) -> None:

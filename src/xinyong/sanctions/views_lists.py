@@ -119,7 +119,11 @@ def entry_list(request: HttpRequest) -> HttpResponse:
 
 class ProposeForm(forms.Form):
     list_type = forms.ModelChoiceField(
-        label="名单类型", queryset=ListType.objects.filter(active=True).order_by("kind", "code")
+        label="名单类型",
+        # Lists designated outside the district come in by upstream import only.
+        queryset=ListType.objects.filter(active=True, locally_designable=True).order_by(
+            "kind", "code"
+        ),
     )
     subject = forms.CharField(label="信用主体（统一社会信用代码或身份证号码）", max_length=64)
     basis_document = forms.CharField(label="认定文书号", max_length=200)

@@ -118,7 +118,8 @@ class Command(BaseCommand):
         lines = [
             f"归集：{ingest.get('rows', 0)} 行，新增 {ingest.get('accepted', 0)}，更正 {ingest.get('updated', 0)}，"
             f"重复 {ingest.get('duplicates', 0)}，退回 {ingest.get('rejected', 0)}",
-            f"名单：新列入 {data['created']} 条，已在名单 {data['unchanged']} 条，随上级移出 {data['ended']} 条",
+            f"名单：新列入 {data['created']} 条，已在名单 {data['unchanged']} 条，随上级移出 {data['ended']} 条，"
+            f"导入时已届满 {data['expired']} 条",
         ]
         lines += [f"未转换：{s}" for s in data["skipped"]]
         self._out(data, options["json"], lines)
@@ -131,6 +132,8 @@ class Command(BaseCommand):
         result = promote_due_entries(actor=None, on=self._on(options["on"], not_after_today=True))
         data = result.as_json()
         lines = [f"红名单生效 {len(result.promoted)} 条，届满移出 {len(result.expired)} 条"]
+        if result.basis_withdrawn:
+            lines.append(f"依据记录已撤销而结束 {len(result.basis_withdrawn)} 条")
         lines += [f"条目 {pk} 暂不生效：{why}" for pk, why in result.held]
         self._out(data, options["json"], lines)
 
