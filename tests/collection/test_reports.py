@@ -225,3 +225,63 @@ def test_cli_check_report_template_declare(tmp_path: Path) -> None:
         call_command("collection", "report", "--period", "2026-13", "--output", str(xlsx))
     with pytest.raises(CommandError, match="未知信息类别"):
         call_command("collection", "template", "NOPE", "--output", str(template))
+
+
+def test_overdue_repairs_are_worded_as_counted_within_the_month(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from django.utils import timezone
+
+    from tests.rights.repair_helpers import ORG_USCC, UNIT, penalty_row, staff, store
+    from tests.rights.repair_helpers import record as penalty
+    from xinyong.rights import repair
+    from xinyong.rights.models import Channel
+
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: date(2026, 11, 26))
+    users = staff()
+    store([penalty_row(1)])
+    app = repair.apply_for_repair(
+        actor=None,
+        record=penalty(1),
+        channel=Channel.ONLINE,
+        applicant_name="安阳市北关区某某化工有限公司",
+        applicant_phone="13800001234",
+        subject_identifier=ORG_USCC,
+        fulfilment_statement="已缴清罚款5万元。",
+        commitment_accepted=True,
+        submitted_on=date(2026, 10, 9),
+    )
+    # Complete Fri 10-09, due Thu 10-22, decided 10-27 and synced in time: open late for
+    # a few days of October, closed well before its end.
+    app = repair.mark_complete(
+        actor=users["admin"], application=app, complete=True, on=date(2026, 10, 9)
+    )
+    app = repair.provider_review(
+        actor=users["reporter"], application=app, agrees=True, opinion="同意", on=date(2026, 10, 9)
+    )
+    app = repair.decide_repair(
+        actor=users["admin"], application=app, approve=True, reason="同意", on=date(2026, 10, 27)
+    )
+    repair.record_sync(actor=users["admin"], application=app, on=date(2026, 10, 28))
+
+    october = reports.monthly_report(OCT)
+    assert october.overdue_repairs == [(UNIT, 1)]
+    assert f"本月内超期办理的信用修复申请 1 件：{UNIT} 1 件。" in october.summary
+    assert "月末" not in october.summary
+    september = selectors.Period.month(2026, 9)
+    assert "本月内无超期办理的信用修复申请。" in reports.monthly_report(september).summary
+    definitions = reports._definitions()
+    assert any(
+        d.startswith("超期修复 = 本月内曾超过审核时限或同步时限仍未办结") and "超期作出决定" in d
+        for d in definitions
+    )
+    assert any(d.startswith("超期异议 = 本月内曾超过办理时限仍未办结") for d in definitions)
+
+    sheet = openpyxl.load_workbook(io.BytesIO(reports.report_xlsx(september)))["通报"]
+    cells = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    assert "本月内无超期办理的信用修复申请" in cells
+    assert not any("月末" in c for c in cells)
+    reader = PdfReader(io.BytesIO(reports.report_pdf(september, issued_on=date(2026, 10, 8))))
+    text = "".join(page.extract_text() for page in reader.pages).replace(" ", "").replace("\n", "")
+    assert "本月内无超期办理的信用修复申请。" in text
+    assert "月末" not in text

@@ -358,10 +358,10 @@ def test_overdue_repairs_in_the_monthly_report() -> None:
     )  # decision due 2026-10-15, never decided
     october = monthly_report(Period.month(2026, 10))
     assert october.overdue_repairs == [(UNIT, 1)]
-    assert f"月末超期办理的信用修复申请 1 件：{UNIT} 1 件" in october.summary
+    assert f"本月内超期办理的信用修复申请 1 件：{UNIT} 1 件。" in october.summary
     september = monthly_report(Period.month(2026, 9))
     assert september.overdue_repairs == []
-    assert "本月末无超期办理的信用修复申请" in september.summary
+    assert "本月内无超期办理的信用修复申请。" in september.summary
     from io import BytesIO
 
     from pypdf import PdfReader

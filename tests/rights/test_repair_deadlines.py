@@ -279,7 +279,7 @@ def test_a_repair_open_past_its_deadline_counts_in_each_month_it_was_late(today:
     assert repair.overdue_repairs_by_unit(date(2026, 11, 26), since=date(2026, 9, 1)) == [(UNIT, 1)]
     september = monthly_report(Period.month(2026, 9))
     assert september.overdue_repairs == [(UNIT, 1)]
-    assert "本月末无超期办理的信用修复申请" not in september.summary
+    assert f"本月内超期办理的信用修复申请 1 件：{UNIT} 1 件。" in september.summary
     assert monthly_report(Period.month(2026, 10)).overdue_repairs == [(UNIT, 1)]
     assert monthly_report(Period.month(2026, 11)).overdue_repairs == []
 

@@ -69,6 +69,16 @@ SPOT_DEFINITIONS = (
     "中尚未经信用办确认整改完成的条数（截至通报生成时）",
 )
 
+# What the two overdue sections count (rights.objections.overdue_in_period and
+# rights.repair.overdue_repairs_by_unit): every case late on some day of the month, not
+# only those still open at its end.
+OVERDUE_DEFINITIONS = (
+    "超期异议 = 本月内曾超过办理时限仍未办结（暂停计时的工作日顺延），或在本月内超过办理时限"
+    "办结的异议件数，按负责核查的单位计；办理时限落在尚未导入工作日历年份的，暂不判断",
+    "超期修复 = 本月内曾超过审核时限或同步时限仍未办结（材料齐全后未作出决定、准予修复后未同步），"
+    "或在本月内超期作出决定、超期同步修复结果的信用修复申请件数，按信息提供单位计",
+)
+
 
 @dataclass
 class MonthlyReport:
@@ -80,7 +90,7 @@ class MonthlyReport:
     interview_units: list[str]
     # (unit name, count): objections overdue during the month (河南条例 art. 41 limits).
     overdue_objections: list[tuple[str, int]] = dc_field(default_factory=list)
-    # (unit name, count): repair applications overdue at the end of the month.
+    # (unit name, count): repair applications overdue on some day of the month.
     overdue_repairs: list[tuple[str, int]] = dc_field(default_factory=list)
     # {unit id: figures} of the month's spot check; units not sampled are absent.
     spot: dict[int, SpotStats] = dc_field(default_factory=dict)
@@ -208,8 +218,9 @@ def _overdue_objections(period: Period) -> tuple[list[tuple[str, int]], str]:
 
 
 def _overdue_repairs(period: Period) -> list[tuple[str, int]]:
-    """Repair applications overdue at the end of the period (or today, for the month in
-    progress), per the record's source unit."""
+    """Repair applications overdue on some day of the period (up to today, for the month
+    in progress): open past the review or sync deadline, or decided or synced late
+    within it; per the record's source unit."""
     from django.apps import apps
     from django.utils import timezone
 
@@ -222,10 +233,10 @@ def _overdue_repairs(period: Period) -> list[tuple[str, int]]:
 
 def _repair_text(overdue: list[tuple[str, int]]) -> str:
     if not overdue:
-        return "本月末无超期办理的信用修复申请。"
+        return "本月内无超期办理的信用修复申请。"
     total = sum(n for _name, n in overdue)
     units = "、".join(f"{name} {n} 件" for name, n in overdue)
-    return f"月末超期办理的信用修复申请 {total} 件：{units}。"
+    return f"本月内超期办理的信用修复申请 {total} 件：{units}。"
 
 
 def _objection_text(overdue: list[tuple[str, int]]) -> str:
@@ -306,6 +317,7 @@ def _definitions() -> list[str]:
         RATE_DEFINITIONS["reporting"] + "；未申报的单位上报率记为“—”。",
         RATE_DEFINITIONS["scope"] + "。",
         *(line + "。" for line in SPOT_DEFINITIONS),
+        *(line + "。" for line in OVERDUE_DEFINITIONS),
     ]
 
 
@@ -338,7 +350,7 @@ def report_xlsx(period: Period) -> bytes:
     row_index += 2
     for title, column, rows, none in (
         ("超期异议：", "超期件数", report.overdue_objections, "本月无超期办理的异议"),
-        ("超期修复：", "超期件数", report.overdue_repairs, "月末无超期办理的信用修复申请"),
+        ("超期修复：", "超期件数", report.overdue_repairs, "本月内无超期办理的信用修复申请"),
         ("录入错误作废：", "作废条数", report.voids, "本月无录入错误作废的记录"),
     ):
         sheet.write(row_index, 0, title)
@@ -395,8 +407,8 @@ _REPORT_TYPST = r"""
     ..data.objections.flatten().map(c => str(c)))
 ]
 #v(0.5em)
-#text(weight: "bold")[超期办理的信用修复申请（月末）]
-#if data.repairs.len() == 0 [月末无超期办理的信用修复申请。] else [
+#text(weight: "bold")[超期办理的信用修复申请]
+#if data.repairs.len() == 0 [本月内无超期办理的信用修复申请。] else [
   #table(columns: (auto, auto), stroke: 0.5pt, inset: 4pt,
     text(weight: "bold")[单位], text(weight: "bold")[超期件数],
     ..data.repairs.flatten().map(c => str(c)))

@@ -9,9 +9,10 @@ today's state.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.db.models import Q
@@ -132,46 +133,69 @@ def objections_overdue_bulk(units: Sequence[Any], period: Any) -> dict[int, int]
 
 
 def repairs_overdue_bulk(units: Sequence[Any], period: Any) -> dict[int, int]:
-    """Repair applications overdue at the end of the period (rights.repair)."""
+    """Repair applications overdue on some day of the period: open past their review or
+    sync deadline, or decided or synced late within it (rights.repair)."""
     from xinyong.rights.repair import overdue_repairs_by_unit
 
-    found = dict(overdue_repairs_by_unit(_until(period)))
+    found = dict(overdue_repairs_by_unit(_until(period), since=period.start))
     return {u.pk: found.get(u.name, 0) for u in units}
 
 
+def _judged_late(decided_on: date, late: Callable[[], bool]) -> bool | None:
+    """`late()` for a decision on `decided_on`. A deadline that needs a year whose
+    calendar is not loaded, when that year comes after the decision's, lies after the
+    decision day: not late (the pages show it as 期限待定). When the decision day's own
+    year is not loaded, either answer would be a guess (DOMAIN.md §3): None, and the
+    decision stays out of the ratio."""
+    from xinyong.core.errors import CalendarUnknownYear
+
+    try:
+        return late()
+    except CalendarUnknownYear as exc:
+        return False if exc.year > decided_on.year else None
+
+
+def _on_time_rate(verdicts: Iterable[bool | None]) -> Decimal | None:
+    judged = [late for late in verdicts if late is not None]
+    return percent(sum(1 for late in judged if not late), len(judged))
+
+
 def objections_on_time(unit: Any, period: Any) -> Decimal | None:
-    """办结及时率 of objections decided in the period: decided on or before the case
-    deadline (rights.objections.due_date) ÷ decided."""
+    """办结及时率 of objections decided in the period: not decided late
+    (rights.objections.decided_late, the rule the monthly 通报 reads too) ÷ decided."""
+    from xinyong.rights import objections
     from xinyong.rights.models import Objection
-    from xinyong.rights.objections import due_date
 
     decided = Objection.objects.filter(
         decided_on__gte=period.start, decided_on__lte=_until(period)
     ).prefetch_related("pauses")
-    total = on_time = 0
+    verdicts = []
     for objection in decided:
-        total += 1
         assert objection.decided_on is not None
-        if objection.decided_on <= due_date(objection, today=objection.decided_on):
-            on_time += 1
-    return percent(on_time, total)
+        verdicts.append(
+            _judged_late(objection.decided_on, partial(objections.decided_late, objection))
+        )
+    return _on_time_rate(verdicts)
 
 
 def repairs_on_time(unit: Any, period: Any) -> Decimal | None:
     """办结及时率 of repair applications decided in the period: decided on or before the
-    decision deadline (rights.repair.decision_due) ÷ decided."""
+    decision deadline (rights.repair.decision_due) ÷ decided. An application without a
+    complete date has no deadline to miss."""
     from xinyong.rights.models import RepairApplication
     from xinyong.rights.repair import decision_due
 
-    total = on_time = 0
+    def late(app: RepairApplication, decided_on: date) -> bool:
+        due = decision_due(app)
+        return due is not None and decided_on > due
+
+    verdicts = []
     for app in RepairApplication.objects.filter(
         decided_on__gte=period.start, decided_on__lte=_until(period)
     ):
-        total += 1
-        due = decision_due(app)
-        if due is None or (app.decided_on is not None and app.decided_on <= due):
-            on_time += 1
-    return percent(on_time, total)
+        assert app.decided_on is not None
+        verdicts.append(_judged_late(app.decided_on, partial(late, app, app.decided_on)))
+    return _on_time_rate(verdicts)
 
 
 # ------------------------------------------------------------------ commitments
@@ -261,7 +285,7 @@ def register_metrics(register: Callable[..., Any]) -> None:
         unit_label="件",
         comparison="<=",
         target=0,
-        description="期间内曾超过办理时限仍未办结的异议（按提供单位计）",
+        description="期间内曾超过办理时限仍未办结，或在期间内超期办结的异议（按提供单位计）",
         drill="rights:objection-list",
     )
     register(
@@ -272,7 +296,8 @@ def register_metrics(register: Callable[..., Any]) -> None:
         unit_label="件",
         comparison="<=",
         target=0,
-        description="期末超过审核或同步时限的信用修复申请（按记录提供单位计）",
+        description="期间内曾超过审核或同步时限仍未办结，或在期间内超期作出决定、超期同步修复结果的"
+        "信用修复申请（按记录提供单位计）",
         drill="rights:repair-list",
     )
     register(
@@ -283,7 +308,8 @@ def register_metrics(register: Callable[..., Any]) -> None:
         unit_label="%",
         comparison=">=",
         target=100,
-        description="期间内办结的异议中在办理时限内办结的比例",
+        description="期间内办结的异议中在办理时限内办结的比例；办理时限落在尚未导入工作日历的年份"
+        "（期限待定）的，办结时尚未到期，计为按时",
         drill="rights:objection-list",
     )
     register(
@@ -294,7 +320,8 @@ def register_metrics(register: Callable[..., Any]) -> None:
         unit_label="%",
         comparison=">=",
         target=100,
-        description="期间内作出决定的信用修复申请中在审核时限内决定的比例",
+        description="期间内作出决定的信用修复申请中在审核时限内决定的比例；审核时限落在尚未导入工作"
+        "日历的年份（期限待定）的，决定时尚未到期，计为按时",
         drill="rights:repair-list",
     )
     register(
