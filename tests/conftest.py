@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.utils import timezone
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 REALDATA = SHARED / "realdata"
@@ -88,3 +91,23 @@ def next_year_calendar(request):
     year = timezone.localdate().year + 1
     if not CalendarYear.objects.filter(year=year).exists():
         CalendarYear.objects.create(year=year, source="测试假设：仅按周末计算（未公布）")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.today: date = timezone.localdate()
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """Today (`timezone.localdate()`), settable: `clock.today = date(2026, 12, 30)`. For
+    workflows that refuse a step dated after today or count from the day a thing is
+    actually done. Conversions of a given datetime are left to Django."""
+    state = Clock()
+    real = timezone.localdate
+
+    def localdate(value: Any = None, *args: Any, **kwargs: Any) -> date:
+        return state.today if value is None else real(value, *args, **kwargs)
+
+    monkeypatch.setattr(timezone, "localdate", localdate)
+    return state

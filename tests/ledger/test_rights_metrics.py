@@ -10,8 +10,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
+from tests.conftest import Clock
 from tests.rights.repair_helpers import ORG_USCC, UNIT, penalty_row, record, staff, store
 from xinyong.collection.selectors import Period
 from xinyong.core.models import CalendarYear
@@ -30,15 +30,6 @@ from .helpers import client, plan, unit
 pytestmark = pytest.mark.django_db
 
 YEAR_2026 = Period.between(date(2026, 1, 1), date(2026, 12, 31))
-
-
-@pytest.fixture
-def today(monkeypatch: pytest.MonkeyPatch) -> Any:
-    def freeze(day: date) -> None:
-        monkeypatch.setattr(timezone, "localdate", lambda *a, **k: day)
-
-    freeze(date(2026, 11, 26))
-    return freeze
 
 
 def apply(r: CreditRecord, on: date) -> RepairApplication:
@@ -94,13 +85,13 @@ def decided_objection(
 
 
 def test_decisions_whose_deadline_lies_in_2027_count_on_time_and_the_dashboard_answers(
-    today: Any,
+    clock: Clock,
 ) -> None:
     assert not CalendarYear.objects.filter(year=2027).exists()
     users = staff()
     plan()
     store([penalty_row(1, decided="2026-02-10"), penalty_row(2, decided="2026-02-10")])
-    today(date(2026, 12, 30))
+    clock.today = date(2026, 12, 30)
     # Complete Tue 09-01, due Tue 09-15, decided 09-16: late.
     late = decided_repair(
         users, 1, complete=date(2026, 9, 1), decided=date(2026, 9, 16), synced=date(2026, 9, 17)
@@ -142,12 +133,12 @@ def test_decisions_whose_deadline_lies_in_2027_count_on_time_and_the_dashboard_a
     assert ledger.status_code == 200
 
 
-def test_a_decision_made_in_a_year_without_calendar_is_left_out_not_guessed(today: Any) -> None:
+def test_a_decision_made_in_a_year_without_calendar_is_left_out_not_guessed(clock: Clock) -> None:
     # Decided on 2027-01-04 while 2027's schedule is not loaded: whether 01-04 came after
     # the deadline depends on 2027's holidays, so the decision is not judged either way.
     users = staff()
     store([penalty_row(1, decided="2026-02-10")])
-    today(date(2027, 1, 5))
+    clock.today = date(2027, 1, 5)
     decided_repair(users, 1, complete=date(2026, 12, 30), decided=date(2027, 1, 4))
     decided_objection(
         users["admin"],
@@ -162,8 +153,9 @@ def test_a_decision_made_in_a_year_without_calendar_is_left_out_not_guessed(toda
 
 
 def test_objections_on_time_reads_the_rights_rule_of_lateness(
-    today: Any, monkeypatch: pytest.MonkeyPatch
+    clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    clock.today = date(2026, 11, 26)
     users = staff()
     store([penalty_row(1, decided="2026-02-10")])
     decided_objection(
@@ -183,8 +175,9 @@ def test_objections_on_time_reads_the_rights_rule_of_lateness(
 
 
 def test_a_repair_overdue_in_the_first_month_counts_for_the_quarter_and_the_year(
-    today: Any,
+    clock: Clock,
 ) -> None:
+    clock.today = date(2026, 11, 26)
     users = staff()
     plan()
     store([penalty_row(1, decided="2026-02-10")])

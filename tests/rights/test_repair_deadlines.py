@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 from rest_framework.test import APIClient
 
+from tests.conftest import Clock
 from xinyong.collection.reports import monthly_report
 from xinyong.collection.selectors import Period
 from xinyong.core.errors import DomainError
@@ -27,17 +27,6 @@ from .repair_helpers import ORG_USCC, UNIT, penalty_row, record, staff, store
 pytestmark = pytest.mark.django_db
 
 PENDING_2027 = "期限待定（缺少2027年日历）"
-
-
-@pytest.fixture
-def today(monkeypatch: pytest.MonkeyPatch) -> Any:
-    """Freeze today (timezone.localdate) at a given day; 2026-11-26 unless changed."""
-
-    def freeze(day: date) -> None:
-        monkeypatch.setattr(timezone, "localdate", lambda *a, **k: day)
-
-    freeze(date(2026, 11, 26))
-    return freeze
 
 
 def apply(r: CreditRecord, on: date) -> RepairApplication:
@@ -74,10 +63,10 @@ def load_2027() -> None:
 # ------------------------------------------------------------------ 1. deadline in 2027
 
 
-def test_approval_on_12_29_goes_through_with_its_sync_deadline_pending(today: Any) -> None:
+def test_approval_on_12_29_goes_through_with_its_sync_deadline_pending(clock: Clock) -> None:
     users = staff()
     store([penalty_row(1, decided="2026-03-10")])
-    today(date(2026, 12, 29))
+    clock.today = date(2026, 12, 29)
     app = apply(record(1), date(2026, 12, 14))
     app = repair.mark_complete(
         actor=users["admin"], application=app, complete=True, on=date(2026, 12, 15)
@@ -127,11 +116,11 @@ def test_approval_on_12_29_goes_through_with_its_sync_deadline_pending(today: An
 
 
 def test_material_check_late_in_december_states_the_decision_deadline_as_pending(
-    today: Any,
+    clock: Clock,
 ) -> None:
     users = staff()
     store([penalty_row(1, decided="2026-03-10")])
-    today(date(2026, 12, 21))
+    clock.today = date(2026, 12, 21)
     app = apply(record(1), date(2026, 12, 18))
     app = repair.mark_complete(actor=users["admin"], application=app, complete=True)
     # 10 working days from Mon 12-21: eight are left in 2026.
@@ -152,7 +141,8 @@ def test_material_check_late_in_december_states_the_decision_deadline_as_pending
 # ------------------------------------------------------------------ 2. step dates
 
 
-def test_a_step_cannot_be_dated_before_the_step_it_follows_or_after_today(today: Any) -> None:
+def test_a_step_cannot_be_dated_before_the_step_it_follows_or_after_today(clock: Clock) -> None:
+    clock.today = date(2026, 11, 26)
     users = staff()
     store([penalty_row(1, decided="2026-03-10")])
     app = apply(record(1), date(2026, 9, 1))
@@ -211,7 +201,8 @@ def test_a_step_cannot_be_dated_before_the_step_it_follows_or_after_today(today:
     )
 
 
-def test_the_reviewer_s_backdated_steps_are_refused_on_the_page(today: Any) -> None:
+def test_the_reviewer_s_backdated_steps_are_refused_on_the_page(clock: Clock) -> None:
+    clock.today = date(2026, 11, 26)
     users = staff()
     store([penalty_row(1, decided="2026-03-10")])
     app = apply(record(1), date(2026, 9, 1))
@@ -224,7 +215,8 @@ def test_the_reviewer_s_backdated_steps_are_refused_on_the_page(today: Any) -> N
     assert PublicityWindow.objects.get(record=record(1)).ended_on is None
 
 
-def test_approval_not_before_the_record_s_earliest_repair_day(today: Any) -> None:
+def test_approval_not_before_the_record_s_earliest_repair_day(clock: Clock) -> None:
+    clock.today = date(2026, 11, 26)
     users = staff()
     store([penalty_row(1, decided="2026-03-10")])
     app = apply(record(1), date(2026, 6, 11))
@@ -253,7 +245,8 @@ def test_approval_not_before_the_record_s_earliest_repair_day(today: Any) -> Non
 # ------------------------------------------------------------------ 3. monthly 通报
 
 
-def test_a_repair_open_past_its_deadline_counts_in_each_month_it_was_late(today: Any) -> None:
+def test_a_repair_open_past_its_deadline_counts_in_each_month_it_was_late(clock: Clock) -> None:
+    clock.today = date(2026, 11, 26)
     users = staff()
     store([penalty_row(1, decided="2026-03-10")])
     app = apply(record(1), date(2026, 8, 31))
@@ -284,7 +277,8 @@ def test_a_repair_open_past_its_deadline_counts_in_each_month_it_was_late(today:
     assert monthly_report(Period.month(2026, 11)).overdue_repairs == []
 
 
-def test_a_repair_decided_or_synced_late_within_the_month_counts(today: Any) -> None:
+def test_a_repair_decided_or_synced_late_within_the_month_counts(clock: Clock) -> None:
+    clock.today = date(2026, 11, 26)
     users = staff()
     store([penalty_row(1), penalty_row(2), penalty_row(3)])
 
