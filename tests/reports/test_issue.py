@@ -342,4 +342,7 @@ def test_content_queries_do_not_grow_with_the_records() -> None:
     with CaptureQueriesContext(connection) as six:
         data = content.build(subject, header)
     assert data["record_count"] == 6
-    assert len(six.captured_queries) == len(one.captured_queries) <= 17
+    # 18: one query each for the subjects merged into it, the 信易+ checks and the
+    # serious-list entries of the special report's period; the query record counts a
+    # source only when its page is full.
+    assert len(six.captured_queries) == len(one.captured_queries) <= 18

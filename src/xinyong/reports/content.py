@@ -3,19 +3,22 @@ lists, commitments, grades and the query logs, in the chapter order of the 2022 
 report standard as seen in 信用中国's V2.0 法人 report (DOMAIN.md §12).
 
 Only what the public may see (publicity.selectors.public_records_for: records in their
-publicity window; commitments marked 可向社会公开; lists in force) or what the subject
-itself may lawfully learn (its grade; who queried it, 河南条例 art. 40) enters a report.
-Personal identifiers pass through publicity.presenters / core.masking (DOMAIN.md §2)."""
+publicity window; commitments marked 可向社会公开; published lists in force, never the
+重点关注名单) or what the subject itself may lawfully learn (its grade; who queried it,
+河南条例 art. 40) enters a report. The subjects merged into the report's subject are part
+of it. Personal identifiers pass through publicity.presenters / core.masking (DOMAIN.md §2)."""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import lru_cache
+from functools import lru_cache, reduce
+from operator import or_
 from typing import Any
 
 from django.conf import settings
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from xinyong.catalog.fieldspec import get_spec
@@ -41,6 +44,7 @@ FORMAT_VERSION = "V1.0（依据《公共信用信息报告标准（2022年版）
 COURT_ENFORCEMENT_TYPE = "SXBZXR"
 QUERY_LOOKBACK_DAYS = 365  # 河南条例 art. 40: who queried the subject "in the past year"
 MAX_QUERY_LINES = 60
+STILL_LISTED = "仍在名单中"
 
 # Fields a record line leaves out: who the party is (already the report's subject), and
 # what the line shows in its own columns.
@@ -180,10 +184,24 @@ def _subject_block(subject: Subject) -> dict[str, Any]:
     }
 
 
-def _list_entries(subject: Subject, on: date) -> list[Any]:
-    from xinyong.sanctions.lists import active_entries
+def _subject_ids(subject: Subject) -> list[int]:
+    """The subject and the duplicates merged into it: merge_subjects leaves each absorbed
+    subject's records, entries, commitments and queries on its own row and points it
+    straight at the survivor, so one level is all there is. Ids rather than a join on
+    `merged_into`: an OR across the join would scan every record instead of using the
+    subject index."""
+    return [
+        subject.pk,
+        *Subject.objects.filter(merged_into=subject).order_by("pk").values_list("pk", flat=True),
+    ]
 
-    return list(active_entries(subject, on))
+
+def _list_entries(subject: Subject, on: date) -> list[Any]:
+    """Published entries in force (the 重点关注名单 is the units' supervision tool and
+    never public), merged-away subjects' included."""
+    from xinyong.sanctions.lists import public_entries_of
+
+    return list(public_entries_of(subject.pk, on))
 
 
 def _entry_line(entry: Any) -> dict[str, Any]:
@@ -200,11 +218,12 @@ def _entry_line(entry: Any) -> dict[str, Any]:
     }
 
 
-def _commitments(subject: Subject) -> list[dict[str, Any]]:
+def _commitments(ids: list[int]) -> list[dict[str, Any]]:
     from xinyong.commitments.selectors import commitments_for_subject, present_public
 
+    qs = reduce(or_, (commitments_for_subject(i, public_only=True) for i in ids))
     out = []
-    for c in commitments_for_subject(subject, public_only=True)[:100]:
+    for c in qs.order_by("-made_on", "-id")[:100]:
         shown = present_public(c)
         out.append(
             {
@@ -234,46 +253,74 @@ def _grade(subject: Subject) -> dict[str, Any] | None:
     }
 
 
-def _reader_named(log: ReadLog) -> str:
-    """Who read, as art. 40 lets the subject see it: the reader's unit, or for staff
-    without one their role; an anonymous read came through the public query, which
-    anyone holding the full name and ID number can make, so it is not called 本人."""
-    if log.reader_unit:
-        return log.reader_unit
-    if log.reader is None:
-        if log.reader_label not in ("", "系统", "AnonymousUser"):
-            return "已注销的平台用户"
-        # Portal reads are logged without a reader; jobs and the CLI run outside a request.
-        return "公众查询（凭姓名和身份证号码）" if log.channel in ("web", "api") else "平台系统"
+def _named(user: Any, *, affiliation: str, label: str, nobody: str) -> str:
+    """Who queried, as art. 40 lets the subject see it: the unit, or for a bank's user
+    the bank (User.affiliation); for staff without either, their role. `label` is the
+    actor as recorded at the time: a user deleted since is not shown by name. `nobody`
+    names a query made without a user."""
+    if affiliation:
+        return affiliation
+    if user is None:
+        return "已注销的平台用户" if label not in ("", "系统", "AnonymousUser") else nobody
     from xinyong.orgs.models import Role
 
-    if log.reader.role == Role.CREDIT_ADMIN:
+    if user.role == Role.CREDIT_ADMIN:
         return "信用主管部门（信用办）"
-    return str(Role(log.reader.role).label) if log.reader.role in Role.values else "平台用户"
+    return str(Role(user.role).label) if user.role in Role.values else "平台用户"
 
 
-def queries_of(subject: Subject, *, since: date, until: date) -> tuple[list[dict[str, str]], int]:
+def _reader_named(log: ReadLog) -> str:
+    # Portal reads are logged without a reader: the public query, which anyone holding
+    # the full name and ID number can make, so it is not called 本人. Jobs and the CLI
+    # run outside a request.
+    return _named(
+        log.reader,
+        affiliation=log.reader_unit,
+        label=log.reader_label,
+        nobody="公众查询（凭姓名和身份证号码）" if log.channel in ("web", "api") else "平台系统",
+    )
+
+
+def _newest(qs: QuerySet[Any]) -> tuple[list[Any], int]:
+    """The newest MAX_QUERY_LINES rows of an ordered queryset and how many it has in
+    all, counted only when the page is full (a query saved per source in nearly every
+    report)."""
+    page = list(qs[:MAX_QUERY_LINES])
+    return page, len(page) if len(page) < MAX_QUERY_LINES else qs.count()
+
+
+def queries_of(
+    subject: Subject, *, since: date, until: date, ids: list[int] | None = None
+) -> tuple[list[dict[str, str]], int]:
     """Who queried the subject's data between `since` and `until` (河南条例 art. 40):
-    reads of a person's data (core ReadLog), 奖惩 checks by units (sanctions Check) and
-    reports issued about it. Units are named; individual staff are not. Returns the
-    newest MAX_QUERY_LINES rows and the total count."""
+    reads of a person's data (core ReadLog), 奖惩 checks by units (sanctions Check),
+    信易+ checks of an organisation (benefits ScenarioUse; a person's are ReadLog rows
+    already) and reports issued about it — of the subject and of the duplicates merged
+    into it (`ids`, default _subject_ids). Units and banks are named; individual staff are
+    not. Returns the newest MAX_QUERY_LINES rows and the total count."""
+    from xinyong.benefits.models import ScenarioUse
     from xinyong.sanctions.models import Check
 
     from .models import Report
 
+    ids = ids if ids is not None else _subject_ids(subject)
     rows: list[dict[str, str]] = []
     total = 0
     start = timezone.make_aware(datetime.combine(since, datetime.min.time()))
     end = timezone.make_aware(datetime.combine(until + timedelta(days=1), datetime.min.time()))
     if subject.is_person:
-        logs = ReadLog.objects.filter(
-            subject_type=READ_SUBJECT_TYPE,
-            subject_id=str(subject.pk),
-            occurred_at__gte=start,
-            occurred_at__lt=end,
+        logs, count = _newest(
+            ReadLog.objects.filter(
+                subject_type=READ_SUBJECT_TYPE,
+                subject_id__in=[str(i) for i in ids],
+                occurred_at__gte=start,
+                occurred_at__lt=end,
+            )
+            .select_related("reader")
+            .order_by("-occurred_at")
         )
-        total += logs.count()
-        for log in logs.select_related("reader").order_by("-occurred_at")[:MAX_QUERY_LINES]:
+        total += count
+        for log in logs:
             rows.append(
                 {
                     "date": timezone.localtime(log.occurred_at).date().isoformat(),
@@ -281,9 +328,13 @@ def queries_of(subject: Subject, *, since: date, until: date) -> tuple[list[dict
                     "purpose": mask_text(log.purpose),
                 }
             )
-    checks = Check.objects.filter(subject=subject, checked_on__gte=since, checked_on__lte=until)
-    total += checks.count()
-    for check in checks.select_related("unit", "matter").order_by("-checked_on")[:MAX_QUERY_LINES]:
+    checks, count = _newest(
+        Check.objects.filter(subject_id__in=ids, checked_on__gte=since, checked_on__lte=until)
+        .select_related("unit", "matter")
+        .order_by("-checked_on")
+    )
+    total += count
+    for check in checks:
         rows.append(
             {
                 "date": check.checked_on.isoformat(),
@@ -292,13 +343,35 @@ def queries_of(subject: Subject, *, since: date, until: date) -> tuple[list[dict
             }
         )
     if not subject.is_person:
-        reports = Report.objects.filter(subject=subject, issued_at__gte=start, issued_at__lt=end)
-        total += reports.count()
-        for report in (
-            reports.select_related("purpose")
+        uses, count = _newest(
+            ScenarioUse.objects.filter(
+                subject_id__in=ids, checked_at__gte=start, checked_at__lt=end
+            )
+            .select_related("scenario", "actor__unit")
+            .order_by("-checked_at", "-id")
+        )
+        total += count
+        for use in uses:
+            rows.append(
+                {
+                    "date": timezone.localtime(use.checked_at).date().isoformat(),
+                    "who": _named(
+                        use.actor,
+                        affiliation=use.actor.affiliation if use.actor else "",
+                        label=use.actor_label,
+                        nobody="平台系统",
+                    ),
+                    "purpose": f"信易+核验：{use.scenario.name}",
+                }
+            )
+        reports, count = _newest(
+            Report.objects.filter(subject_id__in=ids, issued_at__gte=start, issued_at__lt=end)
+            .select_related("purpose")
             .only("issued_at", "issued_unit", "channel", "purpose__name")
-            .order_by("-issued_at")[:MAX_QUERY_LINES]
-        ):
+            .order_by("-issued_at")
+        )
+        total += count
+        for report in reports:
             rows.append(
                 {
                     "date": timezone.localtime(report.issued_at).date().isoformat(),
@@ -377,11 +450,57 @@ def _repair_rule_in_force(today: date) -> str:
         return "按现行信用修复规定"
 
 
+def _serious_in_period(ids: list[int], start: date, today: date) -> list[Any]:
+    """Serious-dishonesty entries in force on some day from `start` to `today`, removed or
+    ended since included: a listing in the period is what the special report answers
+    for. In force as sanctions.lists.in_force_q has it (the removal day is the first day
+    out, `ends_on` the last day in). An entry whose basis record was withdrawn is left
+    out, as withdrawn records are: the finding it rested on was undone."""
+    from xinyong.sanctions.models import ListEntry, ListType
+
+    return list(
+        ListEntry.objects.select_related("list_type", "designating_unit")
+        .filter(
+            subject_id__in=ids,
+            list_type__kind=ListType.Kind.SERIOUS,
+            status__in=(ListEntry.Status.LISTED, ListEntry.Status.REMOVED),
+            effective_from__isnull=False,
+            effective_from__lte=today,
+        )
+        .exclude(removed_on__lte=start)
+        .exclude(removed_on__lte=F("effective_from"))
+        .exclude(ends_on__lt=start)
+        .exclude(basis_record__status=CreditRecord.Status.WITHDRAWN)
+        .order_by("-effective_from", "-id")
+    )
+
+
+def _period_entry_line(entry: Any, today: date) -> dict[str, str]:
+    last_day = entry.removed_on - timedelta(days=1) if entry.removed_on else None
+    if entry.ends_on is not None and (last_day is None or entry.ends_on < last_day):
+        last_day = entry.ends_on
+    if entry.removed_on is not None and entry.removed_on <= today:
+        status = f"已于 {entry.removed_on.isoformat()} 移出"
+    elif last_day is not None and last_day < today:
+        status = f"有效期至 {last_day.isoformat()}，已届满"
+    else:
+        status = STILL_LISTED
+    return {
+        "list": entry.list_type.name,
+        "document": mask_text(entry.basis_document),
+        "authority": entry.designating_authority
+        or (entry.designating_unit.name if entry.designating_unit_id else ""),
+        "effective_from": _d(entry.effective_from),
+        "removed_on": _d(entry.removed_on) or "—",
+        "ends_on": _d(entry.ends_on) or "移出前持续有效",
+        "status": status,
+    }
+
+
 def _special(
     purpose: ReportPurpose,
-    subject: Subject,
+    ids: list[int],
     public_ids: set[int],
-    entries: list[Any],
     today: date,
 ) -> dict[str, Any]:
     """发改财金〔2025〕565号: a special report that replaces 无违法违规证明 covers at least
@@ -390,8 +509,10 @@ def _special(
     It answers "any violation in the period?", so it counts every record in force
     decided in the period, not only those on public display: 简易程序 penalties and, since
     36号令, minor ones are never published, and a repaired or expired penalty was still a
-    violation. Only withdrawn records (decisions revoked or found unlawful) are left out.
-    Records the report's body does not show are listed in the section itself."""
+    violation; likewise every serious-list entry in force at any time in the period, with
+    its 列入 and 移出 dates. Only withdrawn records (decisions revoked or found unlawful)
+    and entries resting on them are left out. Records the report's body does not show
+    are listed in the section itself. `ids`: the subject and those merged into it."""
     months = purpose.lookback_months or 36
     start = _months_before(today, months)
     criminal_types = list(
@@ -401,7 +522,7 @@ def _special(
     )
     counted = list(
         CreditRecord.objects.filter(
-            subject_id=subject.pk,
+            subject_id__in=ids,
             status=CreditRecord.Status.ACTIVE,
             decision_date__gte=start,
             decision_date__lte=today,
@@ -413,7 +534,9 @@ def _special(
     penalties = [r for r in counted if r.record_type.code == "XZCF"]
     simple = [r for r in penalties if "简易" in str((r.payload or {}).get("CF_CXLX") or "")]
     coercion = [r for r in counted if r.record_type.code == "XZQZ"]
-    serious = [e for e in entries if e.list_type.kind == "serious"]
+    serious = _serious_in_period(ids, start, today)
+    serious_lines = [_period_entry_line(e, today) for e in serious]
+    still_listed = sum(1 for e in serious_lines if e["status"] == STILL_LISTED)
     criminal = [r for r in counted if r.record_type.code in criminal_types]
     outside_body = [r for r in counted if r.pk not in public_ids]
 
@@ -429,7 +552,11 @@ def _special(
         line("行政强制", coercion),
         {
             "item": "严重失信主体名单",
-            "result": f"列入 {len(serious)} 项，详见第四章" if serious else "无",
+            "result": (
+                f"期间内曾被列入 {len(serious)} 项（目前仍在名单中 {still_listed} 项），见下表"
+                if serious
+                else "无"
+            ),
         },
     ]
     if criminal_types:
@@ -445,6 +572,7 @@ def _special(
     return {
         "period": f"{start.isoformat()} 至 {today.isoformat()}",
         "items": items,
+        "lists": serious_lines,
         "not_in_body": [
             {
                 "type": r.record_type.name,
@@ -475,15 +603,16 @@ def _months_before(day: date, months: int) -> date:
     return date(year, month + 1, 28)
 
 
-def _public_records(subject: Subject, today: date) -> list[CreditRecord]:
+def _public_records(subject: Subject, ids: list[int], today: date) -> list[CreditRecord]:
     """publicity.selectors.public_records_for in three queries, without building the same
     record type, publicity policy and subject once per record: the joins of
     `public_records` made 5 model instances per record, most of them copies. Record types
     are loaded without their field list (a large JSON column; the specs come from
-    catalog.fieldspec's cache)."""
+    catalog.fieldspec's cache). `ids`: the subject and those merged into it, whose records
+    are shown as the subject's."""
     records = list(
         public_records(today)
-        .filter(subject_id=subject.pk)
+        .filter(subject_id__in=ids)
         .select_related(None)
         .select_related("publicity")
         # Columns no line of the report shows (dates are parsed per row and cost).
@@ -525,7 +654,8 @@ def build(subject: Subject, header: Header) -> dict[str, Any]:
     today = timezone.localtime(header.issued_at).date()
     kind = report_kind(subject)
     person = kind == ReportKind.PERSON
-    raw_records = _public_records(subject, today)
+    ids = _subject_ids(subject)
+    raw_records = _public_records(subject, ids, today)
     entries = _list_entries(subject, today)
     lines_by_chapter: dict[str, list[dict[str, Any]]] = {key: [] for key, _, _ in CHAPTERS}
     all_lines = []
@@ -535,13 +665,13 @@ def build(subject: Subject, header: Header) -> dict[str, Any]:
         all_lines.append(line)
     registration = lines_by_chapter.pop("registration")
     raw_registration = [r for r in raw_records if _chapter_of(r) == "registration"]
-    commitments = _commitments(subject)
+    commitments = _commitments(ids)
     grade = _grade(subject)
     red = [_entry_line(e) for e in entries if e.list_type.kind == "red"]
     serious = [_entry_line(e) for e in entries if e.list_type.kind == "serious"]
-    abnormal = [_entry_line(e) for e in entries if e.list_type.kind in ("abnormal", "watch")]
+    abnormal = [_entry_line(e) for e in entries if e.list_type.kind == "abnormal"]
     queries, queries_total = queries_of(
-        subject, since=today - timedelta(days=QUERY_LOOKBACK_DAYS), until=today
+        subject, since=today - timedelta(days=QUERY_LOOKBACK_DAYS), until=today, ids=ids
     )
 
     label = ""
@@ -592,7 +722,7 @@ def build(subject: Subject, header: Header) -> dict[str, Any]:
     group_counts = Counter(line["group"] for line in lines_by_chapter["administrative"])
     advice = _advice(subject, all_lines, entries, today)
     objections = sum(1 for line in all_lines if line["status"] == STATUS_OBJECTION)
-    repairs = _repairs_in_progress(subject)
+    repairs = _repairs_in_progress(subject, ids)
     data: dict[str, Any] = {
         "title": title_for(kind, special=False),
         "kind": kind,
@@ -621,9 +751,7 @@ def build(subject: Subject, header: Header) -> dict[str, Any]:
         "record_count": len(all_lines) + len(registration),
     }
     if header.purpose.special:
-        data["special"] = _special(
-            header.purpose, subject, {r.pk for r in raw_records}, entries, today
-        )
+        data["special"] = _special(header.purpose, ids, {r.pk for r in raw_records}, today)
         data["title"] = title_for(kind, special=True)
     return data
 
@@ -637,10 +765,11 @@ def title_for(kind: str, *, special: bool) -> str:
     return "公共信用信息报告（法人和非法人组织版）"
 
 
-def _repairs_in_progress(subject: Subject) -> int:
+def _repairs_in_progress(subject: Subject, ids: list[int] | None = None) -> int:
     from xinyong.rights.models import RepairApplication
     from xinyong.rights.repair import OPEN_STATUSES
 
     # Open means still being handled: an application ended because its record was
     # withdrawn (终止办理) is no longer in progress.
-    return RepairApplication.objects.filter(subject=subject, status__in=OPEN_STATUSES).count()
+    ids = ids if ids is not None else _subject_ids(subject)
+    return RepairApplication.objects.filter(subject_id__in=ids, status__in=OPEN_STATUSES).count()

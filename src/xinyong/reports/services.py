@@ -141,6 +141,15 @@ def _require_may_issue(
         raise NotPermitted(f"无权为“{matter.unit.name}”的应用事项出具信用报告。")
 
 
+def counts_as_free(purpose: ReportPurpose, matter: ApplicationMatter | None) -> bool:
+    """Whether a report is one of the subject's own free reports (河南条例 art. 40): a
+    purpose the subject asks for, obtained by the subject — on the portal, or at a window
+    without a matter. A unit issuing for a matter of the 信用报告应用目录 obtains the
+    report for its own administrative work: the subject's quota neither limits it nor is
+    used by it."""
+    return purpose.on_subject_request and matter is None
+
+
 def free_reports_used(subject: Subject, year: int) -> int:
     return Report.objects.filter(subject=subject, free_quota=True, issued_at__year=year).count()
 
@@ -187,6 +196,7 @@ def issue_report(
             f"报告用途“{chosen.name}”只适用于{chosen.get_applies_to_display().removeprefix('仅')}。"
         )
     _require_may_issue(actor, chosen, channel, the_matter)
+    free = counts_as_free(chosen, the_matter)
 
     now = timezone.now()
     today = timezone.localtime(now).date()
@@ -215,7 +225,7 @@ def issue_report(
             # Locking the subject serialises two requests of the same subject, so the
             # free quota cannot be overrun by a double click.
             Subject.objects.select_for_update().filter(pk=target.pk).first()
-            if chosen.on_subject_request:
+            if free:
                 used = free_reports_used(target, today.year)
                 if used >= FREE_REPORTS_PER_YEAR:
                     raise DomainError(
@@ -241,7 +251,7 @@ def issue_report(
                 issued_at=now,
                 valid_until=header.valid_until,
                 version=content.FORMAT_VERSION[:20],
-                free_quota=chosen.on_subject_request,
+                free_quota=free,
                 content=data,
                 content_sha256=content_sha,
                 pdf_sha256=pdf_sha,
