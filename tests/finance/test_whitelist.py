@@ -126,8 +126,12 @@ def test_grade_change_a_to_c_removes_with_reason(people, firms):
     it = WhitelistItem.objects.get(run=services.current_run(), subject=good)
     assert it.status == WhitelistItem.Status.REMOVED
     assert it.removed_on == timezone.localdate()
-    assert it.note == "信用等级由 A 变为 C，信用等级为 C，不符合要求（须为 A、B）（每日复核）"
+    # Banks read the condition no longer met; the offices keep the facts.
+    assert it.note == "不符合“信用等级为 A、B”条件"
+    assert it.staff_reason == "信用等级由 A 变为 C，信用等级为 C，不符合要求（须为 A、B）"
     assert it.removal_reasons[0]["code"] == "grade"
+    removal = Event.objects.get(action="finance.remove")
+    assert removal.new_values["trigger"] == "每日复核"
     # Idempotent: the next run removes nothing more.
     assert "移出 0 家" in job.run()
     # Banks see the removal with the reason.
@@ -141,8 +145,11 @@ def test_list_entry_removes_at_once_through_the_signal(people, firms):
     list_entry(firms["b"], "SX_BZXR", date(2026, 10, 12), actor=credit)
     it = WhitelistItem.objects.get(run=services.current_run(), subject=firms["b"])
     assert it.status == WhitelistItem.Status.REMOVED
-    assert "被列入失信被执行人名单" in it.note
-    assert it.note.endswith("（失信被执行人名单：列入）")
+    # The listing also lowers the grade (supervision's receiver runs first).
+    assert it.note == "不符合“信用等级为 A、B”条件；不符合“未被列入严重失信主体名单”条件"
+    assert "；被列入失信被执行人名单（" in it.staff_reason
+    removal = Event.objects.get(action="finance.remove")
+    assert removal.new_values["trigger"] == "失信被执行人名单：列入"
 
 
 def test_export_xlsx_and_csv_for_the_provincial_platform(people, firms):

@@ -16,7 +16,9 @@ data that the credit office edits, each explained in Chinese per subject:
   ``required_list_kinds``: kinds one of which must be in force, e.g. ["red"];
 - ``no_penalty_months``: no 行政处罚 decided within this many months before the day
   (``penalty_record_types`` default ["XZCF"]); a penalty whose publicity ended by
-  credit repair does not count (信用修复 restores the subject, 国办发〔2025〕22号);
+  credit repair does not count (信用修复 restores the subject, 国办发〔2025〕22号); an
+  unpublished one (a warning alone, 总局令45号) does, without being disclosed to banks
+  (Reason.public);
 - ``min_years_registered``: registered (subjects.registered_on) at least this many years;
 - ``excluded_sector_keywords`` / ``included_sector_keywords``: words matched against the
   name and, where collected, the 企业类型 and 经营范围 of the latest 登记注册基本信息;
@@ -73,9 +75,24 @@ class Reason:
     label: str
     passed: bool
     text: str
+    # What a bank may read of a failed condition. `text` can cite facts that are not
+    # public (a 警告-only penalty is never published, 总局令45号), so a bank is told only
+    # which condition is no longer met; the two offices read `text`.
+    public: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "label": self.label, "passed": self.passed, "text": self.text}
+        return {
+            "code": self.code,
+            "label": self.label,
+            "passed": self.passed,
+            "text": self.text,
+            "public": self.public,
+        }
+
+
+def _reason(code: str, label: str, passed: bool, text: str, condition: str) -> Reason:
+    """A reason whose public form names `condition` (the rule in words) when it fails."""
+    return Reason(code, label, passed, text, "" if passed else f"不符合“{condition}”条件")
 
 
 @dataclass
@@ -100,6 +117,10 @@ class Verdict:
         if not failed:
             return "符合全部条件"
         return "；".join(r.text for r in failed)
+
+    def public_summary(self) -> str:
+        """The failed conditions as a bank may read them (see Reason.public)."""
+        return "；".join(r.public or f"不符合“{r.label}”条件" for r in self.failed)
 
 
 # ---------------------------------------------------------------- validation
@@ -296,6 +317,7 @@ def evaluate_many(
                 "document_number",
                 "decision_date",
                 "deciding_unit_name",
+                "publicity__is_published",
             )
         )
         for root, rest in _root_rows(rows, wanted):
@@ -348,11 +370,12 @@ def _check_kind(c: Mapping[str, Any], v: Verdict, kind: str) -> None:
     ok = kind in allowed
     wanted = "、".join(_KIND_LABELS.get(k, k) for k in allowed)
     v.reasons.append(
-        Reason(
+        _reason(
             "subject_kind",
             "主体类别",
             ok,
             f"主体类别为{label}" + ("，符合要求" if ok else f"，不在适用范围（{wanted}）内"),
+            f"主体类别为{wanted}",
         )
     )
 
@@ -361,18 +384,22 @@ def _check_category(c: Mapping[str, Any], v: Verdict, id_type: str, identifier: 
     cats = c.get("uscc_categories")
     if not cats:
         return
+    condition = f"统一社会信用代码前两位为 {'、'.join(cats)}"
     if id_type != IdentifierType.USCC:
-        v.reasons.append(Reason("uscc_category", "登记类别", False, "无统一社会信用代码"))
+        v.reasons.append(
+            _reason("uscc_category", "登记类别", False, "无统一社会信用代码", condition)
+        )
         return
     prefix = identifier[:2]
     ok = prefix in cats
     v.reasons.append(
-        Reason(
+        _reason(
             "uscc_category",
             "登记类别",
             ok,
             f"统一社会信用代码前两位为 {prefix}"
             + ("，符合要求" if ok else f"，不在 {'、'.join(cats)} 之列"),
+            condition,
         )
     )
 
@@ -389,7 +416,7 @@ def _check_region(c: Mapping[str, Any], v: Verdict, region: str, district: str) 
         if ok
         else (f"注册地行政区划代码 {region}，不在 {where}" if region else "注册地不明")
     )
-    v.reasons.append(Reason("region", "注册地", ok, text))
+    v.reasons.append(_reason("region", "注册地", ok, text, f"在 {where} 登记注册"))
 
 
 def _check_grade(c: Mapping[str, Any], v: Verdict) -> None:
@@ -397,18 +424,20 @@ def _check_grade(c: Mapping[str, Any], v: Verdict) -> None:
     if not allowed:
         return
     wanted = "、".join(allowed)
+    condition = f"信用等级为 {wanted}"
     if not v.grade:
         ok = bool(c.get("allow_ungraded"))
         text = "尚未评价信用等级" + ("，按规则可以参加" if ok else f"，要求等级为 {wanted}")
-        v.reasons.append(Reason("grade", "信用等级", ok, text))
+        v.reasons.append(_reason("grade", "信用等级", ok, text, condition))
         return
     ok = v.grade in allowed
     v.reasons.append(
-        Reason(
+        _reason(
             "grade",
             "信用等级",
             ok,
             f"信用等级为 {v.grade}" + ("，符合要求" if ok else f"，不符合要求（须为 {wanted}）"),
+            condition,
         )
     )
 
@@ -416,23 +445,24 @@ def _check_grade(c: Mapping[str, Any], v: Verdict) -> None:
 def _check_lists(c: Mapping[str, Any], v: Verdict, found: list[tuple[Any, ...]]) -> None:
     for kind in c.get("excluded_list_kinds", []):
         hits = [e for e in found if e[0] == kind]
+        condition = f"未被列入{LIST_KINDS[kind]}"
         if hits:
             _kind, name, document, since = hits[0]
             text = f"被列入{name}（{document}，{since:%Y-%m-%d} 起）"
-            v.reasons.append(Reason(f"list_{kind}", LIST_KINDS[kind], False, text))
+            v.reasons.append(_reason(f"list_{kind}", LIST_KINDS[kind], False, text, condition))
         else:
-            v.reasons.append(
-                Reason(f"list_{kind}", LIST_KINDS[kind], True, f"未被列入{LIST_KINDS[kind]}")
-            )
+            v.reasons.append(_reason(f"list_{kind}", LIST_KINDS[kind], True, condition, condition))
     required = c.get("required_list_kinds")
     if required:
         hits = [e for e in found if e[0] in required]
         names = "或".join(LIST_KINDS[k] for k in required)
         if hits:
             text = f"已列入{hits[0][1]}（{hits[0][2]}）"
-            v.reasons.append(Reason("list_required", "守信名单", True, text))
+            v.reasons.append(_reason("list_required", "守信名单", True, text, f"列入{names}"))
         else:
-            v.reasons.append(Reason("list_required", "守信名单", False, f"未列入{names}"))
+            v.reasons.append(
+                _reason("list_required", "守信名单", False, f"未列入{names}", f"列入{names}")
+            )
 
 
 def _check_penalties(
@@ -442,37 +472,37 @@ def _check_penalties(
     if not months:
         return
     start = _months_before(on, months)
+    condition = f"近 {months} 个月无行政处罚"
     if not found:
-        v.reasons.append(
-            Reason(
-                "penalty",
-                "行政处罚",
-                True,
-                f"{start:%Y-%m-%d} 之后（近 {months} 个月）无行政处罚",
-            )
-        )
+        text = f"{start:%Y-%m-%d} 之后（近 {months} 个月）无行政处罚"
+        v.reasons.append(_reason("penalty", "行政处罚", True, text, condition))
         return
-    document, decided, unit = found[0]
+    # An unpublished penalty still excludes: the condition is about the firm's conduct,
+    # not about what the public may read. Only the offices read which penalty it is.
+    document, decided, unit, published = found[0]
+    hidden = "，不予公示" if published is False else ""
     more = f"等 {len(found)} 件" if len(found) > 1 else ""
-    text = f"近 {months} 个月内有行政处罚：{unit}{document}（{decided:%Y-%m-%d}）{more}"
-    v.reasons.append(Reason("penalty", "行政处罚", False, text))
+    text = f"近 {months} 个月内有行政处罚：{unit}{document}（{decided:%Y-%m-%d}{hidden}）{more}"
+    v.reasons.append(_reason("penalty", "行政处罚", False, text, condition))
 
 
 def _check_age(c: Mapping[str, Any], v: Verdict, registered_on: date | None, on: date) -> None:
     years = c.get("min_years_registered")
     if not years:
         return
+    condition = f"成立满 {years} 年"
     if registered_on is None:
-        v.reasons.append(Reason("age", "成立年限", False, "成立日期不明"))
+        v.reasons.append(_reason("age", "成立年限", False, "成立日期不明", condition))
         return
     limit = _months_before(on, years * 12)
     ok = registered_on <= limit
     v.reasons.append(
-        Reason(
+        _reason(
             "age",
             "成立年限",
             ok,
             f"{registered_on:%Y-%m-%d} 成立，" + ("已满" if ok else "不满") + f" {years} 年",
+            condition,
         )
     )
 
@@ -491,39 +521,43 @@ def _check_registration(
         hits = [k for k in excluded if k in haystack]
         ok = not hits
         v.reasons.append(
-            Reason(
+            _reason(
                 "sector_excluded",
                 "行业",
                 ok,
                 f"{source}不涉及排除行业" if ok else f"{source}涉及排除行业：{'、'.join(hits)}",
+                f"不属于{'、'.join(excluded)}行业",
             )
         )
     if included:
         hits = [k for k in included if k in haystack]
         ok = bool(hits)
         v.reasons.append(
-            Reason(
+            _reason(
                 "sector_included",
                 "行业",
                 ok,
                 f"{source}属于适用行业：{'、'.join(hits)}"
                 if ok
                 else f"{source}不属于适用行业（{'、'.join(included)}）",
+                f"属于{'、'.join(included)}行业",
             )
         )
     if statuses:
         state = str(data.get("DJ_DJZT") or "").strip()
         hit = next((s for s in statuses if s and s in state), None)
+        condition = f"登记状态不为{'、'.join(statuses)}"
         if hit:
             v.reasons.append(
-                Reason("registration_status", "登记状态", False, f"登记状态为“{state}”")
+                _reason("registration_status", "登记状态", False, f"登记状态为“{state}”", condition)
             )
         else:
             v.reasons.append(
-                Reason(
+                _reason(
                     "registration_status",
                     "登记状态",
                     True,
                     f"登记状态为“{state}”" if state else "未见注销、吊销等登记状态",
+                    condition,
                 )
             )

@@ -6,7 +6,7 @@ average per period and 银企对接 events."""
 from __future__ import annotations
 
 from datetime import date
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -121,8 +121,11 @@ class WhitelistItem(models.Model):
     )
     status = models.CharField("状态", max_length=12, choices=Status.choices)
     grade = models.CharField("筛选时信用等级", max_length=1, blank=True)
-    # [{"code", "label", "passed", "text"}] — one line per criterion, pass and fail.
+    # [{"code", "label", "passed", "text", "public"}] — one line per criterion, pass and
+    # fail; "public" is a failed condition as banks may read it (criteria.Reason).
     reasons = models.JSONField("筛选理由", default=list)
+    # A removal's note is shown to banks (their pages, the API, the provincial export):
+    # only the conditions no longer met. The facts are in removal_reasons (staff_reason).
     note = models.TextField("审核剔除/移出理由", blank=True)
     removed_on = models.DateField("移出日期", null=True, blank=True)
     removal_reasons = models.JSONField("移出时未通过的条件", default=list, blank=True)
@@ -138,6 +141,19 @@ class WhitelistItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id} {self.subject_id} {self.status}"
+
+    @property
+    def staff_reason(self) -> str:
+        """Why the item left the list, in full, for the credit and finance offices: a
+        removal's failed conditions with their facts; an exclusion's note."""
+        if self.status == self.Status.REMOVED and self.removal_reasons:
+            return reasons_text(self.removal_reasons)
+        return self.note
+
+
+def reasons_text(reasons: list[dict[str, Any]]) -> str:
+    """Failed conditions (criteria.Reason.as_dict) with their facts, in one line."""
+    return "；".join(str(r.get("text", "")) for r in reasons)
 
 
 class Authorisation(TimeStampedModel):

@@ -24,7 +24,7 @@ from django.utils import timezone
 from xinyong.commitments.identity import confirmer
 from xinyong.core.audit import record_event
 from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
-from xinyong.core.inputs import clean_text
+from xinyong.core.inputs import clean_day, clean_text
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Role, Unit, User
 from xinyong.orgs.services import resolve_unit
@@ -40,6 +40,7 @@ from .models import (
     WhitelistItem,
     WhitelistRule,
     WhitelistRun,
+    reasons_text,
 )
 
 RULE_TARGET = "finance.WhitelistRule"
@@ -269,7 +270,9 @@ def screen(
     one reason per criterion, in or out. The run then waits for the credit office."""
     if actor is not None:
         permissions.require(actor, "credit_admin")
-    day = on or _today()
+    # A base day still to come would state facts of days that have not happened ("no
+    # penalty since ..."), and reviewers would approve them.
+    day = clean_day(on, "筛选基准日", not_after_today=True) if on is not None else _today()
     rule = rule or rule_in_force(day)
     criteria = crit.validate(rule.criteria)
     started = time.perf_counter()
@@ -348,8 +351,8 @@ def approve_credit(*, actor: Any, run: WhitelistRun, opinion: Any = "") -> White
 
 
 def approve_finance(*, actor: Any, run: WhitelistRun, opinion: Any = "") -> WhitelistRun:
-    """The finance office's review (second of two): publishes the list to bank users and
-    supersedes the list published before."""
+    """The finance office's review (second of two): re-checks the listed firms on the day,
+    then publishes the list to bank users and supersedes the list published before."""
     if not is_finance_reviewer(actor):
         raise NotPermitted(f"只有{finance_office().name}的审核员可以进行金融工作局审核。")
     with transaction.atomic():
@@ -358,6 +361,9 @@ def approve_finance(*, actor: Any, run: WhitelistRun, opinion: Any = "") -> Whit
             raise DomainError(
                 f"该名单当前状态为“{current.get_status_display()}”，不能进行金融工作局审核。"
             )
+        # The run was screened days ago and not every change of the facts sends a signal
+        # (a provincial grade, the daily recompute): what is published holds on the day.
+        dropped = rescreen(actor=actor, run=current, trigger="金融工作局审核发布")
         superseded = list(
             WhitelistRun.objects.select_for_update()
             .filter(status=Status.PUBLISHED)
@@ -382,6 +388,7 @@ def approve_finance(*, actor: Any, run: WhitelistRun, opinion: Any = "") -> Whit
                 "status": current.status,
                 "opinion": current.finance_opinion,
                 "listed": current.items.filter(status=ItemStatus.LISTED).count(),
+                "rechecked_out": [i.subject.name for i in dropped],
                 "superseded": superseded,
             },
         )
@@ -455,85 +462,140 @@ def current_run() -> WhitelistRun | None:
     return WhitelistRun.objects.filter(status=Status.PUBLISHED).order_by("-published_at").first()
 
 
-def _removal_text(item: WhitelistItem, verdict: crit.Verdict, trigger: str) -> str:
-    parts = []
+# The runs whose listed firms follow the facts: the published list, and the runs under
+# review, so that a firm that stops qualifying during review is not published as listed.
+LIVE_STATUSES = (Status.PUBLISHED, Status.CREDIT_REVIEW, Status.FINANCE_REVIEW)
+
+
+def listed_items(subject_ids: Any = None) -> QuerySet[WhitelistItem]:
+    """The listed items of the live runs: all, or those of the subjects given (ids or a
+    subquery of ids), of their survivors and of the subjects merged into them."""
+    items = WhitelistItem.objects.filter(run__status__in=LIVE_STATUSES, status=ItemStatus.LISTED)
+    if subject_ids is None:
+        return items
+    if not isinstance(subject_ids, QuerySet):
+        subject_ids = sorted({int(i) for i in subject_ids})
+    survivors = Subject.objects.filter(pk__in=subject_ids, merged_into__isnull=False)
+    return items.filter(
+        Q(subject_id__in=subject_ids)
+        | Q(subject__merged_into_id__in=subject_ids)
+        | Q(subject_id__in=survivors.values("merged_into_id"))
+    )
+
+
+def _merged_verdict(item: WhitelistItem) -> crit.Verdict:
+    # The firm lives on as its survivor, which the next screening judges in its own right.
+    text = f"已与{resolve(item.subject).name}合并"
+    reason = crit.Reason("merged", "主体合并", False, text, public=text)
+    return crit.Verdict(subject_id=item.subject_id, reasons=[reason])
+
+
+def _staff_reasons(item: WhitelistItem, verdict: crit.Verdict) -> list[dict[str, Any]]:
+    out = []
     for reason in verdict.failed:
+        row = reason.as_dict()
         if reason.code == "grade" and item.grade and verdict.grade and item.grade != verdict.grade:
-            parts.append(f"信用等级由 {item.grade} 变为 {verdict.grade}，{reason.text}")
+            row["text"] = f"信用等级由 {item.grade} 变为 {verdict.grade}，{reason.text}"
+        out.append(row)
+    return out
+
+
+def _take_off(
+    run: WhitelistRun,
+    items: list[WhitelistItem],
+    subjects: QuerySet[Subject],
+    day: date,
+    trigger: str,
+    *,
+    actor: Any,
+) -> list[WhitelistItem]:
+    """Take the items of `run` (of `subjects`) that no longer qualify on `day` off it:
+    removed (banks read the conditions no longer met) from the published list, excluded
+    (with the full reason, read by the offices only) from a run under review."""
+    verdicts = crit.evaluate_many(run.criteria, subjects, day)
+    published = run.status == Status.PUBLISHED
+    out: list[WhitelistItem] = []
+    for item in items:
+        verdict = verdicts.get(item.subject_id)
+        if verdict is None:
+            # evaluate_many judges surviving subjects only.
+            verdict = _merged_verdict(item)
+        if verdict.eligible:
+            continue
+        item.removal_reasons = _staff_reasons(item, verdict)
+        if published:
+            item.status, item.removed_on = ItemStatus.REMOVED, day
+            item.note = verdict.public_summary()
         else:
-            parts.append(reason.text)
-    suffix = f"（{trigger}）" if trigger else ""
-    return "；".join(parts) + suffix
+            item.status = ItemStatus.EXCLUDED
+            suffix = f"（{trigger}）" if trigger else ""
+            item.note = f"复核不再符合条件：{reasons_text(item.removal_reasons)}{suffix}"
+        item.save(update_fields=["status", "removed_on", "note", "removal_reasons"])
+        out.append(item)
+    if out:
+        record_event(
+            actor=actor,
+            action="finance.remove" if published else "finance.recheck_exclude",
+            target_type=RUN_TARGET,
+            target_id=run.pk,
+            target_repr=f"{run.number} {'移出' if published else '剔除'} {len(out)} 家",
+            new={
+                "on": day,
+                "trigger": trigger,
+                "removed": [
+                    {"subject": i.subject_id, "name": i.subject.name, "reason": i.staff_reason}
+                    for i in out[:500]
+                ],
+                "count": len(out),
+            },
+        )
+    return out
 
 
 def rescreen(
     *,
     actor: Any = None,
-    subject_ids: list[int] | None = None,
+    subject_ids: Any = None,
     on: date | None = None,
     trigger: str = "",
+    run: WhitelistRun | None = None,
 ) -> list[WhitelistItem]:
-    """Re-check the published list's subjects (all, or those given) against the run's own
-    criteria: a subject that no longer qualifies is removed, with the failed conditions
-    as the reason. Idempotent: removed items stay removed and are not touched again."""
-    run = current_run()
-    if run is None:
-        return []
+    """Re-check the listed subjects of the published list and of the runs under review
+    (all, or those given as in `listed_items`; or of one `run`) against each run's own
+    criteria: a subject that no longer qualifies, or was merged into another, is taken
+    off (`_take_off`). Idempotent: items taken off stay off and are not touched again."""
     day = on or _today()
-    items = WhitelistItem.objects.filter(run=run, status=ItemStatus.LISTED)
-    if subject_ids is not None:
-        wanted = {int(i) for i in subject_ids}
-        # A merged-away subject's change concerns its survivor.
-        wanted |= set(
-            Subject.objects.filter(pk__in=sorted(wanted), merged_into__isnull=False).values_list(
-                "merged_into_id", flat=True
-            )
-        )
-        items = items.filter(subject_id__in=sorted(wanted))
-    by_subject = {i.subject_id: i for i in items.select_related("subject")}
-    if not by_subject:
-        return []
-    verdicts = crit.evaluate_many(
-        run.criteria, Subject.objects.filter(pk__in=items.values("subject_id")), day
-    )
-    removed: list[WhitelistItem] = []
+    items = listed_items(subject_ids)
+    if run is not None:
+        items = items.filter(run=run)
+    by_run: dict[int, list[WhitelistItem]] = {}
+    for item in items.select_related("subject", "run").order_by("run_id", "id"):
+        by_run.setdefault(item.run_id, []).append(item)
+    out: list[WhitelistItem] = []
     with transaction.atomic():
-        for sid, item in sorted(by_subject.items()):
-            verdict = verdicts.get(sid)
-            if verdict is None or verdict.eligible:
-                continue
-            item.status = ItemStatus.REMOVED
-            item.removed_on = day
-            item.note = _removal_text(item, verdict, trigger)
-            item.removal_reasons = [r.as_dict() for r in verdict.failed]
-            item.save(update_fields=["status", "removed_on", "note", "removal_reasons"])
-            removed.append(item)
-        if removed:
-            record_event(
-                actor=actor,
-                action="finance.remove",
-                target_type=RUN_TARGET,
-                target_id=run.pk,
-                target_repr=f"{run.number} 移出 {len(removed)} 家",
-                new={
-                    "on": day,
-                    "trigger": trigger,
-                    "removed": [
-                        {"subject": i.subject_id, "name": i.subject.name, "reason": i.note}
-                        for i in removed[:500]
-                    ],
-                    "count": len(removed),
-                },
+        for run_id, group in by_run.items():
+            # Subquery rather than a long IN list (a run lists thousands of firms).
+            subjects = Subject.objects.filter(
+                pk__in=items.filter(run_id=run_id).values("subject_id")
             )
-    return removed
+            out.extend(_take_off(group[0].run, group, subjects, day, trigger, actor=actor))
+    return out
 
 
 def run_rescreen_job() -> str:
-    removed = rescreen(actor=None, trigger="每日复核")
+    changed = rescreen(actor=None, trigger="每日复核")
     run = current_run()
-    if run is None:
-        return "信易贷白名单：尚未发布名单，无需复核"
-    return f"信易贷白名单 {run.number} 每日复核：移出 {len(removed)} 家"
+    removed = sum(1 for i in changed if i.status == ItemStatus.REMOVED)
+    text = (
+        f"信易贷白名单 {run.number} 每日复核：移出 {removed} 家"
+        if run is not None
+        else "信易贷白名单：尚未发布名单"
+    )
+    if len(changed) > removed:
+        text += f"；审核中的名单剔除 {len(changed) - removed} 家"
+    elif run is None:
+        text += "，无需复核"
+    return text
 
 
 # ---------------------------------------------------------------- authorisations

@@ -14,6 +14,7 @@ from xinyong.core.commands import ActionCommand
 from xinyong.core.inputs import clean_day
 
 from ... import exports, selectors, services
+from ...models import WhitelistItem
 
 
 def _day(text: str) -> date | None:
@@ -28,7 +29,7 @@ def _day(text: str) -> date | None:
 class Command(ActionCommand):
     help = (
         "信易贷：screen 按白名单规则筛查全部主体（待信用办、金融工作局审核）；"
-        "rescreen 复核已发布名单并移出不再符合条件的企业；export 导出已发布名单（报送省信易贷平台）；"
+        "rescreen 复核已发布名单和审核中的名单，移出（剔除）不再符合条件的企业；export 导出已发布名单（报送省信易贷平台）；"
         "status 查看已发布名单。"
     )
 
@@ -42,7 +43,9 @@ class Command(ActionCommand):
         scr = sub.add_parser("screen", parents=[json_flag], help="按规则筛查，生成待审核名单")
         scr.add_argument("--on", default="", help="筛选基准日（YYYY-MM-DD），默认今天")
         scr.add_argument("--rule", default="", help="规则代码，默认当日生效的规则")
-        res = sub.add_parser("rescreen", parents=[json_flag], help="复核已发布名单（可重复运行）")
+        res = sub.add_parser(
+            "rescreen", parents=[json_flag], help="复核已发布名单和审核中的名单（可重复运行）"
+        )
         res.add_argument("--on", default="", help="复核基准日（YYYY-MM-DD），默认今天")
         exp = sub.add_parser("export", parents=[json_flag], help="导出已发布名单")
         exp.add_argument("--out", required=True, help="输出文件路径（.xlsx 或 .csv）")
@@ -53,7 +56,12 @@ class Command(ActionCommand):
 
     def _screen(self, options: dict[str, Any]) -> tuple[str, Any]:
         rule = services.get_rule(options["rule"]) if options["rule"] else None
-        run = services.screen(actor=None, rule=rule, on=_day(options["on"]))
+        on = _day(options["on"])
+        run = services.screen(
+            actor=None,
+            rule=rule,
+            on=clean_day(on, "筛选基准日", not_after_today=True) if on else None,
+        )
         counts = selectors.run_counts(run)
         data = {
             "number": run.number,
@@ -75,18 +83,25 @@ class Command(ActionCommand):
     def _rescreen(self, options: dict[str, Any]) -> tuple[str, Any]:
         on = _day(options["on"])
         # A removal from the published list is final: not for a base day still to come.
-        # (`screen` only drafts a run that both offices review and can return.)
-        removed = services.rescreen(
+        changed = services.rescreen(
             actor=None,
             on=clean_day(on, "复核基准日", not_after_today=True) if on else None,
             trigger="命令行复核",
         )
+        removed = [i for i in changed if i.status == WhitelistItem.Status.REMOVED]
+        excluded = [i for i in changed if i.status != WhitelistItem.Status.REMOVED]
         data = {
-            "removed": [
-                {"subject": i.subject_id, "name": i.subject.name, "reason": i.note} for i in removed
+            key: [
+                {"subject": i.subject_id, "name": i.subject.name, "reason": i.staff_reason}
+                for i in items
             ]
+            for key, items in (("removed", removed), ("excluded", excluded))
         }
-        lines = [f"移出 {len(removed)} 家。"] + [f"  {i.subject.name}：{i.note}" for i in removed]
+        lines = [f"移出 {len(removed)} 家。"]
+        lines += [f"  {i.subject.name}：{i.staff_reason}" for i in removed]
+        if excluded:
+            lines.append(f"审核中的名单剔除 {len(excluded)} 家。")
+            lines += [f"  {i.subject.name}（{i.run.number}）：{i.staff_reason}" for i in excluded]
         return "\n".join(lines), data
 
     def _export(self, options: dict[str, Any]) -> tuple[str, Any]:
