@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -111,3 +112,28 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 
     monkeypatch.setattr(timezone, "localdate", localdate)
     return state
+
+
+@pytest.fixture
+def console(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., tuple[int, str, str]]:
+    """`xinyong …` through the console entry point in this process: (exit code, stdout,
+    stderr). Django's run_from_argv closes every connection when a command ends, which on
+    PostgreSQL would close the test's own transaction; here that is left to the test."""
+    from django.db import connections
+
+    from xinyong import cli
+
+    monkeypatch.setattr(connections, "close_all", lambda: None)
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        try:
+            cli.main(list(argv))
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run

@@ -10,6 +10,7 @@ import signal
 import sqlite3
 import subprocess
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,6 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from xinyong import cli
 from xinyong.collection import services
 from xinyong.collection.models import Batch
 from xinyong.core.errors import DomainError
@@ -96,20 +96,9 @@ def test_json_output_shape(tmp_path: Path) -> None:
     assert "文件只有表头，没有数据行：本批没有导入任何记录。" in empty["warnings"]
 
 
-def _console(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """`xinyong ingest …` through the console entry point, in this process."""
-    try:
-        cli.main(["ingest", *args])
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
 @pytest.mark.django_db
 def test_a_file_that_cannot_be_read_is_one_error_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, console: Callable[..., tuple[int, str, str]]
 ) -> None:
     good = write_csv(tmp_path / "ok.csv", [org_row(1)])
     utf16 = tmp_path / "utf16.csv"
@@ -136,7 +125,7 @@ def test_a_file_that_cannot_be_read_is_one_error_line(
         ),
     ]
     for args, expected in cases:
-        code, out, err = _console(capsys, *args)
+        code, out, err = console("ingest", *args)
         assert (code, out, err) == (1, "", expected + "\n"), args
     # The unreadable file is still on record as a batch, as for an upload.
     assert Batch.objects.filter(filename="utf16.csv", status="unreadable").count() == 1
@@ -144,11 +133,11 @@ def test_a_file_that_cannot_be_read_is_one_error_line(
 
 @pytest.mark.django_db
 def test_rejected_rows_exit_zero_with_json(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, console: Callable[..., tuple[int, str, str]]
 ) -> None:
     path = write_csv(tmp_path / "p.csv", [org_row(1), org_row(2, CF_JDRQ="2026-02-30")])
     args = [str(path), "--type", "XZCF", "--unit", "区市场监管局", "--reported-on", "2026-03-05"]
-    code, out, err = _console(capsys, *args, "--json")
+    code, out, err = console("ingest", *args, "--json")
     assert (code, err) == (0, "")
     data = json.loads(out)
     assert (data["rows"], data["accepted"], data["rejected"]) == (2, 1, 1)
@@ -157,14 +146,16 @@ def test_rejected_rows_exit_zero_with_json(
 
 @pytest.mark.django_db
 def test_a_multi_line_refusal_stays_one_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    console: Callable[..., tuple[int, str, str]],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     def refuse(**_: Any) -> None:
         raise DomainError("表头无法按 CSV 解析（第 1 行：\n缺少分隔符）。")
 
     monkeypatch.setattr(services, "ingest_file", refuse)
     path = write_csv(tmp_path / "ok.csv", [org_row(1)])
-    code, out, err = _console(capsys, str(path), "--type", "XZCF", "--unit", "区市场监管局")
+    code, out, err = console("ingest", str(path), "--type", "XZCF", "--unit", "区市场监管局")
     assert (code, out) == (1, "")
     assert err == "错误：表头无法按 CSV 解析（第 1 行： 缺少分隔符）。\n"
 

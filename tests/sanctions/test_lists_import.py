@@ -12,7 +12,6 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from xinyong import cli
 from xinyong.orgs.models import Role
 from xinyong.sanctions import lists
 from xinyong.sanctions.importer import import_list_file
@@ -125,7 +124,7 @@ def test_cli_import_json_and_refusals(tmp_path):
         call_command("lists", "import", str(path), "--type", "RED", "--unit", "区法院")
 
 
-def test_cli_import_refusals_are_one_error_line(tmp_path, capsys):
+def test_cli_import_refusals_are_one_error_line(tmp_path, console):
     path = _file(
         tmp_path, [_row("40000004", "安阳市北关区丁商贸有限公司", "（2026）豫0503执104号")]
     )
@@ -146,11 +145,9 @@ def test_cli_import_refusals_are_one_error_line(tmp_path, capsys):
         ),
     ]
     for args, expected in cases:
-        with pytest.raises(SystemExit) as caught:
-            cli.main(["lists", "import", *args, "--json"])
-        captured = capsys.readouterr()
-        assert (caught.value.code, captured.out) == (1, ""), args
-        assert captured.err == expected + "\n", args
+        code, out, err = console("lists", "import", *args, "--json")
+        assert (code, out) == (1, ""), args
+        assert err == expected + "\n", args
     assert not ListEntry.objects.exists()
 
 
