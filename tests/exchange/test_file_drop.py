@@ -11,8 +11,10 @@ import json
 import openpyxl
 import pytest
 
+from xinyong.collection.services import ingest_file
 from xinyong.exchange import services
 from xinyong.exchange.models import OutboundMessage
+from xinyong.exchange.payloads import prepare
 
 from .helpers import file_settings, store
 
@@ -56,8 +58,9 @@ def test_csv_drop_with_manifest_checksum_and_receipts(settings, tmp_path):
             "sha256": hashlib.sha256(data).hexdigest(),
         }
     ]
-    assert data.startswith("\ufeff".encode())  # BOM: Chinese Excel opens it
-    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    # Machine data for the exchange machine: plain UTF-8, no BOM (docs/exchange.md).
+    assert not data.startswith("\ufeff".encode())
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
     assert [r["CF_WSH"] for r in rows] == ["北关市监罚〔2026〕1号", "北关市监罚〔2026〕2号"]
     assert rows[0]["CF_NR_FK"] == "0.2" and rows[0]["CZLX"] == "新增或更新"
 
@@ -80,6 +83,29 @@ def test_csv_drop_with_manifest_checksum_and_receipts(settings, tmp_path):
     assert services.send_pending(actor=None).sent == 1
     second.refresh_from_db()
     assert second.status == Status.SENT and second.attempts == 1
+
+
+def test_csv_drop_carries_values_exactly_as_the_http_message(settings, tmp_path):
+    # The CSV is read by the city platform's exchange machine, not opened by people: a
+    # quote added for Excel would be stored (and published) by the city as part of the
+    # record, and the same record would differ between the two transports. So values
+    # travel as stored; people who read the drops choose FILE_FORMAT=xlsx (every cell text).
+    settings.XINYONG_EXCHANGE = file_settings(tmp_path)
+    formula = '=HYPERLINK("http://evil.example","点我")'
+    store(1, 1, CF_SY=formula, BZ="+1 经查", CF_NR="-")
+    services.send_pending(actor=None)
+    message = OutboundMessage.objects.get()
+    path = tmp_path / "outbox" / f"{message.idempotency_key}.csv"
+    data = path.read_bytes()
+    assert not data.startswith("\ufeff".encode())
+    (row,) = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+    assert (row["CF_SY"], row["BZ"], row["CF_NR"]) == (formula, "+1 经查", "-")
+    assert [row] == prepare(message).rows
+    # Read back through the one pipeline, as an inbound drop is: the same record, unchanged.
+    again = ingest_file(
+        actor=None, unit="区市场监管局", record_type="XZCF", path=path, reported_on="2026-03-05"
+    )
+    assert (again.rows, again.duplicates, again.updated, again.rejected) == (1, 1, 0, 0)
 
 
 def test_xlsx_drop_keeps_every_value_as_text(settings, tmp_path):

@@ -74,7 +74,7 @@ class RecordTypeForm(forms.ModelForm):
         labels = {"fields": "数据项（JSON）"}
         help_texts = {
             "fields": "每个数据项一个对象：code、label、type、required / required_when、aliases、"
-            "max_length、enum、unit、decimal_places、not_future、not_before、role、consent 等，"
+            "max_length、enum、unit、decimal_places、not_future、not_before、identifier_kind、role、consent 等，"
             "格式见 docs/catalog.md。不得设立宗教信仰、基因、指纹、血型、疾病和病史数据项；"
             "收入、存款、有价证券、商业保险、不动产、纳税数额数据项须在 consent 中写明如何告知"
             "不利后果并取得书面同意（《河南省社会信用条例》第四十五条）。"

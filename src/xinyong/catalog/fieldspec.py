@@ -21,6 +21,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from xinyong.core.errors import DomainError, NotFoundError
+from xinyong.core.identifiers import IdentifierKind
 
 if TYPE_CHECKING:
     from .models import RecordType
@@ -85,6 +86,14 @@ PARTY_KINDS = ("法人及非法人组织", "自然人", "个体工商户")
 # 行政处罚法 art. 51, and 36号令's 轻微 class.
 SIMPLE_PROCEDURE = "简易程序"
 
+# The kinds of code an `identifier` field may promise (`identifier_kind`): its cells are then
+# checked by `core.identifiers` like a USCC column, with the audited override list. USCC and
+# resident IDs have field types of their own (`uscc`, `id_number`).
+IDENTIFIER_KINDS: dict[str, IdentifierKind] = {
+    IdentifierKind.ORG_CODE.value: IdentifierKind.ORG_CODE,
+    IdentifierKind.REG_NO_15.value: IdentifierKind.REG_NO_15,
+}
+
 _CODE_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,39}$")
 _TEXT_TYPES = {FieldType.TEXT, FieldType.IDENTIFIER, FieldType.ID_NUMBER, FieldType.USCC}
 _ALLOWED_KEYS = {
@@ -104,6 +113,7 @@ _ALLOWED_KEYS = {
     "not_future",
     "not_before",
     "id_type_field",
+    "identifier_kind",
     "role",
     "description",
     "consent",
@@ -252,6 +262,7 @@ class FieldSpec:
     not_future: bool = False
     not_before: str | None = None
     id_type_field: str | None = None
+    identifier_kind: IdentifierKind | None = None
     role: str | None = None
     description: str = ""
     consent: str = ""
@@ -266,7 +277,17 @@ class FieldSpec:
         value = unicodedata.normalize("NFKC", raw).strip()
         if value in self.enum:
             return value
-        return self.enum_aliases.get(value)
+        if value in self.enum_aliases:
+            return self.enum_aliases[value]
+        # NFKC turns the catalogue's own full-width brackets (县（区）级) into ASCII ones:
+        # compare the options in the same form.
+        for option in self.enum:
+            if unicodedata.normalize("NFKC", option) == value:
+                return option
+        for alias, option in self.enum_aliases.items():
+            if unicodedata.normalize("NFKC", alias) == value:
+                return option
+        return None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form stored on RecordType.fields; defaults are omitted."""
@@ -297,6 +318,8 @@ class FieldSpec:
             out["not_before"] = self.not_before
         if self.id_type_field:
             out["id_type_field"] = self.id_type_field
+        if self.identifier_kind:
+            out["identifier_kind"] = self.identifier_kind.value
         if self.role:
             out["role"] = self.role
         if self.description:
@@ -557,6 +580,15 @@ def _parse_one(index: int, raw: Any) -> FieldSpec:
     id_type_field = raw.get("id_type_field")
     if id_type_field is not None and ftype != FieldType.ID_NUMBER:
         raise _fail(index, code, "只有证件号码类型可以设置 id_type_field。")
+    kind_raw = raw.get("identifier_kind")
+    identifier_kind = None
+    if kind_raw is not None:
+        if ftype != FieldType.IDENTIFIER:
+            raise _fail(index, code, "只有编号/代码（identifier）类型可以设置 identifier_kind。")
+        identifier_kind = IDENTIFIER_KINDS.get(str(kind_raw))
+        if identifier_kind is None:
+            allowed = "、".join(f"{k}（{v.label}）" for k, v in IDENTIFIER_KINDS.items())
+            raise _fail(index, code, f"identifier_kind“{kind_raw}”无效，可选：{allowed}。")
     role = raw.get("role")
     if role is not None and role not in ROLES:
         raise _fail(index, code, f"role“{role}”无效，可选：{'、'.join(ROLES)}。")
@@ -592,6 +624,7 @@ def _parse_one(index: int, raw: Any) -> FieldSpec:
         not_future=not_future,
         not_before=not_before,
         id_type_field=id_type_field,
+        identifier_kind=identifier_kind,
         role=role,
         description=description.strip(),
         consent=consent,

@@ -27,6 +27,8 @@ from urllib.parse import urlsplit
 
 from django.utils import timezone
 
+from xinyong.core.exports import xlsx_workbook
+
 from .conf import ExchangeConfig
 from .payloads import Prepared
 from .signing import H_IDEMPOTENCY, H_NODE, H_SIGNATURE, H_TIMESTAMP, sign
@@ -156,6 +158,11 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 
 def _csv_bytes(prepared: Prepared) -> bytes:
+    """Machine data for the exchange machine, not a spreadsheet export: plain UTF-8 and
+    every value exactly as the HTTP transport sends it. `safe_cell` would add a quote that
+    the city platform stores and publishes as part of the record; and a CSV cannot be both
+    exact and safe to open in Excel. Drops that people open are written as XLSX
+    (`FILE_FORMAT=xlsx`, every cell text), see docs/exchange.md."""
     import csv
 
     out = io.StringIO()
@@ -164,17 +171,12 @@ def _csv_bytes(prepared: Prepared) -> bytes:
     writer.writerow(codes)
     for row in prepared.rows:
         writer.writerow([row.get(code, "") for code in codes])
-    # BOM: Chinese Excel opens the file correctly (TECH-NOTES).
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return out.getvalue().encode("utf-8")
 
 
 def _xlsx_bytes(prepared: Prepared) -> bytes:
-    import xlsxwriter
-
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(
-        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
-    )
+    book = xlsx_workbook(buffer)
     sheet = book.add_worksheet("数据")
     codes = [code for code, _label in prepared.columns]
     for col, code in enumerate(codes):

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from xinyong.core.audit import record_event
 from xinyong.core.errors import DomainError
-from xinyong.core.exports import safe_cell
+from xinyong.core.exports import safe_cell, xlsx_workbook
 from xinyong.orgs.permissions import require
 
 from .models import WhitelistItem, WhitelistRun
@@ -61,12 +61,8 @@ def rows(run: WhitelistRun) -> list[list[Any]]:
 
 
 def to_xlsx(run: WhitelistRun, data: list[list[Any]]) -> bytes:
-    import xlsxwriter
-
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(
-        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
-    )
+    workbook = xlsx_workbook(buffer)
     head = workbook.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
     sheet = workbook.add_worksheet("信易贷白名单")
     sheet.write_string(0, 0, f"信易贷推荐企业白名单（{run.number}）", head)

@@ -10,10 +10,9 @@ from datetime import date
 from typing import Any
 from urllib.parse import quote
 
-import xlsxwriter
 from django.http import HttpResponse
 
-from xinyong.core.exports import safe_cell
+from xinyong.core.exports import safe_cell, xlsx_workbook
 
 from .evaluation import Evaluation, compute
 from .models import Indicator, IndicatorSystem
@@ -29,7 +28,7 @@ def evaluation_xlsx(
 ) -> tuple[Evaluation, bytes]:
     result = compute(system, as_of=as_of)
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book = xlsx_workbook(buffer)
     title = book.add_format({"bold": True, "font_size": 14})
     head = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
     cell = book.add_format({"border": 1, "text_wrap": True, "valign": "top"})

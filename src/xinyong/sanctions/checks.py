@@ -28,7 +28,7 @@ from xinyong.core import identifiers
 from xinyong.core.audit import record_event
 from xinyong.core.calendar import add_workdays
 from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
-from xinyong.core.exports import safe_cell
+from xinyong.core.exports import safe_cell, xlsx_workbook
 from xinyong.core.masking import mask_text
 from xinyong.core.models import Event
 from xinyong.orgs.models import Unit
@@ -584,12 +584,8 @@ STAT_HEADERS = (
 
 
 def statistics_xlsx(stats: Statistics) -> bytes:
-    import xlsxwriter
-
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(
-        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
-    )
+    workbook = xlsx_workbook(buffer)
     head = workbook.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
     period = "全部" if not stats.start else f"{stats.start:%Y-%m-%d} 至 {stats.end:%Y-%m-%d}"
     for title, rows in (("按单位", stats.by_unit), ("按月份", stats.by_month)):

@@ -32,7 +32,7 @@ from xinyong.catalog.models import RecordType
 from xinyong.catalog.selectors import check_lawful_matter, describe_forbidden
 from xinyong.core.audit import record_event
 from xinyong.core.errors import DomainError, NotFoundError
-from xinyong.core.exports import safe_cell
+from xinyong.core.exports import safe_cell, xlsx_workbook
 from xinyong.core.legal_basis import basis_problem
 from xinyong.orgs.models import Unit
 from xinyong.orgs.permissions import require
@@ -445,12 +445,8 @@ def compliance_report(*, actor: Any, on: date) -> ComplianceReport:
 
 
 def compliance_xlsx(report: ComplianceReport) -> bytes:
-    import xlsxwriter
-
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(
-        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
-    )
+    workbook = xlsx_workbook(buffer)
     sheet = workbook.add_worksheet("于法有据检查")
     head = workbook.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
     bad = workbook.add_format({"font_color": "#C00000"})

@@ -565,6 +565,12 @@ class Validator:
                 norm_exprs.append(norm.alias(fs.code))
                 checks.append(_Check(err, header, "invalid_identifier"))
                 continue
+            elif fs.identifier_kind is not None:
+                # An old 组织机构代码 / 15-digit 工商注册号: optional and mostly empty, so
+                # one check per distinct value costs little.
+                kind = fs.identifier_kind
+                parse = code_parser(kind, kind.label, overrides=self.overrides)
+                code = "invalid_identifier"
             else:  # IDENTIFIER: a free-format code, normalised, length-checked
                 parse, code = free_code_parser(fs), "invalid_identifier"
             norm, err = self._map(frame, fs.code, rcol, parse)
@@ -729,15 +735,40 @@ class Validator:
                         )
                     )
                 before = fs.not_before
+                decision = spec.by_role("decision_date")
                 if before is None and fs.role in {"valid_from", "valid_to", "publicity_end"}:
-                    decision = spec.by_role("decision_date")
                     before = decision.code if decision else None
+                earlier = pl.lit(False)
                 if before:
                     other = spec.field(before)
+                    earlier = (value < pl.col(before)).fill_null(False)
                     checks.append(
                         _Check(
-                            pl.when(value < pl.col(before)).then(
+                            pl.when(earlier).then(
                                 _fmt("日期 ", value, f" 早于{other.label} ", pl.col(before))
+                            ),
+                            header,
+                            "date_order",
+                        )
+                    )
+                if (
+                    fs.role in {"valid_to", "publicity_end"}
+                    and decision is not None
+                    and before not in {None, decision.code}
+                ):
+                    # The rule is "not before the decision date"; a not_before naming
+                    # another field (有效期至 → 有效期自) compares nothing when that one is
+                    # blank. One message per cell: the decision date only when the other
+                    # bound did not already catch it.
+                    checks.append(
+                        _Check(
+                            pl.when(~earlier & (value < pl.col(decision.code))).then(
+                                _fmt(
+                                    "日期 ",
+                                    value,
+                                    f" 早于{decision.label} ",
+                                    pl.col(decision.code),
+                                )
                             ),
                             header,
                             "date_order",
