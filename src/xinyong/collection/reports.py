@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any
 
-import xlsxwriter
 from django.conf import settings
 
 from xinyong.catalog.fieldspec import (
@@ -24,7 +23,8 @@ from xinyong.catalog.fieldspec import (
     get_spec,
 )
 from xinyong.core.errors import DomainError
-from xinyong.core.exports import safe_cell
+from xinyong.core.exports import safe_cell, xlsx_workbook
+from xinyong.core.identifiers import IdentifierKind
 from xinyong.core.pdf import render_typst
 from xinyong.records.selectors import voids_by_unit
 
@@ -167,6 +167,8 @@ def _totals(rows: list[UnitRates]) -> UnitRates:
     assert total is not None
     total.reported = sum(r.reported for r in rows)
     total.late = sum(r.late for r in rows)
+    # 期限未定 records stay out of the district's 及时率 as out of each unit's.
+    total.undetermined = sum(r.undetermined for r in rows)
     total.rows_submitted = sum(r.rows_submitted for r in rows)
     total.rows_rejected = sum(r.rows_rejected for r in rows)
     total.duplicates = sum(r.duplicates for r in rows)
@@ -324,7 +326,7 @@ def _definitions() -> list[str]:
 def report_xlsx(period: Period) -> bytes:
     report = monthly_report(period)
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book = xlsx_workbook(buffer)
     sheet = book.add_worksheet("通报")
     title = book.add_format({"bold": True, "font_size": 16, "align": "center", "valign": "vcenter"})
     wrap = book.add_format({"text_wrap": True, "valign": "top"})
@@ -459,6 +461,10 @@ _EXAMPLES: dict[str, str] = {
     FieldType.USCC: "18 位统一社会信用代码",
     FieldType.ID_NUMBER: "18 位居民身份证号码",
 }
+_KIND_EXAMPLES: dict[IdentifierKind, str] = {
+    IdentifierKind.ORG_CODE: "9 位组织机构代码（可带连字符）",
+    IdentifierKind.REG_NO_15: "15 位工商注册号",
+}
 
 
 def _requirement(spec: RecordTypeSpec, field: FieldSpec) -> str:
@@ -478,7 +484,9 @@ def _format(field: FieldSpec) -> str:
     parts = [FIELD_TYPE_LABELS.get(field.type, str(field.type))]
     if field.type == FieldType.DATE:
         parts.append("格式 YYYY-MM-DD")
-    if field.max_length:
+    if field.identifier_kind is not None:
+        parts.append(f"须为校验位正确的{field.identifier_kind.label}")
+    elif field.max_length:
         parts.append(f"不超过 {field.max_length} 字")
     if field.unit:
         parts.append(f"单位：{field.unit}")
@@ -493,6 +501,8 @@ def _format(field: FieldSpec) -> str:
 def _example(field: FieldSpec) -> str:
     if field.enum:
         return field.enum[0]
+    if field.identifier_kind is not None:
+        return _KIND_EXAMPLES[field.identifier_kind]
     return _EXAMPLES.get(field.type, "")
 
 
@@ -516,7 +526,7 @@ def record_template_xlsx(record_type: Any) -> tuple[str, bytes]:
     code = getattr(record_type, "code", record_type)
     spec = get_spec(str(code))
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book = xlsx_workbook(buffer)
     data = book.add_worksheet("数据")
     guide = book.add_worksheet("填写说明")
     lists = book.add_worksheet("可选值")

@@ -5,7 +5,10 @@ The rates are defined openly (DOMAIN.md §4: no public formula exists) and the s
 definitions are shown next to the numbers on every page and in the 通报:
 
 - 及时率 = records reported within `add_workdays(decision date, 7)` ÷ records reported
-  (发改办财金〔2018〕424号: 双公示 within 7 working days; the start day is not counted);
+  whose deadline is known (发改办财金〔2018〕424号: 双公示 within 7 working days; the
+  start day is not counted). A record whose deadline falls in a year without a working-day
+  calendar is 期限未定: counted apart, in neither number, until the year is loaded
+  (`services.settle_deadlines`) — never guessed on time;
 - 合规率 = rows passing validation ÷ rows submitted (from the batches);
 - 上报率 = records reported with a decision date in the period ÷ the count the unit
   declared for the period's months (MonthlyDeclaration).
@@ -36,8 +39,9 @@ from xinyong.records.models import CreditRecord, RecordWithdrawal
 from .models import Batch, CollectionPolicy, MonthlyDeclaration, QualityWarning
 
 RATE_DEFINITIONS: dict[str, str] = {
-    "timeliness": "及时率 = 自决定日期起 7 个工作日内（不含决定当日）报送的记录数 ÷ 报送记录数"
-    "（依据：发改办财金〔2018〕424号，双公示信息 7 个工作日内上网公示）",
+    "timeliness": "及时率 = 自决定日期起 7 个工作日内（不含决定当日）报送的记录数 ÷ 报送期限已确定的报送记录数"
+    "（依据：发改办财金〔2018〕424号，双公示信息 7 个工作日内上网公示）；报送期限所在年度尚无工作日历的记录"
+    "列为“期限未定”，不计入分子和分母，信用办导入该年度节假日安排后自动补算",
     "compliance": "合规率 = 通过校验的行数 ÷ 提交的行数（按报送批次统计，退回行不计入通过数）",
     "reporting": "上报率 = 已报送的、决定日期在申报月份且属申报信息类别的记录数（每月每类至多计申报数）"
     " ÷ 单位申报的本期作出决定数（月度申报）",
@@ -177,6 +181,9 @@ class UnitRates:
     unit: Unit
     reported: int = 0
     late: int = 0
+    # 期限未定: reported records of a type with a deadline whose deadline year has no
+    # calendar yet. Out of 及时率 until the year is loaded.
+    undetermined: int = 0
     decided_reported: int = 0
     declared: int | None = None
     rows_submitted: int = 0
@@ -188,8 +195,13 @@ class UnitRates:
     warning_kinds: list[str] = field(default_factory=list)
 
     @property
+    def timed(self) -> int:
+        """Reported records whose deadline is known: the denominator of 及时率."""
+        return self.reported - self.undetermined
+
+    @property
     def on_time(self) -> int:
-        return self.reported - self.late
+        return self.timed - self.late
 
     @property
     def rows_passed(self) -> int:
@@ -197,7 +209,7 @@ class UnitRates:
 
     @property
     def timeliness(self) -> Decimal | None:
-        return percent(self.on_time, self.reported)
+        return percent(self.on_time, self.timed)
 
     @property
     def compliance(self) -> Decimal | None:
@@ -220,6 +232,7 @@ class UnitRates:
             "unit": self.unit.name,
             "reported": self.reported,
             "late": self.late,
+            "undetermined": self.undetermined,
             "on_time": self.on_time,
             "decided_reported": self.decided_reported,
             "declared": self.declared,
@@ -277,14 +290,27 @@ def unit_rates(
         declarations = declarations.filter(unit_id__in=ids)
         warnings = warnings.filter(unit_id__in=ids)
 
+    # A type without a deadline (registration, honours) has none to wait for.
+    timed_types = [
+        rt.pk
+        for rt in (deadline_types() if record_types is None else record_types)
+        if rt.report_deadline_workdays
+    ]
     for item in (
         records.filter(reported_on__gte=period.start, reported_on__lte=period.end)
         .values("source_unit_id")
-        .annotate(n=Count("id"), late=Count("id", filter=Q(is_late=True)))
+        .annotate(
+            n=Count("id"),
+            late=Count("id", filter=Q(is_late=True)),
+            undetermined=Count(
+                "id", filter=Q(deadline__isnull=True, record_type_id__in=timed_types)
+            ),
+        )
         .order_by()
     ):
         if (row := rows.get(item["source_unit_id"])) is not None:
             row.reported, row.late = item["n"], item["late"]
+            row.undetermined = item["undetermined"]
     # Matched to the declarations type by type and month by month, as the under-reporting
     # warning is: a licence reported in a month where only penalties were declared does
     # not cover a missing penalty (and 上报率 cannot say 100% beside "少 1 件").

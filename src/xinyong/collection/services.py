@@ -29,7 +29,7 @@ import polars as pl
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from xinyong.catalog.fieldspec import RecordTypeSpec, get_spec
+from xinyong.catalog.fieldspec import FieldType, RecordTypeSpec, get_spec
 from xinyong.catalog.models import RecordType
 from xinyong.core import calendar
 from xinyong.core.audit import record_event
@@ -75,6 +75,12 @@ __all__ = [
 Progress = Callable[[int, int], None]
 
 _MAX_LISTED_WARNINGS = 20
+# Rounds in which only the first pending row of each identity is checked; after them the
+# remaining rows of identities whose earlier rows were refused go together (`_Loader.store`).
+_FIRST_ROW_ROUNDS = 2
+# Leads the document part of the identity of a record sent without its optional document
+# number (docs/collection.md); no real 文书号 starts like this.
+UNDOCUMENTED = "无文号"
 _TARGET = "collection.Batch"
 
 _RECORD_COLUMNS = (
@@ -240,6 +246,14 @@ class _Loader:
         self.f_date = role("decision_date")
         self.f_unit_name = role("deciding_unit_name")
         self.f_unit_code = role("deciding_unit_code")
+        # What tells records apart when the optional document number is empty: besides the
+        # subject and the decision date, the type's required fields that feed no common
+        # column (诚信荣誉: 荣誉名称). Multi-valued fields are left out (not one text).
+        self.identity_fields = [
+            f
+            for f in spec.fields
+            if f.required and f.role is None and f.type != FieldType.MULTI_ENUM
+        ]
 
     # -- helpers
 
@@ -250,6 +264,37 @@ class _Loader:
         if fs is None:
             return fallback
         return self.validator.colmap.header.get(fs.code) or fs.label
+
+    def _subject_header(self, kind: str | None) -> str:
+        """The column a subject error belongs to: a person's ID number, otherwise the USCC."""
+        if kind == PERSON and self.f_idno is not None:
+            return self._header(self.f_idno)
+        return self._header(self.f_uscc or self.f_idno, "主体代码")
+
+    def _undocumented_identity(self) -> pl.Expr:
+        """The document part of the identity of a row without its (optional) document
+        number: without it every honour of one grantor would be one record."""
+        parts = [
+            pl.lit(UNDOCUMENTED),
+            pl.col("_ident"),
+            self._col(self.f_date),
+            *(pl.col(f.code).cast(pl.Utf8) for f in self.identity_fields),
+        ]
+        return pl.concat_str([p.fill_null("") for p in parts], separator="|")
+
+    def _identity_words(self, undocumented: bool) -> str:
+        """What two rows of one identity share, for the duplicate message."""
+        if self.f_doc is None:
+            return "主体代码"
+        if not undocumented:
+            return "决定机关代码和文书号"
+        names = [
+            *([self.f_unit_code.label] if self.f_unit_code is not None else []),
+            "主体标识",
+            *([self.f_date.label] if self.f_date is not None else []),
+            *(f.label for f in self.identity_fields),
+        ]
+        return f"未填{self.f_doc.label}：{'、'.join(names[:-1])}和{names[-1]}"
 
     def _reject(self, raw: pl.DataFrame, errors: dict[int, RowError]) -> None:
         if not errors:
@@ -350,50 +395,45 @@ class _Loader:
                 valid = valid.join(other_id.select("_row"), on="_row", how="anti")
         missing = valid.filter(pl.col("_ident").is_null())
         if missing.height:
-            header = self._header(self.f_uscc or self.f_idno, "主体代码")
-            self._reject(
-                raw,
-                {
-                    r: RowError(
-                        r, header, "no_subject", "无法确定信用主体：缺少统一社会信用代码或证件号码"
-                    )
-                    for r in missing.get_column("_row").to_list()
-                },
-            )
-            valid = valid.filter(pl.col("_ident").is_not_null())
-
-        # Identity and duplicates within the batch (first occurrence wins).
-        keys = [
-            identity_key(spec.code, u, d)
-            for u, d in zip(
-                valid.get_column("_unit_code").to_list(),
-                valid.get_column("_doc").to_list(),
-                strict=True,
-            )
-        ]
-        valid = valid.with_columns(pl.Series("_key", keys, dtype=pl.Utf8))
-        firsts = valid.group_by("_key").agg(pl.col("_row").min().alias("_chunk_first"))
-        valid = valid.join(firsts, on="_key", how="left", maintain_order="left").join(
-            self.seen, on="_key", how="left", maintain_order="left"
-        )
-        valid = valid.with_columns(pl.coalesce("_first", "_chunk_first").alias("_first"))
-        dups = valid.filter(pl.col("_first") != pl.col("_row"))
-        if dups.height:
-            what = "决定机关代码和文书号" if self.f_doc is not None else "主体代码"
             self._reject(
                 raw,
                 {
                     r: RowError(
                         r,
-                        self._header(self.f_doc or self.f_uscc, "文书号"),
-                        "duplicate_in_file",
-                        f"与第 {first} 行是同一条记录（{what}相同），同一批次中只能出现一次",
+                        self._subject_header(k),
+                        "no_subject",
+                        "无法确定信用主体：缺少统一社会信用代码或证件号码",
                     )
-                    for r, first in dups.select("_row", "_first").rows()
+                    for r, k in missing.select("_row", kind.alias("_k")).rows()
                 },
             )
-            valid = valid.filter(pl.col("_first") == pl.col("_row"))
-        self.seen = pl.concat([self.seen, valid.select("_key", pl.col("_row").alias("_first"))])
+            valid = valid.filter(pl.col("_ident").is_not_null())
+
+        # The identity. Duplicates within the batch are decided in `store`, once the
+        # subject checks have run: a row is a duplicate only of a row that is kept.
+        if self.f_doc is not None and not self.f_doc.required:
+            valid = valid.with_columns(
+                (pl.col("_doc").fill_null("").str.strip_chars() == "").alias("_undocumented")
+            )
+            identity_doc = (
+                pl.when(pl.col("_undocumented"))
+                .then(self._undocumented_identity())
+                .otherwise(pl.col("_doc"))
+            )
+        else:
+            # A required document number is never empty here (the validator refused it).
+            valid = valid.with_columns(pl.lit(False).alias("_undocumented"))
+            identity_doc = pl.col("_doc")
+        valid = valid.with_columns(identity_doc.alias("_identity_doc"))
+        keys = [
+            identity_key(spec.code, u, d)
+            for u, d in zip(
+                valid.get_column("_unit_code").to_list(),
+                valid.get_column("_identity_doc").to_list(),
+                strict=True,
+            )
+        ]
+        valid = valid.with_columns(pl.Series("_key", keys, dtype=pl.Utf8)).drop("_identity_doc")
 
         # Payload and its fingerprint.
         valid = valid.with_columns(payload_json(spec).alias("_payload"))
@@ -401,18 +441,104 @@ class _Loader:
         return raw, valid.with_columns(pl.Series("_hash", hashes, dtype=pl.Utf8))
 
     def store(self, raw: pl.DataFrame, valid: pl.DataFrame) -> None:
-        """Subjects, then new / duplicate / correction against the stored identities."""
-        # Subjects, matched or created in bulk.
-        valid = self._subjects(raw, valid)
+        """Subjects, checks against the stored identities, duplicates within the batch,
+        then new / duplicate / correction.
+
+        The first row of an identity that passes every check is the one kept; a later row
+        of that identity is a duplicate of it, never of a row that was itself refused. A
+        row whose identity an earlier chunk kept is a duplicate at once."""
+        # Probing the batch's kept keys with this chunk's (not the other way round) keeps
+        # this linear in the chunk, not in the batch so far.
+        earlier = self.seen.join(valid.select("_key"), on="_key", how="semi")
+        pending = valid
+        if earlier.height:
+            marked = valid.join(earlier, on="_key", how="left", maintain_order="left")
+            self._duplicates_in_file(raw, marked.filter(pl.col("_first").is_not_null()))
+            pending = valid.join(earlier, on="_key", how="anti", maintain_order="left")
+        first_row = pl.col("_row") == pl.col("_row").min().over("_key")
+        kept: list[pl.DataFrame] = []
+        rounds = 0
+        while pending.height:
+            rounds += 1
+            repeated = bool(pending.get_column("_key").is_duplicated().any())
+            if repeated and rounds <= _FIRST_ROW_ROUNDS:
+                # Subjects are matched (and created) for the first row of each identity
+                # only; an identity whose first row is refused gives its next row a turn.
+                take, rest = pending.filter(first_row), pending.filter(~first_row)
+            else:
+                # Usually one row per identity. Past the first rounds, the remaining rows
+                # go together, so that a file with one document number on thousands of
+                # refused rows stays linear; the first of them to pass is kept.
+                take, rest = pending, pending.clear()
+            checked = self._checked(raw, take)
+            if repeated and rest.height == 0:
+                winners, losers = checked.filter(first_row), checked.filter(~first_row)
+            else:
+                winners, losers = checked, checked.clear()
+            kept.append(winners)
+            if rest.height == 0 and losers.height == 0:
+                break
+            won = winners.select("_key", pl.col("_row").alias("_first"))
+            self._duplicates_in_file(
+                raw,
+                pl.concat(
+                    [
+                        losers.select("_row", "_key", "_undocumented"),
+                        rest.select("_row", "_key", "_undocumented"),
+                    ]
+                ).join(won, on="_key", how="inner"),
+            )
+            pending = rest.join(won, on="_key", how="anti", maintain_order="left")
+        if not kept:
+            return
+        valid = kept[0] if len(kept) == 1 else pl.concat(kept)
         if valid.height == 0:
             return
+        self.seen = pl.concat([self.seen, valid.select("_key", pl.col("_row").alias("_first"))])
 
-        # New, duplicate or correction.
+        duplicates = valid.filter(
+            pl.col("_id").is_not_null() & (pl.col("_old_hash") == pl.col("_hash"))
+        )
+        self.result.duplicates += duplicates.height
+        corrections = valid.filter(
+            pl.col("_id").is_not_null() & (pl.col("_old_hash") != pl.col("_hash"))
+        )
+        new = valid.filter(pl.col("_id").is_null())
+
+        new = self._timeliness(new, self.reported_on.isoformat())
+        corrections = self._timeliness(corrections, None)
+        self._insert(new)
+        self._correct(corrections)
+
+    def _duplicates_in_file(self, raw: pl.DataFrame, dups: pl.DataFrame) -> None:
+        """Reject `dups` (columns _row, _key, _undocumented, _first) as repeating row _first."""
+        if dups.height == 0:
+            return
+        header = self._header(self.f_doc or self.f_uscc, "文书号")
+        self._reject(
+            raw,
+            {
+                r: RowError(
+                    r,
+                    header,
+                    "duplicate_in_file",
+                    f"与第 {first} 行是同一条记录（{self._identity_words(undocumented)}相同），"
+                    "同一批次中只能出现一次",
+                )
+                for r, first, undocumented in dups.select("_row", "_first", "_undocumented").rows()
+            },
+        )
+
+    def _checked(self, raw: pl.DataFrame, valid: pl.DataFrame) -> pl.DataFrame:
+        """The rows of `valid` that pass the subject checks and may change the record
+        stored under their identity (if any), joined to it; the others are rejected.
+        Each row is judged on its own: the batch's duplicates are the caller's."""
+        valid = self._subjects(raw, valid)
         found = persist.select_in(
             f"SELECT identity_key, id, content_hash, source_unit_id, reported_on, version, subject_id, "
             f"status FROM "
             f"{CreditRecord._meta.db_table} WHERE identity_key",
-            valid.get_column("_key").to_list(),
+            valid.get_column("_key").unique().to_list(),
         )
         existing = pl.DataFrame(
             [(k, i, h, u, str(r)[:10], v, sj, st) for k, i, h, u, r, v, sj, st in found],
@@ -429,14 +555,8 @@ class _Loader:
             orient="row",
         )
         valid = valid.join(existing, on="_key", how="left", maintain_order="left")
-        duplicates = valid.filter(
-            pl.col("_id").is_not_null() & (pl.col("_old_hash") == pl.col("_hash"))
-        )
-        self.result.duplicates += duplicates.height
-        changed = valid.filter(
-            pl.col("_id").is_not_null() & (pl.col("_old_hash") != pl.col("_hash"))
-        )
-        other_unit = changed.filter(pl.col("_old_unit") != self.unit.pk)
+        changed = pl.col("_id").is_not_null() & (pl.col("_old_hash") != pl.col("_hash"))
+        other_unit = valid.filter(changed & (pl.col("_old_unit") != self.unit.pk))
         if other_unit.height:
             names = dict(
                 Unit.objects.filter(
@@ -455,8 +575,9 @@ class _Loader:
                     for r, u in other_unit.select("_row", "_old_unit").rows()
                 },
             )
-        withdrawn = changed.filter(
-            (pl.col("_old_unit") == self.unit.pk)
+        withdrawn = valid.filter(
+            changed
+            & (pl.col("_old_unit") == self.unit.pk)
             & (pl.col("_old_status") == CreditRecord.Status.WITHDRAWN.value)
         )
         if withdrawn.height:
@@ -473,16 +594,8 @@ class _Loader:
                     for r in withdrawn.get_column("_row").to_list()
                 },
             )
-        corrections = changed.filter(
-            (pl.col("_old_unit") == self.unit.pk)
-            & (pl.col("_old_status") != CreditRecord.Status.WITHDRAWN.value)
-        )
-        new = valid.filter(pl.col("_id").is_null())
-
-        new = self._timeliness(new, self.reported_on.isoformat())
-        corrections = self._timeliness(corrections, None)
-        self._insert(new)
-        self._correct(corrections)
+        refused = pl.concat([other_unit.select("_row"), withdrawn.select("_row")])
+        return valid.join(refused, on="_row", how="anti", maintain_order="left")
 
     def _subjects(self, raw: pl.DataFrame, valid: pl.DataFrame) -> pl.DataFrame:
         name = self._col(self.f_name)
@@ -516,12 +629,12 @@ class _Loader:
         valid = valid.join(self.matched, on=on, how="left", nulls_equal=True, maintain_order="left")
         refused = valid.filter(pl.col("_refused") != "")
         if refused.height:
-            header = self._header(self.f_uscc or self.f_idno, "主体代码")
+            # A person's ID number is reported against its own column, not the USCC's.
             self._reject(
                 raw,
                 {
-                    r: RowError(r, header, "subject", message)
-                    for r, message in refused.select("_row", "_refused").rows()
+                    r: RowError(r, self._subject_header(k), "subject", message)
+                    for r, k, message in refused.select("_row", "_kind", "_refused").rows()
                 },
             )
             valid = valid.filter(pl.col("_refused") == "")
@@ -666,33 +779,108 @@ class _Loader:
                 )
         if self.no_calendar:
             self.result.warnings.append(
-                f"{self.no_calendar} 条记录的决定日期所在年度（或其后）缺少工作日历，未计算报送期限和迟报；请信用办导入相应年度的节假日安排。"
+                f"{self.no_calendar} 条记录的决定日期所在年度（或其后）缺少工作日历，报送期限暂为“期限未定”，"
+                "不计入及时率；信用办导入相应年度的节假日安排后，自动补算报送期限和迟报。"
             )
 
     def _late_warnings(self) -> None:
-        """One QualityWarning(late_record) per late record of this batch, idempotent by its
-        (unit, kind, key) constraint; written set-based from the records themselves."""
-        record_table = CreditRecord._meta.db_table
-        warning_table = QualityWarning._meta.db_table
-        prefix = f"迟报：{self.spec.name}（文书号 "
+        """One QualityWarning(late_record) per late record of this batch."""
         persist.execute(
-            f"INSERT INTO {warning_table} (created_at, updated_at, unit_id, kind, {persist.qn('key')}, period, "
-            "record_id, message) "
-            "SELECT %s, %s, source_unit_id, %s, 'record:' || CAST(id AS TEXT), "
-            "SUBSTR(CAST(reported_on AS TEXT), 1, 7), id, "
-            "%s || document_number || '）决定日期 ' || CAST(decision_date AS TEXT) || '，报送期限 ' || "
-            "CAST(deadline AS TEXT) || '，实际报送 ' || CAST(reported_on AS TEXT) "
-            f"FROM {record_table} WHERE batch_id = %s AND is_late = %s "
-            f"ON CONFLICT (unit_id, kind, {persist.qn('key')}) DO NOTHING",
+            _late_warnings_sql("batch_id = %s AND is_late = %s", "CAST(deadline AS TEXT)"),
             [
                 self.now_db,
                 self.now_db,
                 QualityWarning.Kind.LATE_RECORD.value,
-                prefix,
+                f"迟报：{self.spec.name}（文书号 ",
                 self.batch.pk,
                 True,
             ],
         )
+
+
+def _late_warnings_sql(where: str, deadline: str) -> str:
+    """INSERT … SELECT of one QualityWarning(late_record) per record matching `where`,
+    idempotent by the warning's (unit, kind, key) constraint; written set-based from the
+    records themselves. Parameters: created_at, updated_at, kind, message prefix, then
+    those of `deadline` (an SQL text expression) and of `where`."""
+    return (
+        f"INSERT INTO {QualityWarning._meta.db_table} (created_at, updated_at, unit_id, kind, "
+        f"{persist.qn('key')}, period, record_id, message) "
+        "SELECT %s, %s, source_unit_id, %s, 'record:' || CAST(id AS TEXT), "
+        "SUBSTR(CAST(reported_on AS TEXT), 1, 7), id, "
+        "%s || document_number || '）决定日期 ' || CAST(decision_date AS TEXT) || '，报送期限 ' || "
+        f"{deadline} || '，实际报送 ' || CAST(reported_on AS TEXT) "
+        f"FROM {CreditRecord._meta.db_table} WHERE {where} "
+        f"ON CONFLICT (unit_id, kind, {persist.qn('key')}) DO NOTHING"
+    )
+
+
+# ---------------------------------------------------------------- deadlines of new years
+
+
+def settle_deadlines(years: list[int]) -> None:
+    """Deadlines and 迟报 of the records stored while the working-day calendar of their
+    deadline's year was missing (their deadline is null: 期限未定), now that `years` are
+    loaded: computed as the ingest computes them, with the late-record warnings the ingest
+    raises. Set-based per distinct (record type, decision date); records of types without
+    a reporting deadline are not touched."""
+    if not years:
+        return
+    types = {
+        pk: (name, n)
+        for pk, name, n in RecordType.objects.filter(report_deadline_workdays__gt=0).values_list(
+            "pk", "name", "report_deadline_workdays"
+        )
+        if n
+    }
+    if not types:
+        return
+    # A deadline in year Y counts from a decision in Y or late in Y-1: the index on
+    # (record type, decision date) bounds the search.
+    waiting = (
+        CreditRecord.objects.filter(
+            record_type_id__in=list(types),
+            deadline__isnull=True,
+            decision_date__gte=date(min(years) - 1, 1, 1),
+            decision_date__lte=date(max(years), 12, 31),
+        )
+        .values_list("record_type_id", "decision_date")
+        .distinct()
+    )
+    by_type: dict[int, set[date]] = {}
+    for type_id, decided in waiting:
+        if decided is not None:
+            by_type.setdefault(type_id, set()).add(decided)
+    settled: list[tuple[int, date, date]] = []
+    for type_id, days in by_type.items():
+        deadlines = calendar.deadline_for(days, types[type_id][1], skip_unknown=True)
+        settled.extend((type_id, d, deadlines[d]) for d in sorted(deadlines))
+    if not settled:
+        return
+    now = str(persist.db_datetime(timezone.now()))
+    where = "record_type_id = %s AND decision_date = %s AND deadline IS NULL"
+    # The warnings first, while the records to settle are still those without a deadline.
+    persist.execute_many(
+        _late_warnings_sql(f"{where} AND reported_on > %s", "CAST(%s AS TEXT)"),
+        [
+            (
+                now,
+                now,
+                QualityWarning.Kind.LATE_RECORD.value,
+                f"迟报：{types[t][0]}（文书号 ",
+                due.isoformat(),
+                t,
+                decided,
+                due,
+            )
+            for t, decided, due in settled
+        ],
+    )
+    persist.execute_many(
+        f"UPDATE {CreditRecord._meta.db_table} SET deadline = %s, is_late = (reported_on > %s) "
+        f"WHERE {where}",
+        [(due, due, t, decided) for t, decided, due in settled],
+    )
 
 
 # ---------------------------------------------------------------- the services

@@ -35,7 +35,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Count, Max
 from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 from django.utils import timezone
 
 from .errors import CalendarUnknownYear
@@ -307,6 +307,18 @@ def bulk_change() -> Iterator[None]:
     finally:
         _touch_suppressed.reset(token)
         invalidate()
+
+
+# Sent inside the writing transaction once the schedules of `years` (a sorted list of
+# int) are in the table; `actor` is who loaded them. For what waited on those years:
+# deadlines that could not be computed while a year was unknown (collection.receivers).
+calendar_years_loaded = Signal()
+
+
+def years_loaded(years: Iterable[int], *, actor: Any = None) -> None:
+    """Called by the calendar services after writing a year and its exceptions."""
+    invalidate()  # bulk writes send no signals: receivers must read the new table
+    calendar_years_loaded.send(sender=CalendarYear, years=sorted(set(years)), actor=actor)
 
 
 def touch_year(year: int) -> None:

@@ -137,6 +137,7 @@ def seed_from_package(*, actor: Any = None) -> str:
             old={"replaced_years": replaced} if replaced else None,
             new={"years": todo, "source": source, "exceptions": len(rows)},
         )
+        calendar.years_loaded(todo, actor=actor)
     return f"载入 {len(todo)} 个年度（{todo[0]}–{todo[-1]}），节假日与调休 {len(rows)} 条"
 
 
@@ -340,6 +341,7 @@ def import_holiday_cn_json(
                 "workdays": summary.workdays,
             },
         )
+        calendar.years_loaded([year], actor=actor)
     return summary
 
 
@@ -369,6 +371,7 @@ def save_calendar_year(*, actor: Any, year: int, source: str) -> CalendarYear:
             old=old,
             new=_year_state(obj),
         )
+        calendar.years_loaded([year], actor=actor)
     return obj
 
 

@@ -102,7 +102,11 @@ def _rates(run: _Run) -> dict[int, Any]:
 
 def _m_timeliness(run: _Run) -> dict[int, MetricValue]:
     return {
-        uid: MetricValue(r.timeliness, f"按时报送 {r.on_time}/{r.reported} 条")
+        uid: MetricValue(
+            r.timeliness,
+            f"按时报送 {r.on_time}/{r.timed} 条"
+            + (f"，期限未定 {r.undetermined} 条" if r.undetermined else ""),
+        )
         for uid, r in _rates(run).items()
     }
 
