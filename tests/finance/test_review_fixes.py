@@ -34,7 +34,10 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 @pytest.fixture
 def today(monkeypatch):
+    # The clock too, not only the date: a revocation stamped after 16:00 UTC is already
+    # 11-27 in Shanghai, and would not yet count on a frozen 11-26.
     monkeypatch.setattr(timezone, "localdate", lambda *a, **k: TODAY)
+    monkeypatch.setattr(timezone, "now", lambda: datetime(2026, 11, 26, 10, 0, tzinfo=SHANGHAI))
     return TODAY
 
 

@@ -58,6 +58,7 @@ def test_completion_in_time_under_review_is_not_overdue() -> None:
         claim="completed",
         narrative="已印发部门工作方案。",
         reported_on=date(2026, 11, 20),
+        date_reason="信用办按纸质报送补录。",
     )
     a.refresh_from_db()
     assert a.status == Assignment.Status.LEAD_ACCEPTED  # no lead unit other than the office
@@ -75,6 +76,7 @@ def test_late_completion_counts_one_delay() -> None:
         claim="completed",
         narrative="已召开专题会议。",
         reported_on=date(2026, 11, 25),
+        date_reason="信用办按纸质报送补录。",
     )
     services.review_report(actor=admin, report=report, accept=True)
     a.refresh_from_db()
@@ -99,6 +101,7 @@ def test_ongoing_rows_are_due_quarterly() -> None:
             claim="in_progress",
             narrative="按季度报送。",
             reported_on=day,
+            date_reason="信用办按纸质报送补录。",
         )
     # Q2 (due 2026-07-07) was missed; Q3 (due 2026-10-13) was reported in time.
     s = _state(p, a, date(2026, 11, 25))
@@ -174,6 +177,7 @@ def test_an_ongoing_row_accepted_as_done_owes_no_later_quarter_and_stays_accepte
         claim="completed",
         narrative="完成。",
         reported_on=date(2026, 3, 20),
+        date_reason="信用办按纸质报送补录。",
     )
     services.review_report(actor=admin, report=report, accept=True, on=date(2026, 3, 25))
 
@@ -189,6 +193,7 @@ def test_an_ongoing_row_accepted_as_done_owes_no_later_quarter_and_stays_accepte
         claim="in_progress",
         narrative="四季度进展。",
         reported_on=date(2026, 11, 20),
+        date_reason="信用办按纸质报送补录。",
     )
     a.refresh_from_db()
     assert a.status == "accepted" and a.last_reported_on == date(2026, 11, 20)

@@ -36,7 +36,6 @@ def world():
         assignment=own,
         claim="completed",
         narrative="双公示信息全部按时报送。",
-        reported_on=date(2026, 11, 2),
         files=[pdf()],
     )
     item = services.open_supervision(

@@ -278,7 +278,7 @@ def test_rules_text_uses_plain_numbers() -> None:
     assert "已报完成待审核得 60%" in text
     assert "推进中（含退回修改）得 30%" in text
     assert "达标得 5 分" in text
-    assert "每项逾期 2 分" in text
+    assert "每项逾期（含逾期后完成的）2 分" in text
     rules = p.rules
     rules.points_per_row = Decimal("12.50")
     rules.pending_share = Decimal("0.55")

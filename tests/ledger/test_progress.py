@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from tests.conftest import Clock
 from xinyong.core.errors import DomainError, NotPermitted
 from xinyong.core.models import Event
 from xinyong.ledger import selectors, services
@@ -33,7 +34,8 @@ def people():
     }
 
 
-def test_two_stage_review_on_a_row_with_a_lead_unit(people) -> None:
+def test_two_stage_review_on_a_row_with_a_lead_unit(people, clock: Clock) -> None:
+    clock.today = date(2026, 11, 2)  # a unit's report is dated the day it is filed
     p = plan()
     # Row 5 (双公示) is led by 区发改委 (the office) and 区市场监管局 (task 4).
     a = assignment(p, 5, RSJ)

@@ -34,6 +34,7 @@ def test_bulletin_lists_every_unit_in_the_fixed_order(admin) -> None:
         claim="in_progress",
         narrative="三季度进展。",
         reported_on=date(2026, 10, 9),
+        date_reason="信用办按纸质报送补录。",
     )
     data = reports.bulletin_data(p, "2026-10")
     units = list(Unit.objects.filter(active=True).order_by("sort_order", "name"))
@@ -71,6 +72,7 @@ def test_a_past_months_bulletin_shows_the_state_at_that_months_end(admin) -> Non
         claim="completed",
         narrative="已完成年度任务。",
         reported_on=date(2026, 9, 10),
+        date_reason="信用办按纸质报送补录。",
     )
     # The credit office's acceptance is final at either stage.
     services.review_report(actor=admin, report=report, accept=True, on=date(2026, 10, 20))
@@ -146,6 +148,7 @@ def test_publish_needs_commentary_and_freezes_the_figures(admin) -> None:
         claim="in_progress",
         narrative="补报。",
         reported_on=date(2026, 10, 20),
+        date_reason="信用办按纸质报送补录。",
     )
     book = openpyxl.load_workbook(
         io.BytesIO(reports.bulletin_xlsx(p, "2026-10", bulletin=bulletin))
@@ -191,6 +194,7 @@ def test_assessment_scores_with_concrete_rules(admin) -> None:
         claim="completed",
         narrative="已纳入考核体系。",
         reported_on=date(2026, 11, 20),
+        date_reason="信用办按纸质报送补录。",
     )
     scores = {s.unit.name: s for s in selectors.assessment(p, on=date(2026, 12, 1))}
     # Row 1 waiting for review: 60% of 10 points of 20 = 30; row 8 overdue −2; no evidence −1.
@@ -225,6 +229,7 @@ def test_evidence_removes_the_deduction(admin) -> None:
         claim="completed",
         narrative="已完成。",
         reported_on=date(2026, 11, 20),
+        date_reason="信用办按纸质报送补录。",
         files=[pdf()],
     )
     services.review_report(actor=admin, report=report, accept=True)

@@ -164,6 +164,7 @@ ACTION_LABELS: dict[str, str] = {
     "finance.return": "退回白名单",
     "finance.exclude": "剔出白名单候选",
     "finance.remove": "复核移出白名单",
+    "finance.recheck_exclude": "复核剔出待发布白名单",
     "finance.export": "导出白名单",
     "finance.authorise_start": "发起查询授权",
     "finance.authorise_confirm": "确认查询授权",

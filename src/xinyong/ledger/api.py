@@ -72,6 +72,7 @@ class LedgerReportSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "reported_on",
+            "date_reason",
             "claim",
             "claim_label",
             "narrative",
@@ -97,7 +98,13 @@ class ProgressSerializer(serializers.Serializer):
     )
     narrative = serializers.CharField(label="工作进展", max_length=4000)
     reported_on = serializers.DateField(
-        label="报送日期", required=False, error_messages=_DATE_ERRORS
+        label="报送日期",
+        required=False,
+        error_messages=_DATE_ERRORS,
+        help_text="默认今天；只有信用办可以补录更早的日期（须填写 date_reason）",
+    )
+    date_reason = serializers.CharField(
+        label="补录理由", max_length=500, required=False, allow_blank=True
     )
     links = serializers.ListField(
         label="网站发布链接", child=serializers.CharField(max_length=500), required=False
@@ -199,7 +206,9 @@ class ProgressView(GenericAPIView):
         payload = request.data
         if hasattr(payload, "getlist"):
             data = {
-                k: payload.get(k) for k in ("claim", "narrative", "reported_on") if payload.get(k)
+                k: payload.get(k)
+                for k in ("claim", "narrative", "reported_on", "date_reason")
+                if payload.get(k)
             }
             data["links"] = [x for x in payload.getlist("links") if x]
         else:
@@ -211,6 +220,7 @@ class ProgressView(GenericAPIView):
             claim=values["claim"],
             narrative=values["narrative"],
             reported_on=values.get("reported_on"),
+            date_reason=values.get("date_reason", ""),
             files=request.FILES.getlist("files") if hasattr(request, "FILES") else [],
             links=values.get("links", []),
         )

@@ -99,9 +99,15 @@ def dashboard_data(plan: Plan, *, on: date) -> dict[str, Any]:
     overdue_objections = metrics.get_metric("rights.objections_overdue")
     overdue_repairs = metrics.get_metric("rights.repairs_overdue")
 
-    def district_sum(metric: metrics.Metric | None) -> int | None:
+    def district_total(metric: metrics.Metric | None) -> int | None:
         if metric is None:
             return None
+        # The source's own district figure where it offers one: a sum over the units
+        # misses what belongs to no unit (objections the credit office handles itself).
+        district = metrics.get_metric(metric.district_figure) if metric.district_figure else None
+        if district is not None:
+            found = district.value(None, period)
+            return None if found is None else int(found)
         values = metric.values([s.unit for s in picture.units], period).values()
         return int(sum(v for v in values if v is not None))
 
@@ -161,8 +167,8 @@ def dashboard_data(plan: Plan, *, on: date) -> dict[str, Any]:
         "rights": {
             "objections_on_time": value(objections),
             "repairs_on_time": value(repairs),
-            "objections_overdue": district_sum(overdue_objections),
-            "repairs_overdue": district_sum(overdue_repairs),
+            "objections_overdue": district_total(overdue_objections),
+            "repairs_overdue": district_total(overdue_repairs),
             "objections_url": _url("rights:objection-list"),
             "repairs_url": _url("rights:repair-list"),
         },

@@ -42,7 +42,7 @@ def _rates(units: Sequence[Any], period: Any) -> dict[int, Any]:
 def late_rate_bulk(units: Sequence[Any], period: Any) -> dict[int, Decimal | None]:
     """迟报率 = 迟报条数 ÷ 报送条数 (双公示 records reported in the period; 7 working days,
     发改办财金〔2018〕424号)."""
-    return {pk: percent(r.late, r.reported) for pk, r in _rates(units, period).items()}
+    return {pk: percent(r.late, r.timed) for pk, r in _rates(units, period).items()}
 
 
 def compliance_bulk(units: Sequence[Any], period: Any) -> dict[int, Decimal | None]:
@@ -99,25 +99,31 @@ def blacklist_share(unit: Any, period: Any) -> Decimal:
 
 
 def feedback_overdue_bulk(units: Sequence[Any], period: Any) -> dict[int, int]:
-    """Checks of the period that hit a listed subject and whose feedback (执行反馈) is past
-    its due date and still missing."""
-    from django.db.models import Count
+    """Checks of the period that hit a listed subject and whose feedback (执行反馈) was
+    past its due date and still missing at the end of the period (or today): a past
+    month's 通报 counts the feedback given after that month as missing then. A check's
+    feedback was complete on the day its last measure was reported (CheckMeasure
+    .reported_on; a measure corrected later moves that day)."""
+    from collections import Counter
+
+    from django.db.models import Max
 
     from xinyong.sanctions.models import Check
 
-    rows = (
+    until = _until(period)
+    late = (
         Check.objects.filter(
             unit_id__in=[u.pk for u in units],
             checked_on__gte=period.start,
             checked_on__lte=period.end,
-            feedback_status=Check.FeedbackStatus.PENDING,
-            feedback_due__lt=_until(period),
+            feedback_due__lt=until,
         )
-        .values("unit_id")
-        .annotate(n=Count("id"))
-        .order_by()
+        .exclude(feedback_status=Check.FeedbackStatus.NOT_NEEDED)
+        .annotate(completed_on=Max("measures__reported_on"))
+        .filter(Q(feedback_status=Check.FeedbackStatus.PENDING) | Q(completed_on__gt=until))
+        .values_list("unit_id", flat=True)
     )
-    found = {r["unit_id"]: r["n"] for r in rows}
+    found = Counter(late)
     return {u.pk: found.get(u.pk, 0) for u in units}
 
 
@@ -139,6 +145,22 @@ def repairs_overdue_bulk(units: Sequence[Any], period: Any) -> dict[int, int]:
 
     found = dict(overdue_repairs_by_unit(_until(period), since=period.start))
     return {u.pk: found.get(u.name, 0) for u in units}
+
+
+def objections_overdue_district(unit: Any, period: Any) -> int:
+    """rights' own total of overdue objections, those the credit office handles itself
+    (filed against a subject alone, counted under 区信用办（自行处理）) included: a sum
+    over the units would leave them out."""
+    from xinyong.rights.objections import overdue_by_unit
+
+    return sum(n for _name, n in overdue_by_unit(period.start, _until(period)))
+
+
+def repairs_overdue_district(unit: Any, period: Any) -> int:
+    """rights' own total of overdue repair applications (units no longer active too)."""
+    from xinyong.rights.repair import overdue_repairs_by_unit
+
+    return sum(n for _name, n in overdue_repairs_by_unit(_until(period), since=period.start))
 
 
 def _judged_late(decided_on: date, late: Callable[[], bool]) -> bool | None:
@@ -181,7 +203,9 @@ def objections_on_time(unit: Any, period: Any) -> Decimal | None:
 def repairs_on_time(unit: Any, period: Any) -> Decimal | None:
     """办结及时率 of repair applications decided in the period: decided on or before the
     decision deadline (rights.repair.decision_due) ÷ decided. An application without a
-    complete date has no deadline to miss."""
+    complete date has no deadline to miss. One ended (终止办理) because its record was
+    withdrawn had no decision on its merits: left out, as rights.repair counts it
+    (overdue_repairs_by_unit: no late decision, only days open late)."""
     from xinyong.rights.models import RepairApplication
     from xinyong.rights.repair import decision_due
 
@@ -192,7 +216,7 @@ def repairs_on_time(unit: Any, period: Any) -> Decimal | None:
     verdicts = []
     for app in RepairApplication.objects.filter(
         decided_on__gte=period.start, decided_on__lte=_until(period)
-    ):
+    ).exclude(status=RepairApplication.Status.TERMINATED):
         assert app.decided_on is not None
         verdicts.append(_judged_late(app.decided_on, partial(late, app, app.decided_on)))
     return _on_time_rate(verdicts)
@@ -274,7 +298,7 @@ def register_metrics(register: Callable[..., Any]) -> None:
         unit_label="件",
         comparison="<=",
         target=0,
-        description="期间内命中名单的奖惩查询中，超过反馈期限仍未反馈执行情况的件数",
+        description="期间内命中名单的奖惩查询中，至期末（或今天）已超过反馈期限仍未反馈执行情况的件数",
         drill="sanctions:checks",
     )
     register(
@@ -287,6 +311,18 @@ def register_metrics(register: Callable[..., Any]) -> None:
         target=0,
         description="期间内曾超过办理时限仍未办结，或在期间内超期办结的异议（按提供单位计）",
         drill="rights:objection-list",
+        district_figure="rights.objections_overdue_district",
+    )
+    register(
+        "rights.objections_overdue_district",
+        "全区超期办理的异议数",
+        objections_overdue_district,
+        scope="district",
+        unit_label="件",
+        comparison="<=",
+        target=0,
+        description="期间内曾超过办理时限仍未办结，或在期间内超期办结的异议，含信用办自行处理的",
+        drill="rights:objection-list",
     )
     register(
         "rights.repairs_overdue",
@@ -298,6 +334,19 @@ def register_metrics(register: Callable[..., Any]) -> None:
         target=0,
         description="期间内曾超过审核或同步时限仍未办结，或在期间内超期作出决定、超期同步修复结果的"
         "信用修复申请（按记录提供单位计）",
+        drill="rights:repair-list",
+        district_figure="rights.repairs_overdue_district",
+    )
+    register(
+        "rights.repairs_overdue_district",
+        "全区超期办理的信用修复申请数",
+        repairs_overdue_district,
+        scope="district",
+        unit_label="件",
+        comparison="<=",
+        target=0,
+        description="期间内曾超过审核或同步时限仍未办结，或在期间内超期作出决定、超期同步修复结果的"
+        "信用修复申请",
         drill="rights:repair-list",
     )
     register(
@@ -320,8 +369,8 @@ def register_metrics(register: Callable[..., Any]) -> None:
         unit_label="%",
         comparison=">=",
         target=100,
-        description="期间内作出决定的信用修复申请中在审核时限内决定的比例；审核时限落在尚未导入工作"
-        "日历的年份（期限待定）的，决定时尚未到期，计为按时",
+        description="期间内作出决定的信用修复申请中在审核时限内决定的比例（因记录撤销而终止办理的不计）；"
+        "审核时限落在尚未导入工作日历的年份（期限待定）的，决定时尚未到期，计为按时",
         drill="rights:repair-list",
     )
     register(

@@ -213,6 +213,9 @@ class ProgressReport(TimeStampedModel):
 
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="reports")
     reported_on = models.DateField("报送日期")
+    # A unit's report is dated the day it is filed; only the credit office records an
+    # earlier date, and says why (services.report_progress).
+    date_reason = models.CharField("补录理由", max_length=500, blank=True)
     claim = models.CharField("进展状态", max_length=20, choices=Claim.choices)
     narrative = models.TextField("工作进展")
     review = models.CharField("审核状态", max_length=20, choices=Review.choices)

@@ -4,7 +4,8 @@ units that reported nothing; cells pass through core.exports.safe_cell; the PDF 
 with the data passed as inputs (core.pdf.render_typst).
 
 A 通报 for month YYYY-MM shows the state at the month's end (or today, for the month in
-progress): each unit's rows by status, its overdue rows, repeated delays, counted
+progress; a plan's 通报 may also cover the January after its year, when the fourth
+quarter's reports fall due): each unit's rows by status, its overdue rows, repeated delays, counted
 activities, and its platform metrics for the plan year up to that day; the credit
 office's commentary heads it. A published 通报 is rendered from its frozen snapshot.
 """
@@ -16,11 +17,10 @@ import io
 from datetime import date
 from typing import Any
 
-import xlsxwriter
 from django.conf import settings
 from django.utils import timezone
 
-from xinyong.core.exports import safe_cell
+from xinyong.core.exports import safe_cell, xlsx_workbook
 from xinyong.core.pdf import render_typst
 
 from . import metrics, selectors
@@ -121,11 +121,13 @@ def bulletin_data(plan: Plan, period: str, *, bulletin: Bulletin | None = None) 
     else:
         summary += "各单位均已报送进展。"
     district = settings.XINYONG_DISTRICT
+    # The January after the plan year reports on that year's plan (its fourth quarter).
+    plan_label = f"（{plan.year}年度）" if year != plan.year else ""
     day = (
         bulletin.published_on if bulletin and bulletin.published_on else None
     ) or timezone.localdate()
     return {
-        "title": f"{district}{year}年{month}月社会信用体系建设工作台账推进情况通报",
+        "title": f"{district}{year}年{month}月社会信用体系建设工作台账{plan_label}推进情况通报",
         "period": f"{year:04d}-{month:02d}",
         "on": on.isoformat(),
         "summary": summary,
@@ -134,7 +136,8 @@ def bulletin_data(plan: Plan, period: str, *, bulletin: Bulletin | None = None) 
         "rows": [[str(c) for c in row] for row in rows],
         "definitions": [
             "逾期：有完成时限的事项过期未审核通过（期限前已报完成、正在审核的不算）；持续推进的事项每季度结束后 "
-            f"{selectors.rules_for(plan).ongoing_report_workdays} 个工作日内未报送进展。",
+            f"{selectors.rules_for(plan).ongoing_report_workdays} 个工作日内未报送进展（期限时已报完成、正在审核的，"
+            "或期限在方案印发前的，不算）。",
             "重复逾期：同一事项第二次起的逾期次数。",
             "平台指标为本年度截至统计日的数据，由平台自动计算；“未接入”表示该指标的数据来源尚未接入平台。",
         ],
@@ -153,7 +156,7 @@ def _content(plan: Plan, period: str, bulletin: Bulletin | None) -> dict[str, An
 def bulletin_xlsx(plan: Plan, period: str, *, bulletin: Bulletin | None = None) -> bytes:
     data = _content(plan, period, bulletin)
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book = xlsx_workbook(buffer)
     sheet = book.add_worksheet("通报")
     title = book.add_format({"bold": True, "font_size": 16, "align": "center", "valign": "vcenter"})
     wrap = book.add_format({"text_wrap": True, "valign": "top"})
@@ -241,7 +244,7 @@ ASSESSMENT_COLUMNS = (
     "得分",
     "扣分",
     "考核得分",
-    "逾期事项",
+    "逾期事项（含逾期后完成）",
     "重复逾期",
     "无佐证完成",
     "量化目标达标",
@@ -263,7 +266,7 @@ def assessment_rows(plan: Plan, *, on: date | None = None) -> list[list[Any]]:
                 float(s.earned),
                 float(s.deductions),
                 float(s.score),
-                s.overdue,
+                s.delayed,
                 s.repeated_delays,
                 s.missing_evidence,
                 f"{s.targets_met}/{s.targets_counted}",
@@ -275,7 +278,7 @@ def assessment_rows(plan: Plan, *, on: date | None = None) -> list[list[Any]]:
 def assessment_xlsx(plan: Plan, *, on: date | None = None) -> bytes:
     on = on or timezone.localdate()
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book = xlsx_workbook(buffer)
     sheet = book.add_worksheet("考核得分")
     title = book.add_format({"bold": True, "font_size": 15, "align": "center"})
     head = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "align": "center"})

@@ -7,8 +7,10 @@ Deadlines (working days through xinyong.core.calendar, rules of the plan year):
   accepted, or was reported on or before the date and is still being reviewed. A
   warning goes out from `warning_workdays` working days before.
 - a 持续推进 row: the unit reports at least once a quarter, by `ongoing_report_workdays`
-  working days after the quarter's end (a report counts for one quarter only). A quarter without a report by then is a missed
-  deadline; the latest past quarter decides whether the row is overdue now.
+  working days after the quarter's end (a report counts for one quarter only). A quarter
+  without a report by then is a missed deadline, unless a completion report was waiting
+  for review on that day or the plan was not yet issued; the latest past quarter decides
+  whether the row is overdue now.
 - every missed deadline counts as one delay; delays beyond the first are "repeated".
 """
 
@@ -238,22 +240,57 @@ def _fixed_state(state: AssignmentState, deadline: date, rules: PlanRules, days:
     state.due_soon = left is not None and left <= rules.warning_workdays
 
 
+def _waiting(history: list[tuple[Any, ...]]) -> list[tuple[date, date | None]]:
+    """The stretches during which a completion report waited for review: from the day it
+    was filed to the day a final decision ended the wait (None: still waiting). The lead
+    unit's acceptance does not end it; the credit office's decision, or a return by
+    either, does."""
+    spans: list[tuple[date, date | None]] = []
+    for day, claim, review, lead_on, office_on in history:
+        if claim != ProgressReport.Claim.COMPLETED:
+            continue
+        end: date | None = None
+        if review == ProgressReport.Review.ACCEPTED:
+            end = office_on
+        elif review == ProgressReport.Review.RETURNED:
+            end = office_on or lead_on
+        spans.append((day, end))
+    return spans
+
+
 def _ongoing_state(
-    state: AssignmentState, year: int, reports: list[date], rules: PlanRules, days: _Days
+    state: AssignmentState,
+    plan: Plan,
+    reports: list[date],
+    history: list[tuple[Any, ...]],
+    rules: PlanRules,
+    days: _Days,
 ) -> None:
     on = state.on
     latest_missed = False
+    # While a completion waits for review the unit may not file another report
+    # (services.report_progress), so a deadline falling then is covered, as a dated row
+    # reported complete in time is not overdue while it is being reviewed.
+    spans = _waiting(history)
+
+    def waiting(day: date) -> bool:
+        return any(start <= day and (end is None or end > day) for start, end in spans)
+
     # A report counts for the quarter whose window it falls in: from the day after the
     # previous quarter's deadline to this quarter's deadline, so that one report made in
     # the days of grace after a quarter's end is not counted twice.
-    window_start = date(year, 1, 1)
-    for start, end in _quarters(year):
+    window_start = date(plan.year, 1, 1)
+    for start, end in _quarters(plan.year):
         if start > on:
             break
         due = days.add(end, rules.ongoing_report_workdays)
         if due is None:
             continue
-        reported = any(window_start <= r <= due for r in reports)
+        if plan.issued_on is not None and due <= plan.issued_on:
+            # Nobody owed a report under a plan not yet issued (seed 2023: issued 04-18,
+            # first quarter due 04-10).
+            continue
+        reported = any(window_start <= r <= due for r in reports) or waiting(min(due, on))
         window_start = due + timedelta(days=1)
         accepted_on = state.assignment.accepted_on
         if state.done and accepted_on is not None and due > accepted_on:
@@ -374,7 +411,7 @@ def assignment_states(
         if a.row.deadline is not None:
             _fixed_state(state, a.row.deadline, rules, days)
         else:
-            _ongoing_state(state, plan.year, reports.get(a.pk, []), rules, days)
+            _ongoing_state(state, plan, reports.get(a.pk, []), history.get(a.pk, []), rules, days)
         if a.pk in latest_completion:
             state.last_evidence = evidence.get(latest_completion[a.pk], 0)
         state.unknown_years = set(days.unknown)
@@ -673,7 +710,8 @@ class UnitScore:
     deductions: Decimal = Decimal("0")
     score: Decimal | None = None
     rank: int | None = None
-    overdue: int = 0
+    overdue: int = 0  # rows overdue on the day
+    delayed: int = 0  # rows that missed a deadline: overdue now, or finished late
     repeated_delays: int = 0
     missing_evidence: int = 0
     rows: int = 0
@@ -691,6 +729,7 @@ class UnitScore:
             "deductions": str(self.deductions),
             "score": None if self.score is None else str(self.score),
             "overdue": self.overdue,
+            "delayed": self.delayed,
             "repeated_delays": self.repeated_delays,
             "missing_evidence": self.missing_evidence,
             "targets_met": self.targets_met,
@@ -701,7 +740,7 @@ class UnitScore:
 SCORE_RULES_TEXT = (
     "每项责任分解满分 {points} 分：审核通过得满分，已报完成待审核得 {pending}，推进中（含退回修改）得 {progress}，未报送不得分；"
     "每个量化目标（已接入且有数据的平台指标、活动次数）达标得 {target} 分，未达标不得分；"
-    "得分率 = 得分 ÷ 应得分 × 100，再扣除：每项逾期 {overdue} 分、已报完成但无佐证材料每项 {evidence} 分、"
+    "得分率 = 得分 ÷ 应得分 × 100，再扣除：每项逾期（含逾期后完成的）{overdue} 分、已报完成但无佐证材料每项 {evidence} 分、"
     "同一事项第二次起每次逾期 {repeat} 分；最低 0 分。"
 )
 
@@ -743,8 +782,11 @@ def assessment(
         score.rows += 1
         score.possible += base
         score.earned += base * share[a.status]
-        if state.overdue:
-            score.overdue += 1
+        score.overdue += int(state.overdue)
+        if state.delays:
+            # A deadline missed stays missed when the row is finished later: "每项逾期"
+            # deducts every row that missed one, overdue now or not.
+            score.delayed += 1
             score.deductions += Decimal(rules.overdue_deduction)
         if (state.done or a.status in PENDING_STATUSES) and state.last_evidence == 0:
             score.missing_evidence += 1

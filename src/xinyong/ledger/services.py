@@ -506,6 +506,9 @@ def update_rules(*, actor: Any, rules: PlanRules, values: dict[str, Any]) -> Pla
                 raise DomainError(
                     f"规则“{getattr(PlanRules._meta.get_field(key), 'verbose_name', key)}”应为数字。"
                 ) from None
+            if key == "points_per_row" and number <= 0:
+                # Possible points 0 is how the assessment tells a unit without rows.
+                raise DomainError("每项满分应大于 0。")
             if number < 0:
                 raise DomainError("规则数值不能为负数。")
             if key.endswith("_share") and number > 1:
@@ -646,18 +649,33 @@ def report_progress(
     claim: str,
     narrative: str,
     reported_on: date | None = None,
+    date_reason: str = "",
     files: Iterable[Any] = (),
     links: Iterable[Any] = (),
 ) -> ProgressReport:
     """A responsible unit reports on its row: 推进中 (a progress note) or 已完成 (sent
-    for review: to the lead unit, then the credit office)."""
+    for review: to the lead unit, then the credit office). A report is dated the day it
+    is filed, since deadlines are judged on that date; only the credit office may record
+    an earlier date (e.g. a report handed in on paper), with the reason kept on the
+    report and in its event."""
     _require_reporter(actor, assignment.unit)
     if claim not in ProgressReport.Claim.values:
         raise DomainError("进展状态只能是“推进中”或“已完成”。")
     narrative = clean_text(narrative, "工作进展")
-    day = reported_on or today()
-    if day > today():
+    filed_on = today()
+    day = _date(reported_on, "报送日期") if reported_on else filed_on
+    if day > filed_on:
         raise DomainError("报送日期不能晚于今天。")
+    date_reason = clean_text(date_reason, "补录理由", required=False, limit=500)
+    if day < filed_on:
+        if not permissions.is_credit_admin(actor):
+            raise DomainError(
+                "报送日期即提交当天，单位不能填写更早的日期；确需补录的，请由信用办补录并说明理由。"
+            )
+        if not date_reason:
+            raise DomainError("补录更早的报送日期，请填写补录理由。")
+    else:
+        date_reason = ""
     if day.year != assignment.row.plan.year and day.year != assignment.row.plan.year + 1:
         raise DomainError(f"报送日期应在 {assignment.row.plan.year} 年度内。")
     checked = check_files(files)
@@ -695,6 +713,7 @@ def report_progress(
         report = ProgressReport.objects.create(
             assignment=assignment,
             reported_on=day,
+            date_reason=date_reason,
             claim=claim,
             narrative=narrative,
             review=review,
@@ -714,6 +733,8 @@ def report_progress(
                 "report": report.pk,
                 "claim": claim,
                 "reported_on": day,
+                "filed_on": filed_on,
+                "date_reason": date_reason,
                 "status": assignment.status,
                 "evidence": evidence,
             },
@@ -879,15 +900,24 @@ class WarningRun:
 
 def run_warnings(*, actor: Any = None, on: date | None = None) -> WarningRun:
     """Warn units before and after their deadlines (working days, rules of the plan year).
-    Idempotent: one warning per (assignment, kind, due date)."""
+    Idempotent: one warning per (assignment, kind, due date). Last year's plan is read
+    too for its deadlines that fall this year: the fourth quarter's report on a 持续推进
+    row is due in January."""
     from . import selectors
 
     on = on or today()
     run = WarningRun()
-    plan = selectors.plan_for_year(on.year)
-    if plan is None:
-        return run
+    for plan in (selectors.plan_for_year(on.year), selectors.plan_for_year(on.year - 1)):
+        if plan is not None:
+            _warn_plan(plan, on, run, actor=actor, this_year_only=plan.year != on.year)
+    return run
+
+
+def _warn_plan(plan: Plan, on: date, run: WarningRun, *, actor: Any, this_year_only: bool) -> None:
+    from . import selectors
+
     new: list[DeadlineWarning] = []
+    counts: dict[str, int] = {DeadlineWarning.Kind.OVERDUE: 0, DeadlineWarning.Kind.DUE_SOON: 0}
     existing = set(
         DeadlineWarning.objects.filter(assignment__row__plan=plan).values_list(
             "assignment_id", "kind", "due_on"
@@ -897,7 +927,7 @@ def run_warnings(*, actor: Any = None, on: date | None = None) -> WarningRun:
         run.skipped_years |= state.unknown_years
         a = state.assignment
         for kind, due in state.warnings():
-            if (a.pk, kind, due) in existing:
+            if (a.pk, kind, due) in existing or (this_year_only and due.year != on.year):
                 continue
             label = "已逾期" if kind == DeadlineWarning.Kind.OVERDUE else "即将到期"
             message = (
@@ -909,10 +939,9 @@ def run_warnings(*, actor: Any = None, on: date | None = None) -> WarningRun:
                     assignment=a, kind=kind, due_on=due, created_on=on, message=message[:300]
                 )
             )
-            if kind == DeadlineWarning.Kind.OVERDUE:
-                run.overdue += 1
-            else:
-                run.due_soon += 1
+            counts[kind] += 1
+    run.overdue += counts[DeadlineWarning.Kind.OVERDUE]
+    run.due_soon += counts[DeadlineWarning.Kind.DUE_SOON]
     if new:
         with transaction.atomic():
             DeadlineWarning.objects.bulk_create(new)
@@ -922,9 +951,12 @@ def run_warnings(*, actor: Any = None, on: date | None = None) -> WarningRun:
                 target_type="ledger.Plan",
                 target_id=plan.pk,
                 target_repr=str(plan),
-                new={"on": on, "due_soon": run.due_soon, "overdue": run.overdue},
+                new={
+                    "on": on,
+                    "due_soon": counts[DeadlineWarning.Kind.DUE_SOON],
+                    "overdue": counts[DeadlineWarning.Kind.OVERDUE],
+                },
             )
-    return run
 
 
 def run_warnings_job() -> str:
@@ -1042,11 +1074,18 @@ def close_supervision(*, actor: Any, item: SupervisionItem, note: str) -> Superv
 # ------------------------------------------------------------------ 通报
 
 
+def check_bulletin_period(plan: Plan, year: int, month: int) -> None:
+    """A plan's 通报 cover its year's months and the January after it, when the fourth
+    quarter's reports on its 持续推进 rows fall due (next year's plan has its own
+    January 通报)."""
+    if not (year == plan.year or (year == plan.year + 1 and month == 1)):
+        raise DomainError(f"通报期间应在 {plan.year} 年内或 {plan.year + 1} 年 1 月。")
+
+
 def draft_bulletin(*, actor: Any, plan: Plan, period: str, commentary: str = "") -> Bulletin:
     permissions.require(actor, "credit_admin")
     year, month = parse_period(period)
-    if year != plan.year:
-        raise DomainError(f"通报期间应在 {plan.year} 年内。")
+    check_bulletin_period(plan, year, month)
     key = f"{year:04d}-{month:02d}"
     if date(year, month, 1) > today():
         raise DomainError("不能为尚未开始的月份起草通报。")

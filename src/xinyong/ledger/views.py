@@ -303,6 +303,9 @@ def _assignment_page(
             "reports": reports_qs,
             "reviewable": reviewable,
             "may_report": may_report,
+            # Only the credit office may date a report earlier than the day it is filed.
+            "may_backdate": permissions.is_credit_admin(user),
+            "today": timezone.localdate(),
             "claims": ProgressReport.Claim.choices,
             "supervision": a.supervision_items.prefetch_related("instructions"),
             "may_supervise": may_supervise,
@@ -326,11 +329,14 @@ def assignment_report(request: HttpRequest, pk: int) -> HttpResponse:
             claim=str(request.POST.get("claim", "")),
             narrative=str(request.POST.get("narrative", ""))[: MAX_TEXT + 1],
             reported_on=_date_or_none(request.POST.get("reported_on")),
+            date_reason=str(request.POST.get("date_reason", "")),
             files=request.FILES.getlist("files"),
             links=links,
         )
     except DomainError as exc:
-        posted = _refused(request, "report", exc, "claim", "narrative", "reported_on", "links")
+        posted = _refused(
+            request, "report", exc, "claim", "narrative", "reported_on", "date_reason", "links"
+        )
         return _assignment_page(request, a, posted)
     messages.success(request, "进展已报送。")
     return redirect("ledger:assignment", pk=a.pk)

@@ -3,7 +3,7 @@ services, selectors and reports).
 
     xinyong ledger load FILE                      # load a plan file (idempotent)
     xinyong ledger status [--unit UNIT] [--year 2026] [--json]
-    xinyong ledger report --period 2026-10 --format xlsx|pdf [--out FILE]
+    xinyong ledger report --period 2026-10 --format xlsx|pdf [--year 2026] [--out FILE]
     xinyong ledger copy --from 2023 --to 2024     # next year's plan from this year's
     xinyong ledger warnings [--on 2026-11-25]     # the daily deadline warnings
 """
@@ -48,6 +48,11 @@ class Command(ActionCommand):
         status.add_argument("--year", type=int, help="方案年度，默认今年（无则最近一年）")
         report = sub.add_parser("report", parents=[json_flag], help="生成某月的工作台账通报")
         report.add_argument("--period", required=True, help="月份，如 2026-10")
+        report.add_argument(
+            "--year",
+            type=int,
+            help="方案年度，默认为通报月份所在年度；上一年度方案的次年 1 月通报用 --year 指定",
+        )
         report.add_argument("--format", choices=["xlsx", "pdf"], default="xlsx", help="xlsx 或 pdf")
         report.add_argument(
             "--out", "--output", dest="out", default="", help="输出文件路径（默认当前目录）"
@@ -108,7 +113,8 @@ class Command(ActionCommand):
 
     def _report(self, options: dict[str, Any]) -> tuple[str, Any]:
         year, month = services.parse_period(options["period"])
-        plan = selectors.get_plan(year)
+        plan = selectors.get_plan(options.get("year") or year)
+        services.check_bulletin_period(plan, year, month)
         period = f"{year:04d}-{month:02d}"
         bulletin = plan.bulletins.filter(period=period).first()
         fmt = options["format"]
