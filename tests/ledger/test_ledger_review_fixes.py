@@ -25,7 +25,8 @@ import pytest
 from django.core.management import call_command
 
 from tests.conftest import Clock
-from tests.rights.repair_helpers import ORG_USCC, penalty_row, staff, store
+from tests.rights.repair_helpers import apply as apply_repair
+from tests.rights.repair_helpers import penalty_row, staff, store
 from tests.rights.repair_helpers import record as penalty_record
 from tests.sanctions.governance_helpers import company, entry
 from xinyong.collection.selectors import Period
@@ -322,17 +323,7 @@ def test_terminated_repairs_are_left_out_of_the_on_time_rate(clock: Clock) -> No
     users = staff()
     store([penalty_row(1, decided="2026-02-10")])
     r = penalty_record(1)
-    app = repair.apply_for_repair(
-        actor=None,
-        record=r,
-        channel=Channel.ONLINE,
-        applicant_name="安阳市北关区某某化工有限公司",
-        applicant_phone="13800001234",
-        subject_identifier=ORG_USCC,
-        fulfilment_statement="已缴清罚款5万元。",
-        commitment_accepted=True,
-        submitted_on=date(2026, 9, 1),
-    )
+    app = apply_repair(r, date(2026, 9, 1))
     # Complete Tue 09-01, decision due 09-15; the record was withdrawn on 09-20.
     repair.mark_complete(actor=users["admin"], application=app, complete=True, on=date(2026, 9, 1))
     ended = repair.end_repairs_of_withdrawn_record(actor=None, record=r, on=date(2026, 9, 20))

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Clock
-from tests.rights.repair_helpers import ORG_USCC, UNIT, penalty_row, record, staff, store
+from tests.rights.repair_helpers import UNIT, apply, penalty_row, record, staff, store
 from xinyong.collection.selectors import Period
 from xinyong.core.models import CalendarYear
 from xinyong.ledger import dashboard
@@ -30,20 +30,6 @@ from .helpers import client, plan, unit
 pytestmark = pytest.mark.django_db
 
 YEAR_2026 = Period.between(date(2026, 1, 1), date(2026, 12, 31))
-
-
-def apply(r: CreditRecord, on: date) -> RepairApplication:
-    return repair.apply_for_repair(
-        actor=None,
-        record=r,
-        channel=Channel.ONLINE,
-        applicant_name="安阳市北关区某某化工有限公司",
-        applicant_phone="13800001234",
-        subject_identifier=ORG_USCC,
-        fulfilment_statement="已缴清罚款5万元，并完成废气治理设施改造。",
-        commitment_accepted=True,
-        submitted_on=on,
-    )
 
 
 def decided_repair(

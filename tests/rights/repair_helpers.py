@@ -12,6 +12,8 @@ from xinyong.collection.services import ingest_rows
 from xinyong.orgs.models import Role, Unit, User
 from xinyong.orgs.services import resolve_unit_name
 from xinyong.records.models import CreditRecord
+from xinyong.rights import repair
+from xinyong.rights.models import Channel, RepairApplication
 
 ORG_USCC = "91512081MA62K0260E"  # DOMAIN.md §2 example, valid
 PERSON_ID = "11010519491231002X"  # DOMAIN.md §2 example, valid
@@ -99,3 +101,20 @@ def staff() -> dict[str, User]:
         "other": make_user("jtj", Role.REPORTER, OTHER_UNIT),
         "leader": make_user("ld", Role.LEADER, None),
     }
+
+
+def apply(r: CreditRecord, on: date = date(2026, 9, 22), **kw: Any) -> RepairApplication:
+    """An online repair application by the penalised firm, submitted on `on`."""
+    values: dict[str, Any] = {
+        "actor": None,
+        "record": r,
+        "channel": Channel.ONLINE,
+        "applicant_name": "安阳市北关区某某化工有限公司",
+        "applicant_phone": "13800001234",
+        "subject_identifier": ORG_USCC,
+        "fulfilment_statement": "已于2026年3月20日缴清罚款5万元，并完成废气治理设施改造。",
+        "commitment_accepted": True,
+        "submitted_on": on,
+    }
+    values.update(kw)
+    return repair.apply_for_repair(**values)

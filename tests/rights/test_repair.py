@@ -18,25 +18,15 @@ from xinyong.rights import repair
 from xinyong.rights.models import Channel, RepairApplication
 from xinyong.rights.signals import repair_decided
 
+from . import repair_helpers
 from .repair_helpers import ORG_USCC, penalty_row, record, staff, store
 
 pytestmark = pytest.mark.django_db
 
 
 def apply(r: CreditRecord, on: date = date(2026, 9, 22), **kw: Any) -> RepairApplication:
-    values: dict[str, Any] = {
-        "actor": None,
-        "record": r,
-        "channel": Channel.ONLINE,
-        "applicant_name": "安阳市北关区某某化工有限公司",
-        "applicant_phone": "13800001234",
-        "subject_identifier": ORG_USCC.lower(),
-        "fulfilment_statement": "已于2026年3月20日缴清罚款5万元，并完成废气治理设施改造。",
-        "commitment_accepted": True,
-        "submitted_on": on,
-    }
-    values.update(kw)
-    return repair.apply_for_repair(**values)
+    # Typed in lower case, as applicants do: the identifier check normalises it.
+    return repair_helpers.apply(r, on, **{"subject_identifier": ORG_USCC.lower(), **kw})
 
 
 def window(r: CreditRecord) -> PublicityWindow:

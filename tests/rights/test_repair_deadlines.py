@@ -18,29 +18,14 @@ from xinyong.collection.selectors import Period
 from xinyong.core.errors import DomainError
 from xinyong.core.models import CalendarYear, WorkdayException
 from xinyong.publicity.models import PublicityWindow
-from xinyong.records.models import CreditRecord
 from xinyong.rights import repair
-from xinyong.rights.models import Channel, RepairApplication
+from xinyong.rights.models import RepairApplication
 
-from .repair_helpers import ORG_USCC, UNIT, penalty_row, record, staff, store
+from .repair_helpers import UNIT, apply, penalty_row, record, staff, store
 
 pytestmark = pytest.mark.django_db
 
 PENDING_2027 = "期限待定（缺少2027年日历）"
-
-
-def apply(r: CreditRecord, on: date) -> RepairApplication:
-    return repair.apply_for_repair(
-        actor=None,
-        record=r,
-        channel=Channel.ONLINE,
-        applicant_name="安阳市北关区某某化工有限公司",
-        applicant_phone="13800001234",
-        subject_identifier=ORG_USCC,
-        fulfilment_statement="已于2026年3月20日缴清罚款5万元，并完成废气治理设施改造。",
-        commitment_accepted=True,
-        submitted_on=on,
-    )
 
 
 def fresh(app: RepairApplication) -> RepairApplication:

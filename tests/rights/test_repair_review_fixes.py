@@ -25,26 +25,12 @@ from xinyong.reports.content import _repairs_in_progress
 from xinyong.rights import objections, repair
 from xinyong.rights.models import Channel, Objection, RepairApplication
 
-from .repair_helpers import ORG_USCC, penalty_row, record, staff, store
+from .repair_helpers import ORG_USCC, apply, penalty_row, record, staff, store
 
 pytestmark = pytest.mark.django_db
 
 ENDED_REASON = "该信息已撤销（撤回），无需修复。"
 REFUSAL = "该信息已撤销（撤回），本信用修复申请已终止办理，不能再审核或作出决定。"
-
-
-def apply(r: CreditRecord, on: date = date(2026, 9, 22)) -> RepairApplication:
-    return repair.apply_for_repair(
-        actor=None,
-        record=r,
-        channel=Channel.ONLINE,
-        applicant_name="安阳市北关区某某化工有限公司",
-        applicant_phone="13800001234",
-        subject_identifier=ORG_USCC,
-        fulfilment_statement="已于2026年3月20日缴清罚款5万元，并完成废气治理设施改造。",
-        commitment_accepted=True,
-        submitted_on=on,
-    )
 
 
 def in_provider_review(users: dict[str, Any]) -> RepairApplication:
