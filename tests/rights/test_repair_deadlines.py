@@ -148,7 +148,7 @@ def test_a_step_cannot_be_dated_before_the_step_it_follows_or_after_today(clock:
         lambda: repair.mark_complete(
             actor=users["admin"], application=app, complete=True, on=date(2026, 11, 27)
         ),
-        "材料审查日期（2026-11-27）不能晚于今天（2026-11-26）。",
+        "材料审查日期 2026-11-27 晚于今天（2026-11-26），不能预先登记。",
     )
     assert fresh(app).status == "submitted"
     app = repair.mark_complete(
@@ -182,7 +182,7 @@ def test_a_step_cannot_be_dated_before_the_step_it_follows_or_after_today(clock:
     )
     refused(
         lambda: apply(record(1), date(2026, 11, 27)),
-        "提交日期（2026-11-27）不能晚于今天（2026-11-26）。",
+        "提交日期 2026-11-27 晚于今天（2026-11-26），不能预先登记。",
     )
 
 

@@ -39,11 +39,12 @@ from xinyong.core import calendar
 from xinyong.core.audit import record_event
 from xinyong.core.bootstrap import reference_loader
 from xinyong.core.errors import CalendarUnknownYear, DomainError, NotFoundError, NotPermitted
-from xinyong.core.inputs import clean_day, refuse_control_characters
+from xinyong.core.inputs import refuse_control_characters
 from xinyong.core.masking import mask_id_number, mask_name, mask_phone
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Unit
 from xinyong.records.models import CreditRecord
+from xinyong.rights.steps import not_before, pending_label, step_day
 
 from .attachments import check_files, save_attachments
 from .models import Channel, Objection, ObjectionPause, RightsPolicy
@@ -85,25 +86,6 @@ def load_rights_policy() -> str:
 
 def _today(on: date | None) -> date:
     return on or timezone.localdate()
-
-
-def _step_day(on: date | None, label: str) -> date:
-    """The date staff give for a step (today when none): a step records what already
-    happened, so never a day after today."""
-    if on is None:
-        return timezone.localdate()
-    return clean_day(on, label, not_after_today=True)
-
-
-def _not_before(day: date, label: str, steps: Iterable[tuple[str, date | None]]) -> None:
-    """Refuse a step dated before a step it follows: the latest earlier step is named, so
-    that staff see which two dates disagree."""
-    dated = [(when, name) for name, when in steps if when is not None]
-    if not dated:
-        return
-    latest, name = max(dated)
-    if day < latest:
-        raise DomainError(f"{label}（{day.isoformat()}）不能早于{name}（{latest.isoformat()}）。")
 
 
 def _pauses(objection: Objection) -> list[ObjectionPause]:
@@ -193,12 +175,6 @@ def days_left(objection: Objection, today: date) -> int:
     if today <= due:
         return calendar.workdays_between(today, due)
     return -calendar.workdays_between(due, today)
-
-
-def pending_label(years: Iterable[int]) -> str:
-    """How a deadline that needs an unloaded year's calendar is shown (DOMAIN.md §3: an
-    explicit, visible condition, never a guess): 期限待定（缺少2027年日历）."""
-    return f"期限待定（缺少{'、'.join(str(y) for y in sorted(set(years)))}年日历）"
 
 
 @dataclass(frozen=True)
@@ -538,7 +514,7 @@ def file_objection(
     if len(ident) > 40:
         raise DomainError("申请人证件号码过长。")
     files = _check_evidence(attachments)
-    day = _step_day(received_on, "受理日期")
+    day = step_day(received_on, "受理日期")
     with transaction.atomic():
         if record is not None:
             locked = (
@@ -603,7 +579,7 @@ def forward_to_provider(
     unless another is named): the unit answers within 3 working days, the case closes
     within 7 of receipt (河南条例 art. 41)."""
     permissions.require(actor, "credit_admin")
-    day = _step_day(on, "转办日期")
+    day = step_day(on, "转办日期")
     text = _text(note, "转办说明", required=False, limit=1000)
     with transaction.atomic():
         obj = _lock(objection)
@@ -612,7 +588,7 @@ def forward_to_provider(
         target = unit or (obj.record.source_unit if obj.record is not None else None)
         if target is None:
             raise DomainError("请选择负责核查的单位。")
-        _not_before(day, "转办日期", [("受理日期", obj.received_on)])
+        not_before(day, "转办日期", [("受理日期", obj.received_on)])
         old = _snapshot(obj)
         obj.route = Objection.Route.PROVIDER
         obj.provider_unit = target
@@ -636,15 +612,13 @@ def provider_reply(
 ) -> Objection:
     """The providing unit answers with its verification opinion."""
     text = _text(reply, "核查意见")
-    day = _step_day(on, "答复日期")
+    day = step_day(on, "答复日期")
     with transaction.atomic():
         obj = _lock(objection)
         _require_provider(actor, obj)
         if obj.status != Objection.Status.FORWARDED:
             raise DomainError(f"当前状态为“{obj.get_status_display()}”，不能答复。")
-        _not_before(
-            day, "答复日期", [("受理日期", obj.received_on), ("转办日期", obj.forwarded_on)]
-        )
+        not_before(day, "答复日期", [("受理日期", obj.received_on), ("转办日期", obj.forwarded_on)])
         old = _snapshot(obj)
         obj.provider_reply = text
         obj.provider_replied_on = day
@@ -669,7 +643,7 @@ def start_pause(
     if reason not in ObjectionPause.Reason.values:
         raise DomainError("暂停原因只能是检测检验、鉴定或专家评审。")
     text = _text(note, "暂停说明", required=False, limit=300)
-    day = _step_day(on, "暂停开始日期")
+    day = step_day(on, "暂停开始日期")
     with transaction.atomic():
         obj = _lock(objection)
         _require_provider(actor, obj)
@@ -677,7 +651,7 @@ def start_pause(
             raise DomainError("该异议已办结，不能暂停计时。")
         if obj.pauses.filter(ended_on__isnull=True).exists():
             raise DomainError("该异议已处于暂停计时状态。")
-        _not_before(
+        not_before(
             day,
             "暂停开始日期",
             [
@@ -716,14 +690,14 @@ def start_pause(
 
 def end_pause(*, actor: Any, objection: Objection, on: date | None = None) -> ObjectionPause:
     """The clock runs again; the paused working days extend every limit."""
-    day = _step_day(on, "暂停结束日期")
+    day = step_day(on, "暂停结束日期")
     with transaction.atomic():
         obj = _lock(objection)
         _require_provider(actor, obj)
         pause = obj.pauses.select_for_update().filter(ended_on__isnull=True).first()
         if pause is None:
             raise DomainError("该异议当前没有暂停计时。")
-        _not_before(day, "暂停结束日期", [("暂停开始日期", pause.started_on)])
+        not_before(day, "暂停结束日期", [("暂停开始日期", pause.started_on)])
         pause.ended_on = day
         pause.save(update_fields=["ended_on"])
         record_event(
@@ -783,14 +757,14 @@ def decide_objection(
     for key, value in (corrected_values or {}).items():
         if isinstance(value, str):
             refuse_control_characters(value, f"更正后的信息项“{str(key)[:40]}”")
-    day = _step_day(on, "办结日期")
+    day = step_day(on, "办结日期")
     with transaction.atomic():
         obj = _lock(objection)
         if obj.status == Objection.Status.DECIDED:
             raise DomainError("该异议已办结。")
         if obj.pauses.filter(ended_on__isnull=True).exists():
             raise DomainError("该异议正在暂停计时（检测检验、鉴定或专家评审），请先结束暂停。")
-        _not_before(
+        not_before(
             day,
             "办结日期",
             [

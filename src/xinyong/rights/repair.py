@@ -41,6 +41,7 @@ from xinyong.core.masking import mask_name, mask_phone
 from xinyong.orgs import permissions
 from xinyong.records.models import CreditRecord
 from xinyong.records.signals import record_changed
+from xinyong.rights.steps import pending_label, step_day
 
 from .attachments import check_files, save_attachments
 from .models import Channel, RepairApplication, RightsPolicy
@@ -127,7 +128,7 @@ def due_or_pending(
     try:
         return deadline(application), ""
     except CalendarUnknownYear as exc:
-        return None, f"期限待定（缺少{exc.year}年日历）"
+        return None, pending_label([exc.year])
 
 
 def is_overdue(application: RepairApplication, today: date) -> bool:
@@ -419,21 +420,6 @@ def _today(on: date | None) -> date:
     return on or timezone.localdate()
 
 
-def _step_day(on: date | None, label: str, *earlier: tuple[str, date | None]) -> date:
-    """The day a step is recorded on: `on` (staff record a step taken earlier, at the
-    counter or on paper) or today. Never after today, never before the steps it follows:
-    a backdated step would date a decision, and so the record's end of publicity, before
-    the application existed."""
-    today = timezone.localdate()
-    day = on or today
-    if day > today:
-        raise DomainError(f"{label}（{day:%Y-%m-%d}）不能晚于今天（{today:%Y-%m-%d}）。")
-    for name, before in earlier:
-        if before is not None and day < before:
-            raise DomainError(f"{label}（{day:%Y-%m-%d}）不能早于{name}（{before:%Y-%m-%d}）。")
-    return day
-
-
 def _lock(application: RepairApplication) -> RepairApplication:
     """The application locked for a step of its workflow, refused once it ended with its
     record's withdrawal. The record row is locked first, as a withdrawal does before it ends the
@@ -502,7 +488,7 @@ def apply_for_repair(
         raise DomainError("请阅读并勾选同意《信用修复承诺书》，作出信用修复承诺后方可申请。")
     commitment = _text(commitment_text or commitment_text_for(record), "信用修复承诺书")
     attachments = check_files(attachments)
-    day = _step_day(submitted_on, "提交日期")
+    day = step_day(submitted_on, "提交日期")
     if channel != Channel.COUNTER:
         # The identity is checked last, after everything else the form needs (eligibility
         # included, which the page shows anyway): an incomplete form must not tell a
@@ -566,7 +552,7 @@ def mark_complete(
         app = _lock(application)
         if app.status != RepairApplication.Status.SUBMITTED:
             raise DomainError(f"当前状态为“{app.get_status_display()}”，不能进行材料审查。")
-        day = _step_day(on, "材料审查日期", ("提交日期", app.submitted_on))
+        day = step_day(on, "材料审查日期", ("提交日期", app.submitted_on))
         old = _snapshot(app)
         if complete:
             app.complete_on = day
@@ -610,7 +596,7 @@ def resubmit_repair(
         app = _lock(application)
         if app.status != RepairApplication.Status.INCOMPLETE:
             raise DomainError("只有“材料待补正”的申请可以补正材料。")
-        day = _step_day(on, "补正日期", ("提交日期", app.submitted_on))
+        day = step_day(on, "补正日期", ("提交日期", app.submitted_on))
         old = _snapshot(app)
         app.fulfilment_statement = _text(
             f"{app.fulfilment_statement}\n【{day:%Y-%m-%d} 补正】{text}",
@@ -648,7 +634,7 @@ def provider_review(
         _require_provider(actor, app.record)
         if app.status != RepairApplication.Status.PROVIDER_REVIEW:
             raise DomainError(f"当前状态为“{app.get_status_display()}”，不能进行提供单位审核。")
-        day = _step_day(on, "提供单位审核日期", ("材料齐全日期", app.complete_on))
+        day = step_day(on, "提供单位审核日期", ("材料齐全日期", app.complete_on))
         old = _snapshot(app)
         app.provider_agrees = bool(agrees)
         app.provider_opinion = text
@@ -695,7 +681,7 @@ def decide_repair(
             # Repair may be granted only once the minimum period has passed (22号).
             window = _window(app.record)
             earlier.append(("该信息的最早可申请修复日期", window.repair_from if window else None))
-        day = _step_day(on, "决定日期", *earlier)
+        day = step_day(on, "决定日期", *earlier)
         old = _snapshot(app)
         app.decision_reason = text
         app.decided_on = day
@@ -747,7 +733,7 @@ def record_sync(
             raise DomainError("只有准予修复的申请需要同步修复结果。")
         if app.synced_on is not None:
             raise DomainError(f"修复结果已于 {app.synced_on:%Y-%m-%d} 同步，无需重复登记。")
-        day = _step_day(on, "同步日期", ("决定日期", app.decided_on))
+        day = step_day(on, "同步日期", ("决定日期", app.decided_on))
         old = _snapshot(app)
         app.synced_on = day
         app.save(update_fields=["synced_on", "updated_at"])
