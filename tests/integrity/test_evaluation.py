@@ -4,6 +4,7 @@ with warnings, a new year's system, the XLSX."""
 
 from __future__ import annotations
 
+import importlib
 import io
 from datetime import date
 from decimal import Decimal
@@ -259,3 +260,90 @@ def test_the_xlsx_for_the_annual_assessment():
     detail = list(book["指标明细"].iter_rows(values_only=True))
     scj = next(r for r in detail if r[0] == SCJG and r[2] == "YFXZ04")
     assert scj[7] == 6 and scj[8] == '\'=HYPERLINK("x")'
+
+
+def _broken_commitments(unit_name: str) -> None:
+    """Two commitments of the unit found broken in 2026, the second because a new
+    leadership would not honour its predecessor's promise (新官不理旧账)."""
+    office = make_user(f"ev_office_{unit_name}", Role.CREDIT_ADMIN, "区发改委")
+    for title, new_official in (("农贸市场改造补助", False), ("老旧小区改造配套补助款", True)):
+        c = services.record_commitment(
+            actor=office,
+            body=organ(unit_name),
+            kind="contract",
+            title=title,
+            content="验收后 60 日内拨付补助",
+            made_on=date(2024, 5, 10),
+            due_on=date(2026, 2, 28),
+            today=AS_OF,
+        )
+        services.assess_commitment(
+            actor=office,
+            commitment=c,
+            status="broken",
+            note="逾期未拨付",
+            on=date(2026, 5, 6),
+            new_official=new_official,
+            today=AS_OF,
+        )
+
+
+def test_a_broken_commitment_of_a_new_leadership_is_deducted_once_under_sxjn06():
+    # 过罚相当 (国办发〔2020〕49号): one broken commitment is one fact; the more specific
+    # 新官不理旧账 takes it, 政府违约毁约 counts the other one.
+    _broken_commitments(SCJG)
+    row = _row(SCJG)
+    sxjn04, sxjn06 = _item(row, "SXJN04"), _item(row, "SXJN06")
+    assert (sxjn04.value, sxjn04.score, sxjn04.basis) == (
+        Decimal("1"),
+        Decimal("2.50"),
+        "扣 2.50 分（每件 2.50）",
+    )
+    assert (sxjn06.value, sxjn06.score) == (Decimal("1"), Decimal("0.00"))
+    assert sxjn04.value_text == (
+        "认定未兑现的承诺 1 件；另有 1 件属新官不理旧账（“老旧小区改造配套补助款”），"
+        "计入 SXJN06 新官不理旧账，本项不重复扣分"
+    )
+    assert sxjn06.value_text == (
+        "新官不理旧账 1 件（其中认定未兑现的政府承诺 1 件，只在本项扣分，"
+        "不再计入 SXJN04 政府违约毁约）"
+    )
+    # The stored result keeps the explanation.
+    office = make_user("ev_office_store", Role.CREDIT_ADMIN, "区发改委")
+    evaluation.evaluate(actor=office, year=2026, as_of=AS_OF)
+    stored = EvaluationResult.objects.get(system=_system(), unit=unit(SCJG))
+    detail = {d["code"]: d for d in stored.detail}
+    assert detail["SXJN04"]["score"] == "2.50" and detail["SXJN06"]["score"] == "0"
+    assert "计入 SXJN06 新官不理旧账" in detail["SXJN04"]["value_text"]
+
+
+def test_without_an_automatic_sxjn06_every_broken_commitment_stays_under_sxjn04():
+    # A system that scores 新官不理旧账 by hand (or not at all) must not lose the fact.
+    ind = Indicator.objects.get(system=_system(), code="SXJN06")
+    ind.method = Indicator.Method.MANUAL
+    ind.save()
+    _broken_commitments(SCJG)
+    sxjn04 = _item(_row(SCJG), "SXJN04")
+    assert (sxjn04.value, sxjn04.score) == (Decimal("2"), Decimal("0.00"))
+    assert sxjn04.value_text == "认定未兑现的承诺 2 件"
+
+
+def test_the_seeded_criteria_of_existing_systems_say_it_and_edited_ones_stay():
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "xinyong.integrity.migrations.0004_legacy_commitment_criteria"
+    )
+    system = _system()
+    sxjn04 = Indicator.objects.get(system=system, code="SXJN04")
+    assert "属新官不理旧账的只在 SXJN06 扣分" in sxjn04.criteria  # new installations
+    # An installation seeded before: the old text is rewritten, the office's own is kept.
+    sxjn04.criteria = "认定未兑现的合同、协议、承诺每件扣 2.5 分"
+    sxjn04.save()
+    Indicator.objects.filter(system=system, code="SXJN06").update(criteria="按件扣分（信用办）")
+    migration.forwards(apps, None)
+    assert Indicator.objects.get(pk=sxjn04.pk).criteria == (
+        "认定未兑现的合同、协议、承诺每件扣 2.5 分；属新官不理旧账的只在 SXJN06 扣分，"
+        "本项不重复扣分（过罚相当，国办发〔2020〕49号）"
+    )
+    assert Indicator.objects.get(system=system, code="SXJN06").criteria == "按件扣分（信用办）"

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core import signing
 from django.urls import path
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
@@ -269,7 +270,14 @@ class CommitmentCollectionView(GenericAPIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("status", str, required=False, enum=list(Commitment.Status.values))
+            OpenApiParameter("status", str, required=False, enum=list(Commitment.Status.values)),
+            OpenApiParameter(
+                "due",
+                str,
+                required=False,
+                enum=["1", "0"],
+                description="1：仅列到期待核查（待核查且核查期限不晚于今天）的承诺",
+            ),
         ],
         responses=CommitmentSerializer(many=True),
     )
@@ -280,6 +288,11 @@ class CommitmentCollectionView(GenericAPIView):
             if status not in Commitment.Status.values:
                 raise DomainError("状态参数无效。")
             qs = qs.filter(status=status)
+        due = request.query_params.get("due", "")
+        if due not in ("", "0", "1"):
+            raise DomainError("due 参数应为 1 或 0。")
+        if due == "1":
+            qs = qs.filter(selectors.due_for_check_q(timezone.localdate()))
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(CommitmentSerializer(page, many=True).data)
 

@@ -1,8 +1,10 @@
 """Reads of commitments: scoped lists for staff, the public views (only 可向社会公开,
-masked), a subject's commitments for its credit file and a unit's figures."""
+masked), a subject's commitments for its credit file, the commitments due for their
+fulfilment check and a unit's figures."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -32,6 +34,15 @@ def commitments_for_subject(subject: Subject | int, *, public_only: bool) -> Que
     if public_only:
         qs = qs.filter(publicity=Commitment.Publicity.PUBLIC)
     return qs.order_by("-made_on", "-id")
+
+
+def due_for_check_q(on: date) -> Q:
+    """Commitments whose fulfilment check is due on `on` (到期待核查): still 待核查 with a
+    核查期限 on or before `on` — every kind alike: a matter's 核查期限, or a 信用修复型
+    commitment's day after the repaired record's longest publicity period. The
+    逾期未补正 flag (services.check_overdue) is another matter: the committer of a
+    容缺受理型 / 证明事项型 commitment missed a deadline to make good."""
+    return Q(status=Commitment.Status.PENDING, verify_due__isnull=False, verify_due__lte=on)
 
 
 def commitments_visible_to(user: Any) -> QuerySet[Commitment]:

@@ -8,8 +8,10 @@ that it is validated, published and counted like every other record (国办发�
 
 国办发〔2020〕42号: a subject on a 严重失信主体名单, or with an earlier 证明事项型 / 审批替代型
 breach not yet repaired, may not make those 告知承诺 kinds (`exclusion_reason`, enforced in
-`_create`). A broken 信用修复型 commitment puts the repaired record back on public view
-until its longest period (`restore_repaired_publicity`).
+`_create`). A 信用修复型 commitment runs until the repaired record's longest publicity
+period would have ended and is checked the day after (`repair_check_day`); a broken one
+puts the repaired record back on public view until that period ends
+(`restore_repaired_publicity`).
 """
 
 from __future__ import annotations
@@ -1041,9 +1043,25 @@ def run_overdue_job() -> str:
 # ---------------------------------------------------------------- 信用修复型
 
 
+def repair_check_day(record: Any) -> date | None:
+    """The fulfilment-check day of the 信用修复型 commitment made to repair `record`: the
+    day after the last day of the record's longest publicity period. Breaking the promise
+    keeps the penalty published for that period (DOMAIN.md §9), so the promise runs until
+    then and only then can it be found kept. The period is publicity's own (the record's
+    window, `ends_on` as computed when the record was stored, which repair never changes;
+    `expiry_day` is the day after it), never computed again here. None when the window
+    has no maximum."""
+    from xinyong.publicity.models import expiry_day
+    from xinyong.publicity.services import window_for
+
+    ends_on = window_for(record).ends_on
+    return expiry_day(ends_on) if ends_on is not None else None
+
+
 def record_repair_commitment(*, actor: Any, application: Any) -> Commitment:
     """The 信用修复型 commitment made with a repair application (国办发〔2025〕22号: the
-    applicant submits a 信用承诺书). Idempotent per application."""
+    applicant submits a 信用承诺书), accepted by the record's unit and checked on
+    `repair_check_day`, like any commitment with a 核查期限. Idempotent per application."""
     existing = Commitment.objects.filter(repair_application=application).first()
     if existing is not None:
         return existing
@@ -1081,6 +1099,7 @@ def record_repair_commitment(*, actor: Any, application: Any) -> Commitment:
             # so it is shared with the authorities only, for every kind of subject.
             publicity=Commitment.Publicity.LIMITED,
             status=Commitment.Status.PENDING,
+            verify_due=repair_check_day(record),
             repair_application=application,
         )
         _announce([c], "recorded", actor)

@@ -154,6 +154,10 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
     overdue = request.GET.get("overdue") == "1"
     if overdue:
         qs = qs.filter(overdue_flagged_on__isnull=False, status=Commitment.Status.PENDING)
+    today = timezone.localdate()
+    due = request.GET.get("due") == "1"
+    if due:
+        qs = qs.filter(selectors.due_for_check_q(today))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -163,6 +167,8 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
             "kind": kind,
             "status": status,
             "overdue": overdue,
+            "due": due,
+            "today": today,
             "kinds": Kind.choices,
             "statuses": Commitment.Status.choices,
             "can_write": permissions.role_of(request.user) in WRITER_ROLES,
@@ -384,7 +390,7 @@ def register_navigation() -> None:
         roles=STAFF_ROLES,
         order=500,
         group=group,
-        description="各单位受理的信用承诺、履约核查与逾期未补正提醒",
+        description="各单位受理的信用承诺、到期待核查、履约核查与逾期未补正提醒",
     )
     register_module(
         "commitments.matters",

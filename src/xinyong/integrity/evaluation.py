@@ -8,7 +8,9 @@ threshold and deduction is configuration. Leaf indicators are scored in one of f
 - RATE:   score = weight × value ÷ 100 (value a platform rate in %); a unit with nothing
           to measure (no 双公示 records, no objections) gets the full weight and the
           row says so;
-- DEDUCT: score = max(0, weight − deduct_points × count);
+- DEDUCT: score = max(0, weight − deduct_points × count); one fact is deducted under
+          one indicator only (a commitment broken by a new leadership: 新官不理旧账,
+          not also 政府违约毁约 — see `_m_broken`);
 - ZERO:   score = weight when the count is 0, else 0 (targets "zero");
 - MANUAL: the credit office's score with its evidence (ManualScore), clipped to
           [0, weight]; an indicator not yet scored is left out of both the score and the
@@ -85,6 +87,10 @@ class _Run:
     units: list[Unit]
     start: date
     end: date
+    # Metric key → "code name" of the system's automatically scored indicator reading it
+    # (empty outside an evaluation): how one metric learns whether another indicator
+    # already counts a fact, and names it.
+    scored_by: dict[str, str] = field(default_factory=dict)
     cache: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -239,19 +245,52 @@ def _m_arrears_clearance(run: _Run) -> dict[int, MetricValue]:
     return out
 
 
+def _legacy_commitment_q() -> Q:
+    """Broken commitments that are 新官不理旧账 cases: assess_commitment opens their case
+    as kind LEGACY on the finding day, and `legacy_cases` counts that case."""
+    return Q(cases__kind=IntegrityCase.Kind.LEGACY)
+
+
+def _quoted(titles: list[str], limit: int = 3) -> str:
+    shown = "、".join(f"“{t}”" for t in titles[:limit])
+    return shown + ("等" if len(titles) > limit else "")
+
+
 def _m_broken(run: _Run) -> dict[int, MetricValue]:
-    rows = (
-        GovCommitment.objects.filter(
-            unit_id__in=run.ids,
-            status=GovCommitment.Status.BROKEN,
-            assessed_on__gte=run.start,
-            assessed_on__lte=run.end,
-        )
-        .values("unit_id")
-        .annotate(n=Count("id"))
-        .order_by()
+    """Commitments found broken in the period. One broken commitment is one fact, and one
+    fact is punished once (过罚相当, 国办发〔2020〕49号; 河南条例 art. 31): when the system
+    scores `legacy_cases` automatically, a commitment broken by a new leadership counts
+    there only — the more specific indicator — and this row names it. Without such an
+    indicator every broken commitment counts here, so no fact is lost."""
+    broken = GovCommitment.objects.filter(
+        unit_id__in=run.ids,
+        status=GovCommitment.Status.BROKEN,
+        assessed_on__gte=run.start,
+        assessed_on__lte=run.end,
     )
-    return _count_metric(run, _counts(rows), "认定未兑现的承诺")
+    legacy_by = run.scored_by.get("legacy_cases")
+    moved: dict[int, list[str]] = defaultdict(list)
+    if legacy_by:
+        for uid, title in (
+            broken.filter(_legacy_commitment_q())
+            .distinct()
+            .order_by("assessed_on", "pk")
+            .values_list("unit_id", "title")
+        ):
+            moved[uid].append(title)
+        broken = broken.exclude(_legacy_commitment_q())
+    counts = _counts(broken.values("unit_id").annotate(n=Count("id")).order_by())
+    out = {}
+    for uid in run.ids:
+        n = counts.get(uid, 0)
+        text = f"认定未兑现的承诺 {n} 件"
+        if moved.get(uid):
+            text += (
+                f"；另有 {len(moved[uid])} 件属新官不理旧账（{_quoted(moved[uid])}），"
+                f"计入 {legacy_by}，本项不重复扣分"
+            )
+        out[uid] = MetricValue(Decimal(n), text)
+    return out
 
 
 def _m_fulfilment(run: _Run) -> dict[int, MetricValue]:
@@ -295,9 +334,33 @@ def _m_pending_enforcement(run: _Run) -> dict[int, MetricValue]:
 
 
 def _m_legacy(run: _Run) -> dict[int, MetricValue]:
-    return _count_metric(
+    """新官不理旧账 cases opened in the period, broken commitments among them (which
+    `_m_broken` then leaves out: one fact, one deduction)."""
+    counted = _count_metric(
         run, _case_counts(run, IntegrityCase.Kind.LEGACY, pending=False), "新官不理旧账"
     )
+    broken_by = run.scored_by.get("broken_commitments")
+    if not broken_by:
+        return counted
+    from_commitments = _counts(
+        IntegrityCase.objects.filter(
+            unit_id__in=run.ids,
+            kind=IntegrityCase.Kind.LEGACY,
+            opened_on__gte=run.start,
+            opened_on__lte=run.end,
+            commitment__status=GovCommitment.Status.BROKEN,
+        )
+        .values("unit_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for uid, n in from_commitments.items():
+        mv = counted[uid]
+        counted[uid] = MetricValue(
+            mv.value,
+            f"{mv.text}（其中认定未兑现的政府承诺 {n} 件，只在本项扣分，不再计入 {broken_by}）",
+        )
+    return counted
 
 
 def _m_discipline(run: _Run) -> dict[int, MetricValue]:
@@ -355,7 +418,12 @@ METRICS: dict[str, Metric] = {
         Metric("sxbzxr_bodies", "列入失信被执行人的主体数", _m_sxbzxr, False),
         Metric("new_arrears", "新增拖欠中小企业账款笔数", _m_new_arrears, False),
         Metric("arrears_clearance", "拖欠账款清偿率（%）", _m_arrears_clearance, True),
-        Metric("broken_commitments", "认定未兑现的政府承诺数", _m_broken, False),
+        Metric(
+            "broken_commitments",
+            "认定未兑现的政府承诺数（新官不理旧账另有指标计分时不含）",
+            _m_broken,
+            False,
+        ),
         Metric("commitment_fulfilment", "政府承诺兑现率（%）", _m_fulfilment, True),
         Metric("pending_enforcement", "被执行人未结案件数", _m_pending_enforcement, False),
         Metric("legacy_cases", "新官不理旧账案件数", _m_legacy, False),
@@ -708,7 +776,11 @@ def compute(
             i.code,
         ),
     )
-    run = _Run(units=the_units, start=start, end=end)
+    scored_by: dict[str, str] = {}
+    for leaf in leaves:
+        if leaf.method != Method.MANUAL and leaf.metric in METRICS:
+            scored_by.setdefault(leaf.metric, f"{leaf.code} {leaf.name}")
+    run = _Run(units=the_units, start=start, end=end, scored_by=scored_by)
     values: dict[str, dict[int, MetricValue]] = {}
     for leaf in leaves:
         if leaf.method != Method.MANUAL and leaf.metric in METRICS and leaf.metric not in values:
