@@ -123,7 +123,14 @@ def test_incomplete_deliveries_wait_and_bad_ones_are_rejected(settings, tmp_path
     assert messages["escape.manifest.json"] == "清单中的文件名“../etc/passwd”无效（不得含路径）。"
     assert (inbox / "later.manifest.json").exists()
     assert CreditRecord.objects.count() == 0
-    assert InboundFile.objects.get().status == "rejected"
+    assert InboundFile.objects.get(filename="xzcf.csv").status == "rejected"
+    # The refused manifests are recorded with their reasons too.
+    refused = dict(
+        InboundFile.objects.filter(filename__endswith=".manifest.json").values_list(
+            "filename", "status"
+        )
+    )
+    assert refused == {"garbage.manifest.json": "rejected", "escape.manifest.json": "rejected"}
 
 
 def test_records_file_goes_through_the_pipeline_with_its_rejected_rows(settings, tmp_path):

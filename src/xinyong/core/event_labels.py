@@ -240,6 +240,7 @@ ACTION_LABELS: dict[str, str] = {
     "exchange.send": "向上级平台报送数据",
     "exchange.resend": "重新发送交换报文",
     "exchange.import": "导入平台回传文件",
+    "exchange.record_returned": "市平台退回信用记录",
     # -- ledger (工作台账)
     "ledger.plan_loaded": "导入年度工作计划",
     "ledger.plan_copied": "复制年度工作计划",

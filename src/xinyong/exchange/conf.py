@@ -74,7 +74,10 @@ def get_config() -> ExchangeConfig:
         file_format=file_format,
         inbox_dir=Path(raw.get("INBOX_DIR") or var / "inbox"),
         chunk_size=_number(raw.get("CHUNK_SIZE", 500), "CHUNK_SIZE", int, 1),
-        max_attempts=_number(raw.get("MAX_ATTEMPTS", 8), "MAX_ATTEMPTS", int, 1),
+        # Ten attempts: the nine waits between them (ceilings 30 s doubling to the 1 h cap,
+        # 11,010 s in all; services.backoff_seconds waits half to all of each) keep a
+        # message retrying for about two hours (1.5–3 h) before it is failed.
+        max_attempts=_number(raw.get("MAX_ATTEMPTS", 10), "MAX_ATTEMPTS", int, 1),
         backoff_base=_number(raw.get("BACKOFF_BASE", 30), "BACKOFF_BASE", float, 0),
         backoff_cap=_number(raw.get("BACKOFF_CAP", 3600), "BACKOFF_CAP", float, 0),
         lease_seconds=_number(raw.get("LEASE_SECONDS", 120), "LEASE_SECONDS", float, 0),

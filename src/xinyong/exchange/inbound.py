@@ -13,9 +13,13 @@ A delivery whose files have not all arrived waits. Otherwise each file is checke
 as announced, not imported before) and imported through the one collection pipeline
 (`collection.services.ingest_file`, via `sanctions.importer.import_list_file` for lists),
 so it gets the same checks, batches and rejected-row reports as a department's file;
-feedback rows acknowledge or return our messages. The delivery then moves to `done/` or
-`rejected/` with a `<name>.result.json` beside it. What came from the city platform is not
-queued to be pushed back (exchange.outbox.suppressed).
+feedback rows acknowledge or return our messages, and a record returned is shown on the
+inbound page and in the record's own history (`exchange.record_returned`), where its unit
+sees it. The delivery then moves to `done/` or `rejected/` with a `<name>.result.json`
+beside it; a refused manifest is recorded as an `InboundFile` too. What came from the city
+platform is not queued to be pushed back (exchange.outbox.suppressed around the ingest),
+but a local entry it ends — a red entry of a subject listed upstream — is sent as any
+removal is.
 """
 
 from __future__ import annotations
@@ -142,6 +146,9 @@ def _import_list(data: dict[str, Any], path: Path, unit: str) -> tuple[dict[str,
         path=path,
         full_snapshot=bool(data.get("full_snapshot")),
         operator="city-platform",
+        # Only the pushed-down rows are kept from going back up: the local red entries
+        # that a serious listing ends are our own changes and go out as usual.
+        ingest_context=outbox.suppressed,
     )
     payload = result.as_json()
     payload.pop("created_ids", None)
@@ -325,15 +332,17 @@ def _process_file(
         return report
     batch_id = None
     try:
-        with outbox.suppressed():
-            if kind == "list":
-                outcome, batch_id = _import_list(data, path, unit)
-            elif kind == "records":
-                outcome, batch_id = _import_records(data, path, unit)
-            else:
-                outcome, batch_id = _apply_feedback(path)
+        if kind == "list":
+            # Suppresses the echo of its own ingest (see _import_list).
+            outcome, batch_id = _import_list(data, path, unit)
+        else:
+            with outbox.suppressed():
+                if kind == "records":
+                    outcome, batch_id = _import_records(data, path, unit)
+                else:
+                    outcome, batch_id = _apply_feedback(path)
         ok = True
-        message = "已导入"
+        message = _done_message(kind, outcome)
         if isinstance(outcome.get("ingest"), dict):
             batch_id = batch_id or _batch_of(sha)
     except DomainError as exc:
@@ -345,6 +354,21 @@ def _process_file(
     _finish(row, actor, ok=ok, message=message, outcome=outcome, batch_id=batch_id)
     report.update(ok=ok, message=message, result=outcome, inbound_file=row.pk, batch=batch_id)
     return report
+
+
+def _done_message(kind: str, outcome: dict[str, Any]) -> str:
+    """The page's one-line result of an imported file: what was not taken, if anything
+    (the rows themselves are listed beneath it)."""
+    parts = ["已导入"]
+    ingest = outcome.get("ingest") if kind == "list" else outcome
+    rejected = ingest.get("rejected") if kind != "feedback" and isinstance(ingest, dict) else 0
+    if rejected:
+        parts.append(f"{rejected} 行未通过校验被退回")
+    if outcome.get("removal_withheld"):
+        parts.append(str(outcome["removal_withheld"]))
+    if kind == "feedback" and outcome.get("returned_records"):
+        parts.append(f"市平台退回记录 {len(outcome['returned_records'])} 条")
+    return "；".join(parts)
 
 
 def _finish(
@@ -377,6 +401,24 @@ def _finish(
                 "result": outcome,
             },
         )
+        # The providing unit reads its record's history, not this page (河南条例 art. 17:
+        # failing data goes back to whoever provided it).
+        returns = outcome.get("returned_records") if ok else None
+        for returned in returns or []:
+            record_event(
+                actor=actor,
+                action="exchange.record_returned",
+                target_type="records.CreditRecord",
+                target_id=returned["record_id"],
+                target_repr=f"{returned['document_number']} 退回原因：{returned['reason']}",
+                new={
+                    "document_number": returned["document_number"],
+                    "unit": returned["unit"],
+                    "reason": returned["reason"],
+                    "inbound_file": row.pk,
+                    "filename": row.filename,
+                },
+            )
 
 
 def _batch_of(sha: str) -> int | None:
@@ -415,15 +457,41 @@ def import_inbox(*, actor: Any) -> ImportRun:
     return run
 
 
+def _refuse_manifest(delivery: Delivery, inbox: Path, actor: Any) -> dict[str, Any]:
+    """A manifest that cannot be used is archived under rejected/ and recorded as an
+    InboundFile of its own (keyed by the manifest's SHA-256), so that the page and the
+    event log say why the delivery was not imported."""
+    path = delivery.manifest
+    try:
+        sha, size = _sha256(path), path.stat().st_size
+    except OSError:
+        sha, size = hashlib.sha256(f"manifest:{path.name}".encode()).hexdigest(), 0
+    kind = str(delivery.data.get("kind") or "")
+    code = str(delivery.data.get("list_type") or delivery.data.get("record_type") or "")[:30]
+    result = {"ok": False, "message": delivery.problem, "files": []}
+    folder = _archive(delivery, inbox / "rejected", result)
+    report: dict[str, Any] = {"name": path.name, "ok": False, "message": delivery.problem}
+    row = InboundFile.objects.filter(sha256=sha).first()
+    if row is not None and row.status == InboundFile.Status.DONE:
+        # The same bytes were once imported as a data file: that record stays as it is.
+        return report
+    if row is None:
+        row = InboundFile.objects.create(filename=path.name, sha256=sha, size=size)
+    row.filename, row.size, row.moved_to = path.name, size, str(folder)
+    row.kind = kind if kind in KINDS else ""
+    row.code = code
+    _finish(row, actor, ok=False, message=delivery.problem, outcome={}, batch_id=None)
+    report["inbound_file"] = row.pk
+    return report
+
+
 def _import_deliveries(inbox: Path, config: Any, run: ImportRun, actor: Any) -> None:
     manifests = sorted(inbox.glob("*" + MANIFEST_SUFFIX), key=lambda p: (p.stat().st_mtime, p.name))
     for manifest in manifests:
         delivery = _read_manifest(manifest)
         if delivery.problem:
             run.rejected += 1
-            result = {"ok": False, "message": delivery.problem, "files": []}
-            _archive(delivery, inbox / "rejected", result)
-            run.files.append({"name": manifest.name, "ok": False, "message": delivery.problem})
+            run.files.append(_refuse_manifest(delivery, inbox, actor))
             continue
         missing = [
             str(i["name"]) for i in delivery.files() if not (inbox / str(i["name"])).is_file()

@@ -224,28 +224,53 @@ def _list_rows(entry: OutboxEntry) -> tuple[list[tuple[str, str]], list[dict[str
         "MD_YCRQ": _text(item.removed_on),
         "MD_YCLY": item.removal_reason,
         "MD_BDRQ": _text(timezone.localtime(entry.created_at).date()),
-        "JLBS": f"{get_config().node}-MD-{item.pk}",
+        # The entry's own exchange id, not its row id, which a restored backup reuses.
+        "JLBS": f"{get_config().node}-MD-{item.exchange_uid}",
         "GXSJ": _text(item.updated_at),
     }
     return LIST_FIELDS, [row]
 
 
+# XF_JG 修复结果. An approval stops the record's publicity; a broken 信用修复型 commitment
+# undoes it (DOMAIN.md §9: the penalty is public again until its longest period), or, when
+# that period has already run out, undoes it with nothing left to show.
+REPAIR_APPROVED = "准予信用修复，停止公示"
+REPAIR_UNDONE = "撤销修复，恢复公示"
+REPAIR_UNDONE_EXPIRED = "撤销修复，公示期已满"
+
+
 def _repair_rows(entry: OutboxEntry) -> tuple[list[tuple[str, str]], list[dict[str, str]]]:
+    from xinyong.publicity.models import PublicityWindow
     from xinyong.rights.models import RepairApplication
 
-    app = RepairApplication.objects.select_related("record__record_type", "subject").get(
-        pk=int(entry.repair_id or 0)
+    app = (
+        RepairApplication.objects.select_related("record__record_type", "subject")
+        .filter(pk=int(entry.repair_id or 0))
+        .first()
     )
+    if app is None:
+        raise DomainError(f"待推送变更 {entry.uid} 引用的信用修复申请已不存在。")
+    undone = entry.kind == OutboxEntry.Kind.RECORD
+    result = REPAIR_APPROVED
+    if undone:
+        window = PublicityWindow.objects.filter(record_id=app.record_id).first()
+        expired = window is not None and window.end_reason == PublicityWindow.EndReason.EXPIRED
+        result = REPAIR_UNDONE_EXPIRED if expired else REPAIR_UNDONE
     row = {
         "XF_XXLB": app.record.record_type.code,
         "XF_WSH": app.record.document_number,
         "XF_ZTMC": app.subject.name,
         "XF_ZTDM": app.subject.identifier,
-        "XF_JDRQ": _text(app.decided_on),
+        # A restoration is dated the day it took effect (the change was queued with it).
+        "XF_JDRQ": _text(timezone.localdate(entry.created_at) if undone else app.decided_on),
         "XF_JDJG": f"{settings.XINYONG_DISTRICT}社会信用体系建设领导小组办公室",
-        "XF_JG": "准予信用修复，停止公示",
+        "XF_JG": result,
         "JLBS": app.record.identity_key,
-        "GXSJ": _text(app.updated_at),
+        # The time of the decision or of its undoing: the entry was queued in that very
+        # transaction. Not the application's updated_at, which later bookkeeping (已同步)
+        # moves: a rebuilt approval would then outdate the restoration at the city, which
+        # keeps the latest GXSJ per JLBS.
+        "GXSJ": _text(entry.created_at),
     }
     return REPAIR_FIELDS, [row]
 

@@ -39,7 +39,7 @@ from xinyong.orgs import permissions
 from .conf import ExchangeConfig, get_config
 from .models import DeliveryAttempt, OutboundMessage, OutboxEntry
 from .payloads import prepare
-from .transports import Outcome, Transport, read_file_acks, transport_for
+from .transports import FileDropTransport, Outcome, Transport, read_file_acks, transport_for
 
 logger = logging.getLogger(__name__)
 
@@ -59,11 +59,48 @@ def _require_admin(actor: Any) -> None:
 def _operation(entry: OutboxEntry) -> str:
     if entry.kind == OutboxEntry.Kind.LIST_ENTRY:
         return OutboundMessage.Operation.LIST
-    if entry.kind == OutboxEntry.Kind.REPAIR:
+    if entry.kind == OutboxEntry.Kind.REPAIR or _undoes_repair(entry):
         return OutboundMessage.Operation.REPAIR
     if entry.kind == OutboxEntry.Kind.RECORD and entry.change == "withdrawn":
         return OutboundMessage.Operation.WITHDRAW
     return OutboundMessage.Operation.UPSERT
+
+
+def _undoes_repair(entry: OutboxEntry) -> bool:
+    """A record made public again because the repair's 信用修复型 commitment was broken
+    (DOMAIN.md §9; commitments.restore_repaired_publicity sends records' "restored").
+    Bound to the repair it undoes when split (`_bind_undone_repair`)."""
+    return (
+        entry.kind == OutboxEntry.Kind.RECORD
+        and entry.change == "restored"
+        and entry.repair_id is not None
+    )
+
+
+def _bind_undone_repair(entry: OutboxEntry) -> None:
+    """The city platform was told of the repair (a repair item, JLBS = the record's) and
+    keeps, per JLBS, the item with the latest GXSJ: the record item as first sent would
+    lose to it. So a restoration travels as a repair item saying the repair is undone,
+    and the entry is bound here to the approval it undoes — the latest one decided before
+    the restoration. Without one (nothing was repaired) the record goes as it is."""
+    from xinyong.rights.models import RepairApplication
+
+    if entry.kind != OutboxEntry.Kind.RECORD or entry.change != "restored":
+        return
+    if entry.repair_id is not None or entry.record_id is None:
+        return
+    undone = (
+        RepairApplication.objects.filter(
+            record_id=entry.record_id,
+            status=RepairApplication.Status.APPROVED,
+            decided_on__lte=timezone.localdate(entry.created_at),
+        )
+        .order_by("-decided_on", "-id")
+        .first()
+    )
+    if undone is not None:
+        entry.repair = undone
+        entry.save(update_fields=["repair"])
 
 
 def _key(entry: OutboxEntry, seq: int) -> str:
@@ -81,6 +118,7 @@ def _expand_one(entry_id: int, chunk_size: int) -> int:
         if not claimed:
             return 0
         entry = OutboxEntry.objects.get(pk=entry_id)
+        _bind_undone_repair(entry)
         op = _operation(entry)
         messages: list[OutboundMessage] = []
         items = 0
@@ -111,9 +149,11 @@ def _expand_one(entry_id: int, chunk_size: int) -> int:
         else:
             type_code = ""
             record_ids: list[int] = []
+            # A restoration is a repair message (what the city receives and keys on).
+            kind = OutboxEntry.Kind.REPAIR if _undoes_repair(entry) else entry.kind
             if entry.record is not None:
                 type_code = entry.record.record_type.code
-                if entry.kind == OutboxEntry.Kind.RECORD:
+                if kind == OutboxEntry.Kind.RECORD:
                     record_ids = [entry.record.pk]
             elif entry.list_entry is not None:
                 type_code = entry.list_entry.list_type.code
@@ -122,7 +162,7 @@ def _expand_one(entry_id: int, chunk_size: int) -> int:
                     entry=entry,
                     seq=1,
                     idempotency_key=_key(entry, 1),
-                    kind=entry.kind,
+                    kind=kind,
                     operation=op,
                     record_type_code=type_code,
                     record_ids=record_ids,
@@ -355,6 +395,14 @@ def collect_acks(config: ExchangeConfig | None = None) -> tuple[int, list[str]]:
     return applied, problems
 
 
+def _awaiting_file_receipts() -> bool:
+    """Messages last delivered as 前置机 files whose receipt has not come (a resent one
+    waits in the queue, and its first drop may still be acknowledged)."""
+    return OutboundMessage.objects.filter(
+        transport=FileDropTransport.name, status__in=(Status.SENT, Status.PENDING)
+    ).exists()
+
+
 def send_pending(
     *, actor: Any, limit: int | None = None, transport: Transport | None = None
 ) -> SendResult:
@@ -367,7 +415,9 @@ def send_pending(
     transport = transport or transport_for(config)
     result = SendResult(transport=transport.name)
     result.expanded = expand_entries()
-    if transport.name == "file":
+    if transport.name == "file" or _awaiting_file_receipts():
+        # Also after a switch to http: messages dropped as files still get their receipts
+        # from the exchange machine. An ack directory that does not exist reads as empty.
         result.acks_collected, problems = collect_acks(config)
         result.errors.extend(problems)
     now = timezone.now()

@@ -6,7 +6,8 @@
 - `FileDropTransport`: the 前置机 pattern — a CSV or XLSX data file plus a manifest JSON
   with SHA-256 checksums into a directory that the exchange machine carries across; each
   file is written to a temporary name, flushed and renamed, so a reader never sees half a
-  file, and the manifest is renamed last (its presence means the message is complete).
+  file, and the manifest is renamed last (its presence means the message is complete); a
+  re-delivery removes the previous manifest before it replaces the data.
   Acknowledgements come back as `<key>.ack.json` files (`read_file_acks`).
 
 A transport returns an `Outcome`; it never touches the database.
@@ -157,6 +158,20 @@ def _write_atomic(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+def _withdraw(path: Path) -> None:
+    """Remove a file (a previous attempt's manifest) and make the removal durable before
+    anything else is written: the exchange machine takes a manifest as "complete"."""
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def _csv_bytes(prepared: Prepared) -> bytes:
     """Machine data for the exchange machine, not a spreadsheet export: plain UTF-8 and
     every value exactly as the HTTP transport sends it. `safe_cell` would add a quote that
@@ -204,6 +219,11 @@ class FileDropTransport:
             self.directory.mkdir(parents=True, exist_ok=True)
             data = _xlsx_bytes(prepared) if self.file_format == "xlsx" else _csv_bytes(prepared)
             data_name = f"{key}.{self.file_format}"
+            # A re-delivery (a resend, or a retry after a sender was killed) finds the
+            # previous attempt's manifest: it goes first, so that no moment shows it
+            # beside the new data, whose checksum it does not announce. Until the new
+            # manifest lands the message looks incomplete, and the exchange machine waits.
+            _withdraw(self.directory / f"{key}.manifest.json")
             _write_atomic(self.directory / data_name, data)
             manifest = {
                 "idempotency_key": key,

@@ -157,6 +157,66 @@ class InboundFilterForm(forms.Form):
     )
 
 
+# Rows shown per file on the page; the whole result is in the archived result file and the
+# batch's rejected-row report.
+DETAIL_ROWS = 100
+
+
+def _rejected_rows(f: InboundFile) -> list[str]:
+    """The rows the pipeline refused, one line each: "第 3 行 发布时间：日期不存在…"."""
+    result = f.result if isinstance(f.result, dict) else {}
+    source = result.get("ingest") if f.kind == InboundFile.Kind.LIST else result
+    errors = source.get("errors") if isinstance(source, dict) else None
+    lines: dict[Any, list[str]] = {}
+    for error in errors if isinstance(errors, list) else []:
+        if not isinstance(error, dict):
+            continue
+        column = str(error.get("column") or "")
+        text = f"{column}：{error.get('message')}" if column else str(error.get("message"))
+        lines.setdefault(error.get("row"), []).append(text)
+    return [f"第 {row} 行 " + "；".join(texts) for row, texts in lines.items()]
+
+
+def _inbound_rows(files: list[InboundFile]) -> list[dict[str, Any]]:
+    """Each file with what it did not take: rejected rows (lists, records), the records
+    the city platform returned and the rows it could not read (feedback)."""
+    from xinyong.records.models import CreditRecord
+
+    wanted = {
+        r.get("record_id")
+        for f in files
+        if isinstance(f.result, dict)
+        for r in f.result.get("returned_records") or []
+        if isinstance(r, dict)
+    }
+    existing = set(CreditRecord.objects.filter(pk__in=wanted - {None}).values_list("pk", flat=True))
+    rows = []
+    for f in files:
+        result = f.result if isinstance(f.result, dict) else {}
+        returned = [
+            {**r, "exists": r.get("record_id") in existing}
+            for r in result.get("returned_records") or []
+            if isinstance(r, dict)
+        ]
+        if f.kind == InboundFile.Kind.FEEDBACK:
+            rejected = [
+                f"第 {e.get('row')} 行：{e.get('message')}"
+                for e in result.get("errors") or []
+                if isinstance(e, dict)
+            ]
+        else:
+            rejected = _rejected_rows(f)
+        rows.append(
+            {
+                "file": f,
+                "returned": returned[:DETAIL_ROWS],
+                "rejected": rejected[:DETAIL_ROWS],
+                "more": max(len(returned), len(rejected)) > DETAIL_ROWS,
+            }
+        )
+    return rows
+
+
 @role_required(Role.CREDIT_ADMIN, denied=DENIED)
 def inbound_list(request: HttpRequest) -> HttpResponse:
     form = InboundFilterForm(request.GET or None)
@@ -178,7 +238,14 @@ def inbound_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "exchange/inbound.html",
-        {"form": form, "page": page, "querystring": params.urlencode(), "inbox": inbox},
+        {
+            "form": form,
+            "page": page,
+            "rows": _inbound_rows(list(page.object_list)),
+            "detail_rows": DETAIL_ROWS,
+            "querystring": params.urlencode(),
+            "inbox": inbox,
+        },
     )
 
 

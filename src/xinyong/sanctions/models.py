@@ -4,10 +4,16 @@ governance and dishonesty events (DOMAIN.md §7–8)."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 
 from xinyong.core.models import TimeStampedModel
+
+
+def new_exchange_uid() -> str:
+    return uuid.uuid4().hex
 
 
 class ListType(TimeStampedModel):
@@ -126,6 +132,14 @@ class ListEntry(TimeStampedModel):
     )
     source = models.CharField("来源", max_length=10, choices=Source.choices, default=Source.LOCAL)
     upstream_key = models.CharField("上级名单标识", max_length=200, blank=True, db_index=True)
+    # The entry's identity towards the city platform (记录标识 `<node>-MD-<this>`), set on
+    # creation and never changed. Random, not the row id: a database restored from an
+    # older backup (or a reset sequence) hands row ids out again, and the city would
+    # overwrite one firm's entry with another's. Entries from before this field carry
+    # their row id here, so the JLBS already sent stays theirs (migration 0004).
+    exchange_uid = models.CharField(
+        "交换标识", max_length=32, unique=True, default=new_exchange_uid, editable=False
+    )
     notice_number = models.CharField("告知书编号", max_length=40, blank=True)
     notice_served_on = models.DateField("告知送达日期", null=True, blank=True)
     objection_deadline = models.DateField("异议截止日期", null=True, blank=True)

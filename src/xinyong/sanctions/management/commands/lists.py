@@ -122,6 +122,8 @@ class Command(BaseCommand):
             f"导入时已届满 {data['expired']} 条",
         ]
         lines += [f"未转换：{s}" for s in data["skipped"]]
+        if data["removal_withheld"]:
+            lines.append(data["removal_withheld"])
         self._out(data, options["json"], lines)
 
     def _due(self, options: dict[str, Any]) -> None:
