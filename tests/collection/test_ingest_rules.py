@@ -505,7 +505,7 @@ def test_a_new_subject_takes_the_name_of_its_first_row() -> None:
     assert any("已按前者登记" in w and "另一个名字有限公司" in w for w in result.warnings)
 
 
-def test_a_person_named_by_passport_is_refused_by_its_id_type_column() -> None:
+def test_a_person_named_by_passport_is_keyed_by_document_type_and_number() -> None:
     result = run(
         [
             person_row(1),
@@ -513,9 +513,9 @@ def test_a_person_named_by_passport_is_refused_by_its_id_type_column() -> None:
             person_row(3, CF_XDR_ZJLX="港澳居民来往内地通行证", CF_XDR_ZJHM="H12345678"),
         ]
     )
-    assert (result.accepted, result.rejected) == (1, 2)
-    assert [(e.row, e.column, e.code) for e in result.errors] == [
-        (2, "CF_XDR_ZJLX", "unsupported_id_type"),
-        (3, "CF_XDR_ZJLX", "unsupported_id_type"),
+    assert (result.accepted, result.rejected) == (3, 0)
+    assert sorted(Subject.objects.values_list("identifier_type", "identifier")) == [
+        ("other_personal_id", "护照:E12345678"),
+        ("other_personal_id", "港澳居民来往内地通行证:H12345678"),
+        ("resident_id", PERSON_ID),
     ]
-    assert result.errors[0].message.startswith("自然人以“护照”标识的信息未归集")

@@ -205,11 +205,12 @@ def test_number_gap_warning_lists_missing_numbers_and_resolves() -> None:
     assert gap.period == "2026-10"
     assert "缺少 13号" in gap.message
     assert summary.created == 1
-    # The missing number arrives: the warning goes away on the next check.
+    # The missing number arrives: the next check resolves the warning (kept as history).
     record(scj, "北市监罚〔2026〕13号", decided=date(2026, 10, 9), reported=date(2026, 10, 20))
     again = quality.check_unit_period(scj, 2026, 10, today=TODAY)
     assert again.resolved == 1
-    assert not QualityWarning.objects.filter(unit=scj, kind=QualityWarning.Kind.NUMBER_GAP).exists()
+    gap.refresh_from_db()
+    assert (gap.resolution, gap.resolution_note) == ("resolved", "文书号已连续，自动解除")
 
 
 def test_shortfall_against_declaration() -> None:
@@ -226,7 +227,7 @@ def test_shortfall_against_declaration() -> None:
     MonthlyDeclaration.objects.filter(unit=scj).update(declared_count=10)
     quality.check_unit_period(scj, 2026, 10, today=TODAY)
     assert not QualityWarning.objects.filter(
-        unit=scj, kind=QualityWarning.Kind.UNDER_REPORTED
+        unit=scj, kind=QualityWarning.Kind.UNDER_REPORTED, resolution=""
     ).exists()
 
 

@@ -160,17 +160,24 @@ def test_an_explained_suspicion_outlives_its_cause(
     suspicions: dict[str, Any], people: dict[str, Any]
 ) -> None:
     """The unit 补报s the missing 12号 and a fourth record: the checks find nothing any
-    more, yet the explained warning stays for the office to confirm; the unexplained one
-    of the same cause goes, as before."""
+    more. Both suspicions are resolved and kept — the explained one with its 情况说明 —
+    and neither waits for the office any more."""
     quality.explain_warning(actor=people["reporter"], warning=suspicions["gap"], text="已补报12号")
     scj = suspicions["scj"]
     record(scj, "北市监罚〔2026〕12号", decided=date(2026, 10, 12), reported=date(2026, 11, 20))
     record(scj, "北市监罚〔2026〕14号", decided=date(2026, 10, 20), reported=date(2026, 11, 20))
     quality.check_unit_period(scj, 2026, 10, today=TODAY)
-    assert QualityWarning.objects.filter(
-        pk=suspicions["gap"].pk, rectification="explained"
-    ).exists()
-    assert not QualityWarning.objects.filter(pk=suspicions["under"].pk).exists()
+    gap = QualityWarning.objects.get(pk=suspicions["gap"].pk)
+    assert (gap.rectification, gap.resolution, gap.explanation) == (
+        "explained",
+        "resolved",
+        "已补报12号",
+    )
+    under = QualityWarning.objects.get(pk=suspicions["under"].pk)
+    assert (under.resolution, under.resolution_note) == ("resolved", "申报与报送已一致，自动解除")
+    with pytest.raises(DomainError, match="该预警已自动解除（文书号已连续，自动解除），无需确认"):
+        quality.review_warning(actor=people["admin"], warning=gap, accepted=True)
+    assert quality.unrectified_suspicions(OCT) == {suspicions["rsj"].pk: 1}
 
 
 def test_tongbao_counts_suspicions_not_yet_rectified(

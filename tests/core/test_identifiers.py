@@ -249,3 +249,53 @@ def test_check_never_raises(text, hint):
     assert isinstance(v.valid, bool)
     assert v.valid or v.reason
     assert (v.reason == "") == v.valid
+
+
+# -- a person's other ID document (护照, 通行证, 其他) -----------------------------------------
+
+
+def test_a_document_key_is_recognised_normalised_and_checked_for_shape_only():
+    v = check(" 护照：ｅ１２３４５６７８ ")
+    assert (v.kind, v.normalised, v.valid, v.reason) == (
+        IdentifierKind.OTHER_PERSONAL_ID,
+        "护照:E12345678",
+        True,
+        "",
+    )
+    assert v.kind_label == "其他个人证件号码"
+    assert identifiers.document_key("港澳居民来往内地通行证", " h1234567８ ") == (
+        "港澳居民来往内地通行证:H12345678"
+    )
+    assert identifiers.split_document_key("台湾居民来往大陆通行证:12345678") == (
+        "台湾居民来往大陆通行证",
+        "12345678",
+    )
+    # An unknown type is no document key; a USCC never is.
+    assert identifiers.split_document_key("驾驶证:E12345678") is None
+    assert identifiers.split_document_key("91512081MA62K0260E") is None
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        ("护照:E1234", ""),
+        ("护照:E123", "长度错误：护照等证件号码应为5–20位，实为4位"),
+        ("护照:" + "1" * 21, "长度错误：护照等证件号码应为5–20位，实为21位"),
+        ("其他:AB-12345", "含非法字符：第3位“-”（护照等证件号码只能由字母和数字组成）"),
+        (
+            "E12345678",
+            "应写作“证件类型:证件号码”（如 护照:E12345678），"
+            "证件类型为护照、港澳居民来往内地通行证、台湾居民来往大陆通行证、其他之一",
+        ),
+    ],
+)
+def test_other_personal_id_reasons(code, reason):
+    v = check(code, IdentifierKind.OTHER_PERSONAL_ID)
+    assert v.kind == IdentifierKind.OTHER_PERSONAL_ID
+    assert (v.valid, v.reason) == (reason == "", reason)
+
+
+def test_other_personal_ids_are_masked_like_resident_ids():
+    assert mask_identifier("护照:E12345678") == "护照 E*******8"
+    data = check("护照:E12345678").as_dict(masked=True)
+    assert (data["input"], data["normalised"]) == ("护照 E*******8", "护照 E*******8")

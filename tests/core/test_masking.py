@@ -82,3 +82,27 @@ def test_mask_text_masks_the_persons_own_name() -> None:
 )
 def test_a_number_the_text_calls_an_id_number_is_masked(text, masked):
     assert masking.mask_text(text) == masked
+
+
+@pytest.mark.parametrize(
+    ("value", "masked"),
+    [
+        # A person keyed by another ID document keeps the type, not the number.
+        ("护照:E12345678", "护照 E*******8"),
+        ("台湾居民来往大陆通行证:12345678", "台湾居民来往大陆通行证 1******8"),
+        ("其他:AB123", "其他 A***3"),
+        # Only Chinese characters count as a document type: digits before a colon are
+        # masked as a number would be.
+        ("110105194912310021:X", "110105**********21:X"),
+    ],
+)
+def test_a_document_key_is_masked_by_its_number(value, masked):
+    assert masking.mask_id_number(value) == masked
+    assert render("{{ v|mask_id }}", value) == masked
+
+
+def test_a_document_number_shows_its_first_and_last_character_only():
+    assert masking.mask_document_number("E12345678") == "E*******8"
+    assert masking.mask_document_number("H1234567890123") == "H************3"
+    assert masking.mask_document_number("AB") == "**"
+    assert masking.mask_document_number(None) == ""

@@ -145,7 +145,8 @@ def test_a_void_without_a_known_replacement_keeps_the_number_as_written() -> Non
     )
     w = RecordWithdrawal.objects.get(record=wrong)
     assert (w.replacement_document, w.replaced_by_id) == ("北关市监罚〔2026〕351号", None)
-    # The correct record reported afterwards is found from the void's page text only.
+    # The page keeps the number as written; a correct record reported afterwards is linked
+    # from there (test_void_link.py).
     page = _browser(user("v_rep2", Role.REPORTER, "区市场监管局")).get(
         f"/workspace/collection/records/{wrong.pk}/"
     )

@@ -190,17 +190,36 @@ class WithdrawalSerializer(serializers.ModelSerializer):
         ]
 
 
+class ReplacedRecordSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="因录入错误作废的记录")
+    document_number = serializers.CharField(help_text="作废记录的文书号")
+
+
 class RecordDetailSerializer(RecordSerializer):
     versions = VersionSerializer(many=True, read_only=True)
     withdrawal = serializers.SerializerMethodField()
+    replaces = serializers.SerializerMethodField(
+        help_text="以本记录为正确记录的录入错误作废记录（与其 withdrawal.replaced_by 互指）"
+    )
 
     class Meta(RecordSerializer.Meta):
-        fields = [*RecordSerializer.Meta.fields, "payload", "versions", "withdrawal"]
+        fields = [*RecordSerializer.Meta.fields, "payload", "versions", "withdrawal", "replaces"]
 
     @extend_schema_field(WithdrawalSerializer(allow_null=True))
     def get_withdrawal(self, record: CreditRecord) -> dict[str, Any] | None:
         withdrawal = RecordWithdrawal.objects.filter(record=record).first()
         return None if withdrawal is None else dict(WithdrawalSerializer(withdrawal).data)
+
+    @extend_schema_field(ReplacedRecordSerializer(many=True))
+    def get_replaces(self, record: CreditRecord) -> list[dict[str, Any]]:
+        return [
+            {"id": pk, "document_number": number}
+            for pk, number in RecordWithdrawal.objects.filter(
+                replaced_by=record, kind=RecordWithdrawal.Kind.KEYING_ERROR
+            )
+            .order_by("withdrawn_on", "id")
+            .values_list("record_id", "record__document_number")
+        ]
 
     def get_party_name(self, record: CreditRecord) -> str:
         return record.party_name
@@ -452,6 +471,42 @@ class RecordWithdrawalView(GenericAPIView):
         return Response(RecordDetailSerializer(record).data)
 
 
+class ReplacementSerializer(serializers.Serializer):
+    document_number = serializers.CharField(
+        label="正确记录的文书号",
+        max_length=200,
+        help_text="本单位报送的同类有效记录的文书号",
+        error_messages={
+            "required": "请填写正确记录的文书号。",
+            "blank": "请填写正确记录的文书号。",
+            "max_length": "正确记录的文书号过长（最多 200 字）。",
+        },
+    )
+
+
+class RecordReplacementView(GenericAPIView):
+    """关联正确记录: a record voided as keyed wrongly (录入错误作废) is linked to its correct
+    record, typically reported after the void."""
+
+    permission_classes = [IsUnitStaff]
+    serializer_class = ReplacementSerializer
+
+    @extend_schema(
+        summary="为录入错误作废的记录关联正确记录",
+        request=ReplacementSerializer,
+        responses={200: RecordDetailSerializer},
+    )
+    def post(self, request: Request, record_id: int) -> Response:
+        from xinyong.records.services import link_replacement
+
+        record = selectors.record_for(request.user, record_id)
+        data = _validated(ReplacementSerializer(data=request.data))
+        record = link_replacement(
+            actor=request.user, record=record, document_number=data["document_number"]
+        )
+        return Response(RecordDetailSerializer(record).data)
+
+
 class DeclarationView(GenericAPIView):
     serializer_class = DeclarationSerializer
     permission_classes = [ReadOnlyForLeader]
@@ -535,6 +590,11 @@ urlpatterns = [
         "records/<int:record_id>/withdrawal",
         RecordWithdrawalView.as_view(),
         name="record-withdrawal",
+    ),
+    path(
+        "records/<int:record_id>/replacement",
+        RecordReplacementView.as_view(),
+        name="record-replacement",
     ),
     # 公示信息抽查 and 瞒报整改 (2023 work plan, task 4; api_spot_checks.py)
     path(

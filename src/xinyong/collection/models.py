@@ -140,6 +140,10 @@ class QualityWarning(TimeStampedModel):
         DONE = "done", "整改完成"
         RETURNED = "returned", "已退回"
 
+    class Resolution(models.TextChoices):
+        RESOLVED = "resolved", "已自动解除"
+        SUPERSEDED = "superseded", "情况变化已另行预警"
+
     unit = models.ForeignKey(
         "orgs.Unit", on_delete=models.PROTECT, related_name="quality_warnings", verbose_name="单位"
     )
@@ -199,15 +203,54 @@ class QualityWarning(TimeStampedModel):
         verbose_name="确认人",
     )
 
+    # A suspicion states one fact ("少3件", "缺13号、15-16号", "未申报"), and a 情况说明 or
+    # 整改完成 answers that fact only. When the check finds a different fact the handled
+    # warning is closed as it stands (superseded) and a new open one names it (`previous`);
+    # when the fact is gone the warning is closed as resolved. Closed warnings keep their
+    # rectification state as history and give their key up to the next live warning (the
+    # key is unique, and the pipeline's late-record insert relies on that constraint).
+    fact = models.CharField("预警事实", max_length=200, blank=True, default="", db_default="")
+    resolution = models.CharField(
+        "解除情况",
+        max_length=12,
+        choices=Resolution.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
+    resolved_at = models.DateTimeField("解除时间", null=True, blank=True)
+    resolution_note = models.CharField(
+        "解除说明", max_length=300, blank=True, default="", db_default=""
+    )
+    previous = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="前次预警",
+    )
+
     @property
     def is_suspicion(self) -> bool:
         return self.kind in SUSPICION_KINDS
 
     @property
+    def is_closed(self) -> bool:
+        return bool(self.resolution)
+
+    @property
     def rectification_label(self) -> str:
-        """The state shown next to a suspicion: 待说明 until the unit answers."""
+        """The state shown next to a suspicion: 待说明 until the unit answers; a closed one
+        says how it ended, after what had been answered."""
         if not self.is_suspicion:
             return ""
+        if self.resolution == self.Resolution.SUPERSEDED:
+            answered = _ANSWERED.get(self.rectification, "待说明")
+            return f"{answered}，情况变化已另行预警"
+        if self.resolution == self.Resolution.RESOLVED:
+            done = self.rectification == self.Rectification.DONE
+            return "整改完成，已自动解除" if done else "已自动解除"
         return self.get_rectification_display() if self.rectification else "待说明"
 
     class Meta:
@@ -221,6 +264,13 @@ class QualityWarning(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.unit} {self.get_kind_display()} {self.key}"
 
+
+# What a superseded warning had been answered with, as its label says it.
+_ANSWERED: dict[str, str] = {
+    QualityWarning.Rectification.EXPLAINED: "已说明",
+    QualityWarning.Rectification.DONE: "整改完成",
+    QualityWarning.Rectification.RETURNED: "已退回",
+}
 
 # The warnings that suspect 瞒报/漏报 and so call for 整改 (the rest are read and noted).
 SUSPICION_KINDS = (

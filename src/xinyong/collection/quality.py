@@ -11,14 +11,28 @@ Checks for one unit and one month (`check_unit_period`), or for every unit
   reported in the month (listed for 约谈预警);
 - not_declared: a past month for which an obliged unit filed no declaration.
 
-Idempotent: a warning is unique per (unit, kind, key); running a check again updates the
-message of a standing warning, creates none twice, and removes unacknowledged warnings
-whose cause has gone (the missing number arrived, the shortfall was filled). One event is
-written per run that changed something.
+Idempotent: a live warning is unique per (unit, kind, key); running a check again creates
+none twice and leaves an unchanged fact alone. One `collection.check` event is written per
+run that changed something.
+
+A 瞒报/漏报 suspicion (`SUSPICION_KINDS`) follows the fact it states (`_Finding.fact`:
+"少3件", "缺13号、15-16号", "未申报"), because a 情况说明 or an office's 整改完成 answers
+that fact only:
+- same fact: the warning keeps its state (its text may follow other counts, e.g. declared
+  6 and reported 5 is still 少1件);
+- another fact while nobody has answered yet: the warning is updated in place;
+- another fact after a 情况说明 (说明待确认, 整改完成 or 退回): the answered warning is closed
+  as superseded, as it stands, and a new open warning names it (`previous`);
+- fact gone: the warning is closed as resolved with a note ("申报与报送已一致，自动解除").
+Each closing writes its own event. Records voided as keying errors (录入错误作废) stand for
+no decision and are not counted (`selectors.decision_records`).
+Other kinds are kept as before: updated in place, removed when their cause has gone unless
+the unit has read them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections import defaultdict
@@ -41,7 +55,7 @@ from xinyong.orgs.models import Role, Unit
 from xinyong.records.models import CreditRecord
 
 from .models import SUSPICION_KINDS, Batch, MonthlyDeclaration, QualityWarning
-from .selectors import Period, active_policy, declarable_record_types
+from .selectors import Period, active_policy, decision_records, declarable_record_types
 
 Kind = QualityWarning.Kind
 
@@ -178,6 +192,9 @@ class CheckSummary:
     created: int = 0
     updated: int = 0
     resolved: int = 0
+    # Answered suspicions closed because their fact changed (each also counts a new
+    # warning in `created`).
+    superseded: int = 0
     warnings: list[dict[str, Any]] = field(default_factory=list)
 
     def merge(self, other: CheckSummary) -> None:
@@ -185,6 +202,7 @@ class CheckSummary:
         self.created += other.created
         self.updated += other.updated
         self.resolved += other.resolved
+        self.superseded += other.superseded
         self.warnings.extend(other.warnings)
 
     @property
@@ -198,6 +216,7 @@ class CheckSummary:
             "created": self.created,
             "updated": self.updated,
             "resolved": self.resolved,
+            "superseded": self.superseded,
             "warnings": self.warnings,
         }
 
@@ -207,15 +226,39 @@ class _Finding:
     kind: str
     key: str
     message: str
+    # What a 情况说明 answers (see the module doc); "" for kinds that need none.
+    fact: str = ""
+
+
+def _serials_text(missing: list[int]) -> str:
+    """13, 15, 16 → "13号、15-16号": runs of missing numbers, as the gap's fact."""
+    runs: list[tuple[int, int]] = []
+    for n in missing:
+        if runs and n == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], n)
+        else:
+            runs.append((n, n))
+    return "、".join(f"{a}号" if a == b else f"{a}-{b}号" for a, b in runs)
+
+
+def _gap_fact(missing: list[int]) -> str:
+    text = f"缺{_serials_text(missing)}"
+    if len(text) <= 200:
+        return text
+    # Hundreds of scattered numbers: the exact set, fingerprinted, still tells facts apart.
+    digest = hashlib.sha256(",".join(map(str, missing)).encode()).hexdigest()[:16]
+    return f"缺{len(missing)}个文书号（{digest}）"
 
 
 def _gap_findings(unit: Unit, period: Period) -> list[_Finding]:
     """Gaps in the unit's sequences of the period's year. A missing number is reported
     under the month in which the next existing number was decided (when the gap became
     visible), so that each month's check owns a fixed set of gaps."""
-    rows = CreditRecord.objects.filter(
-        source_unit=unit, decision_date__year=period.year
-    ).values_list("document_number", "decision_date")
+    rows = (
+        decision_records()
+        .filter(source_unit=unit, decision_date__year=period.year)
+        .values_list("document_number", "decision_date")
+    )
     decided: dict[tuple[str, int], dict[int, date]] = defaultdict(dict)
     for number, decision_date in rows:
         parsed = parse_document_number(number)
@@ -245,6 +288,7 @@ def _gap_findings(unit: Unit, period: Period) -> list[_Finding]:
                 Kind.NUMBER_GAP,
                 f"{prefix}〔{year}〕@{period.key}"[-200:],
                 f"文书号“{prefix}〔{year}〕”不连续，缺少 {shown}（{more}），请核实是否漏报或瞒报。",
+                _gap_fact(missing),
             )
         )
     return findings
@@ -259,7 +303,8 @@ def _shortfall_findings(unit: Unit, period: Period) -> list[_Finding]:
     if not declared:
         return []
     reported = dict(
-        CreditRecord.objects.filter(
+        decision_records()
+        .filter(
             source_unit=unit,
             decision_date__gte=period.start,
             decision_date__lte=period.end,
@@ -280,6 +325,9 @@ def _shortfall_findings(unit: Unit, period: Period) -> list[_Finding]:
                     f"{period.key}|{d.record_type.code}",
                     f"{period.label}{d.record_type.name}：申报作出决定 {d.declared_count} 件，"
                     f"已报送 {n} 件，少 {d.declared_count - n} 件，请补报或说明。",
+                    # The shortfall, not the two counts: declared 6 and reported 5 is the
+                    # same 少1件 that a 情况说明 of declared 5 and reported 4 answered.
+                    f"少{d.declared_count - n}件",
                 )
             )
     return findings
@@ -326,6 +374,7 @@ def _declaration_findings(
             Kind.NOT_DECLARED,
             period.key,
             f"{period.label}未申报作出的行政许可、行政处罚等决定数，无法核算上报率，请尽快申报。",
+            "未申报",
         )
     ]
 
@@ -333,42 +382,161 @@ def _declaration_findings(
 _CHECKED_KINDS = (Kind.NUMBER_GAP, Kind.UNDER_REPORTED, Kind.REPEATED_LATENESS, Kind.NOT_DECLARED)
 
 
+# The note a suspicion closes with when its fact has gone.
+RESOLVED_NOTES = {
+    Kind.UNDER_REPORTED: "申报与报送已一致，自动解除",
+    Kind.NUMBER_GAP: "文书号已连续，自动解除",
+    Kind.NOT_DECLARED: "已申报决定数，自动解除",
+}
+
+# How a new warning names the answered one it replaces.
+_PREVIOUS_STATE: dict[str, str] = {
+    QualityWarning.Rectification.EXPLAINED: "已提交情况说明",
+    QualityWarning.Rectification.DONE: "已确认整改完成",
+    QualityWarning.Rectification.RETURNED: "情况说明已被退回",
+}
+
+
+def _message(finding: _Finding, previous: QualityWarning | None) -> str:
+    if previous is None:
+        return finding.message
+    state = _PREVIOUS_STATE.get(previous.rectification, "已处理")
+    fact = f"（{previous.fact}）" if previous.fact else ""
+    return f"{finding.message}前次预警{fact}{state}，现情况有变化，请重新说明。"
+
+
+def _same_fact(warning: QualityWarning, finding: _Finding) -> bool:
+    if warning.fact:
+        return warning.fact == finding.fact
+    # Written before facts were stored: the same text states the same fact.
+    return warning.message == _message(finding, warning.previous)
+
+
+def _close(warning: QualityWarning, resolution: str, note: str, now: Any) -> None:
+    """Close a live warning as it stands, freeing its key for the next live one."""
+    suffix = f"#{warning.pk}"
+    warning.key = f"{warning.key[: 200 - len(suffix)]}{suffix}"
+    warning.resolution = resolution
+    warning.resolution_note = note
+    warning.resolved_at = now
+    warning.save(
+        update_fields=["key", "resolution", "resolution_note", "resolved_at", "updated_at"]
+    )
+
+
+def _warning_event(action: str, warning: QualityWarning, new: dict[str, Any]) -> None:
+    record_event(
+        actor=None,
+        action=action,
+        target_type="collection.QualityWarning",
+        target_id=warning.pk,
+        target_repr=str(warning),
+        old={"rectification": warning.rectification, "fact": warning.fact},
+        new=new,
+    )
+
+
 def _apply(unit: Unit, period: Period, findings: list[_Finding], summary: CheckSummary) -> None:
-    """Make the stored warnings of (unit, period, checked kinds) match `findings`."""
+    """Make the live warnings of (unit, period, checked kinds) match `findings`."""
     standing = {
         (w.kind, w.key): w
         for w in QualityWarning.objects.filter(
-            unit=unit, period=period.key, kind__in=_CHECKED_KINDS
-        )
+            unit=unit, period=period.key, kind__in=_CHECKED_KINDS, resolution=""
+        ).select_related("previous")
     }
     wanted = {(f.kind, f.key): f for f in findings}
+    now = timezone.now()
     for ident, finding in wanted.items():
         warning = standing.get(ident)
         if warning is None:
-            warning = QualityWarning.objects.create(
-                unit=unit,
-                kind=finding.kind,
-                key=finding.key,
-                period=period.key,
-                message=finding.message,
-            )
-            summary.created += 1
-        elif warning.message != finding.message:
-            warning.message = finding.message
-            warning.save(update_fields=["message", "updated_at"])
-            summary.updated += 1
+            warning = _create(unit, period, finding, summary, previous=None)
+        elif (
+            finding.kind in SUSPICION_KINDS
+            and warning.rectification
+            and not _same_fact(warning, finding)
+        ):
+            warning = _supersede(unit, period, warning, finding, summary, now)
+        else:
+            _follow(warning, finding, summary)
         summary.warnings.append(
             {
                 "unit": unit.name,
                 "kind": finding.kind,
                 "key": finding.key,
-                "message": finding.message,
+                "message": warning.message,
             }
         )
     for ident, warning in standing.items():
-        if ident not in wanted and warning.acknowledged_at is None:
+        if ident in wanted:
+            continue
+        if warning.kind in SUSPICION_KINDS:
+            note = RESOLVED_NOTES[QualityWarning.Kind(warning.kind)]
+            _warning_event(
+                "collection.warning.resolve",
+                warning,
+                {"resolution": QualityWarning.Resolution.RESOLVED, "note": note},
+            )
+            _close(warning, QualityWarning.Resolution.RESOLVED, note, now)
+            summary.resolved += 1
+        elif warning.acknowledged_at is None:
             warning.delete()
             summary.resolved += 1
+
+
+def _create(
+    unit: Unit,
+    period: Period,
+    finding: _Finding,
+    summary: CheckSummary,
+    *,
+    previous: QualityWarning | None,
+) -> QualityWarning:
+    summary.created += 1
+    return QualityWarning.objects.create(  # type: ignore[no-any-return]
+        unit=unit,
+        kind=finding.kind,
+        key=finding.key,
+        period=period.key,
+        message=_message(finding, previous),
+        fact=finding.fact,
+        previous=previous,
+    )
+
+
+def _supersede(
+    unit: Unit,
+    period: Period,
+    answered: QualityWarning,
+    finding: _Finding,
+    summary: CheckSummary,
+    now: Any,
+) -> QualityWarning:
+    """The answer was about another fact: keep it as it stands, and ask anew."""
+    note = f"情况已变化（{answered.fact or '原预警'} → {finding.fact}），已另行预警"
+    _close(answered, QualityWarning.Resolution.SUPERSEDED, note, now)
+    fresh = _create(unit, period, finding, summary, previous=answered)
+    summary.superseded += 1
+    _warning_event(
+        "collection.warning.supersede",
+        answered,
+        {
+            "resolution": QualityWarning.Resolution.SUPERSEDED,
+            "note": note,
+            "superseded_by": fresh.pk,
+            "fact": finding.fact,
+        },
+    )
+    return fresh
+
+
+def _follow(warning: QualityWarning, finding: _Finding, summary: CheckSummary) -> None:
+    """Bring a live warning's text and fact up to date, its state untouched."""
+    message = _message(finding, warning.previous)
+    if warning.message != message or warning.fact != finding.fact:
+        warning.message = message
+        warning.fact = finding.fact
+        warning.save(update_fields=["message", "fact", "updated_at"])
+        summary.updated += 1
 
 
 def _check(
@@ -447,6 +615,19 @@ def check_after_batch(
     return summary
 
 
+def check_after_void(record: CreditRecord, *, today: date | None = None) -> CheckSummary | None:
+    """Re-run the checks of the month a record voided as keyed wrongly was decided in:
+    it no longer counts as a decision (`selectors.decision_records`), so the month's
+    shortfall grows and a gap its number made (3500号 for 350号) closes. A gap the void
+    opens in a later month's sequence is found by that month's next check."""
+    decided = record.decision_date
+    if decided is None or not record.record_type.report_deadline_workdays:
+        return None
+    if not _measurable(decided.year, decided.month):
+        return None
+    return check_unit_period(record.source_unit, decided.year, decided.month, today=today)
+
+
 def run_checks(
     *,
     year: int,
@@ -475,7 +656,8 @@ def run_checks(
 
 def acknowledge_warning(*, actor: Any, warning: QualityWarning) -> QualityWarning:
     """A unit marks a warning as read; an acknowledged warning is kept even when its cause
-    goes away, as a record of what the unit was told."""
+    goes away, as a record of what the unit was told (a suspicion is kept in any case,
+    closed as resolved)."""
     if actor is not None:
         permissions.require(actor, "write_unit_data", warning.unit)
     if warning.acknowledged_at is not None:
@@ -508,6 +690,14 @@ def _suspicion(warning: QualityWarning) -> None:
         )
 
 
+def _require_live(warning: QualityWarning, *, instead: str, needless: str) -> None:
+    """A closed warning is history: its fact has gone or changed."""
+    if warning.resolution == QualityWarning.Resolution.SUPERSEDED:
+        raise DomainError(f"该预警所述情况已发生变化，已由新的预警取代，请{instead}。")
+    if warning.resolution == QualityWarning.Resolution.RESOLVED:
+        raise DomainError(f"该预警已自动解除（{warning.resolution_note}），{needless}。")
+
+
 def require_explainer(actor: Any, warning: QualityWarning) -> None:
     """Only the warned unit's reporter or reviewer explains (actor None: the system)."""
     if actor is None:
@@ -523,14 +713,15 @@ def require_explainer(actor: Any, warning: QualityWarning) -> None:
 
 def explain_warning(*, actor: Any, warning: QualityWarning, text: Any) -> QualityWarning:
     """The unit's 情况说明 of a 瞒报/漏报 suspicion (numbers voided, 不予处罚, the missing
-    records 补报 …). Explaining also marks the warning read, so that it is kept when its
-    cause goes away (`_apply` removes only unread ones): the record of what was asked
-    and answered stays."""
+    records 补报 …), answering the warning's fact as it stands (`fact`). Explaining also
+    marks the warning read. A closed warning (resolved or superseded) takes no more
+    answers."""
     require_explainer(actor, warning)
     _suspicion(warning)
     body = clean_text(text, "情况说明", limit=MAX_EXPLANATION)
     with transaction.atomic():
         warning = QualityWarning.objects.select_for_update().get(pk=warning.pk)
+        _require_live(warning, instead="对新的预警作出情况说明", needless="无需再说明")
         if warning.rectification == Rect.EXPLAINED:
             raise DomainError("已提交情况说明，正在等待信用办确认，不能重复提交。")
         if warning.rectification == Rect.DONE:
@@ -569,6 +760,7 @@ def review_warning(
     why = clean_text(reason, "退回理由", required=not accepted, limit=MAX_EXPLANATION)
     with transaction.atomic():
         warning = QualityWarning.objects.select_for_update().get(pk=warning.pk)
+        _require_live(warning, instead="确认新的预警", needless="无需确认")
         if warning.rectification == Rect.DONE:
             raise DomainError("该预警已确认整改完成。")
         if warning.rectification != Rect.EXPLAINED:
@@ -592,9 +784,10 @@ def review_warning(
 
 
 def unrectified_suspicions(period: Period) -> dict[int, int]:
-    """{unit id: 瞒报/漏报 suspicions of the month not (yet) confirmed 整改完成}."""
+    """{unit id: 瞒报/漏报 suspicions of the month not (yet) confirmed 整改完成}. Closed ones
+    are not: a resolved fact needs no 整改, a superseded one is counted by its successor."""
     rows = (
-        QualityWarning.objects.filter(period=period.key, kind__in=SUSPICION_KINDS)
+        QualityWarning.objects.filter(period=period.key, kind__in=SUSPICION_KINDS, resolution="")
         .exclude(rectification=Rect.DONE)
         .values("unit_id")
         .annotate(n=Count("id"))

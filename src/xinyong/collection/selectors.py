@@ -280,8 +280,9 @@ def unit_rates(
         records = records.filter(record_type_id__in=type_ids)
         batches = batches.filter(record_type_id__in=type_ids)
         declarations = declarations.filter(record_type_id__in=type_ids)
+    # Standing warnings only: a closed suspicion (resolved, superseded) is history.
     warnings = QualityWarning.objects.filter(
-        period__in=[f"{y}-{m:02d}" for y, m in period.months()]
+        period__in=[f"{y}-{m:02d}" for y, m in period.months()], resolution=""
     )
     if restrict:
         ids = sorted(rows)
@@ -360,7 +361,7 @@ def declared_reporting(
     (quality: 申报作出决定 N 件，已报送 n 件): records of a declared type with a decision
     date in a declared month and reported by `period.end`, against the declared counts.
     A record of an undeclared month or type, or beyond a month's declared count, cannot make
-    up for one missing elsewhere.
+    up for one missing elsewhere; nor can a record voided as keyed wrongly.
     Units that declared nothing in the period are absent (their 上报率 is not measured,
     as in `UnitRates.reporting`)."""
     ids = [u.pk for u in units]
@@ -371,7 +372,7 @@ def declared_reporting(
     first = date(months[0][0], months[0][1], 1)
     last_y, last_m = months[-1]
     last = date(last_y, last_m, pycalendar.monthrange(last_y, last_m)[1])
-    records = CreditRecord.objects.filter(
+    records = decision_records().filter(
         source_unit_id__in=ids,
         decision_date__gte=first,
         decision_date__lte=last,
@@ -401,6 +402,14 @@ def declared_reporting(
         # the under-reporting warning is raised per month, and so is the rate's shortfall.
         out[key[0]] = (reported + min(found.get(key, 0), count), total + count)
     return out
+
+
+def decision_records() -> QuerySet[CreditRecord]:
+    """The records that stand for a decision the unit made: all but those voided as keyed
+    wrongly (录入错误作废 — 3500号 uploaded for 350号 is no decision). A withdrawn
+    (撤销/撤回) record still is: the decision was made, then changed or revoked. What the
+    under-reporting and number-gap checks and 上报率 count."""
+    return CreditRecord.objects.exclude(withdrawal__kind=RecordWithdrawal.Kind.KEYING_ERROR)
 
 
 def unit_year_rates(
@@ -505,13 +514,44 @@ def warnings_for(
     reader: Any, *, unit: Unit | None = None, period: str | None = None
 ) -> QuerySet[QualityWarning]:
     qs = permissions.scope_to_user_units(
-        reader, QualityWarning.objects.select_related("unit", "record"), "unit"
+        reader, QualityWarning.objects.select_related("unit", "record", "previous"), "unit"
     )
     if unit is not None:
         qs = qs.filter(unit=unit)
     if period:
         qs = qs.filter(period=period)
     return qs.order_by("-period", "kind", "key")
+
+
+# The suspicion list's filters (/workspace/collection/suspicions/): the default "open" is
+# what still needs the unit or the office; closed ones are history.
+SUSPICION_STATES = {
+    "open": "未整改完成",
+    "pending": "待说明",
+    "explained": "已说明待确认",
+    "returned": "已退回",
+    "done": "整改完成",
+    "closed": "已解除或另行预警",
+    "all": "全部",
+}
+
+
+def filter_suspicions(qs: QuerySet[QualityWarning], state: str) -> QuerySet[QualityWarning]:
+    """Narrow suspicions to one of `SUSPICION_STATES` (an unknown state: "open")."""
+    R = QualityWarning.Rectification
+    if state == "all":
+        return qs
+    if state == "closed":
+        return qs.exclude(resolution="")
+    if state == "done":
+        # 整改完成 stays what it was, also once the fact has gone or changed.
+        return qs.filter(rectification=R.DONE)
+    live = qs.filter(resolution="")
+    if state == "pending":
+        return live.filter(rectification="")
+    if state in (R.EXPLAINED, R.RETURNED):
+        return live.filter(rectification=state)
+    return live.exclude(rectification=R.DONE)
 
 
 def declarable_record_types() -> QuerySet[RecordType]:

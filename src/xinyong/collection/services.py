@@ -36,6 +36,7 @@ from xinyong.core.audit import record_event
 from xinyong.core.bulk import read_ahead
 from xinyong.core.errors import DomainError, NotFoundError
 from xinyong.core.exports import safe_cell
+from xinyong.core.identifiers import DOCUMENT_SEPARATOR, OTHER_PERSON_DOCUMENTS
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Unit
 from xinyong.orgs.services import resolve_unit
@@ -196,9 +197,6 @@ _ANSWER_SCHEMA = {
 }
 
 
-PERSON_ID_TYPES_NOT_KEYED = ("护照", "港澳居民来往内地通行证", "台湾居民来往大陆通行证", "其他")
-
-
 class _Loader:
     """Processes the chunks of one batch inside the batch's transaction."""
 
@@ -354,11 +352,22 @@ class _Loader:
         chunk_raw = chunk.frame
         raw = chunk_raw.select([*[c for c in chunk_raw.columns if c != "_row"], "_row"])
 
-        # The subject's identifier: a person's ID number, otherwise the USCC.
+        # The subject's identifier: a person's ID number, otherwise the USCC. A person
+        # identified by another document (护照, 通行证, 其他) is keyed by the document type
+        # and its number (`护照:E12345678`, core.identifiers.document_key): the same number
+        # on two kinds of document may belong to two people.
         kind = self._col(self.f_kind)
+        person_id = self._col(self.f_idno)
+        if self.f_idtype is not None:
+            doc_type = pl.col(self.f_idtype.code)
+            person_id = (
+                pl.when(doc_type.is_in(list(OTHER_PERSON_DOCUMENTS)))
+                .then(pl.concat_str([doc_type, pl.lit(DOCUMENT_SEPARATOR), person_id]))
+                .otherwise(person_id)
+            )
         ident = (
             pl.when(kind == PERSON)
-            .then(self._col(self.f_idno))
+            .then(person_id)
             .otherwise(pl.coalesce(self._col(self.f_uscc), self._col(self.f_idno)))
         )
         doc = self._col(self.f_doc) if self.f_doc is not None else ident
@@ -367,32 +376,6 @@ class _Loader:
             doc.alias("_doc"),
             self._col(self.f_unit_code).fill_null("").alias("_unit_code"),
         )
-        if self.f_idtype is not None:
-            # The platform keys a person by a number of the 居民身份证 coding (GB 11643,
-            # shared by the 居住证 of Hong Kong, Macao and Taiwan residents and the new
-            # 外国人永久居留身份证); a passport or a travel permit number says nothing of
-            # who else holds it, so such a row is refused by name instead of failing the
-            # ID-number check of a column the unit left empty.
-            other_id = valid.filter(
-                (kind == PERSON) & pl.col(self.f_idtype.code).is_in(list(PERSON_ID_TYPES_NOT_KEYED))
-            )
-            if other_id.height:
-                header = self._header(self.f_idtype, "证件类型")
-                self._reject(
-                    raw,
-                    {
-                        r: RowError(
-                            r,
-                            header,
-                            "unsupported_id_type",
-                            f"自然人以“{t}”标识的信息未归集：平台以居民身份证号码（或同一编码规则的"
-                            "港澳台居民居住证、外国人永久居留身份证号码）识别自然人，"
-                            f"{t}号码不能作为信用主体标识",
-                        )
-                        for r, t in other_id.select("_row", self.f_idtype.code).rows()
-                    },
-                )
-                valid = valid.join(other_id.select("_row"), on="_row", how="anti")
         missing = valid.filter(pl.col("_ident").is_null())
         if missing.height:
             self._reject(

@@ -18,6 +18,7 @@ urlpatterns = [
     path("records/", views.record_list, name="records"),
     path("records/<int:pk>/", views.record_detail, name="record"),
     path("records/<int:pk>/withdraw/", views.record_withdraw, name="record-withdraw"),
+    path("records/<int:pk>/replacement/", views.record_replacement, name="record-replacement"),
     path("units/<int:pk>/", views.unit_quality, name="unit"),
     path("warnings/<int:pk>/ack/", views.acknowledge, name="acknowledge"),
     path("report.<str:fmt>", views.report_download, name="report"),

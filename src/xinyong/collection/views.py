@@ -47,7 +47,7 @@ from xinyong.orgs.models import Role, Unit
 from xinyong.orgs.selectors import get_unit
 from xinyong.records import selectors as record_selectors
 from xinyong.records.models import CreditRecord, RecordWithdrawal
-from xinyong.records.services import can_change_record, withdraw_record
+from xinyong.records.services import can_change_record, link_replacement, withdraw_record
 
 from . import quality, reports, selectors
 from .forms import (
@@ -452,6 +452,9 @@ def record_detail(
                 "fields": [(labels.get(k, k), _show(v)) for k, v in payload.items()],
             }
         )
+    withdrawal = (
+        RecordWithdrawal.objects.select_related("replaced_by").filter(record=record).first()
+    )
     return render(
         request,
         "collection/record_detail.html",
@@ -460,9 +463,19 @@ def record_detail(
             "payload": _payload_rows(record),
             "versions": version_rows,
             "events": events,
-            "withdrawal": RecordWithdrawal.objects.filter(record=record).first(),
+            "withdrawal": withdrawal,
             "withdraw_form": withdraw_form
             or (WithdrawalForm(record=record) if _can_withdraw(request.user, record) else None),
+            # 录入错误作废 both ways: the voided record links its correct record (the form
+            # for one reported after the void), the correct record names what it replaces.
+            "can_link": withdrawal is not None
+            and withdrawal.is_void
+            and can_change_record(request.user, record),
+            "replaces": RecordWithdrawal.objects.filter(
+                replaced_by=record, kind=RecordWithdrawal.Kind.KEYING_ERROR
+            )
+            .select_related("record")
+            .order_by("withdrawn_on", "id"),
         },
     )
 
@@ -511,6 +524,31 @@ def record_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             return redirect("collection:record", pk=record.pk)
     return record_detail(request, pk, withdraw_form=form)
+
+
+@login_required
+@require_POST
+def record_replacement(request: HttpRequest, pk: int) -> HttpResponse:
+    """关联正确记录: link a voided record to its correct record by 文书号."""
+    try:
+        record = selectors.record_for(request.user, pk)
+    except DomainError as exc:
+        _domain(exc)
+    if not can_change_record(request.user, record):
+        raise PermissionDenied("只有信用办管理员或该记录的报送单位可以关联正确记录。")
+    try:
+        link_replacement(
+            actor=request.user,
+            record=record,
+            document_number=request.POST.get("document_number", ""),
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return HttpResponseRedirect(
+            f"{reverse('collection:record', args=[record.pk])}#record-replacement"
+        )
+    messages.success(request, "已关联正确记录。")
+    return redirect("collection:record", pk=record.pk)
 
 
 # ------------------------------------------------------------------ unit quality page
@@ -622,7 +660,7 @@ def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
-    if permissions.role_of(request.user) in (Role.REPORTER, Role.REVIEWER):
+    if permissions.role_of(request.user) in permissions.OWN_UNIT_READ_ROLES:
         return my_unit(request)
     _require_role(request, OVERVIEW_ROLES, "全区归集情况仅供信用办管理员和领导查看。")
     period, error = _period_from(request)
@@ -773,7 +811,7 @@ def register_navigation() -> None:
         "collection.mine",
         "本单位归集质量",
         "collection:mine",
-        roles=(Role.REPORTER, Role.REVIEWER),
+        roles=(Role.REPORTER, Role.REVIEWER, Role.UNIT_LEADER),
         order=201,
         group=group,
         description="本单位各月指标、预警与月度决定数申报",
@@ -800,7 +838,7 @@ def register_navigation() -> None:
         "collection.batches",
         "报送批次",
         "collection:batches",
-        roles=(*SUBMIT_ROLES, Role.LEADER),
+        roles=(*SUBMIT_ROLES, Role.LEADER, Role.UNIT_LEADER),
         order=220,
         group=group,
         description="每次上传、接口报送的处理结果与退回数据",
@@ -809,7 +847,7 @@ def register_navigation() -> None:
         "collection.records",
         "信用记录",
         "collection:records",
-        roles=(*SUBMIT_ROLES, Role.LEADER),
+        roles=(*SUBMIT_ROLES, Role.LEADER, Role.UNIT_LEADER),
         order=230,
         group=group,
         description="已归集的信用记录查询、详情与历史版本",

@@ -319,14 +319,7 @@ def item_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 # ------------------------------------------------------------------ 瞒报/漏报 suspicions
 
-SUSPICION_STATES = {
-    "open": "未整改完成",
-    "pending": "待说明",
-    "explained": "已说明待确认",
-    "returned": "已退回",
-    "done": "整改完成",
-    "all": "全部",
-}
+SUSPICION_STATES = selectors.SUSPICION_STATES
 
 
 @login_required
@@ -339,14 +332,10 @@ def suspicion_list(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "open")
     if state not in SUSPICION_STATES:
         state = "open"
-    qs = QualityWarning.objects.filter(kind__in=SUSPICION_KINDS).select_related("unit")
-    R = QualityWarning.Rectification
-    if state == "open":
-        qs = qs.exclude(rectification=R.DONE)
-    elif state == "pending":
-        qs = qs.filter(rectification="")
-    elif state != "all":
-        qs = qs.filter(rectification=state)
+    qs = selectors.filter_suspicions(
+        QualityWarning.objects.filter(kind__in=SUSPICION_KINDS).select_related("unit", "previous"),
+        state,
+    )
     period = request.GET.get("period", "").strip()
     period_error = ""
     if period:

@@ -68,6 +68,8 @@ ACTION_LABELS: dict[str, str] = {
     "collection.acknowledge_warning": "确认已阅预警",
     "collection.warning.explain": "提交预警情况说明",
     "collection.warning.review": "审核预警情况说明",
+    "collection.warning.resolve": "预警情况消除，自动解除",
+    "collection.warning.supersede": "预警情况变化，另行预警",
     "collection.spot_check.draw": "抽取月度抽查样本",
     "collection.spot_check.verdict": "登记抽查结论",
     "collection.spot_check.reply": "回复抽查整改情况",
@@ -77,6 +79,7 @@ ACTION_LABELS: dict[str, str] = {
     "records.corrected": "更正信用记录",
     "records.withdrawn": "撤回信用记录",
     "records.voided": "作废信用记录（录入错误）",
+    "records.void_linked": "为作废记录关联正确记录",
     # -- publicity
     "publicity.window_computed": "计算公示期限",
     "publicity.batch_computed": "计算批次公示期限",

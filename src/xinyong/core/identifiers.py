@@ -9,6 +9,14 @@ Kinds: 统一社会信用代码 (GB 32100-2015), 居民身份证号码 (GB 11643
 工商注册号 (GS 15-2006, ISO 7064 MOD 11,10) and 组织机构代码 (GB 11714-1997).
 Checksums come from python-stdnum; the reasons are ours, in Chinese.
 
+A natural person identified by another document (护照, 港澳居民来往内地通行证,
+台湾居民来往大陆通行证, 其他: `OTHER_PERSON_DOCUMENTS`) is keyed by the document type AND
+its number, `<证件类型>:<号码>` (`document_key`, e.g. `护照:E12345678`): the same number on
+a passport and on a travel permit belongs to two documents and may belong to two people.
+Such numbers carry no check character, so only their shape is checked
+(`document_number_problem`: 5–20 letters or digits once normalised). The key is personal
+information and is masked like a resident ID number (`masking.mask_id_number`).
+
 Deliberate differences from python-stdnum:
 - the first character of a USCC (the registering authority) is not required to be a digit:
   the standard has letter authorities (A, N, Y …), so "A1110000600037341L" fails on its
@@ -50,6 +58,7 @@ class IdentifierKind(StrEnum):
     RESIDENT_ID = "resident_id"
     REG_NO_15 = "reg_no_15"
     ORG_CODE = "org_code"
+    OTHER_PERSONAL_ID = "other_personal_id"
     UNKNOWN = "unknown"
 
     @property
@@ -62,8 +71,28 @@ KIND_LABELS: dict[IdentifierKind, str] = {
     IdentifierKind.RESIDENT_ID: "居民身份证号码",
     IdentifierKind.REG_NO_15: "工商注册号（15位）",
     IdentifierKind.ORG_CODE: "组织机构代码",
+    IdentifierKind.OTHER_PERSONAL_ID: "其他个人证件号码",
     IdentifierKind.UNKNOWN: "无法识别的代码",
 }
+
+# The catalogue's 证件类型 values (CF_XDR_ZJLX and its siblings) whose numbers are not of the
+# 居民身份证 coding. 外国人永久居留身份证 and 港澳台居民居住证 share GB 11643 and are checked
+# as resident ID numbers.
+OTHER_PERSON_DOCUMENTS: tuple[str, ...] = (
+    "护照",
+    "港澳居民来往内地通行证",
+    "台湾居民来往大陆通行证",
+    "其他",
+)
+DOCUMENT_SEPARATOR = ":"
+# Machine-readable passports carry a document number of up to 9 characters (ICAO Doc 9303),
+# travel permits 8–11; 20 leaves room for other documents, and fewer than 5 characters is
+# a keying slip, not a document number.
+DOCUMENT_NUMBER_MIN = 5
+DOCUMENT_NUMBER_MAX = 20
+# A normalised number that passes `document_number_problem` (for the bulk path in polars).
+DOCUMENT_NUMBER_PATTERN = rf"^[0-9A-Z]{{{DOCUMENT_NUMBER_MIN},{DOCUMENT_NUMBER_MAX}}}$"
+_DOCUMENT_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 # GB 32100-2015 appendix A: registering authority (position 1) + category (position 2).
 USCC_CATEGORIES: dict[str, str] = {
@@ -158,6 +187,9 @@ _DASHES = dict.fromkeys(map(ord, "‐‑‒–—―−﹘﹣－"), "-")
 _EARLIEST_BIRTH_YEAR = 1900  # nobody alive was born earlier; older dates are typing errors
 
 _ID_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
+# Identifiers of natural persons: personal information, masked for anyone but their
+# lawful readers (DOMAIN.md §2).
+PERSONAL_KINDS = frozenset({IdentifierKind.RESIDENT_ID, IdentifierKind.OTHER_PERSONAL_ID})
 
 
 @dataclass(frozen=True)
@@ -187,7 +219,7 @@ class IdentifierVerdict:
         data = dataclasses.asdict(self)
         data["kind"] = self.kind.value
         data["birth_date"] = self.birth_date.isoformat() if self.birth_date else None
-        if masked and self.kind == IdentifierKind.RESIDENT_ID:
+        if masked and self.kind in PERSONAL_KINDS:
             data["input"] = mask_id_number(normalise(self.input))
             data["normalised"] = mask_id_number(self.normalised)
             data["birth_date"] = None
@@ -221,6 +253,36 @@ def normalise(raw: Any) -> str:
             break
         value = new
     return value
+
+
+def document_key(document_type: str, number: str) -> str:
+    """The key of a person identified by another document: its type (one of
+    `OTHER_PERSON_DOCUMENTS`, as the catalogue spells it) and its normalised number."""
+    return f"{document_type}{DOCUMENT_SEPARATOR}{normalise(number)}"
+
+
+def split_document_key(value: Any) -> tuple[str, str] | None:
+    """(document type, number) of a `document_key`, or None for anything else."""
+    text = normalise(value)
+    if DOCUMENT_SEPARATOR not in text:  # every USCC and resident ID: no further work
+        return None
+    document_type, _sep, number = text.partition(DOCUMENT_SEPARATOR)
+    return (document_type, number) if document_type in OTHER_PERSON_DOCUMENTS else None
+
+
+def document_number_problem(number: str) -> str:
+    """Why a normalised number cannot be a 护照 / 通行证 / other document number ("" when
+    it can): all that can be checked is its length and its characters."""
+    reasons = []
+    if not DOCUMENT_NUMBER_MIN <= len(number) <= DOCUMENT_NUMBER_MAX:
+        reasons.append(
+            f"长度错误：护照等证件号码应为{DOCUMENT_NUMBER_MIN}–{DOCUMENT_NUMBER_MAX}位，"
+            f"实为{len(number)}位"
+        )
+    illegal = _illegal(number, _DOCUMENT_CHARS, note="（护照等证件号码只能由字母和数字组成）")
+    if illegal:
+        reasons.append(illegal)
+    return "；".join(reasons)
 
 
 def _ascii_digits(value: str) -> bool:
@@ -492,11 +554,32 @@ def _check_org_code(raw: str, code: str) -> IdentifierVerdict:
     return IdentifierVerdict(valid=True, **base)
 
 
+def _check_other_personal_id(raw: str, code: str) -> IdentifierVerdict:
+    kind = IdentifierKind.OTHER_PERSONAL_ID
+    base: dict[str, Any] = {
+        "input": raw,
+        "normalised": code,
+        "kind": kind,
+        "kind_label": kind.label,
+    }
+    parts = split_document_key(code)
+    if parts is None:
+        types = "、".join(OTHER_PERSON_DOCUMENTS)
+        return IdentifierVerdict(
+            valid=False,
+            reason=f"应写作“证件类型:证件号码”（如 护照:E12345678），证件类型为{types}之一",
+            **base,
+        )
+    reason = document_number_problem(parts[1])
+    return IdentifierVerdict(valid=not reason, reason=reason, **base)
+
+
 _CHECKERS = {
     IdentifierKind.USCC: _check_uscc,
     IdentifierKind.RESIDENT_ID: _check_resident_id,
     IdentifierKind.REG_NO_15: _check_reg_no,
     IdentifierKind.ORG_CODE: _check_org_code,
+    IdentifierKind.OTHER_PERSONAL_ID: _check_other_personal_id,
 }
 
 
@@ -517,6 +600,8 @@ def _structural(raw: str, hint: IdentifierKind | None) -> IdentifierVerdict:
         empty = hint or IdentifierKind.UNKNOWN
         return IdentifierVerdict(raw, "", empty, empty.label, False, "为空：未提供代码")
     kind: IdentifierKind | None = hint
+    if kind is None and split_document_key(code) is not None:
+        kind = IdentifierKind.OTHER_PERSONAL_ID
     if kind is None:
         kind = _shape_kind(code)
         if kind == IdentifierKind.UNKNOWN and len(code) in {9, 10, 15, 18} and _mostly_code(code):
@@ -628,12 +713,13 @@ def resident_id_check_char(first17: str) -> str:
 
 
 def mask_identifier(value: IdentifierVerdict | str | None) -> str:
-    """A code as it may be shown to anyone: resident ID numbers masked (first 6, last 4),
-    everything else in full — a USCC is public."""
+    """A code as it may be shown to anyone: resident ID numbers masked (first 6, last 4)
+    and other personal documents (`护照 E*******8`), everything else in full — a USCC is
+    public."""
     if value is None:
         return ""
     verdict = value if isinstance(value, IdentifierVerdict) else check(value)
-    if verdict.kind == IdentifierKind.RESIDENT_ID or (
+    if verdict.kind in PERSONAL_KINDS or (
         # An invalid 18-digit code may be a mistyped ID number: never show it in full.
         not verdict.valid and _ID_SHAPE.fullmatch(verdict.normalised)
     ):

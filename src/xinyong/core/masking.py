@@ -1,5 +1,7 @@
 """Masking for every public output (DOMAIN.md §2: keep the first 6 and last 4 of an ID
-number, 3+4 of a phone, the first character of a person's name).
+number, 3+4 of a phone, the first character of a person's name). A person keyed by
+another ID document (`护照:E12345678`) keeps the document type and the number's first and
+last character (`护照 E*******8`).
 
 In free text an 18-character number is masked when it is a resident ID number by GB 11643,
 or when the text calls it one (身份证、证件号码 just before it: a mistyped check character
@@ -14,10 +16,32 @@ _ID18 = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])"
 _PHONE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
 
 
+# A natural person's other ID document as the platform keys it (core.identifiers:
+# `<证件类型>:<号码>`, e.g. 护照:E12345678). Only a type made of Chinese characters is taken
+# as one, so that nothing before the colon can be a number shown in full.
+_DOCUMENT_KEY = re.compile(r"^([\u4e00-\u9fff]{2,20})[:：](.*)$")
+
+
+def mask_document_number(value: str | None) -> str:
+    """A passport or travel-permit number as anyone may see it: its first and last
+    character only (`E*******8`). These numbers are short and have no public structure
+    such as the region and birth date of a resident ID, so the 6+4 convention would show
+    most of them."""
+    if not value:
+        return ""
+    v = value.strip()
+    if len(v) <= 2:
+        return "*" * len(v)
+    return v[0] + "*" * (len(v) - 2) + v[-1]
+
+
 def mask_id_number(value: str | None) -> str:
     if not value:
         return ""
     v = value.strip()
+    document = _DOCUMENT_KEY.match(v)
+    if document:
+        return f"{document.group(1)} {mask_document_number(document.group(2))}"
     if len(v) <= 10:
         return v[:1] + "*" * max(len(v) - 2, 1) + v[-1:] if len(v) > 2 else "*" * len(v)
     return v[:6] + "*" * (len(v) - 10) + v[-4:]

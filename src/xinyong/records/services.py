@@ -503,6 +503,22 @@ def void_blocker(record: CreditRecord) -> str:
 
 def _replacement_for(record: CreditRecord, document_number: str) -> CreditRecord | None:
     """The active record of the same reporting unit and type with this 文书号, if any."""
+    from .models import CreditRecord
+
+    return _numbered_like(
+        record,
+        document_number,
+        record_type_id=record.record_type_id,
+        status=CreditRecord.Status.ACTIVE,
+    )
+
+
+def _numbered_like(
+    record: CreditRecord, document_number: str, **narrow: Any
+) -> CreditRecord | None:
+    """Another record of `record`'s reporting unit with this 文书号, narrowed by `narrow`
+    (type, status): the one with the same identity first, else the newest with the number
+    as written (another deciding-unit code of the same unit)."""
     from xinyong.core.errors import DomainError
 
     from .models import CreditRecord
@@ -510,17 +526,85 @@ def _replacement_for(record: CreditRecord, document_number: str) -> CreditRecord
     wanted = normalise_document_number(document_number)
     if wanted == normalise_document_number(record.document_number):
         raise DomainError("正确记录的文书号不能是本记录的文书号。")
-    same = CreditRecord.objects.filter(
-        record_type_id=record.record_type_id,
-        source_unit_id=record.source_unit_id,
-        status=CreditRecord.Status.ACTIVE,
-    ).exclude(pk=record.pk)
+    same = CreditRecord.objects.filter(source_unit_id=record.source_unit_id, **narrow).exclude(
+        pk=record.pk
+    )
     key = identity_key(record.record_type.code, record.deciding_unit_code, document_number)
     found = same.filter(identity_key=key).first()
     if found is None:
-        # Another deciding-unit code of the same unit: match the number as written.
         found = same.filter(document_number__in={document_number, wanted}).order_by("-id").first()
     return found
+
+
+def link_replacement(*, actor: Any, record: CreditRecord, document_number: Any) -> CreditRecord:
+    """Link a record voided as keyed wrongly (录入错误作废) to its correct record, typically
+    reported after the void (a void links it at once only when it already exists). The
+    correct record is chosen by its 文书号 among the voided record's own unit's records of
+    the same type, and must be active: a withdrawn or voided record, or one of another type
+    or unit, is refused with the reason. A link may be changed (a wrong pick); the event
+    `records.void_linked` keeps the previous one.
+
+    The link is staff information: nothing public changes, and the exchange message of a
+    void (撤销 with CHLY "录入错误作废：<理由>") carries no correct record, so nothing is
+    sent again."""
+    from django.db import transaction
+
+    from xinyong.core.audit import record_event
+    from xinyong.core.errors import DomainError
+
+    from .models import CreditRecord, RecordWithdrawal
+
+    _require_record_writer(actor, record)
+    text = str(document_number or "").strip()
+    if not text:
+        raise DomainError("请填写正确记录的文书号。")
+    if len(text) > 200:
+        raise DomainError("正确记录的文书号过长（最多 200 字）。")
+    with transaction.atomic():
+        withdrawal = (
+            RecordWithdrawal.objects.select_for_update()
+            .select_related("record__record_type")
+            .filter(record_id=record.pk)
+            .first()
+        )
+        if withdrawal is None or not withdrawal.is_void:
+            raise DomainError("只有录入错误作废的记录可以关联正确记录。")
+        voided = withdrawal.record
+        target = _numbered_like(voided, text, record_type_id=voided.record_type_id)
+        if target is None:
+            elsewhere = _numbered_like(voided, text)
+            if elsewhere is not None:
+                raise DomainError(
+                    f"文书号为“{elsewhere.document_number}”的记录属于“{elsewhere.record_type.name}”，"
+                    f"与作废记录的信息类别“{voided.record_type.name}”不同，不能关联。"
+                )
+            raise DomainError(
+                f"未找到本单位报送的“{voided.record_type.name}”中文书号为“{text}”的记录："
+                "正确记录须由作废记录的报送单位以同一信息类别报送，请先报送正确的记录再关联。"
+            )
+        if target.status != CreditRecord.Status.ACTIVE:
+            raise DomainError(
+                f"文书号为“{target.document_number}”的记录已撤销或作废，不能作为正确记录。"
+            )
+        if withdrawal.replaced_by_id == target.pk:
+            raise DomainError(f"已关联该正确记录（{target.document_number}）。")
+        old = {
+            "replaced_by": withdrawal.replaced_by_id,
+            "replacement_document": withdrawal.replacement_document,
+        }
+        withdrawal.replaced_by = target
+        withdrawal.replacement_document = target.document_number
+        withdrawal.save(update_fields=["replaced_by", "replacement_document"])
+        record_event(
+            actor=actor,
+            action="records.void_linked",
+            target_type="records.CreditRecord",
+            target_id=voided.pk,
+            target_repr=voided.document_number,
+            old=old,
+            new={"replaced_by": target.pk, "replacement_document": target.document_number},
+        )
+    return voided
 
 
 def _end_record(

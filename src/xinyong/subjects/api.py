@@ -157,8 +157,13 @@ class CheckRequestSerializer(serializers.Serializer):
             k.value for k in identifiers.IdentifierKind if k != identifiers.IdentifierKind.UNKNOWN
         ],
         required=False,
-        help_text="代码来源列所要求的类型（如 resident_id），不填则按形态识别",
-        error_messages={"invalid_choice": "只能是 uscc、resident_id、reg_no_15 或 org_code。"},
+        help_text=(
+            "代码来源列所要求的类型（如 resident_id；other_personal_id 为“证件类型:证件号码”，"
+            "如 护照:E12345678），不填则按形态识别"
+        ),
+        error_messages={
+            "invalid_choice": "只能是 uscc、resident_id、reg_no_15、org_code 或 other_personal_id。"
+        },
     )
 
 

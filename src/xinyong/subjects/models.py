@@ -1,9 +1,11 @@
 """Credit subjects (信用主体, DOMAIN.md §1) and their identifiers (§2).
 
 A subject is keyed by one primary identifier (its 统一社会信用代码, or a natural person's
-居民身份证号码) and may carry older ones (15-digit 注册号, 组织机构代码, 税务登记号 …), each
-unique per kind across all subjects. Duplicates found later are merged: the absorbed
-subject keeps its row and history and points to the survivor through `merged_into`.
+居民身份证号码 — or, for a person identified by another document, `<证件类型>:<号码>` such
+as `护照:E12345678`, `core.identifiers.document_key`) and may carry older ones (15-digit
+注册号, 组织机构代码, 税务登记号 …), each unique per kind across all subjects. Duplicates
+found later are merged: the absorbed subject keeps its row and history and points to the
+survivor through `merged_into`.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ class SubjectKind(models.TextChoices):
 
 
 class IdentifierType(models.TextChoices):
-    """The checked kinds of `core.identifiers` plus free-format numbers kept as given
-    (the exchange fields CF_XDR_SWDJ, CF_XDR_SYDW, CF_XDR_SHZZ and other ID documents)."""
+    """The checked kinds of `core.identifiers` (a person's other ID document: its type and
+    number, checked for shape only) plus free-format numbers kept as given (the exchange
+    fields CF_XDR_SWDJ, CF_XDR_SYDW, CF_XDR_SHZZ)."""
 
     USCC = IdentifierKind.USCC.value, KIND_LABELS[IdentifierKind.USCC]
     RESIDENT_ID = IdentifierKind.RESIDENT_ID.value, KIND_LABELS[IdentifierKind.RESIDENT_ID]
@@ -32,7 +35,10 @@ class IdentifierType(models.TextChoices):
     TAX_REG = "tax_reg", "税务登记号"
     INSTITUTION_CERT = "institution_cert", "事业单位证书号"
     SOCIAL_ORG_CERT = "social_org_cert", "社会组织登记证号"
-    OTHER_PERSONAL_ID = "other_personal_id", "其他个人证件号码"
+    OTHER_PERSONAL_ID = (
+        IdentifierKind.OTHER_PERSONAL_ID.value,
+        KIND_LABELS[IdentifierKind.OTHER_PERSONAL_ID],
+    )
 
 
 CHECKED_TYPES = frozenset(
@@ -41,6 +47,7 @@ CHECKED_TYPES = frozenset(
         IdentifierType.RESIDENT_ID,
         IdentifierType.REG_NO_15,
         IdentifierType.ORG_CODE,
+        IdentifierType.OTHER_PERSONAL_ID,
     }
 )
 PERSONAL_TYPES = frozenset({IdentifierType.RESIDENT_ID, IdentifierType.OTHER_PERSONAL_ID})

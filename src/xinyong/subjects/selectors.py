@@ -66,7 +66,8 @@ def _with_identifiers() -> Any:
 
 
 def search_subjects(query: str, *, limit: int = 20, reader: Any, purpose: str) -> list[Subject]:
-    """Subjects whose identifier (any of them, normalised) equals `query`, then those
+    """Subjects whose identifier (any of them, normalised) equals `query` — a bare
+    passport or permit number finds its holder under any document type — then those
     whose name contains it. Merged-away subjects are replaced by their survivor; each
     subject appears once. Natural persons among the results are read-logged."""
     text = _query_text(query)
@@ -81,6 +82,12 @@ def search_subjects(query: str, *, limit: int = 20, reader: Any, purpose: str) -
         normalised = identifiers.structural_check(code, hint).normalised
         if normalised:
             candidates.add(normalised)
+    if identifiers.document_number_problem(code) == "":
+        # A passport or travel-permit number is typed without its document type, under
+        # which the person is keyed (护照:E12345678): look under every type.
+        candidates.update(
+            identifiers.document_key(t, code) for t in identifiers.OTHER_PERSON_DOCUMENTS
+        )
     found: list[Subject] = []
     seen: set[int] = set()
     for row in SubjectIdentifier.objects.filter(value__in=sorted(candidates)).select_related(

@@ -67,7 +67,7 @@ def coerce_kind(kind: Any) -> SubjectKind | None:
 def expected_kind(verdict: IdentifierVerdict) -> SubjectKind | None:
     """The subject kind an identifier implies, or None when it could be either an
     organisation or an individual business (old 注册号, 组织机构代码)."""
-    if verdict.kind == IdentifierKind.RESIDENT_ID:
+    if verdict.kind in identifiers.PERSONAL_KINDS:
         return SubjectKind.PERSON
     if verdict.kind == IdentifierKind.USCC:
         # GB 32100 category 92: 个体工商户.
@@ -78,7 +78,11 @@ def expected_kind(verdict: IdentifierVerdict) -> SubjectKind | None:
 
 
 def hint_for(kind: SubjectKind | None, code: str) -> IdentifierKind | None:
-    """Which identifier kind a subject kind promises for an 18-character code."""
+    """Which identifier kind a subject kind promises for an 18-character code; a
+    `<证件类型>:<号码>` key is a person's other ID document whatever the kind says (a
+    wrong kind is then refused by `_kind_for`)."""
+    if identifiers.split_document_key(code) is not None:
+        return IdentifierKind.OTHER_PERSONAL_ID
     if kind == SubjectKind.PERSON:
         return IdentifierKind.RESIDENT_ID
     if kind is not None and len(identifiers.normalise(code)) == 18:
@@ -158,8 +162,11 @@ def _kind_for(verdict: IdentifierVerdict, given: SubjectKind | None) -> SubjectK
             else f"代码为{verdict.kind_label}"
         )
         raise DomainError(f"主体类别“{given.label}”与{detail}不符，应为“{implied.label}”。")
-    if given == SubjectKind.PERSON and verdict.kind != IdentifierKind.RESIDENT_ID:
-        raise DomainError(f"自然人应以居民身份证号码标识，不能使用{verdict.kind_label}。")
+    if given == SubjectKind.PERSON and verdict.kind not in identifiers.PERSONAL_KINDS:
+        raise DomainError(
+            f"自然人应以居民身份证号码或其他个人证件（证件类型:证件号码）标识，"
+            f"不能使用{verdict.kind_label}。"
+        )
     return given
 
 

@@ -36,6 +36,7 @@ from xinyong.catalog.fieldspec import (
 from xinyong.core import identifiers
 from xinyong.core.identifiers import IdentifierKind
 from xinyong.core.inputs import CONTROL_CHARACTERS
+from xinyong.core.masking import mask_document_number
 
 from .reader import (
     KIND_ARRAY,
@@ -279,6 +280,21 @@ def code_parser(
             return verdict.normalised, None
         shown = identifiers.mask_identifier(verdict) if hint == IdentifierKind.RESIDENT_ID else raw
         return None, f"{label}“{shown}”无效：{verdict.reason}"
+
+    return parse
+
+
+def document_number_parser(label: str) -> Callable[[str], Parsed]:
+    """A 护照 / 通行证 / other document number: normalised, and checked for what can be
+    checked (core.identifiers.document_number_problem). The refused number is shown
+    masked, as a resident ID number is."""
+
+    def parse(raw: str) -> Parsed:
+        value = identifiers.normalise(raw)
+        reason = identifiers.document_number_problem(value)
+        if not reason:
+            return value, None
+        return None, f"{label}“{mask_document_number(value)}”无效：{reason}"
 
     return parse
 
@@ -641,8 +657,11 @@ class Validator:
         return pl.DataFrame(schema=schema)
 
     def _id_number(self, *, raw_frame: pl.DataFrame, fs: FieldSpec) -> tuple[pl.Expr, pl.Expr]:
-        """An ID number is checked as a 居民身份证号码 when its type is 身份证 (or not given);
-        other documents (passports …) are kept as normalised free text."""
+        """An ID number is checked as a 居民身份证号码 when its type is 身份证 (or not given).
+        The party's number on another document (护照, 通行证, 其他) keys the subject with
+        its type, so it is checked for shape (5–20 letters or digits); the rest (居住证 and
+        外国人永久居留身份证, checked by GB 11643 when the subject is matched; a legal
+        representative's documents) are kept as normalised free text."""
         rcol = f"r_{fs.code}"
         res_norm, res_err = self._map(
             raw_frame,
@@ -673,8 +692,29 @@ class Validator:
         else:
             type_norm = pl.lit(None, dtype=pl.Utf8)
         is_resident = type_raw.is_null() | (type_norm == RESIDENT_ID_TYPE)
-        norm = pl.when(is_resident).then(res_norm).otherwise(free_norm)
-        err = pl.when(is_resident).then(res_err).otherwise(free_err)
+        if fs.role != "party_id_number":
+            norm = pl.when(is_resident).then(res_norm).otherwise(free_norm)
+            err = pl.when(is_resident).then(res_err).otherwise(free_err)
+            return norm, err
+        doc_norm, doc_err = self._map(
+            raw_frame,
+            fs.code + "#doc",
+            rcol,
+            document_number_parser(fs.label),
+            # What the parser returns unchanged: 5–20 upper-case ASCII letters or digits.
+            surely_valid=pl.col(rcol)
+            .str.contains(identifiers.DOCUMENT_NUMBER_PATTERN)
+            .fill_null(False),
+        )
+        is_document = type_norm.is_in(list(identifiers.OTHER_PERSON_DOCUMENTS)).fill_null(False)
+        norm = (
+            pl.when(is_resident)
+            .then(res_norm)
+            .when(is_document)
+            .then(doc_norm)
+            .otherwise(free_norm)
+        )
+        err = pl.when(is_resident).then(res_err).when(is_document).then(doc_err).otherwise(free_err)
         return norm, err
 
     def _condition(self, fs: FieldSpec) -> pl.Expr | None:
