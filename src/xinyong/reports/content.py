@@ -19,6 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import F, QuerySet
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from xinyong.catalog.fieldspec import get_spec
@@ -297,8 +298,14 @@ def queries_of(
     信易+ checks of an organisation (benefits ScenarioUse; a person's are ReadLog rows
     already) and reports issued about it — of the subject and of the duplicates merged
     into it (`ids`, default _subject_ids). Units and banks are named; individual staff are
-    not. Returns the newest MAX_QUERY_LINES rows and the total count."""
+    not. Returns the newest MAX_QUERY_LINES rows and the total count.
+
+    A check is one line, from its Check row (the unit it was made for, its matter and
+    date). The reads of a person that are that same query are not lines of their own:
+    those made to find and check the person on a day a check of the person was recorded,
+    and the checking unit reopening its own check later (sanctions.checks purposes)."""
     from xinyong.benefits.models import ScenarioUse
+    from xinyong.sanctions.checks import CHECK_PURPOSE, FOLLOW_UP_PURPOSE
     from xinyong.sanctions.models import Check
 
     from .models import Report
@@ -309,16 +316,25 @@ def queries_of(
     start = timezone.make_aware(datetime.combine(since, datetime.min.time()))
     end = timezone.make_aware(datetime.combine(until + timedelta(days=1), datetime.min.time()))
     if subject.is_person:
-        logs, count = _newest(
-            ReadLog.objects.filter(
-                subject_type=READ_SUBJECT_TYPE,
-                subject_id__in=[str(i) for i in ids],
-                occurred_at__gte=start,
-                occurred_at__lt=end,
-            )
-            .select_related("reader")
-            .order_by("-occurred_at")
-        )
+        reads = ReadLog.objects.filter(
+            subject_type=READ_SUBJECT_TYPE,
+            subject_id__in=[str(i) for i in ids],
+            occurred_at__gte=start,
+            occurred_at__lt=end,
+        ).exclude(purpose__startswith=FOLLOW_UP_PURPOSE)
+        checked_days = {
+            timezone.localtime(created).date()
+            for created in Check.objects.filter(
+                subject_id__in=ids, created_at__gte=start, created_at__lt=end
+            ).values_list("created_at", flat=True)
+        }
+        if checked_days:
+            # A name search may also show persons who are not then checked: their read
+            # stays a line unless they were checked that day too.
+            reads = reads.annotate(
+                day=TruncDate("occurred_at", tzinfo=timezone.get_current_timezone())
+            ).exclude(purpose__startswith=CHECK_PURPOSE, day__in=sorted(checked_days))
+        logs, count = _newest(reads.select_related("reader").order_by("-occurred_at"))
         total += count
         for log in logs:
             rows.append(

@@ -120,7 +120,10 @@ class CheckView(APIView):
 class CheckDetailView(APIView):
     @extend_schema(summary="一次查询的结果与反馈情况", responses={200: CHECK_RESPONSE})
     def get(self, request: Request, pk: int) -> Response:
-        return Response(checks.check_data(checks.get_check(request.user, pk)))
+        check = checks.get_check(request.user, pk)
+        data = checks.check_data(check)
+        checks.log_check_read(check, reader=request.user)
+        return Response(data)
 
 
 class FeedbackView(APIView):
@@ -174,7 +177,10 @@ class FeedbackView(APIView):
             items[row_id] = (str(item.get("action") or ""), str(item.get("reason") or ""))
         checks.submit_feedback(actor=request.user, check=check, items=items)
         check.refresh_from_db()
-        return Response(checks.check_data(check))
+        data = checks.check_data(check)
+        # The answer repeats the person's name and entries: a read like the detail's.
+        checks.log_check_read(check, reader=request.user)
+        return Response(data)
 
 
 class StatsView(APIView):

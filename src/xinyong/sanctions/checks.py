@@ -29,7 +29,7 @@ from xinyong.core.audit import record_event
 from xinyong.core.calendar import add_workdays
 from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
 from xinyong.core.exports import safe_cell, xlsx_workbook
-from xinyong.core.masking import mask_text
+from xinyong.core.masking import mask_name, mask_text
 from xinyong.core.models import Event
 from xinyong.orgs.models import Unit
 from xinyong.orgs.permissions import (
@@ -51,6 +51,17 @@ from .models import Check, CheckMeasure, ListEntry, Matter, Measure, TypicalCase
 DEFAULT_FEEDBACK_WORKDAYS = 5
 REMINDER_ACTION = "sanctions.feedback_reminded"
 
+# Purposes of the read-log entries a check of a natural person leaves (个人信息保护法;
+# 河南条例 art. 40). The person's 查询记录 (reports.content.queries_of) lists each check
+# once, from its Check row, and recognises by these prefixes the reads that are that same
+# query: finding the person and running the check (CHECK_PURPOSE, on the day the check was
+# recorded) and the checking unit reopening its own check, e.g. to report feedback
+# (FOLLOW_UP_PURPOSE). Anyone else opening the record — the credit office, a leader — is
+# listed as that (REVIEW_PURPOSE).
+CHECK_PURPOSE = "联合奖惩核查："
+FOLLOW_UP_PURPOSE = "办理本单位联合奖惩查询"
+REVIEW_PURPOSE = "查阅联合奖惩查询记录"
+
 
 def feedback_workdays() -> int:
     value = getattr(settings, "XINYONG_CHECK_FEEDBACK_WORKDAYS", DEFAULT_FEEDBACK_WORKDAYS)
@@ -62,6 +73,11 @@ def feedback_workdays() -> int:
 
 
 # ---------------------------------------------------------------- subjects and entries
+
+
+def check_purpose(matter: Matter) -> str:
+    """The read-log purpose of finding and checking a subject for `matter`."""
+    return f"{CHECK_PURPOSE}{matter.name}"
 
 
 def find_subject(value: Any, *, reader: Any, purpose: str) -> Subject:
@@ -138,7 +154,7 @@ def run_check(
     if isinstance(matter, str):
         matter = get_matter(matter)
     on = on or timezone.localdate()
-    purpose = f"联合奖惩核查：{matter.name}"
+    purpose = check_purpose(matter)
     if not unit.active:
         raise DomainError(f"责任单位“{unit.name}”已停用。")
     if subject is None:
@@ -230,6 +246,30 @@ def get_check(user: Any, check_id: Any) -> Check:
     if check is None:
         raise NotFoundError(f"未找到查询记录 {pk}。")
     return check
+
+
+def listed_name(check: Check) -> str:
+    """The subject's name in a list of checks: a natural person by the first character
+    only, since a list is not a logged read of each person (the check itself is)."""
+    name = str((check.snapshot.get("subject") or {}).get("name") or check.subject.name)
+    return mask_name(name) if check.subject.is_person else name
+
+
+def log_check_read(check: Check, *, reader: Any) -> None:
+    """Log that `reader` was shown a check of a natural person (its page, its API
+    answer, the answer to a feedback report), with a purpose naming the check. The
+    checking unit's own staff and the one who ran it are following up their own query;
+    anyone else is reviewing another unit's record."""
+    if not check.subject.is_person:
+        return
+    reader_pk = getattr(reader, "pk", None)
+    own = reader_pk is None or reader_pk == check.checked_by_id
+    own = own or getattr(reader, "unit_id", None) == check.unit_id
+    if own:
+        purpose = f"{FOLLOW_UP_PURPOSE}第 {check.pk} 号（{check.matter.name}）"
+    else:
+        purpose = f"{REVIEW_PURPOSE}第 {check.pk} 号（{check.unit.name}·{check.matter.name}）"
+    log_person_reads([check.subject], reader=reader, purpose=purpose)
 
 
 def check_measures(check: Check) -> list[CheckMeasure]:
@@ -646,7 +686,8 @@ def write_case(
 
 def publish_case(*, actor: Any, case: TypicalCase, on: date | None = None) -> TypicalCase:
     """Publish a case on the portal (/credit/cases/); only the credit office publishes.
-    The public text is masked (ID numbers, phone numbers)."""
+    The title and text are masked where they are shown (`public_title`, `public_body`):
+    ID numbers, phone numbers, and the name of a person the linked check was about."""
     require(actor, "credit_admin")
     if case.published_on is not None:
         raise DomainError(f"案例“{case.title}”已于 {case.published_on:%Y-%m-%d} 发布。")
@@ -682,14 +723,29 @@ def get_case_for(user: Any, case_id: Any) -> TypicalCase:
 
 def published_cases() -> QuerySet[TypicalCase]:
     return (
-        TypicalCase.objects.select_related("unit")
+        TypicalCase.objects.select_related("unit", "check_run__subject")
         .filter(published_on__isnull=False)
         .order_by("-published_on", "-id")
     )
 
 
+def _case_person_name(case: TypicalCase) -> str | None:
+    """The full name of the natural person the case is about, as far as the platform
+    knows it: the subject of the check the case is linked to."""
+    check = case.check_run
+    if check is not None and check.subject.is_person:
+        return check.subject.name
+    return None
+
+
+def public_title(case: TypicalCase) -> str:
+    """The title as the portal shows it (page, list, <title>): ID and mobile numbers
+    masked, and the person's own name by its first character (DOMAIN.md §2)."""
+    return mask_text(case.title, person_name=_case_person_name(case))
+
+
 def public_body(case: TypicalCase) -> str:
-    return mask_text(case.body)
+    return mask_text(case.body, person_name=_case_person_name(case))
 
 
 def units_user_may_check_for(user: Any) -> list[Unit]:

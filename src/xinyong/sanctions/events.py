@@ -7,10 +7,11 @@ Deadline: ``add_workdays(assigned_on, n)`` with n from ``settings.XINYONG_EVENT_
 sets its own through the environment/settings). The credit office may also give a
 calendar date for one event.
 
-Publication: only the text the credit office writes for the public is shown, passed
-through ``core.masking.mask_text`` when it is stored and again when it is shown, so that
-no ID number or mobile number leaks; a natural person involved is shown by the first
-character of the name only. An event that was not published never appears publicly.
+Publication: only the title and the text the credit office writes for the public are
+shown, passed through ``core.masking.mask_text`` (the text when it is stored and again
+when it is shown), so that no ID number or mobile number leaks; a natural person involved
+is shown by the first character of the name only, in the subject column and wherever the
+title or text repeats the name. An event that was not published never appears publicly.
 """
 
 from __future__ import annotations
@@ -185,7 +186,9 @@ def publish_event(
     if event.handled_on and on < event.handled_on:
         raise DomainError("公布日期不能早于处置日期。")
     old = _snapshot(event)
-    event.public_text = mask_text(clean_text(public_text, "公布内容"))
+    event.public_text = mask_text(
+        clean_text(public_text, "公布内容"), person_name=_person_name(event)
+    )
     event.published_on = on
     event.status = Status.PUBLISHED
     event.save(update_fields=["public_text", "published_on", "status", "updated_at"])
@@ -253,19 +256,27 @@ def published_events() -> QuerySet[DishonestyEvent]:
     )
 
 
+def _person_name(event: DishonestyEvent) -> str | None:
+    """The full name of the natural person the event involves, masked wherever the
+    public title or text repeats it (DOMAIN.md §2)."""
+    subject = event.subject
+    return subject.name if subject is not None and subject.is_person else None
+
+
 def public_view(event: DishonestyEvent) -> dict[str, Any]:
     """One published event as the public may see it (masked)."""
     subject = event.subject
     subject_name = ""
     if subject is not None:
         subject_name = mask_name(subject.name) if subject.is_person else subject.name
+    person_name = _person_name(event)
     return {
         "id": event.pk,
-        "title": mask_text(event.title),
+        "title": mask_text(event.title, person_name=person_name),
         "subject": subject_name,
         "detected_on": event.detected_on.isoformat(),
         "unit": event.assigned_unit.name if event.assigned_unit else "",
         "handled_on": event.handled_on.isoformat() if event.handled_on else "",
         "published_on": event.published_on.isoformat() if event.published_on else "",
-        "public_text": mask_text(event.public_text),
+        "public_text": mask_text(event.public_text, person_name=person_name),
     }

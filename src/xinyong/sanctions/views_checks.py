@@ -189,7 +189,7 @@ def check_new(request: HttpRequest) -> HttpResponse:
                     raise DomainError("请选择查询单位。")
                 unit = units[0]
             matter = measures.get_matter(values["matter"])
-            purpose = f"联合奖惩核查：{matter.name}"
+            purpose = checks.check_purpose(matter)
             if values["subject_id"]:
                 subject = checks.find_subject(
                     values["subject_id"], reader=request.user, purpose=purpose
@@ -238,7 +238,7 @@ def check_list(request: HttpRequest) -> HttpResponse:
     if only_overdue:
         qs = qs.filter(feedback_status=Check.FeedbackStatus.PENDING, feedback_due__lt=today)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(c, checks.is_overdue(c, today)) for c in page.object_list]
+    rows = [(c, checks.is_overdue(c, today), checks.listed_name(c)) for c in page.object_list]
     return render(
         request,
         "sanctions/check_list.html",
@@ -272,6 +272,8 @@ def check_detail(request: HttpRequest, pk: int) -> HttpResponse:
             error = exc.message
     snapshot = {m["code"]: m for m in check.snapshot.get("measures", [])}
     rows = [(row, snapshot.get(row.measure.code, {})) for row in checks.check_measures(check)]
+    # The page shows the person's full name and list entries: a read, as every render is.
+    checks.log_check_read(check, reader=request.user)
     return render(
         request,
         "sanctions/check_detail.html",
@@ -374,7 +376,11 @@ def public_cases(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "sanctions/check_public_cases.html",
-        {"page": page, "querystring": "", "cases": [(c, checks.public_body(c)) for c in page]},
+        {
+            "page": page,
+            "querystring": "",
+            "cases": [(c, checks.public_title(c), checks.public_body(c)) for c in page],
+        },
     )
 
 
@@ -385,5 +391,5 @@ def public_case(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "sanctions/check_public_case.html",
-        {"case": case, "body": checks.public_body(case)},
+        {"case": case, "title": checks.public_title(case), "body": checks.public_body(case)},
     )

@@ -68,7 +68,8 @@ from xinyong.collection.pipeline.validate import parse_date
 from xinyong.collection.services import ingest_rows
 from xinyong.core.audit import record_event
 from xinyong.core.errors import DomainError, NotFoundError
-from xinyong.core.masking import mask_name
+from xinyong.core.identifiers import split_document_key
+from xinyong.core.masking import mask_name, mask_text
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Unit
 from xinyong.records.models import CreditRecord
@@ -851,6 +852,9 @@ def public_targets(draw: Draw, *, with_grades: bool = True) -> list[dict[str, An
             continue
         record = target.inspection_record
         payload = record.payload if record is not None else {}
+        # The inspector's free text may quote ID and mobile numbers, and for a drawn person
+        # their own name (DOMAIN.md §2): masked as the target's name column is.
+        person_name = target.subject.name if target.subject.kind == SubjectKind.PERSON else None
         rows.append(
             {
                 "order": index,
@@ -868,8 +872,10 @@ def public_targets(draw: Draw, *, with_grades: bool = True) -> list[dict[str, An
                 if record is not None and record.decision_date
                 else None,
                 "document_number": record.document_number if record is not None else "",
-                "outcome": str(payload.get("JC_JG", "")),
-                "handling": str(payload.get("JC_CLQK", "") or ""),
+                "outcome": mask_text(str(payload.get("JC_JG", "") or ""), person_name=person_name),
+                "handling": mask_text(
+                    str(payload.get("JC_CLQK", "") or ""), person_name=person_name
+                ),
             }
         )
     if not with_grades:
@@ -964,6 +970,10 @@ def _party_fields(subject: Subject, legal_rep: str) -> dict[str, str]:
             "身份证" if subject.identifier_type == IdentifierType.RESIDENT_ID else "其他"
         )
         fields["JC_XDR_ZJHM"] = subject.identifier
+        # A person keyed by another document (护照:E12345678) is reported as that document.
+        document = split_document_key(subject.identifier)
+        if document is not None:
+            fields["JC_XDR_ZJLX"], fields["JC_XDR_ZJHM"] = document
     else:
         if subject.identifier_type == IdentifierType.USCC:
             fields["JC_XDR_SHXYM"] = subject.identifier
