@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.test import Client
+
 from xinyong.collection.services import ingest_rows
 from xinyong.publicity.models import PublicityWindow
 from xinyong.records.models import CreditRecord
@@ -11,7 +13,16 @@ from xinyong.records.signals import batch_stored
 
 from ..collection.ingest_helpers import DECIDER_USCC, ORG_USCC, PERSON_ID, org_row, unit
 
-__all__ = ["DECIDER_USCC", "ORG_USCC", "PERSON_ID", "ingest", "penalty", "person_penalty"]
+__all__ = [
+    "DECIDER_USCC",
+    "ORG_USCC",
+    "PERSON_ID",
+    "api_query_person",
+    "ingest",
+    "penalty",
+    "person_penalty",
+    "query_person",
+]
 
 ENV = "安阳市北关区生态环境局"
 MARKET = "安阳市北关区市场监督管理局"
@@ -56,3 +67,18 @@ def person_penalty(
     )
     row.update(extra)
     return ingest("区生态环境局", "XZCF", [row])[0]
+
+
+def query_person(client: Client, id_number: str, name: str, *, follow: bool = False) -> Any:
+    """The portal's person query as its form sends it: a POST, so that neither the ID
+    number nor the name is ever part of a URL."""
+    return client.post("/credit/", {"id_number": id_number, "name": name}, follow=follow)
+
+
+def api_query_person(client: Client, id_number: str, name: str) -> Any:
+    """The public API's person query: a JSON body, never query parameters."""
+    return client.post(
+        "/api/v1/public/subjects",
+        {"id_number": id_number, "name": name},
+        content_type="application/json",
+    )

@@ -14,7 +14,7 @@ from xinyong.publicity.presenters import present_record, present_withdrawal
 from xinyong.records.models import RecordWithdrawal
 from xinyong.records.services import withdraw_record
 
-from .helpers import penalty, person_penalty
+from .helpers import api_query_person, penalty, person_penalty, query_person
 
 pytestmark = pytest.mark.django_db
 
@@ -85,13 +85,12 @@ def test_persons_own_name_is_masked_in_free_text() -> None:
     assert fields["CF_SY"] == ("当事人张**（身份证410502********301x）无证经营，张**对事实无异议。")
 
     client = Client()
-    found = client.get("/credit/", {"id_number": PARTY_ID, "name": "张建国"}).content.decode()
-    query = found.split('href="/credit/subject/')[1].split('"')[0].split("?", 1)[1]
-    query = query.replace("&amp;", "&")
+    found = query_person(client, PARTY_ID, "张建国")
+    query = found["Location"].split("?", 1)[1]
     page = client.get(f"/credit/record/{record.pk}/?{query}").content.decode()
     assert "当事人张**（身份证410502********301x）无证经营" in page
     assert "张建国" not in page
-    token = client.get("/api/v1/public/subjects", {"id_number": PARTY_ID, "name": "张建国"})
+    token = api_query_person(client, PARTY_ID, "张建国")
     api = client.get(
         f"/api/v1/public/subjects/{record.subject_id}", {"t": token.json()["results"][0]["token"]}
     )

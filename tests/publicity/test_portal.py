@@ -7,7 +7,14 @@ from django.test import Client
 from xinyong.core.models import ReadLog
 from xinyong.rights.models import Objection
 
-from .helpers import ORG_USCC, PERSON_ID, penalty, person_penalty
+from .helpers import (
+    ORG_USCC,
+    PERSON_ID,
+    api_query_person,
+    penalty,
+    person_penalty,
+    query_person,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -77,20 +84,18 @@ def test_person_found_only_by_full_id_and_exact_name_and_masked() -> None:
     assert "李*" not in by_name and "自然人查询结果" not in by_name
     assert client.get(f"/credit/subject/{record.subject_id}/").status_code == 404
     assert client.get(f"/credit/record/{record.pk}/").status_code == 404
-    wrong = client.get("/credit/", {"id_number": PERSON_ID, "name": "李五"}).content.decode()
+    wrong = query_person(client, PERSON_ID, "李五").content.decode()
     assert "未找到" in wrong
     reads = ReadLog.objects.count()
-    found = client.get(
-        "/credit/", {"id_number": PERSON_ID.lower(), "name": "李四"}
-    ).content.decode()
-    assert "李*" in found and "110105********002X" in found
-    assert PERSON_ID not in found
+    found = query_person(client, PERSON_ID.lower(), "李四")
+    assert found.status_code == 302
     assert ReadLog.objects.count() == reads + 1
-    link = found.split('href="/credit/subject/')[1].split('"')[0]
-    page = client.get("/credit/subject/" + link.replace("&amp;", "&")).content.decode()
+    page = client.get(found["Location"]).content.decode()
+    assert "李*" in page and "110105********002X" in page
     assert record.document_number in page and PERSON_ID not in page
-    assert client.get("/credit/", {"id_number": PERSON_ID}).status_code == 200
-    assert "须同时填写" in client.get("/credit/", {"id_number": PERSON_ID}).content.decode()
+    incomplete = query_person(client, PERSON_ID, "")
+    assert incomplete.status_code == 200
+    assert "须同时填写" in incomplete.content.decode()
 
 
 def test_portal_is_throttled_per_ip(settings) -> None:
@@ -129,9 +134,7 @@ def test_public_api_person_needs_id_and_name() -> None:
     client = Client()
     assert client.get("/api/v1/public/subjects", {"q": "李四"}).json()["results"] == []
     assert client.get(f"/api/v1/public/subjects/{record.subject_id}").status_code == 404
-    (person,) = client.get(
-        "/api/v1/public/subjects", {"id_number": PERSON_ID, "name": "李四"}
-    ).json()["results"]
+    (person,) = api_query_person(client, PERSON_ID, "李四").json()["results"]
     assert person["name"] == "李*" and person["identifier"] == "110105********002X"
     detail = client.get(
         f"/api/v1/public/subjects/{record.subject_id}", {"t": person["token"]}

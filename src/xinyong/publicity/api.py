@@ -1,8 +1,11 @@
 """Public (anonymous) credit query API, throttled per IP (ARCHITECTURE: "throttled
 anonymous access for public queries"). Output goes through `presenters`, like the pages.
 
-- GET /api/v1/public/subjects?q=…  organisations and 个体工商户 by name or code; a natural
-  person only with `id_number` and `name` both exact (masked result, read-logged).
+- GET /api/v1/public/subjects?q=…  organisations and 个体工商户 by name or code.
+- POST /api/v1/public/subjects {id_number, name}  a natural person, both exact (masked
+  result with a token, read-logged). A body, never query parameters: a URL is kept in
+  access logs and histories (个人信息保护法 art. 51), so a GET carrying `id_number` or
+  `name` is refused with a 400 (code `person_query_requires_post`), not run.
 - GET /api/v1/public/subjects/{id} a subject's public records (persons: with the token `t`
   handed out by the person query).
 """
@@ -20,14 +23,18 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from xinyong.core.api import validated
 from xinyong.core.errors import DomainError, NotFoundError
 
 from .presenters import present_record, present_subject
 from .selectors import SEARCH_MAX_LENGTH, find_public_subjects, public_records_for
 from .views import (
+    PERSON_ID_MAX_LENGTH,
+    PERSON_NAME_MAX_LENGTH,
     _clean,
     _find_person,
     log_person_read,
+    person_query_error,
     person_token,
     token_allows,
 )
@@ -73,40 +80,73 @@ class RecordOut(serializers.Serializer):
     fields = serializers.ListField(child=serializers.DictField())  # type: ignore[assignment]
 
 
+class PersonQueryIn(serializers.Serializer):
+    id_number = serializers.CharField(
+        max_length=PERSON_ID_MAX_LENGTH, label="身份证号码", help_text="自然人完整身份证号码"
+    )
+    name = serializers.CharField(
+        max_length=PERSON_NAME_MAX_LENGTH, label="姓名", help_text="自然人完整姓名"
+    )
+
+
+PUBLIC_SUBJECT_LIST = inline_serializer("PublicSubjectList", {"results": SubjectOut(many=True)})
+PERSON_QUERY_REQUIRES_POST = (
+    "自然人查询不接受网址中的身份证号码和姓名：请以 POST 方式提交 JSON 请求体 "
+    '{"id_number": …, "name": …} 至 /api/v1/public/subjects。'
+)
+
+
 class PublicSubjectSearch(APIView):
     permission_classes = [permissions.AllowAny]
     throttle_classes = [PublicAnonThrottle]
 
     @extend_schema(
-        summary="公开信用查询（主体）",
+        summary="公开信用查询（法人和非法人组织、个体工商户）",
+        description=(
+            "按名称或统一社会信用代码查询。自然人查询请用 POST（身份证号码和姓名放在请求体中）；"
+            "带 id_number 或 name 参数的 GET 请求一律以 400（code 为 person_query_requires_post）拒绝。"
+        ),
         operation_id="public_subjects_search",
         parameters=[
             OpenApiParameter("q", str, description="名称（至少 2 个字）或统一社会信用代码"),
-            OpenApiParameter(
-                "id_number", str, description="自然人完整身份证号码（须与 name 同时提供）"
-            ),
-            OpenApiParameter("name", str, description="自然人完整姓名"),
         ],
-        responses={200: inline_serializer("PublicSubjectList", {"results": SubjectOut(many=True)})},
+        responses={200: PUBLIC_SUBJECT_LIST},
         tags=["公开查询"],
     )
     def get(self, request: Request) -> Response:
+        if "id_number" in request.query_params or "name" in request.query_params:
+            # Not echoed back: the parameters are already in this URL and the access log.
+            raise DomainError(PERSON_QUERY_REQUIRES_POST, code="person_query_requires_post")
         query = _clean(request.query_params.get("q", ""))
-        id_number = _clean(request.query_params.get("id_number", ""))
-        name = _clean(request.query_params.get("name", ""))
-        if id_number or name:
-            if not id_number or not name:
-                raise DomainError("查询自然人须同时提供完整的身份证号码和姓名。")
-            found = _find_person(id_number[:40], name[:50])
-            if found is None:
-                return Response({"results": []})
-            log_person_read(request, found)  # type: ignore[arg-type]
-            return Response({"results": [present_subject(found) | {"token": person_token(found)}]})
         if not query or len(query) < 2:
             raise DomainError("请至少输入 2 个字符的名称或统一社会信用代码。")
         if len(query) > SEARCH_MAX_LENGTH:
             raise DomainError(f"查询内容过长：最多 {SEARCH_MAX_LENGTH} 个字符。")
         return Response({"results": [present_subject(s) for s in find_public_subjects(query)]})
+
+    @extend_schema(
+        summary="公开信用查询（自然人本人，身份证号码与姓名完全一致）",
+        description=(
+            "身份证号码和姓名放在 JSON 请求体中，不进入网址（访问日志、浏览器历史）。"
+            "结果已脱敏，附 30 分钟内有效的令牌 token，用于 GET /api/v1/public/subjects/{id}?t=…；"
+            "未找到时 results 为空。每次查到均记入个人信息查阅记录。"
+        ),
+        operation_id="public_subjects_person_query",
+        request=PersonQueryIn,
+        responses={200: PUBLIC_SUBJECT_LIST},
+        tags=["公开查询"],
+    )
+    def post(self, request: Request) -> Response:
+        data = validated(PersonQueryIn(data=request.data))
+        id_number, name = _clean(data["id_number"]), _clean(data["name"])
+        error = person_query_error(id_number, name)
+        if error:
+            raise DomainError(error)
+        found = _find_person(id_number, name)
+        if found is None:
+            return Response({"results": []})
+        log_person_read(request, found)  # type: ignore[arg-type]
+        return Response({"results": [present_subject(found) | {"token": person_token(found)}]})
 
 
 class PublicSubjectDetail(APIView):

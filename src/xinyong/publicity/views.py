@@ -2,9 +2,9 @@
 CSV export — anonymous, Chinese, masked, throttled, and showing only what is public.
 
 Natural persons are never listed by name: a person is found only by the exact full ID
-number together with the exact name, and the pages of a person (and of the person's
-records) open only with the signed token that such a query hands out (valid
-PERSON_TOKEN_SECONDS), so that nobody can walk the ids. Every public read of a person is
+number together with the exact name, sent in a POST body and never in a URL, and the
+pages of a person (and of the person's records) open only with the signed token that such
+a query hands out (valid PERSON_TOKEN_SECONDS), so that nobody can walk the ids. Every public read of a person is
 read-logged (个人信息保护法; 河南条例 art. 40).
 """
 
@@ -22,9 +22,10 @@ from django.core import signing
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 
 from xinyong.core import identifiers
 from xinyong.core.audit import record_read
@@ -192,52 +193,97 @@ def _token_query(request: HttpRequest, subject: Subject) -> str:
 # ---------------------------------------------------------------- pages
 
 
+# The limits of the person form's fields (search.html repeats them as maxlength).
+PERSON_ID_MAX_LENGTH = 40
+PERSON_NAME_MAX_LENGTH = 50
+PERSON_QUERY_VIA_FORM = (
+    "为保护个人信息，自然人查询须通过本页的查询表单提交，请在下方重新填写身份证号码和姓名。"
+)
+
+
+def person_query_error(id_number: str, name: str) -> str:
+    """Why a person query cannot be run, in Chinese; "" when it can."""
+    if not id_number or not name:
+        return "查询自然人须同时填写完整的身份证号码和姓名。"
+    if len(id_number) > PERSON_ID_MAX_LENGTH or len(name) > PERSON_NAME_MAX_LENGTH:
+        return "身份证号码或姓名过长，请核对后重试。"
+    return ""
+
+
+def person_page_url(subject: Subject) -> str:
+    """The person's own page, addressed by the signed token only: no ID number or name."""
+    return reverse("publicity:subject", args=[subject.pk]) + f"?t={person_token(subject)}"
+
+
+def _search_context(**values: Any) -> dict[str, Any]:
+    context: dict[str, Any] = {
+        "query": "",
+        "results": [],
+        "error": "",
+        "person_open": False,
+        "person_note": "",
+        "person_not_found": False,
+        "id_number": "",
+        "person_name": "",
+        "limit": SEARCH_LIMIT,
+        "search_max_length": SEARCH_MAX_LENGTH,
+        "person_id_max_length": PERSON_ID_MAX_LENGTH,
+        "person_name_max_length": PERSON_NAME_MAX_LENGTH,
+    }
+    return context | values
+
+
 @throttled
 def search(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        return _person_query(request)
+    context = _search_context()
+    if "id_number" in request.GET or "name" in request.GET:
+        # The old GET form (a bookmark, a link): the ID number and name are already in
+        # this URL and in the access log; they are neither run nor echoed back.
+        context.update(person_open=True, person_note=PERSON_QUERY_VIA_FORM)
+        return render(request, "publicity/search.html", context)
     query = _clean(request.GET.get("q", ""))
-    id_number = _clean(request.GET.get("id_number", ""))
-    person_name = _clean(request.GET.get("name", ""))
-    error = ""
-    results: list[dict[str, Any]] = []
-    person_result: dict[str, Any] | None = None
-    person_searched = bool(id_number or person_name)
-    if person_searched:
-        if not id_number or not person_name:
-            error = "查询自然人须同时填写完整的身份证号码和姓名。"
-        elif len(id_number) > 40 or len(person_name) > 50:
-            error = "身份证号码或姓名过长，请核对后重试。"
-        else:
-            found = _find_person(id_number, person_name)
-            if found is not None:
-                log_person_read(request, found)
-                person_result = present_subject(found)
-                person_result["url"] = reverse("publicity:subject", args=[found.pk]) + (
-                    f"?t={person_token(found)}"
-                )
-    elif len(query) > SEARCH_MAX_LENGTH:
-        error = f"查询内容过长，请输入不超过 {SEARCH_MAX_LENGTH} 个字符的名称或统一社会信用代码。"
+    context["query"] = query
+    if len(query) > SEARCH_MAX_LENGTH:
+        context["error"] = (
+            f"查询内容过长，请输入不超过 {SEARCH_MAX_LENGTH} 个字符的名称或统一社会信用代码。"
+        )
     elif query and len(query) < 2:
-        error = "请至少输入 2 个字符的名称或统一社会信用代码。"
+        context["error"] = "请至少输入 2 个字符的名称或统一社会信用代码。"
     elif query:
         for subject in find_public_subjects(query):
             item = present_subject(subject)
             item["url"] = reverse("publicity:subject", args=[subject.pk])
-            results.append(item)
-    return render(
-        request,
-        "publicity/search.html",
-        {
-            "query": query,
-            "id_number_given": bool(id_number),
-            "person_name": person_name,
-            "person_searched": person_searched,
-            "person_result": person_result,
-            "error": error,
-            "results": results,
-            "limit": SEARCH_LIMIT,
-            "search_max_length": SEARCH_MAX_LENGTH,
-        },
+            context["results"].append(item)
+    return render(request, "publicity/search.html", context)
+
+
+def _person_query(request: HttpRequest) -> HttpResponse:
+    """The person form's POST (CSRF-checked by the middleware). Found: redirect to the
+    person's page by token (POST/redirect/GET), so neither the ID number nor the name
+    reaches a URL, the history or a Referer (个人信息保护法 art. 51). Otherwise the form
+    again, as typed, in a page no cache keeps."""
+    id_number = _clean(request.POST.get("id_number", ""))
+    person_name = _clean(request.POST.get("name", ""))
+    error = person_query_error(id_number, person_name)
+    if not error:
+        found = _find_person(id_number, person_name)
+        if found is not None:
+            log_person_read(request, found)
+            response: HttpResponse = redirect(person_page_url(found))
+            add_never_cache_headers(response)
+            return response
+    context = _search_context(
+        person_open=True,
+        person_not_found=not error,
+        error=error,
+        id_number=id_number[:PERSON_ID_MAX_LENGTH],
+        person_name=person_name[:PERSON_NAME_MAX_LENGTH],
     )
+    response = render(request, "publicity/search.html", context)
+    add_never_cache_headers(response)
+    return response
 
 
 @throttled
