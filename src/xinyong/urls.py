@@ -52,6 +52,8 @@ urlpatterns = [
     path("", include("xinyong.personnel.urls")),
     path("", include("xinyong.ledger.urls")),
     path("", include("xinyong.exchange.urls")),
+    # orgs: API-token pages under workspace/tokens/ (orgs/urls.py)
+    path("", include("xinyong.orgs.urls")),
     path("", include("xinyong.web.urls")),
 ]
 

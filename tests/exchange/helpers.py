@@ -23,9 +23,15 @@ def unit(name: str) -> Unit:
     return target
 
 
-def make_user(username: str, role: str = Role.CREDIT_ADMIN, unit_name: str = "区发改委") -> Any:
+def make_user(
+    username: str, role: str = Role.CREDIT_ADMIN, unit_name: str | None = "区发改委"
+) -> Any:
     return org_services.create_user(
-        actor=None, username=username, password=PASSWORD, role=role, unit=unit(unit_name)
+        actor=None,
+        username=username,
+        password=PASSWORD,
+        role=role,
+        unit=unit(unit_name) if unit_name else None,
     )
 
 

@@ -49,7 +49,7 @@ def _failed_and_acked(settings) -> tuple[OutboundMessage, OutboundMessage]:
 def test_page_shows_counts_filters_and_resends_for_the_credit_office_only(settings, tmp_path):
     make_user("ex_admin")
     make_user("ex_reporter", Role.REPORTER, "区市场监管局")
-    make_user("ex_leader", Role.LEADER)
+    make_user("ex_leader", Role.LEADER, None)  # a district leader has no unit
     acked, failed = _failed_and_acked(settings)
     settings.XINYONG_EXCHANGE = file_settings(tmp_path)
 

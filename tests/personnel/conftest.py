@@ -40,8 +40,8 @@ def make_user(username: str, role: str, unit_name: str | None, **extra: Any) -> 
 def users(db: Any) -> dict[str, User]:
     return {
         "zzb": make_user("t_zzb", Role.ORG_DEPT, "区委组织部"),
-        "scj_leader": make_user("t_scj_leader", Role.LEADER, "区市场监管局"),
-        "zjj_leader": make_user("t_zjj_leader", Role.LEADER, "区住建局"),
+        "scj_leader": make_user("t_scj_leader", Role.UNIT_LEADER, "区市场监管局"),
+        "zjj_leader": make_user("t_zjj_leader", Role.UNIT_LEADER, "区住建局"),
         "district_leader": make_user("t_leader", Role.LEADER, None),
         "admin": make_user("t_admin", Role.CREDIT_ADMIN, "区发改委"),
         "scj_reporter": make_user("t_scj_reporter", Role.REPORTER, "区市场监管局"),

@@ -7,9 +7,10 @@ import pytest
 
 from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
 from xinyong.core.models import Event, ReadLog
+from xinyong.orgs.models import Role
 from xinyong.personnel import access, services
 
-from .conftest import OUTSIDER_ID, WANG
+from .conftest import OUTSIDER_ID, WANG, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -83,3 +84,20 @@ def test_who_keeps_files(users, servant, lawyer_file):
         services.register_person(
             actor=users["admin"], category=servant, name="张三", id_number=WANG, unit="区市场监管局"
         )
+
+
+def test_keeping_units_head_reads_its_files_and_acts_for_nothing(users, lawyer_file, wang):
+    """A 单位负责人 of the keeping unit reads the files it keeps; it keeps none and
+    nominates nobody (a 单位负责人 writes nothing)."""
+    head = make_user("t_sfj_head", Role.UNIT_LEADER, "区司法局")
+    assert access.read_basis(head, lawyer_file) == "建档管理单位"
+    assert access.may_hold_access(head)
+    assert not access.can_keep(head, lawyer_file.category)
+    assert access.keepable_categories(head) == []
+    with pytest.raises(NotPermitted):
+        services.open_file(reader=head, person=wang, purpose="年度考核")
+    with pytest.raises(NotPermitted, match="只有信用办和各单位工作人员可以推荐诚信典型"):
+        services.nominating_unit(head)
+    # A district leader has no unit, so it is neither a unit's leadership nor its keeper.
+    assert not access.may_hold_access(users["district_leader"])
+    assert access.read_basis(users["district_leader"], lawyer_file) is None

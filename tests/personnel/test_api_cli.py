@@ -115,9 +115,14 @@ def test_nomination_api_and_public_list(users, wang):
         api(users["bank"]).post("/api/v1/personnel/nominations/", body, format="json").status_code
         == 403
     )
-    created = api(users["scj_leader"]).post("/api/v1/personnel/nominations/", body, format="json")
+    # The unit's head reads and never writes (orgs.permissions): its staff nominate.
+    refused = api(users["scj_leader"]).post("/api/v1/personnel/nominations/", body, format="json")
+    assert refused.status_code == 403
+    assert "只有信用办和各单位工作人员可以推荐诚信典型" in refused.json()["detail"]
+    created = api(users["scj_reporter"]).post("/api/v1/personnel/nominations/", body, format="json")
     assert created.status_code == 201 and created.json()["nominee"] == "王**（区市场监管局）"
     pk = created.json()["id"]
+    assert api(users["scj_leader"]).get("/api/v1/personnel/nominations/").json()["count"] == 1
     assert api(users["zjj_leader"]).get("/api/v1/personnel/nominations/").json()["count"] == 0
     assert api(users["admin"]).get("/api/v1/personnel/nominations/").json()["count"] == 1
     decide = f"/api/v1/personnel/nominations/{pk}/decide/"
@@ -139,7 +144,7 @@ def test_nomination_api_and_public_list(users, wang):
     # "²" passes str.isdigit() but is no year: a 400, not a 500.
     odd = api().get("/api/v1/personnel/honours/", {"year": "²"})
     assert odd.status_code == 400 and "年度“²”无效" in odd.json()["detail"]
-    wrong = api(users["scj_leader"]).post(
+    wrong = api(users["scj_reporter"]).post(
         "/api/v1/personnel/nominations/", {**body, "kind": "nope"}, format="json"
     )
     assert wrong.status_code == 400
@@ -148,7 +153,7 @@ def test_nomination_api_and_public_list(users, wang):
 def test_unit_and_community_nominations(users, honour_kinds):
     with pytest.raises(Exception, match="只能推荐本单位"):
         services.nominate(
-            actor=users["scj_leader"],
+            actor=users["scj_reporter"],
             kind=honour_kinds["model_organ"],
             year=2025,
             unit="区税务局",

@@ -277,24 +277,34 @@ def test_linked_user_sees_own_file(client, users, wang):
 
 
 def test_honours_pages(client, users, wang, honour_kinds):
-    login(client, users["scj_leader"])
+    login(client, users["scj_reporter"])
     page = client.get(reverse("personnel:honours"))
-    assert page.status_code == 200 and "推荐" in page.content.decode()
-    response = client.post(
-        reverse("personnel:honours"),
-        {
-            "action": "nominate",
-            "kind": honour_kinds["excellent_worker"].pk,
-            "year": "2025",
-            "person_id_number": WANG,
-            "person_name": "王建国",
-            "deeds": f"王建国同志身份证{WANG}，事迹突出。",
-        },
-    )
+    assert page.status_code == 200 and 'id="nominate-form"' in page.content.decode()
+    nomination = {
+        "action": "nominate",
+        "kind": honour_kinds["excellent_worker"].pk,
+        "year": "2025",
+        "person_id_number": WANG,
+        "person_name": "王建国",
+        "deeds": f"王建国同志身份证{WANG}，事迹突出。",
+    }
+    response = client.post(reverse("personnel:honours"), nomination)
     assert response.status_code == 302
     n = Nomination.objects.get()
     assert n.nominated_by_unit.name == "区市场监管局"
     assert login(client, users["bank"]).get(reverse("personnel:honours")).status_code == 403
+    # The unit's head sees its unit's nominations, read only: no form, a nomination
+    # posted anyway is refused.
+    login(client, users["scj_leader"])
+    page = client.get(reverse("personnel:honours"))
+    body = page.content.decode()
+    assert page.status_code == 200 and f'id="nomination-{n.pk}"' in body
+    assert 'id="nominate-form"' not in body
+    refused = client.post(reverse("personnel:honours"), {**nomination, "year": "2026"})
+    assert refused.status_code == 403
+    assert Nomination.objects.count() == 1
+    other_head = login(client, users["zjj_leader"]).get(reverse("personnel:honours"))
+    assert f'id="nomination-{n.pk}"' not in other_head.content.decode()
     # Only the credit office selects.
     login(client, users["scj_leader"])
     client.post(

@@ -336,7 +336,7 @@ def test_credit_office_nominates_any_unit(client, users, honour_kinds):
 
 def test_keeper_changes_unit_and_post_and_access_follows(users, wang):
     zzb = users["zzb"]
-    fgw_leader = make_user("t_fgw_leader", "leader", "区发改委")
+    fgw_leader = make_user("t_fgw_leader", "unit_leader", "区发改委")
     with pytest.raises(NotPermitted, match="无权维护"):
         services.change_post(actor=users["scj_leader"], person=wang, unit="区发改委", post="x")
     with pytest.raises(DomainError, match="请填写所在单位"):

@@ -27,17 +27,23 @@ ROLES = (
     "reviewer_a",
     "reporter_b",
     "leader",
+    "unit_leader_a",
+    "unit_leader_b",
     "org_dept",
     "bank",
 )
 
-# Demo accounts (xinyong.orgs.loaders.DEMO_USERS): unit A is 区市场监管局, unit B 区人社局.
+# Demo accounts (xinyong.orgs.loaders.DEMO_USERS; scj_leader, unit A's 单位负责人, from
+# personnel/demo.py): unit A is 区市场监管局, unit B 区人社局. Unit B's 单位负责人 is not a
+# demo account: `demo_data` adds it.
 DEMO_ACCOUNTS = {
     "credit_admin": "admin",
     "reporter_a": "reporter_scj",
     "reviewer_a": "reviewer_scj",
     "reporter_b": "reporter_rsj",
     "leader": "leader",
+    "unit_leader_a": "scj_leader",
+    "unit_leader_b": "rsj_leader",
     "org_dept": "zzb",
     "bank": "bank_demo",
 }
@@ -64,10 +70,26 @@ def demo_data(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
         try:
             with mock.patch.object(draws, "secrets", fixed):
                 bootstrap.run_demo_loaders()
+            _add_unit_b_leader()
             yield
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
+
+
+def _add_unit_b_leader() -> None:
+    from xinyong.orgs import services
+    from xinyong.orgs.loaders import DEMO_PASSWORD
+    from xinyong.orgs.models import Role
+
+    services.create_user(
+        actor=None,
+        username=DEMO_ACCOUNTS["unit_leader_b"],
+        password=DEMO_PASSWORD,
+        role=Role.UNIT_LEADER,
+        unit=services.resolve_unit(UNIT_B),
+        full_name="人社局局长",
+    )
 
 
 @dataclass

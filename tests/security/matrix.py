@@ -49,6 +49,7 @@ OBJECTS: dict[str, tuple[str, dict[str, Any], str]] = {
     ),
     "api:collection-warning-review": ("collection.QualityWarning", {"unit__name": UNIT_A}, "pk"),
     "api:record-withdrawal": ("records.CreditRecord", {"source_unit__name": UNIT_A}, "pk"),
+    "api:record-replacement": ("records.CreditRecord", {"source_unit__name": UNIT_A}, "pk"),
     "api:public-subject": ("subjects.Subject", {}, "pk"),
     "api:repair": ("rights.RepairApplication", {}, "pk"),
     "api:repair-complete": ("rights.RepairApplication", {}, "pk"),
@@ -119,6 +120,11 @@ OBJECTS: dict[str, tuple[str, dict[str, Any], str]] = {
     "collection:batch-rejected": ("collection.Batch", {"unit__name": UNIT_A}, "pk"),
     "collection:record": ("records.CreditRecord", {"source_unit__name": UNIT_A}, "pk"),
     "collection:record-withdraw": ("records.CreditRecord", {"source_unit__name": UNIT_A}, "pk"),
+    "collection:record-replacement": (
+        "records.CreditRecord",
+        {"source_unit__name": UNIT_A},
+        "pk",
+    ),
     "collection:unit": ("orgs.Unit", A, "pk"),
     "collection:acknowledge": ("orgs.Unit", A, "pk"),
     "collection:template": ("catalog.RecordType", {}, "code"),
@@ -182,6 +188,7 @@ OBJECTS: dict[str, tuple[str, dict[str, Any], str]] = {
     "ledger:bulletin-download": ("ledger.Bulletin", {}, "pk"),
     "exchange:message": ("exchange.OutboundMessage", {}, "pk"),
     "exchange:resend": ("exchange.OutboundMessage", {}, "pk"),
+    "orgs:token-revoke": ("orgs.ApiToken", {"user__unit__name": UNIT_A}, "pk"),
     # public portal
     "sanctions_public:case": ("sanctions.TypicalCase", {}, "pk"),
     "publicity:subject": ("subjects.Subject", {}, "pk"),

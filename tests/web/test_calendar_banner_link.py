@@ -46,7 +46,9 @@ def test_others_are_told_to_contact_the_credit_office(
     make_user: Callable[..., User], role: str
 ) -> None:
     extra: dict[str, Any] = {"unit": None, "organisation": "中国银行安阳北关支行"}
-    user = make_user(f"u_{role}", role, **(extra if role == Role.BANK else {}))
+    if role == Role.LEADER:
+        extra = {"unit": None}  # a district leader has no unit
+    user = make_user(f"u_{role}", role, **(extra if role in (Role.BANK, Role.LEADER) else {}))
     banner = _banner(user)
     assert "尚未导入 2027 年节假日安排" in banner
     assert CONTACT in banner and "/admin/" not in banner and "<a " not in banner

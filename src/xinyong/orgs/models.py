@@ -103,6 +103,7 @@ class Role(models.TextChoices):
     REPORTER = "reporter", "部门填报员"
     REVIEWER = "reviewer", "部门审核员"
     LEADER = "leader", "领导"
+    UNIT_LEADER = "unit_leader", "单位负责人"
     ORG_DEPT = "org_dept", "组织部门"
     BANK = "bank", "银行用户"
 
@@ -130,6 +131,23 @@ class User(AbstractUser):
     class Meta:
         verbose_name = "用户"
         verbose_name_plural = "用户"
+        constraints = [
+            # A district 领导 reads every unit's data (orgs.permissions): a unit on such an
+            # account would suggest a narrower scope than it has. A unit's head is a
+            # 单位负责人 and reads that unit only (个人信息保护法 art. 6, art. 51: 操作权限).
+            models.CheckConstraint(
+                condition=~Q(role="leader") | Q(unit__isnull=True),
+                name="leader_has_no_unit",
+                violation_error_message=(
+                    "领导账号查看全区数据，不能指定所属单位；单位的负责人请使用“单位负责人”角色。"
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~Q(role="unit_leader") | Q(unit__isnull=False),
+                name="unit_leader_has_unit",
+                violation_error_message="单位负责人必须属于一个责任单位。",
+            ),
+        ]
 
     @property
     def affiliation(self) -> str:

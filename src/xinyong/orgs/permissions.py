@@ -1,14 +1,24 @@
 """Who may see and change what: the one place every app asks.
 
-Data scope (ARCHITECTURE "privacy at the boundary"; 数据安全法, 个人信息保护法: least
-privilege):
+Data scope (ARCHITECTURE "privacy at the boundary"; 数据安全法, 个人信息保护法 art. 6 and
+art. 51: least privilege):
 
 - 信用办管理员 (and superusers) read and write every unit's data;
-- 领导 read every unit's data and change nothing;
+- 领导 (district leaders) read every unit's data and change nothing; a 领导 account has no
+  unit (orgs.services and a database constraint refuse one);
+- 单位负责人 (a unit's head, role `unit_leader`) read their own unit's data only and change
+  nothing — no reporting, reviewing, declaring or account management; the personnel app
+  treats them as 本单位领导 for the 公务员 files of their unit's staff;
 - 部门填报员 / 部门审核员 (and a unit's system account) read and write their own unit only;
 - 银行用户 / 组织部门 see no unit's data unless the credit office granted them the unit
   (`User.granted_units`), and then read only;
 - anonymous visitors and deactivated accounts see nothing unit-scoped.
+
+Pages and APIs that show the whole district (overviews, dashboards, 通报) admit
+`READ_ALL_ROLES` only; a 单位负责人 is refused there (403), never shown every unit. Pages
+list the roles they admit, so a 单位负责人 enters only where it is listed (归集: its unit's
+quality page, batches and records; 人员信用档案; 诚信典型) and is refused (403) in every
+other module; APIs that admit any account narrow their answer with `readable_unit_ids`.
 
 Services call `require(...)`; API views add the DRF permission classes below. Menus may
 hide what a user cannot do, but the refusal always comes from here.
@@ -29,7 +39,11 @@ from .models import Role, Unit
 _M = TypeVar("_M", bound=Model)
 
 UNIT_STAFF_ROLES = frozenset({Role.REPORTER, Role.REVIEWER})
+# Roles that read their own unit's data: its staff, and its head (read only).
+OWN_UNIT_READ_ROLES = UNIT_STAFF_ROLES | {Role.UNIT_LEADER}
 READ_ALL_ROLES = frozenset({Role.CREDIT_ADMIN, Role.LEADER})
+# Roles that look and never change anything, whatever the page.
+READ_ONLY_ROLES = frozenset({Role.LEADER, Role.UNIT_LEADER})
 GRANTED_READ_ROLES = frozenset({Role.BANK, Role.ORG_DEPT})
 
 
@@ -49,7 +63,13 @@ def is_credit_admin(user: Any) -> bool:
 
 
 def is_leader(user: Any) -> bool:
+    """A district 领导 (reads every unit); a 单位负责人 is not one."""
     return role_of(user) == Role.LEADER
+
+
+def is_read_only(user: Any) -> bool:
+    """领导 and 单位负责人: they look, they do not change data."""
+    return role_of(user) in READ_ONLY_ROLES
 
 
 def _unit_id(unit: Unit | int | None) -> int | None:
@@ -73,7 +93,7 @@ def readable_unit_ids(user: Any) -> set[int] | None:
         return set()
     if role in READ_ALL_ROLES:
         return None
-    if role in UNIT_STAFF_ROLES:
+    if role in OWN_UNIT_READ_ROLES:
         return {user.unit_id} if user.unit_id else set()
     if role in GRANTED_READ_ROLES:
         return _granted_ids(user)
@@ -193,9 +213,9 @@ class IsReviewerOrCreditAdmin(BasePermission):
 
 
 class ReadOnlyForLeader(BasePermission):
-    """Leaders look; they do not change data."""
+    """Leaders (district 领导 and 单位负责人) look; they do not change data."""
 
-    message = "领导账号为只读账号，不能修改数据。"
+    message = "领导和单位负责人账号为只读账号，不能修改数据。"
 
     def has_permission(self, request: Any, view: Any) -> bool:
         # Listed alone in a view's permission_classes it replaces the default
@@ -204,4 +224,4 @@ class ReadOnlyForLeader(BasePermission):
         # tests/security/test_api_fuzz.py).
         if not getattr(request.user, "is_authenticated", False):
             return False
-        return request.method in SAFE_METHODS or not is_leader(request.user)
+        return request.method in SAFE_METHODS or not is_read_only(request.user)

@@ -401,6 +401,15 @@ def _check_role(role: str) -> str:
 def _check_role_unit(role: str, unit: Unit | None, organisation: str) -> None:
     if role in (Role.REPORTER, Role.REVIEWER) and unit is None:
         raise DomainError("部门填报员和部门审核员必须属于一个责任单位。")
+    # A district leader reads every unit (orgs.permissions): a unit would wrongly suggest
+    # a unit's head, who is a 单位负责人 and reads that unit only. The database constraints
+    # on User say the same (orgs 0003).
+    if role == Role.LEADER and unit is not None:
+        raise DomainError(
+            "领导账号查看全区数据，不能指定所属单位；单位的负责人请使用“单位负责人”角色。"
+        )
+    if role == Role.UNIT_LEADER and unit is None:
+        raise DomainError("单位负责人必须属于一个责任单位。")
     if role == Role.BANK and not organisation:
         raise DomainError("银行用户必须填写所属机构（如银行支行名称）。")
     if unit is not None and not unit.active:

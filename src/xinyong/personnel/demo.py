@@ -23,7 +23,7 @@ from .models import FileCategory, HonourKind, Person
 
 # username, full name, role, unit
 DEMO_USERS = [
-    ("scj_leader", "市场监管局局长", Role.LEADER, "区市场监管局"),
+    ("scj_leader", "市场监管局局长", Role.UNIT_LEADER, "区市场监管局"),
     ("sfj_reviewer", "司法局审核员", Role.REVIEWER, "区司法局"),
     ("wjw_reporter", "卫健委填报员", Role.REPORTER, "区卫健委"),
     ("jtj_reporter", "交通局填报员", Role.REPORTER, "区交通局"),

@@ -42,8 +42,16 @@ from .models import (
     Person,
 )
 
-_DENIED = "只有组织部门、单位领导和建档管理单位工作人员可以使用人员信用档案。"
-HONOUR_ROLES = (Role.CREDIT_ADMIN, Role.ORG_DEPT, Role.LEADER, Role.REPORTER, Role.REVIEWER)
+_DENIED = "只有组织部门、单位负责人和建档管理单位工作人员可以使用人员信用档案。"
+# A 单位负责人 sees its unit's nominations; only its staff nominate (access.KEEPER_STAFF_ROLES).
+HONOUR_ROLES = (
+    Role.CREDIT_ADMIN,
+    Role.ORG_DEPT,
+    Role.LEADER,
+    Role.UNIT_LEADER,
+    Role.REPORTER,
+    Role.REVIEWER,
+)
 _HONOUR_DENIED = "只有信用办和各单位工作人员可以办理诚信典型推荐与评选。"
 CONFIRM_SALT = "personnel.self-confirm"
 SELF_SESSION = "personnel-self-check"

@@ -122,3 +122,22 @@ def groups_for(user: Any) -> list[Group]:
 
 def all_groups() -> list[Group]:
     return _group(all_modules())
+
+
+def _may_manage_tokens(user: Any) -> bool:
+    from xinyong.orgs.views_tokens import may_manage_tokens
+
+    return may_manage_tokens(user)
+
+
+# orgs sits below web and registers no navigation of its own; its token pages are shown
+# to exactly those they (and the token API) admit.
+register_module(
+    "orgs.tokens",
+    "接口令牌",
+    "orgs:tokens",
+    order=980,
+    group="系统配置",
+    description="单位系统与银行的接口令牌：签发（令牌只显示一次）、使用情况、撤销",
+    check=_may_manage_tokens,
+)
