@@ -1,6 +1,7 @@
 """Back office for units, groups, accounts and API tokens (units' and banks'). Account
-changes go through `orgs.services` (one event each); tokens are issued by the CLI or the
-API because the key is shown only once, and revoked here through the service."""
+changes go through `orgs.services` (one event each); tokens are issued on the workspace
+token page, by the CLI or the API, which show the key once, and revoked here through the
+service."""
 
 from __future__ import annotations
 
@@ -253,8 +254,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
         return f"{user.organisation}（银行）" if user.role == Role.BANK else user.organisation
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        # The key is shown once: issue with `xinyong tokens issue --unit/--bank` or
-        # POST /api/v1/tokens/ (unit or bank).
+        # The key is shown once: issue on the workspace page /workspace/tokens/new/, with
+        # `xinyong tokens issue --unit/--bank` or POST /api/v1/tokens/ (unit or bank).
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:

@@ -14,6 +14,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from xinyong.core.audit import record_event
 from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
@@ -810,6 +811,8 @@ def _require_token_manager(actor: Any, user: User) -> None:
     _require(actor, "credit_admin" if user.unit_id is None else "manage_tokens", user.unit)
 
 
+# An error report raised in here must not carry the plaintext key.
+@sensitive_variables("key")
 def issue_token(*, actor: Any, user: User, name: str) -> tuple[ApiToken, str]:
     """Issue a token for a system account. Returns the token row and the plaintext key,
     which is shown once and never stored (only its SHA-256 and its first 8 characters)."""
