@@ -10,14 +10,20 @@ from xinyong.core.models import TimeStampedModel
 
 
 class Batch(TimeStampedModel):
-    """One submission: a file, an API call, a form entry or a CLI run. Either all its
-    accepted rows are stored or none (one transaction)."""
+    """One submission: a file, an API call, a form entry or a CLI run, or a file pushed
+    down by the city platform. Either all its accepted rows are stored or none (one
+    transaction)."""
 
     class Channel(models.TextChoices):
         UPLOAD = "upload", "网页上传"
         API = "api", "接口报送"
         FORM = "form", "单条录入"
         CLI = "cli", "命令行"
+        # Pushed down by the city platform (exchange.inbound), stored under the receiving
+        # unit: not that unit's report of its own decisions, so no reporting deadline and
+        # none of its rates (发改办财金〔2018〕424号 counts 7 working days from the unit's
+        # own decision; selectors.reported_records).
+        UPSTREAM = "upstream", "上级平台下发"
 
     class Status(models.TextChoices):
         DONE = "done", "已处理"

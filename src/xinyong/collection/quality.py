@@ -25,7 +25,8 @@ that fact only:
   as superseded, as it stands, and a new open warning names it (`previous`);
 - fact gone: the warning is closed as resolved with a note ("申报与报送已一致，自动解除").
 Each closing writes its own event. Records voided as keying errors (录入错误作废) stand for
-no decision and are not counted (`selectors.decision_records`).
+no decision and are not counted (`selectors.decision_records`), nor are the records the
+city platform pushed down: they are no report of the receiving unit's (`reported_records`).
 Other kinds are kept as before: updated in place, removed when their cause has gone unless
 the unit has read them.
 """
@@ -55,7 +56,14 @@ from xinyong.orgs.models import Role, Unit
 from xinyong.records.models import CreditRecord
 
 from .models import SUSPICION_KINDS, Batch, MonthlyDeclaration, QualityWarning
-from .selectors import Period, active_policy, decision_records, declarable_record_types
+from .selectors import (
+    Period,
+    active_policy,
+    decision_records,
+    declarable_record_types,
+    reported_batches,
+    reported_records,
+)
 
 Kind = QualityWarning.Kind
 
@@ -334,9 +342,16 @@ def _shortfall_findings(unit: Unit, period: Period) -> list[_Finding]:
 
 
 def _lateness_findings(unit: Unit, period: Period, threshold: int) -> list[_Finding]:
-    late = CreditRecord.objects.filter(
-        source_unit=unit, reported_on__gte=period.start, reported_on__lte=period.end, is_late=True
-    ).count()
+    late = (
+        reported_records()
+        .filter(
+            source_unit=unit,
+            reported_on__gte=period.start,
+            reported_on__lte=period.end,
+            is_late=True,
+        )
+        .count()
+    )
     if threshold and late >= threshold:
         return [
             _Finding(
@@ -350,11 +365,15 @@ def _lateness_findings(unit: Unit, period: Period, threshold: int) -> list[_Find
 
 def _obliged_unit_ids() -> set[int]:
     """Units expected to declare monthly: providing units of the types with a reporting
-    deadline, and every unit that has ever reported such records."""
+    deadline, and every unit that has ever reported such records itself (receiving what
+    the city platform pushes down makes no unit a decision maker)."""
     types = declarable_record_types()
     ids = set(types.values_list("providing_units", flat=True))
     ids |= set(
-        Batch.objects.filter(record_type__in=types).values_list("unit_id", flat=True).distinct()
+        reported_batches()
+        .filter(record_type__in=types)
+        .values_list("unit_id", flat=True)
+        .distinct()
     )
     ids.discard(None)  # type: ignore[arg-type]
     return {int(i) for i in ids}

@@ -13,6 +13,10 @@ definitions are shown next to the numbers on every page and in the 通报:
 - 上报率 = records reported with a decision date in the period ÷ the count the unit
   declared for the period's months (MonthlyDeclaration).
 
+Each counts a unit's own reports only: what the city platform pushed down and the
+exchange stored under the receiving unit (Batch.Channel.UPSTREAM) is not that unit's
+report of its own decisions (`reported_records`, `reported_batches`).
+
 Every figure comes from a handful of GROUP BY unit queries (no per-record Python),
 which run alike on SQLite and PostgreSQL.
 """
@@ -46,7 +50,8 @@ RATE_DEFINITIONS: dict[str, str] = {
     "reporting": "上报率 = 已报送的、决定日期在申报月份且属申报信息类别的记录数（每月每类至多计申报数）"
     " ÷ 单位申报的本期作出决定数（月度申报）",
     "scope": "统计范围：有报送期限的行政行为信息（双公示及其他八类行政行为，“十公示”）；"
-    "登记注册、司法、荣誉等没有报送期限的信息不计入",
+    "登记注册、司法、荣誉等没有报送期限的信息不计入；市平台下发的数据不是接收单位自行报送的，"
+    "不设报送期限，不计入接收单位的各项比率",
 }
 
 SHUANGGONGSHI = "双公示"
@@ -272,8 +277,8 @@ def unit_rates(
         return []
     restrict = len(rows) < 50  # a long IN list costs more than it saves
 
-    records = CreditRecord.objects.all()
-    batches = Batch.objects.all()
+    records = reported_records()
+    batches = reported_batches()
     declarations = MonthlyDeclaration.objects.filter(_month_q(period.months()))
     if record_types is not None:
         type_ids = [rt.pk for rt in record_types]
@@ -404,12 +409,31 @@ def declared_reporting(
     return out
 
 
+def reported_batches() -> QuerySet[Batch]:
+    """The batches a unit submitted itself: all but those the city platform pushed down
+    (exchange.inbound stores them under the receiving unit, by default the credit office).
+    What 合规率 counts: the rows the city sent are not the unit's to get right."""
+    return Batch.objects.exclude(channel=Batch.Channel.UPSTREAM)
+
+
+def reported_records() -> QuerySet[CreditRecord]:
+    """The records a unit reported itself: all but those of batches pushed down by the
+    city platform. A provincial penalty pushed down months after its decision is no late
+    report of the unit it is stored under: 及时率 measures a unit's reporting of its own
+    decisions from its own decision date (发改办财金〔2018〕424号). Every rate, check and
+    sample of a unit's reporting starts here. The ingest keeps a record on the side of its
+    first report (a correction from the other side is refused), so the record's batch
+    tells which side that was."""
+    return CreditRecord.objects.exclude(batch__channel=Batch.Channel.UPSTREAM)
+
+
 def decision_records() -> QuerySet[CreditRecord]:
-    """The records that stand for a decision the unit made: all but those voided as keyed
-    wrongly (录入错误作废 — 3500号 uploaded for 350号 is no decision). A withdrawn
-    (撤销/撤回) record still is: the decision was made, then changed or revoked. What the
-    under-reporting and number-gap checks and 上报率 count."""
-    return CreditRecord.objects.exclude(withdrawal__kind=RecordWithdrawal.Kind.KEYING_ERROR)
+    """The records that stand for a decision the unit made and reported: its own reports
+    (`reported_records`) but those voided as keyed wrongly (录入错误作废 — 3500号 uploaded
+    for 350号 is no decision). A withdrawn (撤销/撤回) record still is: the decision was
+    made, then changed or revoked. What the under-reporting and number-gap checks and 上报率
+    count."""
+    return reported_records().exclude(withdrawal__kind=RecordWithdrawal.Kind.KEYING_ERROR)
 
 
 def unit_year_rates(

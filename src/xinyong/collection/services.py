@@ -18,7 +18,9 @@ import io
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from hashlib import sha256
@@ -70,6 +72,7 @@ __all__ = [
     "UnreadableFile",
     "ingest_file",
     "ingest_rows",
+    "pushed_down",
     "rejected_rows_xlsx",
 ]
 
@@ -83,6 +86,25 @@ _FIRST_ROW_ROUNDS = 2
 # number (docs/collection.md); no real 文书号 starts like this.
 UNDOCUMENTED = "无文号"
 _TARGET = "collection.Batch"
+UPSTREAM = Batch.Channel.UPSTREAM.value
+UPSTREAM_NOTE = (
+    "市平台下发的数据：不是本单位对自身决定的报送，不设报送期限、不计迟报，"
+    "不计入本单位的及时率、合规率和上报率。"
+)
+_PUSHED_DOWN: ContextVar[bool] = ContextVar("collection_pushed_down", default=False)
+
+
+@contextmanager
+def pushed_down() -> Iterator[None]:
+    """Every ingest inside is of data pushed down by the city platform: its batch is an
+    upstream one whatever channel the caller names. For callers that pick the channel
+    themselves (sanctions.importer, through its `ingest_context`)."""
+    token = _PUSHED_DOWN.set(True)
+    try:
+        yield
+    finally:
+        _PUSHED_DOWN.reset(token)
+
 
 _RECORD_COLUMNS = (
     "created_at",
@@ -233,7 +255,10 @@ class _Loader:
         self.name_notes: list[str] = []
         self.name_mismatches = 0
         self.no_calendar = 0
-        self.workdays = spec.report_deadline_workdays
+        self.upstream = batch.channel == UPSTREAM
+        # What the city platform pushes down is no report of the receiving unit's own
+        # decision: the 7 working days (发改办财金〔2018〕424号) do not apply to it.
+        self.workdays = 0 if self.upstream else spec.report_deadline_workdays
         role = spec.by_role
         self.f_name = role("party_name")
         self.f_kind = role("party_kind")
@@ -518,13 +543,17 @@ class _Loader:
         Each row is judged on its own: the batch's duplicates are the caller's."""
         valid = self._subjects(raw, valid)
         found = persist.select_in(
-            f"SELECT identity_key, id, content_hash, source_unit_id, reported_on, version, subject_id, "
-            f"status FROM "
-            f"{CreditRecord._meta.db_table} WHERE identity_key",
+            "SELECT r.identity_key, r.id, r.content_hash, r.source_unit_id, r.reported_on, "
+            "r.version, r.subject_id, r.status, COALESCE(b.channel, '') "
+            f"FROM {CreditRecord._meta.db_table} r LEFT JOIN {Batch._meta.db_table} b "
+            "ON b.id = r.batch_id WHERE r.identity_key",
             valid.get_column("_key").unique().to_list(),
         )
         existing = pl.DataFrame(
-            [(k, i, h, u, str(r)[:10], v, sj, st) for k, i, h, u, r, v, sj, st in found],
+            [
+                (k, i, h, u, str(r)[:10], v, sj, st, ch == UPSTREAM)
+                for k, i, h, u, r, v, sj, st, ch in found
+            ],
             schema={
                 "_key": pl.Utf8,
                 "_id": pl.Int64,
@@ -534,6 +563,7 @@ class _Loader:
                 "_old_version": pl.Int64,
                 "_old_subject": pl.Int64,
                 "_old_status": pl.Utf8,
+                "_old_upstream": pl.Boolean,
             },
             orient="row",
         )
@@ -577,7 +607,38 @@ class _Loader:
                     for r in withdrawn.get_column("_row").to_list()
                 },
             )
-        refused = pl.concat([other_unit.select("_row"), withdrawn.select("_row")])
+        # A record stays what its first report made it, the unit's own or pushed down by
+        # the city platform: its lateness and its place in the unit's rates belong to that
+        # report, and a correction from the other side would move it across.
+        crossing = valid.filter(
+            changed
+            & (pl.col("_old_unit") == self.unit.pk)
+            & (pl.col("_old_status") != CreditRecord.Status.WITHDRAWN.value)
+            & (pl.col("_old_upstream") != self.upstream)
+        )
+        if crossing.height:
+            message = (
+                f"该记录已由“{self.unit.name}”自行报送，市平台下发的内容与之不同，"
+                "不覆盖单位自行报送的记录；如有错误，请由该单位更正"
+                if self.upstream
+                else "该记录由市平台下发，内容以上级平台为准，不能以报送方式更正；如有错误，"
+                "请反馈市平台更正后重新下发"
+            )
+            self._reject(
+                raw,
+                {
+                    r: RowError(
+                        r,
+                        self._header(self.f_doc, "文书号"),
+                        "own_record" if self.upstream else "upstream_record",
+                        message,
+                    )
+                    for r in crossing.get_column("_row").to_list()
+                },
+            )
+        refused = pl.concat(
+            [other_unit.select("_row"), withdrawn.select("_row"), crossing.select("_row")]
+        )
         return valid.join(refused, on="_row", how="anti", maintain_order="left")
 
     def _subjects(self, raw: pl.DataFrame, valid: pl.DataFrame) -> pl.DataFrame:
@@ -827,6 +888,8 @@ def settle_deadlines(years: list[int]) -> None:
             decision_date__gte=date(min(years) - 1, 1, 1),
             decision_date__lte=date(max(years), 12, 31),
         )
+        # Pushed down by the city platform: no deadline of the receiving unit's to settle.
+        .exclude(batch__channel=UPSTREAM)
         .values_list("record_type_id", "decision_date")
         .distinct()
     )
@@ -841,7 +904,11 @@ def settle_deadlines(years: list[int]) -> None:
     if not settled:
         return
     now = str(persist.db_datetime(timezone.now()))
-    where = "record_type_id = %s AND decision_date = %s AND deadline IS NULL"
+    where = (
+        "record_type_id = %s AND decision_date = %s AND deadline IS NULL AND NOT EXISTS "
+        f"(SELECT 1 FROM {Batch._meta.db_table} b WHERE b.id = "
+        f"{CreditRecord._meta.db_table}.batch_id AND b.channel = '{UPSTREAM}')"
+    )
     # The warnings first, while the records to settle are still those without a deadline.
     persist.execute_many(
         _late_warnings_sql(f"{where} AND reported_on > %s", "CAST(%s AS TEXT)"),
@@ -930,6 +997,8 @@ def _run(
     operator: str,
 ) -> IngestResult:
     started = time.monotonic()
+    if _PUSHED_DOWN.get():
+        channel = UPSTREAM
     unit_obj = _resolve_unit(unit)
     rt, spec = _resolve_type(record_type)
     _check_permission(actor, unit_obj)
@@ -982,6 +1051,8 @@ def _run(
             if colmap.ignored:
                 result.warnings.insert(0, _ignored_columns_warning(colmap.ignored))
             result.warnings[0:0] = table.warnings
+            if loader.upstream:
+                result.warnings.insert(0, UPSTREAM_NOTE)
             batch.rows = done
             batch.accepted = result.accepted
             batch.updated = result.updated

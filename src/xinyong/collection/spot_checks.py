@@ -46,7 +46,7 @@ from xinyong.orgs.models import Role
 from xinyong.records.models import CreditRecord
 
 from .models import PROBLEM_KINDS, PROBLEM_LABELS, SpotCheck, SpotCheckItem
-from .selectors import Period, deadline_types, parse_period, percent
+from .selectors import Period, deadline_types, parse_period, percent, reported_records
 
 Verdict = SpotCheckItem.Verdict
 Rect = SpotCheckItem.Rectification
@@ -79,10 +79,12 @@ def compute_sample(
 
 
 def pool_of(period: Period) -> dict[int, list[int]]:
-    """Each unit's active 十公示 records reported in the month."""
+    """Each unit's active 十公示 records reported in the month, by the unit itself: what the
+    city platform pushed down is not the unit's publication to answer for."""
     pool: dict[int, list[int]] = defaultdict(list)
     rows = (
-        CreditRecord.objects.filter(
+        reported_records()
+        .filter(
             record_type__in=deadline_types(),
             reported_on__gte=period.start,
             reported_on__lte=period.end,

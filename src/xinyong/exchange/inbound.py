@@ -12,7 +12,9 @@ The 前置机 drops each delivery into the inbox directory as data file(s) plus 
 A delivery whose files have not all arrived waits. Otherwise each file is checked (SHA-256
 as announced, not imported before) and imported through the one collection pipeline
 (`collection.services.ingest_file`, via `sanctions.importer.import_list_file` for lists),
-so it gets the same checks, batches and rejected-row reports as a department's file;
+so it gets the same checks, batches and rejected-row reports as a department's file —
+but as an upstream batch (上级平台下发) of the receiving unit: no reporting deadline, no
+迟报, and none of that unit's rates, which measure its reporting of its own decisions;
 feedback rows acknowledge or return our messages, and a record returned is shown on the
 inbound page and in the record's own history (`exchange.record_returned`), where its unit
 sees it. The delivery then moves to `done/` or `rejected/` with a `<name>.result.json`
@@ -28,6 +30,8 @@ import fcntl
 import hashlib
 import json
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -136,6 +140,15 @@ def _read_manifest(path: Path) -> Delivery:
 # ---------------------------------------------------------------- the kinds
 
 
+@contextmanager
+def _pushed_down_list() -> Iterator[None]:
+    from xinyong.collection.services import pushed_down
+
+    # The list importer names its own channel: the ingest is marked upstream around it.
+    with outbox.suppressed(), pushed_down():
+        yield
+
+
 def _import_list(data: dict[str, Any], path: Path, unit: str) -> tuple[dict[str, Any], int | None]:
     from xinyong.sanctions.importer import import_list_file
 
@@ -148,7 +161,7 @@ def _import_list(data: dict[str, Any], path: Path, unit: str) -> tuple[dict[str,
         operator="city-platform",
         # Only the pushed-down rows are kept from going back up: the local red entries
         # that a serious listing ends are our own changes and go out as usual.
-        ingest_context=outbox.suppressed,
+        ingest_context=_pushed_down_list,
     )
     payload = result.as_json()
     payload.pop("created_ids", None)
@@ -167,7 +180,9 @@ def _import_records(
         unit=unit,
         record_type=str(data["record_type"]),
         path=path,
-        channel=Batch.Channel.CLI,
+        # Stored under the receiving unit, yet no report of its own decisions: no deadline
+        # (发改办财金〔2018〕424号 counts from the unit's own decision) and none of its rates.
+        channel=Batch.Channel.UPSTREAM,
         operator="city-platform",
     )
     return result.as_json(), result.batch.pk
