@@ -160,3 +160,23 @@ def test_migration_marks_the_batches_the_inbox_imported_before(clock: Any) -> No
     assert (mine.deadline, mine.is_late) == (date(2026, 3, 11), True)
     late = QualityWarning.objects.filter(kind=QualityWarning.Kind.LATE_RECORD)
     assert list(late.values_list("record_id", flat=True)) == [mine.pk]
+
+
+def test_a_pushed_down_record_is_not_corrected_by_hand() -> None:
+    """The city's content prevails (as for a correction by upload): a staff correction would
+    also give the record a deadline and a 迟报 mark that no rate counts."""
+    from xinyong.core.errors import DomainError
+    from xinyong.records.services import correct_record
+
+    city = _ingest(
+        [org_row(1, CF_JDRQ="2026-03-02", CF_CFJG=PROVINCE)],
+        Batch.Channel.UPSTREAM,
+        date(2026, 11, 26),
+    )
+    pushed = CreditRecord.objects.get(batch=city.batch)
+    with pytest.raises(DomainError, match="由市平台下发"):
+        correct_record(
+            actor=None, record=pushed, changes={"CF_JDRQ": "2026-03-03"}, reason="日期有误"
+        )
+    pushed.refresh_from_db()
+    assert (pushed.version, pushed.deadline, pushed.is_late) == (1, None, False)

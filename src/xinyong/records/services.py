@@ -152,6 +152,15 @@ def corrected_payload(record: CreditRecord, changes: dict[str, Any]) -> tuple[di
     return json.loads(text), text
 
 
+def _pushed_down(record: CreditRecord) -> bool:
+    from xinyong.collection.models import Batch
+
+    return (
+        record.batch_id is not None
+        and Batch.objects.filter(pk=record.batch_id, channel=Batch.Channel.UPSTREAM).exists()
+    )
+
+
 def correct_record(
     *, actor: Any, record: CreditRecord, changes: dict[str, Any], reason: str
 ) -> CreditRecord:
@@ -178,6 +187,13 @@ def correct_record(
         locked = CreditRecord.objects.select_for_update().get(pk=record.pk)
         if locked.status != CreditRecord.Status.ACTIVE:
             raise DomainError("该记录已撤销，不能更正。")
+        if _pushed_down(locked):
+            # The city's content prevails, as for a correction by upload (collection
+            # services refuse it there too).
+            raise DomainError(
+                "该记录由市平台下发，内容以上级平台为准，不能在本平台更正；"
+                "如有错误，请反馈市平台更正后重新下发。"
+            )
         if locked.content_hash == new_hash:
             raise DomainError("更正后的内容与现有内容相同，无需更正。")
         RecordVersion.objects.create(
