@@ -106,3 +106,101 @@ def test_a_document_number_shows_its_first_and_last_character_only():
     assert masking.mask_document_number("H1234567890123") == "H************3"
     assert masking.mask_document_number("AB") == "**"
     assert masking.mask_document_number(None) == ""
+
+
+# Mobile numbers as people write them: grouped 3-4-4 with spaces or hyphens, and with the
+# country code (+86, 86, 0086). The number becomes 138****5678; the prefix stays.
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("电话138 1234 5678", "电话138****5678"),
+        ("手机138-1234-5678。", "手机138****5678。"),
+        ("手机：138－1234－5678", "手机：138****5678"),
+        ("电话+8613812345678", "电话+86138****5678"),
+        ("电话+86 138 1234 5678", "电话+86 138****5678"),
+        ("电话+86-138-1234-5678", "电话+86-138****5678"),
+        ("8613812345678", "86138****5678"),
+        ("0086 13812345678", "0086 138****5678"),
+        ("（+86）13812345678", "（+86）138****5678"),
+        ("13812345678、13912345678", "138****5678、139****5678"),
+        # Not a mobile number: too short, too long, mixed grouping, another first digit.
+        ("编号138 1234 567", "编号138 1234 567"),
+        ("编号138123456789", "编号138123456789"),
+        ("编号138 1234-5678", "编号138 1234-5678"),
+        ("编号128 1234 5678", "编号128 1234 5678"),
+    ],
+)
+def test_mobile_numbers_in_their_usual_spellings_are_masked(text, masked):
+    assert masking.mask_text(text) == masked
+
+
+# The reviewer's case: an organisation's penalty naming its legal representative's
+# first-generation ID number and two phone numbers.
+REVIEWED_FACTS = (
+    "…法定代表人张三（身份证号410503680512031，手机138-1234-5678），"
+    "联系人李四（电话+8613912345678）。"
+)
+
+
+def test_the_reviewed_penalty_text_is_masked():
+    assert masking.mask_text(REVIEWED_FACTS) == (
+        "…法定代表人张三（身份证号410503*****2031，手机138****5678），"
+        "联系人李四（电话+86139****5678）。"
+    )
+
+
+# A first-generation (15-digit) resident ID number: 6-digit region, yymmdd, 3-digit
+# sequence. Masked (first 6, last 4) when it is plausible AND the text calls it an ID
+# number; a 15-digit 注册号 has the same shape and is public.
+REG_NO_15 = "410503000012345"  # 工商注册号 (GS 15-2006)
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("身份证号410503680512031", "身份证号410503*****2031"),
+        ("身份证410503680512031", "身份证410503*****2031"),
+        ("公民身份号码：410503680512031。", "公民身份号码：410503*****2031。"),
+        ("证件号码为 410503680512031", "证件号码为 410503*****2031"),
+        # Called an ID, but no resident ID: no province 99, no 13th month, no 30 February.
+        ("证件号码990503680512031", "证件号码990503680512031"),
+        ("证件号码410503681312031", "证件号码410503681312031"),
+        ("证件号码410503680230031", "证件号码410503680230031"),
+        # A plausible shape that the text calls something else stays readable.
+        ("注册号410503680512031", "注册号410503680512031"),
+        (f"注册号{REG_NO_15}", f"注册号{REG_NO_15}"),
+        (f"营业执照注册号：{REG_NO_15}，", f"营业执照注册号：{REG_NO_15}，"),
+        ("410503680512031", "410503680512031"),
+        # Part of a longer number is not a 15-digit number.
+        ("身份证号4105036805120312", "身份证号4105036805120312"),
+    ],
+)
+def test_a_15_digit_id_number_is_masked_when_the_text_calls_it_one(text, masked):
+    assert masking.mask_text(text) == masked
+
+
+def test_permit_numbers_and_uscc_stay_readable_next_to_phone_numbers():
+    text = f"施工许可证号{PERMIT_NO}，统一社会信用代码{ALL_DIGIT_USCC}，电话138 1234 5678"
+    assert masking.mask_text(text) == (
+        f"施工许可证号{PERMIT_NO}，统一社会信用代码{ALL_DIGIT_USCC}，电话138****5678"
+    )
+
+
+# Landline numbers: an area code and a 7- or 8-digit local number. Masked (area code and
+# last 4 kept) when the text calls them a telephone number; otherwise the shape alone
+# (0372-2026001) is also that of file and permit numbers, which must stay readable.
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("电话0372-1234567", "电话0372-***4567"),
+        ("联系电话：0372-5951234，", "联系电话：0372-***1234，"),
+        ("座机 (0372)5951234", "座机 (0372)***1234"),
+        ("固话010-12345678", "固话010-****5678"),
+        ("联系方式：0372 2185360", "联系方式：0372 ***5360"),
+        ("文号豫建0372-2026001", "文号豫建0372-2026001"),
+        ("0372-1234567", "0372-1234567"),
+        ("电话0372-123456", "电话0372-123456"),
+    ],
+)
+def test_a_landline_number_the_text_calls_a_telephone_is_masked(text, masked):
+    assert masking.mask_text(text) == masked

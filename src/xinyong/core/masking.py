@@ -6,14 +6,34 @@ last character (`护照 E*******8`).
 In free text an 18-character number is masked when it is a resident ID number by GB 11643,
 or when the text calls it one (身份证、证件号码 just before it: a mistyped check character
 does not make a person's number public). Permit numbers, all-digit USCCs and other
-18-digit numbers are public and must stay readable."""
+18-digit numbers are public and must stay readable. A 15-digit number is masked only when
+it is a plausible first-generation ID number (province, yymmdd birth date) AND the text
+calls it an ID number: a 15-digit 工商注册号 has the same shape and is public.
+
+Mobile numbers are masked by their shape, as people write them: `13812345678`,
+`138 1234 5678`, `138-1234-5678`, with or without `+86` / `86` / `0086` (kept). A landline
+(`0372-1234567`) is masked only where the text calls it a telephone number (电话、座机 …
+just before it), keeping the area code and the last 4 digits: an area code and 7–8 digits
+is also the shape of file and permit numbers, which must stay readable."""
 
 from __future__ import annotations
 
 import re
+from datetime import date
 
 _ID18 = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
-_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+# A first-generation resident ID number (GB 11643-1989, 15 digits; replaced by the 18-digit
+# GB 11643-1999 and still found in older texts): 6-digit region, yymmdd birth date, 3-digit
+# sequence, no check character.
+_ID15 = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{6})(\d{3})(?![0-9A-Za-z])")
+# A mainland mobile number, optionally after the country code (kept as written), grouped
+# 3-4-4 with one kind of separator or none. Mixed separators are not grouping.
+_PHONE = re.compile(r"(?<![\d+])((?:\+|00)?86[ \-－]?)?(1[3-9]\d)([ \-－]?)(\d{4})\3(\d{4})(?!\d)")
+# A landline: area code (010, 02x, 0xxx) and a 7- or 8-digit local number, the area code
+# set off by a hyphen, a space or brackets.
+_LANDLINE = re.compile(
+    r"(?<![0-9A-Za-z])(0(?:10|2\d|[3-9]\d{2}))([)）]\s?|[ \-－])(\d{3,4})(\d{4})(?!\d)"
+)
 
 
 # A natural person's other ID document as the platform keys it (core.identifiers:
@@ -68,11 +88,15 @@ def mask_name(value: str | None) -> str:
 _CALLED_ID = re.compile(r"(身份证|身份号码|证件号)[码号]?[为是：:\s，,（(]{0,3}$")
 
 
+def _called_id(m: re.Match[str]) -> bool:
+    return bool(_CALLED_ID.search(m.string[max(0, m.start() - 10) : m.start()]))
+
+
 def _mask_id_match(m: re.Match[str]) -> str:
     # Imported here: identifiers imports this module (mask_id_number).
     from .identifiers import IdentifierKind, structural_check
 
-    if _CALLED_ID.search(m.string[max(0, m.start() - 10) : m.start()]):
+    if _called_id(m):
         return m.group(1) + "********" + m.group(3)
     # structural_check, not check: a template filter must not read the override list
     # from the database, and the list holds codes that fail their check, not ID numbers.
@@ -82,14 +106,52 @@ def _mask_id_match(m: re.Match[str]) -> str:
     return m.group(0)
 
 
+def _plausible_id15(code: str) -> bool:
+    """A known province and a real birth date. The number has no century: everyone given
+    one was born in the 1900s."""
+    from .identifiers import PROVINCES
+
+    try:
+        date(1900 + int(code[6:8]), int(code[8:10]), int(code[10:12]))
+    except ValueError:
+        return False
+    return code[:2] in PROVINCES
+
+
+def _mask_id15_match(m: re.Match[str]) -> str:
+    code = m.group(0)
+    if _called_id(m) and _plausible_id15(code):
+        return mask_id_number(code)
+    return code
+
+
+def _mask_phone_match(m: re.Match[str]) -> str:
+    return (m.group(1) or "") + m.group(2) + "****" + m.group(5)
+
+
+# What a text writes just before a number it calls a telephone number (电话：、联系电话为、
+# 座机 …).
+_CALLED_PHONE = re.compile(
+    r"(电话|座机|固话|联系方式|联系号码|[Tt][Ee][Ll])[号码为是：:\s，,（(]{0,3}$"
+)
+
+
+def _mask_landline_match(m: re.Match[str]) -> str:
+    if not _CALLED_PHONE.search(m.string[max(0, m.start() - 10) : m.start()]):
+        return m.group(0)
+    return m.group(1) + m.group(2) + "*" * len(m.group(3)) + m.group(4)
+
+
 def mask_text(text: str | None, *, person_name: str | None = None) -> str:
-    """Mask resident ID numbers and mobile numbers wherever they appear inside free text.
-    `person_name`: on a natural person's record, their full name is masked in the text
-    as in the name field."""
+    """Mask resident ID numbers and telephone numbers wherever they appear inside free
+    text. `person_name`: on a natural person's record, their full name is masked in the
+    text as in the name field."""
     if not text:
         return ""
     text = _ID18.sub(_mask_id_match, text)
-    text = _PHONE.sub(lambda m: m.group(1) + "****" + m.group(3), text)
+    text = _ID15.sub(_mask_id15_match, text)
+    text = _PHONE.sub(_mask_phone_match, text)
+    text = _LANDLINE.sub(_mask_landline_match, text)
     name = (person_name or "").strip()
     # A one-character "name" (a keying error) would star that character everywhere.
     if len(name) >= 2:

@@ -1,7 +1,12 @@
 """REST endpoints for subjects and identifier checks (thin adapters over selectors and
 services). Staff only: every endpoint needs an authenticated user; changes need the
 credit office's administrator role. Natural persons' ID numbers are masked unless the
-reader is a credit administrator, and every read of a person is logged."""
+reader is a credit administrator, and every read of a person is logged.
+
+What each reader may read of the register is `selectors.search_for` / `subject_for`
+(least privilege, 个人信息保护法 art. 6): a bank only the firms on the published 信易贷
+white list or authorising it, by code; other staff natural persons only by their exact ID
+number, and a person's detail only with a credit record they may read."""
 
 from __future__ import annotations
 
@@ -199,9 +204,18 @@ class SubjectListView(APIView):
     @extend_schema(
         operation_id="subjects_search",
         summary="查询信用主体",
+        description=(
+            "信用办管理员：按代码或名称中的文字查询全部主体。其他工作人员：法人和非法人组织、"
+            "个体工商户可按代码或名称中的文字查询；自然人只能按完整的身份证号码（或其他证件"
+            "号码）精确查询，按姓名查不到，返回的每个自然人均记入个人信息查阅记录。银行用户："
+            "只能按统一社会信用代码查询已发布白名单中的企业或已授权本行的企业。"
+        ),
         parameters=[
             OpenApiParameter(
-                "q", str, description="统一社会信用代码、身份证号码或名称中的文字", required=True
+                "q",
+                str,
+                description="统一社会信用代码、身份证号码或名称中的文字（自然人须为完整证件号码）",
+                required=True,
             ),
             OpenApiParameter("limit", int, description="最多返回条数（1–200，默认 20）"),
             OpenApiParameter("purpose", str, description="查询目的（记入个人信息查阅记录）"),
@@ -214,10 +228,10 @@ class SubjectListView(APIView):
             limit = int(raw_limit)
         except ValueError as exc:
             raise DomainError("limit 应为 1–200 的整数。") from exc
-        found = selectors.search_subjects(
+        found = selectors.search_for(
+            request.user,
             request.query_params.get("q", ""),
             limit=limit,
-            reader=request.user,
             purpose=_purpose(request, "接口查询信用主体"),
         )
         full = sees_full_identifiers(request.user)
@@ -232,14 +246,20 @@ class SubjectDetailView(APIView):
     @extend_schema(
         operation_id="subjects_detail",
         summary="信用主体详情",
+        description=(
+            "信用办管理员可查看全部主体。其他工作人员可查看法人和非法人组织、个体工商户；"
+            "自然人仅当本人可查看的信用记录（本单位报送的记录，区领导为各单位的记录）涉及该人时"
+            "才可查看。银行用户只能查看已发布白名单中的企业或已授权本行的企业。无权查看的主体"
+            "与不存在的主体一样答复 404。"
+        ),
         parameters=[
             OpenApiParameter("purpose", str, description="查询目的（记入个人信息查阅记录）")
         ],
         responses=SubjectDetailSerializer,
     )
     def get(self, request: Request, pk: int) -> Response:
-        subject = selectors.get_subject(
-            pk, reader=request.user, purpose=_purpose(request, "接口查看信用主体详情")
+        subject = selectors.subject_for(
+            request.user, pk, purpose=_purpose(request, "接口查看信用主体详情")
         )
         return Response(subject_detail_data(subject, full=sees_full_identifiers(request.user)))
 

@@ -1,5 +1,10 @@
 """Reads of credit subjects. Every read that returns a natural person is logged with the
-reader and the purpose (个人信息保护法; 河南条例 art. 40: a subject learns who queried it)."""
+reader and the purpose (个人信息保护法; 河南条例 art. 40: a subject learns who queried it).
+
+`search_for` and `subject_for` are the register as a given reader may use it (个人信息保护法
+art. 6: no more than the purpose needs): the credit office reads everything; a bank only the
+firms the 信易贷 rules open to it; other staff find a natural person only by an exact
+identifier, never by a fragment of a name."""
 
 from __future__ import annotations
 
@@ -7,15 +12,17 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.db.models.functions import Length
 
 from xinyong.core import identifiers
 from xinyong.core.audit import record_read
 from xinyong.core.errors import DomainError, NotFoundError
 from xinyong.core.masking import mask_name
+from xinyong.orgs.models import Role
+from xinyong.orgs.permissions import is_credit_admin, role_of
 
-from .models import Subject, SubjectIdentifier
+from .models import Subject, SubjectIdentifier, SubjectKind
 from .services import resolve
 
 MAX_LIMIT = 200
@@ -65,17 +72,18 @@ def _with_identifiers() -> Any:
     )
 
 
-def search_subjects(query: str, *, limit: int = 20, reader: Any, purpose: str) -> list[Subject]:
-    """Subjects whose identifier (any of them, normalised) equals `query` — a bare
-    passport or permit number finds its holder under any document type — then those
-    whose name contains it. Merged-away subjects are replaced by their survivor; each
-    subject appears once. Natural persons among the results are read-logged."""
+def _clean_query(query: Any) -> str:
     text = _query_text(query)
     if not text:
         raise DomainError("请输入统一社会信用代码、身份证号码或名称中的文字。")
     if len(text) > 200:
         raise DomainError("查询内容过长：最多 200 个字。")
-    limit = max(1, min(int(limit), MAX_LIMIT))
+    return text
+
+
+def _by_identifier(text: str) -> list[Subject]:
+    """The survivors of the subjects one of whose identifiers (normalised) equals `text`
+    — a bare passport or permit number finds its holder under any document type."""
     code = identifiers.normalise(text)
     candidates = {code}
     for hint in (None, identifiers.IdentifierKind.RESIDENT_ID, identifiers.IdentifierKind.ORG_CODE):
@@ -97,6 +105,20 @@ def search_subjects(query: str, *, limit: int = 20, reader: Any, purpose: str) -
         if survivor.pk not in seen:
             seen.add(survivor.pk)
             found.append(survivor)
+    return found
+
+
+def search_subjects(
+    query: str, *, limit: int = 20, reader: Any, purpose: str, persons_by_name: bool = True
+) -> list[Subject]:
+    """Subjects whose identifier (any of them, normalised) equals `query`, then those
+    whose name contains it — natural persons among them only if `persons_by_name`.
+    Merged-away subjects are replaced by their survivor; each subject appears once.
+    Natural persons among the results are read-logged."""
+    text = _clean_query(query)
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    found = _by_identifier(text)
+    seen = {s.pk for s in found}
     spellings = {
         text,
         text.replace("(", "（").replace(")", "）"),
@@ -108,6 +130,8 @@ def search_subjects(query: str, *, limit: int = 20, reader: Any, purpose: str) -
             by_name = by_name | Subject.objects.filter(
                 name__icontains=spelling, merged_into__isnull=True
             )
+        if not persons_by_name:
+            by_name = by_name.exclude(kind=SubjectKind.PERSON)
         for subject in by_name.exclude(pk__in=seen).order_by(Length("name"), "id")[
             : limit - len(found)
         ]:
@@ -121,12 +145,100 @@ def search_subjects(query: str, *, limit: int = 20, reader: Any, purpose: str) -
 def get_subject(subject_id: Any, *, reader: Any, purpose: str) -> Subject:
     """One subject with its identifiers prefetched (a merged-away subject is returned as
     it is, with `merged_into` set, so that its history stays visible). Logged if a person."""
-    try:
-        pk = int(subject_id)
-    except (TypeError, ValueError) as exc:
-        raise NotFoundError(f"信用主体编号“{subject_id}”无效。") from exc
-    subject = _with_identifiers().filter(pk=pk).first() if 0 < pk < 2**63 else None
+    pk = _subject_pk(subject_id)
+    subject = _fetch(pk)
     if subject is None:
         raise NotFoundError(f"信用主体 {pk} 不存在。")
     log_person_reads([subject], reader=reader, purpose=purpose)
     return subject
+
+
+def _subject_pk(subject_id: Any) -> int:
+    try:
+        return int(subject_id)
+    except (TypeError, ValueError) as exc:
+        raise NotFoundError(f"信用主体编号“{subject_id}”无效。") from exc
+
+
+def _fetch(pk: int) -> Subject | None:
+    return _with_identifiers().filter(pk=pk).first() if 0 < pk < 2**63 else None
+
+
+# ---------------------------------------------------------------------------------------
+# the register as a reader may use it
+
+
+def _bank_of(user: Any) -> str:
+    """The user's bank, or NotPermitted for a bank account without one."""
+    # Imported here: finance builds on subjects.
+    from xinyong.finance.services import bank_of
+
+    return bank_of(user)
+
+
+def bank_may_see(user: Any, subject: Subject) -> bool:
+    """The 信易贷 rule of the bank's firm page (finance.views.bank_subject): a firm on the
+    published white list, or whose authorisation for the user's bank is in force today
+    (`finance.services.valid_authorisation`). Never a natural person, never a merged-away
+    subject. Raises NotPermitted for a bank account without its bank."""
+    from xinyong.finance.selectors import published_items
+    from xinyong.finance.services import valid_authorisation
+
+    bank = _bank_of(user)
+    if subject.is_person or subject.merged_into_id is not None:
+        return False
+    if published_items().filter(subject=subject).exists():
+        return True
+    return valid_authorisation(subject, bank) is not None
+
+
+def _has_readable_record(user: Any, subject: Subject) -> bool:
+    """Whether `user` may already read a credit record of `subject` (or of a subject
+    merged into it): their unit's records, every unit's for a district leader."""
+    # Imported here: records builds on subjects.
+    from xinyong.records.selectors import records_visible_to
+
+    return (
+        records_visible_to(user)
+        .filter(Q(subject=subject) | Q(subject__merged_into=subject))
+        .exists()
+    )
+
+
+def search_for(user: Any, query: str, *, limit: int = 20, purpose: str) -> list[Subject]:
+    """`search_subjects` as `user` may use it. The credit office: unchanged. A bank: the
+    firms `bank_may_see` whose code equals `query` (a name fragment finds nothing; the
+    white list gives the listed firms' names). Everyone else: organisations by code or by a
+    fragment of their name, natural persons only by an exact identifier — a surname must
+    not list the district's residents."""
+    if is_credit_admin(user):
+        return search_subjects(query, limit=limit, reader=user, purpose=purpose)
+    if role_of(user) == Role.BANK:
+        _bank_of(user)
+        limit = max(1, min(int(limit), MAX_LIMIT))
+        found = [s for s in _by_identifier(_clean_query(query)) if bank_may_see(user, s)]
+        return found[:limit]
+    return search_subjects(query, limit=limit, reader=user, purpose=purpose, persons_by_name=False)
+
+
+def subject_for(user: Any, subject_id: Any, *, purpose: str) -> Subject:
+    """`get_subject` as `user` may use it. The credit office: every subject. A bank: the
+    firms `bank_may_see`. Everyone else: every organisation, and a natural person only if
+    they may already read a credit record of that person — a person's entry is not to be
+    found by walking ids. What may not be seen is refused exactly as what does not exist,
+    and is not read-logged (nothing was read)."""
+    if is_credit_admin(user):
+        return get_subject(subject_id, reader=user, purpose=purpose)
+    if role_of(user) == Role.BANK:
+        _bank_of(user)
+    pk = _subject_pk(subject_id)
+    subject = _fetch(pk)
+    if subject is not None:
+        if role_of(user) == Role.BANK:
+            visible = bank_may_see(user, subject)
+        else:
+            visible = not subject.is_person or _has_readable_record(user, subject)
+        if visible:
+            log_person_reads([subject], reader=user, purpose=purpose)
+            return subject
+    raise NotFoundError(f"信用主体 {pk} 不存在，或不在您可查看的范围内。")
