@@ -215,3 +215,27 @@ def test_opening_an_organisations_check_logs_nothing(people) -> None:
     list_html = client.get("/workspace/sanctions/checks/").content.decode()
     assert "安阳市北关区失信物资有限公司" in list_html
     assert ReadLog.objects.count() == before
+
+
+# ---------------------------------------------------------------- finding a person to check
+
+
+def test_a_unit_finds_a_person_to_check_by_id_number_not_by_surname(person, people) -> None:
+    """A surname must not list the district's residents to a unit (least privilege); the
+    unit checking a person has the ID number (subjects.selectors.search_for)."""
+    client = Client()
+    client.force_login(people["fin"])
+    fin = unit("区财政局")
+    form = {"unit": str(fin.pk), "matter": "PROCUREMENT"}
+    by_name = client.post("/workspace/sanctions/checks/new/", {**form, "subject": "张"})
+    assert by_name.status_code == 200
+    page = by_name.content.decode()
+    assert "没有找到与“张”相符的信用主体（自然人请输入完整的身份证号码）" in page
+    assert "张*" not in page
+    by_id = client.post("/workspace/sanctions/checks/new/", {**form, "subject": ID_NUMBER})
+    assert by_id.status_code == 302
+    # Nor by walking platform ids: the unit has no record of him.
+    walked = client.post(
+        "/workspace/sanctions/checks/new/", {**form, "subject_id": str(person.pk)}
+    )
+    assert "不在您可查看的范围内" in walked.content.decode()

@@ -39,7 +39,7 @@ from xinyong.orgs.permissions import (
     scope_to_user_units,
 )
 from xinyong.subjects.models import Subject, SubjectIdentifier
-from xinyong.subjects.selectors import get_subject, log_person_reads
+from xinyong.subjects.selectors import log_person_reads, subject_for
 from xinyong.subjects.services import resolve
 
 from .measures import applicable_measures, get_matter
@@ -89,7 +89,8 @@ def find_subject(value: Any, *, reader: Any, purpose: str) -> Subject:
     if len(text) > 64:
         raise DomainError("主体代码过长。")
     if text.isdigit() and len(text) <= 12:
-        return resolve(get_subject(text, reader=reader, purpose=purpose))
+        # By platform id only what the reader may find (a person not by walking ids).
+        return resolve(subject_for(reader, text, purpose=purpose))
     code = identifiers.normalise(text)
     row = SubjectIdentifier.objects.select_related("subject").filter(value=code).first()
     if row is None:

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from xinyong.core.errors import DomainError, NotFoundError
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Role
-from xinyong.subjects.selectors import search_subjects
+from xinyong.subjects.selectors import search_for
 from xinyong.web.access import role_required
 from xinyong.web.navigation import register_module
 
@@ -197,11 +197,12 @@ def check_new(request: HttpRequest) -> HttpResponse:
             else:
                 if not values["subject"]:
                     raise DomainError("请输入主体的统一社会信用代码或名称。")
-                found = search_subjects(
-                    values["subject"], limit=20, reader=request.user, purpose=purpose
-                )
+                found = search_for(request.user, values["subject"], limit=20, purpose=purpose)
                 if not found:
-                    raise DomainError(f"没有找到与“{values['subject']}”相符的信用主体。")
+                    raise DomainError(
+                        f"没有找到与“{values['subject']}”相符的信用主体"
+                        "（自然人请输入完整的身份证号码）。"
+                    )
                 if len(found) > 1:
                     candidates = found
                     raise DomainError("找到多个信用主体，请选择要查询的一个。")

@@ -22,7 +22,7 @@ from xinyong.core import identifiers
 from xinyong.core.errors import DomainError, NotFoundError
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Role, Unit
-from xinyong.subjects.selectors import masked_repr, search_subjects
+from xinyong.subjects.selectors import masked_repr, search_for
 from xinyong.web.access import role_required
 
 from . import events, governance
@@ -357,7 +357,7 @@ def _subject_by_code(user: Any, code: str) -> Any:
     wanted = identifiers.normalise(code)
     found = [
         s
-        for s in search_subjects(code, limit=5, reader=user, purpose="登记失信事件")
+        for s in search_for(user, code, limit=5, purpose="登记失信事件")
         if s.identifier == wanted or s.identifiers.filter(value=wanted).exists()
     ]
     if len(found) != 1:

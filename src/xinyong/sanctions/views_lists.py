@@ -21,7 +21,7 @@ from xinyong.core.errors import DomainError, NotFoundError
 from xinyong.core.masking import mask_name, mask_text
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Role, Unit
-from xinyong.subjects.selectors import search_subjects
+from xinyong.subjects.selectors import search_for
 
 from . import lists, notices
 from .models import ListEntry, ListType
@@ -158,9 +158,7 @@ def entry_new(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                found = search_subjects(
-                    data["subject"], limit=2, reader=request.user, purpose=ENTRY_PURPOSE
-                )
+                found = search_for(request.user, data["subject"], limit=2, purpose=ENTRY_PURPOSE)
                 code = data["subject"].strip().upper()
                 exact = [s for s in found if s.identifier == code]
                 if len(exact) != 1:

@@ -25,7 +25,7 @@ from xinyong.catalog.models import RecordType
 from xinyong.core.errors import DomainError, NotFoundError
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Role, Unit
-from xinyong.subjects.selectors import search_subjects
+from xinyong.subjects.selectors import search_for
 from xinyong.web.access import role_required
 from xinyong.web.navigation import register_module
 
@@ -217,8 +217,8 @@ def inspector_conflicts(request: HttpRequest, pk: int) -> HttpResponse:
             if not permissions.can_write_unit_data(request.user, inspector.unit):
                 raise PermissionDenied("无权为其他单位的检查人员申报回避。")
             chosen = str(request.POST.get("subject_id", "")).strip()
-            found = search_subjects(
-                values["subject"], limit=10, reader=request.user, purpose="双随机抽查回避申报"
+            found = search_for(
+                request.user, values["subject"], limit=10, purpose="双随机抽查回避申报"
             )
             subject = next((s for s in found if str(s.pk) == chosen), None)
             if subject is None and len(found) == 1:

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from xinyong.core.errors import DomainError, NotFoundError
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Role
-from xinyong.subjects.selectors import log_person_reads, masked_repr, search_subjects
+from xinyong.subjects.selectors import log_person_reads, masked_repr, search_for
 from xinyong.web.access import role_required
 
 from . import grading
@@ -44,7 +44,7 @@ def grade_home(request: HttpRequest) -> HttpResponse:
     query = (request.GET.get("q") or "").strip()
     if query:
         try:
-            found = search_subjects(query, limit=20, reader=request.user, purpose=PURPOSE)
+            found = search_for(request.user, query, limit=20, purpose=PURPOSE)
         except DomainError as exc:
             messages.error(request, exc.message)
     grades = {g.subject_id: g for g in SubjectGrade.objects.filter(subject__in=found)}
