@@ -373,3 +373,24 @@ def test_menu_entry_only_for_those_the_page_admits(
         assert f'href="{LIST}"' in text(login(user).get("/workspace/"))
     for user in (reporter_a, leader, bank):
         assert f'href="{LIST}"' not in text(login(user).get("/workspace/"))
+
+
+def test_two_concurrent_submits_of_one_form_issue_one_token(admin_user, scj):
+    """Concurrent requests each load the session before either saves it, so both see the
+    form key unused. The key is consumed in the database, in the issuing transaction."""
+    from xinyong.orgs.views_tokens import ONCE_SESSION
+
+    client = Client()
+    client.force_login(admin_user)
+    form = client.get(NEW)
+    once = re.search(r'name="once" value="([^"]+)"', text(form)).group(1)
+    data = {"once": once, "kind": "unit", "unit": scj.pk, "name": "双击测试"}
+    first = client.post(NEW, data)
+    assert "令牌已签发" in text(first)
+    # The second request read the session before the first one saved it.
+    session = client.session
+    session[ONCE_SESSION] = [*session.get(ONCE_SESSION, []), once]
+    session.save()
+    second = client.post(NEW, data)
+    assert "此签发表单已提交过" in text(second)
+    assert ApiToken.objects.filter(name="双击测试").count() == 1

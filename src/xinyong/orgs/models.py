@@ -185,3 +185,19 @@ class ApiToken(TimeStampedModel):
     @staticmethod
     def hash_key(key: str) -> str:
         return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+class UsedFormKey(models.Model):
+    """A one-time form key already used to issue a token. The unique key is what stops two
+    concurrent submits of one form (each holding the session as it was before the other
+    saved it) from both issuing a live token: the second insert fails in the database."""
+
+    key_hash = models.CharField("表单键哈希", max_length=64, unique=True)
+    used_at = models.DateTimeField("使用时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "已使用的表单键"
+        verbose_name_plural = "已使用的表单键"
+
+    def __str__(self) -> str:
+        return f"{self.key_hash[:8]}…（{self.used_at:%Y-%m-%d %H:%M}）"

@@ -12,9 +12,11 @@ it (Cache-Control: no-store)."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import wraps
 from types import SimpleNamespace
 from typing import Any
@@ -23,9 +25,11 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_http_methods
@@ -35,7 +39,7 @@ from xinyong.core.models import Event
 
 from . import selectors, services
 from .forms_tokens import KIND_BANK, KIND_UNIT, TokenFilterForm, TokenIssueForm, TokenRevokeForm
-from .models import ApiToken, Role
+from .models import ApiToken, Role, UsedFormKey
 from .permissions import IsReviewerOrCreditAdmin
 
 PAGE_SIZE = 50
@@ -46,6 +50,12 @@ REVOKE_ACTION = "orgs.token_revoke"
 # Session key of the issue form's one-time keys (never the token itself): refreshing the
 # page that shows a new key re-sends the form, which must not issue a second token.
 ONCE_SESSION = "orgs.token_form_once"
+ONCE_USED = (
+    "此签发表单已提交过或已失效：为避免重复签发令牌，未作处理。"
+    "如确需再签发一个令牌，请核对下方内容后重新提交。"
+)
+# A form key is random; keeping used ones a day outlasts any open form.
+ONCE_RETENTION_DAYS = 1
 ONCE_KEEP = 20
 
 _API_DOOR = IsReviewerOrCreditAdmin()
@@ -184,11 +194,28 @@ def _use_once(request: HttpRequest, once: str) -> None:
     request.session[ONCE_SESSION] = [v for v in request.session.get(ONCE_SESSION, []) if v != once]
 
 
-def _issue(request: HttpRequest, form: TokenIssueForm) -> tuple[ApiToken, str]:
+class _FormAlreadyUsed(Exception):
+    pass
+
+
+def _issue(request: HttpRequest, form: TokenIssueForm, once: str) -> tuple[ApiToken, str]:
+    """Consume the form key and issue, in one transaction: a refused issue (a DomainError)
+    rolls the key back so that the corrected form can be sent again."""
     data = form.cleaned_data
-    if data["kind"] == KIND_BANK:
-        return services.issue_bank_token(actor=request.user, bank=data["bank"], name=data["name"])
-    return services.issue_unit_token(actor=request.user, unit=data["unit"], name=data["name"])
+    cutoff = timezone.now() - timedelta(days=ONCE_RETENTION_DAYS)
+    UsedFormKey.objects.filter(used_at__lt=cutoff).delete()
+    try:
+        with transaction.atomic():
+            UsedFormKey.objects.create(key_hash=hashlib.sha256(once.encode()).hexdigest())
+            if data["kind"] == KIND_BANK:
+                return services.issue_bank_token(
+                    actor=request.user, bank=data["bank"], name=data["name"]
+                )
+            return services.issue_unit_token(
+                actor=request.user, unit=data["unit"], name=data["name"]
+            )
+    except IntegrityError as exc:
+        raise _FormAlreadyUsed from exc
 
 
 @_gated
@@ -201,16 +228,14 @@ def token_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         once = str(request.POST.get("once") or "")
         if not _once_valid(request, once):
-            form.add_error(
-                None,
-                "此签发表单已提交过或已失效：为避免重复签发令牌，未作处理。"
-                "如确需再签发一个令牌，请核对下方内容后重新提交。",
-            )
+            form.add_error(None, ONCE_USED)
         else:
             try:
-                token, key = _issue(request, form)
+                token, key = _issue(request, form, once)
             except NotPermitted:
                 raise
+            except _FormAlreadyUsed:
+                form.add_error(None, ONCE_USED)
             except DomainError as exc:
                 form.add_error("bank" if exc.code == "unknown_bank" else None, exc.message)
             else:
