@@ -359,8 +359,9 @@ def test_refused_repair_leaves_publicity_alone() -> None:
         actor=office, application=app, approve=False, reason="未整改", on=date(2026, 6, 18)
     )
     promise = Commitment.objects.get(repair_application=app)
-    done = breach(promise, date(2026, 7, 1))
-    assert done.breach_record_id is not None
+    # The promise lapsed with the refusal: no breach to record (test_repair_commitment_lapse).
+    with pytest.raises(DomainError, match="信用修复申请已不予修复，承诺随之失效"):
+        breach(promise, date(2026, 7, 1))
     assert (window(r).ended_on, window(r).end_reason) == (None, "")
     assert not Event.objects.filter(action="commitments.repair_breach_restore").exists()
     assert not Event.objects.filter(action="publicity.restored").exists()

@@ -1,5 +1,7 @@
 """Reactions to other apps' signals: a repair application carries a 信用修复型
-commitment (rights.signals.repair_applied)."""
+commitment (rights.signals.repair_applied), which lapses when the repair ends unapproved
+(rights.signals.repair_decided with approved False; records.signals.record_changed
+"withdrawn", on which rights ends the record's open applications as 终止办理)."""
 
 from __future__ import annotations
 
@@ -7,11 +9,38 @@ from typing import Any
 
 from django.dispatch import receiver
 
-from xinyong.rights.signals import repair_applied
+from xinyong.records.signals import record_changed
+from xinyong.rights.models import RepairApplication
+from xinyong.rights.signals import repair_applied, repair_decided
 
-from .services import record_repair_commitment
+from .services import lapse_repair_commitments, record_repair_commitment
 
 
 @receiver(repair_applied, dispatch_uid="commitments.repair_commitment")
 def _repair_applied(sender: Any, application: Any, actor: Any = None, **kwargs: Any) -> None:
     record_repair_commitment(actor=actor, application=application)
+
+
+@receiver(repair_decided, dispatch_uid="commitments.repair_refused")
+def _repair_decided(sender: Any, application: Any, approved: bool = False, **kwargs: Any) -> None:
+    if not approved:
+        # The signal carries no actor: the decision's maker is the application's.
+        lapse_repair_commitments(actor=application.decided_by, applications=[application])
+
+
+@receiver(record_changed, dispatch_uid="commitments.record_withdrawn")
+def _record_changed(
+    sender: Any, record: Any = None, change: str = "", actor: Any = None, **kwargs: Any
+) -> None:
+    if record is None or change != "withdrawn":
+        return
+    # rights' own receiver of this signal ends the record's open applications (终止办理)
+    # first: it is connected when RightsConfig.ready imports rights.repair, before this
+    # app's ready (INSTALLED_APPS order), and receivers run in connection order.
+    lapse_repair_commitments(
+        actor=actor,
+        applications=RepairApplication.objects.filter(
+            record_id=record.pk,
+            status__in=(RepairApplication.Status.REFUSED, RepairApplication.Status.TERMINATED),
+        ),
+    )

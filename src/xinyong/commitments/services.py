@@ -11,7 +11,8 @@ breach not yet repaired, may not make those 告知承诺 kinds (`exclusion_reaso
 `_create`). A 信用修复型 commitment runs until the repaired record's longest publicity
 period would have ended and is checked the day after (`repair_check_day`); a broken one
 puts the repaired record back on public view until that period ends
-(`restore_repaired_publicity`).
+(`restore_repaired_publicity`); one whose repair ends unapproved lapses
+(`lapse_repair_commitments`) and cannot be found broken.
 """
 
 from __future__ import annotations
@@ -30,12 +31,13 @@ from django.utils import timezone
 from xinyong.core import calendar
 from xinyong.core.audit import record_event
 from xinyong.core.errors import DomainError
-from xinyong.core.identifiers import IdentifierKind
+from xinyong.core.identifiers import IdentifierKind, split_document_key
 from xinyong.core.identifiers import check as check_identifier
 from xinyong.core.inputs import EARLIEST_DAY, MAX_TEXT, RowProblem, clean_date, clean_text
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Unit
 from xinyong.orgs.services import resolve_unit
+from xinyong.rights.models import RepairApplication
 from xinyong.subjects.models import Subject, SubjectIdentifier
 from xinyong.subjects.services import get_or_create_subject, resolve
 
@@ -811,6 +813,17 @@ def confirm_public_commitment(*, commitment: Commitment, response: Any) -> Commi
 
 # ---------------------------------------------------------------- fulfilment
 
+RESIDENT_ID_DOCUMENT = "身份证"
+
+
+def person_document(code: str) -> tuple[str, str]:
+    """(证件类型, 证件号码) of a natural person's 承诺人代码, as records and the exchange
+    carry them (CN_XDR_ZJLX / CN_XDR_ZJHM): a person identified by another document is
+    keyed `<证件类型>:<号码>` (core.identifiers.document_key), which is no document number;
+    any other person's code is a resident ID number."""
+    document = split_document_key(code)
+    return document if document is not None else (RESIDENT_ID_DOCUMENT, code)
+
 
 def _breach_row(c: Commitment, status: str, verified_on: date) -> dict[str, Any]:
     subject = c.subject
@@ -831,8 +844,7 @@ def _breach_row(c: Commitment, status: str, verified_on: date) -> dict[str, Any]
         "BZ": f"违诺责任：{c.breach_liability}"[:512],
     }
     if subject.is_person:
-        row["CN_XDR_ZJLX"] = "身份证"
-        row["CN_XDR_ZJHM"] = c.committer_code
+        row["CN_XDR_ZJLX"], row["CN_XDR_ZJHM"] = person_document(c.committer_code)
     else:
         row["CN_XDR_SHXYM"] = c.committer_code
     if unit is not None and unit.uscc:
@@ -959,6 +971,8 @@ def record_fulfilment(
             raise DomainError(f"该承诺当前状态为“{c.get_status_display()}”，不能再记录履行情况。")
         if day < c.made_on:
             raise DomainError("核查日期不能早于承诺作出日期。")
+        if broken and c.kind == Kind.REPAIR:
+            _require_approved_repair(c)
         old = _snapshot(c)
         c.status = value
         c.evidence = proof
@@ -1056,6 +1070,81 @@ def repair_check_day(record: Any) -> date | None:
 
     ends_on = window_for(record).ends_on
     return expiry_day(ends_on) if ends_on is not None else None
+
+
+def _require_approved_repair(c: Commitment) -> None:
+    """A 信用修复型 commitment is made only to obtain its repair: a breach of it is recorded
+    (CNWN, and the penalty shown again) only once the repair was approved. Before the
+    decision the office refuses the repair instead; after a refusal or 终止办理 the promise
+    has lapsed (`lapse_repair_commitments`)."""
+    application = c.repair_application
+    if application is None or application.status == RepairApplication.Status.APPROVED:
+        return
+    label = application.get_status_display()
+    if application.status in REPAIR_ENDED_UNAPPROVED:
+        raise DomainError(
+            f"该信用修复型承诺对应的信用修复申请已{label}，承诺随之失效，不能记录违诺。",
+            code="repair_commitment_lapsed",
+        )
+    raise DomainError(
+        f"该信用修复型承诺对应的信用修复申请尚未准予修复（当前状态：{label}），不能记录违诺；"
+        "申请人未履行承诺的，请在修复审核中不予修复。",
+        code="repair_not_approved",
+    )
+
+
+# A repair that ended without approval: refused, or ended with its record's withdrawal.
+REPAIR_ENDED_UNAPPROVED = (RepairApplication.Status.REFUSED, RepairApplication.Status.TERMINATED)
+LAPSE_NOTE = "信用修复申请于 {day} {outcome}，本承诺随之失效，无需核查履行情况。"
+
+
+def lapse_note(decided_on: date | None, outcome: str) -> str:
+    return LAPSE_NOTE.format(day=f"{decided_on:%Y-%m-%d}" if decided_on else "", outcome=outcome)
+
+
+def lapse_repair_commitments(*, actor: Any, applications: Any) -> list[Commitment]:
+    """The 信用修复型 commitments of repairs that ended unapproved (不予修复, or 终止办理
+    with the record's withdrawal) lapse: the promise was made only to obtain the repair
+    (国办发〔2025〕22号: the applicant's 信用承诺书), so there is nothing left to check. Its
+    核查期限 is cleared — it leaves 到期待核查 — and 核查依据/证据说明 says why; a breach is
+    refused (`_require_approved_repair`). The status stays 待核查, as the city platform
+    was told: the exchange has no state for a lapsed promise, so nothing is announced.
+    Applications still open or approved are skipped. Idempotent: a lapsed commitment is
+    left alone. One event (commitments.repair_commitment_lapse) per commitment."""
+    ended = {a.pk: a for a in applications if a.status in REPAIR_ENDED_UNAPPROVED}
+    if not ended:
+        return []
+    lapsed = []
+    with transaction.atomic():
+        pending = (
+            Commitment.objects.select_for_update()
+            .filter(kind=Kind.REPAIR, status=Commitment.Status.PENDING)
+            .filter(repair_application_id__in=list(ended))
+            .filter(Q(verify_due__isnull=False) | Q(evidence=""))
+            .order_by("id")
+        )
+        for c in pending:
+            application = ended[c.repair_application_id]
+            old = {"verify_due": c.verify_due, "evidence": c.evidence}
+            c.verify_due = None
+            c.evidence = lapse_note(application.decided_on, application.get_status_display())
+            c.save(update_fields=["verify_due", "evidence", "updated_at"])
+            record_event(
+                actor=actor,
+                action="commitments.repair_commitment_lapse",
+                target_type=TARGET,
+                target_id=c.pk,
+                target_repr=_repr(c),
+                old=old,
+                new={
+                    "verify_due": None,
+                    "evidence": c.evidence,
+                    "repair_application": application.pk,
+                    "repair_status": application.status,
+                },
+            )
+            lapsed.append(c)
+    return lapsed
 
 
 def record_repair_commitment(*, actor: Any, application: Any) -> Commitment:

@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from xinyong.catalog.fieldspec import get_spec
 from xinyong.core.errors import DomainError
+from xinyong.core.identifiers import split_document_key
 from xinyong.records.models import CreditRecord, RecordWithdrawal
 
 from .conf import get_config
@@ -204,6 +205,14 @@ def _withdrawal_reason(withdrawal: Mapping[str, Any]) -> str:
     return reason
 
 
+def _subject_code(identifier: str) -> str:
+    """A subject's code in a 主体代码 column (MD_ZTDM, XF_ZTDM), which has no 证件类型
+    beside it: a person identified by another document is keyed `<证件类型>:<号码>` inside
+    the platform only, so the document number goes out alone, as CF_XDR_ZJHM carries it."""
+    document = split_document_key(identifier)
+    return document[1] if document is not None else identifier
+
+
 def _list_rows(entry: OutboxEntry) -> tuple[list[tuple[str, str]], list[dict[str, str]]]:
     from xinyong.sanctions.models import ListEntry
 
@@ -214,7 +223,7 @@ def _list_rows(entry: OutboxEntry) -> tuple[list[tuple[str, str]], list[dict[str
         "MD_LXDM": item.list_type.code,
         "MD_LXMC": item.list_type.name,
         "MD_ZTMC": item.subject.name,
-        "MD_ZTDM": item.subject.identifier,
+        "MD_ZTDM": _subject_code(item.subject.identifier),
         "MD_ZT": item.get_status_display(),
         "MD_RDWH": item.basis_document,
         "MD_LRLY": item.reasons,
@@ -260,7 +269,7 @@ def _repair_rows(entry: OutboxEntry) -> tuple[list[tuple[str, str]], list[dict[s
         "XF_XXLB": app.record.record_type.code,
         "XF_WSH": app.record.document_number,
         "XF_ZTMC": app.subject.name,
-        "XF_ZTDM": app.subject.identifier,
+        "XF_ZTDM": _subject_code(app.subject.identifier),
         # A restoration is dated the day it took effect (the change was queued with it).
         "XF_JDRQ": _text(timezone.localdate(entry.created_at) if undone else app.decided_on),
         "XF_JDJG": f"{settings.XINYONG_DISTRICT}社会信用体系建设领导小组办公室",
@@ -277,7 +286,7 @@ def _repair_rows(entry: OutboxEntry) -> tuple[list[tuple[str, str]], list[dict[s
 
 def _commitment_rows(entry: OutboxEntry) -> tuple[list[tuple[str, str]], list[dict[str, str]]]:
     from xinyong.commitments.models import Commitment, Kind
-    from xinyong.commitments.services import EXCHANGE_KIND
+    from xinyong.commitments.services import EXCHANGE_KIND, person_document
 
     c = (
         Commitment.objects.select_related("subject", "accepting_unit", "breach_record")
@@ -288,15 +297,16 @@ def _commitment_rows(entry: OutboxEntry) -> tuple[list[tuple[str, str]], list[di
         raise DomainError(f"待推送变更 {entry.uid} 引用的信用承诺已不存在。")
     unit = c.accepting_unit
     person = c.subject.is_person
+    # A resident ID number, or the type and number of another document (never its key).
+    document_type, document_number = person_document(c.committer_code) if person else ("", "")
     # Identifiers in full, as for records: the city platform is a lawful receiver of
     # shared data; CN_GKSX (公开属性) tells it what it may show the public (DOMAIN.md §9).
     row = {
         "CN_XDR_MC": c.committer_name,
         "CN_XDR_LB": c.subject.get_kind_display(),
         "CN_XDR_SHXYM": "" if person else c.committer_code,
-        # A person's 承诺人代码 can only be a resident ID (commitments: USCC or 身份证).
-        "CN_XDR_ZJLX": "身份证" if person else "",
-        "CN_XDR_ZJHM": c.committer_code if person else "",
+        "CN_XDR_ZJLX": document_type,
+        "CN_XDR_ZJHM": document_number,
         "CN_CNBM": c.code,
         "CN_CNLX": EXCHANGE_KIND[Kind(c.kind)],
         "CN_CNSY": c.reason,
