@@ -421,9 +421,9 @@ def reported_records() -> QuerySet[CreditRecord]:
     city platform. A provincial penalty pushed down months after its decision is no late
     report of the unit it is stored under: 及时率 measures a unit's reporting of its own
     decisions from its own decision date (发改办财金〔2018〕424号). Every rate, check and
-    sample of a unit's reporting starts here. The ingest keeps a record on the side of its
-    first report (a correction from the other side is refused), so the record's batch
-    tells which side that was."""
+    sample of a unit's reporting starts here. The ingest moves a pushed-down record to the
+    unit's batch when the unit reports it itself, and never back (the city's changed copy
+    of a unit's record is refused), so the record's batch tells which side it is on."""
     return CreditRecord.objects.exclude(batch__channel=Batch.Channel.UPSTREAM)
 
 

@@ -249,6 +249,7 @@ class _Loader:
         self.errors: list[RowError] = []
         self.seen = pl.DataFrame(schema={"_key": pl.Utf8, "_first": pl.Int64})
         self.corrected_ids: list[int] = []
+        self.taken_over_ids: list[int] = []
         self.left_subject_ids: set[int] = set()
         # (code, kind, name) → (subject id, name-conflict note, refusal): see _subjects.
         self.matched = pl.DataFrame(schema=_ANSWER_SCHEMA)
@@ -504,19 +505,32 @@ class _Loader:
             return
         self.seen = pl.concat([self.seen, valid.select("_key", pl.col("_row").alias("_first"))])
 
-        duplicates = valid.filter(
-            pl.col("_id").is_not_null() & (pl.col("_old_hash") == pl.col("_hash"))
+        stored = pl.col("_id").is_not_null()
+        same = pl.col("_old_hash") == pl.col("_hash")
+        # The unit reporting its own decision that so far exists only as the city's copy
+        # stored under it: the unit's report takes the record over (docs/collection.md).
+        takeover = (
+            stored
+            & pl.lit(not self.upstream)
+            & pl.col("_old_upstream").fill_null(False)
+            & (pl.col("_old_unit") == self.unit.pk)
+            & (pl.col("_old_status") != CreditRecord.Status.WITHDRAWN.value)
         )
+        duplicates = valid.filter(stored & same & ~takeover)
         self.result.duplicates += duplicates.height
-        corrections = valid.filter(
-            pl.col("_id").is_not_null() & (pl.col("_old_hash") != pl.col("_hash"))
-        )
-        new = valid.filter(pl.col("_id").is_null())
+        corrections = valid.filter(stored & ~same & ~takeover)
+        taken = valid.filter(takeover)
+        new = valid.filter(~stored)
 
-        new = self._timeliness(new, self.reported_on.isoformat())
+        day = self.reported_on.isoformat()
+        new = self._timeliness(new, day)
         corrections = self._timeliness(corrections, None)
+        # Dated by the unit's own report: the city's day says nothing of the unit's
+        # reporting (发改办财金〔2018〕424号 counts from the unit's decision date).
+        taken = self._timeliness(taken, day)
         self._insert(new)
         self._correct(corrections)
+        self._take_over(taken)
 
     def _duplicates_in_file(self, raw: pl.DataFrame, dups: pl.DataFrame) -> None:
         """Reject `dups` (columns _row, _key, _undocumented, _first) as repeating row _first."""
@@ -607,31 +621,26 @@ class _Loader:
                     for r in withdrawn.get_column("_row").to_list()
                 },
             )
-        # A record stays what its first report made it, the unit's own or pushed down by
-        # the city platform: its lateness and its place in the unit's rates belong to that
-        # report, and a correction from the other side would move it across.
+        # The city's changed copy never overwrites a unit's own report of its decision: the
+        # unit decided, its report stands (and its lateness and rates with it). The other
+        # direction is a takeover (`store`).
         crossing = valid.filter(
             changed
             & (pl.col("_old_unit") == self.unit.pk)
             & (pl.col("_old_status") != CreditRecord.Status.WITHDRAWN.value)
-            & (pl.col("_old_upstream") != self.upstream)
+            & ~pl.col("_old_upstream")
+            & pl.lit(self.upstream)
         )
         if crossing.height:
-            message = (
-                f"该记录已由“{self.unit.name}”自行报送，市平台下发的内容与之不同，"
-                "不覆盖单位自行报送的记录；如有错误，请由该单位更正"
-                if self.upstream
-                else "该记录由市平台下发，内容以上级平台为准，不能以报送方式更正；如有错误，"
-                "请反馈市平台更正后重新下发"
-            )
             self._reject(
                 raw,
                 {
                     r: RowError(
                         r,
                         self._header(self.f_doc, "文书号"),
-                        "own_record" if self.upstream else "upstream_record",
-                        message,
+                        "own_record",
+                        f"该记录已由“{self.unit.name}”自行报送，市平台下发的内容与之不同，"
+                        "不覆盖单位自行报送的记录；如有错误，请由该单位更正",
                     )
                     for r in crossing.get_column("_row").to_list()
                 },
@@ -757,13 +766,11 @@ class _Loader:
         self.result.accepted += new.height
         self.result.late += int(new.get_column("_late").sum())
 
-    def _correct(self, corrections: pl.DataFrame) -> None:
-        if corrections.height == 0:
-            return
-        ids = corrections.get_column("_id").to_list()
+    def _keep_versions(self, ids: list[int]) -> None:
+        """Keep the superseded content of `ids` first (河南条例 art. 41: corrections keep
+        history)."""
         record_table = CreditRecord._meta.db_table
         version_table = RecordVersion._meta.db_table
-        # Keep the superseded content first (河南条例 art. 41: corrections keep history).
         for start in range(0, len(ids), persist.LOOKUP_CHUNK):
             part = ids[start : start + persist.LOOKUP_CHUNK]
             marks = ", ".join(["%s"] * len(part))
@@ -773,39 +780,74 @@ class _Loader:
                 f"WHERE id IN ({marks})",
                 [self.now_db, self.batch.pk, *part],
             )
-        frame = corrections.select(
+
+    def _overwrite(self, frame: pl.DataFrame, bump: pl.Expr) -> None:
+        """Write `frame`'s content, report date and timeliness over its stored records,
+        the version raised by `bump` (0 or 1), the records moved to this batch."""
+        rows = frame.select(
             pl.col("_subject"),
             self._col(self.f_name).fill_null(""),
             pl.col("_ident"),
             pl.col("_doc").fill_null(""),
             pl.col("_decision"),
             self._col(self.f_unit_name).fill_null(""),
+            pl.col("_reported"),
             pl.col("_deadline"),
             pl.col("_late"),
             pl.col("_payload"),
             pl.col("_hash"),
+            bump.cast(pl.Int64).alias("_bump"),
             pl.col("_mismatch"),
             pl.lit(self.batch.pk).alias("batch_id"),
             pl.lit(self.now_db).alias("updated_at"),
             pl.col("_id"),
         )
         persist.execute_many(
-            f"UPDATE {record_table} SET subject_id = %s, party_name = %s, party_identifier = %s, "
-            "document_number = %s, decision_date = %s, deciding_unit_name = %s, deadline = %s, is_late = %s, "
-            "payload = %s, content_hash = %s, version = version + 1, name_mismatch = %s, batch_id = %s, "
+            f"UPDATE {CreditRecord._meta.db_table} SET subject_id = %s, party_name = %s, "
+            "party_identifier = %s, document_number = %s, decision_date = %s, "
+            "deciding_unit_name = %s, reported_on = %s, deadline = %s, is_late = %s, payload = %s, "
+            "content_hash = %s, version = version + %s, name_mismatch = %s, batch_id = %s, "
             "updated_at = %s WHERE id = %s",
-            frame.rows(),
+            rows.rows(),
         )
-        self.corrected_ids.extend(ids)
         # A correction may name another subject: the one the record leaves is regraded
         # too (its white-list standing can only improve by losing a record).
         self.left_subject_ids.update(
-            corrections.filter(pl.col("_old_subject") != pl.col("_subject"))
+            frame.filter(pl.col("_old_subject") != pl.col("_subject"))
             .get_column("_old_subject")
             .to_list()
         )
+
+    def _correct(self, corrections: pl.DataFrame) -> None:
+        if corrections.height == 0:
+            return
+        ids = corrections.get_column("_id").to_list()
+        self._keep_versions(ids)
+        # The report date stays the first report's (`_timeliness`).
+        self._overwrite(corrections, pl.lit(1))
+        self.corrected_ids.extend(ids)
         # Lateness belongs to the first report: a correction is not counted again.
         self.result.updated += corrections.height
+
+    def _take_over(self, taken: pl.DataFrame) -> None:
+        """The unit's own report of records so far stored only as the city's copy: they
+        become the unit's, dated and judged by this report. Written like corrections; the
+        chunk's one identity lookup found them (with their batch's channel), no query more."""
+        if taken.height == 0:
+            return
+        differs = pl.col("_old_hash") != pl.col("_hash")
+        changed = taken.filter(differs).get_column("_id").to_list()
+        # The deciding unit's content prevails over the city's copy: a new version.
+        self._keep_versions(changed)
+        self._overwrite(taken, differs)
+        self.corrected_ids.extend(changed)
+        self.taken_over_ids.extend(taken.get_column("_id").to_list())
+        # Honest for the unit's batch: the first report of these records is this one, so
+        # the same content is accepted (not a duplicate), a different one a correction;
+        # either is late or not by this report.
+        self.result.updated += len(changed)
+        self.result.accepted += taken.height - len(changed)
+        self.result.late += int(taken.get_column("_late").sum())
 
     # -- the end of the batch
 
@@ -821,6 +863,11 @@ class _Loader:
                 self.result.warnings.append(
                     f"另有 {self.name_mismatches - len(self.name_notes)} 行的主体名称与平台登记名称不一致，已在记录上标注。"
                 )
+        if self.taken_over_ids:
+            self.result.warnings.append(
+                f"{len(self.taken_over_ids)} 条记录此前由市平台下发，本次由本单位自行报送："
+                "已转为本单位的报送，报送期限和迟报按本次报送日期计算，计入本单位的及时率、上报率。"
+            )
         if self.no_calendar:
             self.result.warnings.append(
                 f"{self.no_calendar} 条记录的决定日期所在年度（或其后）缺少工作日历，报送期限暂为“期限未定”，"
@@ -1082,6 +1129,10 @@ def _run(
                     # Corrected records (their old contents are RecordVersions of this batch).
                     "corrected_records": loader.corrected_ids[:1000],
                     "corrected_count": len(loader.corrected_ids),
+                    # Records the city pushed down that this batch, the unit's own report,
+                    # took over (some of them also in corrected_records).
+                    "taken_over_records": loader.taken_over_ids[:1000],
+                    "taken_over_count": len(loader.taken_over_ids),
                     "os_user": operator or None,
                 },
             )

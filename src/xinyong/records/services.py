@@ -161,6 +161,12 @@ def _pushed_down(record: CreditRecord) -> bool:
     )
 
 
+PUSHED_DOWN_NOT_ENDED = (
+    "该记录由市平台下发，内容以上级平台为准，不能在本平台撤销/作废；"
+    "如原决定已变更、撤销或录入有误，请反馈市平台撤销或更正后重新下发。"
+)
+
+
 def correct_record(
     *, actor: Any, record: CreditRecord, changes: dict[str, Any], reason: str
 ) -> CreditRecord:
@@ -649,6 +655,10 @@ def _end_record(
         locked = CreditRecord.objects.select_for_update().get(pk=record.pk)
         if locked.status == CreditRecord.Status.WITHDRAWN:
             raise DomainError("该记录已撤销。")
+        if _pushed_down(locked):
+            # The city's record: ending it here would also queue the withdrawal up to the
+            # city as the unit's (as for a correction by hand, correct_record).
+            raise DomainError(PUSHED_DOWN_NOT_ENDED)
         if check is not None:
             check(locked)
         # Asked of publicity's one visibility rule while the record is still active.
