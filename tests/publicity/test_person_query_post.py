@@ -189,7 +189,7 @@ def test_api_post_query_refuses_incomplete_input_in_chinese() -> None:
     assert missing.json()["code"] == "invalid"
     assert "姓名" in missing.json()["detail"]
     too_long = api_query_person(client, "1" * 41, NAME)
-    assert too_long.status_code == 400 and "身份证号码" in too_long.json()["detail"]
+    assert too_long.status_code == 400 and "证件号码（身份证或护照等）" in too_long.json()["detail"]
 
 
 def test_api_get_with_person_parameters_is_refused_and_points_at_post() -> None:
@@ -221,7 +221,7 @@ def test_api_person_query_is_documented_as_a_post() -> None:
     schema = post["requestBody"]["content"]["application/json"]["schema"]
     name = schema["$ref"].rsplit("/", 1)[1]
     body = document["components"]["schemas"][name]
-    assert set(body["properties"]) == {"id_number", "name"}
+    assert set(body["properties"]) == {"id_type", "id_number", "name"}
     assert set(body["required"]) == {"id_number", "name"}
     _template, get = find_operation(document, "get", "/api/v1/public/subjects")
     assert {p["name"] for p in get.get("parameters", [])} == {"q"}

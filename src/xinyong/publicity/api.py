@@ -2,8 +2,10 @@
 anonymous access for public queries"). Output goes through `presenters`, like the pages.
 
 - GET /api/v1/public/subjects?q=…  organisations and 个体工商户 by name or code.
-- POST /api/v1/public/subjects {id_number, name}  a natural person, both exact (masked
-  result with a token, read-logged). A body, never query parameters: a URL is kept in
+- POST /api/v1/public/subjects {id_number, name, id_type?}  a natural person, both exact
+  (masked result with a token, read-logged); a passport or permit number may be sent
+  without its 证件类型 `id_type` (default 居民身份证), which is needed only when the
+  number and name fit persons under two document types. A body, never query parameters: a URL is kept in
   access logs and histories (个人信息保护法 art. 51), so a GET carrying `id_number` or
   `name` is refused with a 400 (code `person_query_requires_post`), not run.
 - GET /api/v1/public/subjects/{id} a subject's public records (persons: with the token `t`
@@ -25,6 +27,7 @@ from rest_framework.views import APIView
 
 from xinyong.core.api import validated
 from xinyong.core.errors import DomainError, NotFoundError
+from xinyong.subjects.selectors import PERSON_DOCUMENT_TYPES, RESIDENT_ID_DOCUMENT
 
 from .presenters import present_record, present_subject
 from .selectors import SEARCH_MAX_LENGTH, find_public_subjects, public_records_for
@@ -81,8 +84,22 @@ class RecordOut(serializers.Serializer):
 
 
 class PersonQueryIn(serializers.Serializer):
+    id_type = serializers.ChoiceField(
+        choices=[(t, t) for t in PERSON_DOCUMENT_TYPES],
+        default=RESIDENT_ID_DOCUMENT,
+        label="证件类型",
+        help_text=(
+            "可不填（默认居民身份证，护照等证件号码仍按号码自动查找）；同一号码登记于多种"
+            "证件类型且姓名相同时须指定。"
+        ),
+        error_messages={
+            "invalid_choice": "证件类型无效，请选择：" + "、".join(PERSON_DOCUMENT_TYPES)
+        },
+    )
     id_number = serializers.CharField(
-        max_length=PERSON_ID_MAX_LENGTH, label="身份证号码", help_text="自然人完整身份证号码"
+        max_length=PERSON_ID_MAX_LENGTH,
+        label="证件号码（身份证或护照等）",
+        help_text="自然人完整证件号码：身份证号码，或护照等证件号码（可不带证件类型）",
     )
     name = serializers.CharField(
         max_length=PERSON_NAME_MAX_LENGTH, label="姓名", help_text="自然人完整姓名"
@@ -125,9 +142,11 @@ class PublicSubjectSearch(APIView):
         return Response({"results": [present_subject(s) for s in find_public_subjects(query)]})
 
     @extend_schema(
-        summary="公开信用查询（自然人本人，身份证号码与姓名完全一致）",
+        summary="公开信用查询（自然人本人，证件号码与姓名完全一致）",
         description=(
-            "身份证号码和姓名放在 JSON 请求体中，不进入网址（访问日志、浏览器历史）。"
+            "证件号码（身份证或护照等）和姓名放在 JSON 请求体中，不进入网址（访问日志、浏览器历史）。"
+            "护照、通行证号码可不带证件类型；同一号码在多种证件类型下均登记有同名自然人时"
+            "以 400（code 为 document_type_ambiguous）要求指定 id_type。"
             "结果已脱敏，附 30 分钟内有效的令牌 token，用于 GET /api/v1/public/subjects/{id}?t=…；"
             "未找到时 results 为空。每次查到均记入个人信息查阅记录。"
         ),
@@ -142,7 +161,7 @@ class PublicSubjectSearch(APIView):
         error = person_query_error(id_number, name)
         if error:
             raise DomainError(error)
-        found = _find_person(id_number, name)
+        found = _find_person(id_number, name, data["id_type"])
         if found is None:
             return Response({"results": []})
         log_person_read(request, found)  # type: ignore[arg-type]

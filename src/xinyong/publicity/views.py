@@ -1,10 +1,11 @@
 """The public portal's credit query: one-click search, subject pages, record pages and a
 CSV export — anonymous, Chinese, masked, throttled, and showing only what is public.
 
-Natural persons are never listed by name: a person is found only by the exact full ID
-number together with the exact name, sent in a POST body and never in a URL, and the
-pages of a person (and of the person's records) open only with the signed token that such
-a query hands out (valid PERSON_TOKEN_SECONDS), so that nobody can walk the ids. Every public read of a person is
+Natural persons are never listed by name: a person is found only by the full number of
+their ID card (or passport, travel permit: with or without its 证件类型) together with the
+exact name, sent in a POST body and never in a URL, and the pages of a person (and of the
+person's records) open only with the signed token that such a query hands out (valid
+PERSON_TOKEN_SECONDS), so that nobody can walk the ids. Every public read of a person is
 read-logged (个人信息保护法; 河南条例 art. 40).
 """
 
@@ -27,13 +28,18 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
-from xinyong.core import identifiers
 from xinyong.core.audit import record_read
+from xinyong.core.errors import DomainError
 from xinyong.core.exports import safe_cell
 from xinyong.core.middleware import client_ip
 from xinyong.records.models import CreditRecord
-from xinyong.subjects.models import Subject, SubjectIdentifier, SubjectKind
-from xinyong.subjects.selectors import masked_repr
+from xinyong.subjects.models import Subject
+from xinyong.subjects.selectors import (
+    PERSON_DOCUMENT_TYPES,
+    RESIDENT_ID_DOCUMENT,
+    find_by_identifier_and_name,
+    masked_repr,
+)
 from xinyong.subjects.services import resolve as resolve_subject
 
 from .presenters import (
@@ -129,18 +135,13 @@ def token_allows(request: HttpRequest, subject: Subject) -> bool:
     return isinstance(data, dict) and data.get("s") == subject.pk
 
 
-def _find_person(id_number: str, name: str) -> Subject | None:
-    code = identifiers.normalise(id_number)
-    if not code or not name:
+def _find_person(id_number: str, name: str, id_type: str = "") -> Subject | None:
+    """The person whose document number and name are both as given: an ID number, or a
+    passport or permit number with or without its 证件类型 (`find_by_identifier_and_name`).
+    DomainError for an unknown 证件类型, or when the type must be chosen."""
+    if not id_number or not name:
         return None
-    rows = SubjectIdentifier.objects.filter(
-        value=code, subject__kind=SubjectKind.PERSON
-    ).select_related("subject")
-    for row in rows:
-        subject = resolve_subject(row.subject)
-        if subject.is_person and subject.name == name:
-            return subject
-    return None
+    return find_by_identifier_and_name(id_number, name, document_type=id_type, persons_only=True)
 
 
 def log_person_read(request: HttpRequest, subject: Subject) -> None:
@@ -224,6 +225,8 @@ def _search_context(**values: Any) -> dict[str, Any]:
         "person_note": "",
         "person_not_found": False,
         "id_number": "",
+        "id_type": RESIDENT_ID_DOCUMENT,
+        "id_types": PERSON_DOCUMENT_TYPES,
         "person_name": "",
         "limit": SEARCH_LIMIT,
         "search_max_length": SEARCH_MAX_LENGTH,
@@ -266,9 +269,13 @@ def _person_query(request: HttpRequest) -> HttpResponse:
     again, as typed, in a page no cache keeps."""
     id_number = _clean(request.POST.get("id_number", ""))
     person_name = _clean(request.POST.get("name", ""))
+    id_type = _clean(request.POST.get("id_type", "")) or RESIDENT_ID_DOCUMENT
     error = person_query_error(id_number, person_name)
     if not error:
-        found = _find_person(id_number, person_name)
+        try:
+            found = _find_person(id_number, person_name, id_type)
+        except DomainError as exc:
+            found, error = None, exc.message
         if found is not None:
             log_person_read(request, found)
             response: HttpResponse = redirect(person_page_url(found))
@@ -279,6 +286,7 @@ def _person_query(request: HttpRequest) -> HttpResponse:
         person_not_found=not error,
         error=error,
         id_number=id_number[:PERSON_ID_MAX_LENGTH],
+        id_type=id_type if id_type in PERSON_DOCUMENT_TYPES else RESIDENT_ID_DOCUMENT,
         person_name=person_name[:PERSON_NAME_MAX_LENGTH],
     )
     response = render(request, "publicity/search.html", context)

@@ -29,7 +29,7 @@ from xinyong.orgs import permissions
 from xinyong.orgs.models import Role, Unit
 from xinyong.orgs.services import resolve_unit
 from xinyong.subjects.models import Subject, SubjectIdentifier, SubjectKind
-from xinyong.subjects.selectors import READ_SUBJECT_TYPE, masked_repr
+from xinyong.subjects.selectors import READ_SUBJECT_TYPE, find_by_identifier_and_name, masked_repr
 from xinyong.subjects.services import resolve
 
 from . import content, rendering, seal, storage
@@ -543,10 +543,10 @@ def start_self_service(*, identifier: Any, name: Any) -> tuple[SelfServiceReques
     code = identifiers.normalise(str(identifier or "")[:64])
     given = str(name or "").strip()[:200]
     if not code or not given:
-        raise DomainError("请填写统一社会信用代码（或身份证号码）和名称（姓名）。")
-    row = SubjectIdentifier.objects.select_related("subject").filter(value=code).first()
-    subject = resolve(row.subject) if row else None
-    if subject is None or _name_key(subject.name) != _name_key(given):
+        raise DomainError("请填写统一社会信用代码（或证件号码）和名称（姓名）。")
+    # A passport or permit holder (keyed 护照:E12345678) may type the bare number.
+    subject = find_by_identifier_and_name(code, given, name_key=_name_key)
+    if subject is None:
         raise DomainError(
             "未找到代码与名称一致的信用主体，请核对后重新填写（名称须与登记名称完全一致）。"
         )

@@ -42,6 +42,7 @@ from xinyong.orgs import permissions
 from xinyong.records.models import CreditRecord
 from xinyong.records.signals import record_changed
 from xinyong.rights.steps import pending_label, step_day
+from xinyong.subjects.selectors import identifier_keys
 
 from .attachments import check_files, save_attachments
 from .models import Channel, RepairApplication, RightsPolicy
@@ -480,7 +481,9 @@ def apply_for_repair(
     else:
         given = normalise_code(subject_identifier)
         if not given:
-            raise DomainError("请填写信用主体的统一社会信用代码或身份证号码，以核实申请人身份。")
+            raise DomainError(
+                "请填写信用主体的统一社会信用代码或证件号码（身份证或护照等），以核实申请人身份。"
+            )
     name = _text(applicant_name, "申请人", limit=200)
     phone = _phone(applicant_phone)
     statement = _text(fulfilment_statement, "履行义务情况说明")
@@ -497,8 +500,9 @@ def apply_for_repair(
         verdict = repair_eligibility(record, day)
         if not verdict.eligible:
             raise DomainError(verdict.reason_zh, code=f"not_eligible_{verdict.code}")
+        # A passport or permit holder (keyed 护照:E12345678) may type the bare number.
         known = {normalise_code(record.subject.identifier), normalise_code(record.party_identifier)}
-        if given not in known - {""}:
+        if not identifier_keys(given) & (known - {""}):
             raise DomainError(IDENTITY_MISMATCH)
     with transaction.atomic():
         locked = (

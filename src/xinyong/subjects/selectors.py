@@ -9,7 +9,7 @@ identifier, never by a fragment of a name."""
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db.models import Prefetch, Q
@@ -81,10 +81,34 @@ def _clean_query(query: Any) -> str:
     return text
 
 
-def _by_identifier(text: str) -> list[Subject]:
-    """The survivors of the subjects one of whose identifiers (normalised) equals `text`
-    — a bare passport or permit number finds its holder under any document type."""
+# The 证件类型 a person may choose in a public form (portal person query, API): 居民身份证,
+# the default, and the other documents a person is keyed by (`identifiers.document_key`).
+RESIDENT_ID_DOCUMENT = "居民身份证"
+PERSON_DOCUMENT_TYPES: tuple[str, ...] = (RESIDENT_ID_DOCUMENT, *identifiers.OTHER_PERSON_DOCUMENTS)
+DOCUMENT_TYPE_AMBIGUOUS = (
+    "该证件号码在多种证件类型下均登记有同名的自然人：请选择证件类型"
+    "（或按“证件类型:号码”填写，如“护照:E12345678”）后重新提交。"
+)
+
+
+def identifier_keys(text: Any, document_type: str = "") -> set[str]:
+    """The stored identifier values that `text`, as typed, may stand for (normalised: any
+    case, full-width, inner spaces). With another document's type chosen, only that
+    document's key; otherwise (none, or 居民身份证) the code itself, its normalised
+    spellings and — a passport or permit number typed without its type — its key under
+    every document type. DomainError for a 证件类型 that is not one of
+    `PERSON_DOCUMENT_TYPES`."""
+    document_type = str(document_type or "").strip()
+    if document_type and document_type not in PERSON_DOCUMENT_TYPES:
+        raise DomainError(f"证件类型无效，请选择：{'、'.join(PERSON_DOCUMENT_TYPES)}。")
     code = identifiers.normalise(text)
+    if not code:
+        return set()
+    if document_type in identifiers.OTHER_PERSON_DOCUMENTS:
+        typed = identifiers.split_document_key(code)
+        if typed is not None:
+            return {code} if typed[0] == document_type else set()
+        return {identifiers.document_key(document_type, code)}
     candidates = {code}
     for hint in (None, identifiers.IdentifierKind.RESIDENT_ID, identifiers.IdentifierKind.ORG_CODE):
         normalised = identifiers.structural_check(code, hint).normalised
@@ -96,16 +120,53 @@ def _by_identifier(text: str) -> list[Subject]:
         candidates.update(
             identifiers.document_key(t, code) for t in identifiers.OTHER_PERSON_DOCUMENTS
         )
+    return candidates
+
+
+def _holders(keys: set[str]) -> list[Subject]:
+    """The survivors of the subjects one of whose identifiers is in `keys`, each once."""
     found: list[Subject] = []
     seen: set[int] = set()
-    for row in SubjectIdentifier.objects.filter(value__in=sorted(candidates)).select_related(
-        "subject"
-    ):
+    for row in SubjectIdentifier.objects.filter(value__in=sorted(keys)).select_related("subject"):
         survivor = resolve(row.subject)
         if survivor.pk not in seen:
             seen.add(survivor.pk)
             found.append(survivor)
     return found
+
+
+def _by_identifier(text: str) -> list[Subject]:
+    """The survivors of the subjects one of whose identifiers (normalised) equals `text`
+    — a bare passport or permit number finds its holder under any document type."""
+    return _holders(identifier_keys(text))
+
+
+def find_by_identifier_and_name(
+    number: Any,
+    name: str,
+    *,
+    document_type: str = "",
+    persons_only: bool = False,
+    name_key: Callable[[str], str] | None = None,
+) -> Subject | None:
+    """The subject that proves itself by its code and its name, as the public person
+    query, online repair and self-service reports ask: one of its identifiers is what
+    `number` stands for (`identifier_keys`: a passport holder may type the bare passport
+    number) and `name_key` of its name equals that of `name` (exact by default). Not read-
+    logged: the caller logs what it shows. DomainError when the number and name fit
+    persons under two document types — which one is meant must be chosen, not guessed."""
+    key = name_key or (lambda text: text)
+    wanted = key(name or "")
+    if not wanted:
+        return None
+    matches = [
+        subject
+        for subject in _holders(identifier_keys(number, document_type))
+        if (subject.is_person or not persons_only) and key(subject.name) == wanted
+    ]
+    if len(matches) > 1:
+        raise DomainError(DOCUMENT_TYPE_AMBIGUOUS, code="document_type_ambiguous")
+    return matches[0] if matches else None
 
 
 def search_subjects(
