@@ -77,11 +77,18 @@ def test_a_check_through_the_form_is_one_line_whichever_way_the_person_was_found
     # The result page the form leads to is the check's own answer, not a second query.
     assert client.get(by_number["Location"]).status_code == 200
     assert _lines(person) == ([CHECK_LINE], 1)
+    # A unit does not find a person by name (subjects.selectors.search_for): no check,
+    # and nothing read.
     by_name = client.post(
         "/workspace/sanctions/checks/new/", {"subject": "张建国", "matter": "PROCUREMENT"}
     )
-    assert by_name.status_code == 302
-    assert client.get(by_name["Location"]).status_code == 200
+    assert by_name.status_code == 200
+    assert "自然人请输入完整的身份证号码" in by_name.content.decode()
+    assert _lines(person) == ([CHECK_LINE], 1)
+    again = client.post(
+        "/workspace/sanctions/checks/new/", {"subject": ID_NUMBER, "matter": "PROCUREMENT"}
+    )
+    assert again.status_code == 302
     assert _lines(person) == ([CHECK_LINE, CHECK_LINE], 2)
     assert Check.objects.count() == 2
 
@@ -90,21 +97,19 @@ def test_a_name_search_candidate_not_checked_keeps_its_line(now, person) -> None
     other, _created, _conflict = get_or_create_subject(
         actor=None, identifier="11010519491231002X", name="张建军"
     )
+    # Only the credit office finds persons by a name fragment; it checks for 区财政局.
     client = Client()
-    client.force_login(make_user("cq_pick", Role.REPORTER, "区财政局"))
-    listed = client.post(
-        "/workspace/sanctions/checks/new/", {"subject": "张建", "matter": "PROCUREMENT"}
-    )
+    client.force_login(admin())
+    form = {"subject": "张建", "matter": "PROCUREMENT", "unit": str(unit("区财政局").pk)}
+    listed = client.post("/workspace/sanctions/checks/new/", form)
     assert "请选择要查询的一个" in listed.content.decode()
-    picked = client.post(
-        "/workspace/sanctions/checks/new/",
-        {"subject": "张建", "subject_id": str(person.pk), "matter": "PROCUREMENT"},
-    )
+    picked = client.post("/workspace/sanctions/checks/new/", {**form, "subject_id": str(person.pk)})
     assert picked.status_code == 302
     assert _lines(person) == ([CHECK_LINE], 1)
-    # 张建军's data were shown to 区财政局 in the candidate list: that read stays listed.
+    # 张建军's data were shown to the credit office (区发改委) in the candidate list: that
+    # read stays listed.
     assert _lines(other) == (
-        [{"date": "2026-11-26", "who": "区财政局", "purpose": "联合奖惩核查：政府采购"}],
+        [{"date": "2026-11-26", "who": "区发改委", "purpose": "联合奖惩核查：政府采购"}],
         1,
     )
 
