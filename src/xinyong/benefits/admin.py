@@ -1,5 +1,6 @@
 """Admin: the credit office maintains 信易+ scenarios (saved through services, so every
-change is validated — the criteria included — and leaves one event); uses are read-only."""
+change is validated — the criteria included — and leaves one event); uses are read-only,
+a natural person masked (core.admin_privacy)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.http import HttpRequest
 
+from xinyong.core.admin_privacy import PersonDataAdmin
 from xinyong.core.errors import DomainError
 
 from . import services
@@ -37,15 +39,6 @@ class ScenarioAdmin(admin.ModelAdmin):
 
 
 @admin.register(ScenarioUse)
-class ScenarioUseAdmin(admin.ModelAdmin):
+class ScenarioUseAdmin(PersonDataAdmin):
     list_display = ("checked_at", "scenario", "queried_code", "eligible", "actor_label", "channel")
     list_filter = ("scenario", "eligible", "channel")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

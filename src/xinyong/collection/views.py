@@ -16,7 +16,7 @@ import secrets
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -37,7 +37,7 @@ from django.views.decorators.http import require_POST
 
 from xinyong.catalog.fieldspec import get_spec
 from xinyong.catalog.models import RecordType
-from xinyong.core import context
+from xinyong.core import context, identifiers
 from xinyong.core.audit import record_read
 from xinyong.core.errors import DomainError, NotFoundError
 from xinyong.core.masking import mask_id_number, mask_name
@@ -48,6 +48,9 @@ from xinyong.orgs.selectors import get_unit
 from xinyong.records import selectors as record_selectors
 from xinyong.records.models import CreditRecord, RecordWithdrawal
 from xinyong.records.services import can_change_record, link_replacement, withdraw_record
+from xinyong.subjects.models import Subject, SubjectIdentifier, SubjectKind
+from xinyong.subjects.selectors import log_person_reads
+from xinyong.subjects.services import resolve as resolve_subject
 
 from . import quality, reports, selectors
 from .forms import (
@@ -59,7 +62,7 @@ from .forms import (
     WithdrawalForm,
     writable_units,
 )
-from .models import Batch, QualityWarning
+from .models import Batch, QualityWarning, RejectedRow
 
 logger = logging.getLogger(__name__)
 
@@ -330,10 +333,74 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "batch": batch,
             "errors": errors,
             "rejected_total": rejected_total,
+            "can_download_rejected": may_download_rejected(request.user, batch),
             "max_errors": MAX_ERRORS_SHOWN,
             "quality_warnings": warnings,
         },
     )
+
+
+REJECTED_DOWNLOAD_DENIED = (
+    "退回数据是报送时的原始内容（可能含自然人的姓名和身份证号码），"
+    "仅报送单位的填报员、审核员和信用办管理员可以下载，用于修改后重新报送。"
+)
+
+
+def may_download_rejected(user: Any, batch: Batch) -> bool:
+    """The rows as written go to those who fix and re-send them (河南条例 art. 17: failing
+    data goes back to the provider): the unit's reporters and reviewers and the credit
+    office. A district leader, a unit's head or a bank granted the unit reads the
+    batch's counts and reasons, not the rows (个人信息保护法 art. 6: least necessary)."""
+    return permissions.can_write_unit_data(user, batch.unit)
+
+
+def _person_ids(values: Iterable[Any]) -> set[str]:
+    """The natural persons' ID numbers among a row's cells, normalised: the party's, a
+    legal representative's, whichever column holds them (a mistyped check character
+    still makes one: the structure says it is a person's)."""
+    found = set()
+    for value in values:
+        if isinstance(value, str) and len(value.strip()) == 18:
+            verdict = identifiers.structural_check(value)
+            if verdict.kind in identifiers.PERSONAL_KINDS:
+                found.add(verdict.normalised)
+    return found
+
+
+def _log_rejected_download(reader: Any, batch: Batch) -> None:
+    """One read-log entry per known person in the rejected rows, and one for the export
+    when some rows carry the ID number of no known subject; each names the batch and how
+    many rows carry a person's ID number. Rows without one are no read of anyone."""
+    rows = [
+        ids
+        for ids in (
+            _person_ids((original or {}).values())
+            for original in RejectedRow.objects.filter(batch=batch).values_list(
+                "original", flat=True
+            )
+        )
+        if ids
+    ]
+    if not rows:
+        return
+    known: dict[str, Subject] = {}
+    for row in SubjectIdentifier.objects.filter(
+        value__in=sorted(set().union(*rows)), subject__kind=SubjectKind.PERSON
+    ).select_related("subject"):
+        known[row.value] = resolve_subject(row.subject)
+    summary = f"下载报送批次 {batch.pk} 的退回数据（{len(rows)} 行含自然人证件号码"
+    people = sorted({s.pk: s for s in known.values()}.values(), key=lambda s: s.pk)
+    log_person_reads(people, reader=reader, purpose=f"{summary}）")
+    unknown = sum(1 for ids in rows if ids - known.keys())
+    if unknown:
+        detail = "均无对应信用主体" if unknown == len(rows) else f"其中 {unknown} 行无对应信用主体"
+        record_read(
+            reader=reader,
+            subject_type="collection.Batch",
+            subject_id=batch.pk,
+            subject_repr=f"报送批次 {batch.pk} 的退回数据",
+            purpose=f"{summary}，{detail}）",
+        )
 
 
 @login_required
@@ -344,7 +411,10 @@ def batch_rejected_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
         batch = selectors.batch_for(request.user, pk)
     except DomainError as exc:
         _domain(exc)
+    if not may_download_rejected(request.user, batch):
+        raise PermissionDenied(REJECTED_DOWNLOAD_DENIED)
     content = rejected_rows_xlsx(batch)
+    _log_rejected_download(request.user, batch)
     return _download(content, f"退回数据-批次{batch.pk}.xlsx", XLSX)
 
 

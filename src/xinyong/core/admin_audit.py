@@ -17,6 +17,7 @@ from django.http import HttpRequest
 
 from .audit import record_event
 from .event_labels import action_label, target_text
+from .masked_rows import mask_events
 from .models import Event, ReadLog
 
 
@@ -61,6 +62,17 @@ class EventAdmin(_ReadOnlyLogAdmin):
         "prev_hash",
         "entry_hash",
     )
+
+    # A correction's old and new values may hold a person's name and ID number: shown
+    # masked, as on the workspace's event log (the stored chain is never touched).
+    def get_changelist_instance(self, request: HttpRequest) -> Any:
+        changelist = super().get_changelist_instance(request)
+        changelist.result_list = mask_events(changelist.result_list)
+        return changelist
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
+        event = super().get_object(request, object_id, from_field)
+        return mask_events([event])[0] if event is not None else None
 
     @admin.display(description="动作", ordering="action")
     def action_shown(self, obj: Event) -> str:

@@ -1,16 +1,17 @@
-"""Publicity windows in the admin: read-only (windows change only through services)."""
+"""Publicity windows in the admin: read-only (windows change only through services); a
+natural person's record is shown masked (core.admin_privacy)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
+
+from xinyong.core.admin_privacy import PersonDataAdmin
 
 from .models import PublicityWindow
 
 
 @admin.register(PublicityWindow)
-class PublicityWindowAdmin(admin.ModelAdmin):
+class PublicityWindowAdmin(PersonDataAdmin):
     list_display = (
         "record",
         "policy",
@@ -31,13 +32,4 @@ class PublicityWindowAdmin(admin.ModelAdmin):
 
     @admin.display(description="计算说明")
     def explanation_shown(self, obj: PublicityWindow) -> str:
-        return obj.explanation_text
-
-    def has_add_permission(self, request: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
+        return self.masked_text(obj, obj.explanation_text)

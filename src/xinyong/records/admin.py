@@ -1,39 +1,29 @@
 """Credit records in the admin: look and search only. Records change only through the
-collection pipeline (which writes the events and keeps the versions); a natural person's
-ID number is shown masked."""
+collection pipeline (which writes the events and keeps the versions). A natural person's
+record is shown masked — name, ID number, phone, in the columns and in the payload
+(core.admin_privacy); the record page in the workspace shows it in full and logs the read."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from xinyong.core.admin_privacy import LookOnly, PersonDataAdmin, PersonDataInline
 from xinyong.core.identifiers import mask_identifier
 
 from .models import CreditRecord, RecordVersion
 
-
-class _ReadOnly:
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+# exchange.admin shows its outbox look-only with this.
+_ReadOnly = LookOnly
 
 
-class RecordVersionInline(_ReadOnly, admin.TabularInline):
+class RecordVersionInline(PersonDataInline):
     model = RecordVersion
     fields = ("version", "content_hash", "superseded_at", "superseded_by_batch")
     readonly_fields = fields
-    extra = 0
 
 
 @admin.register(CreditRecord)
-class CreditRecordAdmin(_ReadOnly, admin.ModelAdmin):
+class CreditRecordAdmin(PersonDataAdmin):
     list_display = (
         "document_number",
         "party_name",

@@ -1,15 +1,16 @@
 """Rights in the admin. The deadline policy (RightsPolicy) is configuration and may be
 edited here; objections, pauses, materials, repair applications and notices change only
 through their services (which check permissions, keep the deadlines and write the
-events), so the admin only looks at them. Personal identifiers are shown masked."""
+events), so the admin only looks at them. A natural person — the subject, an applicant —
+is shown masked in every column and text (core.admin_privacy)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
 
+from xinyong.core.admin_privacy import PersonDataAdmin, PersonDataInline
 from xinyong.core.masking import mask_id_number, mask_name, mask_phone
 
 from .models import (
@@ -20,17 +21,6 @@ from .models import (
     RepairNotice,
     RightsPolicy,
 )
-
-
-class _ReadOnly:
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(RightsPolicy)
@@ -48,18 +38,16 @@ class RightsPolicyAdmin(admin.ModelAdmin):
     list_filter = ("active",)
 
 
-class PauseInline(_ReadOnly, admin.TabularInline):
+class PauseInline(PersonDataInline):
     model = ObjectionPause
     fields = ("reason", "started_on", "ended_on", "note")
     readonly_fields = fields
-    extra = 0
 
 
-class AttachmentInline(_ReadOnly, admin.TabularInline):
+class AttachmentInline(PersonDataInline):
     model = Attachment
     fields = ("original_name", "size", "sha256", "created_at")
     readonly_fields = fields
-    extra = 0
 
 
 def _masked_applicant(obj: Any) -> str:
@@ -67,7 +55,7 @@ def _masked_applicant(obj: Any) -> str:
 
 
 @admin.register(Objection)
-class ObjectionAdmin(_ReadOnly, admin.ModelAdmin):
+class ObjectionAdmin(PersonDataAdmin):
     list_display = (
         "query_code",
         "record",
@@ -99,7 +87,7 @@ class ObjectionAdmin(_ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(RepairApplication)
-class RepairApplicationAdmin(_ReadOnly, admin.ModelAdmin):
+class RepairApplicationAdmin(PersonDataAdmin):
     list_display = (
         "query_code",
         "record",
@@ -125,7 +113,7 @@ class RepairApplicationAdmin(_ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(RepairNotice)
-class RepairNoticeAdmin(_ReadOnly, admin.ModelAdmin):
+class RepairNoticeAdmin(PersonDataAdmin):
     list_display = (
         "number",
         "record",

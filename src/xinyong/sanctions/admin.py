@@ -2,7 +2,8 @@
 sanctions.lists (a type without a legal basis, or concerning a forbidden matter, is
 refused with the reason on the form). Everything the workflows own — entries and their
 history, checks, feedback, cases, governance, events — is shown read-only: changes go
-through the workspace pages, the API or the CLI, which call the services."""
+through the workspace pages, the API or the CLI, which call the services. Rows that
+concern a natural person show them masked (core.admin_privacy)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
+from xinyong.core.admin_privacy import PersonDataAdmin, PersonDataInline
 from xinyong.core.errors import DomainError
+from xinyong.core.masked_rows import person_paths
 
 from . import lists, measures
 from .models import (
@@ -94,19 +97,14 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ListEntryChangeInline(admin.TabularInline):
+class ListEntryChangeInline(PersonDataInline):
     model = ListEntryChange
-    extra = 0
-    can_delete = False
     fields = ("on", "from_status", "to_status", "note", "actor")
     readonly_fields = fields
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(ListEntry)
-class ListEntryAdmin(ReadOnlyAdmin):
+class ListEntryAdmin(PersonDataAdmin):
     list_display = (
         "pk",
         "list_type",
@@ -180,6 +178,9 @@ for model, display in (
     (DishonestyEvent, ("title", "source", "status", "detected_on", "due_on")),
 ):
     if not admin.site.is_registered(model):
+        # A row that reaches a subject (a check, a case, a governance action …) is shown
+        # masked; the others are configuration-like and shown as stored.
+        base = PersonDataAdmin if person_paths(model) else ReadOnlyAdmin
         admin.site.register(
-            model, type(f"{model.__name__}Admin", (ReadOnlyAdmin,), {"list_display": display})
+            model, type(f"{model.__name__}Admin", (base,), {"list_display": display})
         )

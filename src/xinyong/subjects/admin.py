@@ -1,5 +1,6 @@
 """Subjects in the admin: look and search only. Creating, renaming and merging go through
-the services (API, CLI), which write the events; persons' ID numbers are shown masked."""
+the services (API, CLI), which write the events. A natural person is shown masked — name
+and ID number (core.admin_privacy); opening one is still logged as a read."""
 
 from __future__ import annotations
 
@@ -8,26 +9,16 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from xinyong.core.admin_privacy import PersonDataAdmin, PersonDataInline
+
 from .models import Subject, SubjectIdentifier
 from .selectors import log_person_reads
 
 
-class _ReadOnly:
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class SubjectIdentifierInline(_ReadOnly, admin.TabularInline):
+class SubjectIdentifierInline(PersonDataInline):
     model = SubjectIdentifier
     fields = ("kind", "display_value", "is_primary", "valid", "source", "created_at")
     readonly_fields = fields
-    extra = 0
 
     @admin.display(description="代码")
     def display_value(self, obj: SubjectIdentifier) -> str:
@@ -35,7 +26,7 @@ class SubjectIdentifierInline(_ReadOnly, admin.TabularInline):
 
 
 @admin.register(Subject)
-class SubjectAdmin(_ReadOnly, admin.ModelAdmin):
+class SubjectAdmin(PersonDataAdmin):
     list_display = ("id", "name", "kind", "display_identifier", "is_government_body", "merged_into")
     list_filter = ("kind", "is_government_body")
     search_fields = ("name", "identifier")
@@ -54,14 +45,10 @@ class SubjectAdmin(_ReadOnly, admin.ModelAdmin):
     )
     readonly_fields = fields
     inlines = [SubjectIdentifierInline]
-    actions = None
 
     @admin.display(description="主标识")
     def display_identifier(self, obj: Subject) -> str:
         return obj.display_identifier
 
-    def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
-        subject = super().get_object(request, object_id, from_field)
-        if subject is not None:
-            log_person_reads([subject], reader=request.user, purpose="配置管理查看信用主体")
-        return subject
+    def object_opened(self, request: HttpRequest, obj: Any) -> None:
+        log_person_reads([obj], reader=request.user, purpose="配置管理查看信用主体")

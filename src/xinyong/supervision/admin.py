@@ -1,6 +1,7 @@
 """Back office of supervision. The evaluation model (versions, indicators, cut-offs) and
 the per-grade policies are configuration, edited here; grades, grade history, draws and
-their targets are written by the services (recompute, draws) and shown read-only."""
+their targets are written by the services (recompute, draws) and shown read-only, a
+natural person masked (core.admin_privacy)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+
+from xinyong.core.admin_privacy import PersonDataAdmin, PersonListAdmin
 
 from .models import (
     Draw,
@@ -48,14 +51,14 @@ class EvaluationModelAdmin(admin.ModelAdmin):
 
 
 @admin.register(SubjectGrade)
-class SubjectGradeAdmin(ReadOnlyAdmin):
+class SubjectGradeAdmin(PersonDataAdmin):
     list_display = ("subject", "grade", "score", "source", "model", "computed_at")
     list_filter = ("grade", "source")
     raw_id_fields = ("subject",)
 
 
 @admin.register(GradeChange)
-class GradeChangeAdmin(ReadOnlyAdmin):
+class GradeChangeAdmin(PersonDataAdmin):
     list_display = (
         "subject",
         "old_grade",
@@ -69,7 +72,7 @@ class GradeChangeAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ExternalEvaluation)
-class ExternalEvaluationAdmin(ReadOnlyAdmin):
+class ExternalEvaluationAdmin(PersonDataAdmin):
     list_display = (
         "subject",
         "source",
@@ -102,7 +105,7 @@ class InspectorAdmin(admin.ModelAdmin):
 
 
 @admin.register(InspectorConflict)
-class InspectorConflictAdmin(admin.ModelAdmin):
+class InspectorConflictAdmin(PersonListAdmin):
     list_display = ("inspector", "subject", "reason", "declared_on")
     raw_id_fields = ("subject",)
 
@@ -114,5 +117,5 @@ class DrawAdmin(ReadOnlyAdmin):
 
 
 @admin.register(DrawTarget)
-class DrawTargetAdmin(ReadOnlyAdmin):
+class DrawTargetAdmin(PersonDataAdmin):
     list_display = ("draw", "subject", "grade")
