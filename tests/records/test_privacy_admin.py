@@ -214,3 +214,31 @@ def test_an_editable_admin_lists_and_labels_the_person_masked(root, record) -> N
     form = _assert_masked(root, _admin_url(conflict))
     assert f"张**（{MASKED_ID}）" in form and "近亲属" in form
     assert ReadLog.objects.count() == reads
+
+
+def test_commitment_report_and_outbox_admins_mask_the_person(root, record) -> None:
+    """A repair commitment names its committer and a credit report its subject: those
+    admins mask the person like the others; so does the outbox entry naming the record."""
+    from xinyong.commitments.models import Commitment
+    from xinyong.exchange.models import OutboxEntry
+    from xinyong.reports import services as reports
+
+    from ..rights.repair_helpers import apply
+
+    apply(
+        record,
+        date(2026, 9, 22),
+        applicant_name=NAME,
+        applicant_phone=PHONE,
+        subject_identifier=ID_NUMBER,
+    )
+    commitment = Commitment.objects.get(subject=record.subject)
+    report = reports.issue_report(actor=None, subject=ID_NUMBER, purpose="self_query")
+    entry_row = OutboxEntry.objects.filter(batch=record.batch).first()
+    assert commitment.committer_name == NAME
+    reads = ReadLog.objects.count()
+    for obj in (commitment, report, entry_row):
+        assert obj is not None
+        _assert_masked(root, _admin_url(obj, "changelist"))
+        _assert_masked(root, _admin_url(obj))
+    assert ReadLog.objects.count() == reads

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.http import HttpRequest
 
+from xinyong.core.admin_privacy import PersonDataAdmin
 from xinyong.core.errors import DomainError
 
 from . import services
@@ -35,16 +36,7 @@ class CommitmentMatterAdmin(admin.ModelAdmin):
 
 
 @admin.register(Commitment)
-class CommitmentAdmin(admin.ModelAdmin):
+class CommitmentAdmin(PersonDataAdmin):
     list_display = ("code", "kind", "committer_name", "accepting_unit", "made_on", "status")
     list_filter = ("kind", "status", "channel", "publicity")
     search_fields = ("code", "committer_name")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

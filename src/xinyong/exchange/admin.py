@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from xinyong.core.admin_privacy import PersonDataAdmin
 from xinyong.core.errors import DomainError
 
 # The records app's read-only mixin (no add, change or delete), shared rather than copied.
@@ -19,7 +20,7 @@ from .models import DeliveryAttempt, InboundFile, OutboundMessage, OutboxEntry
 
 
 @admin.register(OutboxEntry)
-class OutboxEntryAdmin(_ReadOnly, admin.ModelAdmin):
+class OutboxEntryAdmin(PersonDataAdmin):
     list_display = (
         "id",
         "kind",

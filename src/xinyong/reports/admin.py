@@ -3,10 +3,9 @@ credit office edits; issued reports are read-only here (they are sealed)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
+
+from xinyong.core.admin_privacy import PersonDataAdmin
 
 from .models import ApplicationMatter, Report, ReportPurpose
 
@@ -35,7 +34,7 @@ class ApplicationMatterAdmin(admin.ModelAdmin):
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(PersonDataAdmin):
     list_display = (
         "number",
         "subject_name",
@@ -71,12 +70,3 @@ class ReportAdmin(admin.ModelAdmin):
         "record_count",
         "print_count",
     )
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
