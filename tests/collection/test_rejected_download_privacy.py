@@ -81,6 +81,8 @@ def test_readers_who_do_not_fix_rows_are_refused_and_not_offered_the_link(
     html = page.content.decode()
     assert "退回数据（1 行）" in html
     assert _url(batch) not in html
+    # Nor a link to the upload page, which would answer 403 to a read-only account.
+    assert "/workspace/collection/upload/" not in html
     assert ReadLog.objects.count() == reads
 
 
@@ -103,7 +105,8 @@ def test_the_unit_and_the_credit_office_download_the_raw_rows_and_the_read_is_lo
 ) -> None:
     reader = user(username, role, unit_name)
     client = _client(reader)
-    assert _url(batch) in client.get(f"/workspace/collection/batches/{batch.pk}/").content.decode()
+    page = client.get(f"/workspace/collection/batches/{batch.pk}/").content.decode()
+    assert _url(batch) in page and "/workspace/collection/upload/" in page
     reads = ReadLog.objects.count()
     response = client.get(_url(batch))
     assert response.status_code == 200

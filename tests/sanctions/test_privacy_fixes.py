@@ -235,7 +235,5 @@ def test_a_unit_finds_a_person_to_check_by_id_number_not_by_surname(person, peop
     by_id = client.post("/workspace/sanctions/checks/new/", {**form, "subject": ID_NUMBER})
     assert by_id.status_code == 302
     # Nor by walking platform ids: the unit has no record of him.
-    walked = client.post(
-        "/workspace/sanctions/checks/new/", {**form, "subject_id": str(person.pk)}
-    )
+    walked = client.post("/workspace/sanctions/checks/new/", {**form, "subject_id": str(person.pk)})
     assert "不在您可查看的范围内" in walked.content.decode()

@@ -334,6 +334,8 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "errors": errors,
             "rejected_total": rejected_total,
             "can_download_rejected": may_download_rejected(request.user, batch),
+            # Read-only accounts (领导, 单位负责人) would meet a 403 on the upload page.
+            "can_upload": permissions.can_write_unit_data(request.user, batch.unit),
             "max_errors": MAX_ERRORS_SHOWN,
             "quality_warnings": warnings,
         },
