@@ -3,12 +3,9 @@ input; `spot_checks` and `quality` make the decisions (and refuse control charac
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 
-from xinyong.core.errors import DomainError
-from xinyong.core.inputs import refuse_control_characters
+from xinyong.core.forms import TextForm
 
 from .models import PROBLEM_KINDS, SpotCheckItem
 from .spot_checks import DEFAULT_PER_UNIT, MAX_PER_UNIT, MAX_TEXT
@@ -16,35 +13,7 @@ from .spot_checks import DEFAULT_PER_UNIT, MAX_PER_UNIT, MAX_TEXT
 _TEXT_ERRORS = {"required": "请填写内容。", "max_length": f"最多 {MAX_TEXT} 个字。"}
 
 
-class _Form(forms.Form):
-    """Control characters are refused in Chinese (core.inputs) before Django's own NUL
-    check answers in English, and before `strip` silently drops a vertical tab."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            if isinstance(field, forms.CharField):
-                field.strip = False
-                field.validators = [
-                    v
-                    for v in field.validators
-                    if type(v).__name__ != "ProhibitNullCharactersValidator"
-                ]
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        for name, field in self.fields.items():
-            value = data.get(name)
-            if isinstance(field, forms.CharField) and isinstance(value, str):
-                try:
-                    data[name] = refuse_control_characters(value, str(field.label)).strip()
-                except DomainError as exc:
-                    self.add_error(name, exc.message)
-                    data.pop(name, None)
-        return data
-
-
-class DrawForm(_Form):
+class DrawForm(TextForm):
     period = forms.CharField(
         label="抽查月份",
         max_length=10,
@@ -72,7 +41,7 @@ class DrawForm(_Form):
     )
 
 
-class VerdictForm(_Form):
+class VerdictForm(TextForm):
     verdict = forms.ChoiceField(
         label="核查结论",
         choices=[
@@ -101,7 +70,7 @@ class VerdictForm(_Form):
     )
 
 
-class ReplyForm(_Form):
+class ReplyForm(TextForm):
     text = forms.CharField(
         label="整改情况",
         max_length=MAX_TEXT,
@@ -111,7 +80,7 @@ class ReplyForm(_Form):
     )
 
 
-class ReviewForm(_Form):
+class ReviewForm(TextForm):
     """Confirming a rectification (spot-check item or suspicion warning): accept or return."""
 
     decision = forms.ChoiceField(
@@ -132,7 +101,7 @@ class ReviewForm(_Form):
     )
 
 
-class ExplainForm(_Form):
+class ExplainForm(TextForm):
     text = forms.CharField(
         label="情况说明",
         max_length=MAX_TEXT,

@@ -7,8 +7,7 @@ from typing import Any
 
 from django import forms
 
-from xinyong.core.errors import DomainError
-from xinyong.core.inputs import refuse_control_characters
+from xinyong.core.forms import TextForm
 
 from . import permissions
 from .models import ApiToken, Unit
@@ -24,34 +23,7 @@ BANK_MAX = 100
 REASON_MAX = 200
 
 
-class _TextForm(forms.Form):
-    """Control characters are refused in Chinese (core.inputs) rather than silently
-    stripped or answered in English by Django's own NUL check."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            if isinstance(field, forms.CharField):
-                field.validators = [
-                    v
-                    for v in field.validators
-                    if type(v).__name__ != "ProhibitNullCharactersValidator"
-                ]
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        for name, field in self.fields.items():
-            value = data.get(name)
-            if isinstance(field, forms.CharField) and isinstance(value, str):
-                try:
-                    data[name] = refuse_control_characters(value, str(field.label))
-                except DomainError as exc:
-                    self.add_error(name, exc.message)
-                    data.pop(name, None)
-        return data
-
-
-class TokenIssueForm(_TextForm):
+class TokenIssueForm(TextForm):
     kind = forms.ChoiceField(
         label="令牌类型",
         choices=KIND_CHOICES,
@@ -109,7 +81,7 @@ class TokenIssueForm(_TextForm):
         return data
 
 
-class TokenRevokeForm(_TextForm):
+class TokenRevokeForm(TextForm):
     reason = forms.CharField(
         label="撤销原因",
         max_length=REASON_MAX,
