@@ -106,3 +106,15 @@ def test_once_taken_over_by_the_unit_the_record_is_the_units_to_withdraw(clock: 
     record.refresh_from_db()
     assert record.status == CreditRecord.Status.WITHDRAWN
     assert OutboxEntry.objects.count() == outbox + 1
+
+
+def test_the_record_page_offers_no_withdrawal_form_for_a_pushed_down_record(clock: Any) -> None:
+    from django.test import Client
+
+    record = _pushed_down(clock)
+    client = Client()
+    client.force_login(user("pdw_page", Role.REPORTER, "区市场监管局"))
+    page = client.get(f"/workspace/collection/records/{record.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f"/workspace/collection/records/{record.pk}/withdraw/" not in html

@@ -47,7 +47,12 @@ from xinyong.orgs.models import Role, Unit
 from xinyong.orgs.selectors import get_unit
 from xinyong.records import selectors as record_selectors
 from xinyong.records.models import CreditRecord, RecordWithdrawal
-from xinyong.records.services import can_change_record, link_replacement, withdraw_record
+from xinyong.records.services import (
+    can_change_record,
+    is_pushed_down,
+    link_replacement,
+    withdraw_record,
+)
 from xinyong.subjects.models import Subject, SubjectIdentifier, SubjectKind
 from xinyong.subjects.selectors import log_person_reads
 from xinyong.subjects.services import resolve as resolve_subject
@@ -537,7 +542,13 @@ def record_detail(
             "events": events,
             "withdrawal": withdrawal,
             "withdraw_form": withdraw_form
-            or (WithdrawalForm(record=record) if _can_withdraw(request.user, record) else None),
+            or (
+                WithdrawalForm(record=record)
+                # A pushed-down record is the city's to end: no form that could only be
+                # refused (a POST still gets the service's refusal).
+                if _can_withdraw(request.user, record) and not is_pushed_down(record)
+                else None
+            ),
             # 录入错误作废 both ways: the voided record links its correct record (the form
             # for one reported after the void), the correct record names what it replaces.
             "can_link": withdrawal is not None

@@ -152,7 +152,9 @@ def corrected_payload(record: CreditRecord, changes: dict[str, Any]) -> tuple[di
     return json.loads(text), text
 
 
-def _pushed_down(record: CreditRecord) -> bool:
+def is_pushed_down(record: CreditRecord) -> bool:
+    """Whether the record is still the city platform's copy (an upstream batch's): the
+    city's content prevails, so it is not corrected, withdrawn or voided here."""
     from xinyong.collection.models import Batch
 
     return (
@@ -193,7 +195,7 @@ def correct_record(
         locked = CreditRecord.objects.select_for_update().get(pk=record.pk)
         if locked.status != CreditRecord.Status.ACTIVE:
             raise DomainError("该记录已撤销，不能更正。")
-        if _pushed_down(locked):
+        if is_pushed_down(locked):
             # The city's content prevails, as for a correction by upload (collection
             # services refuse it there too).
             raise DomainError(
@@ -655,7 +657,7 @@ def _end_record(
         locked = CreditRecord.objects.select_for_update().get(pk=record.pk)
         if locked.status == CreditRecord.Status.WITHDRAWN:
             raise DomainError("该记录已撤销。")
-        if _pushed_down(locked):
+        if is_pushed_down(locked):
             # The city's record: ending it here would also queue the withdrawal up to the
             # city as the unit's (as for a correction by hand, correct_record).
             raise DomainError(PUSHED_DOWN_NOT_ENDED)
