@@ -1,7 +1,9 @@
 """Reactions to other apps' signals: a repair application carries a 信用修复型
 commitment (rights.signals.repair_applied), which lapses when the repair ends unapproved
 (rights.signals.repair_decided with approved False; records.signals.record_changed
-"withdrawn", on which rights ends the record's open applications as 终止办理)."""
+"withdrawn", on which rights ends the record's open applications as 终止办理), and whose
+check day follows the repaired record's window when publicity recomputes it
+(publicity.signals.windows_computed)."""
 
 from __future__ import annotations
 
@@ -9,11 +11,12 @@ from typing import Any
 
 from django.dispatch import receiver
 
+from xinyong.publicity.signals import windows_computed
 from xinyong.records.signals import record_changed
 from xinyong.rights.models import RepairApplication
 from xinyong.rights.signals import repair_applied, repair_decided
 
-from .services import lapse_repair_commitments, record_repair_commitment
+from .services import follow_repair_check_days, lapse_repair_commitments, record_repair_commitment
 
 
 @receiver(repair_applied, dispatch_uid="commitments.repair_commitment")
@@ -44,3 +47,10 @@ def _record_changed(
             status__in=(RepairApplication.Status.REFUSED, RepairApplication.Status.TERMINATED),
         ),
     )
+
+
+@receiver(windows_computed, dispatch_uid="commitments.repair_check_day")
+def _windows_computed(
+    sender: Any, record_ids: list[int] | None = None, actor: Any = None, **kwargs: Any
+) -> None:
+    follow_repair_check_days(actor=actor, record_ids=record_ids)

@@ -9,7 +9,8 @@ that it is validated, published and counted like every other record (国办发�
 国办发〔2020〕42号: a subject on a 严重失信主体名单, or with an earlier 证明事项型 / 审批替代型
 breach not yet repaired, may not make those 告知承诺 kinds (`exclusion_reason`, enforced in
 `_create`). A 信用修复型 commitment runs until the repaired record's longest publicity
-period would have ended and is checked the day after (`repair_check_day`); a broken one
+period would have ended and is checked the day after (`repair_check_day`, kept in step
+when publicity recomputes that period: `follow_repair_check_days`); a broken one
 puts the repaired record back on public view until that period ends
 (`restore_repaired_publicity`); one whose repair ends unapproved lapses
 (`lapse_repair_commitments`) and cannot be found broken.
@@ -1062,14 +1063,71 @@ def repair_check_day(record: Any) -> date | None:
     day after the last day of the record's longest publicity period. Breaking the promise
     keeps the penalty published for that period (DOMAIN.md §9), so the promise runs until
     then and only then can it be found kept. The period is publicity's own (the record's
-    window, `ends_on` as computed when the record was stored, which repair never changes;
-    `expiry_day` is the day after it), never computed again here. None when the window
-    has no maximum."""
-    from xinyong.publicity.models import expiry_day
+    window, `ends_on`, which repair never changes; `expiry_day` is the day after it), never
+    computed here: when publicity recomputes it, `follow_repair_check_days` moves the
+    stored day. None when the window has no maximum."""
     from xinyong.publicity.services import window_for
 
-    ends_on = window_for(record).ends_on
+    return _check_day_after(window_for(record).ends_on)
+
+
+def _check_day_after(ends_on: date | None) -> date | None:
+    from xinyong.publicity.models import expiry_day
+
     return expiry_day(ends_on) if ends_on is not None else None
+
+
+def follow_repair_check_days(*, actor: Any, record_ids: list[int] | None) -> list[Commitment]:
+    """Keep the check day of 信用修复型 commitments in step with their records' windows,
+    which publicity recomputes when a record is corrected (by hand, by an objection, by a
+    corrected upload) or a policy changes (`publicity.signals.windows_computed`; None:
+    any record). Only commitments still to be checked move: one already checked keeps
+    the day it was due, and one whose repair ended unapproved has lapsed (no day). The
+    rows concerned are few — pending repairs' commitments — so this reads them all after
+    a set-based pass. 核查期限 is not exchanged: nothing is announced. One event
+    (commitments.repair_check_day_moved) per commitment moved; none when nothing
+    changed."""
+    candidates = (
+        Commitment.objects.filter(kind=Kind.REPAIR, status=Commitment.Status.PENDING)
+        .filter(repair_application__isnull=False)
+        .exclude(repair_application__status__in=REPAIR_ENDED_UNAPPROVED)
+    )
+    if record_ids is not None:
+        candidates = candidates.filter(repair_application__record_id__in=record_ids)
+    stale: dict[int, tuple[date | None, date | None, int]] = {}
+    for pk, due, window_id, ends_on, record_id in candidates.values_list(
+        "pk",
+        "verify_due",
+        "repair_application__record__publicity__pk",
+        "repair_application__record__publicity__ends_on",
+        "repair_application__record_id",
+    ):
+        # A record without a window yet gets one (and this call) when it is computed.
+        if window_id is not None and _check_day_after(ends_on) != due:
+            stale[pk] = (_check_day_after(ends_on), ends_on, record_id)
+    if not stale:
+        return []
+    moved = []
+    with transaction.atomic():
+        locked = Commitment.objects.select_for_update().filter(
+            pk__in=list(stale), status=Commitment.Status.PENDING
+        )
+        for c in locked.order_by("id"):
+            day, ends_on, record_id = stale[c.pk]
+            old = {"verify_due": c.verify_due}
+            c.verify_due = day
+            c.save(update_fields=["verify_due", "updated_at"])
+            record_event(
+                actor=actor,
+                action="commitments.repair_check_day_moved",
+                target_type=TARGET,
+                target_id=c.pk,
+                target_repr=_repr(c),
+                old=old,
+                new={"verify_due": day, "record": record_id, "publicity_ends_on": ends_on},
+            )
+            moved.append(c)
+    return moved
 
 
 def _require_approved_repair(c: Commitment) -> None:

@@ -117,6 +117,7 @@ ACTION_LABELS: dict[str, str] = {
     "commitments.repair_commitment": "登记信用修复承诺",
     "commitments.repair_breach_restore": "违反修复承诺恢复公示",
     "commitments.repair_commitment_lapse": "修复未获准予，修复承诺失效",
+    "commitments.repair_check_day_moved": "修复承诺核查期限随公示期限调整",
     # -- supervision
     "supervision.model.create": "新增信用评价模型",
     "supervision.grades.recompute": "重算全部信用等级",

@@ -16,7 +16,10 @@
   so a late run records the legal date. Idempotent: a second run finds nothing to end.
 
 Recomputing a window changes its computed columns only; an ended window stays ended (a
-correction does not republish a repaired or withdrawn record).
+correction does not republish a repaired or withdrawn record). Both computations —
+`compute_window` and the set-based `_compute_for` — announce it on
+`publicity.signals.windows_computed`, so that dates derived from a window elsewhere
+follow it (`_announce`).
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from xinyong.records.models import CreditRecord
 
 from .models import Explanation, PublicityWindow, expiry_day
 from .rules import SECTOR_TEXT_LABELS, Decider, Decision, Facts, detect_sectors
+from .signals import windows_computed
 
 CHUNK = 900  # ids per statement: under SQLite's historic 999-parameter limit
 SEVERITY_LABELS = ("失信程度",)
@@ -166,7 +170,14 @@ def compute_window(record: CreditRecord, *, actor: Any = None) -> PublicityWindo
             old=old,
             new=_snapshot(window),
         )
+        _announce([record.pk], actor)
         return window
+
+
+def _announce(record_ids: list[int] | None, actor: Any) -> None:
+    """The one hook after windows were written, inside their transaction: a commitment's
+    check day follows its record's longest period (commitments.receivers)."""
+    windows_computed.send(sender=PublicityWindow, record_ids=record_ids, actor=actor)
 
 
 def _snapshot(window: PublicityWindow) -> dict[str, Any]:
@@ -479,6 +490,7 @@ def _compute_for(
         decisions = _decide_keys(grouper.number, type_fields, decider)
         published = sum(n for n, d in zip(grouper.counts, decisions, strict=True) if d.is_published)
         _write_windows(grouper, decisions, now)
+        _announce(None, actor)
         summary = {"records": total, "groups": len(set(decisions)), "published": published}
         record_event(
             actor=actor,
