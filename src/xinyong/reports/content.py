@@ -4,9 +4,13 @@ report standard as seen in 信用中国's V2.0 法人 report (DOMAIN.md §12).
 
 Only what the public may see (publicity.selectors.public_records_for: records in their
 publicity window; commitments marked 可向社会公开; published lists in force, never the
-重点关注名单) or what the subject itself may lawfully learn (its grade; who queried it,
-河南条例 art. 40) enters a report. The subjects merged into the report's subject are part
-of it. Personal identifiers pass through publicity.presenters / core.masking (DOMAIN.md §2)."""
+重点关注名单) or what the subject itself may lawfully learn (who queried it, 河南条例
+art. 40) enters a report. The platform's grade enters only while the credit office
+publishes grades (settings.XINYONG_PUBLIC_GRADES, `supervision.draws.grades_public`): a
+report leaves the platform — handed to the subject, a unit or a bank, and shown by number
+on the public verification page — so no report is staff-only. The subjects merged into
+the report's subject are part of it. Personal identifiers pass through
+publicity.presenters / core.masking (DOMAIN.md §2)."""
 
 from __future__ import annotations
 
@@ -46,6 +50,9 @@ COURT_ENFORCEMENT_TYPE = "SXBZXR"
 QUERY_LOOKBACK_DAYS = 365  # 河南条例 art. 40: who queried the subject "in the past year"
 MAX_QUERY_LINES = 60
 STILL_LISTED = "仍在名单中"
+# Chapter 七 while grades are not published: says why no grade is printed, rather than
+# "no information collected", which would not be true of a graded subject.
+GRADES_NOT_PUBLIC = "本平台的信用等级未向社会公开，本报告不载明信用等级。"
 
 # Fields a record line leaves out: who the party is (already the report's subject), and
 # what the line shows in its own columns.
@@ -667,6 +674,9 @@ def _public_records(subject: Subject, ids: list[int], today: date) -> list[Credi
 
 def build(subject: Subject, header: Header) -> dict[str, Any]:
     """The whole report as plain data (strings, lists, dicts), masked for print."""
+    # Imported here, as `_grade` imports grading: supervision is loaded when a report is built.
+    from xinyong.supervision.draws import grades_public
+
     today = timezone.localtime(header.issued_at).date()
     kind = report_kind(subject)
     person = kind == ReportKind.PERSON
@@ -682,7 +692,10 @@ def build(subject: Subject, header: Header) -> dict[str, Any]:
     registration = lines_by_chapter.pop("registration")
     raw_registration = [r for r in raw_records if _chapter_of(r) == "registration"]
     commitments = _commitments(ids)
-    grade = _grade(subject)
+    # Grades are not published unless the office turns them on, and every report leaves
+    # the platform (there is no staff-only kind): the same switch as the portal's.
+    grades_shown = grades_public()
+    grade = _grade(subject) if grades_shown else None
     red = [_entry_line(e) for e in entries if e.list_type.kind == "red"]
     serious = [_entry_line(e) for e in entries if e.list_type.kind == "serious"]
     abnormal = [_entry_line(e) for e in entries if e.list_type.kind == "abnormal"]
@@ -723,6 +736,7 @@ def build(subject: Subject, header: Header) -> dict[str, Any]:
             chapter["commitments"] = commitments
         elif key == "evaluation":
             chapter["grade"] = grade
+            chapter["grade_note"] = "" if grades_shown else GRADES_NOT_PUBLIC
         chapter["title"] = f"{CHINESE_NUMERALS[n]}、{title}"
         chapter["count"] = (
             len(registration)

@@ -256,21 +256,23 @@ class CaseCloseView(GenericAPIView):
 
 
 def event_dict(event: DishonestyEvent) -> dict[str, Any]:
+    # Staff-only, yet no logged read of a person's data: texts masked as on the portal.
+    texts = events.staff_texts(event)
     return {
         "id": event.pk,
-        "title": event.title,
-        "source": event.source,
+        "title": texts["title"],
+        "source": texts["source"],
         "subject": masked_repr(event.subject) if event.subject else None,
-        "description": event.description,
+        "description": texts["description"],
         "detected_on": event.detected_on.isoformat(),
         "assigned_unit": event.assigned_unit.name if event.assigned_unit else None,
         "due_on": event.due_on.isoformat() if event.due_on else None,
         "overdue": events.is_overdue(event),
         "status": event.status,
         "status_label": event.get_status_display(),
-        "handling": event.handling,
+        "handling": texts["handling"],
         "handled_on": event.handled_on.isoformat() if event.handled_on else None,
-        "public_text": event.public_text,
+        "public_text": texts["public_text"],
         "published_on": event.published_on.isoformat() if event.published_on else None,
     }
 

@@ -146,11 +146,17 @@ def run_check(
     matter: Matter | str,
     reference: str = "",
     on: date | None = None,
+    read_logged: bool = False,
 ) -> Check:
     """Record one check and return it with the measures that legally apply on `on`
     (default today): for each active entry of the subject, the measures of that list type
     and matter in force (punishments for black lists, incentives for red lists). Each
-    measure appears once, with the first entry that triggered it."""
+    measure appears once, with the first entry that triggered it.
+
+    Checking a person is one read of their data, logged with the check's purpose:
+    `read_logged=True` says the caller found `subject` through a lookup that already wrote
+    that entry (the check form's `find_subject` or `search_for` with `check_purpose`), so
+    the lookup and the check stay one line of the read log."""
     _require_check_unit(actor, unit)
     if isinstance(matter, str):
         matter = get_matter(matter)
@@ -162,7 +168,8 @@ def run_check(
         subject = find_subject(identifier, reader=actor, purpose=purpose)
     else:
         subject = resolve(subject)
-        log_person_reads([subject], reader=actor, purpose=purpose)
+        if not read_logged:
+            log_person_reads([subject], reader=actor, purpose=purpose)
     reference = " ".join(str(reference or "").split())[:100]
 
     entries = list(

@@ -12,6 +12,11 @@ shown, passed through ``core.masking.mask_text`` (the text when it is stored and
 when it is shown), so that no ID number or mobile number leaks; a natural person involved
 is shown by the first character of the name only, in the subject column and wherever the
 title or text repeats the name. An event that was not published never appears publicly.
+
+Staff see an event's texts (title, description, handling, public text) masked the same
+way (`masked_text`) — the workspace pages, the governance API, the CLI and the event
+log's object column — since none of them asks a purpose and logs a read of the person's
+data (DOMAIN.md §2, §6: least privilege). The stored texts stay as entered.
 """
 
 from __future__ import annotations
@@ -80,7 +85,7 @@ def _event(actor: Any, action: str, event: DishonestyEvent, old: Any, new: Any) 
         action=f"sanctions.{action}",
         target_type="sanctions.DishonestyEvent",
         target_id=event.pk,
-        target_repr=mask_text(event.title),
+        target_repr=masked_text(event, event.title),
         old=old,
         new=new,
     )
@@ -263,20 +268,34 @@ def _person_name(event: DishonestyEvent) -> str | None:
     return subject.name if subject is not None and subject.is_person else None
 
 
+def masked_text(event: DishonestyEvent, text: str) -> str:
+    """One of `event`'s texts as it is shown, to the public and to staff alike: ID and
+    phone numbers masked, and the full name of the natural person the event involves."""
+    return mask_text(text, person_name=_person_name(event))
+
+
+def staff_texts(event: DishonestyEvent) -> dict[str, str]:
+    """The event's texts as staff see them (workspace pages, API), each through
+    `masked_text`."""
+    return {
+        name: masked_text(event, getattr(event, name))
+        for name in ("title", "source", "description", "handling", "public_text")
+    }
+
+
 def public_view(event: DishonestyEvent) -> dict[str, Any]:
     """One published event as the public may see it (masked)."""
     subject = event.subject
     subject_name = ""
     if subject is not None:
         subject_name = mask_name(subject.name) if subject.is_person else subject.name
-    person_name = _person_name(event)
     return {
         "id": event.pk,
-        "title": mask_text(event.title, person_name=person_name),
+        "title": masked_text(event, event.title),
         "subject": subject_name,
         "detected_on": event.detected_on.isoformat(),
         "unit": event.assigned_unit.name if event.assigned_unit else "",
         "handled_on": event.handled_on.isoformat() if event.handled_on else "",
         "published_on": event.published_on.isoformat() if event.published_on else "",
-        "public_text": mask_text(event.public_text, person_name=person_name),
+        "public_text": masked_text(event, event.public_text),
     }

@@ -213,6 +213,8 @@ def check_new(request: HttpRequest) -> HttpResponse:
                 subject=subject,
                 matter=matter,
                 reference=values["reference"],
+                # Finding the subject above logged the read with the check's purpose.
+                read_logged=True,
             )
             return redirect("sanctions:check", pk=check.pk)
         except DomainError as exc:

@@ -374,7 +374,10 @@ def event_list(request: HttpRequest) -> HttpResponse:
     qs = events.events_for(request.user, status=status, overdue=overdue)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     today = events.today()
-    rows = [(event, events.is_overdue(event, today)) for event in page.object_list]
+    rows = [
+        (event, events.is_overdue(event, today), events.staff_texts(event))
+        for event in page.object_list
+    ]
     return render(
         request,
         "sanctions/event_list.html",
@@ -420,6 +423,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     except NotFoundError as exc:
         raise Http404(exc.message) from None
     is_admin = permissions.is_credit_admin(request.user)
+    texts = events.staff_texts(event)
     may_handle = (
         event.status == DishonestyEvent.Status.ASSIGNED
         and permissions.can_write_unit_data(request.user, event.assigned_unit_id)
@@ -429,6 +433,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "sanctions/event_detail.html",
         {
             "event": event,
+            "texts": texts,
             "subject": masked_repr(event.subject) if event.subject else "",
             "overdue": events.is_overdue(event),
             "may_assign": is_admin
@@ -438,7 +443,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "may_publish": is_admin and event.status == DishonestyEvent.Status.HANDLED,
             "assign_form": AssignForm(initial={"unit": event.assigned_unit_id}),
             "handling_form": HandlingForm(initial={"on": events.today()}),
-            "publish_form": PublishForm(initial={"public_text": event.handling}),
+            "publish_form": PublishForm(initial={"public_text": texts["handling"]}),
             "workdays": events.handling_workdays(),
         },
     )

@@ -102,8 +102,8 @@ class Command(ActionCommand):
             rows.append(
                 {
                     "id": event.pk,
-                    "title": event.title,
-                    "source": event.source,
+                    "title": events.masked_text(event, event.title),
+                    "source": events.masked_text(event, event.source),
                     "detected_on": event.detected_on.isoformat(),
                     "assigned_unit": event.assigned_unit.name if event.assigned_unit else None,
                     "due_on": event.due_on.isoformat() if event.due_on else None,
