@@ -204,3 +204,58 @@ def test_permit_numbers_and_uscc_stay_readable_next_to_phone_numbers():
 )
 def test_a_landline_number_the_text_calls_a_telephone_is_masked(text, masked):
     assert masking.mask_text(text) == masked
+
+
+# A passport or travel-permit number (护照、港澳/台湾通行证、回乡证、台胞证) has no structure
+# of its own: masked (first and last character kept) where the text names the document
+# just before it, or calls it an ID number and it has a letter (a USCC stays readable).
+LETTER_USCC = "91410503MA44X1234G"  # a valid USCC (GB 32100) with letters
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("护照号码E12345678", "护照号码E*******8"),
+        ("护照：E12345678。", "护照：E*******8。"),
+        ("港澳通行证号C12345678", "港澳通行证号C*******8"),
+        ("台胞证 12345678", "台胞证 1******8"),
+        ("当事人约翰·史密斯（护照号码：e12345678）", "当事人约翰·史密斯（护照号码：e*******8）"),
+        ("往来港澳通行证编号为H1234567890，", "往来港澳通行证编号为H*********0，"),
+        ("回乡证H12345678", "回乡证H*******8"),
+        ("台湾居民来往大陆通行证:12345678", "台湾居民来往大陆通行证:1******8"),
+        ("护照号码Ｅ１２３４５６７８", "护照号码Ｅ*******８"),
+        ("持护照（G87654321）入境", "持护照（G*******1）入境"),
+        # Named only as a 证件号码 (the type said before it): masked when it has a letter.
+        ("证件类型：护照，证件号码：E12345678", "证件类型：护照，证件号码：E*******8"),
+        ("身份证E12345678", "身份证E*******8"),
+        # A passport number that looks like a mobile number after its letter.
+        ("护照号码E13812345678", "护照号码E**********8"),
+    ],
+)
+def test_a_document_number_the_text_names_is_masked(text, masked):
+    assert masking.mask_text(text) == masked
+    # Masking twice changes nothing more.
+    assert masking.mask_text(masked) == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "北关市监罚〔2026〕12号",
+        "文号北关市监罚〔2026〕12号，案号AJ20260012",
+        f"注册号{REG_NO_15}",
+        f"统一社会信用代码{LETTER_USCC}",
+        f"证件号码：{LETTER_USCC}",
+        # A 15-digit number called an ID but no plausible one (the 15-digit rule decides).
+        "证件号码990503680512031",
+        # Not a personal document: a lorry's pass, a permit number, too short, too long.
+        "货车通行证编号TX20260001",
+        "施工许可证号410503202605120101",
+        "护照号码E123",
+        "护照号码E12345678901234567890",
+        "护照遗失补办，受理编号2026001",
+        "E12345678",
+    ],
+)
+def test_other_alphanumerics_stay_readable(text):
+    assert masking.mask_text(text) == text

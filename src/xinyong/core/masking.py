@@ -10,6 +10,12 @@ does not make a person's number public). Permit numbers, all-digit USCCs and oth
 it is a plausible first-generation ID number (province, yymmdd birth date) AND the text
 calls it an ID number: a 15-digit 工商注册号 has the same shape and is public.
 
+A passport or travel-permit number (5–20 letters and digits, at least one digit) has no
+structure to recognise it by, and the same shape as case and file numbers: it is masked
+like a document key (`E*******8`) only where the text names the document just before it
+(护照号码、港澳通行证号、台胞证、回乡证 …), or calls it an ID number (证件号码、身份证 …)
+and it has a letter and is no valid USCC (public, and an ID number proper is all digits).
+
 Mobile numbers are masked by their shape, as people write them: `13812345678`,
 `138 1234 5678`, `138-1234-5678`, with or without `+86` / `86` / `0086` (kept). A landline
 (`0372-1234567`) is masked only where the text calls it a telephone number (电话、座机 …
@@ -125,6 +131,36 @@ def _mask_id15_match(m: re.Match[str]) -> str:
     return code
 
 
+# A passport or permit number as `core.identifiers.document_number_problem` allows it
+# (5–20 letters and digits, here also full-width) with at least one digit. `*` counts as
+# part of a number, so that what an earlier rule masked is not cut into new numbers.
+_DOC_CHARS = "0-9A-Za-z０-９Ａ-Ｚａ-ｚ"
+_DOCUMENT_NO = re.compile(
+    rf"(?<![{_DOC_CHARS}*])(?=[A-Za-zＡ-Ｚａ-ｚ]*[0-9０-９])[{_DOC_CHARS}]{{5,20}}(?![{_DOC_CHARS}*])"
+)
+# What a text writes just before a number it names as a passport or a travel permit
+# (护照号码：、往来港澳通行证编号为、台湾居民来往大陆通行证:、台胞证 …). Only the permits of
+# persons (港澳、台湾、内地、大陆 before 通行证): a lorry's 通行证 number is no one's.
+_CALLED_DOCUMENT = re.compile(
+    r"(护照|(?:港澳|台湾|内地|大陆)通行证|回乡证|台胞证)(?:证件)?(?:号码|号|编号)?"
+    r"[为是：:\s，,（(]{0,3}$"
+)
+
+
+def _mask_document_match(m: re.Match[str]) -> str:
+    # Imported here: identifiers imports this module (mask_id_number).
+    from .identifiers import IdentifierKind, structural_check
+
+    number = m.group(0)
+    if _CALLED_DOCUMENT.search(m.string[max(0, m.start() - 16) : m.start()]):
+        return mask_document_number(number)
+    if _called_id(m) and not number.isdigit():
+        verdict = structural_check(number)
+        if not (verdict.kind == IdentifierKind.USCC and verdict.valid):
+            return mask_document_number(number)
+    return number
+
+
 def _mask_phone_match(m: re.Match[str]) -> str:
     return (m.group(1) or "") + m.group(2) + "****" + m.group(5)
 
@@ -143,13 +179,16 @@ def _mask_landline_match(m: re.Match[str]) -> str:
 
 
 def mask_text(text: str | None, *, person_name: str | None = None) -> str:
-    """Mask resident ID numbers and telephone numbers wherever they appear inside free
-    text. `person_name`: on a natural person's record, their full name is masked in the
-    text as in the name field."""
+    """Mask resident ID numbers, the passport and permit numbers the text names, and
+    telephone numbers wherever they appear inside free text. `person_name`: on a natural
+    person's record, their full name is masked in the text as in the name field."""
     if not text:
         return ""
     text = _ID18.sub(_mask_id_match, text)
     text = _ID15.sub(_mask_id15_match, text)
+    # After the ID rules (what they masked is no document number) and before the phone
+    # rule, which would otherwise show most of a passport number E13812345678.
+    text = _DOCUMENT_NO.sub(_mask_document_match, text)
     text = _PHONE.sub(_mask_phone_match, text)
     text = _LANDLINE.sub(_mask_landline_match, text)
     name = (person_name or "").strip()

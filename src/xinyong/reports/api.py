@@ -65,7 +65,12 @@ class ReportSerializer(serializers.ModelSerializer):
 
 
 class IssueSerializer(serializers.Serializer):
-    subject = serializers.CharField(label="信用主体代码", max_length=64)
+    subject = serializers.CharField(
+        label="信用主体代码",
+        max_length=64,
+        help_text="统一社会信用代码、身份证号码或其他证件号码（护照等可只填号码，"
+        "同一号码登记在多种证件类型下时写作“护照:E12345678”）",
+    )
     purpose = serializers.CharField(label="报告用途代码", max_length=30, required=False)
     matter = serializers.IntegerField(label="应用事项", min_value=1, required=False)
 

@@ -28,8 +28,13 @@ from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Role, Unit
 from xinyong.orgs.services import resolve_unit
-from xinyong.subjects.models import Subject, SubjectIdentifier, SubjectKind
-from xinyong.subjects.selectors import READ_SUBJECT_TYPE, find_by_identifier_and_name, masked_repr
+from xinyong.subjects.models import Subject, SubjectKind
+from xinyong.subjects.selectors import (
+    READ_SUBJECT_TYPE,
+    find_by_identifier,
+    find_by_identifier_and_name,
+    masked_repr,
+)
 from xinyong.subjects.services import resolve
 
 from . import content, rendering, seal, storage
@@ -77,27 +82,43 @@ def get_purpose(code: Any) -> ReportPurpose:
 
 
 def find_subject(value: Any) -> Subject:
-    """A subject from a Subject, its platform id, or any of its identifiers; a merged-away
+    """A subject from a Subject, its platform id, or any of its identifiers — a passport
+    or permit number also bare, without its type (`find_by_identifier`); a merged-away
     subject gives its survivor."""
     if isinstance(value, Subject):
         return resolve(value)
     text = str(value or "").strip()
     if not text:
-        raise DomainError("请输入信用主体的统一社会信用代码（或身份证号码）。")
+        raise DomainError("请输入信用主体的统一社会信用代码、身份证号码或其他证件号码。")
     if len(text) > 64:
         raise DomainError("主体代码过长。")
-    if isinstance(value, int) or (text.isdigit() and len(text) <= 12):
-        subject = Subject.objects.filter(pk=int(text)).first()
+    if isinstance(value, int):
+        subject = Subject.objects.filter(pk=value).first()
         if subject is None:
             raise NotFoundError(f"没有编号为 {text} 的信用主体。")
         return resolve(subject)
-    code = identifiers.normalise(text)
-    row = SubjectIdentifier.objects.select_related("subject").filter(value=code).first()
-    if row is None:
+    if text.isdigit() and len(text) <= 12:
+        # A 台湾居民来往大陆通行证 number is 8 digits, as a platform id may be: a report of
+        # the wrong subject must not be issued on a guess.
+        by_id = Subject.objects.filter(pk=int(text)).first()
+        holder = find_by_identifier(text)
+        if by_id is not None and holder is not None and resolve(by_id).pk != holder.pk:
+            raise DomainError(
+                "该数字既是平台主体编号，也是另一信用主体的证件号码：请改填统一社会信用代码或身份证号码，"
+                "或按“证件类型:号码”填写证件号码（如“台湾居民来往大陆通行证:12345678”）。"
+            )
+        if by_id is not None:
+            return resolve(by_id)
+        if holder is None:
+            raise NotFoundError(f"没有编号为 {text} 的信用主体。")
+        return holder
+    subject = find_by_identifier(text)
+    if subject is None:
+        code = identifiers.normalise(text)
         raise NotFoundError(
             f"平台中没有代码为“{identifiers.mask_identifier(code)}”的信用主体，请核对代码。"
         )
-    return resolve(row.subject)
+    return subject
 
 
 def get_matter(value: Any) -> ApplicationMatter | None:

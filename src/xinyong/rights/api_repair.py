@@ -50,7 +50,7 @@ class RepairApplySerializer(serializers.Serializer):
     subject_identifier = serializers.CharField(
         label="信用主体代码",
         max_length=40,
-        help_text="信用主体的统一社会信用代码或身份证号码，用于核实身份",
+        help_text="信用主体的统一社会信用代码、身份证号码或其他证件号码（护照等），用于核实身份",
     )
     fulfilment_statement = serializers.CharField(label="履行义务情况说明", max_length=5000)
     commitment_accepted = serializers.BooleanField(label="同意信用修复承诺书")

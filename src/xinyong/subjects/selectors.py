@@ -169,6 +169,32 @@ def find_by_identifier_and_name(
     return matches[0] if matches else None
 
 
+# Staff type a code without a name (a credit report at the window): a bare number that
+# persons hold under two document types cannot tell them apart, and no 证件类型 field asks.
+DOCUMENT_NUMBER_AMBIGUOUS = (
+    "该号码在多种证件类型下均登记有信用主体：请按“证件类型:号码”填写（如“护照:E12345678”），"
+    f"证件类型为{'、'.join(identifiers.OTHER_PERSON_DOCUMENTS)}。"
+)
+
+
+def find_by_identifier(number: Any) -> Subject | None:
+    """The subject (its survivor) one of whose identifiers is `number`, as staff type it
+    without a name: a subject holding exactly that code (normalised) first, as before;
+    otherwise whatever `identifier_keys` says it stands for — a passport or permit number
+    typed without its type. Not read-logged: the caller logs what it shows. DomainError
+    when the number fits several subjects (the same number under two document types)."""
+    code = identifiers.normalise(number)
+    if not code:
+        return None
+    exact = _holders({code})
+    if exact:
+        return exact[0]
+    matches = _holders(identifier_keys(code))
+    if len(matches) > 1:
+        raise DomainError(DOCUMENT_NUMBER_AMBIGUOUS, code="document_type_ambiguous")
+    return matches[0] if matches else None
+
+
 def search_subjects(
     query: str, *, limit: int = 20, reader: Any, purpose: str, persons_by_name: bool = True
 ) -> list[Subject]:

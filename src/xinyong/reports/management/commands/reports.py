@@ -26,7 +26,11 @@ class Command(ActionCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True, title="子命令")
         issue = sub.add_parser("issue", help="出具信用报告")
-        issue.add_argument("--subject", required=True, help="统一社会信用代码或身份证号码")
+        issue.add_argument(
+            "--subject",
+            required=True,
+            help="统一社会信用代码、身份证号码或其他证件号码（护照等可只填号码，或写作 护照:E12345678）",
+        )
         issue.add_argument(
             "--purpose", default="", help="报告用途代码，如 self_query、no_violation"
         )
