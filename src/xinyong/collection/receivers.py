@@ -6,17 +6,23 @@ from typing import Any
 
 from django.dispatch import receiver
 
-from xinyong.core.calendar import calendar_years_loaded
+from xinyong.core.calendar import calendar_days_changed, calendar_years_loaded
 from xinyong.records.models import RecordWithdrawal
 from xinyong.records.signals import record_changed
 
-from .services import settle_deadlines
+from .services import recompute_deadlines, settle_deadlines
 
 
 @receiver(calendar_years_loaded, dispatch_uid="collection_settle_deadlines")
 def _calendar_years_loaded(sender: Any, years: list[int], **kwargs: Any) -> None:
     # Records stored while these years were unknown have no deadline (期限未定) until now.
     settle_deadlines(years)
+
+
+@receiver(calendar_days_changed, dispatch_uid="collection_recompute_deadlines")
+def _calendar_days_changed(sender: Any, days: list[Any], actor: Any = None, **kwargs: Any) -> None:
+    # Deadlines computed from the old schedule of these days are wrong now.
+    recompute_deadlines(days, actor=actor)
 
 
 @receiver(record_changed, dispatch_uid="collection_recheck_after_void")

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from xinyong.catalog.fieldspec import FieldType, RecordTypeSpec, get_spec
@@ -36,7 +36,7 @@ from xinyong.catalog.models import RecordType
 from xinyong.core import calendar
 from xinyong.core.audit import record_event
 from xinyong.core.bulk import read_ahead
-from xinyong.core.errors import DomainError, NotFoundError
+from xinyong.core.errors import CalendarUnknownYear, DomainError, NotFoundError
 from xinyong.core.exports import safe_cell
 from xinyong.core.identifiers import DOCUMENT_SEPARATOR, OTHER_PERSON_DOCUMENTS
 from xinyong.orgs import permissions
@@ -889,6 +889,19 @@ class _Loader:
         )
 
 
+def _late_prefix(type_name: str) -> str:
+    return f"迟报：{type_name}（文书号 "
+
+
+def _late_message_sql(deadline: str) -> str:
+    """The text of a late-record warning, from the record's columns. Parameters: the
+    message prefix ("迟报：<type>（文书号 "), then those of `deadline`."""
+    return (
+        "%s || document_number || '）决定日期 ' || CAST(decision_date AS TEXT) || '，报送期限 ' || "
+        f"{deadline} || '，实际报送 ' || CAST(reported_on AS TEXT)"
+    )
+
+
 def _late_warnings_sql(where: str, deadline: str) -> str:
     """INSERT … SELECT of one QualityWarning(late_record) per record matching `where`,
     idempotent by the warning's (unit, kind, key) constraint; written set-based from the
@@ -898,15 +911,32 @@ def _late_warnings_sql(where: str, deadline: str) -> str:
         f"INSERT INTO {QualityWarning._meta.db_table} (created_at, updated_at, unit_id, kind, "
         f"{persist.qn('key')}, period, record_id, message) "
         "SELECT %s, %s, source_unit_id, %s, 'record:' || CAST(id AS TEXT), "
-        "SUBSTR(CAST(reported_on AS TEXT), 1, 7), id, "
-        "%s || document_number || '）决定日期 ' || CAST(decision_date AS TEXT) || '，报送期限 ' || "
-        f"{deadline} || '，实际报送 ' || CAST(reported_on AS TEXT) "
+        f"SUBSTR(CAST(reported_on AS TEXT), 1, 7), id, {_late_message_sql(deadline)} "
         f"FROM {CreditRecord._meta.db_table} WHERE {where} "
         f"ON CONFLICT (unit_id, kind, {persist.qn('key')}) DO NOTHING"
     )
 
 
 # ---------------------------------------------------------------- deadlines of new years
+
+
+def _timed_types() -> dict[int, tuple[str, int]]:
+    """{record type id: (name, working days)} of the types with a reporting deadline."""
+    return {
+        pk: (name, n)
+        for pk, name, n in RecordType.objects.filter(report_deadline_workdays__gt=0).values_list(
+            "pk", "name", "report_deadline_workdays"
+        )
+        if n
+    }
+
+
+def _own_report_sql() -> str:
+    # Pushed down by the city platform: no deadline of the receiving unit's to compute.
+    return (
+        f"NOT EXISTS (SELECT 1 FROM {Batch._meta.db_table} b WHERE b.id = "
+        f"{CreditRecord._meta.db_table}.batch_id AND b.channel = '{UPSTREAM}')"
+    )
 
 
 def settle_deadlines(years: list[int]) -> None:
@@ -917,13 +947,7 @@ def settle_deadlines(years: list[int]) -> None:
     a reporting deadline are not touched."""
     if not years:
         return
-    types = {
-        pk: (name, n)
-        for pk, name, n in RecordType.objects.filter(report_deadline_workdays__gt=0).values_list(
-            "pk", "name", "report_deadline_workdays"
-        )
-        if n
-    }
+    types = _timed_types()
     if not types:
         return
     # A deadline in year Y counts from a decision in Y or late in Y-1: the index on
@@ -952,9 +976,7 @@ def settle_deadlines(years: list[int]) -> None:
         return
     now = str(persist.db_datetime(timezone.now()))
     where = (
-        "record_type_id = %s AND decision_date = %s AND deadline IS NULL AND NOT EXISTS "
-        f"(SELECT 1 FROM {Batch._meta.db_table} b WHERE b.id = "
-        f"{CreditRecord._meta.db_table}.batch_id AND b.channel = '{UPSTREAM}')"
+        f"record_type_id = %s AND decision_date = %s AND deadline IS NULL AND {_own_report_sql()}"
     )
     # The warnings first, while the records to settle are still those without a deadline.
     persist.execute_many(
@@ -964,7 +986,7 @@ def settle_deadlines(years: list[int]) -> None:
                 now,
                 now,
                 QualityWarning.Kind.LATE_RECORD.value,
-                f"迟报：{types[t][0]}（文书号 ",
+                _late_prefix(types[t][0]),
                 due.isoformat(),
                 t,
                 decided,
@@ -978,6 +1000,255 @@ def settle_deadlines(years: list[int]) -> None:
         f"WHERE {where}",
         [(due, due, t, decided) for t, decided, due in settled],
     )
+
+
+# ---------------------------------------------------------------- deadlines after a calendar edit
+
+# The note a late-record warning closes with when an edit of the calendar moved the
+# record's deadline to or past its report date, or into a year not loaded yet.
+LIFTED_LATE_NOTE = "工作日历调整后报送期限为 {deadline}，该记录未超期限，自动解除"
+UNDETERMINED_LATE_NOTE = (
+    "工作日历调整后报送期限落入尚未载入的年度，暂为“期限未定”，自动解除；载入后重新计算"
+)
+
+
+@dataclass
+class DeadlineRecount:
+    """What `recompute_deadlines` changed: records whose deadline moved, of them those
+    that turned late, turned on time or became 期限未定, and the warnings it closed."""
+
+    days: list[date]
+    records: int = 0
+    turned_late: int = 0
+    turned_on_time: int = 0
+    undetermined: int = 0
+    warnings_resolved: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "days": [d.isoformat() for d in self.days],
+            "records": self.records,
+            "turned_late": self.turned_late,
+            "turned_on_time": self.turned_on_time,
+            "undetermined": self.undetermined,
+            "warnings_resolved": self.warnings_resolved,
+        }
+
+
+def recompute_deadlines(days: list[date], *, actor: Any = None) -> DeadlineRecount:
+    """Deadlines and 迟报 of the stored records after `days` of loaded years turned from
+    working day to rest day or back, computed as the ingest computes them.
+
+    add_workdays(D, n) changes only when a changed day X lies in (D, deadline]: the
+    records to redo are those decided before some changed day whose stored deadline is on
+    or after the first changed day after their decision; for a moved exception both its
+    old and its new day are in `days`. Set-based per distinct (record type, decision
+    date), as `settle_deadlines`. A record that turns late gets the ingest's late-record
+    warning; one that turns on time, or whose deadline now falls in a year not loaded
+    (期限未定), has its open late-record warning closed as resolved with a note, which
+    frees the warning's key should a later edit make it late again; a record late before
+    and after keeps its warning, its text naming the new deadline. Records of upstream
+    batches keep having no deadline, and a batch's `late` count stays what it reported.
+    One event when a record changed."""
+    recount = DeadlineRecount(days=sorted(set(days)))
+    types = _timed_types()
+    if not recount.days or not types:
+        return recount
+    first, last = recount.days[0], recount.days[-1]
+    cal = calendar.current()
+    # Decided before the n-th working day before the first changed day, a record has
+    # its deadline before that day, under the old schedule as under the new one (they
+    # differ on `days` only).
+    try:
+        earliest = cal.add_workdays(first, -max(n for _, n in types.values()))
+    except CalendarUnknownYear:
+        earliest = date(first.year - 1, 1, 1)
+    groups = (
+        CreditRecord.objects.filter(
+            record_type_id__in=list(types),
+            decision_date__gte=earliest,
+            decision_date__lt=last,
+            deadline__gte=first,
+        )
+        .exclude(batch__channel=UPSTREAM)
+        .values_list("record_type_id", "decision_date")
+        .order_by()
+        .distinct()
+    )
+    by_type: dict[int, set[date]] = {}
+    for type_id, decided in groups:
+        if decided is not None:
+            by_type.setdefault(type_id, set()).add(decided)
+    # (type, decision date, first changed day after it, new deadline or None)
+    known: list[tuple[int, date, date, date]] = []
+    pending: list[tuple[int, date, date]] = []
+    for type_id, decided_days in by_type.items():
+        deadlines = cal.deadline_for(decided_days, types[type_id][1], skip_unknown=True)
+        for decided in sorted(decided_days):
+            edited = min(d for d in recount.days if d > decided)
+            due = deadlines.get(decided)
+            if due is None:
+                pending.append((type_id, decided, edited))
+            else:
+                known.append((type_id, decided, edited, due))
+    if known:
+        _redo_known(known, types, recount)
+    if pending:
+        _redo_pending(pending, recount)
+    if recount.records:
+        span = str(first) if first == last else f"{first}~{last}"
+        record_event(
+            actor=actor,
+            action="collection.deadlines_recalculate",
+            target_type="workday_exception",
+            target_id=span,
+            target_repr=f"工作日历调整（{'、'.join(str(d) for d in recount.days)}）后重算报送期限",
+            new=recount.as_json(),
+        )
+    return recount
+
+
+# The records of one (type, decision date) whose deadline window holds a changed day.
+_WINDOW = "record_type_id = %s AND decision_date = %s AND deadline >= %s"
+
+
+def _close_late_warnings_sql(records: str) -> str:
+    """Close the open late-record warnings of the records `records` selects, as resolved,
+    their key freed (as quality._close does). Parameters: resolution, note, resolved_at,
+    updated_at, kind, then those of `records`."""
+    key = persist.qn("key")
+    return (
+        f"UPDATE {QualityWarning._meta.db_table} SET resolution = %s, resolution_note = %s, "
+        f"resolved_at = %s, updated_at = %s, {key} = {key} || '#' || CAST(id AS TEXT) "
+        f"WHERE kind = %s AND resolution = '' AND record_id IN ({records})"
+    )
+
+
+def _redo_known(
+    groups: list[tuple[int, date, date, date]],
+    types: dict[int, tuple[str, int]],
+    recount: DeadlineRecount,
+) -> None:
+    records = CreditRecord._meta.db_table
+    warnings = QualityWarning._meta.db_table
+    changed = f"{_WINDOW} AND deadline <> %s AND {_own_report_sql()}"
+    late = QualityWarning.Kind.LATE_RECORD.value
+    now = str(persist.db_datetime(timezone.now()))
+    live: list[tuple[int, date, date, date]] = []  # the groups with a record to change
+    with connection.cursor() as cursor:
+        for t, decided, edited, due in groups:
+            cursor.execute(
+                "SELECT COUNT(*), "
+                "COALESCE(SUM(CASE WHEN reported_on > %s AND is_late = %s THEN 1 ELSE 0 END), 0), "
+                "COALESCE(SUM(CASE WHEN reported_on <= %s AND is_late = %s THEN 1 ELSE 0 END), 0) "
+                f"FROM {records} WHERE {changed}",
+                [due, False, due, True, t, decided, edited, due],
+            )
+            n, turned_late, turned_on_time = cursor.fetchone()
+            if not n:
+                continue
+            live.append((t, decided, edited, due))
+            recount.records += int(n)
+            recount.turned_late += int(turned_late)
+            recount.turned_on_time += int(turned_on_time)
+            if turned_on_time:
+                recount.warnings_resolved += persist.execute(
+                    _close_late_warnings_sql(
+                        f"SELECT id FROM {records} WHERE {changed} "
+                        "AND is_late = %s AND reported_on <= %s"
+                    ),
+                    [
+                        QualityWarning.Resolution.RESOLVED.value,
+                        LIFTED_LATE_NOTE.format(deadline=due.isoformat()),
+                        now,
+                        now,
+                        late,
+                        t,
+                        decided,
+                        edited,
+                        due,
+                        True,
+                        due,
+                    ],
+                )
+    if not live:
+        return
+    # Late before and after: the standing warning names the new deadline.
+    persist.execute_many(
+        f"UPDATE {warnings} SET updated_at = %s, message = (SELECT "
+        f"{_late_message_sql('CAST(%s AS TEXT)')} FROM {records} "
+        f"WHERE {records}.id = {warnings}.record_id) "
+        f"WHERE kind = %s AND resolution = '' AND record_id IN (SELECT id FROM {records} "
+        f"WHERE {changed} AND is_late = %s AND reported_on > %s)",
+        [
+            [
+                now,
+                _late_prefix(types[t][0]),
+                due.isoformat(),
+                late,
+                t,
+                decided,
+                edited,
+                due,
+                True,
+                due,
+            ]
+            for t, decided, edited, due in live
+        ],
+    )
+    # Turned late: the warning the ingest raises, before the records change.
+    persist.execute_many(
+        _late_warnings_sql(f"{changed} AND is_late = %s AND reported_on > %s", "CAST(%s AS TEXT)"),
+        [
+            [
+                now,
+                now,
+                late,
+                _late_prefix(types[t][0]),
+                due.isoformat(),
+                t,
+                decided,
+                edited,
+                due,
+                False,
+                due,
+            ]
+            for t, decided, edited, due in live
+        ],
+    )
+    persist.execute_many(
+        f"UPDATE {records} SET deadline = %s, is_late = (reported_on > %s) WHERE {changed}",
+        [(due, due, t, decided, edited, due) for t, decided, edited, due in live],
+    )
+
+
+def _redo_pending(groups: list[tuple[int, date, date]], recount: DeadlineRecount) -> None:
+    """The records whose deadline an edit pushed into a year not loaded: 期限未定, as if
+    stored now; `settle_deadlines` computes it once that year is loaded."""
+    records = CreditRecord._meta.db_table
+    where = f"{_WINDOW} AND {_own_report_sql()}"
+    now = str(persist.db_datetime(timezone.now()))
+    for t, decided, edited in groups:
+        recount.warnings_resolved += persist.execute(
+            _close_late_warnings_sql(f"SELECT id FROM {records} WHERE {where} AND is_late = %s"),
+            [
+                QualityWarning.Resolution.RESOLVED.value,
+                UNDETERMINED_LATE_NOTE,
+                now,
+                now,
+                QualityWarning.Kind.LATE_RECORD.value,
+                t,
+                decided,
+                edited,
+                True,
+            ],
+        )
+        n = persist.execute(
+            f"UPDATE {records} SET deadline = NULL, is_late = %s WHERE {where}",
+            [False, t, decided, edited],
+        )
+        recount.records += n
+        recount.undetermined += n
 
 
 # ---------------------------------------------------------------- the services

@@ -321,6 +321,23 @@ def years_loaded(years: Iterable[int], *, actor: Any = None) -> None:
     calendar_years_loaded.send(sender=CalendarYear, years=sorted(set(years)), actor=actor)
 
 
+# Sent inside the writing transaction when days of years that were already loaded turned
+# from working day to rest day or back (`days`: a sorted list of date); `actor` is who
+# edited them. For what was computed from the old schedule and stored: the reporting
+# deadlines and 迟报 of collected records (collection.receivers).
+calendar_days_changed = Signal()
+
+
+def days_changed(days: Iterable[date], *, actor: Any = None) -> None:
+    """Called by the calendar services after an edit of loaded years, with the days whose
+    status the edit changed (nothing is sent when there are none)."""
+    changed = sorted(set(days))
+    if not changed:
+        return
+    invalidate()  # bulk writes send no signals: receivers must read the new table
+    calendar_days_changed.send(sender=WorkdayException, days=changed, actor=actor)
+
+
 def touch_year(year: int) -> None:
     CalendarYear.objects.filter(pk=year).update(loaded_at=timezone.now())
 

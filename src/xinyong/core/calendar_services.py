@@ -1,5 +1,7 @@
 """Write path of the working-day calendar: seeding, import of holiday-cn JSON, and the
-admin's edits. Each function is one transaction writing exactly one event.
+admin's edits. Each function is one transaction writing exactly one event; what the
+receivers of `calendar_years_loaded` / `calendar_days_changed` redo inside it (stored
+reporting deadlines) they record themselves.
 
 The reads (is_workday, add_workdays, …) live in `xinyong.core.calendar`.
 """
@@ -8,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from importlib import metadata
@@ -60,6 +62,26 @@ def _counts(year: int) -> dict[str, int]:
         "holidays": qs.filter(kind=HOLIDAY).count(),
         "workdays": qs.filter(kind=WORKDAY).count(),
     }
+
+
+def _is_workday(day: date, kind: str | None) -> bool:
+    return kind == WORKDAY if kind else not _weekend(day)
+
+
+def _changed_days(before: Mapping[date, str], after: Mapping[date, str]) -> list[date]:
+    """The days whose status (working day or rest day) differs between two sets of
+    exceptions {date: kind}: a holiday added on a Sunday or a renamed one changes none."""
+    return sorted(
+        d
+        for d in before.keys() | after.keys()
+        if _is_workday(d, before.get(d)) != _is_workday(d, after.get(d))
+    )
+
+
+def _stored_exceptions(years: Iterable[int]) -> dict[date, str]:
+    return dict(
+        WorkdayException.objects.filter(year_id__in=list(years)).values_list("date", "kind")
+    )
 
 
 def _year_state(year: CalendarYear) -> dict[str, Any]:
@@ -118,6 +140,7 @@ def seed_from_package(*, actor: Any = None) -> str:
         return f"已是最新（{len(existing)} 个年度{note}）"
     with transaction.atomic(), calendar.bulk_change():
         replaced = [y for y in todo if y in existing]
+        before = _stored_exceptions(replaced)
         if replaced:
             WorkdayException.objects.filter(year_id__in=replaced).delete()
             CalendarYear.objects.filter(year__in=replaced).delete()
@@ -137,6 +160,8 @@ def seed_from_package(*, actor: Any = None) -> str:
             old={"replaced_years": replaced} if replaced else None,
             new={"years": todo, "source": source, "exceptions": len(rows)},
         )
+        after = {d: kind for y in replaced for d, kind, _name in data[y]}
+        calendar.days_changed(_changed_days(before, after), actor=actor)
         calendar.years_loaded(todo, actor=actor)
     return f"载入 {len(todo)} 个年度（{todo[0]}–{todo[-1]}），节假日与调休 {len(rows)} 条"
 
@@ -304,6 +329,7 @@ def import_holiday_cn_json(
     with transaction.atomic(), calendar.bulk_change():
         existing = CalendarYear.objects.select_for_update().filter(year=year).first()
         old = _year_state(existing) if existing else None
+        before = _stored_exceptions([year]) if existing else {}
         if existing:
             WorkdayException.objects.filter(year_id=year).delete()
             existing.source = source
@@ -341,6 +367,9 @@ def import_holiday_cn_json(
                 "workdays": summary.workdays,
             },
         )
+        if existing:
+            after = {d.date: HOLIDAY if d.off else WORKDAY for d in own}
+            calendar.days_changed(_changed_days(before, after), actor=actor)
         calendar.years_loaded([year], actor=actor)
     return summary
 
@@ -456,6 +485,8 @@ def save_workday_exception(
             old=old,
             new=_exception_state(obj),
         )
+        before = {old["date"]: old["kind"]} if old else {}
+        calendar.days_changed(_changed_days(before, {day: kind}), actor=actor)
     return obj
 
 
@@ -477,6 +508,7 @@ def delete_workday_exception(*, actor: Any, pk: int) -> None:
             old=old,
             new=None,
         )
+        calendar.days_changed(_changed_days({old["date"]: old["kind"]}, {}), actor=actor)
 
 
 def delete_workday_exceptions(*, actor: Any, pks: Iterable[int]) -> int:

@@ -65,6 +65,7 @@ ACTION_LABELS: dict[str, str] = {
     "collection.ingest_unreadable": "归集文件无法读取",
     "collection.declare": "报送月度决定数量",
     "collection.check": "归集质量检查",
+    "collection.deadlines_recalculate": "工作日历调整后重算报送期限",
     "collection.acknowledge_warning": "确认已阅预警",
     "collection.warning.explain": "提交预警情况说明",
     "collection.warning.review": "审核预警情况说明",
