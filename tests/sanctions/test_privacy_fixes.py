@@ -230,7 +230,7 @@ def test_a_unit_finds_a_person_to_check_by_id_number_not_by_surname(person, peop
     by_name = client.post("/workspace/sanctions/checks/new/", {**form, "subject": "张"})
     assert by_name.status_code == 200
     page = by_name.content.decode()
-    assert "没有找到与“张”相符的信用主体（自然人请输入完整的身份证号码）" in page
+    assert "没有找到与“张”相符的信用主体（自然人请输入完整的身份证号码或其他证件号码）" in page
     assert "张*" not in page
     by_id = client.post("/workspace/sanctions/checks/new/", {**form, "subject": ID_NUMBER})
     assert by_id.status_code == 302

@@ -32,7 +32,7 @@ CHECK_PARAMS = [
         "subject",
         OpenApiTypes.STR,
         required=True,
-        description="统一社会信用代码、身份证号码或主体编号",
+        description="统一社会信用代码、身份证号码、其他证件号码（护照、通行证等）或主体编号",
     ),
     OpenApiParameter(
         "matter",
@@ -73,7 +73,9 @@ def _run(request: Request, data: Any, *, status: int) -> Response:
     unit = _check_unit(request, data.get("unit"))
     subject = str(data.get("subject") or "").strip()
     if not subject:
-        raise DomainError("缺少参数 subject：请提供统一社会信用代码、身份证号码或主体编号。")
+        raise DomainError(
+            "缺少参数 subject：请提供统一社会信用代码、身份证号码、其他证件号码或主体编号。"
+        )
     matter = str(data.get("matter") or "").strip()
     if not matter:
         raise DomainError("缺少参数 matter：请提供办理事项代码。")

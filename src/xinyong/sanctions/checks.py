@@ -38,8 +38,8 @@ from xinyong.orgs.permissions import (
     require,
     scope_to_user_units,
 )
-from xinyong.subjects.models import Subject, SubjectIdentifier
-from xinyong.subjects.selectors import log_person_reads, subject_for
+from xinyong.subjects.models import Subject
+from xinyong.subjects.selectors import find_by_identifier, log_person_reads, subject_for
 from xinyong.subjects.services import resolve
 
 from .measures import applicable_measures, get_matter
@@ -82,23 +82,39 @@ def check_purpose(matter: Matter) -> str:
 
 def find_subject(value: Any, *, reader: Any, purpose: str) -> Subject:
     """A subject from its platform id (digits, short) or any of its identifiers (USCC,
-    ID number, registration number …). A merged-away subject gives its survivor."""
+    ID number, registration number …) — a passport or permit number also bare, without
+    its type (`find_by_identifier`). A merged-away subject gives its survivor. The person
+    found is read-logged once, with `purpose`; nothing is logged when none is found."""
     text = str(value or "").strip()
     if not text:
-        raise DomainError("请输入信用主体的统一社会信用代码（或身份证号码、主体编号）。")
+        raise DomainError(
+            "请输入信用主体的统一社会信用代码、身份证号码或其他证件号码（或主体编号）。"
+        )
     if len(text) > 64:
         raise DomainError("主体代码过长。")
     if text.isdigit() and len(text) <= 12:
-        # By platform id only what the reader may find (a person not by walking ids).
-        return resolve(subject_for(reader, text, purpose=purpose))
-    code = identifiers.normalise(text)
-    row = SubjectIdentifier.objects.select_related("subject").filter(value=code).first()
-    if row is None:
-        raise NotFoundError(
-            f"平台中没有代码为“{identifiers.mask_identifier(code)}”的信用主体，"
-            "也就没有该主体的名单记录；请核对代码。"
-        )
-    subject = resolve(row.subject)
+        # A 台湾居民来往大陆通行证 number is 8 digits, as a platform id may be: a check of
+        # the wrong subject must not be recorded on a guess.
+        holder = find_by_identifier(text)
+        if holder is None:
+            # By platform id only what the reader may find (a person not by walking ids).
+            return resolve(subject_for(reader, text, purpose=purpose))
+        by_id = Subject.objects.filter(pk=int(text)).first()
+        if by_id is not None and resolve(by_id).pk != holder.pk:
+            raise DomainError(
+                "该数字既是平台主体编号，也是另一信用主体的证件号码：请改填统一社会信用代码或身份证号码，"
+                "或按“证件类型:号码”填写证件号码（如“台湾居民来往大陆通行证:12345678”）。"
+            )
+        subject = holder
+    else:
+        found = find_by_identifier(text)
+        if found is None:
+            code = identifiers.normalise(text)
+            raise NotFoundError(
+                f"平台中没有代码为“{identifiers.mask_identifier(code)}”的信用主体，"
+                "也就没有该主体的名单记录；请核对代码。"
+            )
+        subject = found
     log_person_reads([subject], reader=reader, purpose=purpose)
     return subject
 

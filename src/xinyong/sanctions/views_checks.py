@@ -196,12 +196,14 @@ def check_new(request: HttpRequest) -> HttpResponse:
                 )
             else:
                 if not values["subject"]:
-                    raise DomainError("请输入主体的统一社会信用代码或名称。")
+                    raise DomainError(
+                        "请输入主体的统一社会信用代码、身份证号码、其他证件号码或名称。"
+                    )
                 found = search_for(request.user, values["subject"], limit=20, purpose=purpose)
                 if not found:
                     raise DomainError(
                         f"没有找到与“{values['subject']}”相符的信用主体"
-                        "（自然人请输入完整的身份证号码）。"
+                        "（自然人请输入完整的身份证号码或其他证件号码）。"
                     )
                 if len(found) > 1:
                     candidates = found

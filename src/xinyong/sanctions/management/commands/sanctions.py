@@ -49,7 +49,9 @@ class Command(ActionCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True, title="子命令")
         check = sub.add_parser("check", help="查询主体适用的奖惩措施及法律依据")
-        check.add_argument("code", help="统一社会信用代码、身份证号码或主体编号")
+        check.add_argument(
+            "code", help="统一社会信用代码、身份证号码、其他证件号码（护照、通行证等）或主体编号"
+        )
         check.add_argument("--matter", required=True, help="办理事项代码或名称，如 PROCUREMENT")
         check.add_argument("--unit", help="查询单位名称（默认信用办所在单位）")
         check.add_argument("--reference", default="", help="业务编号")
