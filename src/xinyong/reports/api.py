@@ -167,8 +167,8 @@ class ReportPdfView(FileDownloadMixin, GenericAPIView):
     def get(self, request: Request, pk: int) -> HttpResponse:
         _require_reader(request.user)
         report = selectors.with_pdf(selectors.get_report_for(request.user, pk))
-        services.record_print(actor=request.user, report=report, channel="api")
-        response = HttpResponse(services.report_pdf(report), content_type="application/pdf")
+        data = services.download_pdf(actor=request.user, report=report, channel="api")
+        response = HttpResponse(data, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{report.number}.pdf"'
         return response
 
@@ -232,9 +232,10 @@ class MatterListView(GenericAPIView):
     )
     def get(self, request: Request) -> Response:
         unit = request.query_params.get("unit", "")
-        if unit and not unit.isdigit():
-            raise DomainError("单位应为单位编号（整数）。")
-        page = self.paginate_queryset(selectors.public_matters(int(unit) if unit else None))
+        unit_id = services.positive_id(unit)
+        if unit and unit_id is None:
+            raise DomainError("单位应为单位编号（正整数）。")
+        page = self.paginate_queryset(selectors.public_matters(unit_id))
         return self.get_paginated_response(ApplicationMatterSerializer(page, many=True).data)
 
 

@@ -778,7 +778,8 @@ def build(subject: Subject, header: Header) -> dict[str, Any]:
         },
         "queries": queries,
         "queries_total": queries_total,
-        "record_count": len(all_lines) + len(registration),
+        # all_lines holds every record shown, registration records included.
+        "record_count": len(all_lines),
     }
     if header.purpose.special:
         data["special"] = _special(header.purpose, ids, {r.pk for r in raw_records}, today)

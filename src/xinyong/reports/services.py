@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -46,6 +47,8 @@ from .models import (
     ReportPurpose,
     SelfServiceRequest,
 )
+
+logger = logging.getLogger(__name__)
 
 TARGET = "reports.Report"
 # 河南条例 art. 40: a subject may obtain its own credit report free of charge twice a year.
@@ -97,7 +100,8 @@ def find_subject(value: Any) -> Subject:
         if subject is None:
             raise NotFoundError(f"没有编号为 {text} 的信用主体。")
         return resolve(subject)
-    if text.isdigit() and len(text) <= 12:
+    # ASCII only: "²" and other Unicode digits pass str.isdigit() but not int().
+    if text.isascii() and text.isdigit() and len(text) <= 12:
         # A 台湾居民来往大陆通行证 number is 8 digits, as a platform id may be: a report of
         # the wrong subject must not be issued on a guess.
         by_id = Subject.objects.filter(pk=int(text)).first()
@@ -126,10 +130,9 @@ def get_matter(value: Any) -> ApplicationMatter | None:
         return None
     if isinstance(value, ApplicationMatter):
         return value
-    try:
-        pk = int(str(value))
-    except ValueError:
-        raise DomainError("应用事项应为事项编号。") from None
+    pk = positive_id(value)
+    if pk is None:
+        raise DomainError("应用事项应为事项编号。")
     found = ApplicationMatter.objects.select_related("unit", "purpose").filter(pk=pk).first()
     if found is None:
         raise NotFoundError("信用报告应用目录中没有该事项。")
@@ -323,7 +326,7 @@ def issue_requested(*, actor: Any, subject: Any, purpose: str, matter: Any, chan
 
     the_matter = None
     if matter not in (None, ""):
-        pk = _positive_int(matter)
+        pk = positive_id(matter)
         qs = (
             issuable_matters(actor)
             if actor is not None
@@ -338,12 +341,18 @@ def issue_requested(*, actor: Any, subject: Any, purpose: str, matter: Any, chan
     )
 
 
-def _positive_int(value: Any) -> int | None:
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        return None
-    return number if 0 < number < 2**63 else None
+_ID = re.compile(r"[0-9]{1,18}")
+
+
+def positive_id(value: Any) -> int | None:
+    """A row id as typed in a form, query string or API field, or None. ASCII digits
+    only: int() also reads full-width and other Unicode digits, and a value past
+    SQLite's 64-bit integers (18 digits stay below 2**63) made the lookup a 500."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if 0 < value < 2**63 else None
+    text = str(value or "").strip()
+    number = int(text) if _ID.fullmatch(text) else 0
+    return number if number > 0 else None
 
 
 def _label(actor: Any) -> str:
@@ -355,6 +364,21 @@ def _label(actor: Any) -> str:
 def report_pdf(report: Report) -> bytes:
     """The sealed PDF exactly as issued (checked against its digest)."""
     return storage.load(report.pdf_sha256)
+
+
+def download_pdf(*, actor: Any, report: Report, channel: str) -> bytes:
+    """The sealed PDF for one download, logged as a print. The file is read first: a
+    missing or corrupt file (an incomplete restore) refuses the download in Chinese
+    (DomainError `pdf_missing` / `pdf_corrupt`) and no print is counted or logged, as
+    nothing was handed out."""
+    try:
+        data = report_pdf(report)
+    except DomainError as exc:
+        # The office must restore the file from a backup: say which one in the log.
+        logger.error("report %s: stored PDF unreadable (%s)", report.number, exc.code)
+        raise
+    record_print(actor=actor, report=report, channel=channel)
+    return data
 
 
 def record_print(*, actor: Any, report: Report, channel: str = "staff") -> Report:

@@ -7,8 +7,6 @@ catalogue. Thin adapters over `services` and `selectors`; refusals are shown in 
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied
@@ -37,14 +35,6 @@ DOWNLOAD_SALT = "reports.self-download"
 DOWNLOAD_SECONDS = 60 * 60
 MAX_UPLOAD = 20 * 1024 * 1024
 PAGE_SIZE = 50
-
-
-def _int(value: Any) -> int | None:
-    try:
-        number = int(str(value or "").strip())
-    except ValueError:
-        return None
-    return number if 0 < number < 2**63 else None
 
 
 def pdf_response(data: bytes, filename: str) -> HttpResponse:
@@ -149,11 +139,18 @@ def self_download(request: HttpRequest, token: str) -> HttpResponse:
         pk = int(data["r"])
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         raise Http404("下载链接无效或已过期（1 小时内有效），请重新申请。") from None
-    report = Report.objects.filter(pk=pk).first()
+    report = Report.objects.select_related("purpose").filter(pk=pk).first()
     if report is None:
         raise Http404("报告不存在。")
-    services.record_print(actor=None, report=report, channel="self_service")
-    return pdf_response(services.report_pdf(report), services.download_name(report))
+    try:
+        data = services.download_pdf(actor=None, report=report, channel="self_service")
+    except DomainError as exc:
+        return render(
+            request,
+            "reports/self_done.html",
+            {"report": report, "download": token, "error": exc.message},
+        )
+    return pdf_response(data, services.download_name(report))
 
 
 @throttled
@@ -191,7 +188,7 @@ def public_key(request: HttpRequest) -> HttpResponse:
 
 @throttled
 def public_matters(request: HttpRequest) -> HttpResponse:
-    unit = Unit.objects.filter(pk=_int(request.GET.get("unit")) or 0).first()
+    unit = Unit.objects.filter(pk=services.positive_id(request.GET.get("unit")) or 0).first()
     matters = selectors.public_matters(unit.pk if unit else None)
     units = Unit.objects.filter(
         report_matters__published=True, report_matters__active=True
@@ -284,8 +281,12 @@ def download(request: HttpRequest, pk: int) -> HttpResponse:
     except NotFoundError as exc:
         raise Http404(exc.message) from exc
     full = selectors.with_pdf(report)
-    services.record_print(actor=request.user, report=full, channel="staff")
-    return pdf_response(services.report_pdf(full), services.download_name(full))
+    try:
+        data = services.download_pdf(actor=request.user, report=full, channel="staff")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("reports:detail", pk=full.pk)
+    return pdf_response(data, services.download_name(full))
 
 
 @role_required(*STAFF_ROLES, denied=_DENIED)
@@ -302,7 +303,7 @@ def matter_list(request: HttpRequest) -> HttpResponse:
         if not can_write:
             raise PermissionDenied(_ISSUE_DENIED)
         values = {key: str(request.POST.get(key, ""))[:2000] for key in values}
-        unit = next((u for u in units if u.pk == _int(values["unit"])), None)
+        unit = next((u for u in units if u.pk == services.positive_id(values["unit"])), None)
         try:
             if unit is None:
                 raise DomainError("请选择单位。")
