@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -39,7 +42,51 @@ def copy_to_next_year(modeladmin: Any, request: HttpRequest, queryset: QuerySet[
             modeladmin.message_user(request, f"已复制为 {copy.year} 年工作方案。", messages.SUCCESS)
 
 
-class _EditedThroughService(admin.ModelAdmin):
+# Set on the request when a service refused a save the form had passed (a permission, a
+# rule checked only there): Django would still report "changed successfully".
+_REFUSED = "_ledger_admin_refused"
+
+
+class _ServiceRefusalIsNoSuccess(admin.ModelAdmin):
+    """The forms check what the services check (their clean() calls the services'
+    check_* functions), so the admin shows a refusal beside the form and saves nothing.
+    Should a service still refuse while saving, nothing of the change is kept (the admin's
+    transaction is rolled back), the refusal is shown, and no success message is."""
+
+    def _refused(self, request: HttpRequest, exc: DomainError) -> None:
+        setattr(request, _REFUSED, True)
+        messages.error(request, exc.message)
+        transaction.set_rollback(True)
+
+    def message_user(
+        self,
+        request: HttpRequest,
+        message: Any,
+        level: int | str = messages.INFO,
+        *args: Any,
+        **kw: Any,
+    ) -> None:
+        if getattr(request, _REFUSED, False) and level == messages.SUCCESS:
+            return
+        super().message_user(request, message, level, *args, **kw)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        if not getattr(request, _REFUSED, False):
+            super().save_related(request, form, formsets, change)
+
+    # After a rollback is set the transaction takes no more queries: no LogEntry either.
+    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        if not getattr(request, _REFUSED, False):
+            return super().log_addition(request, obj, message)
+        return None
+
+    def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        if not getattr(request, _REFUSED, False):
+            return super().log_change(request, obj, message)
+        return None
+
+
+class _EditedThroughService(_ServiceRefusalIsNoSuccess):
     """Plans, tasks, rows and targets are saved through services.save_plan_item (one
     event per change)."""
 
@@ -47,13 +94,16 @@ class _EditedThroughService(admin.ModelAdmin):
         try:
             services.save_plan_item(actor=request.user, item=obj, changed=list(form.changed_data))
         except DomainError as exc:
-            messages.error(request, exc.message)
+            self._refused(request, exc)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        for item in formset.save(commit=False):
-            services.save_plan_item(actor=request.user, item=item, changed=["targets"])
-        for item in formset.deleted_objects:
-            services.delete_plan_item(actor=request.user, item=item)
+        try:
+            for item in formset.save(commit=False):
+                services.save_plan_item(actor=request.user, item=item, changed=["targets"])
+            for item in formset.deleted_objects:
+                services.delete_plan_item(actor=request.user, item=item)
+        except DomainError as exc:
+            self._refused(request, exc)
 
 
 @admin.register(Plan)
@@ -70,8 +120,26 @@ class TaskAdmin(_EditedThroughService):
     filter_horizontal = ("lead_units", "units")
 
 
+class TargetForm(forms.ModelForm):
+    class Meta:
+        model = RowTarget
+        fields = ("kind", "metric_code", "activity_kind", "comparison", "value")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.errors or data.get("DELETE"):
+            return data
+        target = RowTarget(**{k: data.get(k) for k in self.Meta.fields})
+        try:
+            services.check_target(target)
+        except DomainError as exc:
+            raise ValidationError(exc.message) from exc
+        return data
+
+
 class TargetInline(admin.TabularInline):
     model = RowTarget
+    form = TargetForm
     extra = 0
 
 
@@ -84,9 +152,26 @@ class RowAdmin(_EditedThroughService):
     inlines = [TargetInline]
 
 
+class PlanRulesForm(forms.ModelForm):
+    class Meta:
+        model = PlanRules
+        fields = ("plan", *services.RULE_FIELDS)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        try:
+            services.check_rules({k: data[k] for k in services.RULE_FIELDS if k in data})
+        except DomainError as exc:
+            raise ValidationError(exc.message) from exc
+        return data
+
+
 @admin.register(PlanRules)
-class PlanRulesAdmin(admin.ModelAdmin):
+class PlanRulesAdmin(_ServiceRefusalIsNoSuccess):
     list_display = ("plan", "warning_workdays", "points_per_row", "overdue_deduction")
+    form = PlanRulesForm
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # one per plan, created with the plan
@@ -97,7 +182,7 @@ class PlanRulesAdmin(admin.ModelAdmin):
         try:
             services.update_rules(actor=request.user, rules=current, values=values)
         except DomainError as exc:
-            messages.error(request, exc.message)
+            self._refused(request, exc)
 
 
 @admin.register(Assignment)

@@ -289,13 +289,7 @@ class DashboardView(GenericAPIView):
 
     @extend_schema(parameters=[YEAR_PARAM], responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
-        from datetime import date
-
-        from django.utils import timezone
-
-        plan = _plan(request)
-        on = min(timezone.localdate(), date(plan.year, 12, 31))
-        return Response(dashboard.dashboard_data(plan, on=on))
+        return Response(dashboard.dashboard_data(_plan(request)))
 
 
 urlpatterns = [

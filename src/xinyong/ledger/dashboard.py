@@ -3,6 +3,11 @@ with the URL of the list behind it (drill-down).
 
 - plan completion: the plan's assignments by status → the ledger list filtered by status;
 - overdue items by unit → the ledger list of that unit's overdue items;
+
+The ledger figures are as of today, the day the list behind them judges deadlines on,
+also for a plan year that has ended (its fourth quarter's reports fall due in January);
+the platform figures cover the plan year, up to today or the year's end.
+
 - 双公示 rates per unit for the year (collection) → the unit's collection page;
 - black-list share and trend (sanctions.governance) → the governance picture;
 - objections and repairs handled on time (rights) → the rights lists;
@@ -70,10 +75,12 @@ def _registered(prefix: str, period: Any) -> dict[str, Any]:
     return {"connected": True, "label": "", "items": items}
 
 
-def dashboard_data(plan: Plan, *, on: date) -> dict[str, Any]:
+def dashboard_data(plan: Plan, *, on: date | None = None) -> dict[str, Any]:
+    on = on or selectors.today()
     picture = selectors.plan_picture(plan, on=on)
     totals = picture.totals()
     period = selectors.plan_period(plan, on)
+    figures_on = min(on, date(plan.year, 12, 31))
     completion = [
         {"key": "accepted", "name": "已完成", "value": totals["accepted"]},
         {"key": "pending", "name": "待审核", "value": totals["pending"]},
@@ -93,7 +100,7 @@ def dashboard_data(plan: Plan, *, on: date) -> dict[str, Any]:
     ]
     from xinyong.sanctions.governance import blacklist_picture
 
-    black = blacklist_picture(on=on)
+    black = blacklist_picture(on=figures_on)
     objections = metrics.get_metric("rights.objections_on_time")
     repairs = metrics.get_metric("rights.repairs_on_time")
     overdue_objections = metrics.get_metric("rights.objections_overdue")
@@ -120,6 +127,7 @@ def dashboard_data(plan: Plan, *, on: date) -> dict[str, Any]:
     return {
         "year": plan.year,
         "on": on.isoformat(),
+        "figures_on": figures_on.isoformat(),
         "plan": {"title": plan.title, "rows": plan.rows.count()},
         "completion": {
             "rate": str(picture.completion),

@@ -3,9 +3,10 @@ rows' targets evaluated against platform metrics and activities, per-unit summar
 the fixed 通报 order, the assessment, and reads narrowed to what the reader may see.
 
 Deadlines (working days through xinyong.core.calendar, rules of the plan year):
-- a row with a date: due that day. Overdue after it unless the unit's completion is
-  accepted, or was reported on or before the date and is still being reviewed. A
-  warning goes out from `warning_workdays` working days before.
+- a row with a date: due that day, or the next working day when that day is not one
+  (《民法典》第二百零三条). Overdue after it unless the unit's completion is accepted, or
+  was reported on or before it and is still being reviewed. A warning goes out from
+  `warning_workdays` working days before.
 - a 持续推进 row: the unit reports at least once a quarter, by `ongoing_report_workdays`
   working days after the quarter's end (a report counts for one quarter only). A quarter
   without a report by then is a missed deadline, unless a completion report was waiting
@@ -32,6 +33,7 @@ from xinyong.core import calendar
 from xinyong.core.errors import CalendarUnknownYear, NotFoundError, NotPermitted
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Role, Unit
+from xinyong.orgs.selectors import credit_office_unit
 
 from . import metrics
 from .models import (
@@ -136,21 +138,39 @@ def plan_period(plan: Plan, on: date | None = None) -> Period:
 
 class _Days:
     """Working-day arithmetic with a per-call cache; a year whose calendar is not loaded
-    is remembered instead of failing the whole page."""
+    is remembered instead of failing the whole page: a call that needed it answers None
+    and leaves that year in `missing`."""
 
     def __init__(self) -> None:
-        self._add: dict[tuple[date, int], date | None] = {}
+        # A date, or the year whose calendar the answer needs and is not loaded.
+        self._cache: dict[tuple[str, date, int], date | int] = {}
         self.unknown: set[int] = set()
+        self.missing: int | None = None
 
-    def add(self, day: date, n: int) -> date | None:
-        key = (day, n)
-        if key not in self._add:
+    def _lookup(self, key: tuple[str, date, int]) -> date | None:
+        if key not in self._cache:
+            kind, day, n = key
             try:
-                self._add[key] = calendar.add_workdays(day, n)
+                if kind == "add":
+                    self._cache[key] = calendar.add_workdays(day, n)
+                else:
+                    self._cache[key] = (
+                        day if calendar.is_workday(day) else calendar.add_workdays(day, 1)
+                    )
             except CalendarUnknownYear as exc:
                 self.unknown.add(exc.year)
-                self._add[key] = None
-        return self._add[key]
+                self._cache[key] = exc.year
+        found = self._cache[key]
+        self.missing = found if isinstance(found, int) else None
+        return found if isinstance(found, date) else None
+
+    def add(self, day: date, n: int) -> date | None:
+        return self._lookup(("add", day, n))
+
+    def postponed(self, day: date) -> date | None:
+        """`day`, or the next working day when it is not one: 《民法典》第二百零三条,
+        期间的最后一日是法定休假日的，以法定休假日结束的次日为期间的最后一日."""
+        return self._lookup(("postponed", day, 0))
 
     def between(self, a: date, b: date) -> int | None:
         try:
@@ -164,7 +184,11 @@ class _Days:
 class AssignmentState:
     assignment: Assignment
     on: date
-    due_on: date | None = None  # the deadline that applies now (next or missed)
+    # The deadline that applies now (next or missed), postponed past non-working days.
+    due_on: date | None = None
+    # The year whose calendar the current deadline needs and is not loaded: the deadline
+    # is then shown as not computable (期限待定) rather than guessed (DOMAIN §3).
+    due_pending_year: int | None = None
     overdue: bool = False
     due_soon: bool = False
     delays: int = 0
@@ -188,6 +212,22 @@ class AssignmentState:
     def repeated_delays(self) -> int:
         return max(0, self.delays - 1)
 
+    @property
+    def due_text(self) -> str:
+        """The current deadline as the pages, the API and the CLI show it: "期限 2026-10-13",
+        "期限 2023-12-30（顺延至 2024-01-02）", "期限待定：2027年工作日历尚未导入"."""
+        if self.due_on is not None:
+            return f"期限 {deadline_text(self.assignment.row, self.due_on)}"
+        if self.due_pending_year is None:
+            return ""
+        missing = f"{self.due_pending_year}年工作日历尚未导入"
+        deadline = self.assignment.row.deadline
+        if deadline is None:
+            return f"期限待定：{missing}"
+        if self.due_pending_year == deadline.year:
+            return f"期限 {deadline:%Y-%m-%d}（是否顺延待定：{missing}）"
+        return f"期限 {deadline:%Y-%m-%d}（顺延，期限待定：{missing}）"
+
     def warnings(self) -> list[tuple[str, date]]:
         out: list[tuple[str, date]] = [(DeadlineWarning.Kind.OVERDUE, d) for d in self.missed]
         if self.due_soon and self.due_on is not None:
@@ -202,11 +242,21 @@ class AssignmentState:
             "status": a.status,
             "status_label": self.status_label,
             "due_on": self.due_on.isoformat() if self.due_on else None,
+            "due_text": self.due_text,
+            "due_pending_year": self.due_pending_year,
             "overdue": self.overdue,
             "due_soon": self.due_soon,
             "delays": self.delays,
             "last_reported_on": a.last_reported_on.isoformat() if a.last_reported_on else None,
         }
+
+
+def deadline_text(row: Row, due: date) -> str:
+    """A deadline of `row` as shown: "2026-11-30", or "2023-12-30（顺延至 2024-01-02）" when
+    the row's date fell on a non-working day."""
+    if row.deadline is not None and due != row.deadline:
+        return f"{row.deadline:%Y-%m-%d}（顺延至 {due:%Y-%m-%d}）"
+    return f"{due:%Y-%m-%d}"
 
 
 def _quarters(year: int) -> list[tuple[date, date]]:
@@ -216,9 +266,15 @@ def _quarters(year: int) -> list[tuple[date, date]]:
     ]
 
 
-def _fixed_state(state: AssignmentState, deadline: date, rules: PlanRules, days: _Days) -> None:
+def _fixed_state(state: AssignmentState, printed: date, rules: PlanRules, days: _Days) -> None:
     a = state.assignment
     on = state.on
+    deadline = days.postponed(printed)
+    if deadline is None:
+        # Whether (or to when) the date moves needs a calendar not loaded: neither
+        # overdue nor due soon until it is imported, and shown as such.
+        state.due_pending_year = days.missing
+        return
     state.due_on = deadline
     pending_in_time = a.status in PENDING_STATUSES and (
         a.completed_on is not None and a.completed_on <= deadline
@@ -285,7 +341,13 @@ def _ongoing_state(
             break
         due = days.add(end, rules.ongoing_report_workdays)
         if due is None:
-            continue
+            accepted_on = state.assignment.accepted_on
+            if not (state.done and accepted_on is not None and accepted_on <= end):
+                # This quarter's deadline needs a calendar not loaded (the fourth
+                # quarter's, next year's): not computable rather than guessed, and the
+                # quarters missed before it stay missed.
+                state.due_pending_year = days.missing
+            break
         if plan.issued_on is not None and due <= plan.issued_on:
             # Nobody owed a report under a plan not yet issued (seed 2023: issued 04-18,
             # first quarter due 04-10).
@@ -308,20 +370,24 @@ def _ongoing_state(
             left = days.between(on, due)
             state.due_soon = left is not None and left <= rules.warning_workdays
         break
-    if state.due_on is None and state.missed:
-        state.due_on = state.missed[-1]
     state.overdue = latest_missed and not state.done
 
 
 def _as_of(assignment: Assignment, history: list[tuple[Any, ...]], on: date) -> Assignment:
     """A copy of `assignment` with the status and dates it had at the end of `on`,
     replayed from its progress reports (reported_on ≤ on) and their review dates, the
-    way services.report_progress and services.review_report moved it."""
+    way services.report_progress and services.review_report moved it.
+
+    `history` is in filing order, the order the services applied the reports in. A
+    report the credit office backdated counts from its 报送日期 (the day the unit handed
+    it in), its review from the day of the review; but it was filed after the reports
+    filed before it, so a 推进中 filed earlier with a later date does not step back the
+    completion it accepted."""
     past = copy.copy(assignment)
     past.status = Status.NOT_REPORTED
     past.last_reported_on = past.completed_on = past.accepted_on = None
     for day, claim, review, lead_on, office_on in history:
-        past.last_reported_on = day
+        past.last_reported_on = max(day, past.last_reported_on or day)
         if claim != ProgressReport.Claim.COMPLETED:
             if not (past.status == Status.ACCEPTED and assignment.row.is_ongoing):
                 past.status = Status.IN_PROGRESS
@@ -378,9 +444,11 @@ def assignment_states(
     reports: dict[int, list[date]] = defaultdict(list)
     latest_completion: dict[int, int] = {}
     history: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    # Filing order (id), not 报送日期: a backdated report was applied after the reports
+    # filed before it (_as_of), and the latest completion is the last one filed.
     for a_id, day, claim, pk, review, lead_on, office_on in (
         ProgressReport.objects.filter(assignment_id__in=ids, reported_on__lte=on)
-        .order_by("reported_on", "id")
+        .order_by("id")
         .values_list(
             "assignment_id",
             "reported_on",
@@ -865,6 +933,7 @@ def row_status(
                     "status": state.status_label,
                     "overdue": state.overdue,
                     "due_on": state.due_on.isoformat() if state.due_on else None,
+                    "due_text": state.due_text,
                     "delays": state.delays,
                     "targets": [t.as_dict() for t in targets.get(state.assignment.pk, [])],
                 }
@@ -939,7 +1008,8 @@ def get_report_for(reader: Any, pk: Any) -> ProgressReport:
 
 def review_queue(reader: Any) -> QuerySet[ProgressReport]:
     """Completion reports waiting for this reader: the credit office sees both stages; a
-    lead unit's reviewer sees those waiting for the lead unit on rows it leads."""
+    lead unit's reviewer sees those waiting for the lead unit on rows it leads, except
+    its own unit's (services.lead_review_unit_ids)."""
     qs = ProgressReport.objects.select_related(
         "assignment", "assignment__row", "assignment__unit", "submitted_by"
     ).order_by("reported_on", "id")
@@ -949,9 +1019,16 @@ def review_queue(reader: Any) -> QuerySet[ProgressReport]:
             review__in=(ProgressReport.Review.SUBMITTED, ProgressReport.Review.LEAD_ACCEPTED)
         )
     if role == Role.REVIEWER and reader.unit_id:
-        return qs.filter(
-            review=ProgressReport.Review.SUBMITTED, assignment__row__lead_units=reader.unit_id
-        ).distinct()
+        office = credit_office_unit()
+        if office is not None and reader.unit_id == office.pk:
+            return qs.none()
+        return (
+            qs.filter(
+                review=ProgressReport.Review.SUBMITTED, assignment__row__lead_units=reader.unit_id
+            )
+            .exclude(assignment__unit_id=reader.unit_id)
+            .distinct()
+        )
     return qs.none()
 
 

@@ -49,6 +49,14 @@ from .models import (
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 MAX_LINKS = 10
+# 参加人数 of one event: a district of some 600,000 people has no event of more than a
+# million, so a larger count is a typing slip (and stays inside PostgreSQL's integer).
+MAX_PARTICIPANTS = 1_000_000
+# RowTarget.value: DecimalField(max_digits=14, decimal_places=2).
+MAX_TARGET_VALUE = Decimal(10) ** 12
+# Row and Task numbers are PositiveSmallIntegerField; seed_line a PositiveIntegerField.
+MAX_ITEM_NUMBER = 32767
+MAX_SEED_LINE = 2**31 - 1
 PHOTO_SUFFIXES = frozenset({".jpg", ".jpeg", ".png"})
 _PERIOD_RE = re.compile(r"^\s*(\d{4})\s*[-年/.]\s*(\d{1,2})\s*月?\s*$")
 RULE_FIELDS = (
@@ -142,6 +150,51 @@ def _validate_plan_file(data: Any) -> None:
             raise DomainError(f"工作方案文件格式不对：{key} 必须是对象列表。")
     if not clean_text(data.get("title"), "方案名称（title）", limit=200):
         raise DomainError("工作方案文件缺少方案名称（title）。")
+    for index, item in enumerate(data["tasks"], start=1):
+        _file_number(item.get("number"), f"重点工作第 {index} 个", "序号（number）")
+    for index, item in enumerate(data["rows"], start=1):
+        number = _file_number(item.get("number"), f"台账第 {index} 个", "序号（number）")
+        where = f"台账第 {number} 项"
+        linked = item.get("tasks")
+        if linked is not None and (
+            not isinstance(linked, list) or _numbers(linked, MAX_ITEM_NUMBER) is None
+        ):
+            raise DomainError(
+                f"{where}：关联重点工作（tasks）应为重点工作序号列表，如 [4, 23]，"
+                f"而不是“{_shown(linked)}”。"
+            )
+        if item.get("seed_line") not in (None, ""):
+            _file_number(item["seed_line"], where, "原文行号（seed_line）", limit=MAX_SEED_LINE)
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _numbers(values: Sequence[Any], limit: int) -> list[int] | None:
+    """Whole numbers 1..limit written as JSON numbers or digit strings ("3", as int()
+    read them before), or None when one is not."""
+    found = []
+    for value in values:
+        if isinstance(value, bool):
+            return None
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        text = value.strip() if isinstance(value, str) else ""
+        if text.isascii() and text.isdigit() and len(text) <= 12:
+            value = int(text)
+        if not isinstance(value, int) or not 1 <= value <= limit:
+            return None
+        found.append(value)
+    return found
+
+
+def _file_number(value: Any, where: str, label: str, *, limit: int = MAX_ITEM_NUMBER) -> int:
+    numbers = _numbers([value], limit)
+    if numbers is None:
+        raise DomainError(f"{where}：{label}应为不超过 {limit} 的正整数，而不是“{_shown(value)}”。")
+    return numbers[0]
 
 
 def _deadline(value: Any, where: str) -> date | None:
@@ -167,23 +220,26 @@ def _target_values(item: Any, where: str) -> dict[str, Any]:
     except (InvalidOperation, ValueError):
         raise DomainError(f"{where}：量化目标的目标值不是数字。") from None
     if item.get("metric"):
-        return {
+        values: dict[str, Any] = {
             "kind": RowTarget.Kind.METRIC,
             "metric_code": str(item["metric"]),
             "activity_kind": "",
             "comparison": comparison,
             "value": value,
         }
-    kind = str(item.get("activity", ""))
-    if kind not in Activity.Kind.values:
-        raise DomainError(f"{where}：未知活动类型“{kind}”。")
-    return {
-        "kind": RowTarget.Kind.ACTIVITY,
-        "metric_code": "",
-        "activity_kind": kind,
-        "comparison": comparison,
-        "value": value,
-    }
+    else:
+        values = {
+            "kind": RowTarget.Kind.ACTIVITY,
+            "metric_code": "",
+            "activity_kind": str(item.get("activity", "")),
+            "comparison": comparison,
+            "value": value,
+        }
+    try:
+        check_target(RowTarget(**values))
+    except DomainError as exc:
+        raise DomainError(f"{where}：{exc.message}") from None
+    return values
 
 
 def _replaced_codes(item: Any, where: str) -> list[str]:
@@ -280,7 +336,7 @@ def load_plan(*, actor: Any, data: Any) -> LoadResult:
         groups = {str(g.get("number")): str(g.get("title", "")) for g in data.get("groups") or []}
         tasks: dict[int, Task] = {t.number: t for t in plan.tasks.all()}
         for item in data["tasks"]:
-            number = int(item.get("number") or 0)
+            number = _file_number(item.get("number"), "重点工作", "序号（number）")
             where = f"重点工作第 {number} 项"
             try:
                 leads, units = mention_units(str(item.get("units", "")))
@@ -305,7 +361,7 @@ def load_plan(*, actor: Any, data: Any) -> LoadResult:
         rows = {r.number: r for r in plan.rows.all()}
         changed: list[tuple[int, dict[str, Any], list[str]]] = []
         for item in data["rows"]:
-            number = int(item.get("number") or 0)
+            number = _file_number(item.get("number"), "台账", "序号（number）")
             where = f"台账第 {number} 项"
             try:
                 _leads, units = mention_units(str(item.get("units", "")))
@@ -328,13 +384,17 @@ def load_plan(*, actor: Any, data: Any) -> LoadResult:
                     deadline=_deadline(item.get("deadline"), where),
                     plan_clause=str(item.get("plan_clause", ""))[:40],
                     note=str(item.get("note", ""))[:300],
-                    seed_line=item.get("seed_line"),
+                    seed_line=(
+                        None
+                        if item.get("seed_line") in (None, "")
+                        else _file_number(item["seed_line"], where, "原文行号", limit=MAX_SEED_LINE)
+                    ),
                 )
                 linked = []
-                for n in item.get("tasks") or []:
-                    if int(n) not in tasks:
+                for n in _numbers(item.get("tasks") or [], MAX_ITEM_NUMBER) or []:
+                    if n not in tasks:
                         raise DomainError(f"{where}：关联的重点工作第 {n} 项不存在。")
-                    linked.append(tasks[int(n)])
+                    linked.append(tasks[n])
                 row.tasks.set(linked)
                 leads = []
                 for task in linked:
@@ -493,27 +553,39 @@ def copy_plan(*, actor: Any, plan: Plan, year: int, title: str = "") -> Plan:
     return copy
 
 
+def check_rules(values: dict[str, Any]) -> dict[str, Decimal | int]:
+    """The rule values as they are stored, or a DomainError naming the first one refused
+    (update_rules, and the admin's form before it reports anything saved)."""
+    checked: dict[str, Decimal | int] = {}
+    for key, value in values.items():
+        if key not in RULE_FIELDS:
+            raise DomainError(f"未知规则项：{key}")
+        try:
+            number = Decimal(str(value))
+        except (InvalidOperation, ValueError):
+            number = Decimal("NaN")
+        if not number.is_finite():
+            raise DomainError(
+                f"规则“{getattr(PlanRules._meta.get_field(key), 'verbose_name', key)}”应为数字。"
+            )
+        if key == "points_per_row" and number <= 0:
+            # Possible points 0 is how the assessment tells a unit without rows.
+            raise DomainError("每项满分应大于 0。")
+        if number < 0:
+            raise DomainError("规则数值不能为负数。")
+        if key.endswith("_share") and number > 1:
+            raise DomainError("得分比例应在 0 到 1 之间。")
+        checked[key] = int(number) if key.endswith("_workdays") else number
+    return checked
+
+
 def update_rules(*, actor: Any, rules: PlanRules, values: dict[str, Any]) -> PlanRules:
     permissions.require(actor, "credit_admin")
     old = {k: getattr(rules, k) for k in RULE_FIELDS}
+    checked = check_rules(values)
     with transaction.atomic():
-        for key, value in values.items():
-            if key not in RULE_FIELDS:
-                raise DomainError(f"未知规则项：{key}")
-            try:
-                number = Decimal(str(value))
-            except (InvalidOperation, ValueError):
-                raise DomainError(
-                    f"规则“{getattr(PlanRules._meta.get_field(key), 'verbose_name', key)}”应为数字。"
-                ) from None
-            if key == "points_per_row" and number <= 0:
-                # Possible points 0 is how the assessment tells a unit without rows.
-                raise DomainError("每项满分应大于 0。")
-            if number < 0:
-                raise DomainError("规则数值不能为负数。")
-            if key.endswith("_share") and number > 1:
-                raise DomainError("得分比例应在 0 到 1 之间。")
-            setattr(rules, key, int(number) if key.endswith("_workdays") else number)
+        for key, number in checked.items():
+            setattr(rules, key, number)
         rules.save()
         record_event(
             actor=actor,
@@ -527,17 +599,47 @@ def update_rules(*, actor: Any, rules: PlanRules, values: dict[str, Any]) -> Pla
     return rules
 
 
+def check_target(target: RowTarget) -> None:
+    """Refuse a target that could never be met or missed sensibly: an unknown activity
+    kind, a metric without a code, a negative value (every metric and count the ledger
+    binds is at least 0), a percentage outside 0–100, a fractional count of activities."""
+    from .metrics import get_metric
+
+    if target.kind not in RowTarget.Kind.values:
+        raise DomainError("量化目标的类型应为“平台指标”或“活动次数”。")
+    if target.comparison not in RowTarget.Comparison.values:
+        raise DomainError("量化目标的比较应为 <= 或 >=。")
+    if target.kind == RowTarget.Kind.ACTIVITY and target.activity_kind not in Activity.Kind.values:
+        kinds = "、".join(f"{value}（{label}）" for value, label in Activity.Kind.choices)
+        raise DomainError(f"未知活动类型“{target.activity_kind}”，应为：{kinds}。")
+    if target.kind == RowTarget.Kind.METRIC and not str(target.metric_code or "").strip():
+        raise DomainError("平台指标类型的量化目标请填写指标代码。")
+    value = target.value
+    if not isinstance(value, Decimal):
+        try:
+            value = Decimal(str(value))
+        except (InvalidOperation, ValueError):
+            value = Decimal("NaN")
+    if not value.is_finite():
+        raise DomainError("量化目标的目标值应为数字。")
+    metric = get_metric(target.metric_code) if target.kind == RowTarget.Kind.METRIC else None
+    if metric is not None and metric.unit_label == "%" and not 0 <= value <= 100:
+        raise DomainError(f"“{metric.label}”是百分比，目标值应在 0 到 100 之间，而不是 {value}。")
+    if value < 0:
+        raise DomainError(f"量化目标的目标值不能为负数：{value}。")
+    if value >= MAX_TARGET_VALUE:
+        raise DomainError(f"量化目标的目标值过大：{value}。")
+    if target.kind == RowTarget.Kind.ACTIVITY and value != value.to_integral_value():
+        raise DomainError(f"活动次数的目标值应为整数，而不是 {value}。")
+
+
 def save_plan_item(*, actor: Any, item: Any, changed: Sequence[str]) -> Any:
     """Save a plan, task, row or target edited in the admin, with one event."""
     permissions.require(actor, "credit_admin")
     if not isinstance(item, (Plan, Task, Row, RowTarget)):
         raise DomainError("只能编辑工作方案、重点工作、台账事项和量化目标。")
-    if (
-        isinstance(item, RowTarget)
-        and item.kind == RowTarget.Kind.ACTIVITY
-        and item.activity_kind not in Activity.Kind.values
-    ):
-        raise DomainError(f"未知活动类型“{item.activity_kind}”。")
+    if isinstance(item, RowTarget):
+        check_target(item)
     with transaction.atomic():
         created = item.pk is None
         item.save()
@@ -632,14 +734,20 @@ def _require_reporter(actor: Any, unit: Unit) -> None:
     permissions.require(actor, "write_unit_data", unit)
 
 
-def needs_lead_review(assignment: Assignment) -> bool:
-    """A completion is reviewed first by the row's lead unit when one exists that is
-    neither the credit office (which reviews anyway) nor the reporting unit itself."""
+def lead_review_unit_ids(assignment: Assignment) -> set[int]:
+    """The units whose reviewers review a completion of `assignment` first: the row's
+    lead units other than the credit office (which reviews anyway) and the reporting unit
+    itself (nobody approves its own work). Without one, the credit office alone reviews."""
     office = credit_office_unit()
-    return any(
-        u.pk != assignment.unit_id and (office is None or u.pk != office.pk)
+    return {
+        u.pk
         for u in assignment.row.lead_units.all()
-    )
+        if u.pk != assignment.unit_id and (office is None or u.pk != office.pk)
+    }
+
+
+def needs_lead_review(assignment: Assignment) -> bool:
+    return bool(lead_review_unit_ids(assignment))
 
 
 def report_progress(
@@ -691,6 +799,12 @@ def report_progress(
             raise DomainError("该事项已有待审核的完成报告，请等待审核结果后再报送。")
         if assignment.status == Assignment.Status.ACCEPTED and not assignment.row.is_ongoing:
             raise DomainError("该事项已审核完成，无需再报送。")
+        same = assignment.reports.filter(claim=claim, narrative=narrative, reported_on=day).first()
+        if same is not None:
+            raise DomainError(
+                f"已报送过相同的进展：{day:%Y-%m-%d}“{same.get_claim_display()}”，"
+                "工作进展内容一字不差，未重复报送。如有新的进展，请补充说明后再报送。"
+            )
         old = {"status": assignment.status}
         if claim == ProgressReport.Claim.COMPLETED:
             review = (
@@ -743,13 +857,15 @@ def report_progress(
 
 
 def may_lead_review(actor: Any, report: ProgressReport) -> bool:
+    """The credit office, or a reviewer of one of the lead units that review this
+    completion (lead_review_unit_ids: not the reporting unit's own)."""
     role = permissions.role_of(actor)
     if role == Role.CREDIT_ADMIN:
         return True
     return (
         role == Role.REVIEWER
         and actor.unit_id is not None
-        and report.assignment.row.lead_units.filter(pk=actor.unit_id).exists()
+        and actor.unit_id in lead_review_unit_ids(report.assignment)
     )
 
 
@@ -851,18 +967,40 @@ def record_activity(
         raise DomainError(f"活动日期应在 {plan.year} 年内。")
     if held_on > today():
         raise DomainError("活动日期不能晚于今天。")
-    if participants is not None and (not isinstance(participants, int) or participants < 0):
+    if participants is not None and (
+        not isinstance(participants, int) or isinstance(participants, bool) or participants < 0
+    ):
         raise DomainError("参加人数应为非负整数。")
+    if participants is not None and participants > MAX_PARTICIPANTS:
+        raise DomainError(f"参加人数应在 0 到 {MAX_PARTICIPANTS} 之间。")
+    title = clean_text(title, "活动名称", limit=200)
     checked = check_files(files)
     urls = _links(links)
     if not checked and not urls:
         raise DomainError("请上传佐证材料（文件或照片）或填写网站发布链接：活动按佐证计数。")
     with transaction.atomic():
+        # One unit's activities are recorded one at a time, so that two submits of the
+        # same form cannot both pass the check for an identical record below.
+        Unit.objects.select_for_update().filter(pk=unit.pk).first()
+        same = (
+            Activity.objects.filter(plan=plan, unit=unit, kind=kind, title=title, held_on=held_on)
+            .order_by("pk")
+            .first()
+        )
+        if same is not None:
+            # Each activity counts toward a scored "at least N a year" target: the same
+            # event recorded twice would count twice.
+            raise DomainError(
+                f"已记录过相同的活动：{unit.name} {held_on:%Y-%m-%d}"
+                f"“{title}”（{same.get_kind_display()}，"
+                f"{timezone.localtime(same.created_at):%Y-%m-%d %H:%M} 录入），未重复记录。"
+                "同一天另有一场同名活动的，请在名称中加以区分（如“上午场”）。"
+            )
         activity = Activity.objects.create(
             plan=plan,
             unit=unit,
             kind=kind,
-            title=clean_text(title, "活动名称", limit=200),
+            title=title,
             held_on=held_on,
             place=clean_text(place, "地点或渠道", required=False, limit=200),
             participants=participants,
@@ -932,7 +1070,7 @@ def _warn_plan(plan: Plan, on: date, run: WarningRun, *, actor: Any, this_year_o
             label = "已逾期" if kind == DeadlineWarning.Kind.OVERDUE else "即将到期"
             message = (
                 f"{a.row.plan.year}年台账第{a.row.number}项“{a.row.short_title}”{label}"
-                f"（期限 {due:%Y-%m-%d}），请{a.unit.name}及时报送进展。"
+                f"（期限 {selectors.deadline_text(a.row, due)}），请{a.unit.name}及时报送进展。"
             )
             new.append(
                 DeadlineWarning(
@@ -983,6 +1121,19 @@ def open_supervision(
     if due_on < day:
         raise DomainError("办理期限不能早于今天。")
     with transaction.atomic():
+        Assignment.objects.select_for_update().filter(pk=assignment.pk).first()
+        same = (
+            assignment.supervision_items.exclude(status=SupervisionItem.Status.CLOSED)
+            .filter(reason=reason)
+            .first()
+        )
+        if same is not None:
+            # Open 督办 items are counted per unit in the 通报: a second identical one
+            # would count the same 督办 twice.
+            raise DomainError(
+                f"该事项已有相同事由的督办事项（{same.opened_on:%Y-%m-%d} 发起，"
+                f"{same.get_status_display()}，期限 {same.due_on:%Y-%m-%d}），未重复督办。"
+            )
         item = SupervisionItem.objects.create(
             assignment=assignment,
             reason=reason,

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
 from xinyong.core.inputs import MAX_TEXT
-from xinyong.orgs import permissions
+from xinyong.orgs import form_keys, permissions
 from xinyong.orgs.models import Role, Unit
 from xinyong.web.access import role_required
 from xinyong.web.navigation import register_module
@@ -309,6 +309,9 @@ def _assignment_page(
             "claims": ProgressReport.Claim.choices,
             "supervision": a.supervision_items.prefetch_related("instructions"),
             "may_supervise": may_supervise,
+            # One-time keys: a form sent twice records one report / one 督办 item.
+            "once_report": form_keys.issue(request) if may_report else "",
+            "once_supervise": form_keys.issue(request) if may_supervise else "",
             "tasks": a.row.tasks.all(),
             "lead_units": a.row.lead_units.all(),
             "posted": posted,
@@ -323,15 +326,19 @@ def assignment_report(request: HttpRequest, pk: int) -> HttpResponse:
     a = _assignment(request, pk)
     links = [line for line in str(request.POST.get("links", "")).splitlines() if line.strip()]
     try:
-        services.report_progress(
-            actor=request.user,
-            assignment=a,
-            claim=str(request.POST.get("claim", "")),
-            narrative=str(request.POST.get("narrative", ""))[: MAX_TEXT + 1],
-            reported_on=_date_or_none(request.POST.get("reported_on")),
-            date_reason=str(request.POST.get("date_reason", "")),
-            files=request.FILES.getlist("files"),
-            links=links,
+        reported_on = _date_or_none(request.POST.get("reported_on"))
+        form_keys.submit_once(
+            request,
+            lambda: services.report_progress(
+                actor=request.user,
+                assignment=a,
+                claim=str(request.POST.get("claim", "")),
+                narrative=str(request.POST.get("narrative", ""))[: MAX_TEXT + 1],
+                reported_on=reported_on,
+                date_reason=str(request.POST.get("date_reason", "")),
+                files=request.FILES.getlist("files"),
+                links=links,
+            ),
         )
     except DomainError as exc:
         posted = _refused(
@@ -435,21 +442,30 @@ def activities(request: HttpRequest) -> HttpResponse:
             if unit is None:
                 raise DomainError("请选择单位。")
             # Blank is "not counted"; 0 is a count; anything else goes to the service as
-            # typed, which refuses it with its own message (参加人数应为非负整数).
+            # typed, which refuses it with its own message (参加人数应为非负整数, or out of
+            # range). Too many digits for int() to read are out of range anyway.
             typed = str(request.POST.get("participants", "")).strip()
-            participants: Any = int(typed) if typed.isdecimal() else (typed or None)
-            services.record_activity(
-                actor=user,
-                plan=plan,
-                unit=unit,
-                kind=str(request.POST.get("kind", "")),
-                title=str(request.POST.get("title", "")),
-                held_on=_date_or_none(request.POST.get("held_on")) or date.min,
-                place=str(request.POST.get("place", "")),
-                participants=participants,
-                description=str(request.POST.get("description", "")),
-                files=request.FILES.getlist("files"),
-                links=[x for x in str(request.POST.get("links", "")).splitlines() if x.strip()],
+            participants: Any = (
+                (int(typed) if len(typed) <= 20 else services.MAX_PARTICIPANTS + 1)
+                if typed.isdecimal()
+                else (typed or None)
+            )
+            held_on = _date_or_none(request.POST.get("held_on")) or date.min
+            form_keys.submit_once(
+                request,
+                lambda: services.record_activity(
+                    actor=user,
+                    plan=plan,
+                    unit=unit,
+                    kind=str(request.POST.get("kind", "")),
+                    title=str(request.POST.get("title", "")),
+                    held_on=held_on,
+                    place=str(request.POST.get("place", "")),
+                    participants=participants,
+                    description=str(request.POST.get("description", "")),
+                    files=request.FILES.getlist("files"),
+                    links=[x for x in str(request.POST.get("links", "")).splitlines() if x.strip()],
+                ),
             )
         except DomainError as exc:
             posted = _refused(
@@ -491,6 +507,8 @@ def activities(request: HttpRequest) -> HttpResponse:
             "units": Unit.objects.filter(active=True).order_by("sort_order", "name"),
             "unit_filter": unit_filter,
             "posted": posted,
+            # A one-time key: the form sent twice records one activity.
+            "once": form_keys.issue(request) if may_write else "",
             "NAV_CURRENT": "ledger:activities",
         },
     )
@@ -515,11 +533,15 @@ def supervision_list(request: HttpRequest) -> HttpResponse:
 def supervision_open(request: HttpRequest, pk: int) -> HttpResponse:
     a = _assignment(request, pk)
     try:
-        item = services.open_supervision(
-            actor=request.user,
-            assignment=a,
-            reason=str(request.POST.get("reason", "")),
-            due_on=_date_or_none(request.POST.get("due_on")),
+        due_on = _date_or_none(request.POST.get("due_on"))
+        item = form_keys.submit_once(
+            request,
+            lambda: services.open_supervision(
+                actor=request.user,
+                assignment=a,
+                reason=str(request.POST.get("reason", "")),
+                due_on=due_on,
+            ),
         )
     except DomainError as exc:
         return _assignment_page(request, a, _refused(request, "supervise", exc, "reason", "due_on"))
@@ -733,8 +755,7 @@ def assessment(request: HttpRequest) -> HttpResponse:
 @role_required(*OFFICE_ROLES, denied=DENIED_OFFICE)
 def dashboard_page(request: HttpRequest) -> HttpResponse:
     plan = _plan(request)
-    on = timezone.localdate()
-    data = dashboard.dashboard_data(plan, on=min(on, date(plan.year, 12, 31)))
+    data = dashboard.dashboard_data(plan)
     return render(
         request,
         "ledger/dashboard.html",

@@ -96,8 +96,9 @@ class Command(ActionCommand):
         for r in rows:
             if unit is not None:
                 flag = "【逾期】" if r["overdue"] else ""
+                due = f"（{r['due_text']}）" if r["due_text"] else ""
                 lines.append(
-                    f"[{r['id']}] 第{r['number']}项 {r['indicator_path']} | {r['deadline']} | {r['status']}{flag}"
+                    f"[{r['id']}] 第{r['number']}项 {r['indicator_path']} | {r['deadline']}{due} | {r['status']}{flag}"
                 )
             else:
                 flag = f"【逾期 {r['overdue']} 个单位】" if r["overdue"] else ""
