@@ -170,7 +170,9 @@ def test_api_check_with_token_and_counts(world):
     assert body["eligible_for"] == ["信易租"] and body["results"][0]["eligible"] is True
     assert ScenarioUse.objects.get().channel == "api"
     r = api.post("/api/v1/benefits/check/", {"scenario": "XYZ"}, format="json")
-    assert r.status_code == 400 and "统一社会信用代码或身份证号码" in r.json()["detail"]
+    assert (
+        r.status_code == 400 and "统一社会信用代码、身份证号码或其他证件号码" in r.json()["detail"]
+    )
     r = api.post("/api/v1/benefits/check/", {"subject": "x", "scenario": "NOPE"}, format="json")
     assert r.status_code == 404
     counts = {row["code"]: row["use_count"] for row in api.get("/api/v1/benefits/counts/").json()}

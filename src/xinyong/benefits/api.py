@@ -59,7 +59,11 @@ class CountSerializer(serializers.Serializer):
 
 
 class CheckSerializer(serializers.Serializer):
-    subject = serializers.CharField(label="统一社会信用代码或身份证号码", max_length=40)
+    subject = serializers.CharField(
+        label="统一社会信用代码、身份证号码或其他证件号码",
+        max_length=40,
+        help_text="护照、港澳居民来往内地通行证、台湾居民来往大陆通行证等证件号码可直接填写号码",
+    )
     scenario = serializers.CharField(
         label="场景代码",
         max_length=20,
@@ -84,7 +88,8 @@ class AnswerSerializer(serializers.Serializer):
     eligible = serializers.BooleanField()
     reasons = ReasonSerializer(
         many=True,
-        help_text="判定理由（信用等级、名单、处罚等）；仅对本平台工作人员给出，银行等其他核验方为空列表",
+        help_text="判定理由（信用等级、名单、处罚等）；仅对本平台工作人员给出（他单位未公示的处罚、"
+        "重点关注名单只写明不符合的条件），银行等其他核验方为空列表",
     )
     legal_basis = serializers.CharField()
 

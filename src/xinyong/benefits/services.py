@@ -24,18 +24,25 @@ from xinyong.orgs import permissions
 from xinyong.orgs.models import Role
 from xinyong.orgs.services import resolve_unit
 from xinyong.subjects.models import Subject
-from xinyong.subjects.selectors import READ_SUBJECT_TYPE, masked_repr
+from xinyong.subjects.selectors import READ_SUBJECT_TYPE, find_by_identifier, masked_repr
 
 from .models import Scenario, ScenarioUse
 
 TARGET = "benefits.Scenario"
+# What the check takes (page, API, CLI): a passport or permit number may be typed bare.
+SUBJECT_CODE_LABEL = "统一社会信用代码、身份证号码或其他证件号码"
 # Scenario providers: the credit office, units' staff and banks (信易贷 is a scenario's
 # sibling). Leaders and the organisation department look at the figures only.
 CHECK_ROLES = (Role.CREDIT_ADMIN, Role.REPORTER, Role.REVIEWER, Role.BANK)
-# Who is told why: the platform's own staff, who read grades and list entries in the
-# workspace anyway (supervision and sanctions READ_ROLES). A bank learns only whether the
-# subject may enjoy each benefit: grades are for the platform's staff only, and the
-# 信易贷 white list hides a firm that has not authorised the bank (docs/finance.md).
+# Who is told why: the platform's own staff. A unit's staff read the facts behind a
+# reason only where they read them in the workspace anyway (`_narrowed`): grades
+# (supervision READ_ROLES), registration facts, published records and lists, and their
+# own unit's records and list entries (permissions.can_read_unit_data) — another unit's
+# unpublished penalty or 重点关注 entry is named as the condition in words, as the 信易贷
+# white list names it to banks (least privilege, 个人信息保护法 art. 6; an unpublished
+# penalty "is not disclosed", docs/finance.md). A bank learns only whether the subject
+# may enjoy each benefit: grades are for the platform's staff only, and the 信易贷 white
+# list hides a firm that has not authorised the bank (docs/finance.md).
 REASON_ROLES = (Role.CREDIT_ADMIN, Role.REPORTER, Role.REVIEWER)
 SCENARIO_ATTRS = (
     "name",
@@ -137,6 +144,87 @@ def sees_reasons(user: Any) -> bool:
     return user is None or permissions.role_of(user) in REASON_ROLES
 
 
+def _penalties_hidden_from(
+    unit_ids: set[int], subject: Subject, criteria: dict[str, Any], day: date
+) -> bool:
+    """Whether the penalties the no-penalty condition counted on `day` (criteria
+    `_check_penalties`: the same window, types and repair rule) include one that is
+    neither published nor reported by one of `unit_ids`."""
+    from xinyong.publicity.selectors import visible_filter
+    from xinyong.records.models import CreditRecord
+    from xinyong.sanctions.lists import add_months
+
+    start = add_months(day, -int(criteria["no_penalty_months"]))
+    return (
+        CreditRecord.objects.filter(Q(subject=subject) | Q(subject__merged_into=subject))
+        .filter(
+            record_type__code__in=criteria.get("penalty_record_types", ["XZCF"]),
+            status=CreditRecord.Status.ACTIVE,
+            decision_date__gt=start,
+            decision_date__lte=day,
+        )
+        .exclude(publicity__end_reason="repaired")
+        .exclude(source_unit_id__in=sorted(unit_ids))
+        .exclude(pk__in=CreditRecord.objects.filter(visible_filter(day)).values("pk"))
+        .exists()
+    )
+
+
+def _entries_hidden_from(unit_ids: set[int], subject: Subject, kinds: list[str], day: date) -> bool:
+    """Whether an entry in force on `day` of the unpublished list kinds among `kinds`
+    (the 重点关注名单) was designated by a unit outside `unit_ids`."""
+    from xinyong.sanctions.lists import PUBLIC_KINDS, in_force_q
+    from xinyong.sanctions.models import ListEntry
+
+    unpublished = [k for k in kinds if k not in PUBLIC_KINDS]
+    if not unpublished:
+        return False
+    return (
+        ListEntry.objects.filter(Q(subject=subject) | Q(subject__merged_into=subject))
+        .filter(in_force_q(day), list_type__kind__in=unpublished)
+        .exclude(designating_unit_id__in=sorted(unit_ids))
+        .exists()
+    )
+
+
+def _narrowed(
+    actor: Any, subject: Subject | None, answer: ScenarioAnswer, day: date
+) -> ScenarioAnswer:
+    """The answer as `actor` may read it (see REASON_ROLES): a reason citing a fact the
+    actor may not read elsewhere keeps only its condition in words. Roles that read every
+    unit's data (credit office, leaders) and the server (no actor) read it whole."""
+    unit_ids = permissions.readable_unit_ids(actor) if actor is not None else None
+    if unit_ids is None or subject is None:
+        return answer
+    from xinyong.subjects.services import resolve
+
+    root = resolve(subject)
+    criteria = crit.validate(answer.scenario.criteria)
+    reasons = []
+    for reason in answer.reasons:
+        code, passed = str(reason.get("code", "")), bool(reason.get("passed"))
+        hidden = False
+        if code == "penalty" and not passed:
+            hidden = _penalties_hidden_from(unit_ids, root, criteria, day)
+        elif code == "list_required" and passed:
+            # Only a met requirement names the entry found.
+            hidden = _entries_hidden_from(
+                unit_ids, root, criteria.get("required_list_kinds", []), day
+            )
+        elif code.startswith("list_") and not passed:
+            hidden = _entries_hidden_from(unit_ids, root, [code.removeprefix("list_")], day)
+        if hidden:
+            label = reason.get("label", "")
+            text = (
+                f"符合“{label}”条件"
+                if passed
+                else str(reason.get("public") or f"不符合“{label}”条件")
+            )
+            reason = {**reason, "text": text}
+        reasons.append(reason)
+    return ScenarioAnswer(answer.scenario, answer.eligible, reasons)
+
+
 @dataclass
 class ScenarioAnswer:
     scenario: Scenario
@@ -197,9 +285,9 @@ def check(
     scenarios? One ScenarioUse per scenario answered; natural persons' reads are logged."""
     if actor is not None and not may_check(actor):
         raise NotPermitted("只有信用办、责任单位工作人员和合作银行可以进行信易+核验。")
-    code = identifiers.normalise(clean_text(subject_code, "统一社会信用代码或身份证号码", limit=40))
+    code = identifiers.normalise(clean_text(subject_code, SUBJECT_CODE_LABEL, limit=40))
     if not code:
-        raise DomainError("请填写统一社会信用代码或身份证号码。")
+        raise DomainError(f"请填写{SUBJECT_CODE_LABEL}。")
     day = on or timezone.localdate()
     scenarios = (
         [scenario]
@@ -210,12 +298,10 @@ def check(
         raise DomainError("目前没有启用的信易+场景。")
     if scenario is not None and not scenario.active:
         raise DomainError(f"信易+场景“{scenario.name}”已停用。")
-    from xinyong.supervision.grading import subject_by_code
-
-    try:
-        subject: Subject | None = subject_by_code(code)
-    except NotFoundError:
-        subject = None
+    # Not grading.subject_by_code: the 信易贷 pages use it for firms by their USCC, where
+    # a bare passport number must not find a person. Raises DomainError for a number
+    # registered under two document types (the type must be given, not guessed).
+    subject = find_by_identifier(code)
     shown_code = (
         subject.display_identifier if subject is not None else identifiers.mask_identifier(code)
     )
@@ -239,7 +325,9 @@ def check(
         queried_code=shown_code,
         on=day,
         subject=subject,
-        answers=answers if shown else [ScenarioAnswer(a.scenario, a.eligible, []) for a in answers],
+        answers=[_narrowed(actor, subject, a, day) for a in answers]
+        if shown
+        else [ScenarioAnswer(a.scenario, a.eligible, []) for a in answers],
         reasons_shown=shown,
     )
     label = actor_label(actor)[:150]

@@ -29,7 +29,7 @@ from xinyong.subjects.models import Subject
 
 from . import exports, selectors, services
 from .models import LoanOutcome, WhitelistItem, WhitelistRun
-from .views import can_view_staff
+from .views import bank_grade, bank_reasons, can_view_staff
 
 _DATE_ERRORS: dict[str, Any] = {"invalid": "日期格式应为 YYYY-MM-DD。"}
 
@@ -62,6 +62,9 @@ class WhitelistItemSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="subject.name")
     code = serializers.CharField(source="subject.display_identifier")
     status_label = serializers.CharField(source="get_status_display")
+    grade = serializers.CharField(
+        help_text="筛选时信用等级；对银行仅在信用办公开信用等级时给出，否则为空"
+    )
 
     class Meta:
         model = WhitelistItem
@@ -77,6 +80,16 @@ class WhitelistItemSerializer(serializers.ModelSerializer):
             "note",
             "removed_on",
         ]
+
+    def to_representation(self, instance: WhitelistItem) -> dict[str, Any]:
+        data: dict[str, Any] = super().to_representation(instance)
+        # A bank reads what its pages show (views.bank_grade, views.bank_reasons): the
+        # criteria of the run are in the context when the caller is a bank.
+        criteria = self.context.get("bank_criteria")
+        if criteria is not None:
+            data["grade"] = bank_grade(instance)
+            data["reasons"] = bank_reasons(instance, criteria)
+        return data
 
 
 class RunSerializer(serializers.ModelSerializer):
@@ -169,8 +182,16 @@ class WhitelistView(GenericAPIView):
 
     @extend_schema(responses=WhitelistItemSerializer(many=True))
     def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(selectors.published_items())
-        return self.get_paginated_response(WhitelistItemSerializer(page, many=True).data)
+        run = services.current_run()
+        page = self.paginate_queryset(selectors.published_items(run))
+        context = (
+            {"bank_criteria": run.criteria}
+            if run is not None and role_of(request.user) == Role.BANK
+            else {}
+        )
+        return self.get_paginated_response(
+            WhitelistItemSerializer(page, many=True, context=context).data
+        )
 
 
 class RunCollectionView(GenericAPIView):

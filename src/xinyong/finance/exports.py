@@ -15,6 +15,7 @@ from xinyong.core.audit import record_event
 from xinyong.core.errors import DomainError
 from xinyong.core.exports import safe_cell, xlsx_workbook
 from xinyong.orgs.permissions import require
+from xinyong.supervision.draws import grades_public
 
 from .models import WhitelistItem, WhitelistRun
 from .selectors import published_items
@@ -36,9 +37,18 @@ HEADERS = (
 )
 
 
+# The grade cell while the credit office does not publish grades. The provincial
+# 信易贷 platform is the node banks search for firms (国办发〔2021〕52号 network), so the file
+# reaches banks: the grade goes out under the same switch as the bank pages, the portal and
+# the credit report (supervision.draws.grades_public). The column stays, so that the
+# platform's import keeps its layout.
+GRADE_WITHHELD = "未公开"
+
+
 def rows(run: WhitelistRun) -> list[list[Any]]:
     out = []
     published = timezone.localtime(run.published_at).date() if run.published_at else None
+    shown_grades = grades_public()
     for n, item in enumerate(published_items(run), start=1):
         s = item.subject
         out.append(
@@ -48,7 +58,7 @@ def rows(run: WhitelistRun) -> list[list[Any]]:
                 s.display_identifier,
                 s.get_kind_display(),
                 s.region_code,
-                item.grade,
+                item.grade if shown_grades else GRADE_WITHHELD,
                 item.get_status_display(),
                 item.removed_on.isoformat() if item.removed_on else "",
                 item.note if item.status == WhitelistItem.Status.REMOVED else "",

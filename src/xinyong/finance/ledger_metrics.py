@@ -17,12 +17,15 @@ def credit_loan_amount(unit: Any, period: Any) -> Decimal:
 
 
 def white_list_pushed(unit: Any, period: Any) -> int:
-    """Firms on the published white list, the list pushed to banks and the provincial
-    信易贷 platform."""
-    from .models import WhitelistItem
-    from .selectors import published_items
+    """Firms on the white list pushed to banks and the provincial 信易贷 platform, as it
+    stood at the period's end (today for a period not yet over): the list then in force,
+    less the firms removed by that day. A period before any publication counts 0."""
+    from django.utils import timezone
 
-    return published_items().filter(status=WhitelistItem.Status.LISTED).count()
+    from .services import listed_on
+
+    day = min(period.end, timezone.localdate())
+    return listed_on(day).values("subject").distinct().count()
 
 
 def register_metrics(register: Any) -> None:

@@ -5,7 +5,7 @@ firms, 银企对接 events)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -13,7 +13,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from .models import CityBenchmark, LoanOutcome, MatchmakingEvent, WhitelistItem, WhitelistRun
-from .services import current_run
+from .services import current_run, run_in_force
 
 ItemStatus = WhitelistItem.Status
 
@@ -109,9 +109,11 @@ def statistics(year: int) -> Statistics:
       previous year's volume; the target is growth above the city average for the year
       (CityBenchmark, entered as data);
     - recommended firms: firms listed on a white list published in the year, or on the
-      list in force at the year's start;
+      list in force at the year's start (not removed from it before 1 January);
     - success rate: among recommended firms that applied in the year (application
-      reported by a bank), the share granted a loan."""
+      reported by a bank), the share granted a loan;
+    - per bank: applications by 申请日期, loans and amounts by 放款日期 (`_by_bank`);
+    - 银企对接: events held in the year, bank and firm participations (家次)."""
     credit = _volume(year, LoanOutcome.LoanType.CREDIT)
     prev = _volume(year - 1, LoanOutcome.LoanType.CREDIT)
     total = _volume(year)
@@ -120,19 +122,19 @@ def statistics(year: int) -> Statistics:
     beats = None
     if bench is not None and growth is not None:
         beats = growth > bench.city_growth_percent
+    start = date(year, 1, 1)
+    # The lists published in the year and the one in force on 1 January. A firm removed
+    # before 1 January was no longer on the latter, so it is not recommended this year.
+    in_year = Q(published_at__year=year)
+    in_force = run_in_force(start - timedelta(days=1))
+    if in_force is not None:
+        in_year |= Q(pk=in_force.pk)
     runs = WhitelistRun.objects.filter(
-        Q(published_at__year=year)
-        | Q(published_at__year__lt=year, status=WhitelistRun.Status.PUBLISHED)
-        | Q(
-            published_at__year__lt=year,
-            status=WhitelistRun.Status.SUPERSEDED,
-            pk__in=_in_force_at_start(year),
-        )
-    ).filter(published_at__isnull=False)
+        in_year, status__in=(WhitelistRun.Status.PUBLISHED, WhitelistRun.Status.SUPERSEDED)
+    )
     recommended = (
-        WhitelistItem.objects.filter(
-            run__in=runs, status__in=(ItemStatus.LISTED, ItemStatus.REMOVED)
-        )
+        WhitelistItem.objects.filter(run__in=runs)
+        .filter(Q(status=ItemStatus.LISTED) | Q(status=ItemStatus.REMOVED, removed_on__gte=start))
         .values("subject")
         .distinct()
         .count()
@@ -146,28 +148,8 @@ def statistics(year: int) -> Statistics:
     granted = granted_qs.values("subject").distinct().count()
     granted_amount = granted_qs.aggregate(t=Sum("amount_wan"))["t"] or Decimal("0")
     events = MatchmakingEvent.objects.filter(held_on__year=year)
-    banks: set[str] = set()
-    for names in events.values_list("banks", flat=True):
-        banks.update(names or [])
-    by_bank = [
-        {
-            "bank": row["bank"],
-            "applied": row["applied"],
-            "granted": row["granted"],
-            "amount": str(row["amount"] or Decimal("0")),
-            "credit_amount": str(row["credit_amount"] or Decimal("0")),
-        }
-        for row in outcomes.values("bank")
-        .annotate(
-            applied=Count("id"),
-            granted=Count("id", filter=_granted_q()),
-            amount=Sum("amount_wan", filter=_granted_q()),
-            credit_amount=Sum(
-                "amount_wan", filter=_granted_q() & Q(loan_type=LoanOutcome.LoanType.CREDIT)
-            ),
-        )
-        .order_by("bank")
-    ]
+    # 家次: each bank once per event it attended, as event_firms counts firms per event.
+    bank_visits = sum(len(set(names or [])) for names in events.values_list("banks", flat=True))
     return Statistics(
         year=year,
         credit_volume=credit,
@@ -185,18 +167,34 @@ def statistics(year: int) -> Statistics:
         granted_amount_recommended=granted_amount,
         events=events.count(),
         event_firms=sum(events.values_list("firm_count", flat=True)),
-        event_banks=len(banks),
-        by_bank=by_bank,
+        event_banks=bank_visits,
+        by_bank=_by_bank(year, outcomes),
     )
 
 
-def _in_force_at_start(year: int) -> list[int]:
-    # The superseded run that was the published list on 1 January: the last one
-    # published before the year.
-    last = (
-        WhitelistRun.objects.filter(published_at__year__lt=year)
-        .order_by("-published_at")
-        .values_list("pk", flat=True)
-        .first()
-    )
-    return [last] if last else []
+def _by_bank(year: int, applications: QuerySet[LoanOutcome]) -> list[dict[str, Any]]:
+    """Per bank: applications by 申请日期 in the year; loans and amounts by 放款日期, the
+    basis of 信用贷款发放额 (granted_loans), so that the banks' amounts add up to the
+    headline figures (a loan applied for in December and granted in January counts in
+    January's year)."""
+    rows: dict[str, dict[str, Any]] = {}
+
+    def row(bank: str) -> dict[str, Any]:
+        return rows.setdefault(
+            bank,
+            {"bank": bank, "applied": 0, "granted": 0, "amount": "0", "credit_amount": "0"},
+        )
+
+    for r in applications.values("bank").annotate(n=Count("id")):
+        row(r["bank"])["applied"] = r["n"]
+    loans = granted_loans(date(year, 1, 1), date(year, 12, 31))
+    for r in loans.values("bank").annotate(
+        n=Count("id"),
+        amount=Sum("amount_wan"),
+        credit_amount=Sum("amount_wan", filter=Q(loan_type=LoanOutcome.LoanType.CREDIT)),
+    ):
+        target = row(r["bank"])
+        target["granted"] = r["n"]
+        target["amount"] = str(r["amount"] or Decimal("0"))
+        target["credit_amount"] = str(r["credit_amount"] or Decimal("0"))
+    return [rows[bank] for bank in sorted(rows)]

@@ -55,6 +55,9 @@ MAX_AUTH_DAYS = 366
 CONFIRM_SECONDS = 30 * 60
 MAX_AMOUNT_WAN = Decimal("100000")
 MAX_RATE = Decimal("24")
+# Far above any district 银企对接 meeting (our choice; the district holds a few thousand
+# firms): a typo is refused before it becomes a ledger figure or overflows the column.
+MAX_EVENT_FIRMS = 100_000
 Status = WhitelistRun.Status
 ItemStatus = WhitelistItem.Status
 
@@ -74,7 +77,15 @@ def _day(value: Any, label: str, *, required: bool = True) -> date | None:
         ) from None
 
 
-def _decimal(value: Any, label: str, *, low: Decimal, high: Decimal) -> Decimal | None:
+def _places(number: Decimal, label: str, places: int, shown: Any) -> None:
+    # The column keeps `places` decimals and would round the rest away silently: 0.001
+    # passes "> 0" and is stored as 0.00. Trailing zeros (12.500) are no extra precision.
+    exponent = number.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -places:
+        raise DomainError(f"{label}最多 {places} 位小数，“{str(shown)[:20]}”超出，请核对。")
+
+
+def _decimal(value: Any, label: str, *, low: Decimal, high: Decimal, places: int) -> Decimal | None:
     if value in (None, ""):
         return None
     try:
@@ -83,6 +94,7 @@ def _decimal(value: Any, label: str, *, low: Decimal, high: Decimal) -> Decimal 
         raise DomainError(f"{label}“{str(value)[:20]}”不是数字。") from None
     if not number.is_finite() or not low < number <= high:
         raise DomainError(f"{label}应大于 {low} 且不超过 {high}。")
+    _places(number, label, places, value)
     return number
 
 
@@ -460,6 +472,19 @@ def exclude_item(*, actor: Any, item: WhitelistItem, reason: Any) -> WhitelistIt
 
 def current_run() -> WhitelistRun | None:
     return WhitelistRun.objects.filter(status=Status.PUBLISHED).order_by("-published_at").first()
+
+
+def run_in_force(day: date) -> WhitelistRun | None:
+    """The list banks were reading on `day`: the last one published on or before it
+    (Asia/Shanghai days). Publication supersedes the previous list at once, so on the day
+    a list is published it is the one in force (our choice: the list of the day's end)."""
+    return (
+        WhitelistRun.objects.filter(
+            status__in=(Status.PUBLISHED, Status.SUPERSEDED), published_at__date__lte=day
+        )
+        .order_by("-published_at", "-id")
+        .first()
+    )
 
 
 # The runs whose listed firms follow the facts: the published list, and the runs under
@@ -934,16 +959,24 @@ def bank_report(*, actor: Any, subject: Subject) -> tuple[Any, bytes]:
 # ---------------------------------------------------------------- loan outcomes
 
 
+def listed_on(day: date) -> QuerySet[WhitelistItem]:
+    """The items of the list in force on `day` (`run_in_force`) that were listed that day:
+    listed, or removed only later (a removal counts from its own day)."""
+    run = run_in_force(day)
+    if run is None:
+        return WhitelistItem.objects.none()
+    return WhitelistItem.objects.filter(run=run).filter(
+        Q(status=ItemStatus.LISTED) | Q(status=ItemStatus.REMOVED, removed_on__gt=day)
+    )
+
+
 def _listed_item(subject: Subject, day: date) -> WhitelistItem | None:
+    # A firm merged into `subject` was listed in its own name (items of survivors and
+    # merged subjects count together, as for authorisations).
     return (
-        WhitelistItem.objects.filter(
-            subject=subject,
-            run__status__in=(Status.PUBLISHED, Status.SUPERSEDED),
-            run__published_at__date__lte=day,
-            status__in=(ItemStatus.LISTED, ItemStatus.REMOVED),
-        )
-        .filter(Q(removed_on__isnull=True) | Q(removed_on__gt=day))
-        .order_by("-run__published_at")
+        listed_on(day)
+        .filter(Q(subject=subject) | Q(subject__merged_into=subject))
+        .order_by("id")
         .first()
     )
 
@@ -993,6 +1026,12 @@ def _authorisation_gap(subject: Subject, bank: str, day: date) -> str:
     )
 
 
+def _field_places(name: str, model: Any = LoanOutcome) -> int:
+    places = model._meta.get_field(name).decimal_places
+    assert isinstance(places, int)
+    return places
+
+
 def _outcome_values(values: dict[str, Any], status: str, applied_on: date) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if status not in LoanOutcome.Status.values:
@@ -1001,8 +1040,20 @@ def _outcome_values(values: dict[str, Any], status: str, applied_on: date) -> di
             raise DomainError(f"融资结果应为：{'、'.join(LoanOutcome.Status.labels)}。")
         status = labels[status]
     out["status"] = status
-    amount = _decimal(values.get("amount_wan"), "金额（万元）", low=Decimal(0), high=MAX_AMOUNT_WAN)
-    rate = _decimal(values.get("rate_percent"), "年利率（%）", low=Decimal(0), high=MAX_RATE)
+    amount = _decimal(
+        values.get("amount_wan"),
+        "金额（万元）",
+        low=Decimal(0),
+        high=MAX_AMOUNT_WAN,
+        places=_field_places("amount_wan"),
+    )
+    rate = _decimal(
+        values.get("rate_percent"),
+        "年利率（%）",
+        low=Decimal(0),
+        high=MAX_RATE,
+        places=_field_places("rate_percent"),
+    )
     loan_type = str(values.get("loan_type") or "").strip()
     if loan_type and loan_type not in LoanOutcome.LoanType.values:
         labels = {label: value for value, label in LoanOutcome.LoanType.choices}
@@ -1070,11 +1121,45 @@ def _outcome_snapshot(o: LoanOutcome) -> dict[str, Any]:
     }
 
 
+def _refuse_copy(
+    *, bank: str, subject: Subject, applied_on: date, clean: dict[str, Any], own: int | None = None
+) -> None:
+    """Refuse an outcome identical to one the bank already reported (same firm, 申请日期,
+    result, amount and loan type): a resubmitted form would otherwise count the loan twice
+    in 信用贷款发放额. A second, different loan of the firm differs in one of these and is
+    recorded. Called under the subject's row lock, so two submissions cannot both pass."""
+    same = LoanOutcome.objects.filter(
+        bank=bank,
+        subject=subject,
+        applied_on=applied_on,
+        status=clean["status"],
+        amount_wan=clean["amount_wan"],
+        loan_type=clean["loan_type"],
+    )
+    if own is not None:
+        same = same.exclude(pk=own)
+    existing = same.order_by("id").first()
+    if existing is None:
+        return
+    what = existing.get_status_display()
+    if existing.amount_wan is not None:
+        what += f" {existing.amount_wan} 万元"
+    if existing.loan_type:
+        what += f"{existing.get_loan_type_display()}"
+    reported = timezone.localtime(existing.created_at)
+    raise DomainError(
+        f"{bank}已报送过相同的融资结果（编号 {existing.pk}：{subject.name}，"
+        f"{existing.applied_on:%Y-%m-%d} 申请，{what}，报送于 {reported:%Y-%m-%d %H:%M}），"
+        "不再重复记录。如需更正，请修改该条记录；如确为另一笔贷款，请核对金额和贷款方式。"
+    )
+
+
 def report_outcome(
     *, actor: Any, subject: Subject, applied_on: Any, status: Any, **values: Any
 ) -> LoanOutcome:
     """A bank reports an application and (later) its result. Only firms the bank was shown
-    (on a published white list) or authorised by may be reported."""
+    (on a published white list) or authorised by may be reported; an outcome identical
+    to one already reported is refused (`_refuse_copy`)."""
     bank = bank_of(actor)
     subject = resolve(subject)
     day = _day(applied_on, "申请日期")
@@ -1083,6 +1168,8 @@ def report_outcome(
     clean = _outcome_values(values, str(status or "").strip(), day)
     item = _reporting_basis(subject, bank, day)
     with transaction.atomic():
+        Subject.objects.select_for_update().filter(pk=subject.pk).first()
+        _refuse_copy(bank=bank, subject=subject, applied_on=day, clean=clean)
         o = LoanOutcome.objects.create(
             bank=bank,
             subject=subject,
@@ -1109,7 +1196,9 @@ def update_outcome(*, actor: Any, outcome: LoanOutcome, status: Any, **values: A
     clean = _outcome_values(values, str(status or "").strip(), outcome.applied_on)
     _reporting_basis(outcome.subject, bank, outcome.applied_on)
     with transaction.atomic():
+        Subject.objects.select_for_update().filter(pk=outcome.subject_id).first()
         o = LoanOutcome.objects.select_for_update().get(pk=outcome.pk)
+        _refuse_copy(bank=bank, subject=o.subject, applied_on=o.applied_on, clean=clean, own=o.pk)
         old = _outcome_snapshot(o)
         for key, value in clean.items():
             setattr(o, key, value)
@@ -1145,6 +1234,12 @@ def set_benchmark(*, actor: Any, year: Any, city_growth_percent: Any, source: An
         raise DomainError("全市平均增速应为数字（%）。") from None
     if not growth.is_finite() or abs(growth) > 1000:
         raise DomainError("全市平均增速应在 -1000% 到 1000% 之间。")
+    _places(
+        growth,
+        "全市平均增速",
+        _field_places("city_growth_percent", CityBenchmark),
+        city_growth_percent,
+    )
     text = clean_text(source, "数据来源", limit=200)
     with transaction.atomic():
         current = CityBenchmark.objects.select_for_update().filter(year=y).first()
@@ -1267,14 +1362,20 @@ def record_matchmaking(
         ]
     if not isinstance(banks, list) or not banks:
         raise DomainError("请填写参加银行（多个以顿号分隔）。")
-    bank_list = [clean_text(b, "银行名称", limit=100) for b in banks]
-    firm_list = [resolve(f) for f in (firms or [])]
+    # A bank named twice is one participation (statistics count 参加银行 家次 per event).
+    bank_list = list(dict.fromkeys(clean_text(b, "银行名称", limit=100) for b in banks))
+    firm_list = list(dict.fromkeys(resolve(f) for f in (firms or [])))
     count = len(firm_list)
     if firm_count not in (None, ""):
         try:
-            count = max(count, int(firm_count))
+            given = int(str(firm_count).strip())
         except (TypeError, ValueError):
             raise DomainError("参加企业数应为整数。") from None
+        if not 0 <= given <= MAX_EVENT_FIRMS:
+            raise DomainError(
+                f"参加企业数应在 0–{MAX_EVENT_FIRMS} 之间（填写的是“{str(firm_count)[:24]}”），请核对。"
+            )
+        count = max(count, given)
     unit = resolve_unit(organiser) if organiser else None
     if not permissions.is_credit_admin(actor):
         # The finance office records its own events, not another unit's.

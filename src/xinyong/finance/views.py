@@ -6,7 +6,7 @@ authorisation after the identity confirmation. Thin adapters over services/selec
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import wraps
 from typing import Any
 
@@ -19,11 +19,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from xinyong.core.audit import record_event
 from xinyong.core.errors import DomainError, NotPermitted
-from xinyong.orgs import permissions
+from xinyong.orgs import form_keys, permissions
 from xinyong.orgs.models import Role
 from xinyong.publicity.views import throttled
 from xinyong.subjects.models import Subject
+from xinyong.supervision.draws import grades_public
 from xinyong.web.access import role_required
 
 from . import criteria as crit
@@ -42,6 +44,8 @@ MAX_UPLOAD = 10 * 1024 * 1024
 CONFIRM_SALT = "finance.portal-confirm"
 _STAFF_DENIED = "只有信用办、金融工作局审核员和领导可以查看信易贷白名单管理页面。"
 _BANK_DENIED = "只有合作银行用户可以使用银行页面。"
+# The service's bound, checked here too so that the form keeps what was typed.
+MAX_EVENT_FIRMS = services.MAX_EVENT_FIRMS
 
 
 def can_view_staff(user: Any) -> bool:
@@ -52,6 +56,31 @@ def can_view_staff(user: Any) -> bool:
 def can_view_events(user: Any) -> bool:
     # The finance office's own 填报员 records its 银企对接 events (ledger row 32) too.
     return can_view_staff(user) or services.may_record_matchmaking(user)
+
+
+def bank_grade(item: WhitelistItem) -> str:
+    """An item's grade as a bank reads it: only while the credit office publishes grades
+    (supervision.draws.grades_public, the switch of the portal and the credit report)."""
+    return item.grade if grades_public() else ""
+
+
+def bank_reasons(item: WhitelistItem, criteria: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """An item's screening reasons as a bank reads them (page and API). A failed
+    condition is named in words (criteria.Reason.public: its facts may be unpublished);
+    while grades are not public the grade line names the condition the firm met, which
+    the rule on the portal states anyway, not the firm's grade."""
+    shown_grades = grades_public()
+    wanted = "、".join(criteria.get("grades") or [])
+    ungraded = "（未评价信用等级的可以参加）" if criteria.get("allow_ungraded") else ""
+    out = []
+    for reason in item.reasons:
+        if not reason.get("passed"):
+            text = reason.get("public") or f"不符合“{reason.get('label', '')}”条件"
+            reason = {**reason, "text": text}
+        elif reason.get("code") == "grade" and not shown_grades:
+            reason = {**reason, "text": f"符合“信用等级为 {wanted}”条件{ungraded}"}
+        out.append(reason)
+    return out
 
 
 def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -322,6 +351,21 @@ def statistics(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _firm_count(text: str) -> int | None:
+    if not text.strip():
+        return None
+    refusal = (
+        f"参加企业总数应为 0 至 {MAX_EVENT_FIRMS} 之间的整数（填写的是“{text.strip()[:30]}”）。"
+    )
+    try:
+        count = int(text.strip())
+    except ValueError:
+        raise DomainError(refusal) from None
+    if not 0 <= count <= MAX_EVENT_FIRMS:
+        raise DomainError(refusal)
+    return count
+
+
 def events(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
@@ -348,6 +392,7 @@ def events(request: HttpRequest) -> HttpResponse:
                 for c in values["firms"].replace("，", ",").replace("、", ",").split(",")
                 if c.strip()
             ]
+            firm_count = _firm_count(values["firm_count"])
             services.record_matchmaking(
                 actor=request.user,
                 title=values["title"],
@@ -355,7 +400,7 @@ def events(request: HttpRequest) -> HttpResponse:
                 venue=values["venue"],
                 banks=values["banks"],
                 firms=[subject_by_code(c) for c in codes],
-                firm_count=values["firm_count"] or None,
+                firm_count=firm_count,
                 evidence=values["evidence"],
                 evidence_file=upload,
             )
@@ -368,7 +413,12 @@ def events(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "finance/events.html",
-        {"events": qs[:200], "can_record": can_record, "values": values},
+        {
+            "events": qs[:200],
+            "can_record": can_record,
+            "values": values,
+            "max_firms": MAX_EVENT_FIRMS,
+        },
     )
 
 
@@ -394,6 +444,7 @@ def bank_list(request: HttpRequest) -> HttpResponse:
             "q": q,
             "bank": request.user.organisation,  # type: ignore[union-attr]
             "qs": _qs(request),
+            "show_grades": grades_public(),
         },
     )
 
@@ -420,6 +471,12 @@ def _bank_subject(pk: int) -> Subject:
     return subject
 
 
+def _outcome_form(request: HttpRequest) -> dict[str, str]:
+    """The outcome form as posted (applied_on first), to report it and, when the report
+    is refused, to show it again as typed."""
+    return {"applied_on": str(request.POST.get("applied_on", ""))[:300], **_outcome_fields(request)}
+
+
 @role_required(Role.BANK, denied=_BANK_DENIED)
 def bank_subject(request: HttpRequest, pk: int) -> HttpResponse:
     subject = _bank_subject(pk)
@@ -437,18 +494,47 @@ def bank_subject(request: HttpRequest, pk: int) -> HttpResponse:
     auth = services.valid_authorisation(subject, bank)
     if item is None and auth is None:
         raise PermissionDenied("该企业不在已发布的白名单中，也未授权贵行，不能查看。")
+    posted: dict[str, str] | None = None
     if request.method == "POST":
-        _act(
-            request,
-            lambda: services.report_outcome(
-                actor=request.user,
-                subject=subject,
-                applied_on=request.POST.get("applied_on", ""),
-                **_outcome_fields(request),
-            ),
-            "已报送融资结果。",
+        posted = _outcome_form(request)
+        form = posted
+        try:
+            # One-time key: the form sent twice (a double click, a reload) records one
+            # loan, not two — 信用贷款发放额 counts every granted row.
+            form_keys.submit_once(
+                request,
+                lambda: services.report_outcome(actor=request.user, subject=subject, **form),
+            )
+        except NotPermitted as exc:
+            raise PermissionDenied(exc.message) from exc
+        except form_keys.FormAlreadyUsed as exc:
+            # Already recorded (the table below shows it): an empty form, not a second
+            # copy of the first one ready to be sent again.
+            messages.error(request, exc.message)
+            posted = None
+        except DomainError as exc:
+            # Shown again as typed, with the reason, rather than lost in a redirect.
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "已报送融资结果。")
+            return redirect("finance:bank-subject", pk=subject.pk)
+    else:
+        # A bank's look at a firm is an event (who, which firm, on what basis). Not a
+        # read-log line: the read log holds reads of persons' data, and a firm's 查询记录
+        # lists the reports a bank obtains, not its look at the list (docs/reports.md).
+        record_event(
+            actor=request.user,
+            action="finance.bank_view",
+            target_type="subjects.Subject",
+            target_id=subject.pk,
+            target_repr=f"{bank} 查看 {subject.name}",
+            new={
+                "bank": bank,
+                "whitelist": item.status if item else None,
+                "run": run.number if run and item else None,
+                "authorisation": auth.code if auth else None,
+            },
         )
-        return redirect("finance:bank-subject", pk=subject.pk)
     outcomes = LoanOutcome.objects.filter(subject=subject, bank=bank)
     return render(
         request,
@@ -456,11 +542,13 @@ def bank_subject(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "subject": subject,
             "item": item,
+            "reasons": bank_reasons(item, run.criteria) if item and run else [],
             "auth": auth,
             "outcomes": outcomes,
             "statuses": LoanOutcome.Status.choices,
             "loan_types": LoanOutcome.LoanType.choices,
-            "today": timezone.localdate(),
+            "form": posted or {"applied_on": timezone.localdate().isoformat()},
+            "once": form_keys.issue(request),
         },
     )
 
@@ -484,21 +572,23 @@ def bank_report(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.BANK, denied=_BANK_DENIED)
 def bank_outcomes(request: HttpRequest) -> HttpResponse:
     bank = services.bank_of(request.user)
+    posted: dict[str, Any] | None = None
     if request.method == "POST":
         outcome = LoanOutcome.objects.filter(
             pk=_int(request.POST.get("outcome")) or 0, bank=bank
         ).first()
         if outcome is None:
             messages.error(request, "未找到该融资结果。")
-        else:
-            _act(
-                request,
-                lambda: services.update_outcome(
-                    actor=request.user, outcome=outcome, **_outcome_fields(request)
-                ),
-                "已更新融资结果。",
-            )
-        return redirect("finance:bank-outcomes")
+            return redirect("finance:bank-outcomes")
+        fields = _outcome_fields(request)
+        if _act(
+            request,
+            lambda: services.update_outcome(actor=request.user, outcome=outcome, **fields),
+            "已更新融资结果。",
+        ):
+            return redirect("finance:bank-outcomes")
+        # Refused: the list again, the row's form as typed beside the reason.
+        posted = {"outcome": outcome.pk, **fields}
     qs = LoanOutcome.objects.filter(bank=bank).select_related("subject")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -510,6 +600,7 @@ def bank_outcomes(request: HttpRequest) -> HttpResponse:
             "bank": bank,
             "statuses": LoanOutcome.Status.choices,
             "loan_types": LoanOutcome.LoanType.choices,
+            "posted": posted,
         },
     )
 

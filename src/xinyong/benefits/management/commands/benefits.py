@@ -27,7 +27,11 @@ class Command(ActionCommand):
             "--json", action="store_true", default=argparse.SUPPRESS, help="以 JSON 输出"
         )
         chk = sub.add_parser("check", parents=[json_flag], help="核验主体")
-        chk.add_argument("--subject", required=True, help="统一社会信用代码或身份证号码")
+        chk.add_argument(
+            "--subject",
+            required=True,
+            help="统一社会信用代码、身份证号码或其他证件号码（护照、通行证等）",
+        )
         chk.add_argument("--scenario", default="", help="场景代码（如 XYP），不填则核验全部场景")
         sub.add_parser("scenarios", parents=[json_flag], help="列出场景、条件与使用次数")
 
