@@ -2,7 +2,8 @@
 
 - `GET /supervision-policies` — the policies (any signed-in user);
 - `GET /draws`, `POST /draws` — draws visible to the caller; set up a draw for a unit;
-- `GET /draws/{id}` — a draw's public summary and targets;
+- `GET /draws/{id}` — a draw's summary and targets; grades only for the roles that may
+  read grades (`views_draws.grades_visible`), otherwise as on the public page;
 - `POST /draws/{id}/run` — draw, reveal the seed, publish;
 - `GET /draws/{id}/verify` — anyone (anonymous, throttled) re-runs the draw;
 - `POST /draw-targets/{id}/inspection` — record an inspection result (a 行政检查 record);
@@ -33,6 +34,7 @@ from xinyong.orgs.permissions import IsUnitStaff, ReadOnlyForLeader
 
 from . import draws, policy
 from .models import SupervisionPolicy
+from .views_draws import grades_visible
 
 DRAW_SUMMARY_FIELDS: dict[str, serializers.Field] = {
     "id": serializers.IntegerField(),
@@ -125,8 +127,14 @@ def _draw_unit(request: Request, value: Any) -> Unit:
     raise DomainError("请用参数 unit 指定组织单位。")
 
 
-def _draw_data(draw: Any) -> dict[str, Any]:
-    return {**draws.summary(draw), "targets": draws.public_targets(draw)}
+def _draw_data(draw: Any, user: Any) -> dict[str, Any]:
+    # Grades only for the grade readers (as /api/v1/grades/); bank, organisation-department
+    # and unit-leader accounts get the public page's view of the draws they may read.
+    show = grades_visible(user)
+    return {
+        **draws.summary(draw, with_grades=show),
+        "targets": draws.public_targets(draw, with_grades=show),
+    }
 
 
 class PolicyListView(APIView):
@@ -154,7 +162,8 @@ class DrawListView(APIView):
     )
     def get(self, request: Request) -> Response:
         items = draws.draws_visible_to(request.user)[:200]
-        return Response([draws.summary(d) for d in items])
+        show = grades_visible(request.user)
+        return Response([draws.summary(d, with_grades=show) for d in items])
 
     @extend_schema(
         summary="建立双随机抽查：固定对象库、比例与检查人员，公布种子哈希",
@@ -182,13 +191,13 @@ class DrawListView(APIView):
             grades=data.get("grades"),
             inspectors_per_target=data.get("inspectors_per_target", 2),
         )
-        return Response(_draw_data(draw), status=201)
+        return Response(_draw_data(draw, request.user), status=201)
 
 
 class DrawDetailView(APIView):
     @extend_schema(summary="一次抽查的摘要与结果", responses={200: DRAW_RESPONSE})
     def get(self, request: Request, pk: int) -> Response:
-        return Response(_draw_data(draws.get_draw(request.user, pk)))
+        return Response(_draw_data(draws.get_draw(request.user, pk), request.user))
 
 
 class DrawRunView(APIView):
@@ -201,7 +210,7 @@ class DrawRunView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         draw = draws.run_draw(actor=request.user, draw=draws.get_draw(request.user, pk))
-        return Response(_draw_data(draw))
+        return Response(_draw_data(draw, request.user))
 
 
 class DrawVerifyView(APIView):

@@ -16,11 +16,18 @@ A draw is reproducible by anyone (commit–reveal):
    count: nobody knows yet whom they pick. A random 32-byte seed is generated; only
    its SHA-256 is stored and published. The seed itself waits in a private file
    (`DRAW_SEED_DIR`, default var/draw-seeds/<hash>) outside the database.
-2. Run (`run_draw`): `compute_draw` (below) picks the targets and inspectors from the
-   snapshots and the seed; the seed is revealed (stored in `Draw.seed`, its file removed)
-   and the result published.
+2. Run (`run_draw`): the frequency is checked again, since draws run after the set-up
+   may have used up a pool subject's year (two draws set up before either ran must not
+   both inspect an A subject): a pool subject already picked by as many draws run in the
+   run's calendar year as its grade's `frequency_per_year` is left out, and recorded in
+   the draw's parameters (`frequency.at_run`: subject, grade and the draws that count).
+   The snapshot itself stays as committed. `compute_draw` (below) picks the targets and
+   inspectors from the pool less those subjects (`drawn_pool`), the roster and the seed;
+   the seed is revealed (stored in `Draw.seed`, its file removed) and the result
+   published.
 3. Verify (`verify_draw`, `xinyong draw verify`, /credit/draws/<id>/verify/): checks
-   sha256(seed) against the published hash and re-runs `compute_draw`.
+   sha256(seed) against the published hash, checks each subject left out at the run
+   against the earlier draws it names, and re-runs `compute_draw` on the same pool.
 
 The algorithm (stable; changing it breaks every published draw — add a version instead):
 
@@ -29,6 +36,8 @@ The algorithm (stable; changing it breaks every published draw — add a version
 - rank(label) = HMAC-SHA256(key=seed bytes, message=UTF-8 label), hex.
 - Version: each draw names its version in its parameters ("algorithm"); it is drawn and
   verified by that version. A draw without one is v1.
+- The pool: the set-up snapshot less the subjects listed in `frequency.at_run` (none in
+  draws run before that check existed, so they verify as before).
 - For each grade in A, B, C, D: share = size × ratio / 100 in exact rational arithmetic,
   where size is the number of pool subjects of that grade. v2: n = floor(share), plus one
   when f = share − floor(share) > 0 and int(rank(f"quota:{grade}"), 16) < f × 2^256
@@ -72,9 +81,11 @@ from xinyong.core.identifiers import split_document_key
 from xinyong.core.masking import mask_name, mask_text
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Unit
+from xinyong.publicity.selectors import public_records, public_status
 from xinyong.records.models import CreditRecord
 from xinyong.records.selectors import record_by_identity
 from xinyong.subjects.models import IdentifierType, Subject, SubjectKind
+from xinyong.subjects.services import resolve as resolve_subject
 
 from . import policy as policy_mod
 from .models import Draw, DrawTarget, GradeLetter, Inspector, InspectorConflict
@@ -425,18 +436,30 @@ def _check_roster(roster: list[dict[str, Any]], pool: list[list[Any]], per_targe
 
 def _region_arg(region: Any) -> str:
     text = str(region or "").strip()
-    if text and (not text.isdigit() or len(text) > 6):
+    # ASCII: str.isdigit() also passes "²" and full-width digits, which no region code
+    # (GB/T 2260) holds; the pool would silently be empty.
+    if text and (not (text.isascii() and text.isdigit()) or len(text) > 6):
         raise DomainError("地区应为1至6位行政区划代码前缀，例如 410502。")
     return text
+
+
+def _draws_by_subject(year: int) -> dict[int, list[int]]:
+    """The drawn (or published) draws of `year`, by the draw's Shanghai day, that picked
+    each subject: subject id → draw ids. A subject merged away since counts for its
+    survivor (`merge_subjects` keeps every merged subject one hop from its survivor)."""
+    rows = DrawTarget.objects.filter(
+        draw__status__in=(Draw.Status.DRAWN, Draw.Status.PUBLISHED), draw__drawn_at__year=year
+    ).values_list("subject_id", "subject__merged_into_id", "draw_id")
+    found: dict[int, list[int]] = {}
+    for sid, survivor, draw_id in rows:
+        found.setdefault(survivor or sid, []).append(draw_id)
+    return {sid: sorted(set(ids)) for sid, ids in found.items()}
 
 
 def drawn_in_year(year: int) -> Counter[int]:
     """How many drawn (or published) draws picked each subject in `year`, by the draw's
     Shanghai day; a subject merged away since counts for its survivor."""
-    rows = DrawTarget.objects.filter(
-        draw__status__in=(Draw.Status.DRAWN, Draw.Status.PUBLISHED), draw__drawn_at__year=year
-    ).values_list("subject_id", "subject__merged_into_id")
-    return Counter(survivor or sid for sid, survivor in rows)
+    return Counter({sid: len(ids) for sid, ids in _draws_by_subject(year).items()})
 
 
 def _frequency_rule(year: int, per_year: dict[str, int]) -> str:
@@ -554,7 +577,7 @@ def _expected_counts(draw: Draw) -> dict[str, dict[str, Any]]:
     """Per grade: pool size and quota. Before a v2 draw is run the quota of a grade whose
     share is fractional is not known (None), only its range."""
     sizes = {g: 0 for g in GRADES}
-    for _sid, grade in draw.pool_snapshot:
+    for _sid, grade in drawn_pool(draw):
         sizes[str(grade)] = sizes.get(str(grade), 0) + 1
     ratios = draw.pool_filter.get("ratios", {})
     algorithm = _version(draw)
@@ -598,7 +621,62 @@ def _frequency_summary(draw: Draw, *, with_grades: bool) -> dict[str, Any] | Non
     total = sum(left_out.values())
     detail = "、".join(f"{g} 类 {n} 户" for g, n in left_out.items() if n)
     text = f"{rule}的主体不进入对象库：本次未纳入 {total} 户" + (f"（{detail}）" if detail else "")
-    return {**data, "left_out": left_out, "left_out_total": total, "text": text + "。"}
+    data = {**data, "left_out": left_out, "left_out_total": total}
+    at_run = _at_run(draw)
+    if at_run:
+        data["at_run"] = at_run
+    if at_run.get("excluded"):
+        counts = {g: int(at_run.get("left_out", {}).get(g, 0)) for g in GRADES}
+        late = "、".join(f"{g} 类 {n} 户" for g, n in counts.items() if n)
+        text += (
+            f"；抽取时另有 {len(at_run['excluded'])} 户（{late}）在本任务建立后被其他抽查抽中，"
+            f"{at_run['year']} 年内次数已达频次，未纳入抽取"
+        )
+    return {**data, "text": text + "。"}
+
+
+def _survivors(subject_ids: list[int]) -> dict[int, int]:
+    return {
+        sid: survivor or sid
+        for sid, survivor in Subject.objects.filter(pk__in=subject_ids).values_list(
+            "pk", "merged_into_id"
+        )
+    }
+
+
+def _frequency_at_run(draw: Draw, year: int) -> dict[str, Any] | None:
+    """The pool's subjects that draws run since the set-up have brought to their grade's
+    frequency in `year` (the run's Shanghai year), each with the draws that count: the
+    set-up could not know them ("draws set up but not yet drawn do not count"), so two
+    draws set up before either ran would otherwise inspect an A subject twice a year.
+    None for a draw set up before the frequency was applied."""
+    freq = draw.pool_filter.get("frequency")
+    if not isinstance(freq, dict):
+        return None
+    per_year = {g: int(freq.get("per_year", {}).get(g, 0)) for g in GRADES}
+    by_subject = _draws_by_subject(year)
+    survivors = _survivors([int(sid) for sid, _g in draw.pool_snapshot])
+    excluded: list[dict[str, Any]] = []
+    left_out = dict.fromkeys(GRADES, 0)
+    for sid, grade in draw.pool_snapshot:
+        counted = by_subject.get(survivors.get(int(sid), int(sid)), [])
+        if counted and len(counted) >= per_year.get(str(grade), 0):
+            excluded.append({"subject_id": int(sid), "grade": str(grade), "draws": counted})
+            left_out[str(grade)] += 1
+    return {"year": year, "excluded": excluded, "left_out": left_out}
+
+
+def _at_run(draw: Draw) -> dict[str, Any]:
+    freq = draw.pool_filter.get("frequency")
+    at_run = freq.get("at_run") if isinstance(freq, dict) else None
+    return at_run if isinstance(at_run, dict) else {}
+
+
+def drawn_pool(draw: Draw) -> list[list[Any]]:
+    """The pool the draw is drawn from: the set-up snapshot less the subjects its run found
+    at their yearly frequency (parameters frequency.at_run)."""
+    excluded = {int(e["subject_id"]) for e in _at_run(draw).get("excluded", [])}
+    return [entry for entry in draw.pool_snapshot if int(entry[0]) not in excluded]
 
 
 def run_draw(*, actor: Any, draw: Draw) -> Draw:
@@ -616,9 +694,16 @@ def run_draw(*, actor: Any, draw: Draw) -> Draw:
             )
         algorithm = algorithm_of(locked)
         seed_hex = _load_seed(locked)
+        now = timezone.now()
+        at_run = _frequency_at_run(locked, timezone.localtime(now).year)
+        if at_run is not None:
+            locked.pool_filter = {
+                **locked.pool_filter,
+                "frequency": {**locked.pool_filter["frequency"], "at_run": at_run},
+            }
         result = compute_draw(
             seed_hex=seed_hex,
-            pool=locked.pool_snapshot,
+            pool=drawn_pool(locked),
             ratios=locked.pool_filter.get("ratios", {}),
             roster=locked.roster_snapshot,
             inspectors_per_target=locked.inspectors_per_target,
@@ -638,8 +723,10 @@ def run_draw(*, actor: Any, draw: Draw) -> Draw:
         locked.seed = seed_hex
         locked.result = result
         locked.status = Draw.Status.DRAWN
-        locked.drawn_at = timezone.now()
-        locked.save(update_fields=["seed", "result", "status", "drawn_at", "updated_at"])
+        locked.drawn_at = now
+        locked.save(
+            update_fields=["seed", "result", "status", "drawn_at", "pool_filter", "updated_at"]
+        )
         record_event(
             actor=actor,
             action="supervision.draw_run",
@@ -647,7 +734,12 @@ def run_draw(*, actor: Any, draw: Draw) -> Draw:
             target_id=locked.pk,
             target_repr=f"{locked.unit.name} {locked.title}",
             old={"status": Draw.Status.COMMITTED},
-            new={"status": locked.status, "seed": seed_hex, "targets": len(result)},
+            new={
+                "status": locked.status,
+                "seed": seed_hex,
+                "targets": len(result),
+                "frequency_at_run": at_run,
+            },
         )
         path = _seed_path(locked.seed_hash)
         transaction.on_commit(lambda: path.unlink(missing_ok=True))
@@ -686,6 +778,66 @@ def _describe(entry: dict[str, Any] | None, *, with_grades: bool = True) -> str:
     return f"主体编号 {entry.get('subject_id')}（{grade}检查人员 {inspectors}）"
 
 
+def _check_frequency_at_run(draw: Draw, *, with_grades: bool) -> str:
+    """Re-check each subject the run left out for its yearly frequency against the draws
+    it names: each must be another draw run earlier in the same year that picked the
+    subject (or the subject it has since been merged with), and there must be as many
+    as the grade's frequency. Otherwise the list could steer the draw. "" when it holds.
+    Without grades the message names no subject: being left out tells the grade."""
+    at_run = _at_run(draw)
+    entries = at_run.get("excluded", [])
+    if not entries:
+        return ""
+    freq = draw.pool_filter.get("frequency", {})
+    per_year = {g: int(freq.get("per_year", {}).get(g, 0)) for g in GRADES}
+    pool = {int(sid): str(grade) for sid, grade in draw.pool_snapshot}
+    named = sorted({int(d) for e in entries for d in e.get("draws", [])})
+    earlier = {
+        d.pk: d
+        for d in Draw.objects.filter(
+            pk__in=named, status__in=(Draw.Status.DRAWN, Draw.Status.PUBLISHED)
+        )
+        if d.pk != draw.pk
+        and d.drawn_at is not None
+        and draw.drawn_at is not None
+        and d.drawn_at < draw.drawn_at
+        and timezone.localtime(d.drawn_at).year == int(at_run.get("year", 0))
+    }
+    picked: dict[int, set[int]] = {}
+    for draw_id, sid in DrawTarget.objects.filter(draw_id__in=list(earlier)).values_list(
+        "draw_id", "subject_id"
+    ):
+        picked.setdefault(draw_id, set()).add(sid)
+    subjects = {int(e.get("subject_id", 0)) for e in entries}
+    subjects |= {sid for ids in picked.values() for sid in ids}
+    survivors = _survivors(sorted(subjects))
+    seen: set[int] = set()
+    for entry in entries:
+        sid = int(entry.get("subject_id", 0))
+        grade = str(entry.get("grade", ""))
+        draw_ids = {int(d) for d in entry.get("draws", [])}
+        root = survivors.get(sid, sid)
+        holds = (
+            sid not in seen
+            and pool.get(sid) == grade
+            and len(draw_ids) >= max(per_year.get(grade, 0), 1)
+            and all(
+                d in earlier and any(survivors.get(t, t) == root for t in picked.get(d, ()))
+                for d in draw_ids
+            )
+        )
+        seen.add(sid)
+        if not holds:
+            if not with_grades:
+                return "抽取时因每年抽查频次未纳入对象库的主体，与此前已抽取的抽查结果不符。"
+            return (
+                f"抽取时因每年抽查频次未纳入的主体编号 {sid}（{grade}类），"
+                f"所列此前抽查任务 {'、'.join(str(d) for d in sorted(draw_ids)) or '无'} "
+                "不足以说明其当年已被抽中的次数达到频次。"
+            )
+    return ""
+
+
 def verify_draw(draw: Draw, *, with_grades: bool = True) -> Verification:
     """Re-run the draw from its revealed seed and snapshots; name the first difference.
 
@@ -716,9 +868,13 @@ def verify_draw(draw: Draw, *, with_grades: bool = True) -> Verification:
     except DomainError as exc:
         report.problems.append(exc.message)
         return report
+    problem = _check_frequency_at_run(draw, with_grades=with_grades)
+    if problem:
+        report.problems.append(problem)
+        return report
     expected = compute_draw(
         seed_hex=seed_hex,
-        pool=draw.pool_snapshot,
+        pool=drawn_pool(draw),
         ratios=draw.pool_filter.get("ratios", {}),
         roster=draw.roster_snapshot,
         inspectors_per_target=draw.inspectors_per_target,
@@ -841,16 +997,25 @@ def public_targets(draw: Draw, *, with_grades: bool = True) -> list[dict[str, An
         return []
     targets = {
         t.subject_id: t
-        for t in draw.targets.select_related("subject", "inspection_record").prefetch_related(
-            "inspectors"
-        )
+        for t in draw.targets.select_related(
+            "subject", "inspection_record", "inspection_record__publicity"
+        ).prefetch_related("inspectors")
     }
+    # A result is shown only while its XZJC record is publicly visible: a withdrawn (or
+    # expired, or never published) inspection is not published here either (DOMAIN §5).
+    linked = [t.inspection_record_id for t in targets.values() if t.inspection_record_id]
+    visible = set(public_records().filter(pk__in=linked).values_list("pk", flat=True))
     rows: list[dict[str, Any]] = []
     for index, entry in enumerate(draw.result or [], start=1):
         target = targets.get(int(entry.get("subject_id", 0)))
         if target is None:
             continue
         record = target.inspection_record
+        # 检查结果已撤销 / 检查结果公示期满 / 检查结果不予公示, in the record pages' words.
+        note = ""
+        if record is not None and record.pk not in visible:
+            note = f"检查结果{public_status(record)}"
+            record = None
         payload = record.payload if record is not None else {}
         # The inspector's free text may quote ID and mobile numbers, and for a drawn person
         # their own name (DOMAIN.md §2): masked as the target's name column is.
@@ -868,6 +1033,7 @@ def public_targets(draw: Draw, *, with_grades: bool = True) -> list[dict[str, An
                     for i in sorted(target.inspectors.all(), key=lambda i: i.pk)
                 ],
                 "inspected": record is not None,
+                "result_note": note,
                 "inspected_on": record.decision_date.isoformat()
                 if record is not None and record.decision_date
                 else None,
@@ -999,6 +1165,31 @@ def _require_after_draw(draw: Draw, day: str) -> None:
         )
 
 
+def _refuse_taken_number(
+    record: CreditRecord, *, target: DrawTarget, subject: Subject, number: str
+) -> None:
+    """The deciding unit and 文书号 identify a record: ingestion takes a second row with them
+    as a correction of the first. So a number already holding another subject's record, or
+    another target's result (the other draw's published result would be rewritten and both
+    targets would show one inspection), is refused."""
+    if resolve_subject(record.subject_id).pk != subject.pk:
+        raise DomainError(f"检查结果文书号 {number} 已用于另一主体的检查记录，请核对文书号。")
+    other = (
+        DrawTarget.objects.filter(inspection_record=record)
+        .exclude(pk=target.pk)
+        .select_related("draw", "subject")
+        .order_by("pk")
+        .first()
+    )
+    if other is None:
+        return
+    if other.draw_id == target.draw_id:
+        used = f"本次抽查另一对象（{public_name(other.subject)}）"
+    else:
+        used = f"抽查任务 {other.draw_id}“{other.draw.title}”"
+    raise DomainError(f"检查结果文书号 {number} 已用于另一次抽查检查（{used}），请核对文书号。")
+
+
 def record_inspection(
     *,
     actor: Any,
@@ -1028,8 +1219,11 @@ def record_inspection(
     authority = str(inspecting_unit_name or "").strip() or unit.name
     day = inspected_on.isoformat() if isinstance(inspected_on, date) else str(inspected_on or "")
     _require_after_draw(draw, day.strip())
+    # A target merged into another subject since the draw is inspected as the survivor:
+    # the merge moved its identifiers there, so ingestion files the record under it.
+    subject = resolve_subject(target.subject)
     row = {
-        **_party_fields(target.subject, str(legal_rep or "").strip()),
+        **_party_fields(subject, str(legal_rep or "").strip()),
         "JC_WSH": str(document_number or "").strip(),
         "JC_JDRQ": day.strip(),
         "JC_FS": INSPECTION_METHOD,
@@ -1042,6 +1236,11 @@ def record_inspection(
         "JC_SJLYDM": code,
         "BZ": f"双随机抽查任务 {draw.pk}：{draw.title}"[:512],
     }
+    # Checked before ingestion too: ingestion takes a known identity as a correction and
+    # would already have rewritten the record (rolled back, but written to no purpose).
+    existing = record_by_identity(INSPECTION_TYPE, code, row["JC_WSH"])
+    if existing is not None:
+        _refuse_taken_number(existing, target=target, subject=subject, number=row["JC_WSH"])
     with transaction.atomic():
         result = ingest_rows(
             actor=actor,
@@ -1058,10 +1257,7 @@ def record_inspection(
         record = record_by_identity(INSPECTION_TYPE, code, row["JC_WSH"])
         if record is None:  # pragma: no cover - ingestion accepted the row, so it exists
             raise DomainError("检查结果未能入库，请重试。")
-        if record.subject_id != target.subject_id:
-            raise DomainError(
-                f"检查结果文书号 {row['JC_WSH']} 已用于另一主体的检查记录，请核对文书号。"
-            )
+        _refuse_taken_number(record, target=target, subject=subject, number=row["JC_WSH"])
         old = target.inspection_record_id
         target.inspection_record = record
         target.save(update_fields=["inspection_record"])

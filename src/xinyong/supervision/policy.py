@@ -6,7 +6,8 @@ data/supervision_policies.json, edited by the credit office, audited.
 `policy_for(grade, on)` is what a draw uses: the row of that grade in force on the day
 (the latest `effective_from` not after `on` whose `effective_to` has not passed). The
 draw takes `inspection_ratio` of each grade's pool and leaves out a subject already drawn
-`frequency_per_year` times in the draw's calendar year (draws.create_draw).
+`frequency_per_year` times in the calendar year (draws.create_draw, checked again by
+draws.run_draw against the draws run since the set-up).
 """
 
 from __future__ import annotations

@@ -31,11 +31,20 @@ from xinyong.web.navigation import register_module
 
 from . import draws, policy
 from .models import Draw, InspectorConflict, SupervisionPolicy
+from .views_grades import READ_ROLES as GRADE_READ_ROLES
 
 PAGE_SIZE = 30
 WRITE_ROLES = (Role.CREDIT_ADMIN, Role.REPORTER, Role.REVIEWER)
 READ_ROLES = (Role.CREDIT_ADMIN, Role.LEADER, Role.REPORTER, Role.REVIEWER)
 GROUP = "分级分类监管"
+
+
+def grades_visible(user: Any) -> bool:
+    """Whether `user` sees a draw with its grades (drawn subjects' grades, per-grade pool
+    counts): the roles the grade pages and the grade API admit; anyone else — bank,
+    organisation-department and unit-leader accounts — sees it as the public page shows
+    it (`draws.grades_public`)."""
+    return permissions.role_of(user) in GRADE_READ_ROLES or draws.grades_public()
 
 
 def register_navigation() -> None:
@@ -336,14 +345,15 @@ def draw_detail(request: HttpRequest, pk: int) -> HttpResponse:
         draw = draws.get_draw(request.user, pk)
     except DomainError as exc:
         raise _http(exc) from None
+    show = grades_visible(request.user)
     return render(
         request,
         "supervision/draw_detail.html",
         {
             "draw": draw,
-            "summary": draws.summary(draw),
-            "targets": draws.public_targets(draw),
-            "show_grades": True,
+            "summary": draws.summary(draw, with_grades=show),
+            "targets": draws.public_targets(draw, with_grades=show),
+            "show_grades": show,
             "may_edit": permissions.can_write_unit_data(request.user, draw.unit),
         },
     )
