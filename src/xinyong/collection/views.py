@@ -40,6 +40,7 @@ from xinyong.catalog.models import RecordType
 from xinyong.core import context, identifiers
 from xinyong.core.audit import record_read
 from xinyong.core.errors import DomainError, NotFoundError
+from xinyong.core.inputs import positive_id
 from xinyong.core.masking import mask_id_number, mask_name
 from xinyong.core.models import Event
 from xinyong.orgs import permissions
@@ -848,10 +849,9 @@ def record_entry(request: HttpRequest) -> HttpResponse:
     context_data["form"] = form
     chosen_unit = None
     if request.method == "POST":
-        unit_value = request.POST.get("unit") or getattr(request.user, "unit_id", None)
-        chosen_unit = (
-            units.filter(pk=unit_value).first() if str(unit_value or "").isdigit() else None
-        )
+        # `positive_id`, not str.isdigit(): "²" passed isdigit and the lookup raised (500).
+        unit_id = positive_id(request.POST.get("unit") or getattr(request.user, "unit_id", None))
+        chosen_unit = units.filter(pk=unit_id).first() if unit_id else None
         if chosen_unit is None:
             context_data["loose_errors"] = ["请选择报送单位。"]
         elif form.is_valid():

@@ -19,6 +19,7 @@ from rest_framework.throttling import UserRateThrottle
 
 from xinyong.core.api import validated as _validated
 from xinyong.core.errors import DomainError, NotFoundError
+from xinyong.core.inputs import positive_id
 from xinyong.orgs.permissions import IsUnitStaff, ReadOnlyForLeader, is_leader
 from xinyong.publicity.api import PublicAnonThrottle
 
@@ -194,9 +195,12 @@ class MatterListView(GenericAPIView):
         qs = selectors.public_matters(kind=kind)
         unit = request.query_params.get("unit")
         if unit:
-            if not unit.isdigit():
+            # `positive_id`: "²" passed str.isdigit() and int() raised, and an id past 2^63
+            # overflowed SQLite (both a 500); "١٢" is not unit 12.
+            unit_id = positive_id(unit)
+            if unit_id is None:
                 raise DomainError("单位应为单位编号（整数）。")
-            qs = qs.filter(unit_id=int(unit))
+            qs = qs.filter(unit_id=unit_id)
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(CommitmentMatterSerializer(page, many=True).data)
 

@@ -1,6 +1,6 @@
-"""Reading people's input in services: free text with a length limit, dates in the forms
-departments write them, and a row-level problem of an imported file. One reading for
-every app, so that the same input gets the same answer everywhere."""
+"""Reading people's input in services: free text with a length limit, row ids, dates in
+the forms departments write them, and a row-level problem of an imported file. One
+reading for every app, so that the same input gets the same answer everywhere."""
 
 from __future__ import annotations
 
@@ -38,6 +38,22 @@ def clean_text(value: Any, label: str, *, required: bool = True, limit: int = MA
     if len(text) > limit:
         raise DomainError(f"{label}过长：最多 {limit} 个字。")
     return text
+
+
+_ID = re.compile(r"[0-9]{1,18}")
+
+
+def positive_id(value: Any) -> int | None:
+    """A row id as typed in a form, query string, API field or CLI argument, or None. ASCII
+    digits only: `str.isdigit()` is also True for "²", which int() refuses, and int()
+    reads full-width and other Unicode digits ("١٢٣" is 123) as another row's id; a
+    value past SQLite's 64-bit integers (18 digits stay below 2**63) made the lookup a
+    500. A JSON integer is taken as it is, within the same range (never a bool)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if 0 < value < 2**63 else None
+    text = str(value or "").strip()
+    number = int(text) if _ID.fullmatch(text) else 0
+    return number if number > 0 else None
 
 
 def clean_year(value: Any) -> int:

@@ -117,6 +117,23 @@ class ResendView(APIView):
         return Response(selectors.message_data(message))
 
 
+def _limit(raw: Any) -> int | None:
+    """`limit` as a JSON integer or a string of ASCII digits. Not int(raw): a JSON 1e400
+    is infinity to Python (OverflowError, a 500), true is 1, and "²" passes isdigit."""
+    if raw is None or raw == "":
+        return None
+    text = raw.strip() if isinstance(raw, str) else ""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        number = raw
+    elif text.isascii() and text.isdigit() and len(text) <= 9:
+        number = int(text)
+    else:
+        number = 0
+    if not 1 <= number <= services.MAX_SEND_LIMIT:
+        raise DomainError(f"limit 应为不超过 {services.MAX_SEND_LIMIT} 的正整数。")
+    return number
+
+
 class SendView(APIView):
     @extend_schema(
         operation_id="exchange_send",
@@ -127,14 +144,7 @@ class SendView(APIView):
     def post(self, request: Request) -> Response:
         _admin(request)
         data = request.data if isinstance(request.data, dict) else {}
-        raw: Any = data.get("limit")
-        limit = None
-        if raw not in (None, ""):
-            try:
-                limit = int(raw)
-            except (TypeError, ValueError):
-                raise DomainError("limit 应为正整数。") from None
-        result = services.send_pending(actor=request.user, limit=limit)
+        result = services.send_pending(actor=request.user, limit=_limit(data.get("limit")))
         return Response(result.as_json())
 
 

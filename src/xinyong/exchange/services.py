@@ -45,6 +45,9 @@ logger = logging.getLogger(__name__)
 
 Status = OutboundMessage.Status
 TARGET = "exchange.OutboundMessage"
+# The most messages one sending run may be asked for (page, API and CLI alike): the
+# web page's bound. A number past SQLite's 64-bit integers in LIMIT was a database error.
+MAX_SEND_LIMIT = 10_000
 
 
 def _require_admin(actor: Any) -> None:
@@ -409,8 +412,8 @@ def send_pending(
     """One sending run: split new entries, collect file receipts, deliver due messages in
     queue order (at most `limit`). Safe to run concurrently and to kill at any point."""
     _require_admin(actor)
-    if limit is not None and limit < 1:
-        raise DomainError("发送数量上限须为正整数。")
+    if limit is not None and not 1 <= limit <= MAX_SEND_LIMIT:
+        raise DomainError(f"发送数量上限应为不超过 {MAX_SEND_LIMIT} 的正整数。")
     config = get_config()
     transport = transport or transport_for(config)
     result = SendResult(transport=transport.name)

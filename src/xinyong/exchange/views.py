@@ -128,8 +128,8 @@ def _send_limit(raw: Any) -> int:
         value = int(raw or 200)
     except (TypeError, ValueError):
         raise DomainError("本次发送数量应为正整数。") from None
-    if not 1 <= value <= 10000:
-        raise DomainError("本次发送数量应在 1 至 10000 之间。")
+    if not 1 <= value <= services.MAX_SEND_LIMIT:
+        raise DomainError(f"本次发送数量应在 1 至 {services.MAX_SEND_LIMIT} 之间。")
     return value
 
 

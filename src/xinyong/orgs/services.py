@@ -18,6 +18,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from xinyong.core.audit import record_event
 from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
+from xinyong.core.inputs import positive_id
 
 from . import permissions
 from .models import ApiToken, Role, Unit, UnitAlias, UnitGroup, User
@@ -121,10 +122,14 @@ def resolve_unit(value: Any) -> Unit:
     is refused with a Chinese message (DomainError / NotFoundError)."""
     if isinstance(value, Unit):
         return value
+    text = value.strip() if isinstance(value, str) else ""
+    # ASCII digits only: "²" passes str.isdigit() but int() refuses it (it was a 500), and
+    # "١٢" would be unit 12. Any other text, a long run of digits too, is read as a name.
     if (isinstance(value, int) and not isinstance(value, bool)) or (
-        isinstance(value, str) and value.strip().isdigit() and len(value.strip()) < 12
+        text.isascii() and text.isdigit() and len(text) < 12
     ):
-        found = Unit.objects.filter(pk=int(value)).first()
+        pk = positive_id(value)
+        found = Unit.objects.filter(pk=pk).first() if pk else None
         if found is None:
             raise NotFoundError(f"单位 {value} 不存在。")
         return found

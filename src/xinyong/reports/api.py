@@ -21,6 +21,7 @@ from rest_framework.throttling import UserRateThrottle
 from xinyong.core.api import JSONParser, validated
 from xinyong.core.api_files import FileDownloadMixin
 from xinyong.core.errors import DomainError, NotPermitted
+from xinyong.core.inputs import positive_id
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Role
 from xinyong.publicity.api import PublicAnonThrottle
@@ -232,7 +233,7 @@ class MatterListView(GenericAPIView):
     )
     def get(self, request: Request) -> Response:
         unit = request.query_params.get("unit", "")
-        unit_id = services.positive_id(unit)
+        unit_id = positive_id(unit)
         if unit and unit_id is None:
             raise DomainError("单位应为单位编号（正整数）。")
         page = self.paginate_queryset(selectors.public_matters(unit_id))

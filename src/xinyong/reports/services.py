@@ -26,6 +26,7 @@ from xinyong.commitments import identity
 from xinyong.core import identifiers
 from xinyong.core.audit import record_event, record_read
 from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
+from xinyong.core.inputs import positive_id
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Role, Unit
 from xinyong.orgs.services import resolve_unit
@@ -339,20 +340,6 @@ def issue_requested(*, actor: Any, subject: Any, purpose: str, matter: Any, chan
     return issue_report(
         actor=actor, subject=subject, purpose=chosen, matter=the_matter, channel=channel
     )
-
-
-_ID = re.compile(r"[0-9]{1,18}")
-
-
-def positive_id(value: Any) -> int | None:
-    """A row id as typed in a form, query string or API field, or None. ASCII digits
-    only: int() also reads full-width and other Unicode digits, and a value past
-    SQLite's 64-bit integers (18 digits stay below 2**63) made the lookup a 500."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value if 0 < value < 2**63 else None
-    text = str(value or "").strip()
-    number = int(text) if _ID.fullmatch(text) else 0
-    return number if number > 0 else None
 
 
 def _label(actor: Any) -> str:

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from xinyong.core import identifiers
 from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
+from xinyong.core.inputs import positive_id
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Role, Unit
 from xinyong.publicity.views import throttled
@@ -188,7 +189,7 @@ def public_key(request: HttpRequest) -> HttpResponse:
 
 @throttled
 def public_matters(request: HttpRequest) -> HttpResponse:
-    unit = Unit.objects.filter(pk=services.positive_id(request.GET.get("unit")) or 0).first()
+    unit = Unit.objects.filter(pk=positive_id(request.GET.get("unit")) or 0).first()
     matters = selectors.public_matters(unit.pk if unit else None)
     units = Unit.objects.filter(
         report_matters__published=True, report_matters__active=True
@@ -303,7 +304,7 @@ def matter_list(request: HttpRequest) -> HttpResponse:
         if not can_write:
             raise PermissionDenied(_ISSUE_DENIED)
         values = {key: str(request.POST.get(key, ""))[:2000] for key in values}
-        unit = next((u for u in units if u.pk == services.positive_id(values["unit"])), None)
+        unit = next((u for u in units if u.pk == positive_id(values["unit"])), None)
         try:
             if unit is None:
                 raise DomainError("请选择单位。")

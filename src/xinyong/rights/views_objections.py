@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from xinyong.catalog.fieldspec import get_spec
 from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
+from xinyong.core.inputs import positive_id
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Role, Unit
 from xinyong.publicity.views import throttled
@@ -203,7 +204,8 @@ def objection_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 unit = None
                 unit_id = request.POST.get("unit", "").strip()
                 if unit_id:
-                    unit = Unit.objects.filter(pk=int(unit_id) if unit_id.isdigit() else 0).first()
+                    # `positive_id`: "²" passed str.isdigit() and int() raised (a 500).
+                    unit = Unit.objects.filter(pk=positive_id(unit_id) or 0).first()
                     if unit is None:
                         raise DomainError("所选核查单位不存在。")
                 objections.forward_to_provider(

@@ -92,7 +92,10 @@ def find_subject(value: Any, *, reader: Any, purpose: str) -> Subject:
         )
     if len(text) > 64:
         raise DomainError("主体代码过长。")
-    if text.isdigit() and len(text) <= 12:
+    # ASCII only, as reports.services.find_subject: "²²²²²²²²" passes str.isdigit() and
+    # finds the holder of 22222222 (NFKC), but int() refuses it (it was a 500); "١٢٣" is
+    # not platform subject 123. Other digits are looked up as a code only.
+    if text.isascii() and text.isdigit() and len(text) <= 12:
         # A 台湾居民来往大陆通行证 number is 8 digits, as a platform id may be: a check of
         # the wrong subject must not be recorded on a guess.
         holder = find_by_identifier(text)

@@ -222,6 +222,11 @@ def _decimal(value: Any, label: str) -> Decimal:
     return number.quantize(Decimal("0.001"), ROUND_HALF_UP)
 
 
+# The range of the column (PositiveSmallIntegerField); no law sets a number. Past it the
+# save was a 500 (out of range on PostgreSQL, OverflowError on SQLite past 2^63).
+MAX_GOVERNMENT_BODIES = 32767
+
+
 @transaction.atomic
 def set_target(
     *,
@@ -239,9 +244,9 @@ def set_target(
     if (
         not isinstance(max_government_bodies_listed, int)
         or isinstance(max_government_bodies_listed, bool)
-        or max_government_bodies_listed < 0
+        or not 0 <= max_government_bodies_listed <= MAX_GOVERNMENT_BODIES
     ):
-        raise DomainError("政府机构数上限应为不小于 0 的整数。")
+        raise DomainError(f"政府机构数上限应为 0 至 {MAX_GOVERNMENT_BODIES} 之间的整数。")
     note = str(note or "").strip()[:MAX_TEXT]
     target = GovernanceTarget.objects.select_for_update(of=("self",)).filter(year=year).first()
     old = None

@@ -39,7 +39,7 @@ from xinyong.catalog.selectors import check_lawful_matter, describe_forbidden
 from xinyong.core.audit import record_event
 from xinyong.core.calendar import add_workdays
 from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
-from xinyong.core.inputs import clean_day
+from xinyong.core.inputs import clean_day, positive_id
 from xinyong.core.legal_basis import basis_problem
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Role, Unit
@@ -384,8 +384,10 @@ def get_list_type(value: Any) -> ListType:
     if not text:
         raise DomainError("请指定名单类型（代码或名称）。")
     qs = ListType.objects.select_related("record_type")
+    # An id is ASCII digits (`positive_id`): "²" passes str.isdigit() but int() refused it.
+    pk = positive_id(text)
     found = (
-        (qs.filter(pk=int(text)).first() if text.isdigit() and len(text) < 12 else None)
+        (qs.filter(pk=pk).first() if pk else None)
         or qs.filter(code__iexact=text).first()
         or qs.filter(name=text).first()
     )
@@ -524,15 +526,14 @@ def find_basis_record(actor: Any, value: Any) -> CreditRecord | None:
         return None
     if isinstance(value, CreditRecord):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+    pk = positive_id(value)
+    if pk is None:
         raise DomainError(f"依据记录编号“{str(value)[:40]}”无效：应为正整数（信用记录编号）。")
     from xinyong.records.selectors import records_visible_to
 
-    found = records_visible_to(actor).filter(pk=value).first() if value < 2**63 else None
+    found = records_visible_to(actor).filter(pk=pk).first()
     if found is None:
-        raise NotFoundError(f"依据记录 {value} 不存在，或您无权查看。")
+        raise NotFoundError(f"依据记录 {pk} 不存在，或您无权查看。")
     return found
 
 

@@ -36,8 +36,8 @@ class Command(ActionCommand):
 
     def _send(self, options: dict[str, Any]) -> tuple[str, Any]:
         limit = options.get("limit")
-        if limit is not None and limit < 1:
-            raise CommandError("--limit 应为正整数。")
+        if limit is not None and not 1 <= limit <= services.MAX_SEND_LIMIT:
+            raise CommandError(f"--limit 应为不超过 {services.MAX_SEND_LIMIT} 的正整数。")
         result = services.send_pending(actor=None, limit=limit)
         lines = [result.summary, *[f"  {e}" for e in result.errors[:20]]]
         return "\n".join(lines), result.as_json()

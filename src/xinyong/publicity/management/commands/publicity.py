@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from xinyong.core.errors import DomainError
-from xinyong.core.inputs import clean_day
+from xinyong.core.inputs import clean_day, positive_id
 from xinyong.records.models import CreditRecord
 
 from ... import services
@@ -134,12 +134,12 @@ class Command(BaseCommand):
 
     def _window(self, options: dict[str, Any]) -> None:
         raw = str(options["record_id"]).strip()
-        if not raw.isdigit() or not 0 < int(raw) < 2**63:
-            raise CommandError(f"记录编号“{raw}”无效，应为正整数。")
+        # `positive_id`: "²" passed str.isdigit() and int() raised (a traceback).
+        pk = positive_id(raw)
+        if pk is None:
+            raise CommandError(f"记录编号“{raw[:40]}”无效，应为正整数。")
         record = (
-            CreditRecord.objects.select_related("record_type", "source_unit")
-            .filter(pk=int(raw))
-            .first()
+            CreditRecord.objects.select_related("record_type", "source_unit").filter(pk=pk).first()
         )
         if record is None:
             raise CommandError(f"记录 {raw} 不存在。")
