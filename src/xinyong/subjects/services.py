@@ -26,6 +26,7 @@ from .models import (
     SubjectIdentifier,
     SubjectKind,
 )
+from .signals import subjects_merged
 
 _TARGET = "subjects.Subject"
 _NAME_MAX = 200
@@ -450,6 +451,7 @@ def merge_subjects(*, actor: Any, keep: Subject, absorb: Subject, reason: str) -
                 "reason": reason,
             },
         )
+        subjects_merged.send(sender=Subject, keep=keep, absorb=absorb, actor=actor)
     return keep
 
 

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
 from xinyong.core.admin_privacy import PersonDataAdmin, PersonListAdmin
+from xinyong.core.errors import DomainError
 
+from .loaders import check_cutoffs, check_params
 from .models import (
     Draw,
     DrawTarget,
@@ -37,14 +40,62 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+# A model saved here is in force at once and every upload regrades through it: the
+# checks are the loader's (loaders.check_cutoffs / check_params), so that nothing saved
+# here fails the computation or inverts the letters; refused → the form again, unsaved.
+
+
+class EvaluationModelForm(forms.ModelForm):
+    class Meta:
+        model = EvaluationModel
+        fields = (
+            "name",
+            "version",
+            "effective_from",
+            "effective_to",
+            "base_score",
+            "cutoffs",
+            "basis",
+            "active",
+        )
+
+    def clean_cutoffs(self) -> dict[str, float]:
+        try:
+            return check_cutoffs(self.cleaned_data.get("cutoffs"))
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from None
+
+
+class IndicatorForm(forms.ModelForm):
+    class Meta:
+        model = Indicator
+        fields = ("order", "code", "name", "kind", "params", "points", "cap")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        kind = data.get("kind")
+        if kind and "params" in data:
+            try:
+                data["params"] = check_params(kind, data["params"])
+            except DomainError as exc:
+                self.add_error("params", exc.message)
+        cap = data.get("cap")
+        if cap is not None and cap < 0:
+            # _combine compares the absolute value of the points with the cap.
+            self.add_error("cap", "封顶是加分或扣分绝对值的上限，须为 0 或正数。")
+        return data
+
+
 class IndicatorInline(admin.TabularInline):
     model = Indicator
+    form = IndicatorForm
     extra = 0
     fields = ("order", "code", "name", "kind", "params", "points", "cap")
 
 
 @admin.register(EvaluationModel)
 class EvaluationModelAdmin(admin.ModelAdmin):
+    form = EvaluationModelForm
     list_display = ("name", "version", "effective_from", "effective_to", "base_score", "active")
     list_filter = ("active",)
     inlines = [IndicatorInline]

@@ -41,6 +41,7 @@ from xinyong.core.errors import DomainError, NotFoundError
 from xinyong.publicity.rules import add_months
 from xinyong.subjects.models import Subject
 
+from .loaders import KIND_PARAMS, check_cutoffs, check_params
 from .models import (
     EvaluationModel,
     ExternalEvaluation,
@@ -60,6 +61,11 @@ def _today() -> date:
 
 def _worse(a: str, b: str) -> str:
     return a if LETTERS.index(a) >= LETTERS.index(b) else b
+
+
+def _as_list(value: Any) -> list[Any]:
+    """A params value that may be one string or a list of them (severity, statuses)."""
+    return [value] if isinstance(value, str) else list(value or [])
 
 
 def _num(value: Decimal | float | int) -> float | int:
@@ -106,9 +112,15 @@ class _Ind:
 
 
 def _indicators(model: EvaluationModel) -> list[_Ind]:
+    """The model's indicators, checked as the admin and the loader check them: a model
+    written past them (shell, SQL) is refused with a message naming what to correct,
+    rather than failing deep in a computation (inside an upload's transaction, the grade
+    receiver runs there)."""
+    fix = f"信用评价模型“{model}”配置有误，无法计算信用等级，请在配置管理中更正："
+    check_cutoffs(model.cutoffs, fix)
     out = []
     for ind in model.indicators.order_by("order", "code"):
-        params = dict(ind.params or {})
+        params = check_params(ind.kind, ind.params, f"{fix}指标 {ind.code}：", strict=False)
         mg = params.get("max_grade")
         out.append(
             _Ind(
@@ -417,13 +429,20 @@ def _other_counts(
         if ind.kind not in ("commitment_kept", "commitment_broken"):
             continue
         default = ["kept"] if ind.kind == "commitment_kept" else ["broken"]
-        statuses = ind.params.get("statuses") or default
+        # A single status written as a string, as `severity` may be ("broken").
+        statuses = _as_list(ind.params.get("statuses")) or default
         # The day the fulfilment was established: the verification, else the flag of an
         # overdue 容缺/证明事项 commitment.
         day_q = Q(verified_on__isnull=False, verified_on__lte=on) | Q(
             verified_on__isnull=True, overdue_flagged_on__isnull=False, overdue_flagged_on__lte=on
         )
-        cq = Commitment.objects.filter(day_q, status__in=list(statuses))
+        status_q = Q(status__in=list(statuses))
+        if ind.kind == "commitment_broken":
+            # A 容缺受理型/证明事项型 commitment flagged 逾期未补正 stays 待核查, but its
+            # deadline was missed: it counts as not fulfilled from the flag (dated by
+            # overdue_flagged_on above) until a fulfilment is recorded.
+            status_q |= Q(status=Commitment.Status.PENDING, overdue_flagged_on__isnull=False)
+        cq = Commitment.objects.filter(day_q).filter(status_q)
         within = ind.params.get("within_months")
         if within:
             lo = add_months(on, -int(within))
@@ -458,8 +477,14 @@ def _external(
 ) -> dict[int, ExternalEvaluation]:
     """Per subject, the result that takes precedence on `on`: provincial before sector,
     then the latest evaluation."""
-    qs = ExternalEvaluation.objects.filter(takes_precedence=True, evaluated_on__lte=on).filter(
-        Q(valid_until__isnull=True) | Q(valid_until__gte=on)
+    from xinyong.records.models import CreditRecord
+
+    # A result reported as a record stands only while the record does (已撤销的记录不计分);
+    # sync_sector_record drops it on withdrawal, this also covers results stored before.
+    qs = (
+        ExternalEvaluation.objects.filter(takes_precedence=True, evaluated_on__lte=on)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
+        .filter(Q(record__isnull=True) | Q(record__status=CreditRecord.Status.ACTIVE))
     )
     qs = _only(qs, ids, among)
     best: dict[int, ExternalEvaluation] = {}
@@ -1427,6 +1452,7 @@ def recompute_all(
     model = model_in_force(day)
     with transaction.atomic():
         result, _ = _set_run(model, day, reason, lambda rs, n: _fill_everyone())
+        drop_merged_grades()
         result.seconds = time.perf_counter() - started
         record_event(
             actor=actor,
@@ -1437,6 +1463,16 @@ def recompute_all(
             new=result.as_dict(),
         )
     return result
+
+
+def drop_merged_grades(ids: Sequence[int] | None = None) -> int:
+    """Delete the grades of merged-away subjects (of `ids`, or all): their records count
+    for the survivor, which holds the one grade (distribution() and the draw pools read
+    grades by row). Their GradeChange history stays."""
+    qs = SubjectGrade.objects.filter(subject__merged_into__isnull=False)
+    if ids is not None:
+        qs = qs.filter(subject_id__in=list(ids))
+    return int(qs.delete()[0])
 
 
 # ---------------------------------------------------------------- reads
@@ -1465,6 +1501,77 @@ def history(subject: Subject | int, limit: int = 50) -> list[GradeChange]:
 
 def model_indicators(model: EvaluationModel) -> list[Indicator]:
     return list(model.indicators.order_by("order", "code"))
+
+
+def _window(params: dict[str, Any], verb: str) -> str:
+    within, older = params.get("within_months"), params.get("older_than_months")
+    if within and older:
+        return f"{older} 个月以前、{within} 个月以内{verb}"
+    if within:
+        return f"近 {within} 个月内{verb}"
+    if older:
+        return f"{older} 个月以前{verb}"
+    return "不限时间"
+
+
+def condition_text(kind: str, params: dict[str, Any], type_names: dict[str, str]) -> str:
+    """An indicator's condition as a sentence (what `_record_sql` / `_other_counts`
+    count), for the model page: "行政处罚，失信程度为一般、不分级；近 36 个月内作出".
+    `type_names`: the catalogue's record type names by code."""
+    from xinyong.catalog.models import Severity
+    from xinyong.commitments.models import Commitment
+    from xinyong.sanctions.models import ListType
+
+    def label(choices: Any, value: Any) -> str:
+        return str(choices(value).label) if value in choices.values else str(value)
+
+    params = dict(params or {})
+    rt = str(params.get("record_type") or "").upper()
+    type_text = ""
+    if rt:
+        name = type_names.get(rt)
+        type_text = name if name else f"{rt}（目录中没有该类别，不计数）"
+    parts: list[str]
+    if kind == "records":
+        what = type_text or "任一类别的信用记录"
+        severity = _as_list(params.get("severity"))
+        if severity:
+            what += "，失信程度为" + "、".join(label(Severity, s) for s in severity)
+        parts = [what, _window(params, "作出")]
+    elif kind == "repaired":
+        what = "已信用修复的失信记录" + (f"（{type_text}）" if type_text else "")
+        parts = [what, _window(params, "作出")]
+    elif kind == "list":
+        parts = [f"列入{label(ListType.Kind, params.get('list_kind'))}，在有效期内"]
+    elif kind in ("commitment_kept", "commitment_broken"):
+        default = ["kept"] if kind == "commitment_kept" else ["broken"]
+        statuses = _as_list(params.get("statuses")) or default
+        what = "信用承诺履行状态为" + "、".join(label(Commitment.Status, s) for s in statuses)
+        parts = [what, _window(params, "核查确认")]
+        if kind == "commitment_broken":
+            parts.append("容缺受理型、证明事项型承诺逾期未补正的同样计入（自标记逾期之日起）")
+    else:
+        parts = [f"未知的指标类型 {kind}，不计数"]
+    if params.get("max_grade") in LETTERS:
+        parts.append(f"等级最高为 {params['max_grade']} 级")
+    unused = sorted(set(params) - KIND_PARAMS.get(kind, set()) - {"max_grade"})
+    if unused:
+        parts.append("未使用的参数：" + "、".join(unused))
+    return "；".join(parts)
+
+
+@dataclass
+class IndicatorRow:
+    indicator: Indicator
+    condition: str
+
+
+def described_indicators(model: EvaluationModel) -> list[IndicatorRow]:
+    """The model's indicators with their conditions in words (the model page)."""
+    indicators = model_indicators(model)
+    codes = {str((i.params or {}).get("record_type") or "").upper() for i in indicators}
+    names = dict(RecordType.objects.filter(code__in=codes - {""}).values_list("code", "name"))
+    return [IndicatorRow(i, condition_text(i.kind, i.params, names)) for i in indicators]
 
 
 # ---------------------------------------------------------------- external results
@@ -1674,10 +1781,63 @@ def import_external_file(*, actor: Any, path: Path | str, source: str) -> Import
     return result
 
 
+def _sector_values(rec: Any) -> dict[str, Any] | None:
+    """The ExternalEvaluation fields a 行业信用评价结果 record gives in its current state,
+    None when it gives none (withdrawn or voided: 已撤销的记录不计分; a grade that is
+    not recognised)."""
+    if rec.status != "active":
+        return None
+    p = rec.payload or {}
+    try:
+        letter = normalise_grade(p.get("HY_DJ"))
+    except DomainError:
+        return None  # validated by the catalogue enum; an unknown value gives no result
+    return {
+        "subject_id": rec.subject_id,
+        "source": SubjectGrade.Source.SECTOR,
+        "evaluator": (rec.deciding_unit_name or rec.source_unit.name)[:200],
+        "sector": str(p.get("HY_HY") or "")[:100],
+        "grade": letter,
+        "original_grade": str(p.get("HY_YSDJ") or p.get("HY_DJ") or "")[:50],
+        "score": _parse_score(p.get("HY_DF")),
+        "evaluated_on": rec.decision_date,
+        "valid_until": _parse_date(p.get("HY_YXQZ"), "有效期至"),
+        "takes_precedence": str(p.get("HY_YX") or "是") != "否",
+    }
+
+
+def sync_sector_record(record: Any) -> list[int]:
+    """Bring the sector result of one 行业信用评价结果 record in line with the record as
+    it stands (receiver of records.signals.record_changed): corrected → the corrected
+    letter and dates, withdrawn or voided → no result, restored → the result again.
+    Returns the subjects whose result this touched (to recompute); [] for a record of
+    any other type."""
+    from xinyong.records.models import CreditRecord
+
+    rec = (
+        CreditRecord.objects.select_related("record_type", "source_unit")
+        .filter(pk=record.pk)
+        .first()
+    )
+    if rec is None or rec.record_type.code != SECTOR_RESULT_TYPE:
+        return []
+    touched = set(
+        ExternalEvaluation.objects.filter(record=rec).values_list("subject_id", flat=True)
+    )
+    values = _sector_values(rec)
+    if values is None:
+        ExternalEvaluation.objects.filter(record=rec).delete()
+    else:
+        ExternalEvaluation.objects.update_or_create(record=rec, defaults=values)
+        touched.add(rec.subject_id)
+    return sorted(touched)
+
+
 def external_from_batch(batch_id: int, *, actor: Any = None) -> int:
     """Receiver body: sector evaluation results reported through the pipeline as
     行业信用评价结果 records (type HYXYPJ) become ExternalEvaluation rows. Idempotent: a
-    record already turned into a result is updated, not duplicated."""
+    record already turned into a result is updated, not duplicated; a record corrected
+    to a grade that is not recognised loses its result."""
     from xinyong.collection.models import Batch
     from xinyong.records.models import CreditRecord
 
@@ -1690,29 +1850,18 @@ def external_from_batch(batch_id: int, *, actor: Any = None) -> int:
         batch_id=batch_id, record_type__code=SECTOR_RESULT_TYPE, status="active"
     ).select_related("source_unit")
     made: list[int] = []
+    dropped: list[int] = []
     for rec in records.iterator():
-        p = rec.payload or {}
-        try:
-            letter = normalise_grade(p.get("HY_DJ"))
-        except DomainError:
-            continue  # validated by the catalogue enum; an unknown value is skipped
-        valid_until = _parse_date(p.get("HY_YXQZ"), "有效期至")
-        values = {
-            "subject_id": rec.subject_id,
-            "source": SubjectGrade.Source.SECTOR,
-            "evaluator": (rec.deciding_unit_name or rec.source_unit.name)[:200],
-            "sector": str(p.get("HY_HY") or "")[:100],
-            "grade": letter,
-            "original_grade": str(p.get("HY_YSDJ") or p.get("HY_DJ") or "")[:50],
-            "score": _parse_score(p.get("HY_DF")),
-            "evaluated_on": rec.decision_date,
-            "valid_until": valid_until,
-            "takes_precedence": str(p.get("HY_YX") or "是") != "否",
-        }
+        values = _sector_values(rec)
+        if values is None:
+            gone = ExternalEvaluation.objects.filter(record=rec)
+            dropped.extend(gone.values_list("subject_id", flat=True))
+            gone.delete()
+            continue
         ExternalEvaluation.objects.update_or_create(record=rec, defaults=values)
         made.append(rec.subject_id)
-    if made:
-        recompute_subjects(made, reason="行业信用评价结果报送", actor=actor)
+    if made or dropped:
+        recompute_subjects([*made, *dropped], reason="行业信用评价结果报送", actor=actor)
     return len(made)
 
 

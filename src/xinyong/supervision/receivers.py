@@ -28,8 +28,12 @@ def on_record_changed(sender: Any, record: Any, change: str = "", **kwargs: Any)
     from . import grading
 
     labels = {"corrected": "记录更正", "withdrawn": "记录撤销", "restored": "记录恢复"}
+    # A 行业信用评价结果 record is also a sector result: it follows the record first.
+    touched = grading.sync_sector_record(record)
     grading.recompute_subjects(
-        [record.subject_id], reason=labels.get(change, "记录变化"), actor=kwargs.get("actor")
+        {record.subject_id, *touched},
+        reason=labels.get(change, "记录变化"),
+        actor=kwargs.get("actor"),
     )
 
 
@@ -57,6 +61,30 @@ def on_commitment_saved(sender: Any, instance: Any, **_: Any) -> None:
     grading.recompute_subjects([instance.subject_id], reason="信用承诺履行情况变化")
 
 
+def on_commitments_changed(
+    sender: Any, commitments: Any = (), change: str = "", **kwargs: Any
+) -> None:
+    """The 逾期未补正 flag (check_overdue) is written with update(), past post_save: its
+    subjects are recomputed here. Other changes save the commitment (on_commitment_saved)."""
+    from . import grading
+
+    if change == "overdue":
+        grading.recompute_subjects(
+            {c.subject_id for c in commitments},
+            reason="信用承诺逾期未补正",
+            actor=kwargs.get("actor"),
+        )
+
+
+def on_subjects_merged(sender: Any, keep: Any, absorb: Any, **kwargs: Any) -> None:
+    """The absorbed subject's records now count for the survivor, which is regraded now
+    rather than by the daily run; the absorbed subject keeps no grade of its own."""
+    from . import grading
+
+    grading.drop_merged_grades([absorb.pk])
+    grading.recompute_subjects([keep.pk], reason="主体合并", actor=kwargs.get("actor"))
+
+
 def run_daily_recompute() -> str:
     """Daily full run: penalties age out of their bands and list entries end by date."""
     from . import grading
@@ -69,10 +97,12 @@ def connect() -> None:
     from django.db.models.signals import post_save
 
     from xinyong.commitments.models import Commitment
+    from xinyong.commitments.signals import commitments_changed
     from xinyong.core.jobs import register_daily_job
     from xinyong.records import signals as record_signals
     from xinyong.rights import signals as rights_signals
     from xinyong.sanctions import signals as sanctions_signals
+    from xinyong.subjects.signals import subjects_merged
 
     record_signals.batch_stored.connect(on_batch_stored, dispatch_uid="supervision.batch_stored")
     record_signals.record_changed.connect(
@@ -87,4 +117,8 @@ def connect() -> None:
     post_save.connect(
         on_commitment_saved, sender=Commitment, dispatch_uid="supervision.commitment_saved"
     )
+    commitments_changed.connect(
+        on_commitments_changed, dispatch_uid="supervision.commitments_changed"
+    )
+    subjects_merged.connect(on_subjects_merged, dispatch_uid="supervision.subjects_merged")
     register_daily_job("supervision.grades", run_daily_recompute, order=80)

@@ -109,7 +109,7 @@ def grade_model(request: HttpRequest) -> HttpResponse:
     except DomainError:
         in_force = None
     versions = [
-        {"model": m, "indicators": grading.model_indicators(m), "in_force": m == in_force}
+        {"model": m, "rows": grading.described_indicators(m), "in_force": m == in_force}
         for m in models
     ]
     return render(request, "supervision/grade_model.html", {"versions": versions})
