@@ -371,8 +371,8 @@ def test_voluntary_commitment_through_the_public_window(client: Client) -> None:
     assert step1.status_code == 302
     c = Commitment.objects.get(channel=Commitment.Channel.PUBLIC_WINDOW)
     assert c.status == Commitment.Status.UNCONFIRMED and c.code.startswith("T")
-    # Unconfirmed commitments are nowhere public.
-    assert not selectors.commitments_for_subject(c.subject, public_only=True).exists()
+    # Unconfirmed commitments are nowhere public, and name no subject until confirmed.
+    assert c.subject_id is None
     confirm = client.get(step1["Location"])
     text = confirm.content.decode()
     assert c.confirmation_code in text
@@ -386,6 +386,7 @@ def test_voluntary_commitment_through_the_public_window(client: Client) -> None:
     assert c.code in done.content.decode()
     assert (c.kind, c.accepting_unit, c.publicity) == (Kind.VOLUNTARY, unit(SCJG), "public")
     assert c.committer_code == ORG_USCC
+    assert c.subject is not None and c.subject.name == "安阳市北关区某某超市有限公司"
     # Confirming twice is harmless: the page shows the published commitment.
     again = client.post(step1["Location"], {"code": "123456"})
     assert c.code in again.content.decode()

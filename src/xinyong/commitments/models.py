@@ -89,8 +89,13 @@ class Commitment(TimeStampedModel):
         related_name="commitments",
         verbose_name="承诺事项",
     )
+    # Empty only while a public-window commitment awaits its confirmation step: the typed
+    # code and name wait in committer_code / committer_name, and no credit subject is
+    # created for them until the applicant confirms (issue 6 §1).
     subject = models.ForeignKey(
         "subjects.Subject",
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="commitments",
         verbose_name="承诺人",
@@ -175,4 +180,4 @@ class CommitmentSerial(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.region} {self.day:%Y%m%d} {self.last}"
+        return f"{self.region} {self.day:%Y%m%d} 已用至第 {self.last} 号"

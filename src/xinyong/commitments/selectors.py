@@ -10,9 +10,12 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from xinyong.core.errors import NotFoundError
+from xinyong.core.identifiers import IdentifierKind
+from xinyong.core.identifiers import check as check_identifier
 from xinyong.core.masking import mask_id_number, mask_name, mask_text
 from xinyong.orgs.models import Unit
 from xinyong.orgs.permissions import scope_to_user_units
+from xinyong.publicity.selectors import public_records
 from xinyong.subjects.models import Subject
 
 from .models import Commitment, CommitmentMatter, Kind
@@ -26,13 +29,29 @@ def _base() -> QuerySet[Commitment]:
     )
 
 
-def commitments_for_subject(subject: Subject | int, *, public_only: bool) -> QuerySet[Commitment]:
-    """A subject's commitments and their fulfilment (its credit file); the public sees
-    only those marked 可向社会公开."""
+# A commitment found 部分履行 / 全部未履行: its breach is a dishonesty record (CNWN).
+BREACH_STATUSES = (Commitment.Status.PARTLY, Commitment.Status.BROKEN)
+
+
+def commitments_for_subject(
+    subject: Subject | int, *, public_only: bool, today: date | None = None
+) -> QuerySet[Commitment]:
+    """A subject's commitments and their fulfilment (its credit file). The public sees
+    only those marked 可向社会公开, and a broken one only while its breach record (CNWN) is
+    itself publicly visible (`publicity.selectors.public_records` on `today`): once that
+    record is repaired (国办发〔2025〕22号: repair ends publication), withdrawn (a revoked
+    finding leaves view) or past its longest period, the commitment leaves public view
+    as a whole — shown without its outcome it would still read as the one unkept
+    promise, as a 信用修复型 commitment is kept off view so as not to name the repaired
+    penalty. Staff (`public_only=False`) keep the whole history."""
     subject_id = subject if isinstance(subject, int) else subject.pk
     qs = _base().filter(subject_id=subject_id)
     if public_only:
-        qs = qs.filter(publicity=Commitment.Publicity.PUBLIC)
+        visible_breaches = public_records(today).values("pk")
+        # A breach without its record (never expected) fails safe: not shown.
+        qs = qs.filter(publicity=Commitment.Publicity.PUBLIC).filter(
+            ~Q(status__in=BREACH_STATUSES) | Q(breach_record__in=visible_breaches)
+        )
     return qs.order_by("-made_on", "-id")
 
 
@@ -77,7 +96,12 @@ def matters_for(user: Any) -> QuerySet[CommitmentMatter]:
 
 def present_public(c: Commitment) -> dict[str, Any]:
     """A commitment as anyone may see it: personal identifiers masked."""
-    person = c.subject.is_person
+    person = (
+        c.subject.is_person
+        if c.subject is not None
+        # A public-window attempt awaiting confirmation has no subject yet: its code says.
+        else check_identifier(c.committer_code).kind != IdentifierKind.USCC
+    )
     return {
         "code": c.code,
         "kind": c.kind,

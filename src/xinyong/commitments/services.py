@@ -6,9 +6,10 @@ through `collection.services.ingest_rows` — the one write path of credit recor
 that it is validated, published and counted like every other record (国办发〔2019〕35号
 二（一）: 书面承诺履约情况记入信用记录).
 
-国办发〔2020〕42号: a subject on a 严重失信主体名单, or with an earlier 证明事项型 / 审批替代型
-breach not yet repaired, may not make those 告知承诺 kinds (`exclusion_reason`, enforced in
-`_create`). A 信用修复型 commitment runs until the repaired record's longest publicity
+国办发〔2020〕42号: a subject on a 严重失信主体名单, with an earlier 证明事项型 / 审批替代型
+breach not yet repaired, or with an unrepaired 严重 dishonesty record still in its
+publicity period, may not make those 告知承诺 kinds (`exclusion_reason`, enforced in
+`_create` and on a public-window confirmation). A 信用修复型 commitment runs until the repaired record's longest publicity
 period would have ended and is checked the day after (`repair_check_day`, kept in step
 when publicity recomputes that period: `follow_repair_check_days`); a broken one
 puts the repaired record back on public view until that period ends
@@ -40,10 +41,11 @@ from xinyong.orgs.models import Unit
 from xinyong.orgs.services import resolve_unit
 from xinyong.rights.models import RepairApplication
 from xinyong.subjects.models import Subject, SubjectIdentifier
-from xinyong.subjects.services import get_or_create_subject, resolve
+from xinyong.subjects.services import clean_name, get_or_create_subject, name_key, resolve
 
 from .identity import confirmer
 from .models import Commitment, CommitmentMatter, CommitmentSerial, Kind
+from .selectors import BREACH_STATUSES
 from .signals import commitments_changed
 
 if TYPE_CHECKING:
@@ -330,14 +332,26 @@ def _committer_verdict(code: str) -> Any:
     return verdict
 
 
+NAME_MISMATCH = "承诺人名称与统一社会信用代码登记的名称不一致，请核对。"
+
+
 def _check_subject(*, actor: Any, code: str, name: str, strict_name: bool) -> Subject:
     verdict = _committer_verdict(code)
     subject, _created, conflict = get_or_create_subject(
         actor=actor, identifier=verdict.normalised, name=name, source="信用承诺"
     )
     if conflict and strict_name:
-        raise DomainError("承诺人名称与统一社会信用代码登记的名称不一致，请核对。")
+        raise DomainError(NAME_MISMATCH)
     return subject
+
+
+def _check_known_name(*, code: str, name: str) -> None:
+    """The public window's check before the confirmation step, creating nothing: a code
+    the platform already holds must come with its registered name (as `_check_subject`
+    with strict_name asks again on confirmation)."""
+    known = _known_subject(_committer_verdict(code).normalised)
+    if known is not None and name_key(known.name) != name_key(clean_name(name)):
+        raise DomainError(NAME_MISMATCH)
 
 
 def _clean_input(unit: Unit, item: CommitmentInput) -> CommitmentInput:
@@ -393,7 +407,6 @@ def _clean_input(unit: Unit, item: CommitmentInput) -> CommitmentInput:
 # "an applicant with a serious bad record or an earlier false commitment may not use it
 # until repaired" (DOMAIN.md §9).
 NOTIFY_COMMIT_KINDS = (Kind.CERTIFICATE, Kind.APPROVAL)
-_BREACH_STATUSES = (Commitment.Status.PARTLY, Commitment.Status.BROKEN)
 _EXCLUSION_TAIL = (
     "依据国办发〔2020〕42号，有严重失信记录或曾作出虚假承诺的申请人在信用修复前不适用告知承诺制，"
     "不能作出{kind}承诺，请按一般程序提交相关证明材料。"
@@ -415,7 +428,8 @@ def breach_cleared_q(on: date, *, expired: bool = True) -> Q:
       model keeps counting a breach for its own period (COMMITMENT_BROKEN, 36 months)
       after the publicity ends, as it keeps counting penalties.
     A record without a window (never expected: the pipeline stores both) is not cleared
-    unless withdrawn."""
+    unless withdrawn. Nothing here is particular to CNWN: `exclusion_reason` applies the
+    same test to a subject's 严重 dishonesty records."""
     from xinyong.publicity.models import PublicityWindow
     from xinyong.records.models import CreditRecord
 
@@ -456,7 +470,15 @@ def exclusion_reason(subject: Subject, kind: str, on: date) -> str | None:
        none). Removal (移出) ends the bar: `active_entries` drops it from the removal day;
     2. an earlier 证明事项型 / 审批替代型 commitment found 部分履行 or 全部未履行 (both are
        违诺 and both become a CNWN dishonesty record) on or before `on`, whose dishonesty
-       record has not been cleared (`_breach_cleared`)."""
+       record has not been cleared (`_breach_cleared`);
+    3. a dishonesty record decided on or before `on` whose publicity window classes it
+       严重 (国办发〔2025〕22号; `PublicityWindow.severity`) and that still stands on `on`:
+       not withdrawn, not repaired by then, not past its longest period (`breach_cleared_q`,
+       the test of rule 2). Records under rules without classes (58号令: 不分级) do not
+       count: nothing says they are serious.
+    The reasons are for the unit's staff (form, API, file) and name the list entry, the
+    commitment or the record; the public window takes 主动公示型 commitments only, which
+    are never excluded."""
     if kind not in NOTIFY_COMMIT_KINDS:
         return None
     from xinyong.sanctions.lists import active_entries
@@ -472,7 +494,7 @@ def exclusion_reason(subject: Subject, kind: str, on: date) -> str | None:
         )
     earlier = (
         Commitment.objects.filter(Q(subject=subject) | Q(subject__merged_into=subject))
-        .filter(kind__in=NOTIFY_COMMIT_KINDS, status__in=_BREACH_STATUSES, verified_on__lte=on)
+        .filter(kind__in=NOTIFY_COMMIT_KINDS, status__in=BREACH_STATUSES, verified_on__lte=on)
         .select_related("breach_record")
         .order_by("verified_on", "id")
     )
@@ -485,7 +507,38 @@ def exclusion_reason(subject: Subject, kind: str, on: date) -> str | None:
             f"于 {c.verified_on:%Y-%m-%d} 经核查为“{c.get_status_display()}”（违诺），"
             f"其违诺失信信息尚未修复；{tail}"
         )
+    serious = _standing_serious_record(subject, on)
+    if serious is not None:
+        assert serious.decision_date is not None  # filtered on it
+        decider = serious.deciding_unit_name or (
+            serious.source_unit.name if serious.source_unit_id else ""
+        )
+        return (
+            f"承诺人有严重失信记录（{serious.record_type.name} {serious.document_number}，"
+            f"{decider} {serious.decision_date:%Y-%m-%d} 作出），尚未信用修复且仍在公示期内；"
+            f"{tail}"
+        )
     return None
+
+
+def _standing_serious_record(subject: Subject, on: date) -> Any:
+    """The earliest 严重 dishonesty record of `subject` (or a subject merged into it)
+    decided on or before `on` that still stands then (exclusion_reason rule 3)."""
+    from xinyong.catalog.models import Nature, Severity
+    from xinyong.records.models import CreditRecord
+
+    return (
+        CreditRecord.objects.filter(Q(subject=subject) | Q(subject__merged_into=subject))
+        .filter(
+            nature=Nature.DISHONEST,
+            publicity__severity=Severity.SERIOUS,
+            decision_date__lte=on,
+        )
+        .exclude(breach_cleared_q(on))
+        .select_related("record_type", "source_unit")
+        .order_by("decision_date", "id")
+        .first()
+    )
 
 
 def _require_not_excluded(subject: Subject, kind: str, on: date) -> None:
@@ -515,14 +568,24 @@ def _create(
     status: str = Commitment.Status.PENDING,
     repair_application: Any = None,
 ) -> Commitment:
-    subject = _check_subject(
-        actor=actor,
-        code=item.committer_code,
-        name=item.committer_name,
-        strict_name=channel == Commitment.Channel.PUBLIC_WINDOW,
-    )
-    # Every way in (form, API, file, public window) comes through here: 国办发〔2020〕42号.
-    _require_not_excluded(subject, item.kind, item.made_on)
+    subject: Subject | None = None
+    if status == Commitment.Status.UNCONFIRMED:
+        # Issue 6 §1: identity by its code plus a confirmation step. Until the applicant
+        # confirms, the typed code and name only wait on the commitment: no credit subject
+        # is created for them (it would be listed by the public search under any name
+        # typed); `confirm_public_commitment` matches or creates it and checks the
+        # exclusions then.
+        _check_known_name(code=item.committer_code, name=item.committer_name)
+    else:
+        subject = _check_subject(
+            actor=actor,
+            code=item.committer_code,
+            name=item.committer_name,
+            strict_name=channel == Commitment.Channel.PUBLIC_WINDOW,
+        )
+        # Every way in (form, API, file, public window) comes through here or through
+        # the confirmation: 国办发〔2020〕42号.
+        _require_not_excluded(subject, item.kind, item.made_on)
     code = (
         _placeholder_code() if status == Commitment.Status.UNCONFIRMED else next_code(item.made_on)
     )
@@ -737,8 +800,9 @@ def start_public_commitment(
     on: date | None = None,
 ) -> tuple[Commitment, str]:
     """An enterprise publishes a 主动公示型 commitment on the portal: the commitment is
-    kept unconfirmed until the identity confirmer accepts. Returns the commitment and
-    what the confirmer shows the applicant (the demo shows a one-time code on screen)."""
+    kept unconfirmed, naming no credit subject (only the typed code and name), until the
+    identity confirmer accepts. Returns the commitment and what the confirmer shows the
+    applicant (the demo shows a one-time code on screen)."""
     if matter.kind != Kind.VOLUNTARY or not matter.published or not matter.active:
         raise DomainError("该事项不接受网上主动公示承诺。")
     if not accepted:
@@ -784,8 +848,9 @@ def start_public_commitment(
 
 
 def confirm_public_commitment(*, commitment: Commitment, response: Any) -> Commitment:
-    """The applicant completes the confirmation step; the commitment gets its 承诺编码 and
-    is published (publicity 可向社会公开)."""
+    """The applicant completes the confirmation step; the committer's subject is matched
+    (registered name required) or created, and the commitment gets its 承诺编码 and is
+    published (publicity 可向社会公开)."""
     with transaction.atomic():
         c = Commitment.objects.select_for_update().get(pk=commitment.pk)
         if c.status != Commitment.Status.UNCONFIRMED:
@@ -794,6 +859,14 @@ def confirm_public_commitment(*, commitment: Commitment, response: Any) -> Commi
             raise DomainError("确认已超时，请重新填写承诺。", code="expired")
         if not confirmer().verify(c, str(response or "").strip()):
             raise DomainError("确认码不正确，请核对屏幕上显示的确认码。", code="bad_code")
+        # Only now does the committer enter the credit file: the code's subject, or a new
+        # one under the typed name; a name other than the registered one is refused (the
+        # code may have been registered since the attempt started).
+        subject = _check_subject(
+            actor=None, code=c.committer_code, name=c.committer_name, strict_name=True
+        )
+        _require_not_excluded(subject, c.kind, c.made_on)
+        c.subject = subject
         c.code = next_code(c.made_on)
         c.status = Commitment.Status.PENDING
         c.confirmation_code = ""
@@ -828,6 +901,7 @@ def person_document(code: str) -> tuple[str, str]:
 
 def _breach_row(c: Commitment, status: str, verified_on: date) -> dict[str, Any]:
     subject = c.subject
+    assert subject is not None  # only a 待确认 public-window attempt has none
     unit = c.accepting_unit
     row: dict[str, Any] = {
         "CN_XDR_MC": c.committer_name,
@@ -897,7 +971,7 @@ def restore_repaired_publicity(*, actor: Any, commitment: Commitment) -> Publici
     application = commitment.repair_application
     if (
         commitment.kind != Kind.REPAIR
-        or commitment.status not in _BREACH_STATUSES
+        or commitment.status not in BREACH_STATUSES
         or application is None
     ):
         return None

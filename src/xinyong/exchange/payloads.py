@@ -296,14 +296,16 @@ def _commitment_rows(entry: OutboxEntry) -> tuple[list[tuple[str, str]], list[di
     if c is None:
         raise DomainError(f"待推送变更 {entry.uid} 引用的信用承诺已不存在。")
     unit = c.accepting_unit
-    person = c.subject.is_person
+    subject = c.subject
+    assert subject is not None  # only a 待确认 public-window attempt has none; never sent
+    person = subject.is_person
     # A resident ID number, or the type and number of another document (never its key).
     document_type, document_number = person_document(c.committer_code) if person else ("", "")
     # Identifiers in full, as for records: the city platform is a lawful receiver of
     # shared data; CN_GKSX (公开属性) tells it what it may show the public (DOMAIN.md §9).
     row = {
         "CN_XDR_MC": c.committer_name,
-        "CN_XDR_LB": c.subject.get_kind_display(),
+        "CN_XDR_LB": subject.get_kind_display(),
         "CN_XDR_SHXYM": "" if person else c.committer_code,
         "CN_XDR_ZJLX": document_type,
         "CN_XDR_ZJHM": document_number,

@@ -226,10 +226,13 @@ def _entry_line(entry: Any) -> dict[str, Any]:
     }
 
 
-def _commitments(ids: list[int]) -> list[dict[str, Any]]:
+def _commitments(ids: list[int], today: date) -> list[dict[str, Any]]:
+    """What the subject page shows on the issue day: a broken commitment whose breach
+    record is no longer public (repaired, withdrawn, past its period) is left out, as
+    the record itself is (commitments_for_subject)."""
     from xinyong.commitments.selectors import commitments_for_subject, present_public
 
-    qs = reduce(or_, (commitments_for_subject(i, public_only=True) for i in ids))
+    qs = reduce(or_, (commitments_for_subject(i, public_only=True, today=today) for i in ids))
     out = []
     for c in qs.order_by("-made_on", "-id")[:100]:
         shown = present_public(c)
@@ -691,7 +694,7 @@ def build(subject: Subject, header: Header) -> dict[str, Any]:
         all_lines.append(line)
     registration = lines_by_chapter.pop("registration")
     raw_registration = [r for r in raw_records if _chapter_of(r) == "registration"]
-    commitments = _commitments(ids)
+    commitments = _commitments(ids, today)
     # Grades are not published unless the office turns them on, and every report leaves
     # the platform (there is no staff-only kind): the same switch as the portal's.
     grades_shown = grades_public()
