@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.http import HttpRequest
 
 from .evaluation import METRIC_CHOICES, check_system, record_config_change
@@ -100,7 +101,9 @@ class IndicatorSystemAdmin(AuditedAdmin):
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
     ) -> Any:
-        system = IndicatorSystem.objects.filter(pk=object_id).first()
+        # get_object, as Django's own change_view: an id that is not a number ("abc",
+        # "add/add") is "not found" (Django then redirects with its 不存在 message).
+        system = self.get_object(request, unquote(object_id))
         if system is not None and request.method == "GET":
             for problem in check_system(system):
                 messages.warning(request, problem)

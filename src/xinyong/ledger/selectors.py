@@ -528,11 +528,12 @@ def plain_number(value: Decimal | int | float | str) -> str:
     return f"{Decimal(str(value)).normalize():f}"
 
 
-def _target_label(target: RowTarget) -> str:
+def target_label(target: RowTarget) -> str:
     comparison = target.get_comparison_display()
     value = plain_number(target.value)
     if target.kind == RowTarget.Kind.ACTIVITY:
-        kind = Activity.Kind(target.activity_kind).label
+        # RowTarget.__str__ names an unsaved target too, whose kind the form may refuse.
+        kind = dict(Activity.Kind.choices).get(target.activity_kind, target.activity_kind)
         return f"{kind}（年内{comparison} {value} 次）"
     metric = metrics.get_metric(target.metric_code)
     name = metric.label if metric else target.metric_code
@@ -575,20 +576,20 @@ def evaluate_targets(
             if t.kind == RowTarget.Kind.ACTIVITY:
                 n = counts.get((a.unit_id, t.activity_kind), 0)
                 results.append(
-                    TargetResult(t, _target_label(t), n, f"{n} 次", t.met_by(n), True, "")
+                    TargetResult(t, target_label(t), n, f"{n} 次", t.met_by(n), True, "")
                 )
                 continue
             metric = metrics.get_metric(t.metric_code)
             if metric is None:
                 results.append(
-                    TargetResult(t, _target_label(t), None, metrics.NOT_CONNECTED, None, False)
+                    TargetResult(t, target_label(t), None, metrics.NOT_CONNECTED, None, False)
                 )
                 continue
             value = values[t.metric_code].get(a.unit_id)
             results.append(
                 TargetResult(
                     t,
-                    _target_label(t),
+                    target_label(t),
                     value,
                     metrics.format_value(metric, value),
                     t.met_by(value),

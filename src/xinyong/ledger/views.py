@@ -791,7 +791,12 @@ def plans(request: HttpRequest) -> HttpResponse:
             "items": items,
             "plan": plan,
             "tasks": plan.tasks.prefetch_related("lead_units", "rows").order_by("number"),
-            "rows": plan.rows.prefetch_related("tasks", "targets").order_by("number"),
+            # Each row with its targets as _targets.html names them ("双公示迟报率（不高于
+            # 0%）"), not RowTarget.__str__'s metric codes.
+            "rows": [
+                (r, [selectors.target_label(t) for t in r.targets.all()])
+                for r in plan.rows.prefetch_related("tasks", "targets").order_by("number")
+            ],
             "may_copy": may_copy,
             "posted": posted,
             "next_year": (

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
 from xinyong.core.uploads import uploaded_file
+from xinyong.orgs import permissions
 from xinyong.orgs.models import Role, Unit
 from xinyong.orgs.permissions import is_credit_admin, role_of
 from xinyong.publicity.views import throttled
@@ -43,7 +44,8 @@ from .models import (
 )
 
 _DENIED = "只有组织部门、单位负责人和建档管理单位工作人员可以使用人员信用档案。"
-# A 单位负责人 sees its unit's nominations; only its staff nominate (access.KEEPER_STAFF_ROLES).
+# A 领导 reads every unit's nominations and a 单位负责人 its unit's; only the units' staff
+# nominate (access.KEEPER_STAFF_ROLES) and only the credit office decides.
 HONOUR_ROLES = (
     Role.CREDIT_ADMIN,
     Role.ORG_DEPT,
@@ -386,9 +388,12 @@ def honour_list(request: HttpRequest) -> HttpResponse:
     qs = Nomination.objects.select_related(
         "kind", "person", "person__unit", "unit", "nominated_by_unit"
     )
-    if not admin:
-        unit_id = getattr(request.user, "unit_id", None)
-        qs = qs.filter(nominated_by_unit_id=unit_id or 0)
+    readable = permissions.readable_unit_ids(request.user)
+    if readable is not None:
+        # A nominating unit (组织部门 among them, whose own unit is not in its granted
+        # read scope) sees its own nominations; a 领导 (None) reads every unit's.
+        own = getattr(request.user, "unit_id", None)
+        qs = qs.filter(nominated_by_unit_id__in=sorted(readable | ({own} if own else set())))
     kinds = HonourKind.objects.filter(active=True)
     keys = ("kind", "year", "person_id_number", "person_name", "unit", "community", "deeds")
     values = {k: "" for k in keys}
