@@ -27,6 +27,7 @@ from xinyong.core.models import Event
 from xinyong.ledger import services
 from xinyong.ledger.models import (
     Activity,
+    Assignment,
     Plan,
     PlanRules,
     ProgressReport,
@@ -501,3 +502,18 @@ def test_a_refusal_while_saving_keeps_nothing_and_reports_no_success(
     t.refresh_from_db()
     assert row.work == work and t.value == Decimal("3")
     assert Event.objects.count() == events
+
+
+def test_unit_filter_reads_ascii_ids_only(clock: Any) -> None:
+    """ "١" is 1 to int(): the list must not be narrowed to the unit with id 1 for it."""
+    clock.today = date(2026, 6, 2)
+    p = plan()
+    admin = user("uni_admin", Role.CREDIT_ADMIN, "区发改委")
+    first = Assignment.objects.filter(row__plan=p).order_by("unit_id").first()
+    assert first is not None
+    c = client(admin)
+    narrowed = c.get("/workspace/ledger/", {"year": "2026", "unit": str(first.unit_id)})
+    arabic = "".join(chr(0x0660 + int(d)) for d in str(first.unit_id))
+    typed = c.get("/workspace/ledger/", {"year": "2026", "unit": arabic})
+    assert narrowed.status_code == typed.status_code == 200
+    assert typed.content.decode().count("<tr") > narrowed.content.decode().count("<tr")

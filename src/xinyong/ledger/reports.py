@@ -178,7 +178,8 @@ def bulletin_xlsx(plan: Plan, period: str, *, bulletin: Bulletin | None = None) 
     r = 5
     for values in data["rows"]:
         for col, value in enumerate(values):
-            number = value.isdigit() if isinstance(value, str) else False
+            # ASCII only: "²" passes str.isdigit() but not int().
+            number = value.isascii() and value.isdigit() if isinstance(value, str) else False
             sheet.write(r, col, int(value) if number else safe_cell(value), cell)
         r += 1
     r += 1

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
-from xinyong.core.inputs import MAX_TEXT
+from xinyong.core.inputs import MAX_TEXT, positive_id
 from xinyong.orgs import form_keys, permissions
 from xinyong.orgs.models import Role, Unit
 from xinyong.web.access import role_required
@@ -141,14 +141,6 @@ def _plan(request: HttpRequest) -> Plan:
     return plan
 
 
-def _int(value: Any) -> int | None:
-    try:
-        number = int(str(value or "").strip())
-    except ValueError:
-        return None
-    return number if 0 < number < 2**63 else None
-
-
 def _date_or_none(value: Any) -> date | None:
     text = str(value or "").strip()
     if not text:
@@ -215,10 +207,10 @@ def home(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status in STATUS_FILTERS:
         qs = qs.filter(status__in=STATUS_FILTERS[status])
-    unit = Unit.objects.filter(pk=_int(request.GET.get("unit")) or 0).first()
+    unit = Unit.objects.filter(pk=positive_id(request.GET.get("unit")) or 0).first()
     if unit is not None:
         qs = qs.filter(unit=unit)
-    row_number = _int(request.GET.get("row"))
+    row_number = positive_id(request.GET.get("row"))
     if row_number:
         qs = qs.filter(row__number=row_number)
     states = selectors.assignment_states(plan, assignments=qs)
@@ -434,7 +426,7 @@ def activities(request: HttpRequest) -> HttpResponse:
         unit = (
             getattr(user, "unit", None)
             if role != Role.CREDIT_ADMIN
-            else Unit.objects.filter(pk=_int(request.POST.get("unit")) or 0).first()
+            else Unit.objects.filter(pk=positive_id(request.POST.get("unit")) or 0).first()
         )
         try:
             if not may_write:
@@ -489,7 +481,7 @@ def activities(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     if kind in Activity.Kind.values:
         qs = qs.filter(kind=kind)
-    unit_filter = Unit.objects.filter(pk=_int(request.GET.get("unit")) or 0).first()
+    unit_filter = Unit.objects.filter(pk=positive_id(request.GET.get("unit")) or 0).first()
     if unit_filter is not None:
         qs = qs.filter(unit=unit_filter)
     page = Paginator(qs.order_by("-held_on", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -768,8 +760,8 @@ def plans(request: HttpRequest) -> HttpResponse:
     may_copy = permissions.is_credit_admin(request.user)
     posted = None
     if request.method == "POST":
-        source = Plan.objects.filter(pk=_int(request.POST.get("plan")) or 0).first()
-        year = _int(request.POST.get("target_year"))
+        source = Plan.objects.filter(pk=positive_id(request.POST.get("plan")) or 0).first()
+        year = positive_id(request.POST.get("target_year"))
         try:
             if not may_copy:
                 raise NotPermitted(DENIED_ADMIN)
