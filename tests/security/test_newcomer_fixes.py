@@ -276,3 +276,25 @@ def test_plan_page_targets_are_chinese(actors: Actors) -> None:
     assert "collection.late_rate" not in body
     assert "training &gt;= 2.00" not in body and "training >= 2.00" not in body
     assert "双公示迟报率（不高于 0%）" in body
+
+
+def test_nomination_api_answers_as_the_page(actors: Actors) -> None:
+    """The API admits any account: a 领导 gets the district's nominations, as on the page;
+    a bank, even with granted units, none (it is not admitted to the page)."""
+    from xinyong.orgs.models import Unit
+    from xinyong.personnel.models import Nomination
+
+    api = "/api/v1/personnel/nominations/"
+    every = set(Nomination.objects.values_list("pk", flat=True))
+    assert len(every) == 4
+    led = actors.client("leader").get(api).json()
+    assert {n["id"] for n in led["results"]} == every
+    bank = actors.users["bank"]
+    bank.granted_units.add(*Unit.objects.all())
+    assert actors.client("bank").get(api).json()["results"] == []
+    rows = actors.client("reporter_b").get(api).json()["results"]
+    assert {n["id"] for n in rows} == set(
+        Nomination.objects.filter(nominated_by_unit=actors.users["reporter_b"].unit).values_list(
+            "pk", flat=True
+        )
+    )

@@ -35,6 +35,15 @@ KEEPER_READER_ROLES = KEEPER_STAFF_ROLES | {Role.UNIT_LEADER}
 # Roles that can possibly hold access to some file: the workspace pages admit these and
 # the services decide per file.
 PAGE_ROLES = (Role.ORG_DEPT, Role.UNIT_LEADER, Role.REPORTER, Role.REVIEWER)
+# The roles the 诚信典型 pages (nomination and selection) admit.
+HONOUR_ROLES = (
+    Role.CREDIT_ADMIN,
+    Role.ORG_DEPT,
+    Role.LEADER,
+    Role.UNIT_LEADER,
+    Role.REPORTER,
+    Role.REVIEWER,
+)
 
 READ_DENIED = "无权查阅该人员信用档案：仅组织部门、本人所在单位领导和建档管理单位可以查阅。"
 WRITE_DENIED = "无权维护该类人员信用档案：仅建档管理单位可以登记。"

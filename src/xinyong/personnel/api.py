@@ -19,10 +19,9 @@ from rest_framework.throttling import UserRateThrottle
 from xinyong.core.api import validated
 from xinyong.core.errors import DomainError, NotFoundError
 from xinyong.core.inputs import clean_year
-from xinyong.orgs.permissions import is_credit_admin
 from xinyong.publicity.api import PublicAnonThrottle
 
-from . import selectors, services
+from . import access, selectors, services
 from .models import FileItem, HonourKind, Nomination, Person
 
 _DATE_ERRORS: dict[str, Any] = {"invalid": "日期格式应为 YYYY-MM-DD。"}
@@ -386,16 +385,16 @@ class ItemRevokeView(GenericAPIView):
 
 
 class NominationListView(GenericAPIView):
-    """GET: the credit office sees every nomination, a unit its own. POST: nominate."""
+    """GET: the nominations the 诚信典型 page would show the caller. POST: nominate."""
 
     permission_classes = [IsAuthenticated]
     serializer_class = NominateSerializer
 
     @extend_schema(responses=NominationSerializer(many=True))
     def get(self, request: Request) -> Response:
-        qs = Nomination.objects.select_related("kind", "person", "person__unit", "unit")
-        if not is_credit_admin(request.user):
-            qs = qs.filter(nominated_by_unit_id=getattr(request.user, "unit_id", None) or 0)
+        qs = selectors.nominations_visible_to(request.user, access.HONOUR_ROLES).select_related(
+            "kind", "person", "person__unit", "unit"
+        )
         page = self.paginate_queryset(qs.select_related("nominated_by_unit")) or []
         return self.get_paginated_response([_nomination(n) for n in page])
 

@@ -267,3 +267,20 @@ def honour_years() -> list[int]:
         ),
         reverse=True,
     )
+
+
+def nominations_visible_to(user: Any, roles: Iterable[str]) -> QuerySet[Nomination]:
+    """The 诚信典型 nominations `user` may read: every unit's for the roles that read the
+    whole district (None scope), else those of the units it may read plus its own
+    nominating unit (组织部门's own unit is outside its granted read scope). Accounts
+    outside `roles` (the roles the 诚信典型 pages admit) see their own unit's only."""
+    from xinyong.orgs import permissions
+
+    qs = Nomination.objects.all()
+    readable = permissions.readable_unit_ids(user)
+    if readable is None:
+        return qs
+    if permissions.role_of(user) not in set(roles):
+        readable = set()
+    own = getattr(user, "unit_id", None)
+    return qs.filter(nominated_by_unit_id__in=sorted(readable | ({own} if own else set())))

@@ -22,8 +22,7 @@ from django.utils import timezone
 
 from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
 from xinyong.core.uploads import uploaded_file
-from xinyong.orgs import permissions
-from xinyong.orgs.models import Role, Unit
+from xinyong.orgs.models import Unit
 from xinyong.orgs.permissions import is_credit_admin, role_of
 from xinyong.publicity.views import throttled
 from xinyong.rights.models import Objection
@@ -39,21 +38,13 @@ from .models import (
     HonourKind,
     IdentityCheck,
     ItemKind,
-    Nomination,
     Person,
 )
 
 _DENIED = "只有组织部门、单位负责人和建档管理单位工作人员可以使用人员信用档案。"
 # A 领导 reads every unit's nominations and a 单位负责人 its unit's; only the units' staff
 # nominate (access.KEEPER_STAFF_ROLES) and only the credit office decides.
-HONOUR_ROLES = (
-    Role.CREDIT_ADMIN,
-    Role.ORG_DEPT,
-    Role.LEADER,
-    Role.UNIT_LEADER,
-    Role.REPORTER,
-    Role.REVIEWER,
-)
+HONOUR_ROLES = access.HONOUR_ROLES
 _HONOUR_DENIED = "只有信用办和各单位工作人员可以办理诚信典型推荐与评选。"
 CONFIRM_SALT = "personnel.self-confirm"
 SELF_SESSION = "personnel-self-check"
@@ -385,15 +376,9 @@ def item_import(request: HttpRequest) -> HttpResponse:
 @role_required(*HONOUR_ROLES, denied=_HONOUR_DENIED)
 def honour_list(request: HttpRequest) -> HttpResponse:
     admin = is_credit_admin(request.user)
-    qs = Nomination.objects.select_related(
+    qs = selectors.nominations_visible_to(request.user, HONOUR_ROLES).select_related(
         "kind", "person", "person__unit", "unit", "nominated_by_unit"
     )
-    readable = permissions.readable_unit_ids(request.user)
-    if readable is not None:
-        # A nominating unit (组织部门 among them, whose own unit is not in its granted
-        # read scope) sees its own nominations; a 领导 (None) reads every unit's.
-        own = getattr(request.user, "unit_id", None)
-        qs = qs.filter(nominated_by_unit_id__in=sorted(readable | ({own} if own else set())))
     kinds = HonourKind.objects.filter(active=True)
     keys = ("kind", "year", "person_id_number", "person_name", "unit", "community", "deeds")
     values = {k: "" for k in keys}
