@@ -12,20 +12,25 @@ from xinyong.web.templatetags.web_extras import (
 
 
 def test_change_rows_for_objects() -> None:
+    # Fields are named after the event's target model (its verbose_name).
     assert change_rows(
-        {"name": "区市场局", "active": True}, {"name": "区市场监督管理局", "active": True}
+        {"name": "区市场局", "active": True},
+        {"name": "区市场监督管理局", "active": True},
+        "orgs.Unit",
     ) == [
-        ChangeRow("name", "区市场局", "区市场监督管理局", True),
-        ChangeRow("active", "true", "true", False),
+        ChangeRow("规范名称", "区市场局", "区市场监督管理局", True),
+        ChangeRow("启用", "true", "true", False),
     ]
 
 
 def test_change_rows_for_creation_and_deletion() -> None:
-    assert change_rows(None, {"code": "A1", "note": ""}) == [
-        ChangeRow("code", "—", "A1", True),
-        ChangeRow("note", "—", "（空）", True),
+    # No model behind the target: the shared names of core.event_labels, else the key.
+    assert change_rows(None, {"code": "A1", "note": "", "zz_new": 1}, "publicity") == [
+        ChangeRow("代码", "—", "A1", True),
+        ChangeRow("说明", "—", "（空）", True),
+        ChangeRow("zz_new", "—", "1", True),
     ]
-    assert change_rows({"code": "A1"}, None) == [ChangeRow("code", "A1", "—", True)]
+    assert change_rows({"code": "A1"}, None) == [ChangeRow("代码", "A1", "—", True)]
     assert change_rows(None, None) == []
 
 

@@ -87,4 +87,5 @@ class ScenarioUse(models.Model):
         indexes = [models.Index(fields=["scenario", "checked_on"], name="scenario_use_day")]
 
     def __str__(self) -> str:
-        return f"{self.scenario_id} {self.queried_code} {self.eligible}"
+        verdict = "符合条件" if self.eligible else "不符合条件"
+        return f"场景 {self.scenario_id} 核验 {self.queried_code}：{verdict}"

@@ -76,7 +76,9 @@ class RejectedRow(models.Model):
     """A row that failed validation, kept as written so that it can be returned, fixed and
     re-sent (河南条例 art. 17: failing data goes back to the provider)."""
 
-    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="rejected_rows")
+    batch = models.ForeignKey(
+        Batch, on_delete=models.CASCADE, related_name="rejected_rows", verbose_name="归集批次"
+    )
     row_number = models.PositiveIntegerField("行号")
     original = models.JSONField("原始内容")
     errors = models.JSONField("错误")
@@ -87,7 +89,7 @@ class RejectedRow(models.Model):
         ordering = ["batch", "row_number"]
 
     def __str__(self) -> str:
-        return f"{self.batch_id}#{self.row_number}"
+        return f"批次 {self.batch_id} 第 {self.row_number} 行"
 
 
 class MonthlyDeclaration(TimeStampedModel):
@@ -127,7 +129,9 @@ class MonthlyDeclaration(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.unit} {self.year}-{self.month:02d} {self.record_type}: {self.declared_count}"
+        return (
+            f"{self.unit} {self.year}-{self.month:02d} {self.record_type}：{self.declared_count} 件"
+        )
 
 
 class QualityWarning(TimeStampedModel):
@@ -268,7 +272,10 @@ class QualityWarning(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.unit} {self.get_kind_display()} {self.key}"
+        what = self.fact or (f"记录 {self.record_id}" if self.record_id else "")
+        return " ".join(
+            p for p in (str(self.unit), self.period, self.get_kind_display(), what) if p
+        )
 
 
 # What a superseded warning had been answered with, as its label says it.
@@ -443,7 +450,7 @@ class SpotCheckItem(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.period} {self.unit_id} #{self.record_id}"
+        return f"{self.period} 抽查 记录 {self.record_id}"
 
     @property
     def problem_labels(self) -> list[str]:

@@ -92,7 +92,9 @@ class Event(ChainedEntry):
         ordering = ["-id"]
 
     def __str__(self) -> str:
-        return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.target_repr}"
+        from xinyong.core.event_labels import action_label
+
+        return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.actor_label} {action_label(self.action)} {self.target_repr}"
 
 
 class ReadLog(ChainedEntry):
@@ -125,20 +127,24 @@ class ReadLog(ChainedEntry):
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.reader_label} 查阅 {self.subject_repr}"
 
 
+# The chains of core.audit (EVENT_CHAIN, READ_CHAIN).
+CHAIN_NAMES = {"event": "操作日志", "read": "个人信息查阅记录"}
+
+
 class ChainHead(models.Model):
     """The latest hash and length of each chain, updated in the same transaction as the
     append, so that deleting the newest entries is detected too."""
 
-    chain = models.CharField(max_length=20, primary_key=True)
-    length = models.BigIntegerField(default=0)
-    last_hash = models.CharField(max_length=64)
+    chain = models.CharField(max_length=20, primary_key=True, verbose_name="哈希链")
+    length = models.BigIntegerField(default=0, verbose_name="条数")
+    last_hash = models.CharField(max_length=64, verbose_name="末条哈希")
 
     class Meta:
         verbose_name = "日志链头"
         verbose_name_plural = "日志链头"
 
     def __str__(self) -> str:
-        return f"{self.chain}: {self.length}"
+        return f"{CHAIN_NAMES.get(self.chain, self.chain)}：{self.length} 条"
 
 
 class IdentifierOverride(models.Model):

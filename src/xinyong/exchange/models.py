@@ -24,6 +24,17 @@ def new_entry_uid() -> str:
     return uuid.uuid4().hex
 
 
+# Changes of a batch, a record or a repair (records.signals.batch_stored and
+# record_changed, outbox.on_repair_decided), as OutboxEntry.change names them.
+RECORD_CHANGES = {
+    "stored": "入库",
+    "corrected": "更正",
+    "withdrawn": "撤回",
+    "restored": "恢复公示",
+    "approved": "修复获准",
+}
+
+
 class OutboxEntry(models.Model):
     class Kind(models.TextChoices):
         BATCH = "batch", "归集批次"
@@ -90,7 +101,22 @@ class OutboxEntry(models.Model):
         indexes = [models.Index(fields=["expanded_at", "id"], name="outbox_pending_expand")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.change} #{self.pk}"
+        return f"{self.get_kind_display()}{self.change_label} #{self.pk}"
+
+    @property
+    def change_label(self) -> str:
+        """The change in Chinese: a list entry's new status, a commitment's change
+        (outbox.COMMITMENT_CHANGES) or a record's or batch's."""
+        if self.kind == self.Kind.LIST_ENTRY:
+            from xinyong.sanctions.models import ListEntry
+
+            statuses = ListEntry.Status
+            return statuses(self.change).label if self.change in statuses else self.change
+        if self.kind == self.Kind.COMMITMENT:
+            from .outbox import COMMITMENT_CHANGES
+
+            return COMMITMENT_CHANGES.get(self.change, self.change)
+        return RECORD_CHANGES.get(self.change, self.change)
 
 
 class OutboundMessage(TimeStampedModel):
@@ -106,7 +132,9 @@ class OutboundMessage(TimeStampedModel):
         REPAIR = "repair", "信用修复"
         LIST = "list", "名单变更"
 
-    entry = models.ForeignKey(OutboxEntry, on_delete=models.PROTECT, related_name="messages")
+    entry = models.ForeignKey(
+        OutboxEntry, on_delete=models.PROTECT, related_name="messages", verbose_name="待推送变更"
+    )
     seq = models.PositiveIntegerField("分片序号", default=1)
     idempotency_key = models.CharField("幂等键", max_length=64, unique=True)
     kind = models.CharField("类型", max_length=12, choices=OutboxEntry.Kind.choices)
@@ -148,7 +176,9 @@ class DeliveryAttempt(models.Model):
         RETRY = "retry", "失败待重试"
         FAILED = "failed", "失败（不再重试）"
 
-    message = models.ForeignKey(OutboundMessage, on_delete=models.CASCADE, related_name="tries")
+    message = models.ForeignKey(
+        OutboundMessage, on_delete=models.CASCADE, related_name="tries", verbose_name="推送报文"
+    )
     number = models.PositiveIntegerField("第几次")
     transport = models.CharField("发送方式", max_length=10)
     started_at = models.DateTimeField("开始时间")
@@ -163,7 +193,7 @@ class DeliveryAttempt(models.Model):
         ordering = ["message", "number"]
 
     def __str__(self) -> str:
-        return f"{self.message_id} #{self.number} {self.outcome}"
+        return f"报文 {self.message_id} 第 {self.number} 次发送：{self.get_outcome_display()}"
 
 
 class InboundFile(TimeStampedModel):

@@ -140,7 +140,7 @@ class WhitelistItem(models.Model):
         indexes = [models.Index(fields=["run", "status"], name="whitelist_item_run_status")]
 
     def __str__(self) -> str:
-        return f"{self.run_id} {self.subject_id} {self.status}"
+        return f"白名单批次 {self.run_id} · 主体 {self.subject_id}：{self.get_status_display()}"
 
     @property
     def staff_reason(self) -> str:
@@ -326,7 +326,7 @@ class CityBenchmark(TimeStampedModel):
         ordering = ["-year"]
 
     def __str__(self) -> str:
-        return f"{self.year} {self.city_growth_percent}%"
+        return f"{self.year} 年全市贷款增速 {self.city_growth_percent}%"
 
 
 class MatchmakingEvent(TimeStampedModel):

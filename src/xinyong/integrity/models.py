@@ -148,14 +148,21 @@ class CaseStep(models.Model):
         FINDING = "finding", "认定"
         CLOSE = "close", "办结"
 
-    case = models.ForeignKey(IntegrityCase, on_delete=models.CASCADE, related_name="steps")
+    case = models.ForeignKey(
+        IntegrityCase, on_delete=models.CASCADE, related_name="steps", verbose_name="案件"
+    )
     kind = models.CharField("环节", max_length=12, choices=Kind.choices)
     on = models.DateField("日期")
     note = models.TextField("内容")
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="登记人",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="记录时间")
 
     class Meta:
         verbose_name = "案件办理环节"
@@ -163,7 +170,7 @@ class CaseStep(models.Model):
         ordering = ["case", "on", "id"]
 
     def __str__(self) -> str:
-        return f"{self.case_id} {self.on} {self.get_kind_display()}"
+        return f"案件 {self.case_id} · {self.on} {self.get_kind_display()}"
 
 
 class ArrearsCase(TimeStampedModel):
@@ -249,14 +256,21 @@ class ArrearsCase(TimeStampedModel):
 
 
 class ArrearsPayment(models.Model):
-    case = models.ForeignKey(ArrearsCase, on_delete=models.CASCADE, related_name="payments")
+    case = models.ForeignKey(
+        ArrearsCase, on_delete=models.CASCADE, related_name="payments", verbose_name="拖欠账款案件"
+    )
     paid_on = models.DateField("支付日期")
     amount_wan = models.DecimalField("金额（万元）", max_digits=14, decimal_places=2)
     note = models.CharField("说明", max_length=300, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="登记人",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="记录时间")
 
     class Meta:
         verbose_name = "清欠支付"
@@ -264,7 +278,7 @@ class ArrearsPayment(models.Model):
         ordering = ["case", "paid_on", "id"]
 
     def __str__(self) -> str:
-        return f"{self.case_id} {self.paid_on} {self.amount_wan}"
+        return f"欠款案件 {self.case_id} · {self.paid_on} 支付 {self.amount_wan} 万元"
 
 
 class GovCommitment(TimeStampedModel):
@@ -405,7 +419,12 @@ class Alert(TimeStampedModel):
     raised_on = models.DateField("发出日期")
     acknowledged_on = models.DateField("签收日期", null=True, blank=True)
     acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="签收人",
     )
     response = models.TextField("单位反馈", blank=True)
     resolved_on = models.DateField("解除日期", null=True, blank=True)
@@ -527,7 +546,12 @@ class ManualScore(TimeStampedModel):
     evidence = models.TextField("评分依据/证据")
     scored_on = models.DateField("评分日期")
     scored_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="评分人",
     )
 
     class Meta:
@@ -539,7 +563,7 @@ class ManualScore(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.unit} {self.indicator.code} {self.score}"
+        return f"{self.unit} {self.indicator.code} {self.score} 分"
 
 
 class EvaluationResult(TimeStampedModel):
@@ -569,4 +593,4 @@ class EvaluationResult(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.system.year} {self.unit} {self.percent}"
+        return f"{self.system.year} 年 {self.unit} {self.percent} 分"

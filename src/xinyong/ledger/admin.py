@@ -151,6 +151,10 @@ class RowAdmin(_EditedThroughService):
     filter_horizontal = ("tasks", "lead_units")
     inlines = [TargetInline]
 
+    @admin.display(description="事项摘要")
+    def short_title(self, obj: Row) -> str:
+        return obj.short_title
+
 
 class PlanRulesForm(forms.ModelForm):
     class Meta:

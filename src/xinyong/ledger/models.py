@@ -50,7 +50,9 @@ class Plan(TimeStampedModel):
 class Task(models.Model):
     """One of the plan's numbered key tasks (重点工作), in its group (（一）…（七）)."""
 
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="tasks")
+    plan = models.ForeignKey(
+        Plan, on_delete=models.CASCADE, related_name="tasks", verbose_name="年度工作方案"
+    )
     number = models.PositiveSmallIntegerField("序号")
     group_number = models.CharField("分组序号", max_length=4)
     group_title = models.CharField("分组", max_length=100)
@@ -79,7 +81,9 @@ class Task(models.Model):
 class Row(models.Model):
     """One row of the attached ledger."""
 
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="rows")
+    plan = models.ForeignKey(
+        Plan, on_delete=models.CASCADE, related_name="rows", verbose_name="年度工作方案"
+    )
     number = models.PositiveSmallIntegerField("序号")
     level1 = models.CharField("一级指标", max_length=100)
     level2 = models.CharField("二级指标", max_length=100)
@@ -141,7 +145,9 @@ class RowTarget(models.Model):
         AT_MOST = "<=", "不高于"
         AT_LEAST = ">=", "不低于"
 
-    row = models.ForeignKey(Row, on_delete=models.CASCADE, related_name="targets")
+    row = models.ForeignKey(
+        Row, on_delete=models.CASCADE, related_name="targets", verbose_name="台账事项"
+    )
     kind = models.CharField("类型", max_length=10, choices=Kind.choices)
     metric_code = models.CharField("指标代码", max_length=60, blank=True)
     activity_kind = models.CharField("活动类型", max_length=20, blank=True)
@@ -154,8 +160,9 @@ class RowTarget(models.Model):
         ordering = ["row", "id"]
 
     def __str__(self) -> str:
-        what = self.metric_code or self.activity_kind
-        return f"{what} {self.comparison} {self.value}"
+        from .selectors import target_label
+
+        return target_label(self)
 
     def met_by(self, value: Decimal | int | None) -> bool | None:
         if value is None:
@@ -176,9 +183,14 @@ class Assignment(TimeStampedModel):
         ACCEPTED = "accepted", "已完成"
         RETURNED = "returned", "退回修改"
 
-    row = models.ForeignKey(Row, on_delete=models.CASCADE, related_name="assignments")
+    row = models.ForeignKey(
+        Row, on_delete=models.CASCADE, related_name="assignments", verbose_name="台账事项"
+    )
     unit = models.ForeignKey(
-        "orgs.Unit", on_delete=models.PROTECT, related_name="ledger_assignments"
+        "orgs.Unit",
+        on_delete=models.PROTECT,
+        related_name="ledger_assignments",
+        verbose_name="责任单位",
     )
     status = models.CharField(
         "状态", max_length=20, choices=Status.choices, default=Status.NOT_REPORTED
@@ -211,7 +223,9 @@ class ProgressReport(TimeStampedModel):
         ACCEPTED = "accepted", "审核通过"
         RETURNED = "returned", "退回修改"
 
-    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="reports")
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, related_name="reports", verbose_name="责任分解"
+    )
     reported_on = models.DateField("报送日期")
     # A unit's report is dated the day it is filed; only the credit office records an
     # earlier date, and says why (services.report_progress).
@@ -228,12 +242,22 @@ class ProgressReport(TimeStampedModel):
         verbose_name="报送人",
     )
     lead_reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="牵头单位审核人",
     )
     lead_reviewed_on = models.DateField("牵头单位审核日期", null=True, blank=True)
     lead_comment = models.TextField("牵头单位意见", blank=True)
     office_reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="信用办审核人",
     )
     office_reviewed_on = models.DateField("信用办审核日期", null=True, blank=True)
     office_comment = models.TextField("信用办意见", blank=True)
@@ -257,8 +281,12 @@ class Activity(TimeStampedModel):
         MATCHMAKING = "matchmaking", "信易贷推介对接活动"
         TYPICAL_CASE = "typical_case", "典型案例"
 
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="activities")
-    unit = models.ForeignKey("orgs.Unit", on_delete=models.PROTECT, related_name="+")
+    plan = models.ForeignKey(
+        Plan, on_delete=models.CASCADE, related_name="activities", verbose_name="年度工作方案"
+    )
+    unit = models.ForeignKey(
+        "orgs.Unit", on_delete=models.PROTECT, related_name="+", verbose_name="单位"
+    )
     kind = models.CharField("类型", max_length=20, choices=Kind.choices)
     title = models.CharField("名称", max_length=200)
     held_on = models.DateField("日期")
@@ -266,7 +294,12 @@ class Activity(TimeStampedModel):
     participants = models.PositiveIntegerField("参加人数", null=True, blank=True)
     description = models.TextField("简要情况", blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="录入人",
     )
 
     class Meta:
@@ -288,10 +321,20 @@ class Evidence(TimeStampedModel):
         LINK = "link", "网站发布链接"
 
     report = models.ForeignKey(
-        ProgressReport, null=True, blank=True, on_delete=models.CASCADE, related_name="evidence"
+        ProgressReport,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="evidence",
+        verbose_name="进展报送",
     )
     activity = models.ForeignKey(
-        Activity, null=True, blank=True, on_delete=models.CASCADE, related_name="evidence"
+        Activity,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="evidence",
+        verbose_name="活动记录",
     )
     kind = models.CharField("类型", max_length=10, choices=Kind.choices)
     file = models.FileField("文件", upload_to="ledger/%Y/%m/", blank=True)
@@ -323,7 +366,9 @@ class DeadlineWarning(models.Model):
         DUE_SOON = "due_soon", "即将到期"
         OVERDUE = "overdue", "已逾期"
 
-    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="warnings")
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, related_name="warnings", verbose_name="责任分解"
+    )
     kind = models.CharField("类型", max_length=10, choices=Kind.choices)
     due_on = models.DateField("期限")
     created_on = models.DateField("预警日期")
@@ -352,14 +397,22 @@ class SupervisionItem(TimeStampedModel):
         CLOSED = "closed", "已办结"
 
     assignment = models.ForeignKey(
-        Assignment, on_delete=models.CASCADE, related_name="supervision_items"
+        Assignment,
+        on_delete=models.CASCADE,
+        related_name="supervision_items",
+        verbose_name="责任分解",
     )
     reason = models.TextField("督办事由")
     opened_on = models.DateField("督办日期")
     due_on = models.DateField("办理期限")
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.OPEN)
     opened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="发起人",
     )
     response = models.TextField("单位反馈", blank=True)
     responded_on = models.DateField("反馈日期", null=True, blank=True)
@@ -378,9 +431,18 @@ class SupervisionItem(TimeStampedModel):
 class Instruction(models.Model):
     """A leader's 批示 on a 督办 item."""
 
-    item = models.ForeignKey(SupervisionItem, on_delete=models.CASCADE, related_name="instructions")
+    item = models.ForeignKey(
+        SupervisionItem,
+        on_delete=models.CASCADE,
+        related_name="instructions",
+        verbose_name="督办事项",
+    )
     leader = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="批示领导账号",
     )
     leader_label = models.CharField("批示领导", max_length=100)
     text = models.TextField("批示内容")
@@ -403,14 +465,21 @@ class Bulletin(TimeStampedModel):
         DRAFT = "draft", "草稿"
         PUBLISHED = "published", "已印发"
 
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="bulletins")
+    plan = models.ForeignKey(
+        Plan, on_delete=models.CASCADE, related_name="bulletins", verbose_name="年度工作方案"
+    )
     period = models.CharField("期间", max_length=7, help_text="YYYY-MM")
     commentary = models.TextField("信用办评述", blank=True)
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DRAFT)
     snapshot = models.JSONField("印发时的内容", default=dict, blank=True)
     published_on = models.DateField("印发日期", null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="起草人",
     )
 
     class Meta:
@@ -429,7 +498,9 @@ class PlanRules(models.Model):
     """Timing and scoring rules of one plan year, as data (loaded from data/rules.json,
     edited in the admin)."""
 
-    plan = models.OneToOneField(Plan, on_delete=models.CASCADE, related_name="rules")
+    plan = models.OneToOneField(
+        Plan, on_delete=models.CASCADE, related_name="rules", verbose_name="年度工作方案"
+    )
     warning_workdays = models.PositiveSmallIntegerField("到期前预警（工作日）", default=5)
     ongoing_report_workdays = models.PositiveSmallIntegerField(
         "持续推进事项季度报送期限（季末后工作日）", default=5

@@ -77,10 +77,20 @@ class UnitAlias(models.Model):
 
     alias = models.CharField("别名", max_length=100, unique=True)
     unit = models.ForeignKey(
-        Unit, null=True, blank=True, on_delete=models.CASCADE, related_name="aliases"
+        Unit,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="aliases",
+        verbose_name="单位",
     )
     group = models.ForeignKey(
-        UnitGroup, null=True, blank=True, on_delete=models.CASCADE, related_name="aliases"
+        UnitGroup,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="aliases",
+        verbose_name="单位分组",
     )
 
     class Meta:

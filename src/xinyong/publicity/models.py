@@ -95,7 +95,11 @@ class PublicityWindow(TimeStampedModel):
         verbose_name_plural = "公示期限"
 
     def __str__(self) -> str:
-        return f"{self.record_id} {self.starts_on}–{self.ends_on}"
+        if not self.is_published:
+            return f"记录 {self.record_id} 不公示"
+        ends = f"至 {self.ends_on}" if self.ends_on else "持续公示"
+        starts = f"{self.starts_on} 起" if self.starts_on else ""
+        return f"记录 {self.record_id} 公示 {starts}{ends}"
 
     @property
     def explanation_text(self) -> str:

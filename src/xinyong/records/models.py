@@ -99,19 +99,26 @@ class CreditRecord(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.record_type_id} {self.document_number} {self.party_name}"
+        return f"{self.document_number} {self.party_name}"
 
 
 class RecordVersion(models.Model):
     """A superseded content of a record, kept when a correction arrives."""
 
-    record = models.ForeignKey(CreditRecord, on_delete=models.CASCADE, related_name="versions")
+    record = models.ForeignKey(
+        CreditRecord, on_delete=models.CASCADE, related_name="versions", verbose_name="信用记录"
+    )
     version = models.PositiveIntegerField("版本")
     payload = models.JSONField("信息项")
     content_hash = models.CharField("内容哈希", max_length=64)
     superseded_at = models.DateTimeField("被替换时间", auto_now_add=True)
     superseded_by_batch = models.ForeignKey(
-        "collection.Batch", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "collection.Batch",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="替换它的归集批次",
     )
 
     class Meta:
@@ -123,7 +130,7 @@ class RecordVersion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.record_id} v{self.version}"
+        return f"记录 {self.record_id} 第 {self.version} 版"
 
 
 class RecordWithdrawal(models.Model):

@@ -201,4 +201,4 @@ class SelfServiceRequest(TimeStampedModel):
         ordering = ["-id"]
 
     def __str__(self) -> str:
-        return f"{self.pk} {self.subject_id}"
+        return f"自助获取申请 {self.pk}（主体 {self.subject_id}）"

@@ -172,7 +172,9 @@ class ObjectionPause(models.Model):
         APPRAISAL = "appraisal", "鉴定"
         EXPERT = "expert", "专家评审"
 
-    objection = models.ForeignKey(Objection, on_delete=models.CASCADE, related_name="pauses")
+    objection = models.ForeignKey(
+        Objection, on_delete=models.CASCADE, related_name="pauses", verbose_name="异议申请"
+    )
     reason = models.CharField("暂停原因", max_length=10, choices=Reason.choices)
     started_on = models.DateField("开始日期")
     ended_on = models.DateField("结束日期", null=True, blank=True)
@@ -193,7 +195,12 @@ class Attachment(TimeStampedModel):
     """Evidence for an objection or material for a repair application."""
 
     objection = models.ForeignKey(
-        Objection, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+        Objection,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="attachments",
+        verbose_name="异议申请",
     )
     repair = models.ForeignKey(
         "rights.RepairApplication",
@@ -201,6 +208,7 @@ class Attachment(TimeStampedModel):
         blank=True,
         on_delete=models.CASCADE,
         related_name="attachments",
+        verbose_name="信用修复申请",
     )
     file = models.FileField("文件", upload_to="rights/%Y/%m/")
     original_name = models.CharField("原文件名", max_length=255)
@@ -301,6 +309,7 @@ class RepairNotice(TimeStampedModel):
         on_delete=models.CASCADE,
         related_name="repair_notice",
         db_constraint=False,
+        verbose_name="信用记录",
     )
     number = models.CharField("告知书编号", max_length=40, unique=True)
     earliest_repair_on = models.DateField("最早可申请修复日期", null=True, blank=True)

@@ -106,7 +106,7 @@ class ListEntryChangeInline(PersonDataInline):
 @admin.register(ListEntry)
 class ListEntryAdmin(PersonDataAdmin):
     list_display = (
-        "pk",
+        "id",
         "list_type",
         "subject",
         "status",
@@ -169,11 +169,11 @@ class MeasureAdmin(admin.ModelAdmin):
 for model, display in (
     (Matter, ("code", "name")),
     (Measure, ("code", "name", "kind", "source_list", "effective_from", "active")),
-    (Check, ("pk", "unit", "subject", "matter", "checked_on", "hit", "feedback_status")),
+    (Check, ("id", "unit", "subject", "matter", "checked_on", "hit", "feedback_status")),
     (CheckMeasure, ("check_run", "measure", "action", "reported_on")),
     (TypicalCase, ("title", "unit", "published_on")),
     (GovernanceTarget, ("year", "max_blacklist_share", "max_government_bodies_listed")),
-    (GovernanceCase, ("pk", "entry", "lead_unit", "status", "due_on", "closed_on")),
+    (GovernanceCase, ("id", "entry", "lead_unit", "status", "due_on", "closed_on")),
     (GovernanceAction, ("case", "on", "action")),
     (DishonestyEvent, ("title", "source", "status", "detected_on", "due_on")),
 ):

@@ -167,15 +167,22 @@ class ListEntry(TimeStampedModel):
 class ListEntryChange(models.Model):
     """The entry's history: every status change with its date and reason."""
 
-    entry = models.ForeignKey(ListEntry, on_delete=models.CASCADE, related_name="changes")
+    entry = models.ForeignKey(
+        ListEntry, on_delete=models.CASCADE, related_name="changes", verbose_name="名单条目"
+    )
     from_status = models.CharField("原状态", max_length=12, blank=True)
     to_status = models.CharField("新状态", max_length=12)
     on = models.DateField("日期")
     note = models.TextField("说明", blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="操作人",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="记录时间")
 
     class Meta:
         verbose_name = "名单状态变更"
@@ -183,7 +190,15 @@ class ListEntryChange(models.Model):
         ordering = ["entry", "id"]
 
     def __str__(self) -> str:
-        return f"{self.entry_id} {self.from_status}→{self.to_status} {self.on}"
+        def label(status: str) -> str:
+            return ListEntry.Status(status).label if status in ListEntry.Status else status
+
+        change = (
+            f"{label(self.from_status)}→{label(self.to_status)}"
+            if self.from_status
+            else label(self.to_status)
+        )
+        return f"名单条目 {self.entry_id} {self.on} {change}"
 
 
 class Matter(TimeStampedModel):
@@ -292,16 +307,27 @@ class CheckMeasure(models.Model):
         NOT_APPLIED = "not_applied", "未实施（说明理由）"
         NOT_APPLICABLE = "not_applicable", "不适用"
 
-    check_run = models.ForeignKey(Check, on_delete=models.CASCADE, related_name="measures")
-    measure = models.ForeignKey(Measure, on_delete=models.PROTECT, related_name="+")
-    list_entry = models.ForeignKey(ListEntry, on_delete=models.PROTECT, related_name="+")
+    check_run = models.ForeignKey(
+        Check, on_delete=models.CASCADE, related_name="measures", verbose_name="奖惩查询"
+    )
+    measure = models.ForeignKey(
+        Measure, on_delete=models.PROTECT, related_name="+", verbose_name="奖惩措施"
+    )
+    list_entry = models.ForeignKey(
+        ListEntry, on_delete=models.PROTECT, related_name="+", verbose_name="名单条目"
+    )
     action = models.CharField(
         "执行情况", max_length=15, choices=Action.choices, default=Action.PENDING
     )
     reason = models.TextField("说明", blank=True)
     reported_on = models.DateField("反馈日期", null=True, blank=True)
     reported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="反馈人",
     )
 
     class Meta:
@@ -309,7 +335,7 @@ class CheckMeasure(models.Model):
         verbose_name_plural = "查询命中措施"
 
     def __str__(self) -> str:
-        return f"{self.check_run_id} {self.measure_id} {self.action}"
+        return f"奖惩查询 {self.check_run_id} · 措施 {self.measure_id}：{self.get_action_display()}"
 
 
 class TypicalCase(TimeStampedModel):
@@ -320,7 +346,12 @@ class TypicalCase(TimeStampedModel):
         "orgs.Unit", on_delete=models.PROTECT, related_name="typical_cases", verbose_name="报送单位"
     )
     check_run = models.ForeignKey(
-        Check, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Check,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="关联奖惩查询",
     )
     body = models.TextField("案例内容")
     published_on = models.DateField("发布日期", null=True, blank=True)
@@ -392,13 +423,20 @@ class GovernanceCase(TimeStampedModel):
 
 
 class GovernanceAction(models.Model):
-    case = models.ForeignKey(GovernanceCase, on_delete=models.CASCADE, related_name="actions")
+    case = models.ForeignKey(
+        GovernanceCase, on_delete=models.CASCADE, related_name="actions", verbose_name="治理案件"
+    )
     on = models.DateField("日期")
     action = models.CharField("工作内容", max_length=200)
     contact = models.CharField("联系人/对接情况", max_length=200, blank=True)
     note = models.TextField("进展", blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="登记人",
     )
 
     class Meta:
@@ -407,7 +445,7 @@ class GovernanceAction(models.Model):
         ordering = ["case", "on", "id"]
 
     def __str__(self) -> str:
-        return f"{self.case_id} {self.on} {self.action}"
+        return f"治理案件 {self.case_id} · {self.on} {self.action}"
 
 
 class DishonestyEvent(TimeStampedModel):

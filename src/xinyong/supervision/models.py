@@ -49,7 +49,12 @@ class Indicator(TimeStampedModel):
         COMMITMENT_BROKEN = "commitment_broken", "承诺违诺"
         REPAIRED = "repaired", "已修复记录"
 
-    model = models.ForeignKey(EvaluationModel, on_delete=models.CASCADE, related_name="indicators")
+    model = models.ForeignKey(
+        EvaluationModel,
+        on_delete=models.CASCADE,
+        related_name="indicators",
+        verbose_name="评价模型",
+    )
     code = models.CharField("指标代码", max_length=40)
     name = models.CharField("指标名称", max_length=100)
     kind = models.CharField("类型", max_length=20, choices=Kind.choices)
@@ -83,10 +88,19 @@ class SubjectGrade(models.Model):
         SECTOR = "sector", "行业信用评价"
 
     subject = models.OneToOneField(
-        "subjects.Subject", on_delete=models.CASCADE, primary_key=True, related_name="grade"
+        "subjects.Subject",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="grade",
+        verbose_name="信用主体",
     )
     model = models.ForeignKey(
-        EvaluationModel, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        EvaluationModel,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="评价模型",
     )
     score = models.DecimalField("得分", max_digits=7, decimal_places=2, null=True, blank=True)
     grade = models.CharField("等级", max_length=1, choices=GradeLetter.choices)
@@ -102,14 +116,17 @@ class SubjectGrade(models.Model):
         indexes = [models.Index(fields=["grade"], name="subjectgrade_grade")]
 
     def __str__(self) -> str:
-        return f"{self.subject_id} {self.grade}"
+        return f"主体 {self.subject_id}：{self.get_grade_display()}"
 
 
 class GradeChange(models.Model):
     """History: one row each time a subject's grade or score changes."""
 
     subject = models.ForeignKey(
-        "subjects.Subject", on_delete=models.CASCADE, related_name="grade_changes"
+        "subjects.Subject",
+        on_delete=models.CASCADE,
+        related_name="grade_changes",
+        verbose_name="信用主体",
     )
     old_grade = models.CharField("原等级", max_length=1, blank=True)
     new_grade = models.CharField("新等级", max_length=1)
@@ -124,14 +141,17 @@ class GradeChange(models.Model):
         ordering = ["subject", "-changed_at"]
 
     def __str__(self) -> str:
-        return f"{self.subject_id} {self.old_grade}→{self.new_grade}"
+        return f"主体 {self.subject_id}：{self.old_grade or '无等级'}→{self.new_grade}"
 
 
 class ExternalEvaluation(TimeStampedModel):
     """A provincial comprehensive evaluation or a sector unit's evaluation result."""
 
     subject = models.ForeignKey(
-        "subjects.Subject", on_delete=models.CASCADE, related_name="external_evaluations"
+        "subjects.Subject",
+        on_delete=models.CASCADE,
+        related_name="external_evaluations",
+        verbose_name="信用主体",
     )
     source = models.CharField("来源", max_length=12, choices=SubjectGrade.Source.choices)
     evaluator = models.CharField("评价机构", max_length=200)
@@ -143,7 +163,12 @@ class ExternalEvaluation(TimeStampedModel):
     valid_until = models.DateField("有效期至", null=True, blank=True)
     takes_precedence = models.BooleanField("优先于本平台评价", default=True)
     record = models.ForeignKey(
-        "records.CreditRecord", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "records.CreditRecord",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="对应信用记录",
     )
 
     class Meta:
@@ -152,7 +177,7 @@ class ExternalEvaluation(TimeStampedModel):
         ordering = ["-evaluated_on"]
 
     def __str__(self) -> str:
-        return f"{self.subject_id} {self.evaluator} {self.grade}"
+        return f"主体 {self.subject_id}：{self.evaluator}评为 {self.grade}"
 
 
 class SupervisionPolicy(TimeStampedModel):
@@ -170,7 +195,7 @@ class SupervisionPolicy(TimeStampedModel):
         ordering = ["grade", "-effective_from"]
 
     def __str__(self) -> str:
-        return f"{self.grade} {self.inspection_ratio}%"
+        return f"{self.grade} 类抽查比例 {self.inspection_ratio}%"
 
 
 class Inspector(TimeStampedModel):
@@ -180,7 +205,12 @@ class Inspector(TimeStampedModel):
     name = models.CharField("姓名", max_length=50)
     badge_number = models.CharField("执法证号", max_length=50)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="平台账号",
     )
     active = models.BooleanField("在岗", default=True)
 
@@ -199,8 +229,12 @@ class Inspector(TimeStampedModel):
 class InspectorConflict(models.Model):
     """A declared conflict of interest: this inspector must not be drawn for this subject."""
 
-    inspector = models.ForeignKey(Inspector, on_delete=models.CASCADE, related_name="conflicts")
-    subject = models.ForeignKey("subjects.Subject", on_delete=models.CASCADE, related_name="+")
+    inspector = models.ForeignKey(
+        Inspector, on_delete=models.CASCADE, related_name="conflicts", verbose_name="执法检查人员"
+    )
+    subject = models.ForeignKey(
+        "subjects.Subject", on_delete=models.CASCADE, related_name="+", verbose_name="信用主体"
+    )
     reason = models.CharField("回避理由", max_length=200)
     declared_on = models.DateField("申报日期")
 
@@ -214,7 +248,7 @@ class InspectorConflict(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.inspector} 回避 {self.subject_id}"
+        return f"{self.inspector} 回避主体 {self.subject_id}"
 
 
 class Draw(TimeStampedModel):
@@ -243,7 +277,12 @@ class Draw(TimeStampedModel):
     roster_snapshot = models.JSONField("检查人员快照", default=list)
     result = models.JSONField("抽取结果", default=list)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="创建人",
     )
 
     class Meta:
@@ -256,10 +295,16 @@ class Draw(TimeStampedModel):
 
 
 class DrawTarget(models.Model):
-    draw = models.ForeignKey(Draw, on_delete=models.CASCADE, related_name="targets")
-    subject = models.ForeignKey("subjects.Subject", on_delete=models.PROTECT, related_name="+")
+    draw = models.ForeignKey(
+        Draw, on_delete=models.CASCADE, related_name="targets", verbose_name="双随机抽查"
+    )
+    subject = models.ForeignKey(
+        "subjects.Subject", on_delete=models.PROTECT, related_name="+", verbose_name="信用主体"
+    )
     grade = models.CharField("抽取时等级", max_length=1)
-    inspectors = models.ManyToManyField(Inspector, related_name="assignments")
+    inspectors = models.ManyToManyField(
+        Inspector, related_name="assignments", verbose_name="检查人员"
+    )
     inspection_record = models.ForeignKey(
         "records.CreditRecord",
         null=True,
@@ -277,4 +322,4 @@ class DrawTarget(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.draw_id} {self.subject_id}"
+        return f"抽查 {self.draw_id} · 主体 {self.subject_id}"

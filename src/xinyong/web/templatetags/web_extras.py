@@ -28,9 +28,10 @@ def _show(value: Any) -> str:
 
 
 @register.simple_tag
-def change_rows(old: Any, new: Any) -> list[ChangeRow]:
-    """An event's old and new values side by side, one row per field. Values that are not
-    objects (a list, a number) show as one row named "值"."""
+def change_rows(old: Any, new: Any, target_type: str = "") -> list[ChangeRow]:
+    """An event's old and new values side by side, one row per field, named in Chinese
+    after the target's model (event_labels.field_label). Values that are not objects (a
+    list, a number) show as one row named "值"."""
     if old is None and new is None:
         return []
     if isinstance(old, dict | None) and isinstance(new, dict | None):
@@ -38,7 +39,7 @@ def change_rows(old: Any, new: Any) -> list[ChangeRow]:
         keys = list(dict.fromkeys([*before.keys(), *after.keys()]))
         return [
             ChangeRow(
-                str(k),
+                event_labels.field_label(k, target_type),
                 _show(before.get(k)) if old is not None else "—",
                 _show(after.get(k)) if new is not None else "—",
                 before.get(k) != after.get(k),
