@@ -5,8 +5,8 @@ does the work. A second submission of the same form — the browser sending it a
 double click whose two requests each read the session before the other saved it — is
 refused; a refused submission rolls the key back, so the corrected form can be sent.
 
-The API token pages (views_tokens) were the first user of `UsedFormKey`, with their own
-copy of this logic."""
+The API token pages (views_tokens) require the key: their form must never issue a
+second token."""
 
 from __future__ import annotations
 
@@ -54,12 +54,15 @@ def _forget(request: HttpRequest, key: str) -> None:
     request.session[SESSION_KEY] = [v for v in request.session.get(SESSION_KEY, []) if v != key]
 
 
-def submit_once(request: HttpRequest, action: Callable[[], T]) -> T:
+def submit_once(request: HttpRequest, action: Callable[[], T], *, required: bool = False) -> T:
     """Run `action` (a service call) for the form posted in `request`, at most once per
     form key. A DomainError from `action` leaves the key unused. A post without a key
-    (a script, not the page) runs as it is; the services refuse an identical record."""
+    (a script, not the page) runs as it is, the services refusing an identical record —
+    unless the key is `required`."""
     key = str(request.POST.get(FIELD) or "")
     if not key:
+        if required:
+            raise FormAlreadyUsed
         return action()
     if key not in request.session.get(SESSION_KEY, []):
         raise FormAlreadyUsed

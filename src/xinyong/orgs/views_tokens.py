@@ -12,11 +12,8 @@ it (Cache-Control: no-store)."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from functools import wraps
 from types import SimpleNamespace
 from typing import Any
@@ -25,11 +22,9 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_http_methods
@@ -37,9 +32,9 @@ from django.views.decorators.http import require_http_methods
 from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
 from xinyong.core.models import Event
 
-from . import selectors, services
+from . import form_keys, selectors, services
 from .forms_tokens import KIND_BANK, KIND_UNIT, TokenFilterForm, TokenIssueForm, TokenRevokeForm
-from .models import ApiToken, Role, UsedFormKey
+from .models import ApiToken, Role
 from .permissions import IsReviewerOrCreditAdmin
 
 PAGE_SIZE = 50
@@ -49,14 +44,11 @@ REVOKE_ACTION = "orgs.token_revoke"
 
 # Session key of the issue form's one-time keys (never the token itself): refreshing the
 # page that shows a new key re-sends the form, which must not issue a second token.
-ONCE_SESSION = "orgs.token_form_once"
+ONCE_SESSION = form_keys.SESSION_KEY
 ONCE_USED = (
     "此签发表单已提交过或已失效：为避免重复签发令牌，未作处理。"
     "如确需再签发一个令牌，请核对下方内容后重新提交。"
 )
-# A form key is random; keeping used ones a day outlasts any open form.
-ONCE_RETENTION_DAYS = 1
-ONCE_KEEP = 20
 
 _API_DOOR = IsReviewerOrCreditAdmin()
 
@@ -179,43 +171,20 @@ def token_list(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------- issue
 
 
-def _new_once(request: HttpRequest) -> str:
-    once = secrets.token_urlsafe(16)
-    kept = [str(v) for v in request.session.get(ONCE_SESSION, [])]
-    request.session[ONCE_SESSION] = [*kept, once][-ONCE_KEEP:]
-    return once
-
-
-def _once_valid(request: HttpRequest, once: str) -> bool:
-    return bool(once) and once in request.session.get(ONCE_SESSION, [])
-
-
-def _use_once(request: HttpRequest, once: str) -> None:
-    request.session[ONCE_SESSION] = [v for v in request.session.get(ONCE_SESSION, []) if v != once]
-
-
-class _FormAlreadyUsed(Exception):
-    pass
-
-
-def _issue(request: HttpRequest, form: TokenIssueForm, once: str) -> tuple[ApiToken, str]:
+def _issue(request: HttpRequest, form: TokenIssueForm) -> tuple[ApiToken, str]:
     """Consume the form key and issue, in one transaction: a refused issue (a DomainError)
-    rolls the key back so that the corrected form can be sent again."""
+    rolls the key back so that the corrected form can be sent again. The page's form
+    always carries a key: a post without one issues nothing."""
     data = form.cleaned_data
-    cutoff = timezone.now() - timedelta(days=ONCE_RETENTION_DAYS)
-    UsedFormKey.objects.filter(used_at__lt=cutoff).delete()
-    try:
-        with transaction.atomic():
-            UsedFormKey.objects.create(key_hash=hashlib.sha256(once.encode()).hexdigest())
-            if data["kind"] == KIND_BANK:
-                return services.issue_bank_token(
-                    actor=request.user, bank=data["bank"], name=data["name"]
-                )
-            return services.issue_unit_token(
-                actor=request.user, unit=data["unit"], name=data["name"]
+
+    def issue() -> tuple[ApiToken, str]:
+        if data["kind"] == KIND_BANK:
+            return services.issue_bank_token(
+                actor=request.user, bank=data["bank"], name=data["name"]
             )
-    except IntegrityError as exc:
-        raise _FormAlreadyUsed from exc
+        return services.issue_unit_token(actor=request.user, unit=data["unit"], name=data["name"])
+
+    return form_keys.submit_once(request, issue, required=True)
 
 
 @_gated
@@ -226,33 +195,28 @@ def _issue(request: HttpRequest, form: TokenIssueForm, once: str) -> tuple[ApiTo
 def token_new(request: HttpRequest) -> HttpResponse:
     form = TokenIssueForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        once = str(request.POST.get("once") or "")
-        if not _once_valid(request, once):
+        try:
+            token, key = _issue(request, form)
+        except NotPermitted:
+            raise
+        except form_keys.FormAlreadyUsed:
             form.add_error(None, ONCE_USED)
+        except DomainError as exc:
+            form.add_error("bank" if exc.code == "unknown_bank" else None, exc.message)
         else:
-            try:
-                token, key = _issue(request, form, once)
-            except NotPermitted:
-                raise
-            except _FormAlreadyUsed:
-                form.add_error(None, ONCE_USED)
-            except DomainError as exc:
-                form.add_error("bank" if exc.code == "unknown_bank" else None, exc.message)
-            else:
-                _use_once(request, once)
-                response = render(
-                    request,
-                    "orgs/token_issued.html",
-                    {"token": token, "key": key, "row": _rows([token])[0]},
-                )
-                add_never_cache_headers(response)
-                return response
+            response = render(
+                request,
+                "orgs/token_issued.html",
+                {"token": token, "key": key, "row": _rows([token])[0]},
+            )
+            add_never_cache_headers(response)
+            return response
     return render(
         request,
         "orgs/token_new.html",
         {
             "form": form,
-            "once": _new_once(request),
+            "once": form_keys.issue(request),
             # Suggestions for the bank field; the service matches any spelling.
             "banks": services.registered_banks() if form.allows_bank else [],
         },
