@@ -147,24 +147,20 @@ def sees_reasons(user: Any) -> bool:
 def _penalties_hidden_from(
     unit_ids: set[int], subject: Subject, criteria: dict[str, Any], day: date
 ) -> bool:
-    """Whether the penalties the no-penalty condition counted on `day` (criteria
-    `_check_penalties`: the same window, types and repair rule) include one that is
-    neither published nor reported by one of `unit_ids`."""
+    """Whether the penalties the no-penalty condition counted on `day`
+    (`finance.criteria.counted_penalties`) include one that is neither published nor
+    reported by one of `unit_ids`."""
+    from xinyong.finance.criteria import counted_penalties
     from xinyong.publicity.selectors import visible_filter
     from xinyong.records.models import CreditRecord
-    from xinyong.sanctions.lists import add_months
 
-    start = add_months(day, -int(criteria["no_penalty_months"]))
+    counted = counted_penalties(
+        CreditRecord.objects.filter(Q(subject=subject) | Q(subject__merged_into=subject)),
+        criteria,
+        day,
+    )
     return (
-        CreditRecord.objects.filter(Q(subject=subject) | Q(subject__merged_into=subject))
-        .filter(
-            record_type__code__in=criteria.get("penalty_record_types", ["XZCF"]),
-            status=CreditRecord.Status.ACTIVE,
-            decision_date__gt=start,
-            decision_date__lte=day,
-        )
-        .exclude(publicity__end_reason="repaired")
-        .exclude(source_unit_id__in=sorted(unit_ids))
+        counted.exclude(source_unit_id__in=sorted(unit_ids))
         .exclude(pk__in=CreditRecord.objects.filter(visible_filter(day)).values("pk"))
         .exists()
     )

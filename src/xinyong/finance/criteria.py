@@ -237,6 +237,20 @@ def _months_before(day: date, months: int) -> date:
     return add_months(day, -months)
 
 
+def counted_penalties(records: QuerySet[Any], c: Mapping[str, Any], on: date) -> QuerySet[Any]:
+    """Of `records`, the penalties the no-penalty condition counts on `on`: the record
+    types named, in force, decided within `no_penalty_months` before `on`, not repaired.
+    One definition for screening and for narrowing a 信易+ answer to its reader."""
+    from xinyong.records.models import CreditRecord
+
+    return records.filter(
+        record_type__code__in=c.get("penalty_record_types", ["XZCF"]),
+        status=CreditRecord.Status.ACTIVE,
+        decision_date__gt=_months_before(on, int(c["no_penalty_months"])),
+        decision_date__lte=on,
+    ).exclude(publicity__end_reason="repaired")
+
+
 def _root_rows(
     rows: Iterable[tuple[Any, ...]], wanted: set[int]
 ) -> Iterable[tuple[int, tuple[Any, ...]]]:
@@ -298,16 +312,8 @@ def evaluate_many(
     penalties: dict[int, list[tuple[Any, ...]]] = {}
     months = c.get("no_penalty_months")
     if months:
-        start = _months_before(on, months)
         rows = (
-            _related(CreditRecord.objects.all(), sub)
-            .filter(
-                record_type__code__in=c.get("penalty_record_types", ["XZCF"]),
-                status=CreditRecord.Status.ACTIVE,
-                decision_date__gt=start,
-                decision_date__lte=on,
-            )
-            .exclude(publicity__end_reason="repaired")
+            counted_penalties(_related(CreditRecord.objects.all(), sub), c, on)
             .order_by("-decision_date", "-id")
             .values_list(
                 "subject_id",
