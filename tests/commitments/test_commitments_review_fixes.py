@@ -332,3 +332,15 @@ def test_file_row_of_a_subject_with_a_serious_penalty_is_listed(tmp_path: Path) 
     result = services.import_commitments(actor=None, unit=SCJG, path=f)
     assert [(e.row, e.message) for e in result.errors] == [(2, SERIOUS_REASON)]
     assert not Commitment.objects.exists()
+
+
+def test_an_attempt_without_a_subject_is_masked_by_its_code() -> None:
+    """Until confirmation there is no subject: whether to mask is read from the typed code
+    (Commitment.committer_is_person), the same on every page that shows the attempt."""
+    _start(APIClient(), "安阳市北关区某某超市有限公司")
+    c = Commitment.objects.get()
+    assert c.subject_id is None and c.committer_is_person is False
+    assert selectors.present_public(c)["committer_name"] == "安阳市北关区某某超市有限公司"
+    c.committer_code, c.committer_name = "410503196805120318", "张建国"
+    assert c.committer_is_person is True
+    assert selectors.present_public(c)["committer_name"] == "张**"

@@ -162,6 +162,17 @@ class Commitment(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.code} {self.committer_name}"
 
+    @property
+    def committer_is_person(self) -> bool:
+        """Whether the committer is a natural person, whose name and number are masked.
+        A public-window attempt awaiting confirmation has no subject yet: its code says."""
+        if self.subject_id is not None and self.subject is not None:
+            return bool(self.subject.is_person)
+        from xinyong.core.identifiers import IdentifierKind
+        from xinyong.core.identifiers import check as check_identifier
+
+        return check_identifier(self.committer_code).kind != IdentifierKind.USCC
+
 
 class CommitmentSerial(models.Model):
     """The last serial handed out per region and day: the 6-digit tail of 承诺编码. Rows

@@ -10,8 +10,6 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from xinyong.core.errors import NotFoundError
-from xinyong.core.identifiers import IdentifierKind
-from xinyong.core.identifiers import check as check_identifier
 from xinyong.core.masking import mask_id_number, mask_name, mask_text
 from xinyong.orgs.models import Unit
 from xinyong.orgs.permissions import scope_to_user_units
@@ -96,12 +94,7 @@ def matters_for(user: Any) -> QuerySet[CommitmentMatter]:
 
 def present_public(c: Commitment) -> dict[str, Any]:
     """A commitment as anyone may see it: personal identifiers masked."""
-    person = (
-        c.subject.is_person
-        if c.subject is not None
-        # A public-window attempt awaiting confirmation has no subject yet: its code says.
-        else check_identifier(c.committer_code).kind != IdentifierKind.USCC
-    )
+    person = c.committer_is_person
     return {
         "code": c.code,
         "kind": c.kind,
