@@ -146,6 +146,10 @@ def test_read_log_shows_chinese_subject_types(actors: Actors) -> None:
     body = actors.client("credit_admin").get("/workspace/reads/").content.decode()
     assert "subjects.Subject" not in body and "personnel.Person" not in body
     assert '<span class="tag">信用主体</span>' in body
+    # The configuration admin's read-log list names the type the same way.
+    admin_list = actors.client("credit_admin").get("/admin/core/readlog/").content.decode()
+    assert re.search(r'<td class="field-subject_type_shown">信用主体</td>', admin_list)
+    assert not re.search(r"<td[^>]*>subjects\.Subject</td>", admin_list)
 
 
 # ------------------------------------------------------------------ #5 评价模型

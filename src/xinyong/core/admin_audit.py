@@ -16,7 +16,7 @@ from django.db.models.signals import post_save
 from django.http import HttpRequest
 
 from .audit import record_event
-from .event_labels import action_label, target_text
+from .event_labels import action_label, target_text, target_type_label
 from .masked_rows import mask_events
 from .models import Event, ReadLog
 
@@ -90,7 +90,7 @@ class ReadLogAdmin(_ReadOnlyLogAdmin):
         "reader_label",
         "reader_unit",
         "channel",
-        "subject_type",
+        "subject_type_shown",
         "subject_repr",
         "purpose",
     )
@@ -115,6 +115,10 @@ class ReadLogAdmin(_ReadOnlyLogAdmin):
         "prev_hash",
         "entry_hash",
     )
+
+    @admin.display(description="主体类型", ordering="subject_type")
+    def subject_type_shown(self, obj: ReadLog) -> str:
+        return target_type_label(obj.subject_type)
 
 
 _ADMIN_ACTIONS = {ADDITION: "admin.add", CHANGE: "admin.change", DELETION: "admin.delete"}

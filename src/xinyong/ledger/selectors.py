@@ -957,14 +957,6 @@ def row_status(
 # ------------------------------------------------------------------ scoped reads
 
 
-def is_lead_reviewer(user: Any, row: Row) -> bool:
-    return (
-        permissions.role_of(user) == Role.REVIEWER
-        and user.unit_id is not None
-        and row.lead_units.filter(pk=user.unit_id).exists()
-    )
-
-
 def assignments_for(reader: Any, plan: Plan) -> QuerySet[Assignment]:
     """Credit admins and leaders see every assignment; unit staff their own unit's, and a
     lead unit's reviewer also those of the rows it leads."""
