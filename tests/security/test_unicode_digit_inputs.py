@@ -141,7 +141,9 @@ def test_check_api_does_not_read_arabic_indic_digits_as_a_platform_id() -> None:
         format="json",
     )
     assert "信用主体" in _chinese(response, 404)
-    assert not Check.objects.exists()
+    # Scoped to the test's own subjects: other tests in the same worker may leave checks.
+    assert not Check.objects.filter(subject__identifier__in=[firm.identifier]).exists()
+    assert not Check.objects.filter(checked_by__username="ud_fin4").exists()
 
 
 @pytest.mark.parametrize("typed", ["²²²²²²²²", "２２２２２２２２", "22222222"])
@@ -163,7 +165,7 @@ def test_check_api_finds_a_permit_holder_typed_in_other_digits(typed: str) -> No
         format="json",
     )
     assert response.status_code == 201, response.content.decode()[:500]
-    assert Check.objects.get().subject_id == person.pk
+    assert Check.objects.get(checked_by__username="ud_fin5").subject_id == person.pk
 
 
 @pytest.mark.parametrize("subject_id", BAD_IDS)
@@ -224,7 +226,7 @@ def test_list_entry_api_refuses_a_bad_list_type_in_chinese(list_type: str) -> No
     )
     assert response.status_code in (400, 404)
     assert "名单类型" in _chinese(response, response.status_code)
-    assert not ListEntry.objects.exists()
+    assert not ListEntry.objects.filter(subject=subject).exists()
 
 
 @pytest.mark.parametrize("basis", [SUPERSCRIPT, ARABIC, HUGE])
@@ -245,7 +247,7 @@ def test_list_entry_api_refuses_a_bad_basis_record_in_chinese(basis: str) -> Non
         format="json",
     )
     assert "依据记录" in _chinese(response, 400)
-    assert not ListEntry.objects.exists()
+    assert not ListEntry.objects.filter(subject=subject).exists()
 
 
 # ---------------------------------------------------------------- collection
