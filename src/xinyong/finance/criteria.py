@@ -10,7 +10,8 @@ data that the credit office edits, each explained in Chinese per subject:
 - ``region_codes``: six-digit GB/T 2260 codes; the word "district" stands for
   settings.XINYONG_REGION_CODE (registered in the district);
 - ``grades``: allowed letters, e.g. ["A", "B"] (supervision.SubjectGrade today; on a
-  past day the grade of that day from the GradeChange history, `_grades_on`);
+  past day the grade of that day from the GradeChange history,
+  `supervision.grading.grades_on`);
   ``allow_ungraded``: whether a subject without a grade passes (default false);
 - ``excluded_list_kinds``: list kinds (sanctions.ListType.Kind) whose entry in force on
   the day excludes, e.g. ["serious", "abnormal"];
@@ -290,7 +291,9 @@ def evaluate_many(
     # Subquery rather than a long IN list: no parameter limit on SQLite.
     sub = Subject.objects.filter(pk__in=roots.values("pk"))
 
-    grades = _grades_on(sub, on)
+    from xinyong.supervision.grading import grades_on
+
+    grades = grades_on(sub, on)
     list_kinds = set(c.get("excluded_list_kinds", [])) | set(c.get("required_list_kinds", []))
     entries: dict[int, list[tuple[Any, ...]]] = {}
     if list_kinds:
@@ -356,36 +359,6 @@ def evaluate_many(
         _check_age(c, v, registered_on, on)
         _check_registration(c, v, name, registration.get(pk))
     return verdicts
-
-
-def _grades_on(subjects: QuerySet[Subject], on: date) -> dict[int, str]:
-    """The grade of each subject on day `on` ('' when it had none). Today it is the
-    current grade. On a past base day it is read from the history (GradeChange): the new
-    grade of the last change on or before that day, else the grade the first later change
-    replaced ('' if that was the first grade), else the current grade (never changed since)."""
-    from django.db.models import OuterRef, Subquery, Value
-    from django.db.models.functions import Coalesce
-    from django.utils import timezone
-
-    from xinyong.supervision.models import GradeChange, SubjectGrade
-
-    if on >= timezone.localdate():
-        return dict(
-            SubjectGrade.objects.filter(subject__in=subjects).values_list("subject_id", "grade")
-        )
-    changes = GradeChange.objects.filter(subject_id=OuterRef("pk"))
-    # changed_at__date is the Asia/Shanghai day (TIME_ZONE), like every other day here.
-    before = changes.filter(changed_at__date__lte=on).order_by("-changed_at", "-id")
-    after = changes.filter(changed_at__date__gt=on).order_by("changed_at", "id")
-    rows = subjects.annotate(
-        grade_on=Coalesce(
-            Subquery(before.values("new_grade")[:1]),
-            Subquery(after.values("old_grade")[:1]),
-            "grade__grade",
-            Value(""),
-        )
-    ).values_list("pk", "grade_on")
-    return {pk: grade for pk, grade in rows if grade}
 
 
 def evaluate(criteria: Mapping[str, Any], subject: Subject, on: date) -> Verdict:

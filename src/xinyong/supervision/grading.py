@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -1884,3 +1884,30 @@ def subject_by_code(code: Any) -> Subject:
     if row is None:
         raise NotFoundError(f"没有代码为“{value}”的信用主体。")
     return _root(row.subject)
+
+
+def grades_on(subjects: QuerySet[Subject], on: date) -> dict[int, str]:
+    """The grade of each subject on day `on` ('' when it had none). Today it is the
+    current grade. On a past base day it is read from the history (GradeChange): the new
+    grade of the last change on or before that day, else the grade the first later change
+    replaced ('' if that was the first grade), else the current grade (never changed since)."""
+    from django.db.models import Subquery, Value
+    from django.db.models.functions import Coalesce
+
+    if on >= timezone.localdate():
+        return dict(
+            SubjectGrade.objects.filter(subject__in=subjects).values_list("subject_id", "grade")
+        )
+    changes = GradeChange.objects.filter(subject_id=OuterRef("pk"))
+    # changed_at__date is the Asia/Shanghai day (TIME_ZONE), like every other day here.
+    before = changes.filter(changed_at__date__lte=on).order_by("-changed_at", "-id")
+    after = changes.filter(changed_at__date__gt=on).order_by("changed_at", "id")
+    rows = subjects.annotate(
+        grade_on=Coalesce(
+            Subquery(before.values("new_grade")[:1]),
+            Subquery(after.values("old_grade")[:1]),
+            "grade__grade",
+            Value(""),
+        )
+    ).values_list("pk", "grade_on")
+    return {pk: grade for pk, grade in rows if grade}
