@@ -276,3 +276,15 @@ def test_a_deadline_pushed_into_an_unknown_year_waits_for_that_year(clock: Any) 
     standing = QualityWarning.objects.get(kind=LATE, record=record, resolution="")
     assert standing.pk != warning.pk
     assert "报送期限 2027-01-04" in standing.message
+
+
+def test_an_edit_in_the_configuration_admin_redoes_the_deadlines(admin_client: Any) -> None:
+    """The way the office edits a day: 配置管理 → 节假日与调休, deleting the make-up day."""
+    late = report(1, "2026-09-28", date(2026, 10, 14))
+    assert state(late) == (date(2026, 10, 13), True)
+    pk = exception(date(2026, 10, 10)).pk
+    response = admin_client.post(f"/admin/core/workdayexception/{pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not WorkdayException.objects.filter(pk=pk).exists()
+    assert state(late) == (date(2026, 10, 14), False)
+    assert recalculations()[0]["turned_on_time"] == 1
