@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from typing import Any
 
 import pytest
@@ -374,3 +375,38 @@ def test_exchange_send_api_still_takes_a_limit(settings: Any, tmp_path: Any) -> 
     for limit in (5, "5", 10000):
         response = api.post("/api/v1/exchange/send/", {"limit": limit}, format="json")
         assert response.status_code == 200, response.content.decode()
+
+
+# ---------------------------------------------------------------- page-local id readers
+
+
+def test_finance_statistics_page_does_not_read_arabic_indic_digits_as_a_year(clock: Any) -> None:
+    """The page's year went through a local int(): "٢٠٢٥" showed 2025's figures."""
+    from django.urls import reverse
+
+    clock.today = date(2026, 11, 26)
+    admin = make_user("uni_fin_admin", Role.CREDIT_ADMIN, "区发改委")
+    page = _page_client(admin).get(reverse("finance:statistics"), {"year": "٢٠٢٥"})
+    assert page.status_code == 200
+    assert "信易贷统计（2026 年）" in page.content.decode()
+    ascii_year = _page_client(admin).get(reverse("finance:statistics"), {"year": "2025"})
+    assert "信易贷统计（2025 年）" in ascii_year.content.decode()
+
+
+def test_public_matter_page_does_not_filter_by_an_arabic_indic_unit_id() -> None:
+    """`?unit=١٢` was read as unit 12 by a page-local int(): the filter now takes ASCII
+    digits only, like every other id the platform reads (`positive_id`)."""
+    from django.urls import reverse
+
+    from xinyong.commitments.models import CommitmentMatter
+
+    matter = CommitmentMatter.objects.filter(published=True).select_related("unit").first()
+    assert matter is not None, "the reference data publishes commitment matters"
+    url = reverse("commitments:public-matters")
+    filtered = Client().get(url, {"unit": str(matter.unit_id)})
+    arabic = Client().get(url, {"unit": _arabic(matter.unit_id)})
+    unfiltered = Client().get(url)
+    assert filtered.status_code == arabic.status_code == 200
+    assert filtered.context["unit"] == matter.unit
+    assert arabic.context["unit"] is None
+    assert len(arabic.context["matters"]) == len(unfiltered.context["matters"])

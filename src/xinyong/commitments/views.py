@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from xinyong.collection.selectors import Period
 from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
+from xinyong.core.inputs import positive_id
 from xinyong.core.uploads import uploaded_file
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Role, Unit
@@ -36,14 +37,6 @@ CONFIRM_SALT = "commitments.public-confirm"
 PAGE_SIZE = 50
 
 
-def _int(value: Any) -> int | None:
-    try:
-        number = int(str(value or "").strip())
-    except ValueError:
-        return None
-    return number if 0 < number < 2**63 else None
-
-
 # ------------------------------------------------------------------ public pages
 
 
@@ -54,7 +47,7 @@ def public_window(request: HttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST":
         values = {key: str(request.POST.get(key, ""))[:200] for key in values}
-        matter = matters.filter(pk=_int(values["matter"]) or 0).first()
+        matter = matters.filter(pk=positive_id(values["matter"]) or 0).first()
         try:
             if matter is None:
                 raise DomainError("请选择承诺事项。")
@@ -121,7 +114,7 @@ def public_confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 @throttled
 def public_matters(request: HttpRequest) -> HttpResponse:
-    unit = Unit.objects.filter(pk=_int(request.GET.get("unit")) or 0, active=True).first()
+    unit = Unit.objects.filter(pk=positive_id(request.GET.get("unit")) or 0, active=True).first()
     kind = request.GET.get("kind", "")
     kind = kind if kind in Kind.values else ""
     matters = selectors.public_matters(unit=unit, kind=kind or None)
@@ -211,12 +204,12 @@ def commitment_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         values = {k: str(request.POST.get(k, ""))[: services.MAX_TEXT] for k in keys}
         try:
-            unit = next((u for u in units if u.pk == _int(values["unit"])), None)
+            unit = next((u for u in units if u.pk == positive_id(values["unit"])), None)
             if unit is None:
                 raise DomainError("请选择受理单位。")
             matter = None
             if values["matter"]:
-                matter = matters.filter(pk=_int(values["matter"]) or 0).first()
+                matter = matters.filter(pk=positive_id(values["matter"]) or 0).first()
                 if matter is None:
                     raise DomainError("所选承诺事项不存在。")
             c = services.record_commitment(
@@ -263,7 +256,7 @@ def commitment_import(request: HttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST":
         upload = request.FILES.get("file")
-        unit = next((u for u in units if u.pk == _int(request.POST.get("unit"))), None)
+        unit = next((u for u in units if u.pk == positive_id(request.POST.get("unit"))), None)
         try:
             if unit is None:
                 raise DomainError("请选择受理单位。")

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from xinyong.core.audit import record_event
 from xinyong.core.errors import DomainError, NotPermitted
+from xinyong.core.inputs import positive_id
 from xinyong.orgs import form_keys, permissions
 from xinyong.orgs.models import Role
 from xinyong.publicity.views import throttled
@@ -95,14 +96,6 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     return wrapped
 
 
-def _int(value: Any) -> int | None:
-    try:
-        number = int(str(value or "").strip())
-    except ValueError:
-        return None
-    return number if 0 < number < 2**63 else None
-
-
 def _qs(request: HttpRequest) -> str:
     params = request.GET.copy()
     params.pop("page", None)
@@ -110,7 +103,7 @@ def _qs(request: HttpRequest) -> str:
 
 
 def _year(request: HttpRequest) -> int:
-    year = _int(request.GET.get("year"))
+    year = positive_id(request.GET.get("year"))
     return year if year and 2000 <= year <= 2100 else timezone.localdate().year
 
 
@@ -200,7 +193,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             )
         elif action == "exclude":
             item = WhitelistItem.objects.filter(
-                run=run, pk=_int(request.POST.get("item")) or 0
+                run=run, pk=positive_id(request.POST.get("item")) or 0
             ).first()
             if item is None:
                 messages.error(request, "未找到该企业。")
@@ -271,7 +264,7 @@ def authorisations(request: HttpRequest) -> HttpResponse:
             raise PermissionDenied("只有信用办管理员可以录入或撤销授权。")
         if request.POST.get("action") == "revoke":
             auth = Authorisation.objects.filter(
-                pk=_int(request.POST.get("authorisation")) or 0
+                pk=positive_id(request.POST.get("authorisation")) or 0
             ).first()
             if auth is None:
                 messages.error(request, "未找到该授权。")
@@ -575,7 +568,7 @@ def bank_outcomes(request: HttpRequest) -> HttpResponse:
     posted: dict[str, Any] | None = None
     if request.method == "POST":
         outcome = LoanOutcome.objects.filter(
-            pk=_int(request.POST.get("outcome")) or 0, bank=bank
+            pk=positive_id(request.POST.get("outcome")) or 0, bank=bank
         ).first()
         if outcome is None:
             messages.error(request, "未找到该融资结果。")

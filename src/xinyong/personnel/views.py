@@ -21,6 +21,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
+from xinyong.core.inputs import positive_id
 from xinyong.core.uploads import uploaded_file
 from xinyong.orgs.models import Unit
 from xinyong.orgs.permissions import is_credit_admin, role_of
@@ -52,14 +53,6 @@ SELF_SESSION = "personnel-self-check"
 # purpose again.
 PURPOSE_SECONDS = 15 * 60
 PURPOSES = ("干部选拔任用考察", "评先评优审核", "年度考核", "日常管理监督", "异议核查")
-
-
-def _int(value: Any) -> int | None:
-    try:
-        number = int(str(value or "").strip())
-    except ValueError:
-        return None
-    return number if 0 < number < 2**63 else None
 
 
 def _post(request: HttpRequest, key: str, limit: int = services.MAX_TEXT) -> str:
@@ -104,7 +97,7 @@ def file_list(request: HttpRequest) -> HttpResponse:
         services.log_refusal(reader=request.user, person=None, purpose="", what="人员信用档案列表")
         raise PermissionDenied(access.READ_DENIED)
     persons = selectors.persons_readable_by(request.user)
-    category = _int(request.GET.get("category"))
+    category = positive_id(request.GET.get("category"))
     if category:
         persons = persons.filter(category_id=category)
     q = str(request.GET.get("q", "")).strip()[:40]
@@ -150,7 +143,7 @@ def _keeper_action(request: HttpRequest, person: Person) -> None:
     action = request.POST.get("action", "")
     item = None
     if action in ("exempt", "revoke"):
-        item = person.items.filter(pk=_int(request.POST.get("item")) or 0).first()
+        item = person.items.filter(pk=positive_id(request.POST.get("item")) or 0).first()
         if item is None:
             raise DomainError("未找到该档案事项。")
     if action == "add":
@@ -173,7 +166,7 @@ def _keeper_action(request: HttpRequest, person: Person) -> None:
                 grade=_post(request, "grade", 40),
                 source=_post(request, "source", 40),
                 issuer=_post(request, "issuer", 100),
-                source_unit=_int(request.POST.get("source_unit")),
+                source_unit=positive_id(request.POST.get("source_unit")),
                 document_number=_post(request, "document_number", 100),
                 document_date=_post(request, "document_date", 40),
                 description=_post(request, "description"),
@@ -202,7 +195,7 @@ def _keeper_action(request: HttpRequest, person: Person) -> None:
         services.change_post(
             actor=request.user,
             person=person,
-            unit=None if unit is None else (_int(unit) or ""),
+            unit=None if unit is None else (positive_id(unit) or ""),
             employer=_post(request, "employer", 100) if "employer" in request.POST else None,
             post=_post(request, "post", 100) if "post" in request.POST else None,
         )
@@ -211,7 +204,7 @@ def _keeper_action(request: HttpRequest, person: Person) -> None:
         from xinyong.rights.objections import provider_reply
 
         objection = Objection.objects.filter(
-            pk=_int(request.POST.get("objection")) or 0,
+            pk=positive_id(request.POST.get("objection")) or 0,
             personnel_item_link__item__person=person,
         ).first()
         if objection is None:
@@ -305,7 +298,7 @@ def person_new(request: HttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST":
         values = {k: _post(request, k, 100) for k in keys}
-        category = next((c for c in categories if c.pk == _int(values["category"])), None)
+        category = next((c for c in categories if c.pk == positive_id(values["category"])), None)
         try:
             if category is None:
                 raise DomainError("请选择档案类别。")
@@ -314,7 +307,7 @@ def person_new(request: HttpRequest) -> HttpResponse:
                 category=category,
                 name=values["name"],
                 id_number=values["id_number"],
-                unit=_int(values["unit"]),
+                unit=positive_id(values["unit"]),
                 employer=values["employer"],
                 post=values["post"],
                 licence_number=values["licence_number"],
@@ -385,7 +378,7 @@ def honour_list(request: HttpRequest) -> HttpResponse:
     values["year"] = str(timezone.localdate().year)
     error = ""
     if request.method == "POST" and request.POST.get("action") == "withdraw":
-        n = qs.filter(pk=_int(request.POST.get("nomination")) or 0).first()
+        n = qs.filter(pk=positive_id(request.POST.get("nomination")) or 0).first()
         try:
             if n is None:
                 raise DomainError("未找到该推荐。")
@@ -400,7 +393,7 @@ def honour_list(request: HttpRequest) -> HttpResponse:
             messages.success(request, "已撤销该诚信典型称号，门户不再公开。")
         return redirect("personnel:honours")
     if request.method == "POST" and request.POST.get("action") == "decide":
-        n = qs.filter(pk=_int(request.POST.get("nomination")) or 0).first()
+        n = qs.filter(pk=positive_id(request.POST.get("nomination")) or 0).first()
         try:
             if n is None:
                 raise DomainError("未找到该推荐。")
@@ -420,7 +413,7 @@ def honour_list(request: HttpRequest) -> HttpResponse:
         return redirect("personnel:honours")
     if request.method == "POST":
         values = {k: _post(request, k, 4000) for k in keys}
-        kind = kinds.filter(pk=_int(values["kind"]) or 0).first()
+        kind = kinds.filter(pk=positive_id(values["kind"]) or 0).first()
         try:
             if kind is None:
                 raise DomainError("请选择诚信典型类别。")
@@ -431,7 +424,7 @@ def honour_list(request: HttpRequest) -> HttpResponse:
                 deeds=values["deeds"],
                 person_id_number=values["person_id_number"],
                 person_name=values["person_name"],
-                unit=_int(values["unit"]),
+                unit=positive_id(values["unit"]),
                 community=values["community"],
             )
         except NotPermitted as exc:
@@ -466,7 +459,7 @@ def honour_list(request: HttpRequest) -> HttpResponse:
 @throttled
 def public_honours(request: HttpRequest) -> HttpResponse:
     years = selectors.honour_years()
-    year = _int(request.GET.get("year"))
+    year = positive_id(request.GET.get("year"))
     rows = [selectors.present_public_honour(n) for n in selectors.public_honours(year)]
     return render(
         request,
@@ -479,7 +472,7 @@ def _self_check(request: HttpRequest) -> IdentityCheck | None:
     pk = request.session.get(SELF_SESSION)
     if not pk:
         return None
-    return IdentityCheck.objects.filter(pk=_int(pk) or 0, confirmed_at__isnull=False).first()
+    return IdentityCheck.objects.filter(pk=positive_id(pk) or 0, confirmed_at__isnull=False).first()
 
 
 def _own_persons(request: HttpRequest) -> list[Person]:
@@ -535,7 +528,7 @@ def _object(request: HttpRequest) -> HttpResponse:
     persons = _own_persons(request)
     item = (
         FileItem.objects.select_related("person", "person__category")
-        .filter(pk=_int(request.POST.get("item")) or 0, person__in=persons)
+        .filter(pk=positive_id(request.POST.get("item")) or 0, person__in=persons)
         .first()
     )
     try:
