@@ -21,7 +21,8 @@ A draw is reproducible by anyone (commit–reveal):
    both inspect an A subject): a pool subject already picked by as many draws run in the
    run's calendar year as its grade's `frequency_per_year` is left out, and recorded in
    the draw's parameters (`frequency.at_run`: subject, grade and the draws that count).
-   The snapshot itself stays as committed. `compute_draw` (below) picks the targets and
+   Runs take turns (one at a time, also across units and processes), so that a run
+   always counts the runs before it. The snapshot itself stays as committed. `compute_draw` (below) picks the targets and
    inspectors from the pool less those subjects (`drawn_pool`), the roster and the seed;
    the seed is revealed (stored in `Draw.seed`, its file removed) and the result
    published.
@@ -67,7 +68,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -679,10 +680,25 @@ def drawn_pool(draw: Draw) -> list[list[Any]]:
     return [entry for entry in draw.pool_snapshot if int(entry[0]) not in excluded]
 
 
+# Any fixed number: the key of the PostgreSQL advisory lock that runs draws one at a time.
+DRAW_RUN_LOCK = 2026_0606
+
+
+def _one_run_at_a_time() -> None:
+    """A run reads the other draws' results (the yearly frequency), so two runs must not
+    overlap: under PostgreSQL's READ COMMITTED both would read before either commits and
+    draw the same A subject twice a year. A transaction-scoped advisory lock queues them;
+    SQLite's IMMEDIATE transactions (settings) already let one writer in at a time."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [DRAW_RUN_LOCK])
+
+
 def run_draw(*, actor: Any, draw: Draw) -> Draw:
     """Draw the targets and inspectors, reveal the seed and publish the result."""
     _require_unit_write(actor, draw.unit)
     with transaction.atomic():
+        _one_run_at_a_time()
         locked = Draw.objects.select_for_update().get(pk=draw.pk)
         if locked.status != Draw.Status.COMMITTED:
             # drawn_at is stored in UTC; the user reads Shanghai time everywhere else.
