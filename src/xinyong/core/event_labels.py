@@ -82,6 +82,7 @@ ACTION_LABELS: dict[str, str] = {
     "records.withdrawn": "撤回信用记录",
     "records.voided": "作废信用记录（录入错误）",
     "records.void_linked": "为作废记录关联正确记录",
+    "records.withdrawal_deadlines_recalculate": "重算撤回期限（工作日历变化）",
     # -- publicity
     "publicity.window_computed": "计算公示期限",
     "publicity.batch_computed": "计算批次公示期限",

@@ -702,3 +702,86 @@ def is_penalty(record: CreditRecord) -> bool:
     from xinyong.catalog.fieldspec import get_spec
 
     return get_spec(record.record_type.code).by_role("penalty_kinds") is not None
+
+
+def _withdrawal_deadlines(
+    withdrawals: Any, *, actor: Any, reason: str, target: tuple[str, str]
+) -> list[dict[str, Any]]:
+    """Recompute add_workdays(revoked_on, 3) for these penalty withdrawals (行政处罚法
+    art. 48/85) from today's calendar; store and return those that moved. A day in a year
+    still unknown leaves the deadline open (None, not late), as at the withdrawal."""
+    from xinyong.core.audit import record_event
+    from xinyong.core.calendar import add_workdays
+    from xinyong.core.errors import CalendarUnknownYear
+
+    moved: list[dict[str, Any]] = []
+    for withdrawal in withdrawals.select_related("record__record_type"):
+        if not is_penalty(withdrawal.record):
+            continue
+        try:
+            deadline = add_workdays(withdrawal.revoked_on, PENALTY_WITHDRAWAL_WORKDAYS)
+        except CalendarUnknownYear:
+            deadline = None
+        late = deadline is not None and withdrawal.withdrawn_on > deadline
+        if (deadline, late) == (withdrawal.deadline, withdrawal.is_late):
+            continue
+        moved.append(
+            {
+                "record": withdrawal.record_id,
+                "document_number": withdrawal.record.document_number,
+                "old_deadline": withdrawal.deadline,
+                "deadline": deadline,
+                "old_late": withdrawal.is_late,
+                "late": late,
+            }
+        )
+        withdrawal.deadline, withdrawal.is_late = deadline, late
+        withdrawal.save(update_fields=["deadline", "is_late"])
+    if moved:
+        record_event(
+            actor=actor,
+            action="records.withdrawal_deadlines_recalculate",
+            target_type=target[0],
+            target_id=target[1],
+            target_repr=f"{reason}：{len(moved)} 条撤回的期限",
+            new={"withdrawals": moved},
+        )
+    return moved
+
+
+def settle_withdrawal_deadlines(years: list[int], *, actor: Any = None) -> list[dict[str, Any]]:
+    """Penalty withdrawals whose 3-working-day deadline fell in a year not loaded at the
+    time get it now that `years` are loaded (core.calendar.calendar_years_loaded)."""
+    from .models import RecordWithdrawal
+
+    waiting = RecordWithdrawal.objects.filter(
+        kind=RecordWithdrawal.Kind.REVOCATION,
+        revoked_on__isnull=False,
+        deadline__isnull=True,
+        revoked_on__year__gte=min(years) - 1,
+        revoked_on__year__lte=max(years),
+    )
+    return _withdrawal_deadlines(
+        waiting,
+        actor=actor,
+        reason="工作日历导入后补算",
+        target=("calendar_year", "、".join(str(y) for y in sorted(years))),
+    )
+
+
+def recompute_withdrawal_deadlines(days: list[Any], *, actor: Any = None) -> list[dict[str, Any]]:
+    """The deadlines whose window (revoked_on, deadline] holds a day whose working-day
+    status an edit of the calendar changed (core.calendar.calendar_days_changed)."""
+    from .models import RecordWithdrawal
+
+    first, last = min(days), max(days)
+    affected = RecordWithdrawal.objects.filter(
+        kind=RecordWithdrawal.Kind.REVOCATION,
+        revoked_on__isnull=False,
+        revoked_on__lt=last,
+        deadline__gte=first,
+    )
+    span = str(first) if first == last else f"{first}~{last}"
+    return _withdrawal_deadlines(
+        affected, actor=actor, reason="工作日历调整后重算", target=("workday_exception", span)
+    )
