@@ -17,6 +17,7 @@ from xinyong.core.models import Event
 from xinyong.finance import services
 from xinyong.finance.models import Authorisation, WhitelistRun
 from xinyong.orgs.models import Role
+from xinyong.reports.models import Report
 
 from .helpers import BANK, PASSWORD, admin, bank_user, finance_reviewer, firm, make_user, publish
 
@@ -161,6 +162,10 @@ def test_bank_report_with_authorisation_then_revoked(client, world):
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     assert Event.objects.filter(action="finance.report_access").count() == 1
+    # Handed out once: one print of the issued report, logged as the bank's.
+    [printed] = Event.objects.filter(action="reports.print")
+    assert printed.new_values == {"channel": "bank"}
+    assert Report.objects.get(pk=printed.target_id).print_count == 1
     # Another bank is not authorised.
     other = bank_user("bank2", "中国工商银行安阳北关支行")
     assert login(client, other).get(url).status_code == 403

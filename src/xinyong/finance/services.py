@@ -953,7 +953,9 @@ def bank_report(*, actor: Any, subject: Subject) -> tuple[Any, bytes]:
             target_repr=f"{bank} 查询 {subject.name} 信用报告",
             new={"authorisation": auth.code, "report": str(getattr(report, "pk", ""))},
         )
-    return report, reports.report_pdf(report)
+    # Handed to the bank: one print, like every download of a report (issue 7 §1), and
+    # read through the same check that refuses a missing or corrupt file.
+    return report, reports.download_pdf(actor=actor, report=report, channel="bank")
 
 
 # ---------------------------------------------------------------- loan outcomes
