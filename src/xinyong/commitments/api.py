@@ -88,6 +88,11 @@ class CommitmentSerializer(serializers.ModelSerializer):
     )
     committer_name = serializers.SerializerMethodField()
     committer_code = serializers.SerializerMethodField()
+    verify_due_note = serializers.CharField(
+        read_only=True,
+        help_text="核查期限待定时的说明（如“核查期限待定（2027 年工作日历尚未导入）”），"
+        "此时 verify_due 为 null；否则为空",
+    )
 
     class Meta:
         model = Commitment
@@ -111,6 +116,7 @@ class CommitmentSerializer(serializers.ModelSerializer):
             "status",
             "status_label",
             "verify_due",
+            "verify_due_note",
             "verified_on",
             "overdue_flagged_on",
             "unfulfilled_content",

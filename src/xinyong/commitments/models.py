@@ -58,6 +58,9 @@ class CommitmentMatter(TimeStampedModel):
         return f"{self.unit} {self.name}（{self.get_kind_display()}）"
 
 
+VERIFY_DUE_PENDING_NOTE = "核查期限待定（{year} 年工作日历尚未导入）"
+
+
 class Commitment(TimeStampedModel):
     class Channel(models.TextChoices):
         PUBLIC_WINDOW = "public_window", "网上主动承诺"
@@ -120,7 +123,21 @@ class Commitment(TimeStampedModel):
         "公开属性", max_length=10, choices=Publicity.choices, default=Publicity.PUBLIC
     )
     status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.PENDING)
+    # Null: no 核查期限, a 信用修复型 commitment that lapsed, or — with verify_workdays —
+    # 核查期限待定: the day falls in a year the working-day calendar does not hold yet.
     verify_due = models.DateField("核查期限", null=True, blank=True)
+    # The matter's 核查期限 in working days when the commitment was made: verify_due is
+    # made_on plus that many working days (core.calendar), filled when a missing year is
+    # loaded and recomputed when a loaded year's holidays change (commitments.receivers).
+    # Kept on the commitment because the matter may be edited later, and a commitment runs
+    # on the terms it was made under. Null when the date is no count of working days: no
+    # period, or a 信用修复型 commitment's day after the repaired record's publicity period.
+    verify_workdays = models.PositiveSmallIntegerField(
+        "核查期限工作日数",
+        null=True,
+        blank=True,
+        help_text="承诺作出时承诺事项规定的核查期限（工作日），核查期限据此按工作日历计算",
+    )
     verified_on = models.DateField("核查日期", null=True, blank=True)
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -161,6 +178,28 @@ class Commitment(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.code} {self.committer_name}"
+
+    @property
+    def verify_due_pending(self) -> bool:
+        """核查期限待定: a period in working days whose last day is not known yet."""
+        return self.verify_due is None and self.verify_workdays is not None
+
+    @property
+    def verify_due_note(self) -> str:
+        """What pages, the API and the CLI say while the date is pending, naming the year
+        whose calendar is missing; "" otherwise."""
+        if not self.verify_due_pending:
+            return ""
+        from xinyong.core import calendar
+        from xinyong.core.errors import CalendarUnknownYear
+
+        assert self.verify_workdays is not None
+        try:
+            calendar.add_workdays(self.made_on, self.verify_workdays)
+        except CalendarUnknownYear as exc:
+            return VERIFY_DUE_PENDING_NOTE.format(year=exc.year)
+        # Loaded since (the receivers fill it in that very transaction): not expected.
+        return "核查期限待定（工作日历载入后自动补算）"
 
     @property
     def committer_is_person(self) -> bool:

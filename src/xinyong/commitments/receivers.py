@@ -3,7 +3,9 @@ commitment (rights.signals.repair_applied), which lapses when the repair ends un
 (rights.signals.repair_decided with approved False; records.signals.record_changed
 "withdrawn", on which rights ends the record's open applications as 终止办理), and whose
 check day follows the repaired record's window when publicity recomputes it
-(publicity.signals.windows_computed)."""
+(publicity.signals.windows_computed). The 核查期限 counted in working days follows the
+calendar: filled when a missing year is loaded (core.calendar.calendar_years_loaded),
+recomputed when a loaded year's holidays change (calendar_days_changed)."""
 
 from __future__ import annotations
 
@@ -11,12 +13,19 @@ from typing import Any
 
 from django.dispatch import receiver
 
+from xinyong.core.calendar import calendar_days_changed, calendar_years_loaded
 from xinyong.publicity.signals import windows_computed
 from xinyong.records.signals import record_changed
 from xinyong.rights.models import RepairApplication
 from xinyong.rights.signals import repair_applied, repair_decided
 
-from .services import follow_repair_check_days, lapse_repair_commitments, record_repair_commitment
+from .services import (
+    follow_repair_check_days,
+    lapse_repair_commitments,
+    recompute_verify_dues,
+    record_repair_commitment,
+    settle_verify_dues,
+)
 
 
 @receiver(repair_applied, dispatch_uid="commitments.repair_commitment")
@@ -54,3 +63,15 @@ def _windows_computed(
     sender: Any, record_ids: list[int] | None = None, actor: Any = None, **kwargs: Any
 ) -> None:
     follow_repair_check_days(actor=actor, record_ids=record_ids)
+
+
+@receiver(calendar_years_loaded, dispatch_uid="commitments.settle_verify_dues")
+def _calendar_years_loaded(sender: Any, years: list[int], actor: Any = None, **kwargs: Any) -> None:
+    # Commitments recorded while these years were unknown have no 核查期限 (待定) until now.
+    settle_verify_dues(years, actor=actor)
+
+
+@receiver(calendar_days_changed, dispatch_uid="commitments.recompute_verify_dues")
+def _calendar_days_changed(sender: Any, days: list[Any], actor: Any = None, **kwargs: Any) -> None:
+    # 核查期限 computed from the old schedule of these days are wrong now.
+    recompute_verify_dues(days, actor=actor)

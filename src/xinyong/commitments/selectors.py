@@ -58,7 +58,8 @@ def due_for_check_q(on: date) -> Q:
     核查期限 on or before `on` — every kind alike: a matter's 核查期限, or a 信用修复型
     commitment's day after the repaired record's longest publicity period. The
     逾期未补正 flag (services.check_overdue) is another matter: the committer of a
-    容缺受理型 / 证明事项型 commitment missed a deadline to make good."""
+    容缺受理型 / 证明事项型 commitment missed a deadline to make good. A date still
+    pending (核查期限待定, null until its year's calendar is loaded) is never due."""
     return Q(status=Commitment.Status.PENDING, verify_due__isnull=False, verify_due__lte=on)
 
 

@@ -15,6 +15,11 @@ when publicity recomputes that period: `follow_repair_check_days`); a broken one
 puts the repaired record back on public view until that period ends
 (`restore_repaired_publicity`); one whose repair ends unapproved lapses
 (`lapse_repair_commitments`) and cannot be found broken.
+
+A 核查期限 counted in working days that falls in a year whose calendar is not loaded yet
+leaves the commitment recorded 核查期限待定 (`_verify_due`); the date is filled when the
+year is loaded (`settle_verify_dues`) and recomputed when a loaded year's holidays change
+(`recompute_verify_dues`), both from commitments.receivers.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from django.utils import timezone
 
 from xinyong.core import calendar
 from xinyong.core.audit import record_event
-from xinyong.core.errors import DomainError
+from xinyong.core.errors import CalendarUnknownYear, DomainError
 from xinyong.core.identifiers import IdentifierKind, split_document_key
 from xinyong.core.identifiers import check as check_identifier
 from xinyong.core.inputs import EARLIEST_DAY, MAX_TEXT, RowProblem, clean_date, clean_text
@@ -315,11 +320,19 @@ class CommitmentInput:
     publicity: str = Commitment.Publicity.PUBLIC
 
 
-def _verify_due(made_on: date, matter: CommitmentMatter | None) -> date | None:
-    if matter is None or not matter.verification_workdays:
+def _verify_due(made_on: date, workdays: int | None) -> date | None:
+    """The 核查期限: `workdays` working days after the commitment day (core.calendar: the
+    day itself not counted, 民法典 art. 201). None without a period, and while the day
+    falls in (or the count starts from) a year whose calendar is not loaded — the next
+    year's schedule is published around November (DOMAIN.md §3), and only the date is
+    unknown, not whether the commitment may be made: it is recorded 核查期限待定 and the
+    date is filled when that year is loaded (`settle_verify_dues`)."""
+    if not workdays:
         return None
-    # Working days after the commitment day (core.calendar: the day itself not counted).
-    return calendar.add_workdays(made_on, matter.verification_workdays)
+    try:
+        return calendar.add_workdays(made_on, workdays)
+    except CalendarUnknownYear:
+        return None
 
 
 def _committer_verdict(code: str) -> Any:
@@ -589,6 +602,9 @@ def _create(
     code = (
         _placeholder_code() if status == Commitment.Status.UNCONFIRMED else next_code(item.made_on)
     )
+    # The matter's period as the commitment is made: a later edit of the matter does not
+    # change the terms of commitments already made.
+    workdays = (item.matter.verification_workdays or None) if item.matter is not None else None
     c = Commitment.objects.create(
         code=code,
         kind=item.kind,
@@ -605,7 +621,8 @@ def _create(
         channel=channel,
         publicity=item.publicity,
         status=status,
-        verify_due=_verify_due(item.made_on, item.matter),
+        verify_due=_verify_due(item.made_on, workdays),
+        verify_workdays=workdays,
         repair_application=repair_application,
     )
     if status != Commitment.Status.UNCONFIRMED:
@@ -1088,7 +1105,10 @@ def record_fulfilment(
 
 def check_overdue(*, actor: Any = None, on: date | None = None) -> list[Commitment]:
     """Flag 容缺受理型 / 证明事项型 commitments still 待核查 after their verification date
-    (not made good by the date). Idempotent: a flagged commitment is not flagged again."""
+    (not made good by the date). Idempotent: a flagged commitment is not flagged again.
+    One whose date is pending (核查期限待定: its year's calendar not loaded) has missed no
+    date anybody can name and is not flagged; once the year is loaded and the date filled
+    (`settle_verify_dues`), the next run flags it if that date has passed."""
     day = on or timezone.localdate()
     with transaction.atomic():
         due = list(
@@ -1127,6 +1147,147 @@ def check_overdue(*, actor: Any = None, on: date | None = None) -> list[Commitme
 def run_overdue_job() -> str:
     flagged = check_overdue(actor=None)
     return f"信用承诺逾期未补正：新标记 {len(flagged)} 件"
+
+
+# ---------------------------------------------------------------- 核查期限 and the calendar
+
+
+def _computed_dues() -> Any:
+    """The commitments whose 核查期限 is a count of working days from the commitment day
+    (`verify_workdays`), computed by the platform: never a 信用修复型 commitment of a
+    repair application, whose day follows the repaired record's publicity window
+    (`follow_repair_check_days`) and which may have lapsed (no day)."""
+    return Commitment.objects.filter(verify_workdays__isnull=False, repair_application__isnull=True)
+
+
+def _dues_for(commitments: list[Commitment]) -> dict[int, date | None]:
+    """{pk: made_on + verify_workdays working days, or None while unknown}, from one
+    snapshot of the calendar, each distinct (day, count) computed once."""
+    cal = calendar.current()
+    by_count: dict[int, set[date]] = {}
+    for c in commitments:
+        assert c.verify_workdays is not None  # `_computed_dues` only
+        by_count.setdefault(c.verify_workdays, set()).add(c.made_on)
+    known = {n: cal.deadline_for(days, n, skip_unknown=True) for n, days in by_count.items()}
+    return {c.pk: known[c.verify_workdays or 0].get(c.made_on) for c in commitments}
+
+
+def _store_dues(new: dict[int, date | None]) -> None:
+    """Write the new dates, one UPDATE per distinct date; updated_at moves too (update()
+    skips auto_now), as when a repair check day moves."""
+    by_day: dict[date | None, list[int]] = {}
+    for pk, day in new.items():
+        by_day.setdefault(day, []).append(pk)
+    now = timezone.now()
+    for day, pks in by_day.items():
+        # Chunks of ids: under SQLite's historic 999-parameter limit.
+        for i in range(0, len(pks), 900):
+            Commitment.objects.filter(pk__in=pks[i : i + 900]).update(
+                verify_due=day, updated_at=now
+            )
+
+
+def settle_verify_dues(years: list[int], *, actor: Any = None) -> list[Commitment]:
+    """Fill the 核查期限 of the commitments recorded 核查期限待定 (`_verify_due`) now that
+    the calendar of `years` is loaded (core.calendar.calendar_years_loaded, inside the
+    loading transaction): made_on plus the commitment's own `verify_workdays`, as on
+    recording. Every status alike: a commitment checked while its date was unknown gets
+    the date it was due. A date still in a year not loaded (a gap) stays pending.
+    核查期限 is not exchanged: nothing is announced; a date already past is flagged
+    逾期未补正 by the next daily check (`check_overdue`). One event
+    (commitments.verify_due_settle) when a date was filled."""
+    if not years:
+        return []
+    with transaction.atomic():
+        waiting = list(
+            _computed_dues()
+            .select_for_update()
+            .filter(verify_due__isnull=True)
+            .only("pk", "code", "made_on", "verify_workdays")
+            .order_by("id")
+        )
+        dues = _dues_for(waiting)
+        filled: dict[int, date | None] = {}
+        for c in waiting:
+            due = dues[c.pk]
+            if due is not None:
+                c.verify_due = filled[c.pk] = due
+        if not filled:
+            return []
+        _store_dues(filled)
+        done = [c for c in waiting if c.pk in filled]
+        record_event(
+            actor=actor,
+            action="commitments.verify_due_settle",
+            target_type="calendar_year",
+            target_id=str(years[0]) if len(years) == 1 else f"{years[0]}-{years[-1]}",
+            target_repr=f"工作日历 {'、'.join(str(y) for y in years)} 年载入后补算承诺核查期限",
+            new={
+                "years": list(years),
+                "count": len(done),
+                "codes": [c.code for c in done[:1000]],
+            },
+        )
+    return done
+
+
+def recompute_verify_dues(days: list[date], *, actor: Any = None) -> list[Commitment]:
+    """Recompute the stored 核查期限 after `days` of loaded years turned from working day
+    to rest day or back (core.calendar.calendar_days_changed, inside the editing
+    transaction). add_workdays(D, n) changes only when a changed day lies in (D, due]:
+    only those commitments are redone; a date pushed into a year not loaded becomes
+    核查期限待定 until that year is loaded. Only commitments still to be checked and not
+    flagged 逾期未补正 move: one already checked keeps the day it was checked against, and
+    a flag (exchanged as CN_YQRQ, counted by the grades) keeps the date it was raised
+    against — undoing it is a person's decision. Nothing is announced (核查期限 is not
+    exchanged). One event (commitments.verify_due_recalculate) when a date changed."""
+    changed = sorted(set(days))
+    if not changed:
+        return []
+    first, last = changed[0], changed[-1]
+    with transaction.atomic():
+        candidates = list(
+            _computed_dues()
+            .select_for_update()
+            .filter(
+                status__in=(Commitment.Status.PENDING, Commitment.Status.UNCONFIRMED),
+                overdue_flagged_on__isnull=True,
+                verify_due__gte=first,
+                made_on__lt=last,
+            )
+            .only("pk", "code", "made_on", "verify_workdays", "verify_due")
+            .order_by("id")
+        )
+        # Those whose window (made_on, due] holds a changed day.
+        touched = [
+            c
+            for c in candidates
+            if c.verify_due is not None and any(c.made_on < d <= c.verify_due for d in changed)
+        ]
+        dues = _dues_for(touched)
+        moved: dict[int, date | None] = {}
+        for c in touched:
+            if dues[c.pk] != c.verify_due:
+                c.verify_due = moved[c.pk] = dues[c.pk]
+        if not moved:
+            return []
+        _store_dues(moved)
+        done = [c for c in candidates if c.pk in moved]
+        span = str(first) if first == last else f"{first}~{last}"
+        record_event(
+            actor=actor,
+            action="commitments.verify_due_recalculate",
+            target_type="workday_exception",
+            target_id=span,
+            target_repr=f"工作日历调整（{'、'.join(str(d) for d in changed)}）后重算承诺核查期限",
+            new={
+                "days": [d.isoformat() for d in changed],
+                "count": len(done),
+                "codes": [c.code for c in done[:1000]],
+                "undetermined": sum(1 for c in done if c.verify_due is None),
+            },
+        )
+    return done
 
 
 # ---------------------------------------------------------------- 信用修复型

@@ -233,7 +233,8 @@ def commitment_new(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             error = exc.message
         else:
-            messages.success(request, f"已录入，承诺编码 {c.code}。")
+            pending = f"{c.verify_due_note}，导入后自动补算。" if c.verify_due_pending else ""
+            messages.success(request, f"已录入，承诺编码 {c.code}。{pending}")
             return redirect("commitments:detail", pk=c.pk)
     return render(
         request,

@@ -121,6 +121,8 @@ ACTION_LABELS: dict[str, str] = {
     "commitments.repair_breach_restore": "违反修复承诺恢复公示",
     "commitments.repair_commitment_lapse": "修复未获准予，修复承诺失效",
     "commitments.repair_check_day_moved": "修复承诺核查期限随公示期限调整",
+    "commitments.verify_due_settle": "工作日历载入后补算承诺核查期限",
+    "commitments.verify_due_recalculate": "工作日历调整后重算承诺核查期限",
     # -- supervision
     "supervision.model.create": "新增信用评价模型",
     "supervision.grades.recompute": "重算全部信用等级",

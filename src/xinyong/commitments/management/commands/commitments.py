@@ -57,7 +57,8 @@ class Command(BaseCommand):
             else:
                 self.stdout.write(f"已导入 {len(result.created)} 条信用承诺。")
                 for c in result.created:
-                    self.stdout.write(f"  {c.code} {c.committer_name} {c.reason}")
+                    pending = f" {c.verify_due_note}" if c.verify_due_pending else ""
+                    self.stdout.write(f"  {c.code} {c.committer_name} {c.reason}{pending}")
         if result.errors:
             raise CommandError(f"文件有 {len(result.errors)} 处错误，未导入。")
 
