@@ -165,6 +165,8 @@ ACTION_LABELS: dict[str, str] = {
     "sanctions.event_assigned": "交办失信事件",
     "sanctions.event_handled": "登记失信事件处置",
     "sanctions.event_published": "公开失信事件处置",
+    "sanctions.deadlines_settle": "工作日历载入后补算联合奖惩期限",
+    "sanctions.deadlines_recalculate": "工作日历调整后重算联合奖惩期限",
     # -- finance (信易贷)
     "finance.rule_create": "新增白名单规则",
     "finance.rule_update": "修改白名单规则",

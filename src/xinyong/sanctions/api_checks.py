@@ -55,6 +55,10 @@ CHECK_RESPONSE = inline_serializer(
         "measures": serializers.ListField(child=serializers.DictField()),
         "feedback_status": serializers.CharField(),
         "feedback_due": serializers.DateField(allow_null=True),
+        "feedback_due_note": serializers.CharField(
+            help_text="反馈期限落入尚未导入工作日历的年份时的说明，"
+            "如“期限待定（2027 年工作日历尚未导入）”（此时 feedback_due 为 null，不算逾期）；否则为空"
+        ),
     },
 )
 

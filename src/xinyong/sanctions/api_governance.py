@@ -267,6 +267,7 @@ def event_dict(event: DishonestyEvent) -> dict[str, Any]:
         "detected_on": event.detected_on.isoformat(),
         "assigned_unit": event.assigned_unit.name if event.assigned_unit else None,
         "due_on": event.due_on.isoformat() if event.due_on else None,
+        "due_note": events.due_text(event) if events.due_pending(event) else "",
         "overdue": events.is_overdue(event),
         "status": event.status,
         "status_label": event.get_status_display(),
@@ -288,6 +289,10 @@ EVENT_LIST_RESPONSE = inline_serializer(
         "detected_on": serializers.DateField(),
         "assigned_unit": serializers.CharField(allow_null=True),
         "due_on": serializers.DateField(allow_null=True),
+        "due_note": serializers.CharField(
+            help_text="处置期限落入尚未导入工作日历的年份时的说明，"
+            "如“期限待定（2027 年工作日历尚未导入）”（此时 due_on 为 null，不算逾期）；否则为空"
+        ),
         "overdue": serializers.BooleanField(),
         "status": serializers.CharField(),
         "status_label": serializers.CharField(),

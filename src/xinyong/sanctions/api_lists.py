@@ -93,7 +93,13 @@ def entry_data(entry: ListEntry, *, history: bool = False) -> dict[str, Any]:
         "notice_number": entry.notice_number or None,
         "notice_served_on": _d(entry.notice_served_on),
         "objection_deadline": _d(entry.objection_deadline),
+        "objection_deadline_note": (
+            lists.objection_deadline_text(entry) if entry.objection_deadline is None else ""
+        ),
         "publicity_until": _d(entry.publicity_until),
+        "publicity_until_note": (
+            lists.publicity_until_text(entry) if entry.publicity_until is None else ""
+        ),
         "effective_from": _d(entry.effective_from),
         "ends_on": _d(entry.ends_on),
         "removed_on": _d(entry.removed_on),
@@ -133,7 +139,15 @@ class ListEntrySerializer(serializers.Serializer):
     notice_number = serializers.CharField(allow_null=True)
     notice_served_on = serializers.DateField(allow_null=True)
     objection_deadline = serializers.DateField(allow_null=True)
+    objection_deadline_note = serializers.CharField(
+        help_text="告知书已送达而异议截止日期落入尚未导入工作日历的年份时的说明，"
+        "如“异议期截止日期待定（2027 年工作日历尚未导入）”（此时不能列入）；否则为空"
+    )
     publicity_until = serializers.DateField(allow_null=True)
+    publicity_until_note = serializers.CharField(
+        help_text="红名单公示截止日期落入尚未导入工作日历的年份时的说明，"
+        "如“公示期截止日期待定（2027 年工作日历尚未导入）”（此时保持公示中）；否则为空"
+    )
     effective_from = serializers.DateField(allow_null=True)
     ends_on = serializers.DateField(allow_null=True)
     removed_on = serializers.DateField(allow_null=True)

@@ -6,7 +6,9 @@ measures linked to that list type and that matter, in force and with a basis —
 records the check (Check + CheckMeasure rows + a JSON snapshot of what was returned). The
 unit reports per returned measure what it did (`submit_feedback`); feedback is due
 `feedback_workdays()` working days after the check and `remind_overdue` reminds units
-whose feedback is late. `check_statistics` counts checks, hits, measures and feedback by
+whose feedback is late. A check always answers: when the deadline reaches into a year
+whose working-day calendar is not loaded, it is stored as 期限待定 (null, never overdue)
+and filled when that year is loaded (sanctions.deadlines). `check_statistics` counts checks, hits, measures and feedback by
 unit and by month; typical cases are written up and published (`write_case`,
 `publish_case`).
 """
@@ -26,7 +28,6 @@ from django.utils import timezone
 
 from xinyong.core import identifiers
 from xinyong.core.audit import record_event
-from xinyong.core.calendar import add_workdays
 from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
 from xinyong.core.exports import safe_cell, xlsx_workbook
 from xinyong.core.masking import mask_name, mask_text
@@ -42,6 +43,7 @@ from xinyong.subjects.models import Subject
 from xinyong.subjects.selectors import find_by_identifier, log_person_reads, subject_for
 from xinyong.subjects.services import resolve
 
+from .deadlines import pending_note, workday_deadline
 from .measures import applicable_measures, get_matter
 from .models import Check, CheckMeasure, ListEntry, Matter, Measure, TypicalCase
 
@@ -231,7 +233,9 @@ def run_check(
             feedback_status=Check.FeedbackStatus.PENDING
             if hit
             else Check.FeedbackStatus.NOT_NEEDED,
-            feedback_due=add_workdays(on, feedback_workdays()) if hit else None,
+            # 期限待定 (None) while the deadline's year has no calendar: the measures
+            # that apply are answered all the same (sanctions.deadlines).
+            feedback_due=workday_deadline(on, feedback_workdays()) if hit else None,
         )
         CheckMeasure.objects.bulk_create(
             [CheckMeasure(check_run=check, measure=m, list_entry=e) for m, e in items]
@@ -315,6 +319,21 @@ def is_overdue(check: Check, today: date) -> bool:
     )
 
 
+def feedback_due_pending(check: Check) -> bool:
+    """A hit whose feedback deadline is not known yet (期限待定): never overdue."""
+    return check.hit and check.feedback_due is None
+
+
+def feedback_due_text(check: Check) -> str:
+    """The feedback deadline as pages and the CLI show it: "2026-03-09",
+    "期限待定（2027 年工作日历尚未导入）", or "" when no feedback is needed."""
+    if check.feedback_due is not None:
+        return check.feedback_due.isoformat()
+    if feedback_due_pending(check):
+        return pending_note(check.checked_on, feedback_workdays())
+    return ""
+
+
 def overdue_checks(user: Any, today: date) -> QuerySet[Check]:
     return checks_for(user).filter(
         feedback_status=Check.FeedbackStatus.PENDING, feedback_due__lt=today
@@ -355,6 +374,7 @@ def check_data(check: Check, *, today: date | None = None) -> dict[str, Any]:
         "feedback_status": check.feedback_status,
         "feedback_status_label": check.get_feedback_status_display(),
         "feedback_due": check.feedback_due.isoformat() if check.feedback_due else None,
+        "feedback_due_note": feedback_due_text(check) if feedback_due_pending(check) else "",
         "overdue": is_overdue(check, today),
     }
 
@@ -497,6 +517,9 @@ class StatRow:
     feedback_expected: int = 0
     feedback_done: int = 0
     overdue: int = 0
+    # Pending feedback whose deadline is 期限待定: neither overdue nor done (the feedback
+    # rate counts it as not given yet, never as given in time).
+    due_pending: int = 0
 
     @property
     def feedback_rate(self) -> float | None:
@@ -524,6 +547,7 @@ class StatRow:
             "feedback_done": self.feedback_done,
             "feedback_rate": self.feedback_rate,
             "overdue": self.overdue,
+            "due_pending": self.due_pending,
         }
 
 
@@ -625,6 +649,8 @@ def check_statistics(
                 row.feedback_done += 1
             if status == Check.FeedbackStatus.PENDING and due is not None and due < today:
                 row.overdue += 1
+            if status == Check.FeedbackStatus.PENDING and hit and due is None:
+                row.due_pending += 1
     return Statistics(
         start=start,
         end=end,
@@ -647,6 +673,7 @@ STAT_HEADERS = (
     ("feedback_done", "已反馈查询"),
     ("feedback_rate", "反馈率（%）"),
     ("overdue", "逾期未反馈"),
+    ("due_pending", "反馈期限待定"),
 )
 
 

@@ -5,7 +5,9 @@ the portal (/credit/events/).
 Deadline: ``add_workdays(assigned_on, n)`` with n from ``settings.XINYONG_EVENT_HANDLING_WORKDAYS``
 (default 5 working days — the office's own working rule, not a legal period; a district
 sets its own through the environment/settings). The credit office may also give a
-calendar date for one event.
+calendar date for one event, which stays as given. A computed deadline reaching into a
+year whose working-day calendar is not loaded is stored as 期限待定 (null, never overdue)
+and filled, like one moved by a later calendar edit, by `sanctions.deadlines`.
 
 Publication: only the title and the text the credit office writes for the public are
 shown, passed through ``core.masking.mask_text`` (the text when it is stored and again
@@ -30,7 +32,6 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from xinyong.core.audit import record_event
-from xinyong.core.calendar import add_workdays
 from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
 from xinyong.core.inputs import clean_text
 from xinyong.core.masking import mask_name, mask_text
@@ -38,6 +39,7 @@ from xinyong.orgs import permissions
 from xinyong.orgs.models import Unit
 from xinyong.subjects.models import Subject
 
+from .deadlines import pending_note, workday_deadline
 from .models import DishonestyEvent
 
 DEFAULT_HANDLING_WORKDAYS = 5
@@ -73,6 +75,7 @@ def _snapshot(event: DishonestyEvent) -> dict[str, Any]:
         "detected_on": event.detected_on,
         "assigned_unit": event.assigned_unit.name if event.assigned_unit else None,
         "due_on": event.due_on,
+        "due_computed": event.due_computed,
         "status": event.status,
         "handled_on": event.handled_on,
         "published_on": event.published_on,
@@ -134,7 +137,8 @@ def assign_event(
     due_on: date | None = None,
 ) -> DishonestyEvent:
     """Assign (or re-assign, before it is handled) an event to a unit. The deadline is
-    ``due_on`` or ``add_workdays(on, handling_workdays())``."""
+    ``due_on`` or ``add_workdays(on, handling_workdays())`` — 期限待定 (None) while that
+    reaches into a year whose working-day calendar is not loaded."""
     permissions.require(actor, "credit_admin")
     event = _locked(event)
     if event.status not in (Status.REGISTERED, Status.ASSIGNED):
@@ -144,14 +148,26 @@ def assign_event(
     on = on or today()
     if on < event.detected_on:
         raise DomainError("交办日期不能早于发现日期。")
-    due = due_on if due_on is not None else add_workdays(on, handling_workdays())
-    if due < on:
+    computed = due_on is None
+    due = workday_deadline(on, handling_workdays()) if computed else due_on
+    if due is not None and due < on:
         raise DomainError(f"处置期限 {due.isoformat()} 早于交办日期 {on.isoformat()}。")
     old = _snapshot(event)
     event.assigned_unit = unit
+    event.assigned_on = on
     event.due_on = due
+    event.due_computed = computed
     event.status = Status.ASSIGNED
-    event.save(update_fields=["assigned_unit", "due_on", "status", "updated_at"])
+    event.save(
+        update_fields=[
+            "assigned_unit",
+            "assigned_on",
+            "due_on",
+            "due_computed",
+            "status",
+            "updated_at",
+        ]
+    )
     _event(actor, "event_assigned", event, old, {**_snapshot(event), "assigned_on": on})
     return event
 
@@ -204,6 +220,21 @@ def publish_event(
 
 
 # ------------------------------------------------------------------ selectors
+
+
+def due_pending(event: DishonestyEvent) -> bool:
+    """An assigned event whose computed deadline is not known yet (期限待定)."""
+    return event.due_on is None and event.due_computed and event.assigned_on is not None
+
+
+def due_text(event: DishonestyEvent) -> str:
+    """The handling deadline as pages and the CLI show it: "2026-10-10",
+    "期限待定（2027 年工作日历尚未导入）", or "" before the event is assigned."""
+    if event.due_on is not None:
+        return event.due_on.isoformat()
+    if due_pending(event):
+        return pending_note(event.assigned_on, handling_workdays())
+    return ""
 
 
 def is_overdue(event: DishonestyEvent, on: date | None = None) -> bool:

@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from xinyong.core.audit import record_event
 from xinyong.core.calendar import add_workdays
-from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
+from xinyong.core.errors import CalendarUnknownYear, DomainError, NotFoundError, NotPermitted
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Unit
 from xinyong.orgs.services import resolve_unit_name
@@ -372,7 +372,11 @@ def open_case(
             raise DomainError("工作日数应为整数。")
         if not 1 <= due_workdays <= 250:
             raise DomainError("工作日数应在 1 至 250 之间。")
-        due_on = add_workdays(on, due_workdays)
+        try:
+            due_on = add_workdays(on, due_workdays)
+        except CalendarUnknownYear as exc:
+            # Opening the case need not wait for next year's schedule: a date will do.
+            raise DomainError(exc.message + "也可以直接指定完成期限（日期）。") from None
     assert due_on is not None
     if due_on < on:
         raise DomainError(f"完成期限 {due_on.isoformat()} 早于立案日期 {on.isoformat()}。")

@@ -16,6 +16,10 @@ Rules implemented here (DOMAIN §7–8):
 - a red-list entry is published first (公示中) for its full publicity period counted from
   the day it is actually published, and takes effect after it (河南条例 art. 28);
   `promote_due_entries` is the job that does it;
+- a working-day period reaching into a year whose calendar is not loaded (publicity end,
+  objection deadline) is stored as 期限待定 (null): the red entry stays 公示中 and the
+  black entry cannot take effect until the year is loaded and `sanctions.deadlines`
+  computed the date;
 - a removed or expired entry never looks active (`active_entries`), and every status
   change leaves a ListEntryChange row, one event and the `entry_changed` signal.
 """
@@ -37,7 +41,6 @@ from django.utils import timezone
 from xinyong.catalog.models import RecordType
 from xinyong.catalog.selectors import check_lawful_matter, describe_forbidden
 from xinyong.core.audit import record_event
-from xinyong.core.calendar import add_workdays
 from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
 from xinyong.core.inputs import clean_day, positive_id
 from xinyong.core.legal_basis import basis_problem
@@ -48,6 +51,7 @@ from xinyong.subjects.models import IdentifierType, Subject, SubjectKind
 from xinyong.subjects.selectors import masked_repr
 from xinyong.subjects.services import resolve
 
+from .deadlines import pending_note, workday_deadline
 from .models import ListEntry, ListEntryChange, ListType, Measure
 from .signals import entry_changed
 
@@ -147,6 +151,7 @@ def _entry_snapshot(entry: ListEntry) -> dict[str, Any]:
         "notice_number": entry.notice_number,
         "notice_served_on": entry.notice_served_on,
         "objection_deadline": entry.objection_deadline,
+        "publicity_from": entry.publicity_from,
         "publicity_until": entry.publicity_until,
         "effective_from": entry.effective_from,
         "ends_on": entry.ends_on,
@@ -680,7 +685,10 @@ def propose_entry(
             # Counted from the day it actually goes public: a backdated proposal date would
             # shorten the period, down to none at all.
             published = max(day, timezone.localdate())
-            entry.publicity_until = add_workdays(published, lt.publicity_workdays)
+            entry.publicity_from = published
+            # 期限待定 (None) while the end falls in a year without a calendar: the entry
+            # stays 公示中 until that year is loaded (sanctions.deadlines).
+            entry.publicity_until = workday_deadline(published, lt.publicity_workdays)
         else:
             entry.status = Status.PROPOSED
         entry.save()
@@ -694,7 +702,8 @@ def propose_entry(
 
 def serve_notice(*, actor: Any, entry: ListEntry, served_on: date) -> ListEntry:
     """Record that the prior written notice reached the subject on `served_on`; the
-    objection period ends add_workdays(served_on, notice_objection_workdays)."""
+    objection period ends add_workdays(served_on, notice_objection_workdays) — 期限待定
+    (None) while that falls in a year whose working-day calendar is not loaded."""
     day = _day(served_on, "送达日期")
     with transaction.atomic():
         current = _lock(entry)
@@ -711,7 +720,7 @@ def serve_notice(*, actor: Any, entry: ListEntry, served_on: date) -> ListEntry:
             raise DomainError("送达日期不能晚于今天。")
         old = _entry_snapshot(current)
         current.notice_served_on = day
-        current.objection_deadline = add_workdays(day, lt.notice_objection_workdays)
+        current.objection_deadline = workday_deadline(day, lt.notice_objection_workdays)
         current.save(update_fields=["notice_served_on", "objection_deadline", "updated_at"])
         ListEntryChange.objects.create(
             entry=current,
@@ -719,8 +728,12 @@ def serve_notice(*, actor: Any, entry: ListEntry, served_on: date) -> ListEntry:
             to_status=current.status,
             on=day,
             note=(
-                f"书面告知书 {current.notice_number} 已送达，异议期至 "
-                f"{current.objection_deadline.isoformat()}"
+                f"书面告知书 {current.notice_number} 已送达，"
+                + (
+                    f"异议期至 {current.objection_deadline.isoformat()}"
+                    if current.objection_deadline
+                    else f"{objection_deadline_text(current)}，导入后自动计算"
+                )
             ),
             actor=actor if getattr(actor, "pk", None) else None,
         )
@@ -759,6 +772,11 @@ def effective_refusal(entry: ListEntry, on: date) -> str | None:
         # A proposal made before the type was marked as designated outside the district.
         return _upstream_only(lt)
     if entry.status == Status.PUBLICISING:
+        if entry.publicity_until is None and entry.publicity_from is not None:
+            return (
+                f"红名单{publicity_until_text(entry)}，公示期满后方可生效（河南条例第二十八条）；"
+                "信用办导入该年度节假日安排后自动计算公示截止日期。"
+            )
         if entry.publicity_until is None or on <= entry.publicity_until:
             until = entry.publicity_until.isoformat() if entry.publicity_until else "—"
             return f"红名单公示期至 {until}，公示期满后方可生效（河南条例第二十八条）。"
@@ -789,15 +807,47 @@ def effective_refusal(entry: ListEntry, on: date) -> str | None:
         if refusal:
             return refusal
     if entry.status == Status.PROPOSED and lt.needs_prior_notice:
-        if entry.notice_served_on is None or entry.objection_deadline is None:
+        if entry.notice_served_on is None:
             return "尚未送达列入前书面告知书，不能列入（河南条例第二十八条）。"
-        if on <= entry.objection_deadline and not kept:
+        if entry.objection_deadline is None:
+            # 期限待定: the period's end is not known, so it has not run out (an
+            # objection decided 维持 ends the wait all the same, as below).
+            if not kept:
+                return (
+                    f"{objection_deadline_text(entry)}，异议期届满前不能列入（河南条例第二十八条）；"
+                    "信用办导入该年度节假日安排后自动计算异议截止日期。"
+                )
+        elif on <= entry.objection_deadline and not kept:
             return (
                 f"异议期至 {entry.objection_deadline.isoformat()} 届满，"
                 f"{(entry.objection_deadline + timedelta(days=1)).isoformat()} 起方可列入"
                 "（异议经审查维持的除外）。"
             )
     return None
+
+
+def publicity_until_text(entry: ListEntry, *, label: str = "公示期截止日期") -> str:
+    """A red entry's publicity end as shown: "2026-10-10",
+    "公示期截止日期待定（2027 年工作日历尚未导入）" (`label` "" in a column already
+    named: "待定（…）"), or "" when it has no publicity."""
+    if entry.publicity_until is not None:
+        return entry.publicity_until.isoformat()
+    if entry.publicity_from is None:
+        return ""
+    return pending_note(entry.publicity_from, entry.list_type.publicity_workdays, label=label)
+
+
+def objection_deadline_text(entry: ListEntry, *, label: str = "异议期截止日期") -> str:
+    """The objection deadline after the notice as shown: "2026-10-19",
+    "异议期截止日期待定（2027 年工作日历尚未导入）" (`label` as above), or "" before the
+    notice is served."""
+    if entry.objection_deadline is not None:
+        return entry.objection_deadline.isoformat()
+    if entry.notice_served_on is None:
+        return ""
+    return pending_note(
+        entry.notice_served_on, entry.list_type.notice_objection_workdays, label=label
+    )
 
 
 def make_effective(*, actor: Any, entry: ListEntry, on: date) -> ListEntry:

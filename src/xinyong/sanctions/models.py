@@ -142,7 +142,12 @@ class ListEntry(TimeStampedModel):
     )
     notice_number = models.CharField("告知书编号", max_length=40, blank=True)
     notice_served_on = models.DateField("告知送达日期", null=True, blank=True)
+    # Null after a served notice while the objection period reaches into a year whose
+    # working-day calendar is not loaded (期限待定, sanctions.deadlines).
     objection_deadline = models.DateField("异议截止日期", null=True, blank=True)
+    # The day a red-list entry actually went public, from which its publicity period
+    # counts (河南条例 art. 28); its end is null while 期限待定 (sanctions.deadlines).
+    publicity_from = models.DateField("公示开始日期（红名单）", null=True, blank=True)
     publicity_until = models.DateField("公示截止日期（红名单）", null=True, blank=True)
     effective_from = models.DateField("生效日期", null=True, blank=True)
     ends_on = models.DateField("有效期至", null=True, blank=True)
@@ -287,6 +292,8 @@ class Check(TimeStampedModel):
     hit = models.BooleanField("命中", default=False)
     snapshot = models.JSONField("返回结果", default=dict)
     feedback_status = models.CharField("反馈状态", max_length=12, choices=FeedbackStatus.choices)
+    # Null when there is no hit (no feedback needed) and, for a hit, while the deadline
+    # reaches into a year whose working-day calendar is not loaded (期限待定).
     feedback_due = models.DateField("反馈期限", null=True, blank=True)
 
     class Meta:
@@ -477,7 +484,17 @@ class DishonestyEvent(TimeStampedModel):
         related_name="dishonesty_events",
         verbose_name="承办单位",
     )
+    assigned_on = models.DateField("交办日期", null=True, blank=True)
+    # Null before assignment and while a computed deadline reaches into a year whose
+    # working-day calendar is not loaded (期限待定, sanctions.deadlines).
     due_on = models.DateField("处置期限", null=True, blank=True)
+    # Only a deadline the platform computed follows the calendar (loaded or edited later);
+    # a date the credit office gave stays as given.
+    due_computed = models.BooleanField(
+        "处置期限按工作日计算",
+        default=False,
+        help_text="是：由交办日期按工作日规则计算，工作日历导入或调整后自动重算；否：信用办指定的日期",
+    )
     status = models.CharField(
         "状态", max_length=12, choices=Status.choices, default=Status.REGISTERED
     )

@@ -21,7 +21,7 @@ from xinyong.core.errors import DomainError
 from xinyong.core.masking import mask_id_number
 from xinyong.core.pdf import render_typst
 
-from .lists import measures_for
+from .lists import measures_for, objection_deadline_text
 from .models import ListEntry
 
 _TEMPLATE = Path(__file__).parent / "templates" / "sanctions" / "list_notice.typ"
@@ -74,7 +74,12 @@ def notice_data(entry: ListEntry, *, today: date | None = None) -> dict[str, Any
             ["认定机关", issuer],
             ["拟列入日期", _d(proposed_on)],
             ["告知书送达日期", _d(entry.notice_served_on)],
-            ["异议截止日期", _d(entry.objection_deadline)],
+            [
+                "异议截止日期",
+                _d(entry.objection_deadline)
+                if entry.objection_deadline or not entry.notice_served_on
+                else objection_deadline_text(entry, label=""),
+            ],
         ],
         "sections": [
             {"title": "一、列入依据", "lines": [lt.legal_basis, f"列入条件：{lt.entry_criteria}"]},

@@ -1,5 +1,5 @@
-"""Receivers through which sanctions reacts to records and rights without those apps
-importing it (ARCHITECTURE: dependencies point one way)."""
+"""Receivers through which sanctions reacts to records, rights and the working-day
+calendar without those apps importing it (ARCHITECTURE: dependencies point one way)."""
 
 from __future__ import annotations
 
@@ -25,11 +25,32 @@ def on_objection_decided(sender: Any, objection: Any = None, **_: Any) -> None:
         apply_objection_outcome(actor=None, objection=objection)
 
 
+def on_calendar_years_loaded(sender: Any, years: Any = (), actor: Any = None, **_: Any) -> None:
+    # Deadlines stored as 期限待定 while these years were unknown can be computed now.
+    from .deadlines import settle
+
+    settle(list(years), actor=actor)
+
+
+def on_calendar_days_changed(sender: Any, days: Any = (), actor: Any = None, **_: Any) -> None:
+    # Deadlines computed from the old schedule of these days are wrong now.
+    from .deadlines import recompute
+
+    recompute(list(days), actor=actor)
+
+
 def connect() -> None:
+    from xinyong.core.calendar import calendar_days_changed, calendar_years_loaded
     from xinyong.records.signals import record_changed
     from xinyong.rights import signals as rights_signals
 
     record_changed.connect(on_record_changed, dispatch_uid="sanctions.record_changed")
+    calendar_years_loaded.connect(
+        on_calendar_years_loaded, dispatch_uid="sanctions.calendar_years_loaded"
+    )
+    calendar_days_changed.connect(
+        on_calendar_days_changed, dispatch_uid="sanctions.calendar_days_changed"
+    )
     decided = getattr(rights_signals, "objection_decided", None)
     if decided is not None:
         decided.connect(on_objection_decided, dispatch_uid="sanctions.objection_decided")

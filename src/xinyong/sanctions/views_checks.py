@@ -243,7 +243,10 @@ def check_list(request: HttpRequest) -> HttpResponse:
     if only_overdue:
         qs = qs.filter(feedback_status=Check.FeedbackStatus.PENDING, feedback_due__lt=today)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(c, checks.is_overdue(c, today), checks.listed_name(c)) for c in page.object_list]
+    rows = [
+        (c, checks.is_overdue(c, today), checks.listed_name(c), checks.feedback_due_text(c))
+        for c in page.object_list
+    ]
     return render(
         request,
         "sanctions/check_list.html",
@@ -287,6 +290,7 @@ def check_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": rows,
             "entries": check.snapshot.get("entries", []),
             "overdue": checks.is_overdue(check, _today()),
+            "due_text": checks.feedback_due_text(check),
             "may_report": check.hit and permissions.can_write_unit_data(request.user, check.unit),
             "actions": [
                 (value, label)

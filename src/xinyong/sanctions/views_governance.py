@@ -375,7 +375,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     today = events.today()
     rows = [
-        (event, events.is_overdue(event, today), events.staff_texts(event))
+        (event, events.is_overdue(event, today), events.staff_texts(event), events.due_text(event))
         for event in page.object_list
     ]
     return render(
@@ -436,6 +436,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "texts": texts,
             "subject": masked_repr(event.subject) if event.subject else "",
             "overdue": events.is_overdue(event),
+            "due_text": events.due_text(event),
             "may_assign": is_admin
             and event.status
             in (DishonestyEvent.Status.REGISTERED, DishonestyEvent.Status.ASSIGNED),
@@ -475,7 +476,7 @@ def event_assign(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, exc.message)
         else:
             messages.success(
-                request, f"已交办{event.assigned_unit}，处置期限 {event.due_on or ''}。"
+                request, f"已交办{event.assigned_unit}，处置期限 {events.due_text(event)}。"
             )
     return redirect("sanctions:event", pk=pk)
 

@@ -215,6 +215,8 @@ def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "may_manage": lists.can_manage_entry(request.user, entry)
             and permissions.role_of(request.user) != Role.LEADER,
             "today": today,
+            "objection_text": lists.objection_deadline_text(entry, label=""),
+            "publicity_text": lists.publicity_until_text(entry, label=""),
             "refusal": lists.effective_refusal(entry, today)
             if entry.status in (ListEntry.Status.PROPOSED, ListEntry.Status.PUBLICISING)
             else None,
@@ -296,7 +298,7 @@ def public_red_list(request: HttpRequest) -> HttpResponse:
                 "code": entry.subject.display_identifier,
                 "type": entry.list_type.name,
                 "status": "公示中" if entry.status == ListEntry.Status.PUBLICISING else "已生效",
-                "publicity_until": entry.publicity_until,
+                "publicity_until": lists.publicity_until_text(entry, label=""),
                 "effective_from": entry.effective_from,
                 "authority": entry.designating_authority,
                 "reasons": _public_reasons(entry),

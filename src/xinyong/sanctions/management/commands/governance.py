@@ -107,13 +107,14 @@ class Command(ActionCommand):
                     "detected_on": event.detected_on.isoformat(),
                     "assigned_unit": event.assigned_unit.name if event.assigned_unit else None,
                     "due_on": event.due_on.isoformat() if event.due_on else None,
+                    "due_text": events.due_text(event),
                     "overdue": events.is_overdue(event, on),
                     "status": event.status,
                     "status_label": event.get_status_display(),
                 }
             )
         text = "\n".join(
-            f"{r['id']}\t{r['title']}\t{r['assigned_unit'] or '未交办'}\t期限 {r['due_on'] or '—'}"
+            f"{r['id']}\t{r['title']}\t{r['assigned_unit'] or '未交办'}\t期限 {r['due_text'] or '—'}"
             f"\t{r['status_label']}{'（逾期）' if r['overdue'] else ''}"
             for r in rows
         )

@@ -84,7 +84,8 @@ class Command(ActionCommand):
         ]
         if data["measures"]:
             lines.append(
-                f"适用措施 {len(data['measures'])} 项（反馈期限 {data['feedback_due']}）："
+                f"适用措施 {len(data['measures'])} 项（反馈期限 "
+                f"{data['feedback_due'] or data['feedback_due_note']}）："
             )
             for m in data["measures"]:
                 lines.append(f"- [{m['kind_label']}] {m['name']}（{m['code']}）")
