@@ -48,10 +48,14 @@ def test_evaluate_and_export(tmp_path):
     assert len(data["units"]) == 52
     assert Event.objects.filter(action="integrity.evaluate").count() == 1
     out = tmp_path / "考核.xlsx"
-    text = _run("export", "--year", "2026", "--out", str(out), "--as-of", "2026-12-31")
+    text = _run("export", "--year", "2026", "--out", str(out), "--as-of", "2026-11-20")
     assert "参评单位 52 个" in text
     book = openpyxl.load_workbook(out)
-    assert book["汇总排名"]["A1"].value == "2026年政务诚信评价年度考核"
+    assert book["汇总排名"]["A1"].value == "2026年政务诚信评价年度运行得分（年度未结束）"
+    # A day still to come is refused, as for `evaluate` (it would judge commitments not
+    # yet due as late): the 年度考核 is exported once the year is over.
+    with pytest.raises(CommandError, match="数据截至日期 2099-12-31 晚于今天"):
+        _run("export", "--year", "2026", "--out", str(out), "--as-of", "2099-12-31")
     with pytest.raises(CommandError, match="尚未建立 2031 年"):
         _run("export", "--year", "2031", "--out", str(out))
     with pytest.raises(CommandError, match=r"\.xlsx"):

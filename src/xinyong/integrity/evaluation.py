@@ -752,11 +752,13 @@ def _item(
     )
 
 
-def period_of(system: IndicatorSystem, as_of: date | None = None) -> tuple[date, date]:
-    start = date(system.year, 1, 1)
-    end = min(date(system.year, 12, 31), as_of or timezone.localdate())
+def period_of(year: int, as_of: date | None = None) -> tuple[date, date]:
+    """The period year `year` is evaluated over; refused (DomainError) for a year that has
+    not begun."""
+    start = date(year, 1, 1)
+    end = min(date(year, 12, 31), as_of or timezone.localdate())
     if end < start:
-        raise DomainError(f"{system.year} 年尚未开始，不能评价。")
+        raise DomainError(f"{year} 年尚未开始，不能评价。")
     return start, end
 
 
@@ -764,7 +766,7 @@ def compute(
     system: IndicatorSystem, *, as_of: date | None = None, units: list[Unit] | None = None
 ) -> Evaluation:
     """Score every evaluated unit (or `units`) from platform data now; ranked."""
-    start, end = period_of(system, as_of)
+    start, end = period_of(system.year, as_of)
     the_units = units if units is not None else evaluated_units(system)
     indicators = list(system.indicators.select_related("parent").order_by("sort_order", "code"))
     groups = {i.pk: i for i in indicators if i.parent_id is None}
@@ -829,12 +831,13 @@ def compute(
             row.reasons.append(f"有 {listed.value} 个主体列入失信被执行人")
         row.warning = bool(row.reasons)
         rows.append(row)
+    # Ranked by percent, ties share a rank (docs/integrity.md): the score only orders the
+    # display, since a unit with more indicators scored is not better for it.
     rows.sort(key=lambda r: (-r.percent, -r.score, r.unit.sort_order, r.unit.name))
-    previous: tuple[Decimal, Decimal] | None = None
+    previous: Decimal | None = None
     for position, row in enumerate(rows, start=1):
-        key = (row.percent, row.score)
-        row.rank = rows[position - 2].rank if previous == key else position
-        previous = key
+        row.rank = rows[position - 2].rank if previous == row.percent else position
+        previous = row.percent
     return Evaluation(system=system, start=start, end=end, rows=rows, problems=check_system(system))
 
 
@@ -855,6 +858,8 @@ def evaluate(*, actor: Any, year: Any, as_of: date | None = None) -> Evaluation:
     year, the running score before), warn the units below the line and lift the
     warnings of units no longer below it. One event."""
     services.require_office(actor, "运行政务诚信评价")
+    # Refuse a year not begun before ensure_system copies (and commits) its system.
+    period_of(clean_year(year), as_of)
     system = ensure_system(actor=actor, year=year)
     result = compute(system, as_of=as_of)
     day = as_of or timezone.localdate()

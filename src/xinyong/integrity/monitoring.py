@@ -219,6 +219,10 @@ def handle_entry(*, actor: Any, entry: ListEntry, on: date | None = None) -> Ent
                 return None
             action = "integrity.sxbzxr_listed"
         elif entry.status in (ListEntry.Status.REMOVED, ListEntry.Status.CANCELLED):
+            # Never lifted before the entry left the list: a scan of an earlier day, on
+            # which the entry was still in force, dates the lifting on its removal.
+            if entry.removed_on is not None and entry.removed_on > day:
+                day = entry.removed_on
             out = _removed(entry, day)
             if out.resolved is None and out.case is None:
                 return None
@@ -291,7 +295,8 @@ class ScanResult:
     sxbzxr_resolved: list[int] = field(default_factory=list)
     arrears_alerts: list[int] = field(default_factory=list)
     case_alerts: list[int] = field(default_factory=list)
-    government_bodies_listed: list[dict[str, Any]] = field(default_factory=list)
+    government_bodies_listed: list[dict[str, Any]] = field(default_factory=list)  # by entry
+    listed_count: int = 0  # bodies (bodies_listed)
     open_alerts: int = 0
     pending_cases: int = 0
 
@@ -303,7 +308,7 @@ class ScanResult:
             "resolved_sxbzxr_alerts": len(self.sxbzxr_resolved),
             "new_arrears_alerts": len(self.arrears_alerts),
             "new_case_alerts": len(self.case_alerts),
-            "government_bodies_on_sxbzxr": len(self.government_bodies_listed),
+            "government_bodies_on_sxbzxr": self.listed_count,
             "government_bodies": self.government_bodies_listed,
             "open_alerts": self.open_alerts,
             "pending_cases": self.pending_cases,
@@ -312,11 +317,18 @@ class ScanResult:
     def summary(self) -> str:
         return (
             f"政务诚信监测 {self.on.isoformat()}：列入失信被执行人的政府机构 "
-            f"{len(self.government_bodies_listed)} 个（目标 0），新预警 "
+            f"{self.listed_count} 个（目标 0），新预警 "
             f"{len(self.sxbzxr_alerts) + len(self.arrears_alerts) + len(self.case_alerts)} 条，"
             f"解除 {len(self.sxbzxr_resolved)} 条，待处理预警 {self.open_alerts} 条，"
             f"未结案件 {self.pending_cases} 件"
         )
+
+
+def bodies_listed(entries: Any) -> int:
+    """How many government bodies the entries in force concern: the target counts bodies,
+    and one body with two court cases is one body (as in the evaluation, `_m_sxbzxr`, and
+    the unit's file)."""
+    return len({e.subject_id for e in entries})
 
 
 def listed_government_entries(on: date) -> QuerySet[ListEntry]:
@@ -333,7 +345,9 @@ def scan(*, actor: Any = None, on: date | None = None) -> ScanResult:
     day = on or timezone.localdate()
     result = ScanResult(on=day)
     result.organ_bodies_created = len(services.ensure_organ_bodies(actor=actor))
-    for entry in listed_government_entries(day):
+    listed = list(listed_government_entries(day))
+    result.listed_count = bodies_listed(listed)
+    for entry in listed:
         out = handle_entry(actor=actor, entry=entry, on=day)
         if out is not None and out.alert_created and out.alert is not None:
             result.sxbzxr_alerts.append(out.alert.pk)
@@ -349,21 +363,25 @@ def scan(*, actor: Any = None, on: date | None = None) -> ScanResult:
                 else None,
             }
         )
-    # Alerts whose entry is no longer in force (removed, expired) are lifted.
+    # Alerts whose entry is no longer in force (removed, expired) are lifted — as of
+    # today, never of an earlier day: a scan of a past day (`--on`) would otherwise take
+    # an entry that took effect after that day for a removed one and lift the alert of a
+    # body still on the list.
+    lift_on = max(day, timezone.localdate())
     for alert in Alert.objects.filter(kind=Alert.Kind.SXBZXR).exclude(status=Alert.Status.RESOLVED):
         entry_id = int(alert.key.split(":", 1)[1])
         gone = ListEntry.objects.select_related("list_type", "subject").filter(pk=entry_id).first()
         if (
             gone is None
-            or not ListEntry.objects.filter(pk=entry_id).filter(in_force_q(day)).exists()
+            or not ListEntry.objects.filter(pk=entry_id).filter(in_force_q(lift_on)).exists()
         ):
             with transaction.atomic():
                 if gone is not None:
-                    out = _removed(gone, day)
+                    out = _removed(gone, lift_on)
                 else:
                     out = EntryOutcome(
                         resolved=services.close_alert(
-                            alert.key, on=day, resolution="名单条目已不存在"
+                            alert.key, on=lift_on, resolution="名单条目已不存在"
                         )
                     )
                 if out.resolved is not None:
@@ -374,7 +392,7 @@ def scan(*, actor: Any = None, on: date | None = None) -> ScanResult:
                         target_type="integrity.Alert",
                         target_id=out.resolved.pk,
                         target_repr=out.resolved.title,
-                        new={"on": day, "case_id": out.case.pk if out.case else None},
+                        new={"on": lift_on, "case_id": out.case.pk if out.case else None},
                     )
     # Arrears and pending cases registered without their alert (e.g. loaded from files).
     with transaction.atomic():

@@ -28,7 +28,7 @@ from .models import (
     GovernmentBody,
     IntegrityCase,
 )
-from .monitoring import listed_government_entries, sxbzxr_q
+from .monitoring import bodies_listed, listed_government_entries, sxbzxr_q
 
 ZERO = Decimal("0.00")
 
@@ -208,13 +208,16 @@ def dashboard(user: Any, *, on: date | None = None) -> dict[str, Any]:
     listed = listed_government_entries(day)
     readable = permissions.readable_unit_ids(user)
     if readable is not None:
-        listed = listed.filter(subject__integrity_bodies__unit_id__in=sorted(readable))
+        listed = listed.filter(subject__integrity_bodies__unit_id__in=sorted(readable)).distinct()
+    entries = list(listed)
     district, rows = arrears_targets(day.year, units)
     alerts = alerts_for(user)
     cases = cases_for(user)
     return {
         "on": day,
-        "listed": list(listed),
+        "listed": entries,
+        # The target counts bodies; `listed` has one line per entry.
+        "listed_count": bodies_listed(entries),
         "open_alerts": alerts.exclude(status=Alert.Status.RESOLVED).order_by("-raised_on", "-id"),
         "alert_counts": {
             "open": alerts.filter(status=Alert.Status.OPEN).count(),
@@ -232,7 +235,7 @@ def dashboard_json(user: Any, *, on: date | None = None) -> dict[str, Any]:
     data = dashboard(user, on=on)
     return {
         "on": data["on"].isoformat(),
-        "government_bodies_on_sxbzxr": len(data["listed"]),
+        "government_bodies_on_sxbzxr": data["listed_count"],
         "target_government_bodies_on_sxbzxr": 0,
         "listed": [
             {

@@ -320,6 +320,10 @@ def close_alert(key: str, *, on: date, resolution: str) -> Alert | None:
     alert = Alert.objects.filter(key=key[:100]).first()
     if alert is None:
         return None
+    # Never before the alert was raised: arrears registered after they were paid (a
+    # payment may be dated back to the day the debt became arrears) are lifted the day
+    # they were registered; the resolution keeps the true date.
+    on = max(on, alert.raised_on)
     if alert.status == Alert.Status.RESOLVED:
         if alert.cause_gone_on is None:
             alert.cause_gone_on = on
@@ -453,12 +457,14 @@ def create_case(
     an enforcement case in 预警 raises the early-warning alert to the unit. `found`
     starts it in 履约督办 (the court listed the body, the breach was found)."""
     the_body = get_body(body)
-    if found or kind in (IntegrityCase.Kind.DISCIPLINE,):
+    # The kind is read (code or Chinese label) before the permission is decided on it:
+    # "纪律处分" is the office's as much as "discipline".
+    the_kind = inputs.choice(kind, "案件类型", IntegrityCase.Kind.choices)
+    if found or the_kind == IntegrityCase.Kind.DISCIPLINE:
         require_office(actor, "登记已认定的政务失信案件")
     else:
         require_write(actor, the_body.unit_id)
     now = _today(today)
-    the_kind = inputs.choice(kind, "案件类型", IntegrityCase.Kind.choices)
     opened = inputs.day(opened_on, "立案/发现日期")
     assert opened is not None
     _not_future(opened, "立案/发现日期", now)

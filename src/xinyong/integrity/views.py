@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
@@ -662,7 +663,12 @@ def evaluation_page(request: HttpRequest) -> HttpResponse:
         )
         return redirect(f"{request.path}?year={year}")
     system = evaluation.IndicatorSystem.objects.filter(year=year).first()
-    result = evaluation.compute(system) if system is not None else None
+    result, not_begun = None, ""
+    if system is not None:
+        try:
+            result = evaluation.compute(system)
+        except DomainError as exc:  # next year's system set up ahead: 尚未开始
+            not_begun = exc.message
     rows = result.rows if result else []
     readable = permissions.readable_unit_ids(request.user)
     if readable is not None:
@@ -674,6 +680,7 @@ def evaluation_page(request: HttpRequest) -> HttpResponse:
             "year": year,
             "system": system,
             "result": result,
+            "not_begun": not_begun,
             "rows": rows,
             "groups": rows[0].groups() if rows else [],
             "is_office": permissions.is_credit_admin(request.user),
@@ -705,7 +712,13 @@ def evaluation_unit(request: HttpRequest, pk: int) -> HttpResponse:
 
         _run(request, act, "已保存人工评分。")
         return redirect(f"{request.path}?year={year}")
-    row = _or_404(lambda: evaluation.unit_evaluation(system, unit))
+    row, not_begun = None, ""
+    try:
+        row = evaluation.unit_evaluation(system, unit)
+    except NotFoundError as exc:
+        raise Http404(exc.message) from exc
+    except DomainError as exc:  # a year not begun: the office may still prepare scores
+        not_begun = exc.message
     manual = system.indicators.filter(
         method=Indicator.Method.MANUAL, parent__isnull=False
     ).order_by("sort_order")
@@ -716,6 +729,7 @@ def evaluation_unit(request: HttpRequest, pk: int) -> HttpResponse:
             "unit": unit,
             "system": system,
             "row": row,
+            "not_begun": not_begun,
             "manual": manual,
             "is_office": permissions.is_credit_admin(request.user),
         },
@@ -724,8 +738,13 @@ def evaluation_unit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*READ_ALL, denied="只有信用办管理员和领导可以导出全区政务诚信评价。")
 def evaluation_export(request: HttpRequest) -> HttpResponse:
-    system = _or_404(lambda: evaluation.get_system(_year(request)))
-    return xlsx_response(system)
+    year = _year(request)
+    system = _or_404(lambda: evaluation.get_system(year))
+    try:
+        return xlsx_response(system)
+    except DomainError as exc:  # a year not begun has nothing to export
+        messages.error(request, exc.message)
+        return redirect(f"{reverse('integrity:evaluation')}?year={year}")
 
 
 def register_navigation() -> None:

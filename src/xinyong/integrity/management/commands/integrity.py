@@ -72,7 +72,10 @@ class Command(ActionCommand):
             raise DomainError("输出文件应以 .xlsx 结尾。")
         if not path.parent.exists():
             raise DomainError(f"目录“{path.parent}”不存在。")
-        result, content = evaluation_xlsx(system, as_of=_date(options.get("as_of"), "数据截至日期"))
+        # Not a day still to come either: commitments due by then and objections not yet
+        # answered would be judged late, and the sheet would disagree with the page.
+        as_of = _date(options.get("as_of"), "数据截至日期", not_after_today=True)
+        result, content = evaluation_xlsx(system, as_of=as_of)
         try:
             path.write_bytes(content)
         except OSError as exc:
