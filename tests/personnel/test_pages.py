@@ -90,7 +90,8 @@ def test_file_refused_to_outsider_and_logged(client, users, wang):
         Event.objects.filter(action="personnel.file.refused", actor=users["zjj_leader"]).count()
         == 2
     )
-    assert client.get(reverse("personnel:file", args=[999999])).status_code == 404
+    # A file that does not exist: the same 403, logged as well.
+    assert client.get(reverse("personnel:file", args=[999999])).status_code == 403
 
 
 def test_leader_of_unit_reads_but_cannot_keep(client, users, wang):

@@ -347,12 +347,10 @@ def test_keeper_changes_unit_and_post_and_access_follows(users, wang):
         actor=zzb, person=wang, unit="区发改委", post="信用建设股股长", on=date(2026, 9, 1)
     )
     assert moved.unit == unit("区发改委") and moved.post == "信用建设股股长"
+    # The event names what changed, not the values (the credit office reads the log).
     event = Event.objects.get(action="personnel.person.transfer")
-    assert event.old_values["unit_name"] == "区市场监管局"
-    assert event.old_values["post"] == "信用监管科科长"
-    assert event.new_values["unit_name"] == "区发改委"
-    assert event.new_values["post"] == "信用建设股股长"
-    assert event.new_values["on"] == "2026-09-01"
+    assert event.old_values is None
+    assert event.new_values == {"on": "2026-09-01", "change": "所在单位、职务"}
     assert ACTION_LABELS["personnel.person.transfer"] == "变更所在单位或职务"
     # 本单位领导 follows the person: the old unit's leader no longer reads the file.
     wang.refresh_from_db()
@@ -374,8 +372,8 @@ def test_practitioner_transfer_changes_employer(users, lawyer_file):
         post="合伙人",
     )
     assert done.employer == "河南正义律师事务所" and done.unit is None
-    assert Event.objects.get(action="personnel.person.transfer").old_values["employer"] == (
-        "河南安北律师事务所"
+    assert Event.objects.get(action="personnel.person.transfer").new_values["change"] == (
+        "执业机构、职务"
     )
 
 
@@ -427,10 +425,9 @@ def test_import_updates_unit_and_post_of_an_existing_person(users, wang, tmp_pat
     wang.refresh_from_db()
     assert wang.unit == unit("区发改委") and wang.post == "副局长"
     event = Event.objects.get(action="personnel.import")
-    change = event.new_values["transfers"][0]
-    assert change["person"] == wang.pk
-    assert change["old"]["unit_name"] == "区市场监管局" and change["new"]["unit_name"] == "区发改委"
-    assert change["old"]["post"] == "信用监管科科长" and change["new"]["post"] == "副局长"
+    assert event.new_values["transfers"] == [
+        {"person": wang.pk, "row": 2, "change": "所在单位、职务"}
+    ]
 
 
 def test_import_json_reports_updates_and_refuses_conflicting_rows(users, wang, tmp_path, capsys):

@@ -45,7 +45,11 @@ HONOUR_ROLES = (
     Role.REVIEWER,
 )
 
-READ_DENIED = "无权查阅该人员信用档案：仅组织部门、本人所在单位领导和建档管理单位可以查阅。"
+# One refusal for a file the reader may not read and for one that does not exist (page,
+# API, CLI alike), so that the answer never tells whether a file exists.
+READ_DENIED = (
+    "无权查阅该人员信用档案，或该档案不存在：仅组织部门、本人所在单位领导和建档管理单位可以查阅。"
+)
 WRITE_DENIED = "无权维护该类人员信用档案：仅建档管理单位可以登记。"
 
 

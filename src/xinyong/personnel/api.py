@@ -155,6 +155,16 @@ class FileItemSerializer(serializers.Serializer):
     open_objection = serializers.CharField(help_text="未办结的异议编号（无则为空）")
 
 
+class ItemStatusSerializer(serializers.Serializer):
+    """An item after revocation or 容错免责: its status only. The content is read on the
+    file, which asks the purpose and logs the read."""
+
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    status_label = serializers.CharField()
+    counts_as_dishonesty = serializers.BooleanField()
+
+
 class FilePersonSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     category = serializers.CharField()
@@ -254,6 +264,17 @@ def _person_card(p: Person) -> dict[str, Any]:
     }
 
 
+def _item_status(item: FileItem) -> dict[str, Any]:
+    # Answering a revocation or an exemption is no reading of the file: no title, issuer,
+    # document number, content or 免责 reason (those are read with a purpose, logged).
+    return {
+        "id": item.pk,
+        "status": item.status,
+        "status_label": item.get_status_display(),
+        "counts_as_dishonesty": selectors.counts_as_dishonesty(item),
+    }
+
+
 def _nomination_for(pk: int) -> Nomination:
     n = Nomination.objects.select_related("kind", "person").filter(pk=pk).first()
     if n is None:
@@ -285,7 +306,8 @@ class OpenFileView(GenericAPIView):
 
 
 class PersonFileView(GenericAPIView):
-    """One person's file by its id (?purpose= required)."""
+    """One person's file by its id (?purpose= required). A refusal — the caller may not
+    read it, or no file has the id — is logged and answered with the same 403."""
 
     permission_classes = [IsAuthenticated]
     serializer_class = PersonFileSerializer
@@ -302,18 +324,10 @@ class PersonFileView(GenericAPIView):
         responses=PersonFileSerializer,
     )
     def get(self, request: Request, pk: int) -> Response:
-        person = (
-            Person.objects.select_related("category", "category__keeper_unit", "unit")
-            .filter(pk=pk)
-            .first()
-        )
-        if person is None:
-            raise NotFoundError("未找到该人员信用档案。")
-        return Response(
-            services.open_file(
-                reader=request.user, person=person, purpose=request.query_params.get("purpose")
-            )
-        )
+        purpose = request.query_params.get("purpose")
+        # Refused and logged alike whether the id has a file or not (as the page does).
+        person = services.readable_person(reader=request.user, pk=pk, purpose=purpose)
+        return Response(services.open_file(reader=request.user, person=person, purpose=purpose))
 
 
 class PersonTransferView(GenericAPIView):
@@ -366,22 +380,22 @@ class ItemExemptionView(GenericAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = ExemptionSerializer
 
-    @extend_schema(request=ExemptionSerializer, responses=FileItemSerializer)
+    @extend_schema(request=ExemptionSerializer, responses=ItemStatusSerializer)
     def post(self, request: Request, pk: int) -> Response:
         data = validated(ExemptionSerializer(data=request.data))
         item = services.record_exemption(actor=request.user, item=_item_for(pk), **data)
-        return Response(selectors.item_dict(item))
+        return Response(_item_status(item))
 
 
 class ItemRevokeView(GenericAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = RevokeSerializer
 
-    @extend_schema(request=RevokeSerializer, responses=FileItemSerializer)
+    @extend_schema(request=RevokeSerializer, responses=ItemStatusSerializer)
     def post(self, request: Request, pk: int) -> Response:
         data = validated(RevokeSerializer(data=request.data))
         item = services.revoke_item(actor=request.user, item=_item_for(pk), reason=data["reason"])
-        return Response(selectors.item_dict(item))
+        return Response(_item_status(item))
 
 
 class NominationListView(GenericAPIView):

@@ -104,45 +104,27 @@ def _unit(value: Any, label: str, *, required: bool = False) -> Unit | None:
         raise DomainError(f"{label}：{exc.message}") from None
 
 
+# What personnel events hold. The operation log is read by the credit office, which does
+# not read cadres' files (issue 8 §3: only 组织部门 and the person's unit leadership, each
+# read logged with its purpose; 个人信息保护法 art. 6, least privilege): an event names the
+# records by id with their kind and status — never an item's title, issuer, document
+# number, content or 免责 reason, nor where the person works or their post. The content is
+# read on the file page, which asks the purpose and logs the read.
 def _person_snapshot(p: Person) -> dict[str, Any]:
-    return {
-        "category": p.category.code,
-        "name": mask_name(p.name),
-        "id_number": p.masked_id,
-        "unit": p.unit_id,
-        "employer": p.employer,
-        "post": p.post,
-        "licence_number": p.licence_number,
-        "user": p.user_id,
-        "active": p.active,
-    }
+    return {"category": p.category.code, "user": p.user_id, "active": p.active}
 
 
 def _item_snapshot(i: FileItem) -> dict[str, Any]:
     return {
         "person": i.person_id,
         "kind": i.kind,
-        "title": i.title,
-        "year": i.year,
-        "grade": i.grade,
-        "source": i.source,
-        "issuer": i.issuer,
-        "source_unit": i.source_unit_id,
-        "document_number": i.document_number,
-        "document_date": i.document_date,
         "status": i.status,
-        "exempt": i.exempt,
-        "exemption_ground": i.exemption_ground,
-        "exemption_body": i.exemption_body,
-        "exemption_document": i.exemption_document,
-        "exemption_date": i.exemption_date,
-        "exemption_reason": i.exemption_reason,
         "counts_as_dishonesty": selectors.counts_as_dishonesty(i),
     }
 
 
 def _item_repr(i: FileItem) -> str:
-    return f"{i.person.masked_repr} {i.get_kind_display()} {i.document_number}"
+    return f"{i.person.masked_repr} {i.get_kind_display()} #{i.pk}"
 
 
 def _require_keeper(actor: Any, category: FileCategory) -> None:
@@ -234,6 +216,12 @@ def _work_changes(person: Person, given: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in given.items() if getattr(person, k) != v}
 
 
+def _changed_fields(changes: dict[str, Any]) -> str:
+    """Which of unit / employer / post a transfer changed, by name only: the values stay
+    out of the event (see _person_snapshot)."""
+    return "、".join(label for key, label in _WORK_LABELS.items() if key in changes)
+
+
 def _work_change_text(old: dict[str, Any], new: dict[str, Any]) -> str:
     parts = []
     for key, label in _WORK_LABELS.items():
@@ -278,15 +266,14 @@ def change_post(
         changes = _work_changes(current, given)
         if not changes:
             raise DomainError("所在单位和职务均未变化。")
-        old, new = _apply_work(current, changes)
+        _apply_work(current, changes)
         record_event(
             actor=actor,
             action="personnel.person.transfer",
             target_type=PERSON,
             target_id=current.pk,
             target_repr=current.masked_repr,
-            old=old,
-            new={**new, "on": day, "change": _work_change_text(old, new)},
+            new={"on": day, "change": _changed_fields(changes)},
         )
     return current
 
@@ -393,6 +380,29 @@ def _assessment_year(value: Any, document_date: date) -> int:
     return year
 
 
+def _refuse_duplicate(person: Person, values: dict[str, Any]) -> None:
+    """One document records one item of a kind for a person: an active item with the
+    same person, kind and document number is the same item recorded again (an import run
+    twice), and would count the dishonesty twice. A revoked item is no obstacle. The
+    refusal names the item by kind, document number and id — what the caller sent and
+    the row id — and not its title or content: no purpose was asked, no read logged."""
+    same = (
+        person.items.filter(
+            kind=values["kind"],
+            document_number=values["document_number"],
+            status=FileItem.Status.ACTIVE,
+        )
+        .order_by("pk")
+        .first()
+    )
+    if same is not None:
+        raise DomainError(
+            f"该人员已登记同一事项（{same.get_kind_display()}，"
+            f"文书号 {same.document_number}，事项编号 {same.pk}），请勿重复登记；"
+            "如原记录有误，请先撤销再登记。"
+        )
+
+
 def _create_item(
     *,
     actor: Any,
@@ -401,6 +411,10 @@ def _create_item(
     exemption: Exemption | None,
     cell: Cell = _anywhere,
 ) -> FileItem:
+    # The person's row is locked so that two requests cannot both pass the checks below.
+    Person.objects.select_for_update(of=("self",)).filter(pk=person.pk).first()
+    with cell("document_number"):
+        _refuse_duplicate(person, values)
     with cell("year"):
         if (
             values["kind"] == ItemKind.ASSESSMENT
@@ -509,7 +523,7 @@ def _revoke(*, actor: Any, item: FileItem, reason: str, on: date, via: str) -> F
             target_id=current.pk,
             target_repr=_item_repr(current),
             old=old,
-            new={**_item_snapshot(current), "reason": reason, "via": via},
+            new={**_item_snapshot(current), "via": via},
         )
     return current
 
@@ -565,15 +579,36 @@ def log_refusal(*, reader: Any, person: Person | None, purpose: str, what: str =
         )
 
 
+def _refuse_read(reader: Any) -> NotPermitted:
+    """The one answer to a refused read, whether or not the file exists (logged first)."""
+    if role_of(reader) is None:
+        return NotPermitted("请先登录，或账号已停用。")
+    return NotPermitted(access.READ_DENIED)
+
+
+def readable_person(*, reader: Any, pk: Any, purpose: Any = "") -> Person:
+    """The person of file `pk` if `reader` may read it (file page, API). An id with no
+    file is refused exactly like a file the reader may not read — logged, the same 403
+    and message — so that the answer never tells whether a file exists."""
+    person = (
+        Person.objects.select_related("category", "category__keeper_unit", "unit")
+        .filter(pk=pk)
+        .first()
+    )
+    if person is None or not access.can_read(reader, person):
+        text = str(purpose or "").strip()[:200]
+        log_refusal(reader=reader, person=person, purpose=text, what=f"人员信用档案 {pk}")
+        raise _refuse_read(reader)
+    return person
+
+
 def open_file(*, reader: Any, person: Person, purpose: Any) -> dict[str, Any]:
     """The file of `person` for an authorised reader: the purpose is required before it
     opens, the read is logged with it; a refused attempt is logged and refused."""
     text = str(purpose or "").strip()[:200]
     if not access.can_read(reader, person):
         log_refusal(reader=reader, person=person, purpose=text)
-        if role_of(reader) is None:
-            raise NotPermitted("请先登录，或账号已停用。")
-        raise NotPermitted(access.READ_DENIED)
+        raise _refuse_read(reader)
     text = check_purpose(purpose)
     record_read(
         reader=reader,
@@ -587,8 +622,8 @@ def open_file(*, reader: Any, person: Person, purpose: Any) -> dict[str, Any]:
 
 def open_files_by_id_number(*, reader: Any, id_number: Any, purpose: Any) -> list[dict[str, Any]]:
     """Every file held under `id_number` that `reader` may open (CLI, API). A reader with
-    no access to any of them is refused and the attempt logged — without saying whether a
-    file exists."""
+    none to open is refused and the attempt logged — the same refusal whether files exist
+    under the number or not, so that the answer never tells which."""
     text = str(purpose or "").strip()[:200]
     if not access.may_hold_access(reader):
         try:
@@ -596,19 +631,18 @@ def open_files_by_id_number(*, reader: Any, id_number: Any, purpose: Any) -> lis
         except DomainError:
             masked = ""
         log_refusal(reader=reader, person=None, purpose=text, what=f"按身份证号码查阅 {masked}")
-        if role_of(reader) is None:
-            raise NotPermitted("请先登录，或账号已停用。")
-        raise NotPermitted(access.READ_DENIED)
+        raise _refuse_read(reader)
     check_purpose(purpose)
     ident = normalise_id_number(id_number)
     persons = selectors.find_persons(ident)
     readable = [p for p in persons if access.can_read(reader, p)]
     if not readable:
-        if persons:
-            for p in persons:
-                log_refusal(reader=reader, person=p, purpose=text)
-            raise NotPermitted(access.READ_DENIED)
-        raise NotFoundError(f"未找到身份证号码为 {mask_id_number(ident)} 的人员信用档案。")
+        for p in persons:
+            log_refusal(reader=reader, person=p, purpose=text)
+        if not persons:
+            what = f"按身份证号码查阅 {mask_id_number(ident)}"
+            log_refusal(reader=reader, person=None, purpose=text, what=what)
+        raise _refuse_read(reader)
     return [open_file(reader=reader, person=p, purpose=purpose) for p in readable]
 
 
@@ -937,7 +971,7 @@ def _import_row(
     key = (category.pk, ident)
     with _cell("name"):
         name = clean_text(values.get("name"), "姓名", limit=50)
-        entry = seen.setdefault(key, {"name": name, "work": {}})
+        entry = seen.setdefault(key, {"name": name, "work": {}, "items": {}})
         if entry["name"] != name:
             raise DomainError(f"同一身份证号码在文件中对应不同姓名（{mask_name(entry['name'])}）。")
     person = (
@@ -989,6 +1023,17 @@ def _import_row(
         ),
         cell=_cell,
     )
+    # The same item twice — in the file, or already on file (the file imported before) —
+    # is refused here, so that every such row is listed at once.
+    with _cell("document_number"):
+        first = entry["items"].setdefault((item["kind"], item["document_number"]), number)
+        if first != number:
+            raise DomainError(
+                f"与第 {first} 行是同一事项（同一人员、事项类别和文书号 {item['document_number']}），"
+                "请勿重复登记。"
+            )
+        if person is not None:
+            _refuse_duplicate(person, item)
     exemption = None
     if any(values.get(k) for k in _EXEMPTION_KEYS):
         with _cell("exemption_ground"):
@@ -1074,14 +1119,9 @@ def import_items(*, actor: Any, path: Path | str, filename: str = "") -> ImportO
                     old, new = _apply_work(person, changes)
                     change = _work_change_text(old, new)
                     outcome.transfers.append(f"第 {row.number} 行 {person.masked_repr}：{change}")
+                    # The importer sees the values; the event only what changed.
                     moved.append(
-                        {
-                            "person": person.pk,
-                            "person_repr": person.masked_repr,
-                            "row": row.number,
-                            "old": old,
-                            "new": new,
-                        }
+                        {"person": person.pk, "row": row.number, "change": _changed_fields(changes)}
                     )
                 try:
                     outcome.items.append(

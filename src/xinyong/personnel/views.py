@@ -120,17 +120,6 @@ def file_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _person(pk: int) -> Person:
-    person = (
-        Person.objects.select_related("category", "category__keeper_unit", "unit")
-        .filter(pk=pk)
-        .first()
-    )
-    if person is None:
-        raise Http404("未找到该人员信用档案。")
-    return person
-
-
 def _open_purpose(request: HttpRequest, person: Person) -> str:
     saved = request.session.get(f"personnel-purpose-{person.pk}")
     if isinstance(saved, dict) and time.time() - float(saved.get("at", 0)) < PURPOSE_SECONDS:
@@ -217,12 +206,14 @@ def _keeper_action(request: HttpRequest, person: Person) -> None:
 
 @_reading_gate
 def file_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    person = _person(pk)
-    if not access.can_read(request.user, person):
-        services.log_refusal(
-            reader=request.user, person=person, purpose=_post(request, "purpose", 200)
+    # A file that does not exist is refused like one the reader may not read (logged,
+    # the same 403), so that the answer never tells whether a file exists.
+    try:
+        person = services.readable_person(
+            reader=request.user, pk=pk, purpose=_post(request, "purpose", 200)
         )
-        raise PermissionDenied(access.READ_DENIED)
+    except NotPermitted as exc:
+        raise PermissionDenied(exc.message) from exc
     error = ""
     if request.method == "POST" and request.POST.get("action") == "open":
         purpose = _post(request, "purpose", 200)
