@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from dataclasses import field as dc_field
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -204,18 +205,30 @@ def _summary(period: Period, rows: list[UnitRates], totals: UnitRates, interview
     return "".join(parts)
 
 
+def _last_counted_day(period: Period) -> date | None:
+    """The last day of the period the overdue sections count: its end, or today for the
+    month in progress; None for a period that has not begun (nothing can be late in it
+    yet — the overview offers any month)."""
+    from django.utils import timezone
+
+    end = min(period.end, timezone.localdate())
+    return end if end >= period.start else None
+
+
 def _overdue_objections(period: Period) -> tuple[list[tuple[str, int]], str]:
     """Objections overdue during the period (up to today, for the month in progress), per
     responsible unit, and the note on those whose deadline needs a calendar year not yet
     loaded (from rights, when installed: collection does not depend on it otherwise)."""
     from django.apps import apps
-    from django.utils import timezone
 
     if not apps.is_installed("xinyong.rights"):
         return [], ""
+    end = _last_counted_day(period)
+    if end is None:
+        return [], ""
     from xinyong.rights.objections import overdue_in_period
 
-    found = overdue_in_period(period.start, min(period.end, timezone.localdate()))
+    found = overdue_in_period(period.start, end)
     return found.by_unit, found.pending_note
 
 
@@ -224,13 +237,17 @@ def _overdue_repairs(period: Period) -> list[tuple[str, int]]:
     in progress): open past the review or sync deadline, or decided or synced late
     within it; per the record's source unit."""
     from django.apps import apps
-    from django.utils import timezone
 
     if not apps.is_installed("xinyong.rights"):
         return []
+    end = _last_counted_day(period)
+    if end is None:
+        return []
     from xinyong.rights.repair import overdue_repairs_by_unit
 
-    return overdue_repairs_by_unit(min(period.end, timezone.localdate()))
+    # The period's own days: without `since` the count starts on the first day of the
+    # month `end` falls in, which is not the period's start when that lies ahead.
+    return overdue_repairs_by_unit(end, since=period.start)
 
 
 def _repair_text(overdue: list[tuple[str, int]]) -> str:

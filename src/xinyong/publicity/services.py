@@ -174,10 +174,13 @@ def compute_window(record: CreditRecord, *, actor: Any = None) -> PublicityWindo
         return window
 
 
-def _announce(record_ids: list[int] | None, actor: Any) -> None:
+def _announce(record_ids: list[int] | None, actor: Any, *, batch_id: int | None = None) -> None:
     """The one hook after windows were written, inside their transaction: a commitment's
-    check day follows its record's longest period (commitments.receivers)."""
-    windows_computed.send(sender=PublicityWindow, record_ids=record_ids, actor=actor)
+    check day follows its record's longest period (commitments.receivers), a repair
+    notice its record's dates (rights.receivers)."""
+    windows_computed.send(
+        sender=PublicityWindow, record_ids=record_ids, batch_id=batch_id, actor=actor
+    )
 
 
 def _snapshot(window: PublicityWindow) -> dict[str, Any]:
@@ -466,7 +469,13 @@ def _any_window_among_staged(cursor: Any) -> bool:
 
 
 def _compute_for(
-    where: str, params: list[Any], *, actor: Any, target: tuple[str, Any], action: str
+    where: str,
+    params: list[Any],
+    *,
+    actor: Any,
+    target: tuple[str, Any],
+    action: str,
+    batch_id: int | None = None,
 ) -> dict[str, int]:
     """Compute the window of every record matching `where` (SQL over `r`, the records
     table, and `w`, its LEFT JOINed window).
@@ -490,7 +499,7 @@ def _compute_for(
         decisions = _decide_keys(grouper.number, type_fields, decider)
         published = sum(n for n, d in zip(grouper.counts, decisions, strict=True) if d.is_published)
         _write_windows(grouper, decisions, now)
-        _announce(None, actor)
+        _announce(None, actor, batch_id=batch_id)
         summary = {"records": total, "groups": len(set(decisions)), "published": published}
         record_event(
             actor=actor,
@@ -516,6 +525,7 @@ def compute_windows_for_batch(batch_id: int, *, actor: Any = None) -> dict[str, 
         actor=actor,
         target=("collection.Batch", batch_id),
         action="publicity.batch_computed",
+        batch_id=batch_id,
     )
 
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from django.dispatch import Signal
 
-# kwargs: record_ids (list[int] | None), actor. The records whose windows were computed:
-# one record's (a correction, an objection's correction, the on-the-spot safety net), or
-# None after a set-based pass (a batch, its corrections, `recompute` after a policy
-# change, `refresh`), which may have touched any number of records — a receiver then
-# checks everything it derives from windows, set-based.
+# kwargs: record_ids (list[int] | None), batch_id (int | None), actor. The records whose
+# windows were computed: one record's (a correction, an objection's correction, the
+# on-the-spot safety net), or None after a set-based pass. For a batch's pass `batch_id`
+# names the batch whose records (by their latest batch) were computed, so a receiver
+# checks those alone; None with no batch_id (`recompute` after a policy change,
+# `refresh`) may have touched any number of records — a receiver then checks everything
+# it derives from windows, set-based.
 windows_computed = Signal()

@@ -24,16 +24,24 @@ from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 
 from xinyong.core.api import validated as _validated
-from xinyong.core.errors import DomainError, NotFoundError
+from xinyong.core.errors import DomainError
 from xinyong.core.masking import mask_name
 from xinyong.orgs.models import Unit
 from xinyong.orgs.permissions import IsUnitStaff, ReadOnlyForLeader
-from xinyong.records.models import CreditRecord
 from xinyong.subjects.selectors import log_person_reads
 
 from . import objections
 from .api_common import DATE_ERRORS, IsUnitStaffOrLeader, PublicSubmitStaffListView, PublicThrottle
 from .models import Channel, Objection, ObjectionPause
+from .views_repair import public_record
+
+# A natural person's record is filed on only with the signed token the public person
+# query hands out (POST /api/v1/public/subjects answers it), as on the portal's forms.
+PERSON_TOKEN_PARAMETER = OpenApiParameter(
+    "t",
+    OpenApiTypes.STR,
+    description="自然人的信息必填：自然人查询（POST /api/v1/public/subjects）返回的 token，30分钟内有效",
+)
 
 # ------------------------------------------------------------------ serializers
 
@@ -223,7 +231,7 @@ class DecideSerializer(serializers.Serializer):
         label="更正后的信息项",
         child=serializers.CharField(allow_blank=True, max_length=5000),
         required=False,
-        help_text="更正时必填：{字段代码: 新值}",
+        help_text="更正时填写：{字段代码: 新值}；受理后该信息已由提供单位更正的，可不填",
     )
     on = serializers.DateField(label="办结日期", required=False, error_messages=DATE_ERRORS)
 
@@ -265,24 +273,19 @@ class ObjectionCollectionView(PublicSubmitStaffListView):
         operation_id="objections_file",
         auth=[],
         request=ObjectionFileSerializer,
+        parameters=[PERSON_TOKEN_PARAMETER],
         responses={201: ObjectionPublicSerializer},
         description=(
             "对公示中的信用信息提出异议（《河南省社会信用条例》第四十一条），"
             "证据材料以 multipart 字段 evidence 上传（PDF/JPG/PNG/DOCX，每个≤10MB，最多5个）。"
+            "自然人的信息须在网址中附自然人查询返回的 token（?t=…），否则返回404。"
             "提交后该信息即显示“异议处理中”。返回查询码。"
         ),
     )
     def post(self, request: Request) -> Response:
-        from xinyong.publicity.selectors import is_publicly_visible
-
         data = _validated(ObjectionFileSerializer(data=request.data))
-        record = (
-            CreditRecord.objects.select_related("record_type", "subject")
-            .filter(pk=data.pop("record"))
-            .first()
-        )
-        if record is None or not is_publicly_visible(record):
-            raise NotFoundError("未找到该公示信息。")
+        # The portal's gate: a person's record only with the person token, read-logged.
+        record = public_record(request, data.pop("record"))
         files = request.FILES.getlist("evidence") if hasattr(request, "FILES") else []
         obj = objections.file_objection(
             actor=None, record=record, channel=Channel.ONLINE, attachments=files, **data

@@ -28,15 +28,16 @@ from rest_framework.throttling import UserRateThrottle
 
 from xinyong.core.api import validated as _validated
 from xinyong.core.api_files import FileDownloadMixin
-from xinyong.core.errors import DomainError, NotFoundError
+from xinyong.core.errors import DomainError
 from xinyong.core.masking import mask_id_number, mask_name
 from xinyong.orgs.permissions import IsUnitStaff, ReadOnlyForLeader
-from xinyong.records.models import CreditRecord
 from xinyong.subjects.selectors import log_person_reads
 
 from . import notices, repair
 from .api_common import DATE_ERRORS, IsUnitStaffOrLeader, PublicSubmitStaffListView, PublicThrottle
+from .api_objections import PERSON_TOKEN_PARAMETER
 from .models import Channel, RepairApplication, RepairNotice
+from .views_repair import public_record
 
 # ------------------------------------------------------------------ serializers
 
@@ -104,6 +105,8 @@ class RepairSerializer(serializers.ModelSerializer):
             "provider_unit",
             "provider_unit_name",
             "submitted_on",
+            "incomplete_on",
+            "resubmitted_on",
             "complete_on",
             "decision_due",
             "decision_due_pending",
@@ -268,20 +271,18 @@ class RepairCollectionView(PublicSubmitStaffListView):
         operation_id="repairs_apply",
         auth=[],
         request=RepairApplySerializer,
+        parameters=[PERSON_TOKEN_PARAMETER],
         responses={201: RepairPublicSerializer},
-        description="最短公示期届满后可申请；不符合条件的立即拒绝并说明理由。信用修复全程免费。返回查询码。",
+        description=(
+            "最短公示期届满后可申请；不符合条件的立即拒绝并说明理由。信用修复全程免费。"
+            "自然人的信息须在网址中附自然人查询返回的 token（?t=…），否则返回404。返回查询码。"
+        ),
     )
     def post(self, request: Request) -> Response:
-        from xinyong.publicity.selectors import is_publicly_visible
-
         data = _validated(RepairApplySerializer(data=request.data))
-        record = (
-            CreditRecord.objects.select_related("record_type", "subject")
-            .filter(pk=data.pop("record"))
-            .first()
-        )
-        if record is None or not is_publicly_visible(record):
-            raise NotFoundError("未找到该公示信息。")
+        # The portal's gate: a person's record only with the person token, read-logged
+        # (without it the eligibility answer would tell a walker about the record).
+        record = public_record(request, data.pop("record"))
         files = request.FILES.getlist("materials") if hasattr(request, "FILES") else []
         app = repair.apply_for_repair(
             actor=None,

@@ -7,10 +7,12 @@ class RightsConfig(AppConfig):
     verbose_name = "权益保护（异议与信用修复）"
 
     def ready(self) -> None:
-        # Repair: the 主动告知 receiver of records.signals.batch_stored, and the workspace
-        # pages of repair and notices.
+        # Repair: the 主动告知 receivers of records.signals.batch_stored and
+        # publicity.signals.windows_computed (notices follow their windows), and the
+        # workspace pages of repair and notices.
         from . import (
             notices,  # noqa: F401  (connects the receiver)
+            receivers,  # noqa: F401  (connects the windows_computed receiver)
             repair,  # noqa: F401  (ends pending repairs when a record is withdrawn)
         )
         from .views_repair import register_navigation as register_repair_navigation

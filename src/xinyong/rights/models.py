@@ -262,6 +262,10 @@ class RepairApplication(TimeStampedModel):
     commitment_text = models.TextField("信用修复承诺书")
     commitment_accepted = models.BooleanField("已作出信用修复承诺", default=False)
     submitted_on = models.DateField("提交日期")
+    # The last incomplete finding and the last resubmission: 材料齐全 is dated on or after
+    # both, since the decision clock (10 working days) starts there.
+    incomplete_on = models.DateField("退回补正日期", null=True, blank=True)
+    resubmitted_on = models.DateField("补正日期", null=True, blank=True)
     complete_on = models.DateField("材料齐全日期", null=True, blank=True)
     status = models.CharField(
         "状态", max_length=20, choices=Status.choices, default=Status.SUBMITTED

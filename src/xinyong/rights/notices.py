@@ -5,12 +5,22 @@ a published publicity window) is created in ONE set-based INSERT … SELECT, so 
 million-row batch pays one statement, not a million objects. The number is derived from
 the record id ("XFGZ" + year + 10-digit record id): unique without a shared counter, so
 concurrent batches cannot collide. The PDF is rendered on demand, never at ingest.
+
+The notice's dates (最早可申请修复日期, 最长公示截止日期) are copies of the record's publicity
+window, which the list and the API show: every window computation — a batch, a
+correction, an objection's 更正, `publicity recompute` — ends with
+`publicity.signals.windows_computed`, on which `follow_windows` (rights.receivers)
+refreshes the dates and issues the notices of records that became due, through the same
+staged statements as a batch (`_issue`).
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -42,7 +52,7 @@ _TEMPLATE = Path(__file__).parent / "templates" / "rights" / "notice.typ"
 
 
 def notice_number(record_id: int, year: int) -> str:
-    """The number a notice gets (the SQL in `issue_notices_for_batch` builds the same)."""
+    """The number a notice gets (the SQL in `_stage` builds the same)."""
     return f"{NUMBER_PREFIX}{year}{record_id:010d}"
 
 
@@ -63,11 +73,34 @@ def _number_sql() -> str:
     )
 
 
-def _stage_batch(batch_id: int) -> None:
-    """Copy the batch's records, as far as notices need them, into the temporary table
-    `tmp_notice_record`: record id, eligibility, number, whether it has a window, and the
-    window's dates. The batch's records are read once; the later statements read this
-    narrow table."""
+CHUNK = 900  # ids per statement: under SQLite's historic 999-parameter limit
+
+# Set while `issue_notices_for_batch` computes missing windows itself: it issues the
+# batch's notices right after, so the window pass's announcement is not followed twice.
+_BATCH_IN_HAND: ContextVar[bool] = ContextVar("rights_notices_batch_in_hand", default=False)
+
+
+@contextmanager
+def _batch_in_hand() -> Iterator[None]:
+    token = _BATCH_IN_HAND.set(True)
+    try:
+        yield
+    finally:
+        _BATCH_IN_HAND.reset(token)
+
+
+def _stage(scope: str, scope_params: list[Any], *, pending_only: bool) -> None:
+    """Copy the records matching `scope` (SQL over `r`, the records, and `w`, their LEFT
+    JOINed window), as far as notices need them, into the temporary table
+    `tmp_notice_record`: record id, latest batch, eligibility, number, whether it has a
+    window, and the window's dates. The records are read once; the later statements read
+    this narrow table.
+
+    `pending_only`: stage only the records with something to do — due and without a
+    notice, or with a notice whose dates differ from the window's — so that a window pass
+    over every record (`follow_windows` with no ids) stages those (after a batch, its new
+    records), not every record. A batch stages all of its records (a fresh batch has no
+    notices to compare with)."""
     from xinyong.catalog.models import RecordType
     from xinyong.publicity.models import PublicityWindow
 
@@ -85,15 +118,30 @@ def _stage_batch(batch_id: int) -> None:
     eligible = (
         f"r.status = %s AND {kinds} AND {not_court} AND w.is_published AND w.ended_on IS NULL"
     )
-    select = (
-        f"SELECT r.id AS record_id, CASE WHEN {eligible} THEN 1 ELSE 0 END AS eligible, "
-        f"{_number_sql()} AS number, w.record_id IS NOT NULL AS has_window, "
-        "w.repair_from AS repair_from, w.ends_on AS ends_on "
+    eligible_params = [CreditRecord.Status.ACTIVE.value, *kind_params, *court]
+    source = (
         f"FROM {qn(CreditRecord._meta.db_table)} r "
         f"LEFT JOIN {qn(PublicityWindow._meta.db_table)} w ON w.record_id = r.id "
-        "WHERE r.batch_id = %s"
     )
-    params = [CreditRecord.Status.ACTIVE.value, *kind_params, *court, NUMBER_PREFIX, batch_id]
+    where, where_params = scope, list(scope_params)
+    if pending_only:
+        # Null-safe "differs": IS DISTINCT FROM on PostgreSQL, IS NOT on SQLite.
+        differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+        source += f"LEFT JOIN {qn(RepairNotice._meta.db_table)} n ON n.record_id = r.id "
+        where = (
+            f"({scope}) AND ((n.record_id IS NULL AND {eligible}) OR "
+            f"(n.record_id IS NOT NULL AND w.record_id IS NOT NULL AND "
+            f"(n.earliest_repair_on {differs} w.repair_from "
+            f"OR n.publicity_ends_on {differs} w.ends_on)))"
+        )
+        where_params = [*scope_params, *eligible_params]
+    select = (
+        f"SELECT r.id AS record_id, r.batch_id AS batch_id, "
+        f"CASE WHEN {eligible} THEN 1 ELSE 0 END AS eligible, "
+        f"{_number_sql()} AS number, w.record_id IS NOT NULL AS has_window, "
+        f"w.repair_from AS repair_from, w.ends_on AS ends_on {source}WHERE {where}"
+    )
+    params = [*eligible_params, NUMBER_PREFIX, *where_params]
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS tmp_notice_record")
         if connection.vendor == "postgresql":
@@ -103,7 +151,7 @@ def _stage_batch(batch_id: int) -> None:
             # The record id as the rowid: the refresh below looks records up by it.
             cursor.execute(
                 "CREATE TEMPORARY TABLE tmp_notice_record (record_id INTEGER PRIMARY KEY, "
-                "eligible integer NOT NULL, number varchar(40) NOT NULL, "
+                "batch_id integer, eligible integer NOT NULL, number varchar(40) NOT NULL, "
                 "has_window boolean NOT NULL, repair_from date, ends_on date)"
             )
             cursor.execute(f"INSERT INTO tmp_notice_record {select}", params)
@@ -141,27 +189,46 @@ def _refresh_dates(cursor: Any) -> None:
         )
 
 
-def issue_notices_for_batch(batch_id: int) -> int:
-    """Create the missing notices for the batch's penalty records and refresh the dates of
-    existing ones (a correction may move the decision date). Idempotent; returns how many
-    notices were created.
+def _created_by_batch(cursor: Any, created_at: Any) -> dict[int | None, int]:
+    """The notices just created (stamped `created_at`) among the staged records, counted
+    per the record's latest batch."""
+    table = connection.ops.quote_name(RepairNotice._meta.db_table)
+    cursor.execute(
+        f"SELECT t.batch_id, COUNT(*) FROM tmp_notice_record t JOIN {table} n "
+        "ON n.record_id = t.record_id WHERE n.created_at = %s GROUP BY t.batch_id",
+        [created_at],
+    )
+    return {batch: count for batch, count in cursor.fetchall()}
+
+
+def _issue(
+    scope: str, scope_params: list[Any], *, batch_id: int | None = None, actor: Any = None
+) -> int:
+    """Create the missing notices of the records matching `scope` and refresh the dates of
+    existing ones; returns how many notices were created. `batch_id`: the scope is that
+    batch (all of its records staged, their windows computed first if missing); without
+    it only the records with something to do are staged (`_stage`). One event
+    rights.notice.issue per batch whose records got notices.
 
     Set-based and independent of the planner's statistics (a batch just loaded has none):
-    the batch is staged once (`_stage_batch`), and the INSERT … SELECT skips records that
-    already have a notice by ON CONFLICT, not by joining the notice table it writes to
-    (which PostgreSQL, misjudging the sizes, scanned once per new notice)."""
+    the records are staged once, and the INSERT … SELECT skips records that already have
+    a notice by ON CONFLICT, not by joining the notice table it writes to (which
+    PostgreSQL, misjudging the sizes, scanned once per new notice)."""
     table = connection.ops.quote_name(RepairNotice._meta.db_table)
     with transaction.atomic():
-        _stage_batch(batch_id)
+        _stage(scope, scope_params, pending_only=batch_id is None)
         with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM tmp_notice_record WHERE NOT has_window LIMIT 1")
-            if cursor.fetchone() is not None:
-                # Normally publicity's receiver (connected first) has computed the windows;
-                # computing them here keeps the notices right whatever the receiver order.
-                from xinyong.publicity.services import compute_windows_for_batch
+            if batch_id is not None:
+                cursor.execute("SELECT 1 FROM tmp_notice_record WHERE NOT has_window LIMIT 1")
+                if cursor.fetchone() is not None:
+                    # Normally publicity's receiver (connected first) has computed the
+                    # windows; computing them here keeps the notices right whatever the
+                    # receiver order.
+                    from xinyong.publicity.services import compute_windows_for_batch
 
-                compute_windows_for_batch(batch_id)
-                _stage_batch(batch_id)
+                    with _batch_in_hand():
+                        compute_windows_for_batch(batch_id)
+                    _stage(scope, scope_params, pending_only=False)
             sql = (
                 f"INSERT INTO {table} (created_at, updated_at, record_id, number, "
                 "earliest_repair_on, publicity_ends_on, serve_method) "
@@ -176,22 +243,64 @@ def issue_notices_for_batch(batch_id: int) -> int:
             now = connection.ops.adapt_datetimefield_value(timezone.now())
             cursor.execute(sql, [now, now])
             created = max(cursor.rowcount, 0)
+            by_batch: dict[int | None, int] = {}
+            if created:
+                by_batch = {batch_id: created} if batch_id else _created_by_batch(cursor, now)
             cursor.execute("DROP TABLE tmp_notice_record")
-        if created:
+        for batch, count in sorted(by_batch.items(), key=lambda item: item[0] or 0):
             record_event(
-                actor=None,
+                actor=actor,
                 action="rights.notice.issue",
-                target_type="collection.Batch",
-                target_id=batch_id,
-                target_repr=f"批次 {batch_id} 信用修复告知书",
-                new={"created": created},
+                target_type="collection.Batch" if batch else TARGET,
+                target_id=batch or "",
+                target_repr=f"批次 {batch} 信用修复告知书" if batch else "信用修复告知书",
+                new={"created": count},
             )
+    return created
+
+
+def issue_notices_for_batch(batch_id: int) -> int:
+    """Create the missing notices for the batch's penalty records and refresh the dates of
+    existing ones (a correction may move the decision date). Idempotent; returns how many
+    notices were created."""
+    return _issue("r.batch_id = %s", [batch_id], batch_id=batch_id)
+
+
+def follow_windows(
+    *, record_ids: list[int] | None, batch_id: int | None = None, actor: Any = None
+) -> int:
+    """After windows were computed (`publicity.signals.windows_computed`, connected in
+    rights.receivers): refresh the dates of the records' notices and issue the notices of
+    records that became due — a correction moving the decision date or the severity
+    (一般→严重: repair from one year, publicity up to three, 国办发〔2025〕22号), or
+    making an unpublished record published. A batch's pass (`batch_id`) checks that
+    batch's records, as the upload path always did, so that a one-row upload does not
+    read the whole records table. `record_ids` None without a batch: any record may have
+    changed (`publicity recompute` / `refresh`); every record is checked in one
+    statement and only those with something to do are staged. Returns how many notices
+    were created."""
+    if _BATCH_IN_HAND.get():
+        return 0
+    if record_ids is None and batch_id is not None:
+        return _issue("r.batch_id = %s", [batch_id], batch_id=batch_id, actor=actor)
+    if record_ids is None:
+        return _issue("1 = 1", [], actor=actor)
+    created = 0
+    ids = sorted(set(record_ids))
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        created += _issue(f"r.id IN ({', '.join(['%s'] * len(chunk))})", chunk, actor=actor)
     return created
 
 
 @receiver(batch_stored, dispatch_uid="rights.notices.batch_stored")
 def _on_batch_stored(sender: Any, batch_id: int, **kwargs: Any) -> None:
-    issue_notices_for_batch(batch_id)
+    # Publicity's receiver of this signal (connected first) has computed the batch's
+    # windows, and that computation has issued and refreshed its notices already
+    # (`follow_windows`): the batch is staged again only if some record still has no
+    # window (another receiver order), not to repeat the same work.
+    if CreditRecord.objects.filter(batch_id=batch_id, publicity__isnull=True).exists():
+        issue_notices_for_batch(batch_id)
 
 
 # ------------------------------------------------------------------ reads

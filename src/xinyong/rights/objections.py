@@ -40,7 +40,7 @@ from xinyong.core.audit import record_event
 from xinyong.core.bootstrap import reference_loader
 from xinyong.core.errors import CalendarUnknownYear, DomainError, NotFoundError, NotPermitted
 from xinyong.core.inputs import refuse_control_characters
-from xinyong.core.masking import mask_id_number, mask_name, mask_phone
+from xinyong.core.masking import mask_id_number, mask_name, mask_phone, mask_text
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Unit
 from xinyong.records.models import CreditRecord
@@ -366,6 +366,9 @@ def public_view(objection: Objection, *, today: date | None = None) -> dict[str,
     person = objection.subject.is_person
     decided = objection.status == Objection.Status.DECIDED
     state = None if decided else deadlines(objection, _today(today))
+    # Staff type the reason freely, and the notice quotes it: an ID or phone number in it
+    # (and a person's own full name) is masked as in any public text (DOMAIN.md §2).
+    own_name = objection.subject.name if person else None
     return {
         "query_code": objection.query_code,
         "status": objection.status,
@@ -382,9 +385,13 @@ def public_view(objection: Objection, *, today: date | None = None) -> dict[str,
         "paused": any(p.ended_on is None for p in _pauses(objection)),
         "outcome": objection.outcome if decided else "",
         "outcome_label": objection.get_outcome_display() if decided else "",
-        "outcome_reason": objection.outcome_reason if decided else "",
+        "outcome_reason": mask_text(objection.outcome_reason, person_name=own_name)
+        if decided
+        else "",
         "decided_on": objection.decided_on,
-        "applicant_notice": objection.applicant_notice if decided else "",
+        "applicant_notice": mask_text(objection.applicant_notice, person_name=own_name)
+        if decided
+        else "",
     }
 
 
@@ -734,6 +741,23 @@ def _notice(obj: Objection, outcome: str, reason: str, day: date) -> str:
     return head + body
 
 
+def _already_applied(record: CreditRecord, changes: dict[str, Any]) -> bool:
+    """Whether the record already holds `changes` (validated as a correction would be)."""
+    from xinyong.records import services as records
+
+    _, text = records.corrected_payload(record, changes)
+    return records.content_hash(text) == record.content_hash
+
+
+def _corrected_since(record: CreditRecord, day: date) -> bool:
+    """Whether the record was corrected (a version superseded) on or after `day`: the
+    objection's receipt day, counted in local days like every date of the case."""
+    from datetime import datetime, time
+
+    start = timezone.make_aware(datetime.combine(day, time.min))
+    return record.versions.filter(superseded_at__gte=start).exists()
+
+
 def decide_objection(
     *,
     actor: Any,
@@ -780,15 +804,29 @@ def decide_objection(
         if outcome == Objection.Outcome.CORRECTED:
             if record is None:
                 raise DomainError("该异议不针对具体信用信息，不能作出更正决定，请选择撤销或维持。")
-            if not corrected_values:
+            if corrected_values and not _already_applied(record, corrected_values):
+                corrected = records.correct_record(
+                    actor=actor,
+                    record=record,
+                    changes=corrected_values,
+                    reason=f"异议 {obj.query_code} 决定更正：{text}",
+                )
+                effect = {"record_version": corrected.version, "changes": corrected_values}
+            elif _corrected_since(record, obj.received_on):
+                # The providing unit (or the office) corrected the record while the case
+                # was open, typically on verifying it: the outcome is still 更正 (河南条例
+                # art. 41), and the decision names the version that carries it.
+                effect = {
+                    "record_version": record.version,
+                    "changes": corrected_values or {},
+                    "corrected_during_case": True,
+                }
+            elif corrected_values:
+                raise DomainError(
+                    "更正后的内容与现有内容相同，且受理异议后该信息未经更正，不能作出更正决定。"
+                )
+            else:
                 raise DomainError("请填写更正后的信息项。")
-            corrected = records.correct_record(
-                actor=actor,
-                record=record,
-                changes=corrected_values,
-                reason=f"异议 {obj.query_code} 决定更正：{text}",
-            )
-            effect = {"record_version": corrected.version, "changes": corrected_values}
         elif outcome == Objection.Outcome.REVOKED and record is not None:
             if record.status == CreditRecord.Status.ACTIVE:
                 # Publicity ends on the decision day (the withdrawal's receiver uses `on`).

@@ -37,7 +37,7 @@ from xinyong.core import calendar
 from xinyong.core.audit import record_event
 from xinyong.core.errors import CalendarUnknownYear, DomainError, NotFoundError, NotPermitted
 from xinyong.core.inputs import refuse_control_characters
-from xinyong.core.masking import mask_name, mask_phone
+from xinyong.core.masking import mask_name, mask_phone, mask_text
 from xinyong.orgs import permissions
 from xinyong.records.models import CreditRecord
 from xinyong.records.signals import record_changed
@@ -343,6 +343,10 @@ def public_view(application: RepairApplication) -> dict[str, Any]:
     """The applicant-facing fields only, masked where personal."""
     record = application.record
     due, due_pending = due_or_pending(decision_due, application)
+    # Staff type the reason and the incomplete-materials note freely: an ID or phone
+    # number in them (and a person's own full name) is masked as in any public text
+    # (DOMAIN.md §2).
+    own_name = record.party_name if application.subject.is_person else None
     return {
         "query_code": application.query_code,
         "status": application.status,
@@ -359,7 +363,7 @@ def public_view(application: RepairApplication) -> dict[str, Any]:
         "decision_due": due,
         "decision_due_pending": due_pending,
         "decided_on": application.decided_on,
-        "decision_reason": application.decision_reason
+        "decision_reason": mask_text(application.decision_reason, person_name=own_name)
         if application.status
         in (
             RepairApplication.Status.APPROVED,
@@ -367,21 +371,25 @@ def public_view(application: RepairApplication) -> dict[str, Any]:
             RepairApplication.Status.TERMINATED,
         )
         else "",
-        "applicant_notice": application.applicant_notice,
+        "applicant_notice": mask_text(application.applicant_notice, person_name=own_name),
         "synced_on": application.synced_on,
     }
 
 
-def commitment_text_for(record: CreditRecord) -> str:
+def commitment_text_for(record: CreditRecord, *, public: bool = False) -> str:
     """The commitment for `record`, naming its document and its own type (a 违诺 record
     is no 行政处罚). 文书号 mostly end in 号 already (北关市监罚〔2026〕21号); others, such
-    as a 违诺 record's 41050320260316000001, do not."""
+    as a 违诺 record's 41050320260316000001, do not. `public`: as a public page shows it,
+    a natural person's name masked like the page's record box (DOMAIN.md §2: a person's
+    name keeps its first character only); the stored commitment, seen by staff only,
+    names the subject in full."""
     number = str(record.document_number or "").strip()
     if number and not number.endswith("号"):
         number += "号"
-    return COMMITMENT_TEMPLATE.format(
-        subject=record.party_name, document=number, kind=record.record_type.name
-    )
+    name = record.party_name
+    if public and record.subject.is_person:
+        name = mask_name(name)
+    return COMMITMENT_TEMPLATE.format(subject=name, document=number, kind=record.record_type.name)
 
 
 # ------------------------------------------------------------------ writes
@@ -390,6 +398,8 @@ def commitment_text_for(record: CreditRecord) -> str:
 def _snapshot(app: RepairApplication) -> dict[str, Any]:
     return {
         "status": app.status,
+        "incomplete_on": app.incomplete_on,
+        "resubmitted_on": app.resubmitted_on,
         "complete_on": app.complete_on,
         "provider_agrees": app.provider_agrees,
         "decided_on": app.decided_on,
@@ -556,7 +566,15 @@ def mark_complete(
         app = _lock(application)
         if app.status != RepairApplication.Status.SUBMITTED:
             raise DomainError(f"当前状态为“{app.get_status_display()}”，不能进行材料审查。")
-        day = step_day(on, "材料审查日期", ("提交日期", app.submitted_on))
+        # The decision clock starts when the materials are complete: never before the
+        # resubmission that completed them, nor before the finding that asked for it.
+        day = step_day(
+            on,
+            "材料审查日期",
+            ("提交日期", app.submitted_on),
+            ("退回补正日期", app.incomplete_on),
+            ("补正日期", app.resubmitted_on),
+        )
         old = _snapshot(app)
         if complete:
             app.complete_on = day
@@ -572,6 +590,7 @@ def mark_complete(
         else:
             missing = _text(note, "需补正的材料或内容")
             app.status = RepairApplication.Status.INCOMPLETE
+            app.incomplete_on = day
             app.applicant_notice = f"申请材料不齐全，请凭查询码补正：{missing}"
         app.save()
         record_event(
@@ -600,7 +619,13 @@ def resubmit_repair(
         app = _lock(application)
         if app.status != RepairApplication.Status.INCOMPLETE:
             raise DomainError("只有“材料待补正”的申请可以补正材料。")
-        day = step_day(on, "补正日期", ("提交日期", app.submitted_on))
+        day = step_day(
+            on,
+            "补正日期",
+            ("提交日期", app.submitted_on),
+            ("退回补正日期", app.incomplete_on),
+            ("补正日期", app.resubmitted_on),
+        )
         old = _snapshot(app)
         app.fulfilment_statement = _text(
             f"{app.fulfilment_statement}\n【{day:%Y-%m-%d} 补正】{text}",
@@ -608,6 +633,7 @@ def resubmit_repair(
             limit=MAX_TEXT * 2,
         )
         app.status = RepairApplication.Status.SUBMITTED
+        app.resubmitted_on = day
         app.applicant_notice = f"已于 {day:%Y-%m-%d} 补正材料，等待审查。"
         app.save()
         count = _save_materials(app, attachments)

@@ -32,7 +32,7 @@ from xinyong.web.access import role_required
 
 from . import objections
 from .models import Channel, Objection, ObjectionPause
-from .views_repair import _log_staff_read, _parse_date, _public_party, _public_record
+from .views_repair import _log_staff_read, _parse_date, _public_party, public_record
 
 STAFF_ROLES = (Role.CREDIT_ADMIN, Role.REPORTER, Role.REVIEWER, Role.LEADER)
 _DENIED = "只有信用办、责任单位工作人员和领导可以查看异议事项。"
@@ -60,7 +60,7 @@ def _empty_values() -> dict[str, Any]:
 
 @throttled
 def objection_public_new(request: HttpRequest, pk: int) -> HttpResponse:
-    record = _public_record(request, pk)
+    record = public_record(request, pk)
     values = _empty_values()
     error = ""
     if request.method == "POST":

@@ -48,11 +48,13 @@ def _parse_date(value: Any) -> date | None:
         raise DomainError(f"日期“{text[:20]}”格式不正确，应为 YYYY-MM-DD。") from None
 
 
-def _public_record(request: HttpRequest, pk: int) -> CreditRecord:
+def public_record(request: Any, pk: int) -> CreditRecord:
     """A record the public may see; anything else is 404 (fail safe). A natural person's
-    record opens only with the signed token the publicity person query hands out, as the
-    publicity record page does (nobody may walk the ids), and each view of it is
-    read-logged there the same way (个人信息保护法; 河南条例 art. 40)."""
+    record opens only with the signed token the publicity person query hands out (`?t=`),
+    as the publicity record page does (nobody may walk the ids), and each view of it is
+    read-logged there the same way (个人信息保护法; 河南条例 art. 40). The one gate of
+    the public rights forms and of the public POSTs of the objection and repair APIs
+    (a DRF request reads `t` from its query string the same way)."""
     from xinyong.publicity.selectors import is_publicly_visible
     from xinyong.publicity.views import log_person_read, token_allows
     from xinyong.subjects.services import resolve as resolve_subject
@@ -93,7 +95,7 @@ def _public_party(record: CreditRecord) -> dict[str, str]:
 
 @throttled
 def repair_public_new(request: HttpRequest, pk: int) -> HttpResponse:
-    record = _public_record(request, pk)
+    record = public_record(request, pk)
     today = timezone.localdate()
     verdict = repair.repair_eligibility(record, today)
     values = {
@@ -136,7 +138,7 @@ def repair_public_new(request: HttpRequest, pk: int) -> HttpResponse:
             "verdict": verdict,
             "values": values,
             "error": error,
-            "commitment": repair.commitment_text_for(record),
+            "commitment": repair.commitment_text_for(record, public=True),
         },
     )
 
