@@ -73,7 +73,7 @@ def test_payload_uses_the_national_codes_of_the_catalogue():
     )
     codes = [c["code"] for c in env["columns"]]
     assert codes[:3] == ["CF_XDR_MC", "CF_XDR_LB", "CF_XDR_SHXYM"]
-    assert codes[-7:] == ["CZLX", "JLBS", "BBH", "JLZT", "GXSJ", "CHRQ", "CHLY"]
+    assert codes[-8:] == ["CZLX", "JLBS", "BBH", "JLZT", "GXSJ", "CHRQ", "CHLY", "XF_JG"]
     item = env["items"][0]
     record = CreditRecord.objects.get()
     assert item["CF_XDR_MC"] == "安阳市北关区某某商贸有限公司"

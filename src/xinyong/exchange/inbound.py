@@ -128,6 +128,15 @@ def _read_manifest(path: Path) -> Delivery:
         delivery.problem = "清单中没有列出数据文件（files）。"
     elif kind == "list" and not data.get("list_type"):
         delivery.problem = "名单文件须在清单中注明名单类型（list_type）。"
+    elif kind == "list" and not isinstance(data.get("full_snapshot", False), bool):
+        # A full snapshot ends every upstream entry missing from the file: only a JSON
+        # true may ask for it. "false" or "0" read as true would lift listings the court
+        # still holds; an unclear flag refuses the delivery rather than guess.
+        shown = json.dumps(data["full_snapshot"], ensure_ascii=False)
+        delivery.problem = (
+            f"清单中的全量标记（full_snapshot）“{shown}”无效，"
+            "应为不加引号的 true（全量名单）或 false（增量）。"
+        )
     elif kind == "records" and not data.get("record_type"):
         delivery.problem = "信用信息文件须在清单中注明信息类别（record_type）。"
     for item in delivery.files():
@@ -157,7 +166,8 @@ def _import_list(data: dict[str, Any], path: Path, unit: str) -> tuple[dict[str,
         list_type=str(data["list_type"]),
         unit=unit,
         path=path,
-        full_snapshot=bool(data.get("full_snapshot")),
+        # A JSON boolean or absent (_read_manifest refuses anything else).
+        full_snapshot=data.get("full_snapshot") is True,
         operator="city-platform",
         # Only the pushed-down rows are kept from going back up: the local red entries
         # that a serious listing ends are our own changes and go out as usual.

@@ -3,12 +3,13 @@
 Records travel with their catalogue field codes (DOMAIN.md §4: CF_XDR_MC, CF_WSH, XK_XKJGDM
 …; the catalogue's codes are those of the national exchange), every field of the type in
 catalogue order, multi-valued fields joined with "；" as the national templates write them.
-Five columns describe the record itself; they are the platform's own (the national
-templates have no such columns), named in the same style:
+The columns after them describe the record itself; they are the platform's own (the
+national templates have no such columns), named in the same style:
 
     CZLX 操作类型 (新增或更新 / 撤销) · JLBS 记录标识 (sha256 of type|deciding unit|document
     number, the record's identity) · BBH 版本号 · JLZT 记录状态 (有效 / 已撤销) ·
-    GXSJ 更新时间 (ISO 8601, Asia/Shanghai)
+    GXSJ 更新时间 (ISO 8601, Asia/Shanghai) · CHRQ 撤回日期 · CHLY 撤回理由 ·
+    XF_JG 修复结果 (a record granted credit repair: what the repair items say, see below)
 
 A message carries the record's current state (state transfer): a retry after a change
 sends the newer content, and the receiver keeps, per JLBS, the item with the latest GXSJ,
@@ -54,6 +55,12 @@ RECORD_META: list[tuple[str, str]] = [
     # receiver deletes it as a keying error instead of publishing a revocation notice.
     ("CHRQ", "撤回日期"),
     ("CHLY", "撤回理由"),
+    # A record granted credit repair carries the repair's result as the repair item does
+    # (`_record_repair_result`): the repair item has the record's JLBS, and a record item
+    # of a later change (an objection 更正, a correction, a re-submission) has a later GXSJ
+    # and replaces it at the city, which must still see that the record is not published
+    # (DOMAIN.md §5). Empty for a record never repaired.
+    ("XF_JG", "修复结果"),
 ]
 
 LIST_FIELDS: list[tuple[str, str]] = [
@@ -171,6 +178,7 @@ def _record_rows(
             "record_id", "withdrawn_on", "reason", "kind"
         )
     }
+    repair_results = _record_repair_results(ids)
     rows = []
     for pk in ids:
         r = found.get(pk)
@@ -191,6 +199,7 @@ def _record_rows(
         withdrawal = withdrawals.get(pk) if withdrawn else None
         row["CHRQ"] = _text(withdrawal["withdrawn_on"]) if withdrawal else ""
         row["CHLY"] = _withdrawal_reason(withdrawal) if withdrawal else ""
+        row["XF_JG"] = repair_results.get(pk, "")
         rows.append(row)
     return columns, rows
 
@@ -248,6 +257,54 @@ REPAIR_UNDONE = "撤销修复，恢复公示"
 REPAIR_UNDONE_EXPIRED = "撤销修复，公示期已满"
 
 
+def _undone_result(end_reason: str) -> str:
+    """XF_JG of a repair undone: the record is public again, or its longest period has
+    already run out (the restored window ended 公示期满) and nothing is shown."""
+    from xinyong.publicity.models import PublicityWindow
+
+    if end_reason == PublicityWindow.EndReason.EXPIRED:
+        return REPAIR_UNDONE_EXPIRED
+    return REPAIR_UNDONE
+
+
+def _record_repair_result(end_reason: str) -> str:
+    """XF_JG of the item of a record granted credit repair, from its publicity window now:
+    the same result the latest repair item sent for it says, so that a record item of a
+    later change, which replaces that repair item at the city (same JLBS, later GXSJ),
+    says it too. The repair in force (window ended 已修复) → 准予信用修复，停止公示; undone
+    by a broken 信用修复型 commitment → 撤销修复，恢复公示 / 撤销修复，公示期已满. A
+    withdrawn record goes as a withdrawal (撤销 overrides the repair), with no result."""
+    from xinyong.publicity.models import PublicityWindow
+
+    if end_reason == PublicityWindow.EndReason.REPAIRED:
+        return REPAIR_APPROVED
+    if end_reason == PublicityWindow.EndReason.WITHDRAWN:
+        return ""
+    return _undone_result(end_reason)
+
+
+def _record_repair_results(ids: list[int]) -> dict[int, str]:
+    """XF_JG per record id, for the records among `ids` granted credit repair (usually
+    none: one query then). Only an approval ends a window 已修复 (rights.decide_repair), and
+    a broken commitment's restoration is the only way back from it."""
+    from xinyong.publicity.models import PublicityWindow
+    from xinyong.rights.models import RepairApplication
+
+    repaired = set(
+        RepairApplication.objects.filter(
+            record_id__in=ids, status=RepairApplication.Status.APPROVED
+        ).values_list("record_id", flat=True)
+    )
+    if not repaired:
+        return {}
+    ends = dict(
+        PublicityWindow.objects.filter(record_id__in=repaired).values_list(
+            "record_id", "end_reason"
+        )
+    )
+    return {pk: _record_repair_result(ends.get(pk) or "") for pk in repaired}
+
+
 def _repair_rows(entry: OutboxEntry) -> tuple[list[tuple[str, str]], list[dict[str, str]]]:
     from xinyong.publicity.models import PublicityWindow
     from xinyong.rights.models import RepairApplication
@@ -263,8 +320,7 @@ def _repair_rows(entry: OutboxEntry) -> tuple[list[tuple[str, str]], list[dict[s
     result = REPAIR_APPROVED
     if undone:
         window = PublicityWindow.objects.filter(record_id=app.record_id).first()
-        expired = window is not None and window.end_reason == PublicityWindow.EndReason.EXPIRED
-        result = REPAIR_UNDONE_EXPIRED if expired else REPAIR_UNDONE
+        result = _undone_result(window.end_reason if window is not None else "")
     row = {
         "XF_XXLB": app.record.record_type.code,
         "XF_WSH": app.record.document_number,

@@ -9,19 +9,18 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from xinyong.core.errors import DomainError
+from xinyong.core.inputs import clean_day
 
 from .models import DeliveryAttempt, InboundFile, OutboundMessage, OutboxEntry
 
 
 def _day(value: Any, label: str) -> date | None:
+    """An optional filter day, read as every date input is (core.inputs.clean_day): not
+    before EARLIEST_DAY — midnight of 0001-01-01 in Asia/Shanghai is before the first
+    instant a datetime can hold in UTC, and converting it was a server error."""
     if value in (None, ""):
         return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise DomainError(f"{label}“{value}”格式不对，应为 2026-11-20 这样的日期。") from None
+    return clean_day(value, label)
 
 
 def filter_messages(

@@ -363,7 +363,15 @@ def _deliver_one(
 
 def collect_acks(config: ExchangeConfig | None = None) -> tuple[int, list[str]]:
     """Apply the 前置机's receipt files to sent messages; processed receipts move to
-    `processed/` beside them. Returns (receipts applied, problems)."""
+    `processed/` beside them. Returns (receipts applied, problems).
+
+    A resent message has several drops under one key, and a receipt does not say which
+    drop it answers: the return of an older drop may come after the newer drop was made,
+    before or after that drop's own receipt. Acceptance wins whatever the order: an
+    "accepted"/"duplicate" receipt acknowledges a message still waiting, queued again or
+    failed by the return of another drop (the platform has it), and nothing undoes an
+    acknowledgement. A return fails only a message waiting for a receipt (sent); a
+    message queued again by a person keeps its redelivery, whose own receipt decides."""
     config = config or get_config()
     applied = 0
     problems: list[str] = []
@@ -375,20 +383,27 @@ def collect_acks(config: ExchangeConfig | None = None) -> tuple[int, list[str]]:
                 .filter(idempotency_key=ack.idempotency_key)
                 .first()
             )
+            reason = f"市平台退回：{ack.detail or '未说明原因'}"
             if message is None:
                 problems.append(f"回执 {ack.path.name} 对应的报文不存在")
-            elif message.status in (Status.SENT, Status.PENDING):
-                if ack.accepted:
-                    message.status = Status.ACKNOWLEDGED
-                    message.acknowledged_at = timezone.now()
-                    message.receipt = ack.receipt
-                    message.last_error = ""
-                else:
-                    message.status = Status.FAILED
-                    message.last_error = f"市平台退回：{ack.detail or '未说明原因'}"
+            elif ack.accepted and message.status != Status.ACKNOWLEDGED:
+                message.status = Status.ACKNOWLEDGED
+                message.acknowledged_at = timezone.now()
+                message.receipt = ack.receipt
+                message.last_error = ""
                 message.lease_until = None
                 message.lease_token = ""
                 message.save()
+                applied += 1
+            elif not ack.accepted and message.status == Status.SENT:
+                message.status = Status.FAILED
+                message.last_error = reason
+                message.save()
+                applied += 1
+            elif not ack.accepted and message.status == Status.PENDING:
+                # Said on the page until the redelivery is made (which clears it).
+                message.last_error = f"此前投递的文件被{reason}；已重新排队发送。"
+                message.save(update_fields=["last_error", "updated_at"])
                 applied += 1
         done_dir.mkdir(parents=True, exist_ok=True)
         try:
@@ -399,10 +414,12 @@ def collect_acks(config: ExchangeConfig | None = None) -> tuple[int, list[str]]:
 
 
 def _awaiting_file_receipts() -> bool:
-    """Messages last delivered as 前置机 files whose receipt has not come (a resent one
-    waits in the queue, and its first drop may still be acknowledged)."""
+    """Messages last delivered as 前置机 files that are not acknowledged: their receipt
+    has not come (a resent one waits in the queue, and its first drop may still be
+    acknowledged), or one drop was returned and a newer drop may still be accepted."""
     return OutboundMessage.objects.filter(
-        transport=FileDropTransport.name, status__in=(Status.SENT, Status.PENDING)
+        transport=FileDropTransport.name,
+        status__in=(Status.SENT, Status.PENDING, Status.FAILED),
     ).exists()
 
 

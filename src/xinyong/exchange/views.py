@@ -56,17 +56,20 @@ def message_list(request: HttpRequest) -> HttpResponse:
     form = MessageFilterForm(request.GET or None)
     qs = selectors.filter_messages()
     if form.is_bound:
+        qs = qs.none()
         if form.is_valid():
             data = form.cleaned_data
-            qs = selectors.filter_messages(
-                status=data["status"],
-                kind=data["kind"],
-                q=data["q"],
-                created_from=data["created_from"],
-                created_to=data["created_to"],
-            )
-        else:
-            qs = qs.none()
+            try:
+                qs = selectors.filter_messages(
+                    status=data["status"],
+                    kind=data["kind"],
+                    q=data["q"],
+                    created_from=data["created_from"],
+                    created_to=data["created_to"],
+                )
+            except DomainError as exc:
+                # A day the form reads but the filter refuses (before 2000-01-01).
+                form.add_error(None, exc.message)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
