@@ -21,6 +21,7 @@ from django.db import transaction
 from . import calendar
 from .audit import record_event
 from .errors import DomainError, NotFoundError
+from .inputs import refuse_control_characters
 from .models import CalendarYear, WorkdayException
 
 HOLIDAY = WorkdayException.Kind.HOLIDAY
@@ -244,7 +245,8 @@ def _parse_days(raw: list[Any]) -> list[_Day]:
         name = item.get("name", "")
         if not isinstance(name, str):
             raise DomainError(f"{where}（{day}）的节日名称（name）不是文字。")
-        name = name.strip()
+        # A lone surrogate (JSON allows "\ud800") cannot be stored, NUL not on PostgreSQL.
+        name = refuse_control_characters(name.strip(), f"{where}（{day}）的节日名称")
         if len(name) > NAME_MAX:
             raise DomainError(f"{where}（{day}）的节日名称过长（超过 {NAME_MAX} 个字）。")
         if day in seen:
@@ -279,6 +281,12 @@ def import_holiday_cn_json(
         raise DomainError(
             f"文件不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列附近有错误。"
         ) from None
+    except RecursionError:
+        # "[[[[…" nested past the interpreter's recursion limit; 1 MB allows 500 000 levels,
+        # a real holiday-cn file has three.
+        raise DomainError(
+            "文件中的 JSON 嵌套层数过多，不是 holiday-cn 格式的节假日安排文件。"
+        ) from None
     if not isinstance(doc, dict):
         raise DomainError("文件内容应为 holiday-cn 格式的 JSON 对象（含 year、papers、days）。")
     year = _parse_year(doc.get("year"))
@@ -287,6 +295,9 @@ def import_holiday_cn_json(
     papers = doc.get("papers", [])
     if not isinstance(papers, list) or not all(isinstance(p, str) for p in papers):
         raise DomainError("文件中的通知网址列表（papers）格式错误：应为文字列表。")
+    for index, paper in enumerate(papers, start=1):
+        refuse_control_characters(paper, f"第 {index} 个通知网址（papers）")
+    source = refuse_control_characters((source or "").strip(), "来源")
     raw_days = doc.get("days")
     if not isinstance(raw_days, list):
         raise DomainError("文件缺少日期列表（days）。")
@@ -320,7 +331,6 @@ def import_holiday_cn_json(
     if not own:
         raise DomainError(f"文件中没有 {year} 年内的日期，不能导入。")
 
-    source = (source or "").strip()
     if not source:
         links = "、".join(p.strip() for p in papers if p.strip())
         source = f"holiday-cn {year}.json" + (f"（{links}）" if links else "")
@@ -380,7 +390,7 @@ def import_holiday_cn_json(
 def save_calendar_year(*, actor: Any, year: int, source: str) -> CalendarYear:
     """Create a year (its days then follow the weekday rule until exceptions are added) or
     change its source note."""
-    source = (source or "").strip()[:SOURCE_MAX]
+    source = refuse_control_characters((source or "").strip(), "来源")[:SOURCE_MAX]
     if not source:
         raise DomainError("请填写来源（例如国务院办公厅通知的文号或网址）。")
     if not MIN_YEAR <= year <= MAX_YEAR:
@@ -435,6 +445,7 @@ def validate_workday_exception(
             f"{day} 是{calendar.WEEKDAY_NAMES[day.weekday()]}，本来就是工作日；"
             "调休上班日只能是周六或周日。"
         )
+    refuse_control_characters(name, "节日名称")
     if len(name) > NAME_MAX:
         raise DomainError(f"节日名称不能超过 {NAME_MAX} 个字。")
     if not CalendarYear.objects.filter(year=day.year).exists():

@@ -20,12 +20,53 @@ Mobile numbers are masked by their shape, as people write them: `13812345678`,
 `138 1234 5678`, `138-1234-5678`, with or without `+86` / `86` / `0086` (kept). A landline
 (`0372-1234567`) is masked only where the text calls it a telephone number (电话、座机 …
 just before it), keeping the area code and the last 4 digits: an area code and 7–8 digits
-is also the shape of file and permit numbers, which must stay readable."""
+is also the shape of file and permit numbers, which must stay readable.
+
+Every rule reads full-width digits, letters and punctuation (`１３８１２３４５６７８`,
+`…００７Ｘ`, `１３８－１２３４－５６７８`, mixed widths too) as their ASCII forms, as Chinese
+input methods type them: a text is masked exactly where its ASCII form would be, and what
+is shown of a masked number, like all the text around it, stays as written."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
+
+# The full-width forms of the printable ASCII characters (U+FF01–FF5E) and the ideographic
+# space, read as ASCII (what NFKC does to them, one character for one, so that positions in
+# the folded text are positions in the text as written). Full NFKC would also read "²" or
+# "①" as digits, and changes lengths.
+_HALF_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
+class _Written:
+    """A match found in the folded text, and its groups as the text writes them."""
+
+    def __init__(self, match: re.Match[str], text: str):
+        self.match = match
+        self.text = text
+
+    def __call__(self, group: int = 0) -> str:
+        start, end = self.match.span(group)
+        return self.text[start:end] if start >= 0 else ""
+
+
+def _sub(pattern: re.Pattern[str], replace: Callable[[_Written], str], text: str) -> str:
+    """`pattern.sub` matched on the text with full-width characters read as ASCII: the
+    patterns and their checks see `１３８` as `138`, the output keeps what is not masked
+    as written. `replace` decides on `written.match` (folded) and builds the masked form
+    from `written(group)`."""
+    folded = text.translate(_HALF_WIDTH)
+    parts: list[str] = []
+    last = 0
+    for match in pattern.finditer(folded):
+        parts.append(text[last : match.start()])
+        parts.append(replace(_Written(match, text)))
+        last = match.end()
+    parts.append(text[last:])
+    return "".join(parts)
+
 
 _ID18 = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
 # A first-generation resident ID number (GB 11643-1989, 15 digits; replaced by the 18-digit
@@ -33,12 +74,13 @@ _ID18 = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])"
 # sequence, no check character.
 _ID15 = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{6})(\d{3})(?![0-9A-Za-z])")
 # A mainland mobile number, optionally after the country code (kept as written), grouped
-# 3-4-4 with one kind of separator or none. Mixed separators are not grouping.
-_PHONE = re.compile(r"(?<![\d+])((?:\+|00)?86[ \-－]?)?(1[3-9]\d)([ \-－]?)(\d{4})\3(\d{4})(?!\d)")
+# 3-4-4 with one kind of separator or none. Mixed separators are not grouping (a hyphen
+# and a full-width hyphen are one kind: `_sub` reads both as "-").
+_PHONE = re.compile(r"(?<![\d+])((?:\+|00)?86[ \-]?)?(1[3-9]\d)([ \-]?)(\d{4})\3(\d{4})(?!\d)")
 # A landline: area code (010, 02x, 0xxx) and a 7- or 8-digit local number, the area code
-# set off by a hyphen, a space or brackets.
+# set off by a hyphen, a space or brackets (full-width ones too, read as ASCII by `_sub`).
 _LANDLINE = re.compile(
-    r"(?<![0-9A-Za-z])(0(?:10|2\d|[3-9]\d{2}))([)）]\s?|[ \-－])(\d{3,4})(\d{4})(?!\d)"
+    r"(?<![0-9A-Za-z])(0(?:10|2\d|[3-9]\d{2}))(\)\s?|[ \-])(\d{3,4})(\d{4})(?!\d)"
 )
 
 
@@ -89,27 +131,28 @@ def mask_name(value: str | None) -> str:
     return v[:1] + "*" * max(len(v) - 1, 1)
 
 
-# What a text writes just before a number it calls an ID number (身份证号 、公民身份号码：
-# 证件号码为 …), up to a few characters of punctuation and spaces.
-_CALLED_ID = re.compile(r"(身份证|身份号码|证件号)[码号]?[为是：:\s，,（(]{0,3}$")
+# What a text writes just before a number it calls an ID number (身份证号 、身份证号码：
+# 公民身份号码： 证件号码为 …), up to a few characters of punctuation and spaces.
+_CALLED_ID = re.compile(r"(身份证|身份号码|证件号)(?:号码|[码号])?[为是：:\s，,（(]{0,3}$")
 
 
 def _called_id(m: re.Match[str]) -> bool:
     return bool(_CALLED_ID.search(m.string[max(0, m.start() - 10) : m.start()]))
 
 
-def _mask_id_match(m: re.Match[str]) -> str:
+def _mask_id_match(written: _Written) -> str:
     # Imported here: identifiers imports this module (mask_id_number).
     from .identifiers import IdentifierKind, structural_check
 
+    m = written.match
     if _called_id(m):
-        return m.group(1) + "********" + m.group(3)
+        return written(1) + "********" + written(3)
     # structural_check, not check: a template filter must not read the override list
     # from the database, and the list holds codes that fail their check, not ID numbers.
     verdict = structural_check(m.group(0))
     if verdict.kind == IdentifierKind.RESIDENT_ID and verdict.valid:
-        return m.group(1) + "********" + m.group(3)
-    return m.group(0)
+        return written(1) + "********" + written(3)
+    return written()
 
 
 def _plausible_id15(code: str) -> bool:
@@ -124,19 +167,20 @@ def _plausible_id15(code: str) -> bool:
     return code[:2] in PROVINCES
 
 
-def _mask_id15_match(m: re.Match[str]) -> str:
-    code = m.group(0)
-    if _called_id(m) and _plausible_id15(code):
-        return mask_id_number(code)
-    return code
+def _mask_id15_match(written: _Written) -> str:
+    m = written.match
+    if _called_id(m) and _plausible_id15(m.group(0)):
+        return mask_id_number(written())
+    return written()
 
 
 # A passport or permit number as `core.identifiers.document_number_problem` allows it
-# (5–20 letters and digits, here also full-width) with at least one digit. `*` counts as
-# part of a number, so that what an earlier rule masked is not cut into new numbers.
-_DOC_CHARS = "0-9A-Za-z０-９Ａ-Ｚａ-ｚ"
+# (5–20 letters and digits; full-width ones are read as ASCII by `_sub`) with at least one
+# digit. `*` counts as part of a number, so that what an earlier rule masked is not cut
+# into new numbers.
+_DOC_CHARS = "0-9A-Za-z"
 _DOCUMENT_NO = re.compile(
-    rf"(?<![{_DOC_CHARS}*])(?=[A-Za-zＡ-Ｚａ-ｚ]*[0-9０-９])[{_DOC_CHARS}]{{5,20}}(?![{_DOC_CHARS}*])"
+    rf"(?<![{_DOC_CHARS}*])(?=[A-Za-z]*[0-9])[{_DOC_CHARS}]{{5,20}}(?![{_DOC_CHARS}*])"
 )
 # What a text writes just before a number it names as a passport or a travel permit
 # (护照号码：、往来港澳通行证编号为、台湾居民来往大陆通行证:、台胞证 …). Only the permits of
@@ -147,22 +191,23 @@ _CALLED_DOCUMENT = re.compile(
 )
 
 
-def _mask_document_match(m: re.Match[str]) -> str:
+def _mask_document_match(written: _Written) -> str:
     # Imported here: identifiers imports this module (mask_id_number).
     from .identifiers import IdentifierKind, structural_check
 
+    m = written.match
     number = m.group(0)
     if _CALLED_DOCUMENT.search(m.string[max(0, m.start() - 16) : m.start()]):
-        return mask_document_number(number)
+        return mask_document_number(written())
     if _called_id(m) and not number.isdigit():
         verdict = structural_check(number)
         if not (verdict.kind == IdentifierKind.USCC and verdict.valid):
-            return mask_document_number(number)
-    return number
+            return mask_document_number(written())
+    return written()
 
 
-def _mask_phone_match(m: re.Match[str]) -> str:
-    return (m.group(1) or "") + m.group(2) + "****" + m.group(5)
+def _mask_phone_match(written: _Written) -> str:
+    return written(1) + written(2) + "****" + written(5)
 
 
 # What a text writes just before a number it calls a telephone number (电话：、联系电话为、
@@ -172,10 +217,11 @@ _CALLED_PHONE = re.compile(
 )
 
 
-def _mask_landline_match(m: re.Match[str]) -> str:
+def _mask_landline_match(written: _Written) -> str:
+    m = written.match
     if not _CALLED_PHONE.search(m.string[max(0, m.start() - 10) : m.start()]):
-        return m.group(0)
-    return m.group(1) + m.group(2) + "*" * len(m.group(3)) + m.group(4)
+        return written()
+    return written(1) + written(2) + "*" * len(m.group(3)) + written(4)
 
 
 def mask_text(text: str | None, *, person_name: str | None = None) -> str:
@@ -184,13 +230,13 @@ def mask_text(text: str | None, *, person_name: str | None = None) -> str:
     person's record, their full name is masked in the text as in the name field."""
     if not text:
         return ""
-    text = _ID18.sub(_mask_id_match, text)
-    text = _ID15.sub(_mask_id15_match, text)
+    text = _sub(_ID18, _mask_id_match, text)
+    text = _sub(_ID15, _mask_id15_match, text)
     # After the ID rules (what they masked is no document number) and before the phone
     # rule, which would otherwise show most of a passport number E13812345678.
-    text = _DOCUMENT_NO.sub(_mask_document_match, text)
-    text = _PHONE.sub(_mask_phone_match, text)
-    text = _LANDLINE.sub(_mask_landline_match, text)
+    text = _sub(_DOCUMENT_NO, _mask_document_match, text)
+    text = _sub(_PHONE, _mask_phone_match, text)
+    text = _sub(_LANDLINE, _mask_landline_match, text)
     name = (person_name or "").strip()
     # A one-character "name" (a keying error) would star that character everywhere.
     if len(name) >= 2:

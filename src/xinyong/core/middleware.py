@@ -51,9 +51,11 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 class SecurityHeadersMiddleware:
-    """Adds the Content-Security-Policy to every response (issue 11 §3). Django's
-    SecurityMiddleware and XFrameOptionsMiddleware set HSTS (behind TLS), nosniff, the
-    referrer policy and X-Frame-Options; Django has no CSP of its own before 6.0."""
+    """Adds the Content-Security-Policy to every response (issue 11 §3), and
+    X-Frame-Options to those XFrameOptionsMiddleware never sees: it sits after WhiteNoise,
+    which answers /static/… itself, and this middleware before it. Django's
+    SecurityMiddleware sets HSTS (behind TLS), nosniff and the referrer policy; Django has
+    no CSP of its own before 6.0."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -61,4 +63,10 @@ class SecurityHeadersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        # As XFrameOptionsMiddleware does: the setting's value, and none for a view marked
+        # @xframe_options_exempt.
+        if not getattr(response, "xframe_options_exempt", False):
+            response.headers.setdefault(
+                "X-Frame-Options", getattr(settings, "X_FRAME_OPTIONS", "DENY").upper()
+            )
         return response
