@@ -420,6 +420,9 @@ FIELD_LABELS: dict[str, str] = {
     "groups_updated": "更新分组数",
     "aliases_added": "新增别名数",
     "aliases_moved": "调整别名数",
+    # -- a unit's or group's aliases saved in the admin (orgs.admin), and one added
+    "aliases": "别名",
+    "alias": "别名",
     # -- exchange.send (exchange.services.SendResult)
     "transport": "发送方式",
     "expanded": "新生成报文数",

@@ -72,7 +72,10 @@ class Event(ChainedEntry):
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        # PROTECT, not SET_NULL: the chain hashes actor_id (core.audit), so clearing it
+        # would make an intact log verify as tampered (issue 2 §5). Accounts are
+        # deactivated, never deleted.
+        on_delete=models.PROTECT,
         related_name="+",
         verbose_name="操作人",
     )
@@ -105,7 +108,8 @@ class ReadLog(ChainedEntry):
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        # PROTECT for the same reason as Event.actor: the chain hashes reader_id.
+        on_delete=models.PROTECT,
         related_name="+",
         verbose_name="查阅人",
     )

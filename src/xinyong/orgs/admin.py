@@ -1,7 +1,8 @@
 """Back office for units, groups, accounts and API tokens (units' and banks'). Account
-changes go through `orgs.services` (one event each); tokens are issued on the workspace
-token page, by the CLI or the API, which show the key once, and revoked here through the
-service."""
+changes go through `orgs.services` (one event each), run while the form is validated so
+that a refusal comes back as a form error; accounts are deactivated, never deleted.
+Tokens are issued on the workspace token page, by the CLI or the API, which show the key
+once, and revoked here through the service."""
 
 from __future__ import annotations
 
@@ -10,9 +11,13 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from xinyong.core import identifiers
 from xinyong.core.audit import record_event
 from xinyong.core.errors import DomainError
 
@@ -20,8 +25,33 @@ from . import services
 from .models import ApiToken, Role, Unit, UnitAlias, UnitGroup, User
 
 
+class _AliasForm(forms.ModelForm):
+    """One alias row, checked in the form in which it is stored: a spelling that
+    normalises onto another alias ("区 市场局" → "区市场局") is a form error naming its
+    owner, as in services.add_unit_alias, not a unique-constraint error at save."""
+
+    class Meta:
+        model = UnitAlias
+        fields = ["alias"]
+
+    def clean_alias(self) -> str:
+        key = services.normalise_unit_name(self.cleaned_data.get("alias", ""))
+        if not key:
+            raise ValidationError("别名不能为空。")
+        taken = (
+            UnitAlias.objects.select_related("unit", "group")
+            .filter(alias=key)
+            .exclude(pk=self.instance.pk)
+            .first()
+        )
+        if taken is not None:
+            raise ValidationError(f"别名“{key}”已属于“{taken.unit or taken.group}”。")
+        return key
+
+
 class UnitAliasInline(admin.TabularInline):
     model = UnitAlias
+    form = _AliasForm
     fk_name = "unit"
     fields = ["alias"]
     extra = 1
@@ -33,33 +63,65 @@ class GroupAliasInline(UnitAliasInline):
     fk_name = "group"
 
 
-class _AliasNormalisingMixin:
-    """Aliases are stored normalised so that lookups are exact; the change is logged as
-    one event per saved unit or group."""
+def _aliases(obj: Unit | UnitGroup) -> list[str]:
+    return sorted(obj.aliases.values_list("alias", flat=True))
 
-    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        if formset.model is UnitAlias:
-            for inline_form in formset.forms:
-                if inline_form.cleaned_data.get("alias"):
-                    inline_form.instance.alias = services.normalise_unit_name(
-                        inline_form.cleaned_data["alias"]
-                    )
-        super().save_formset(request, form, formset, change)  # type: ignore[misc]
 
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)  # type: ignore[misc]
+class _AuditedAliasesMixin:
+    """One event per saved unit or group, written once its aliases are saved too: the
+    fields changed and, when the aliases changed, the aliases before and after (issue 2
+    §5: every change with its old and new values)."""
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        obj = form.instance
+        before = _aliases(obj) if change else []
+        super().save_related(request, form, formsets, change)  # type: ignore[misc]
+        after = _aliases(obj)
+        old: dict[str, Any] = {}
+        new: dict[str, Any] = {name: form.cleaned_data.get(name) for name in form.changed_data}
+        if before != after:
+            old["aliases"], new["aliases"] = before, after
         record_event(
             actor=request.user,
             action=f"orgs.{obj._meta.model_name}_{'change' if change else 'create'}",
             target_type=f"orgs.{obj._meta.object_name}",
             target_id=obj.pk,
             target_repr=str(obj),
-            new={name: form.cleaned_data.get(name) for name in form.changed_data},
+            old=old or None,
+            new=new,
         )
 
 
+class _UnitForm(forms.ModelForm):
+    class Meta:
+        model = Unit
+        fields = [
+            "name",
+            "short_name",
+            "kind",
+            "uscc",
+            "parent",
+            "sort_order",
+            "is_credit_office",
+            "active",
+        ]
+
+    def clean_uscc(self) -> str:
+        # Sent to the city as CN_SLDWDM, the inspecting authority's code in draws, and
+        # matched exactly against subjects' identifiers: checked (GB 32100, with the
+        # audited override list) and stored normalised — half-width, upper-case.
+        raw = self.cleaned_data.get("uscc", "")
+        if not raw:
+            return ""
+        verdict = identifiers.check(raw, "uscc")
+        if not verdict.valid:
+            raise ValidationError(f"统一社会信用代码无效：{verdict.reason}")
+        return verdict.normalised
+
+
 @admin.register(Unit)
-class UnitAdmin(_AliasNormalisingMixin, admin.ModelAdmin):
+class UnitAdmin(_AuditedAliasesMixin, admin.ModelAdmin):
+    form = _UnitForm
     list_display = ["sort_order", "name", "short_name", "kind", "is_credit_office", "active"]
     list_display_links = ["name"]
     list_filter = ["kind", "active", "is_credit_office"]
@@ -73,7 +135,7 @@ class UnitAdmin(_AliasNormalisingMixin, admin.ModelAdmin):
 
 
 @admin.register(UnitGroup)
-class UnitGroupAdmin(_AliasNormalisingMixin, admin.ModelAdmin):
+class UnitGroupAdmin(_AuditedAliasesMixin, admin.ModelAdmin):
     list_display = ["name", "member_count", "description"]
     search_fields = ["name", "aliases__alias"]
     filter_horizontal = ["members"]
@@ -85,16 +147,89 @@ class UnitGroupAdmin(_AliasNormalisingMixin, admin.ModelAdmin):
 
 
 class UserCreateForm(forms.ModelForm):
-    password = forms.CharField(label="初始密码", widget=forms.PasswordInput, strip=False)
+    """The account is created by services.create_user while the form is validated, so
+    that a refusal (weak password, role without unit …) is a form error: nothing saved,
+    nothing logged."""
+
+    # 128: the password column's length, which Django also checks the typed text against
+    # (this is a ModelForm on User) — checked here, before the account is created.
+    password = forms.CharField(
+        label="初始密码", widget=forms.PasswordInput, strip=False, max_length=128
+    )
 
     class Meta:
         model = User
         fields = ["username", "full_name", "role", "unit", "organisation", "phone"]
 
+    request_user: Any = None
+    saved: User | None = None
+
+    def validate_unique(self) -> None:
+        # The service has created the account (and checked its username) in clean().
+        return None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        try:
+            self.saved = services.create_user(
+                actor=self.request_user,
+                username=data["username"],
+                password=data["password"],
+                role=data["role"],
+                unit=data.get("unit"),
+                full_name=data.get("full_name", ""),
+                organisation=data.get("organisation", ""),
+                phone=data.get("phone", ""),
+            )
+        except DomainError as exc:
+            raise ValidationError(exc.message) from exc
+        return data
+
+
+class UserChangeForm(DjangoUserChangeForm):
+    """Role and unit, profile and active state are changed by their services while the
+    form is validated, all or none: a refused step is a form error and undoes the steps
+    before it, so the admin neither shows success nor logs a change that was not made."""
+
+    request_user: Any = None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        changed = set(self.changed_data)
+        actor = self.request_user
+        stored = User.objects.get(pk=self.instance.pk)
+        try:
+            with transaction.atomic():
+                if changed & {"role", "unit"}:
+                    services.set_role(
+                        actor=actor, user=stored, role=data["role"], unit=data.get("unit")
+                    )
+                if changed & {"full_name", "phone", "organisation"}:
+                    services.update_profile(
+                        actor=actor,
+                        user=stored,
+                        full_name=data.get("full_name", ""),
+                        phone=data.get("phone", ""),
+                        organisation=data.get("organisation", ""),
+                    )
+                if "is_active" in changed:
+                    if data.get("is_active"):
+                        services.reactivate(actor=actor, user=stored)
+                    else:
+                        services.deactivate(actor=actor, user=stored, reason="后台停用")
+        except DomainError as exc:
+            raise ValidationError(exc.message) from exc
+        return data
+
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     add_form = UserCreateForm
+    form = UserChangeForm
     add_fieldsets = (
         (
             None,
@@ -143,43 +278,29 @@ class UserAdmin(DjangoUserAdmin):
     ordering = ["unit__sort_order", "username"]
     actions = ["deactivate_selected"]
 
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        # A per-request subclass carries the acting user into clean(), where the services run.
+        return type(form.__name__, (form,), {"request_user": request.user})
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # No service renames an account (its username is in the event log's labels).
+        fixed = list(super().get_readonly_fields(request, obj))
+        return ["username", *fixed] if obj is not None else fixed
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Accounts are deactivated (停用), never deleted: the event log and the read log
+        # name them, and their hash chains cover the account's id (issue 2 §5).
+        return False
+
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        try:
-            if not change:
-                created = services.create_user(
-                    actor=request.user,
-                    username=form.cleaned_data["username"],
-                    password=form.cleaned_data["password"],
-                    role=form.cleaned_data["role"],
-                    unit=form.cleaned_data.get("unit"),
-                    full_name=form.cleaned_data.get("full_name", ""),
-                    organisation=form.cleaned_data.get("organisation", ""),
-                    phone=form.cleaned_data.get("phone", ""),
-                )
-                obj.pk = created.pk
-                obj.__dict__.update(
-                    {k: v for k, v in created.__dict__.items() if not k.startswith("_")}
-                )
-                return
-            stored = User.objects.get(pk=obj.pk)
-            changed = set(form.changed_data)
-            if changed & {"role", "unit"}:
-                services.set_role(actor=request.user, user=stored, role=obj.role, unit=obj.unit)
-            if changed & {"full_name", "phone", "organisation"}:
-                services.update_profile(
-                    actor=request.user,
-                    user=stored,
-                    full_name=obj.full_name,
-                    phone=obj.phone,
-                    organisation=obj.organisation,
-                )
-            if "is_active" in changed:
-                if obj.is_active:
-                    services.reactivate(actor=request.user, user=stored)
-                else:
-                    services.deactivate(actor=request.user, user=stored, reason="后台停用")
-        except DomainError as exc:
-            messages.error(request, exc.message)
+        # Saved by the services in the form's clean(); only hand a new account back.
+        saved = getattr(form, "saved", None)
+        if saved is not None:
+            obj.pk = saved.pk
+            obj.__dict__.update({k: v for k, v in saved.__dict__.items() if not k.startswith("_")})
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         # Groups and permissions are not used: access follows the role (orgs.permissions).

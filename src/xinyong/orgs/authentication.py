@@ -6,6 +6,7 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions
 
 from .models import ApiToken
+from .permissions import deactivated_unit, deactivated_unit_message
 
 
 class UnitTokenAuthentication(authentication.BaseAuthentication):
@@ -30,6 +31,10 @@ class UnitTokenAuthentication(authentication.BaseAuthentication):
         )
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed("令牌无效或已停用。")
+        # A deactivated unit's system account is switched off with it (orgs.permissions).
+        unit = deactivated_unit(token.user)
+        if unit is not None:
+            raise exceptions.AuthenticationFailed(deactivated_unit_message(unit))
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
         return token.user, token
 

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils.crypto import salted_hmac
 
 from xinyong.core.models import TimeStampedModel
 
@@ -169,6 +171,29 @@ class User(AbstractUser):
         where = self.affiliation
         kind = "系统接口" if self.is_system_account else self.get_role_display()
         return f"{self.username}（{where}·{kind}）" if where else f"{self.username}（{kind}）"
+
+    # An account whose unit is deactivated counts as deactivated
+    # (orgs.permissions.deactivated_unit). Django ends a session whose stored hash no
+    # longer matches the account's, as after a password change: changing the hash while
+    # the unit is inactive logs such an account's open sessions out at their next
+    # request (web pages, the admin and the API alike), with no middleware or backend.
+
+    def get_session_auth_hash(self) -> str:
+        from .permissions import deactivated_unit
+
+        current = super().get_session_auth_hash()
+        if deactivated_unit(self) is None:
+            return current
+        return salted_hmac(
+            "xinyong.orgs.User.unit_deactivated", current, algorithm="sha256"
+        ).hexdigest()
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        # Nor may a hash made with a previous SECRET_KEY keep such a session open.
+        from .permissions import deactivated_unit
+
+        if deactivated_unit(self) is None:
+            yield from super().get_session_auth_fallback_hash()
 
 
 class ApiToken(TimeStampedModel):

@@ -12,7 +12,8 @@ art. 51: least privilege):
 - 部门填报员 / 部门审核员 (and a unit's system account) read and write their own unit only;
 - 银行用户 / 组织部门 see no unit's data unless the credit office granted them the unit
   (`User.granted_units`), and then read only;
-- anonymous visitors and deactivated accounts see nothing unit-scoped.
+- anonymous visitors and deactivated accounts see nothing unit-scoped; an account bound to
+  a deactivated unit counts as deactivated (`deactivated_unit`: not a credit admin's).
 
 Pages and APIs that show the whole district (overviews, dashboards, 通报) admit
 `READ_ALL_ROLES` only; a 单位负责人 is refused there (403), never shown every unit. Pages
@@ -47,14 +48,39 @@ READ_ONLY_ROLES = frozenset({Role.LEADER, Role.UNIT_LEADER})
 GRANTED_READ_ROLES = frozenset({Role.BANK, Role.ORG_DEPT})
 
 
+def deactivated_unit(user: Any) -> Unit | None:
+    """The inactive unit that switches `user`'s account off, or None.
+
+    A unit is deactivated when it is abolished or merged: its staff, its head and its
+    system account stop acting for it (collection already refuses its submissions, and no
+    account or token is created for it). Accounts without a unit (领导, banks) are not
+    concerned. Credit admins (and superusers) are not switched off by their own unit
+    being deactivated: their rights are district-wide, not their unit's, and they are the
+    ones who switch units back on or move accounts to the unit that took over."""
+    if getattr(user, "is_superuser", False) or getattr(user, "role", None) == Role.CREDIT_ADMIN:
+        return None
+    if not getattr(user, "unit_id", None):
+        return None
+    unit = user.unit
+    return None if unit.active else unit
+
+
+def deactivated_unit_message(unit: Unit) -> str:
+    """The one Chinese reason given at login, on the API and when issuing tokens."""
+    return f"责任单位“{unit.name}”已停用，其账号和接口令牌不能再使用。"
+
+
 def role_of(user: Any) -> str | None:
-    """The effective role, or None for anonymous and deactivated accounts."""
+    """The effective role, or None for anonymous and deactivated accounts (including an
+    account whose unit is deactivated, see `deactivated_unit`)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     if not getattr(user, "is_active", False):
         return None
     if getattr(user, "is_superuser", False):
         return Role.CREDIT_ADMIN
+    if deactivated_unit(user) is not None:
+        return None
     return str(user.role)
 
 

@@ -515,12 +515,20 @@ def set_role(*, actor: Any, user: User, role: str, unit: Unit | None = _KEEP) ->
         raise NotPermitted("不能修改自己的角色。")
     new_unit = user.unit if unit is _KEEP else unit
     _check_role_unit(role, new_unit, user.organisation)
-    old = _user_snapshot(user)
+
+    def flags() -> dict[str, bool]:
+        return {"is_superuser": user.is_superuser, "is_staff": user.is_staff}
+
+    old = _user_snapshot(user) | flags()
     with transaction.atomic():
         user.role = role
         user.unit = new_unit
-        user.is_staff = user.is_superuser or role == Role.CREDIT_ADMIN
-        user.save(update_fields=["role", "unit", "is_staff"])
+        # The role decides: a superuser counts as 信用办管理员 whatever its role says
+        # (orgs.permissions.role_of), so one moved to another role stops being a
+        # superuser; only a credit admin enters the admin site.
+        user.is_superuser = user.is_superuser and role == Role.CREDIT_ADMIN
+        user.is_staff = role == Role.CREDIT_ADMIN
+        user.save(update_fields=["role", "unit", "is_superuser", "is_staff"])
         record_event(
             actor=actor,
             action="orgs.user_set_role",
@@ -528,7 +536,7 @@ def set_role(*, actor: Any, user: User, role: str, unit: Unit | None = _KEEP) ->
             target_id=user.pk,
             target_repr=user.audit_label(),
             old=old,
-            new=_user_snapshot(user),
+            new=_user_snapshot(user) | flags(),
         )
     return user
 
@@ -710,6 +718,9 @@ def ensure_system_account(*, actor: Any, unit: Unit) -> User:
     )
     if existing is not None:
         _require(actor, "manage_tokens", unit)
+        # As create_system_account: a deactivated unit gets no account, hence no token.
+        if not unit.active:
+            raise DomainError(f"责任单位“{unit.name}”已停用。")
         return existing
     username = _free_username(system_account_username(unit))
     return create_system_account(actor=actor, unit=unit, username=username)
@@ -826,6 +837,9 @@ def issue_token(*, actor: Any, user: User, name: str) -> tuple[ApiToken, str]:
         raise DomainError("接口令牌只能签发给接口系统账号；个人账号请使用密码登录。")
     if not user.is_active:
         raise DomainError(f"账号“{user.username}”已停用，不能签发令牌。")
+    inactive = permissions.deactivated_unit(user)
+    if inactive is not None:
+        raise DomainError(permissions.deactivated_unit_message(inactive))
     name = (name or "").strip()
     if not name:
         raise DomainError("请填写令牌用途。")

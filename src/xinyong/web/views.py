@@ -32,6 +32,7 @@ from xinyong.core.masked_rows import mask_events
 from xinyong.core.models import Event, ReadLog
 from xinyong.ledger.selectors import issued_plan_outline
 from xinyong.orgs.models import Role, Unit
+from xinyong.orgs.permissions import deactivated_unit, deactivated_unit_message
 from xinyong.publicity.selectors import SEARCH_MAX_LENGTH
 from xinyong.subjects.models import Subject
 
@@ -81,6 +82,14 @@ class LoginForm(AuthenticationForm):
         self.fields["username"].error_messages["required"] = "请输入用户名。"
         self.fields["password"].error_messages["required"] = "请输入密码。"
         self.fields["username"].widget.attrs.update({"autocomplete": "username"})
+
+    def confirm_login_allowed(self, user: Any) -> None:
+        super().confirm_login_allowed(user)
+        # An account whose unit is deactivated counts as deactivated (orgs.permissions);
+        # its open sessions end through User.get_session_auth_hash.
+        unit = deactivated_unit(user)
+        if unit is not None:
+            raise forms.ValidationError(deactivated_unit_message(unit), code="inactive")
 
 
 def lockout_policy() -> tuple[int, timedelta]:
