@@ -201,6 +201,20 @@ FUTURE = "2036-11-26"
         (["integrity", "scan", "--on", FUTURE], "监测日期"),
         # Stores the evaluation and warns the units below the line.
         (["integrity", "evaluate", "--year", "2026", "--as-of", FUTURE], "数据截至日期"),
+        # The annual assessment's sheet: a future day counts promises not yet due as broken.
+        (
+            [
+                "integrity",
+                "export",
+                "--year",
+                "2026",
+                "--out",
+                "never-written.xlsx",
+                "--as-of",
+                FUTURE,
+            ],
+            "数据截至日期",
+        ),
     ],
 )
 def test_jobs_that_act_refuse_a_future_day(args, label) -> None:

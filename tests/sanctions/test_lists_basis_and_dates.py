@@ -95,6 +95,11 @@ def test_a_district_unit_cannot_put_a_subject_on_the_courts_list(office, client)
         False,
         True,
     )
+    # Who may designate: 人社部令第45号 names the 人力资源社会保障部门; the court's list none.
+    assert (types["SX_WAGES"]["designating_units"], types["SX_BZXR"]["designating_units"]) == (
+        ["区人社局"],
+        [],
+    )
     # The web form does not offer it.
     client.force_login(reporter)
     form = client.get("/workspace/sanctions/lists/new/").content.decode()

@@ -70,15 +70,21 @@ class ListTypeAdmin(admin.ModelAdmin):
     )
     list_filter = ("kind", "locally_designable", "active")
     search_fields = ("code", "name", "field", "legal_basis")
+    # The units whose staff may propose on the type (the credit office always may).
+    filter_horizontal = ("designating_units",)
 
     def save_model(self, request: HttpRequest, obj: ListType, form: Any, change: bool) -> None:
         values = {k: form.cleaned_data.get(k) for k in lists.LIST_TYPE_ATTRS}
+        values["designating_units"] = list(values.get("designating_units") or [])
         if change:
             current = ListType.objects.get(pk=obj.pk)
             saved = lists.update_list_type(actor=request.user, list_type=current, **values)
         else:
             saved = lists.create_list_type(actor=request.user, **values)
         obj.pk = saved.pk
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        return None  # the service already set the designating units (and wrote the event)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # entries point to their type; retire a type by deactivating it

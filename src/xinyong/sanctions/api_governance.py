@@ -23,6 +23,7 @@ from rest_framework.throttling import AnonRateThrottle
 
 from xinyong.core.api import validated as _validated
 from xinyong.core.errors import DomainError, NotFoundError
+from xinyong.core.inputs import clean_day
 from xinyong.orgs.models import Unit
 from xinyong.orgs.permissions import IsCreditAdmin, ReadOnlyForLeader
 from xinyong.subjects.selectors import masked_repr
@@ -44,9 +45,12 @@ def _on_param(request: Request) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise DomainError(f"日期“{raw[:20]}”无效，应为 YYYY-MM-DD。") from None
+    # clean_day refuses days before 2000 (DomainError → 400): the 12-month trend counts
+    # back from the day, and from 0001-03-01 that overflowed (a 500).
+    return clean_day(day, "统计日期")
 
 
 def _flag(request: Request, name: str) -> bool:

@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from xinyong.core.errors import DomainError, NotFoundError
+from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
 from xinyong.core.masking import mask_name
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Role
@@ -57,6 +57,8 @@ def type_data(lt: ListType) -> dict[str, Any]:
         "legal_basis": lt.legal_basis,
         "designating_authority": lt.designating_authority,
         "locally_designable": lt.locally_designable,
+        # The district units that may designate on this list (the credit office may too).
+        "designating_units": sorted(u.name for u in lt.designating_units.all()),
         "entry_criteria": lt.entry_criteria,
         "exit_criteria": lt.exit_criteria,
         "default_duration_months": lt.default_duration_months,
@@ -177,9 +179,20 @@ def _readers(request: Request) -> None:
         Role.REPORTER,
         Role.REVIEWER,
     ):
-        from xinyong.core.errors import NotPermitted
-
         raise NotPermitted("您的账号无权查看名单。")
+
+
+def _proposers(request: Request) -> None:
+    """Refuse, before any lookup, a caller who may not propose or handle entries (banks,
+    组织部门, leaders): answering 404 for an unknown code and 403 for a registered one
+    told a bank whether an ID number is on the platform (DOMAIN §2: a natural person is
+    found only by full ID number plus name, and a bank sees nothing unless granted)."""
+    role = permissions.role_of(request.user)
+    if role in (Role.CREDIT_ADMIN, Role.REPORTER, Role.REVIEWER):
+        return
+    if role is None:
+        raise NotPermitted("请先登录，或账号已停用。")
+    raise NotPermitted("只有信用办管理员或认定单位的工作人员可以办理名单条目。")
 
 
 def _subject_by_code(code: Any) -> Subject:
@@ -195,7 +208,11 @@ def _subject_by_code(code: Any) -> Subject:
 class ListTypesView(APIView):
     @extend_schema(operation_id="list_types", summary="名单类型", responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
-        types = ListType.objects.select_related("record_type").order_by("kind", "code")
+        types = (
+            ListType.objects.select_related("record_type")
+            .prefetch_related("designating_units")
+            .order_by("kind", "code")
+        )
         return Response({"count": types.count(), "results": [type_data(t) for t in types]})
 
 
@@ -245,6 +262,7 @@ class ListEntriesView(GenericAPIView):
         responses={201: ListEntryDetailSerializer},
     )
     def post(self, request: Request) -> Response:
+        _proposers(request)
         data = request.data if isinstance(request.data, dict) else {}
         lt = lists.get_list_type(data.get("list_type"))
         unit = None
@@ -293,7 +311,7 @@ class ListEntryActionView(APIView):
         responses=ListEntryDetailSerializer,
     )
     def post(self, request: Request, pk: int, action: str) -> Response:
-        _readers(request)
+        _proposers(request)
         entry = lists.get_entry(request.user, pk)
         data = request.data if isinstance(request.data, dict) else {}
         on = _date(data.get("on"), "日期", default=timezone.localdate())

@@ -490,6 +490,14 @@ def remind_overdue(*, actor: Any = None, today: date | None = None) -> list[Chec
     return reminded
 
 
+def run_reminder_job() -> str:
+    """The scheduler's daily run of `remind_overdue` (registered in apps.py): the platform
+    reminds a unit when its feedback is overdue without an operator running
+    `xinyong sanctions remind`. Running it again the same day adds nothing."""
+    reminded = remind_overdue(actor=None, today=timezone.localdate())
+    return f"联合奖惩：提醒逾期未反馈的查询 {len(reminded)} 次"
+
+
 def reminded_check_ids(checks: list[Check]) -> set[int]:
     ids = [str(c.pk) for c in checks]
     return {

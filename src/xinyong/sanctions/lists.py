@@ -7,15 +7,28 @@ Rules implemented here (DOMAIN §7–8):
 - a list designated outside the district (`locally_designable` False: the court's
   失信被执行人名单) is never proposed here: its entries come only from upstream
   (sanctions.importer), since finding 失信 needs the authority's effective document;
+- only the units a list type names (`ListType.designating_units`, e.g. 区税务局 for the
+  重大税收违法失信主体名单) propose entries on it, and the credit office on every type:
+  each list has its own designating authority (DOMAIN §7); a proposal recorded for
+  another unit is refused, and one made before the rule cannot take effect;
+- an entry's end date stays within its type's term (`default_duration_months`: 人社部令
+  第45号, 国家税务总局令第54号, 市场监管总局令第44号 — 3 years) counted from the proposal
+  day, at proposal and when it takes effect (国办发〔2020〕49号: no heavier punishment
+  than the law sets); imported entries follow the upstream document instead;
 - a black-list entry (`ListType.needs_prior_notice`: the type's flag, and every serious
   list the district designates) starts as 拟列入 and takes effect only after the prior
   written notice was served and the objection period ran out, unless an objection
-  against it was decided 维持 (河南条例 art. 28);
+  against it was decided 维持 (河南条例 art. 28) — and never from a day before the notice
+  was served, nor before that 维持 decision;
 - an entry rests on an active basis record: a withdrawn one is refused, and withdrawing
   the basis ends the entries on it (`end_entries_of_withdrawn_record`);
 - a red-list entry is published first (公示中) for its full publicity period counted from
-  the day it is actually published, and takes effect after it (河南条例 art. 28);
-  `promote_due_entries` is the job that does it;
+  the day it is actually published, and takes effect after it (河南条例 art. 28): a red
+  type cannot drop 先行公示, and a red entry must end after its publicity;
+  `promote_due_entries` is the job that does it (one entry it cannot promote or end is
+  held, never stopping the rest);
+- a serious listing ends the subject's red entries at once, a removal already scheduled
+  for a later day included (the red list's exit criteria: 立即移出);
 - a working-day period reaching into a year whose calendar is not loaded (publicity end,
   objection deadline) is stored as 期限待定 (null): the red entry stays 公示中 and the
   black entry cannot take effect until the year is loaded and `sanctions.deadlines`
@@ -68,6 +81,7 @@ LIST_TYPE_ATTRS = (
     "legal_basis",
     "designating_authority",
     "locally_designable",
+    "designating_units",
     "entry_criteria",
     "exit_criteria",
     "default_duration_months",
@@ -293,6 +307,25 @@ def validate_list_type(values: Mapping[str, Any], *, instance: ListType | None =
         raise DomainError("红名单不适用列入前书面告知（失信惩戒程序），应设为生效前先行公示。")
     local = values.get("locally_designable") is not False
     if (
+        values.get("kind") == ListType.Kind.RED
+        and local
+        and not values.get("publish_before_effect")
+    ):
+        # 河南条例 art. 28: red-list entries are published before they take effect; without
+        # the flag a proposal would be a plain 拟列入 that could be listed the same day. A
+        # red list designated outside the district was published by its authority.
+        raise DomainError(
+            "由本区认定的红名单生效前必须先行公示（河南条例第二十八条）："
+            "请勾选“生效前先行公示（红名单）”，或认定机关在本区之外时取消“本区可认定”。"
+        )
+    if not local and values.get("designating_units"):
+        # Its entries come only from upstream files (or the credit office), never from a
+        # district unit acting on another authority's behalf.
+        raise DomainError(
+            "“本区可认定”未勾选的名单由本区以外的机关认定，条目只能随上级推送导入或由信用办办理，"
+            "不能指定本区认定单位。"
+        )
+    if (
         values.get("kind") == ListType.Kind.SERIOUS
         and local
         and not values.get("requires_prior_notice")
@@ -310,9 +343,21 @@ def validate_list_type(values: Mapping[str, Any], *, instance: ListType | None =
 
 
 def _type_snapshot(lt: ListType) -> dict[str, Any]:
-    data = {k: getattr(lt, k) for k in LIST_TYPE_ATTRS if k != "record_type"}
+    data = {
+        k: getattr(lt, k) for k in LIST_TYPE_ATTRS if k not in ("record_type", "designating_units")
+    }
     data["record_type"] = lt.record_type.code if lt.record_type_id and lt.record_type else None
+    data["designating_units"] = (
+        sorted(lt.designating_units.values_list("name", flat=True)) if lt.pk else []
+    )
     return data
+
+
+def _type_values(lt: ListType) -> dict[str, Any]:
+    """The type's LIST_TYPE_ATTRS as validate_list_type reads them."""
+    values = {k: getattr(lt, k) for k in LIST_TYPE_ATTRS if k != "designating_units"}
+    values["designating_units"] = list(lt.designating_units.all())
+    return values
 
 
 def _resolve_record_type(value: Any) -> RecordType | None:
@@ -326,8 +371,25 @@ def _resolve_record_type(value: Any) -> RecordType | None:
     return found
 
 
+def _resolve_units(value: Any) -> list[Unit]:
+    """The units that may designate on a type, from Units or any spelling of a unit's or
+    group's name (orgs.services.resolve_units: a group stands for its members)."""
+    from xinyong.orgs.services import resolve_units
+
+    if value in (None, ""):
+        return []
+    items = [value] if isinstance(value, (str, Unit)) else list(value)
+    found: list[Unit] = []
+    for item in items:
+        for unit in [item] if isinstance(item, Unit) else resolve_units(str(item)):
+            if unit not in found:
+                found.append(unit)
+    return found
+
+
 def create_list_type(*, actor: Any, **values: Any) -> ListType:
-    """Add a list type (credit office). `values` are LIST_TYPE_ATTRS."""
+    """Add a list type (credit office). `values` are LIST_TYPE_ATTRS; designating_units
+    are Units or unit/group names (none: only the credit office proposes on it)."""
     if actor is not None:
         permissions.require(actor, "credit_admin")
     unknown = set(values) - set(LIST_TYPE_ATTRS)
@@ -335,9 +397,11 @@ def create_list_type(*, actor: Any, **values: Any) -> ListType:
         raise TypeError(f"unknown list type attributes: {sorted(unknown)}")
     values = {**values, "code": str(values.get("code") or "").strip()}
     values["record_type"] = _resolve_record_type(values.get("record_type"))
-    validate_list_type(values)
+    units = _resolve_units(values.pop("designating_units", None))
+    validate_list_type({**values, "designating_units": units})
     with transaction.atomic():
         lt = ListType.objects.create(**values)
+        lt.designating_units.set(units)
         record_event(
             actor=actor,
             action="sanctions.list_type_create",
@@ -358,13 +422,20 @@ def update_list_type(*, actor: Any, list_type: ListType, **changes: Any) -> List
         raise TypeError(f"unknown list type attributes: {sorted(unknown)}")
     if "record_type" in changes:
         changes["record_type"] = _resolve_record_type(changes["record_type"])
+    units = (
+        _resolve_units(changes.pop("designating_units")) if "designating_units" in changes else None
+    )
     with transaction.atomic():
         lt = ListType.objects.select_for_update().get(pk=list_type.pk)
         old = _type_snapshot(lt)
-        merged = {k: getattr(lt, k) for k in LIST_TYPE_ATTRS} | changes
+        merged = _type_values(lt) | changes
+        if units is not None:
+            merged["designating_units"] = units
         validate_list_type(merged, instance=lt)
         for key, value in changes.items():
             setattr(lt, key, value)
+        if units is not None:
+            lt.designating_units.set(units)
         new = _type_snapshot(lt)
         if new == old:
             return lt
@@ -497,11 +568,19 @@ def public_entries_of(subject_id: int, on: date) -> QuerySet[ListEntry]:
 def punishment_entries_public(on: date) -> QuerySet[ListEntry]:
     """The public 失信主体名单 on `on`: serious lists and 经营异常名录 in force, of
     organisations and 个体工商户 only (a person's data is public only to whoever holds
-    the full ID number and name, on the person's own page)."""
+    the full ID number and name, on the person's own page).
+
+    An entry of a subject merged into another stays in force for the survivor (the check
+    and `active_entries` count it there), so it is listed here too and shown under the
+    surviving subject (`subject.merged_into`): a public page must not disagree with the
+    check."""
     return (
-        ListEntry.objects.select_related("list_type", "subject", "designating_unit")
-        .filter(list_type__kind__in=PUNISHMENT_KINDS, subject__merged_into__isnull=True)
+        ListEntry.objects.select_related(
+            "list_type", "subject", "subject__merged_into", "designating_unit"
+        )
+        .filter(list_type__kind__in=PUNISHMENT_KINDS)
         .exclude(subject__kind=SubjectKind.PERSON)
+        .exclude(subject__merged_into__kind=SubjectKind.PERSON)
         .filter(in_force_q(on))
         .order_by("list_type__kind", "list_type__code", "-effective_from", "-id")
     )
@@ -574,6 +653,52 @@ def _upstream_only(lt: ListType) -> str:
     )
 
 
+def designation_refusal(lt: ListType, unit: Unit | None, *, actor: Any = None) -> str | None:
+    """Why `unit` may not be recorded as designating an entry on `lt`, or None.
+
+    Each list has its own designating authority, and finding 失信 needs that authority's
+    effective document (DOMAIN §7; e.g. SX_TAX: 税务机关, 国家税务总局令第54号): only the
+    units the type names may designate on it. The credit office's own unit stands for the
+    office, which may act on every type — when a credit admin (or the system, actor None)
+    acts, or, for an entry already proposed, whoever proposed it. An entry without a
+    designating unit is the system's."""
+    if unit is None:
+        return None
+    if unit.is_credit_office and (actor is None or permissions.role_of(actor) == Role.CREDIT_ADMIN):
+        return None
+    allowed = list(lt.designating_units.order_by("sort_order", "name"))
+    if unit in allowed:
+        return None
+    if not allowed:
+        return (
+            f"“{lt.name}”未指定本区可认定单位，只有信用办可以在该名单中提出列入；"
+            f"如{unit.name}是该名单的认定机关，请信用办在名单类型中增加。"
+        )
+    names = "、".join(u.name for u in allowed) if len(allowed) <= 5 else lt.designating_authority
+    return (
+        f"“{lt.name}”由{names}认定，{unit.name}不能在该名单中提出列入或使其生效"
+        "（认定失信须由认定机关作出具法律效力的文书）。"
+    )
+
+
+def term_refusal(lt: ListType, start: date, ends_on: date | None) -> str | None:
+    """Why `ends_on` is past the type's term counted from `start`, or None.
+
+    The type's `default_duration_months` is its legal term (人社部令第45号, 国家税务总局令
+    第54号, 市场监管总局令第44号: 3 years); an entry may not run longer than the law sets
+    (国办发〔2020〕49号: 不得超过法定期限加重惩戒; 河南条例 art. 31). Checked where a person
+    types an end date; an upstream import follows the upstream document instead."""
+    cap = default_end(lt, start)
+    if cap is None or ends_on is None or ends_on <= cap:
+        return None
+    basis = " ".join(lt.legal_basis.split()).rstrip("。")
+    return (
+        f"有效期至 {ends_on.isoformat()} 超过“{lt.name}”的列入期限 "
+        f"{lt.default_duration_months} 个月（自 {start.isoformat()} 起至 {cap.isoformat()} 止）；"
+        f"依据：{basis}。"
+    )
+
+
 def _withdrawal_of(record: CreditRecord) -> Any:
     # The reverse one-to-one raises (an AttributeError) when the record has no withdrawal.
     return getattr(record, "withdrawal", None)
@@ -638,6 +763,9 @@ def propose_entry(
         if permissions.role_of(actor) is None:
             raise NotPermitted("请先登录，或账号已停用。")
         raise NotPermitted("只有信用办管理员或认定单位的工作人员可以提出列入。")
+    not_designator = designation_refusal(lt, unit, actor=actor)
+    if not_designator:
+        raise NotPermitted(not_designator)
     if basis_record is not None:
         if actor is not None:
             from xinyong.records.selectors import records_visible_to
@@ -653,6 +781,11 @@ def propose_entry(
             raise DomainError(_withdrawn_basis(basis_record), code="basis_withdrawn")
     if ends_on is not None and ends_on < day:
         raise DomainError("有效期至不能早于拟列入日期。")
+    # Counted from the proposal day: the entry takes effect on it or later, so an end
+    # within the term from here is within it from the actual start too.
+    too_long = term_refusal(lt, day, ends_on)
+    if too_long:
+        raise DomainError(too_long, code="past_term")
     if lt.kind == ListType.Kind.RED:
         refusal = _red_refusal(subj, day, timezone.localdate())
         if refusal:
@@ -679,7 +812,7 @@ def propose_entry(
             source=ListEntry.Source.LOCAL,
             ends_on=ends_on,
         )
-        if lt.publish_before_effect:
+        if lt.publishes_first:
             # 河南条例 art. 28: red-list entries are published before they take effect.
             entry.status = Status.PUBLICISING
             # Counted from the day it actually goes public: a backdated proposal date would
@@ -689,6 +822,13 @@ def propose_entry(
             # 期限待定 (None) while the end falls in a year without a calendar: the entry
             # stays 公示中 until that year is loaded (sanctions.deadlines).
             entry.publicity_until = workday_deadline(published, lt.publicity_workdays)
+            if ends_on is not None and entry.publicity_until and ends_on <= entry.publicity_until:
+                # It would take effect after its publicity already past its end: nothing
+                # could list it, and the daily job would meet it every day.
+                raise DomainError(
+                    f"有效期至 {ends_on.isoformat()} 不晚于红名单公示截止日期 "
+                    f"{entry.publicity_until.isoformat()}，公示期满生效后即已届满；请更正有效期。"
+                )
         else:
             entry.status = Status.PROPOSED
         entry.save()
@@ -741,13 +881,15 @@ def serve_notice(*, actor: Any, entry: ListEntry, served_on: date) -> ListEntry:
     return current
 
 
-def _objection_state(entry: ListEntry) -> tuple[list[Any], list[Any], bool]:
-    """(pending, revoked, kept) over the objections concerning the entry."""
+def _objection_state(entry: ListEntry) -> tuple[list[Any], list[Any], bool, date | None]:
+    """(pending, revoked, kept, kept_on) over the objections concerning the entry:
+    kept_on is the latest day one was decided 维持 (None if none records its day)."""
     from xinyong.rights.models import Objection
 
     pending: list[Any] = []
     revoked: list[Any] = []
     kept = False
+    kept_on: date | None = None
     for objection in entry_objections(entry):
         if objection.status != Objection.Status.DECIDED:
             pending.append(objection)
@@ -755,7 +897,9 @@ def _objection_state(entry: ListEntry) -> tuple[list[Any], list[Any], bool]:
             revoked.append(objection)
         elif objection.outcome == Objection.Outcome.KEPT:
             kept = True
-    return pending, revoked, kept
+            if objection.decided_on and (kept_on is None or objection.decided_on > kept_on):
+                kept_on = objection.decided_on
+    return pending, revoked, kept, kept_on
 
 
 def _objection_name(objection: Any) -> str:
@@ -791,10 +935,24 @@ def effective_refusal(entry: ListEntry, on: date) -> str | None:
     first = entry.changes.order_by("id").first()
     if first is not None and on < first.on:
         return f"生效日期不能早于提出列入的日期 {first.on.isoformat()}。"
+    if entry.source == ListEntry.Source.LOCAL:
+        # A proposal recorded for a unit the type does not name (made before the rule,
+        # or the unit taken off the type since): its finding is not that unit's to make.
+        unit = entry.designating_unit
+        not_designator = designation_refusal(lt, unit) if unit is not None else None
+        if not_designator:
+            return not_designator
+        # An end typed before the term rule, or the term shortened since (counted from
+        # the day it takes effect).
+        too_long = term_refusal(lt, on, entry.ends_on)
+        if too_long:
+            return too_long
+    if entry.ends_on is not None and entry.ends_on < on:
+        return "条目的有效期至早于生效日期，请先更正有效期。"
     basis = entry.basis_record
     if basis is not None and basis.status != CreditRecord.Status.ACTIVE:
         return _withdrawn_basis(basis)
-    pending, revoked, kept = _objection_state(entry)
+    pending, revoked, kept, kept_on = _objection_state(entry)
     if revoked:
         return f"针对该条目的{_objection_name(revoked[0])}已决定撤销，不能列入。"
     if pending:
@@ -806,9 +964,25 @@ def effective_refusal(entry: ListEntry, on: date) -> str | None:
         refusal = _red_refusal(entry.subject, on, today)
         if refusal:
             return refusal
+    served = entry.notice_served_on
+    if entry.status == Status.PROPOSED and served is not None and on < served:
+        # 河南条例 art. 28: the written notice precedes the listing, whatever became of an
+        # objection to it.
+        return (
+            f"生效日期不能早于书面告知书送达日期 {served.isoformat()}"
+            "（河南条例第二十八条：列入前书面告知）。"
+        )
     if entry.status == Status.PROPOSED and lt.needs_prior_notice:
         if entry.notice_served_on is None:
             return "尚未送达列入前书面告知书，不能列入（河南条例第二十八条）。"
+        early = entry.objection_deadline is None or on <= entry.objection_deadline
+        if kept and early and kept_on is not None and on < kept_on:
+            # The 维持 decision is what allows listing before the period ends; until it
+            # was made the objection was pending, which blocks the listing.
+            return (
+                f"异议（维持）于 {kept_on.isoformat()} 决定，"
+                "异议期届满前提前列入的生效日期不能早于该日。"
+            )
         if entry.objection_deadline is None:
             # 期限待定: the period's end is not known, so it has not run out (an
             # objection decided 维持 ends the wait all the same, as below).
@@ -869,9 +1043,8 @@ def make_effective(*, actor: Any, entry: ListEntry, on: date) -> ListEntry:
         current.status = Status.LISTED
         current.effective_from = day
         if current.ends_on is None:
+            # An end before `day` or past the term was refused by effective_refusal.
             current.ends_on = default_end(current.list_type, day)
-        elif current.ends_on < day:
-            raise DomainError("条目的有效期至早于生效日期，请先更正有效期。")
         current.save()
         _change(current, actor=actor, from_status=previous, on=day, note="列入生效")
         _event(actor, "sanctions.entry_effective", current, old)
@@ -905,15 +1078,26 @@ def end_red_entries(*, actor: Any, serious: ListEntry, on: date) -> None:
     for red in reds.filter(status=Status.LISTED, effective_from__gt=on):
         assert red.effective_from is not None
         _remove_locked(red, actor=actor, day=red.effective_from, why=why)
+    # A red entry already removed from a later day (remove_entry takes a future date) is
+    # still in force until then: its removal is brought forward, 立即移出.
+    for red in reds.filter(status=Status.REMOVED, removed_on__gt=on):
+        assert red.removed_on is not None
+        day = max(on, red.effective_from) if red.effective_from else on
+        if day < red.removed_on:
+            note = f"{why}（原定 {red.removed_on.isoformat()} 移出，提前至 {day.isoformat()}）"
+            _remove_locked(red, actor=actor, day=day, why=why, note=note)
 
 
-def _remove_locked(current: ListEntry, *, actor: Any, day: date, why: str) -> ListEntry:
+def _remove_locked(
+    current: ListEntry, *, actor: Any, day: date, why: str, note: str | None = None
+) -> ListEntry:
     old = _entry_snapshot(current)
+    previous = current.status
     current.status = Status.REMOVED
     current.removed_on = day
     current.removal_reason = why
     current.save()
-    _change(current, actor=actor, from_status=Status.LISTED, on=day, note=why)
+    _change(current, actor=actor, from_status=previous, on=day, note=note or why)
     _event(actor, "sanctions.entry_remove", current, old)
     return current
 
@@ -1082,16 +1266,27 @@ def promote_due_entries(*, actor: Any = None, on: date) -> DueResult:
         if refusal:
             result.held.append((entry.pk, refusal))
             continue
-        make_effective(actor=actor, entry=entry, on=on)
+        # One entry the services refuse (data stored before a rule) is held, never
+        # stopping the job before the rest — expired entries would stay listed and their
+        # removal never go out (DOMAIN §8).
+        try:
+            make_effective(actor=actor, entry=entry, on=on)
+        except DomainError as exc:
+            result.held.append((entry.pk, exc.message))
+            continue
         result.promoted.append(entry.pk)
     for entry in ListEntry.objects.filter(status=Status.LISTED, ends_on__lt=on).order_by("id"):
         assert entry.ends_on is not None
-        remove_entry(
-            actor=actor,
-            entry=entry,
-            on=entry.ends_on + timedelta(days=1),
-            reason=expiry_reason(entry.ends_on),
-        )
+        try:
+            remove_entry(
+                actor=actor,
+                entry=entry,
+                on=entry.ends_on + timedelta(days=1),
+                reason=expiry_reason(entry.ends_on),
+            )
+        except DomainError as exc:
+            result.held.append((entry.pk, f"有效期届满未能自动移出：{exc.message}"))
+            continue
         result.expired.append(entry.pk)
     return result
 
@@ -1140,14 +1335,24 @@ def list_share(on: date, *, region_code: str | None = None) -> dict[str, Any]:
       on `on` (see `active_entries`);
     - share = listed district enterprises ÷ district enterprises × 100, 3 decimals;
     - government bodies: subjects flagged `is_government_body` (USCC authority code 1)
-      with an in-force entry of a list whose field is 失信被执行人 (target: zero).
+      with an in-force entry of a list whose field is 失信被执行人 (target: zero);
+    - an entry of a subject merged into another counts for the surviving subject, as the
+      check sees it (`active_entries`): each count is of surviving subjects holding an
+      entry, their own or an absorbed duplicate's.
     """
+    from django.db.models.functions import Coalesce
+
+    def holders(entries: QuerySet[ListEntry]) -> QuerySet[Any, dict[str, Any]]:
+        # The surviving subject of each entry (merges leave entries on the absorbed row;
+        # subjects.merge_subjects keeps `merged_into` one level deep).
+        return entries.annotate(holder=Coalesce("subject__merged_into", "subject")).values("holder")
+
     region = region_code or settings.XINYONG_REGION_CODE
     in_force = ListEntry.objects.filter(in_force_q(on))
     serious = in_force.filter(list_type__kind=ListType.Kind.SERIOUS)
     enterprises = _district_enterprises(region)
     total = enterprises.count()
-    listed = enterprises.filter(list_entries__in=serious).distinct().count()
+    listed = enterprises.filter(pk__in=holders(serious)).count()
     share = (
         (Decimal(listed) * 100 / Decimal(total)).quantize(Decimal("0.001"), ROUND_HALF_UP)
         if total
@@ -1158,29 +1363,25 @@ def list_share(on: date, *, region_code: str | None = None) -> dict[str, Any]:
     )
     by_type = []
     for lt in ListType.objects.order_by("kind", "code"):
-        rows = in_force.filter(list_type=lt, subject__in=district_orgs)
+        on_type = holders(in_force.filter(list_type=lt))
         by_type.append(
             {
                 "code": lt.code,
                 "name": lt.name,
                 "kind": lt.kind,
-                "subjects": rows.values("subject").distinct().count(),
-                "enterprises": rows.filter(subject__in=enterprises)
-                .values("subject")
-                .distinct()
-                .count(),
+                "subjects": district_orgs.filter(pk__in=on_type).count(),
+                "enterprises": enterprises.filter(pk__in=on_type).count(),
             }
         )
-    gov = (
-        Subject.objects.filter(
-            is_government_body=True,
-            list_entries__in=in_force.filter(
+    gov = Subject.objects.filter(
+        is_government_body=True,
+        merged_into__isnull=True,
+        pk__in=holders(
+            in_force.filter(
                 Q(list_type__field="失信被执行人") | Q(list_type__record_type__code="SXBZXR")
-            ),
-        )
-        .distinct()
-        .order_by("name")
-    )
+            )
+        ),
+    ).order_by("name")
     return {
         "on": on.isoformat(),
         "region_code": region,

@@ -42,10 +42,25 @@ class ListType(TimeStampedModel):
         default=True,
         help_text="否：认定机关在本区之外（如人民法院），条目只能随上级推送导入，本区单位不能提出列入",
     )
+    # The district units whose staff may propose entries on this list: each list has its
+    # own designating authority (SX_TAX: 税务机关, 国家税务总局令第54号), and finding 失信
+    # needs that authority's effective document (DOMAIN §7). The credit office may act on
+    # every type; empty means only the credit office (and, for a type designated outside
+    # the district, only upstream imports).
+    designating_units = models.ManyToManyField(
+        "orgs.Unit",
+        blank=True,
+        related_name="designable_list_types",
+        verbose_name="可认定单位",
+        help_text="可以在本名单中提出列入的本区单位；信用办始终可以办理。认定机关在本区之外的名单留空",
+    )
     entry_criteria = models.TextField("列入条件")
     exit_criteria = models.TextField("移出条件")
     default_duration_months = models.PositiveSmallIntegerField(
-        "默认有效期（月）", null=True, blank=True, help_text="空表示直至移出"
+        "默认有效期（月）",
+        null=True,
+        blank=True,
+        help_text="空表示直至移出；本区提出的条目有效期不得超过此期限（法定列入期限）",
     )
     requires_prior_notice = models.BooleanField(
         "列入前须书面告知",
@@ -84,6 +99,16 @@ class ListType(TimeStampedModel):
         that a flag left unset never lets a 黑名单 entry in without notice."""
         return self.requires_prior_notice or (
             self.kind == self.Kind.SERIOUS and self.locally_designable
+        )
+
+    @property
+    def publishes_first(self) -> bool:
+        """Whether a proposal is published (公示中) before it takes effect: the type's flag,
+        and always for a red list the district designates (河南条例 art. 28), so that a
+        flag switched off before the rule (validate_list_type now refuses it) never lets a
+        red entry in unpublished."""
+        return self.publish_before_effect or (
+            self.kind == self.Kind.RED and self.locally_designable
         )
 
 

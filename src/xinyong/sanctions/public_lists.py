@@ -37,15 +37,18 @@ def public_punishment_lists(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     entries = lists.punishment_entries_public(today)
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [
-        {
-            **present_entry(e),
-            "name": e.subject.name,
-            "code": e.subject.display_identifier,
-            "subject_id": e.subject_id,
-        }
-        for e in page.object_list
-    ]
+    rows = []
+    for e in page.object_list:
+        # A merged duplicate's entry is shown under the surviving subject, as checked.
+        holder = e.subject.merged_into or e.subject
+        rows.append(
+            {
+                **present_entry(e),
+                "name": holder.name,
+                "code": holder.display_identifier,
+                "subject_id": holder.pk,
+            }
+        )
     return render(
         request,
         "sanctions/list_punishment_public.html",

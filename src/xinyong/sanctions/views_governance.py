@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from xinyong.core import identifiers
 from xinyong.core.errors import DomainError, NotFoundError
+from xinyong.core.inputs import clean_day
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Role, Unit
 from xinyong.subjects.selectors import masked_repr, search_for
@@ -65,9 +66,15 @@ def _get_on(request: HttpRequest) -> tuple[date, str]:
     if not raw:
         return governance.today(), ""
     try:
-        return date.fromisoformat(raw), ""
+        day = date.fromisoformat(raw)
     except ValueError:
         return governance.today(), f"日期“{raw[:20]}”无效，已按今天统计。"
+    try:
+        # clean_day refuses days before 2000: the 12-month trend counts back from the
+        # day, and from 0001-03-01 that overflowed (a 500).
+        return clean_day(day, "统计日期"), ""
+    except DomainError as exc:
+        return governance.today(), f"{exc.message}已按今天统计。"
 
 
 # ------------------------------------------------------------------ the picture

@@ -54,7 +54,11 @@ def _errors(form: forms.Form) -> str:
 def type_list(request: HttpRequest) -> HttpResponse:
     if permissions.role_of(request.user) not in READ_ROLES:
         raise PermissionDenied("您的账号无权查看名单管理。")
-    types = ListType.objects.select_related("record_type").order_by("kind", "code")
+    types = (
+        ListType.objects.select_related("record_type")
+        .prefetch_related("designating_units")
+        .order_by("kind", "code")
+    )
     return render(request, "sanctions/list_types.html", {"types": types})
 
 
@@ -153,6 +157,13 @@ def entry_new(request: HttpRequest) -> HttpResponse:
     form = ProposeForm(request.POST or None, initial={"on": timezone.localdate()})
     if role != Role.CREDIT_ADMIN:
         del form.fields["designating_unit"]
+        # Only the types the user's unit designates on (the service refuses the others).
+        field = form.fields["list_type"]
+        assert isinstance(field, forms.ModelChoiceField) and field.queryset is not None
+        unit_id = getattr(request.user, "unit_id", None)
+        field.queryset = (
+            field.queryset.filter(designating_units=unit_id) if unit_id else field.queryset.none()
+        )
     error = ""
     if request.method == "POST":
         if form.is_valid():

@@ -6,6 +6,8 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from xinyong.core.commands import ActionCommand
+from xinyong.core.errors import DomainError
+from xinyong.core.inputs import clean_day
 from xinyong.sanctions import events, governance
 from xinyong.subjects.selectors import masked_repr
 
@@ -14,9 +16,15 @@ def _date(text: str | None) -> date | None:
     if not text:
         return None
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise CommandError(f"日期“{text}”无效，应为 YYYY-MM-DD 格式，例如 2026-03-31。") from None
+    try:
+        # clean_day refuses days before 2000: the 12-month trend counts back from the
+        # day, and from 0001-03-01 that overflowed (a traceback).
+        return clean_day(day, "日期")
+    except DomainError as exc:
+        raise CommandError(exc.message) from None
 
 
 class Command(ActionCommand):
