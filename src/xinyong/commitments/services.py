@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from xinyong.core import calendar
 from xinyong.core.audit import record_event
-from xinyong.core.errors import CalendarUnknownYear, DomainError
+from xinyong.core.errors import DomainError
 from xinyong.core.identifiers import IdentifierKind, split_document_key
 from xinyong.core.identifiers import check as check_identifier
 from xinyong.core.inputs import EARLIEST_DAY, MAX_TEXT, RowProblem, clean_date, clean_text
@@ -327,12 +327,7 @@ def _verify_due(made_on: date, workdays: int | None) -> date | None:
     year's schedule is published around November (DOMAIN.md §3), and only the date is
     unknown, not whether the commitment may be made: it is recorded 核查期限待定 and the
     date is filled when that year is loaded (`settle_verify_dues`)."""
-    if not workdays:
-        return None
-    try:
-        return calendar.add_workdays(made_on, workdays)
-    except CalendarUnknownYear:
-        return None
+    return calendar.add_workdays_if_known(made_on, workdays) if workdays else None
 
 
 def _committer_verdict(code: str) -> Any:

@@ -368,6 +368,18 @@ def add_workdays(d: date, n: int) -> date:
     return current().add_workdays(d, n)
 
 
+def add_workdays_if_known(d: date, n: int) -> date | None:
+    """`add_workdays(d, n)`, or None while the result falls in (or counts from) a year whose
+    schedule is not loaded. For a deadline a person's action stores: the next year's
+    schedule is published around November (DOMAIN.md §3), and only the date is unknown,
+    not whether the action may be taken. The caller stores it as 期限待定 and fills it
+    when the year is loaded (`calendar_years_loaded`)."""
+    try:
+        return add_workdays(d, n)
+    except CalendarUnknownYear:
+        return None
+
+
 def workdays_between(a: date, b: date) -> int:
     """See `WorkCalendar.workdays_between`: working days in (a, b]; 0 when b <= a."""
     return current().workdays_between(a, b)

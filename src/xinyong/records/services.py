@@ -711,17 +711,13 @@ def _withdrawal_deadlines(
     art. 48/85) from today's calendar; store and return those that moved. A day in a year
     still unknown leaves the deadline open (None, not late), as at the withdrawal."""
     from xinyong.core.audit import record_event
-    from xinyong.core.calendar import add_workdays
-    from xinyong.core.errors import CalendarUnknownYear
+    from xinyong.core.calendar import add_workdays_if_known
 
     moved: list[dict[str, Any]] = []
     for withdrawal in withdrawals.select_related("record__record_type"):
         if not is_penalty(withdrawal.record):
             continue
-        try:
-            deadline = add_workdays(withdrawal.revoked_on, PENALTY_WITHDRAWAL_WORKDAYS)
-        except CalendarUnknownYear:
-            deadline = None
+        deadline = add_workdays_if_known(withdrawal.revoked_on, PENALTY_WITHDRAWAL_WORKDAYS)
         late = deadline is not None and withdrawal.withdrawn_on > deadline
         if (deadline, late) == (withdrawal.deadline, withdrawal.is_late):
             continue

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from xinyong.core import identifiers
 from xinyong.core.audit import record_event
+from xinyong.core.calendar import add_workdays_if_known
 from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
 from xinyong.core.exports import safe_cell, xlsx_workbook
 from xinyong.core.masking import mask_name, mask_text
@@ -43,7 +44,7 @@ from xinyong.subjects.models import Subject
 from xinyong.subjects.selectors import find_by_identifier, log_person_reads, subject_for
 from xinyong.subjects.services import resolve
 
-from .deadlines import pending_note, workday_deadline
+from .deadlines import pending_note
 from .measures import applicable_measures, get_matter
 from .models import Check, CheckMeasure, ListEntry, Matter, Measure, TypicalCase
 
@@ -235,7 +236,7 @@ def run_check(
             else Check.FeedbackStatus.NOT_NEEDED,
             # 期限待定 (None) while the deadline's year has no calendar: the measures
             # that apply are answered all the same (sanctions.deadlines).
-            feedback_due=workday_deadline(on, feedback_workdays()) if hit else None,
+            feedback_due=add_workdays_if_known(on, feedback_workdays()) if hit else None,
         )
         CheckMeasure.objects.bulk_create(
             [CheckMeasure(check_run=check, measure=m, list_entry=e) for m, e in items]

@@ -39,15 +39,6 @@ from xinyong.core.errors import CalendarUnknownYear
 PENDING = "期限待定"
 
 
-def workday_deadline(start: date, n: int) -> date | None:
-    """``add_workdays(start, n)``, or None when it falls in (or starts from) a year whose
-    working-day calendar is not loaded: the deadline is 期限待定, not a refusal."""
-    try:
-        return calendar.add_workdays(start, n)
-    except CalendarUnknownYear:
-        return None
-
-
 def pending_note(start: date | None, n: int, *, label: str = "期限") -> str:
     """How a deadline still unknown is shown: "期限待定（2027 年工作日历尚未导入）"."""
     if start is not None:

@@ -32,6 +32,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from xinyong.core.audit import record_event
+from xinyong.core.calendar import add_workdays_if_known
 from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
 from xinyong.core.inputs import clean_text
 from xinyong.core.masking import mask_name, mask_text
@@ -39,7 +40,7 @@ from xinyong.orgs import permissions
 from xinyong.orgs.models import Unit
 from xinyong.subjects.models import Subject
 
-from .deadlines import pending_note, workday_deadline
+from .deadlines import pending_note
 from .models import DishonestyEvent
 
 DEFAULT_HANDLING_WORKDAYS = 5
@@ -149,7 +150,7 @@ def assign_event(
     if on < event.detected_on:
         raise DomainError("交办日期不能早于发现日期。")
     computed = due_on is None
-    due = workday_deadline(on, handling_workdays()) if computed else due_on
+    due = add_workdays_if_known(on, handling_workdays()) if computed else due_on
     if due is not None and due < on:
         raise DomainError(f"处置期限 {due.isoformat()} 早于交办日期 {on.isoformat()}。")
     old = _snapshot(event)

@@ -54,6 +54,7 @@ from django.utils import timezone
 from xinyong.catalog.models import RecordType
 from xinyong.catalog.selectors import check_lawful_matter, describe_forbidden
 from xinyong.core.audit import record_event
+from xinyong.core.calendar import add_workdays_if_known
 from xinyong.core.errors import DomainError, NotFoundError, NotPermitted
 from xinyong.core.inputs import clean_day, positive_id
 from xinyong.core.legal_basis import basis_problem
@@ -64,7 +65,7 @@ from xinyong.subjects.models import IdentifierType, Subject, SubjectKind
 from xinyong.subjects.selectors import masked_repr
 from xinyong.subjects.services import resolve
 
-from .deadlines import pending_note, workday_deadline
+from .deadlines import pending_note
 from .models import ListEntry, ListEntryChange, ListType, Measure
 from .signals import entry_changed
 
@@ -821,7 +822,7 @@ def propose_entry(
             entry.publicity_from = published
             # 期限待定 (None) while the end falls in a year without a calendar: the entry
             # stays 公示中 until that year is loaded (sanctions.deadlines).
-            entry.publicity_until = workday_deadline(published, lt.publicity_workdays)
+            entry.publicity_until = add_workdays_if_known(published, lt.publicity_workdays)
             if ends_on is not None and entry.publicity_until and ends_on <= entry.publicity_until:
                 # It would take effect after its publicity already past its end: nothing
                 # could list it, and the daily job would meet it every day.
@@ -860,7 +861,7 @@ def serve_notice(*, actor: Any, entry: ListEntry, served_on: date) -> ListEntry:
             raise DomainError("送达日期不能晚于今天。")
         old = _entry_snapshot(current)
         current.notice_served_on = day
-        current.objection_deadline = workday_deadline(day, lt.notice_objection_workdays)
+        current.objection_deadline = add_workdays_if_known(day, lt.notice_objection_workdays)
         current.save(update_fields=["notice_served_on", "objection_deadline", "updated_at"])
         ListEntryChange.objects.create(
             entry=current,
