@@ -16,38 +16,25 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
 from . import calendar_services
+from .admin_forms import ServiceModelForm, for_request
 from .calendar import WEEKDAY_NAMES
 from .errors import DomainError
 from .models import CalendarYear, WorkdayException
 
 
-class _CalendarYearForm(forms.ModelForm):
+class _CalendarYearForm(ServiceModelForm):
     class Meta:
         model = CalendarYear
         fields = ("year", "source")
 
-    request_user: Any = None
-    saved: CalendarYear | None = None
-
-    def validate_unique(self) -> None:
-        # The service has already written the row; its own checks are the rule.
-        return None
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if self.errors:
-            return data
+    def save_through_service(self, data: dict[str, Any]) -> CalendarYear:
         adding = self.instance._state.adding
         year = int(data["year"]) if adding else self.instance.year
         if adding and CalendarYear.objects.filter(year=year).exists():
             raise ValidationError(f"{year} 年已在工作日历中，请修改该年度或导入其节假日安排。")
-        try:
-            self.saved = calendar_services.save_calendar_year(
-                actor=self.request_user, year=year, source=data.get("source", "")
-            )
-        except DomainError as exc:
-            raise ValidationError(exc.message) from exc
-        return data
+        return calendar_services.save_calendar_year(
+            actor=self.request_user, year=year, source=data.get("source", "")
+        )
 
 
 @admin.register(CalendarYear)
@@ -85,9 +72,7 @@ class CalendarYearAdmin(admin.ModelAdmin):
     def get_form(
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
     ) -> Any:
-        form: Any = super().get_form(request, obj, change=change, **kwargs)
-        form.request_user = request.user
-        return form
+        return for_request(super().get_form(request, obj, change=change, **kwargs), request)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         # Saved by the service in the form's clean(); only hand the stored row back.
@@ -188,33 +173,19 @@ class HolidayJsonImportForm(forms.Form):
     )
 
 
-class _WorkdayExceptionForm(forms.ModelForm):
+class _WorkdayExceptionForm(ServiceModelForm):
     class Meta:
         model = WorkdayException
         fields = ("date", "kind", "name")
 
-    request_user: Any = None
-    saved: WorkdayException | None = None
-
-    def validate_unique(self) -> None:
-        # The service checks that the date is free (and has already saved the row).
-        return None
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if self.errors:
-            return data
-        try:
-            self.saved = calendar_services.save_workday_exception(
-                actor=self.request_user,
-                day=data["date"],
-                kind=data["kind"],
-                name=data.get("name", ""),
-                pk=self.instance.pk,
-            )
-        except DomainError as exc:
-            raise ValidationError(exc.message) from exc
-        return data
+    def save_through_service(self, data: dict[str, Any]) -> WorkdayException:
+        return calendar_services.save_workday_exception(
+            actor=self.request_user,
+            day=data["date"],
+            kind=data["kind"],
+            name=data.get("name", ""),
+            pk=self.instance.pk,
+        )
 
 
 @admin.register(WorkdayException)
@@ -235,9 +206,7 @@ class WorkdayExceptionAdmin(admin.ModelAdmin):
     def get_form(
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
     ) -> Any:
-        form: Any = super().get_form(request, obj, change=change, **kwargs)
-        form.request_user = request.user
-        return form
+        return for_request(super().get_form(request, obj, change=change, **kwargs), request)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         # Saved by the service in the form's clean(); only hand the stored row back.

@@ -7,64 +7,43 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from . import identifier_services
-from .errors import DomainError
+from .admin_forms import ServiceModelForm, for_request
 from .models import IdentifierOverride
 
 
-class _AddOverrideForm(forms.ModelForm):
+class _AddOverrideForm(ServiceModelForm):
     class Meta:
         model = IdentifierOverride
         fields = ("code", "reason", "basis")
         labels = {"code": "代码"}
 
-    request_user: Any = None
-    saved: IdentifierOverride | None = None
-
-    def validate_unique(self) -> None:
-        # A withdrawn code may be declared again; the service decides.
-        return None
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if self.errors:
-            return data
-        try:
-            self.saved = identifier_services.add_override(
-                actor=self.request_user,
-                code=data.get("code", ""),
-                reason=data.get("reason", ""),
-                basis=data.get("basis", ""),
-            )
-        except DomainError as exc:
-            raise ValidationError(exc.message) from exc
-        return data
+    def save_through_service(self, data: dict[str, Any]) -> IdentifierOverride:
+        # A withdrawn code may be declared again: the service decides, not the form.
+        return identifier_services.add_override(
+            actor=self.request_user,
+            code=data.get("code", ""),
+            reason=data.get("reason", ""),
+            basis=data.get("basis", ""),
+        )
 
 
-class _WithdrawOverrideForm(forms.ModelForm):
+class _WithdrawOverrideForm(ServiceModelForm):
     withdraw = forms.BooleanField(label="撤销此例外", required=False)
 
     class Meta:
         model = IdentifierOverride
         fields = ("deactivation_reason",)
 
-    request_user: Any = None
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
+    def save_through_service(self, data: dict[str, Any]) -> None:
         if data.get("withdraw"):
-            try:
-                identifier_services.remove_override(
-                    actor=self.request_user,
-                    code=self.instance.code,
-                    reason=data.get("deactivation_reason", ""),
-                )
-            except DomainError as exc:
-                raise ValidationError(exc.message) from exc
-        return data
+            identifier_services.remove_override(
+                actor=self.request_user,
+                code=self.instance.code,
+                reason=data.get("deactivation_reason", ""),
+            )
 
 
 @admin.register(IdentifierOverride)
@@ -78,9 +57,7 @@ class IdentifierOverrideAdmin(admin.ModelAdmin):
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
     ) -> Any:
         kwargs["form"] = _WithdrawOverrideForm if obj else _AddOverrideForm
-        form = super().get_form(request, obj, change=change, **kwargs)
-        # A per-request subclass carries the acting user into clean(), where the service runs.
-        return type(form.__name__, (form,), {"request_user": request.user})
+        return for_request(super().get_form(request, obj, change=change, **kwargs), request)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:

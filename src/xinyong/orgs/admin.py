@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from xinyong.core import identifiers
+from xinyong.core.admin_forms import ServiceModelForm, for_request
 from xinyong.core.audit import record_event
 from xinyong.core.errors import DomainError
 
@@ -146,7 +147,7 @@ class UnitGroupAdmin(_AuditedAliasesMixin, admin.ModelAdmin):
         return obj.members.count()
 
 
-class UserCreateForm(forms.ModelForm):
+class UserCreateForm(ServiceModelForm):
     """The account is created by services.create_user while the form is validated, so
     that a refusal (weak password, role without unit …) is a form error: nothing saved,
     nothing logged."""
@@ -161,69 +162,47 @@ class UserCreateForm(forms.ModelForm):
         model = User
         fields = ["username", "full_name", "role", "unit", "organisation", "phone"]
 
-    request_user: Any = None
-    saved: User | None = None
-
-    def validate_unique(self) -> None:
-        # The service has created the account (and checked its username) in clean().
-        return None
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if self.errors:
-            return data
-        try:
-            self.saved = services.create_user(
-                actor=self.request_user,
-                username=data["username"],
-                password=data["password"],
-                role=data["role"],
-                unit=data.get("unit"),
-                full_name=data.get("full_name", ""),
-                organisation=data.get("organisation", ""),
-                phone=data.get("phone", ""),
-            )
-        except DomainError as exc:
-            raise ValidationError(exc.message) from exc
-        return data
+    def save_through_service(self, data: dict[str, Any]) -> User:
+        # create_user checks the username (so validate_unique need not) and the password.
+        return services.create_user(
+            actor=self.request_user,
+            username=data["username"],
+            password=data["password"],
+            role=data["role"],
+            unit=data.get("unit"),
+            full_name=data.get("full_name", ""),
+            organisation=data.get("organisation", ""),
+            phone=data.get("phone", ""),
+        )
 
 
-class UserChangeForm(DjangoUserChangeForm):
+class UserChangeForm(ServiceModelForm, DjangoUserChangeForm):
     """Role and unit, profile and active state are changed by their services while the
     form is validated, all or none: a refused step is a form error and undoes the steps
     before it, so the admin neither shows success nor logs a change that was not made."""
 
-    request_user: Any = None
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if self.errors:
-            return data
+    def save_through_service(self, data: dict[str, Any]) -> None:
         changed = set(self.changed_data)
         actor = self.request_user
         stored = User.objects.get(pk=self.instance.pk)
-        try:
-            with transaction.atomic():
-                if changed & {"role", "unit"}:
-                    services.set_role(
-                        actor=actor, user=stored, role=data["role"], unit=data.get("unit")
-                    )
-                if changed & {"full_name", "phone", "organisation"}:
-                    services.update_profile(
-                        actor=actor,
-                        user=stored,
-                        full_name=data.get("full_name", ""),
-                        phone=data.get("phone", ""),
-                        organisation=data.get("organisation", ""),
-                    )
-                if "is_active" in changed:
-                    if data.get("is_active"):
-                        services.reactivate(actor=actor, user=stored)
-                    else:
-                        services.deactivate(actor=actor, user=stored, reason="后台停用")
-        except DomainError as exc:
-            raise ValidationError(exc.message) from exc
-        return data
+        with transaction.atomic():
+            if changed & {"role", "unit"}:
+                services.set_role(
+                    actor=actor, user=stored, role=data["role"], unit=data.get("unit")
+                )
+            if changed & {"full_name", "phone", "organisation"}:
+                services.update_profile(
+                    actor=actor,
+                    user=stored,
+                    full_name=data.get("full_name", ""),
+                    phone=data.get("phone", ""),
+                    organisation=data.get("organisation", ""),
+                )
+            if "is_active" in changed:
+                if data.get("is_active"):
+                    services.reactivate(actor=actor, user=stored)
+                else:
+                    services.deactivate(actor=actor, user=stored, reason="后台停用")
 
 
 @admin.register(User)
@@ -281,9 +260,7 @@ class UserAdmin(DjangoUserAdmin):
     def get_form(
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
     ) -> Any:
-        form = super().get_form(request, obj, change=change, **kwargs)
-        # A per-request subclass carries the acting user into clean(), where the services run.
-        return type(form.__name__, (form,), {"request_user": request.user})
+        return for_request(super().get_form(request, obj, change=change, **kwargs), request)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         # No service renames an account (its username is in the event log's labels).
