@@ -179,3 +179,44 @@ def test_no_token_is_issued_for_a_deactivated_unit() -> None:
     with pytest.raises(DomainError, match="责任单位“区市场监管局”已停用"):
         services.issue_token(actor=root, user=account, name="第三个")
     assert ApiToken.objects.filter(user__unit=scj).count() == 1
+
+
+def test_createsuperuser_stores_the_credit_admin_role() -> None:
+    first = User.objects.create_superuser("first_admin", "", PASSWORD)
+    assert (first.role, first.is_staff, role_of(first)) == ("credit_admin", True, "credit_admin")
+
+
+def test_giving_an_older_superuser_a_unit_keeps_it_a_superuser() -> None:
+    """A superuser made before createsuperuser stored its role (stored role: the default
+    填报员, no unit): saving only a unit for it in the admin is no change of role."""
+    office = services.resolve_unit("区发改委")
+    root = services.create_user(
+        actor=None,
+        username="office_x",
+        password=PASSWORD,
+        role="credit_admin",
+        unit=office,
+        superuser=True,
+    )
+    older = User.objects.create_superuser("older_admin", "", PASSWORD, role="reporter")
+    client = Client(raise_request_exception=False)
+    client.force_login(root)
+    response = client.post(
+        f"/admin/orgs/user/{older.pk}/change/",
+        {
+            "full_name": "",
+            "phone": "",
+            "organisation": "",
+            "role": "reporter",
+            "unit": office.pk,
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302
+    older.refresh_from_db()
+    assert (older.unit, older.is_superuser, older.is_staff) == (office, True, True)
+    assert role_of(older) == "credit_admin"
+    # Moving it to another role does demote it.
+    services.set_role(actor=root, user=older, role="reviewer", unit=office)
+    older.refresh_from_db()
+    assert (older.is_superuser, older.is_staff, role_of(older)) == (False, False, "reviewer")

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from typing import Any, ClassVar
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 from django.utils.crypto import salted_hmac
@@ -120,6 +121,17 @@ class Role(models.TextChoices):
     BANK = "bank", "银行用户"
 
 
+class AccountManager(UserManager["User"]):
+    def create_superuser(
+        self, username: str, email: str | None = None, password: str | None = None, **extra: Any
+    ) -> User:
+        # `xinyong createsuperuser` (docs/deploy.md): a superuser acts as 信用办管理员
+        # (permissions.role_of), and its stored role says so too, so that the admin shows
+        # it and a later edit of its unit keeps it (services.set_role).
+        extra.setdefault("role", Role.CREDIT_ADMIN)
+        return super().create_superuser(username, email, password, **extra)
+
+
 class User(AbstractUser):
     full_name = models.CharField("姓名", max_length=50, blank=True)
     role = models.CharField("角色", max_length=20, choices=Role.choices, default=Role.REPORTER)
@@ -139,6 +151,8 @@ class User(AbstractUser):
     granted_units = models.ManyToManyField(
         Unit, blank=True, related_name="granted_users", verbose_name="授权查阅单位"
     )
+
+    objects: ClassVar[AccountManager] = AccountManager()
 
     class Meta:
         verbose_name = "用户"

@@ -521,13 +521,16 @@ def set_role(*, actor: Any, user: User, role: str, unit: Unit | None = _KEEP) ->
 
     old = _user_snapshot(user) | flags()
     with transaction.atomic():
+        role_changed = role != user.role
         user.role = role
         user.unit = new_unit
         # The role decides: a superuser counts as 信用办管理员 whatever its role says
         # (orgs.permissions.role_of), so one moved to another role stops being a
-        # superuser; only a credit admin enters the admin site.
-        user.is_superuser = user.is_superuser and role == Role.CREDIT_ADMIN
-        user.is_staff = role == Role.CREDIT_ADMIN
+        # superuser; only a credit admin enters the admin site. An edit that leaves the
+        # stored role as it was (a unit given to an older superuser whose stored role is
+        # the default) is no move.
+        user.is_superuser = user.is_superuser and (role == Role.CREDIT_ADMIN or not role_changed)
+        user.is_staff = user.is_superuser or role == Role.CREDIT_ADMIN
         user.save(update_fields=["role", "unit", "is_superuser", "is_staff"])
         record_event(
             actor=actor,
