@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from datetime import date, datetime
@@ -436,3 +437,31 @@ def test_a_failed_drop_still_gets_its_acceptance_after_switching_to_http(setting
     assert (result.transport, result.attempted, result.acks_collected) == ("http", 0, 1)
     message.refresh_from_db()
     assert (message.status, message.receipt) == (Status.ACKNOWLEDGED, "CITY-RCPT-4")
+
+
+@pytest.mark.parametrize("field", ["full_snapshot", "kind", "list_type"])
+def test_a_manifest_with_a_lone_surrogate_is_rejected_not_a_crash(
+    settings: Any, tmp_path: Path, field: str
+) -> None:
+    """JSON may escape a lone surrogate (\\ud800); echoed into the refusal, it could not be
+    written to result.json, and the import job crashed with the delivery half archived."""
+    settings.XINYONG_EXCHANGE = file_settings(tmp_path)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir(parents=True)
+    row = list_row("40000001", "安阳市北关区甲商贸有限公司", "（2026）豫0503执101号")
+    data = list_file(inbox, [row], "d.csv")
+    body = {
+        "kind": "list",
+        "list_type": "SX_BZXR",
+        "unit": "区法院",
+        "full_snapshot": False,
+        "files": [{"name": data.name, "sha256": hashlib.sha256(data.read_bytes()).hexdigest()}],
+    }
+    body[field] = "PH"
+    text = json.dumps(body, ensure_ascii=False).replace('"PH"', '"\\ud800"')
+    (inbox / "d.manifest.json").write_text(text, encoding="utf-8")
+    run = import_inbox(actor=None)
+    assert run.rejected == 1
+    refused = InboundFile.objects.get(filename="d.manifest.json")
+    assert refused.status == InboundFile.Status.REJECTED
+    assert "孤立的 Unicode 代理项" in refused.message

@@ -120,6 +120,13 @@ def _read_manifest(path: Path) -> Delivery:
     if not isinstance(data, dict):
         delivery.problem = "清单文件应为 JSON 对象。"
         return delivery
+    try:
+        # JSON may escape a lone surrogate (\ud800), which no UTF-8 text, file name or
+        # database column can hold: the messages below echo the manifest's values.
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        delivery.problem = "清单中含有无效字符（孤立的 Unicode 代理项），不是有效的文本。"
+        return delivery
     delivery.data = data
     kind = str(data.get("kind") or "")
     if kind not in KINDS:
@@ -314,7 +321,9 @@ def _archive(delivery: Delivery, target: Path, result: dict[str, Any]) -> Path:
             shutil.move(str(source), folder / source.name)
     shutil.move(str(delivery.manifest), folder / delivery.manifest.name)
     (folder / f"{delivery.name}.result.json").write_text(
-        json.dumps(result, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+        json.dumps(result, ensure_ascii=False, indent=2, default=str),
+        encoding="utf-8",
+        errors="backslashreplace",
     )
     return folder
 
