@@ -79,3 +79,18 @@ def test_xinyong_init_twice_through_the_console_script(tmp_path: Path):
     )
     assert counts.returncode == 0, counts.stderr
     assert len(json.loads(counts.stdout)) >= 60
+
+
+def test_the_demo_loads_in_late_december_before_next_years_calendar(clock):
+    """`make run` on 2026-12-29 with 2027's schedule not yet published: the demo's 督办 item
+    cannot count 5 working days, so it names the year's last day as its deadline, as the
+    service asks a person to do, instead of stopping the whole demo."""
+    from datetime import date
+
+    from xinyong.core.models import CalendarYear
+    from xinyong.ledger.models import SupervisionItem
+
+    clock.today = date(2026, 12, 29)
+    CalendarYear.objects.filter(year__gte=2027).delete()
+    bootstrap.run_demo_loaders()
+    assert SupervisionItem.objects.get().due_on == date(2026, 12, 31)

@@ -21,7 +21,9 @@ from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.utils import timezone
 
+from xinyong.core import calendar
 from xinyong.core.bootstrap import demo_loader, reference_loader
 from xinyong.core.errors import DomainError
 from xinyong.orgs.models import Unit, User
@@ -268,10 +270,15 @@ def load_demo_ledger() -> str:
         .first()
     )
     if overdue is not None and not SupervisionItem.objects.filter(assignment=overdue).exists():
+        today = timezone.localdate()
         item = services.open_supervision(
             actor=admin,
             assignment=overdue,
             reason=f"第三季度未按期报送台账第{overdue.row.number}项工作进展，请于期限内报送并说明原因。",
+            # The plan's 5 working days; in late December, before next year's calendar is
+            # published, the office names a date itself (as the service asks), here the
+            # year's last day, as the instruction below says.
+            due_on=calendar.add_workdays_if_known(today, 5) or date(today.year, 12, 31),
         )
         leader = User.objects.filter(username="leader").first()
         if leader is not None:
