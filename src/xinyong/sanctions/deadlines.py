@@ -19,7 +19,9 @@ stores the deadline as NULL, shown as "期限待定（2027 年工作日历尚未
 overdue. When the calendar services load a year (`calendar_years_loaded`), `settle` fills
 those deadlines from their start day and today's setting or type value; when an edit of a
 loaded year changes days (`calendar_days_changed`), `recompute` redoes the computed
-deadlines whose window (start, deadline] holds a changed day. Both run inside the
+deadlines whose window (start, deadline] holds a changed day, on rows still waiting on
+them (feedback pending, event not yet handled, entry still 拟列入 for its objection
+deadline or 公示中 for its publicity end): a date already acted on is kept. Both run inside the
 calendar's transaction and write one event per run when a deadline changed.
 """
 
@@ -64,6 +66,10 @@ class _Kind:
     start: str
     deadline: str
     scope: Q
+    # The rows still waiting on the deadline: only theirs is redone when the calendar is
+    # edited. A date already acted on (feedback given, event handled, entry listed or
+    # withdrawn) stays as it was counted when it was acted on.
+    live: Q
     workdays: Callable[[], int] | None = None
     per_type: str = ""
 
@@ -117,7 +123,15 @@ def _handling_workdays() -> int:
 
 KINDS = (
     # A check without a hit needs no feedback and has no deadline at all.
-    _Kind("check_feedback", _check, "checked_on", "feedback_due", Q(hit=True), _feedback_workdays),
+    _Kind(
+        "check_feedback",
+        _check,
+        "checked_on",
+        "feedback_due",
+        Q(hit=True),
+        Q(feedback_status="pending"),  # Check.FeedbackStatus.PENDING
+        _feedback_workdays,
+    ),
     # A handling deadline the office gave itself stays as given.
     _Kind(
         "event_handling",
@@ -125,6 +139,7 @@ KINDS = (
         "assigned_on",
         "due_on",
         Q(due_computed=True, assigned_on__isnull=False),
+        Q(status__in=("registered", "assigned")),  # DishonestyEvent: not yet 已处置
         _handling_workdays,
     ),
     _Kind(
@@ -133,6 +148,7 @@ KINDS = (
         "publicity_from",
         "publicity_until",
         Q(publicity_from__isnull=False),
+        Q(status="publicising"),  # ListEntry.Status.PUBLICISING: not yet in force
         per_type="publicity_workdays",
     ),
     _Kind(
@@ -141,6 +157,9 @@ KINDS = (
         "notice_served_on",
         "objection_deadline",
         Q(notice_served_on__isnull=False),
+        # ListEntry.Status.PROPOSED: once listed (河南条例 art. 28: after the objection
+        # period) the deadline it was listed after must not move past the listing.
+        Q(status="proposed"),
         per_type="notice_objection_workdays",
     ),
 )
@@ -191,8 +210,8 @@ def settle(years: list[int], *, actor: Any = None) -> dict[str, int]:
 
 def recompute(days: list[date], *, actor: Any = None) -> dict[str, Any]:
     """Redo the deadlines the platform computed whose window (start, deadline] holds one
-    of `days` (days of loaded years that turned from working day to rest day or back),
-    and retry those still 期限待定 that start before one of them: from the start day and
+    of `days` (days of loaded years that turned from working day to rest day or back) on
+    rows still waiting on them (`_Kind.live`), and retry those still 期限待定 that start before one of them: from the start day and
     today's setting or type value. A deadline now reaching into a year not loaded becomes
     期限待定 (NULL). One event when a deadline changed."""
     changed_days = sorted(set(days))
@@ -205,8 +224,11 @@ def recompute(days: list[date], *, actor: Any = None) -> dict[str, Any]:
     for kind in KINDS:
         model = kind.model()
         # add_workdays(start, n) changes only when a changed day lies in (start, deadline].
+        # A stored date is redone only on rows still waiting on it (`live`); a 期限待定 is
+        # retried on every row, as `settle` fills it (it was never a date acted on).
         touched = model._default_manager.filter(
-            Q(**{f"{kind.deadline}__gte": first}) | Q(**{f"{kind.deadline}__isnull": True}),
+            Q(kind.live, **{f"{kind.deadline}__gte": first})
+            | Q(**{f"{kind.deadline}__isnull": True}),
             kind.scope,
             **{f"{kind.start}__lt": last},
         )
@@ -219,7 +241,8 @@ def recompute(days: list[date], *, actor: Any = None) -> dict[str, Any]:
             edited = min(d for d in changed_days if d > start)
             due = cal.deadline_for([start], n, skip_unknown=True).get(start)
             rows = kind.rows(type_id, start).filter(
-                Q(**{f"{kind.deadline}__gte": edited}) | Q(**{f"{kind.deadline}__isnull": True})
+                Q(kind.live, **{f"{kind.deadline}__gte": edited})
+                | Q(**{f"{kind.deadline}__isnull": True})
             )
             if due is None:
                 moved = rows.filter(**{f"{kind.deadline}__isnull": False}).update(

@@ -48,7 +48,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from xinyong.catalog.models import RecordType
@@ -830,6 +830,16 @@ def propose_entry(
                     f"有效期至 {ends_on.isoformat()} 不晚于红名单公示截止日期 "
                     f"{entry.publicity_until.isoformat()}，公示期满生效后即已届满；请更正有效期。"
                 )
+            earliest = published + timedelta(days=lt.publicity_workdays)
+            if ends_on is not None and entry.publicity_until is None and ends_on <= earliest:
+                # 期限待定: n working days span at least n calendar days, so the publicity
+                # certainly runs to `earliest` or later; an end on or before it could never
+                # take effect (the check above, on a known end).
+                raise DomainError(
+                    f"红名单{publicity_until_text(entry)}，公示期至少至 {earliest.isoformat()}；"
+                    f"有效期至 {ends_on.isoformat()} 不晚于该日，公示期满生效后即已届满；"
+                    "请更正有效期。"
+                )
         else:
             entry.status = Status.PROPOSED
         entry.save()
@@ -884,7 +894,10 @@ def serve_notice(*, actor: Any, entry: ListEntry, served_on: date) -> ListEntry:
 
 def _objection_state(entry: ListEntry) -> tuple[list[Any], list[Any], bool, date | None]:
     """(pending, revoked, kept, kept_on) over the objections concerning the entry:
-    kept_on is the latest day one was decided 维持 (None if none records its day)."""
+    kept_on is the latest day one was decided 维持 (None if none records its day). Only
+    an objection received on or after the notice was served counts as kept: one received
+    before cannot have answered the notice, whose objection period (河南条例 art. 28)
+    it therefore does not shorten."""
     from xinyong.rights.models import Objection
 
     pending: list[Any] = []
@@ -897,6 +910,9 @@ def _objection_state(entry: ListEntry) -> tuple[list[Any], list[Any], bool, date
         elif objection.outcome == Objection.Outcome.REVOKED:
             revoked.append(objection)
         elif objection.outcome == Objection.Outcome.KEPT:
+            served = entry.notice_served_on
+            if served is not None and objection.received_on < served:
+                continue
             kept = True
             if objection.decided_on and (kept_on is None or objection.decided_on > kept_on):
                 kept_on = objection.decided_on
@@ -1112,6 +1128,36 @@ def _cancel_locked(current: ListEntry, *, actor: Any, day: date, why: str) -> Li
     _change(current, actor=actor, from_status=previous, on=day, note=why)
     _event(actor, "sanctions.entry_cancel", current, old)
     return current
+
+
+def cancel_red_entries_ending_in_publicity(*, actor: Any, on: date) -> list[int]:
+    """Withdraw (on `on`) the red entries still 公示中 whose publicity end, once the
+    calendar computed it (`deadlines.settle` / `recompute`), is not before their end
+    date: they would take effect after their own end (河南条例 art. 28: publicity
+    first), so the daily job would hold them 公示中 forever. Call it inside the
+    calendar's transaction; returns the entries withdrawn."""
+    ended: list[int] = []
+    due = (
+        ListEntry.objects.select_for_update()
+        .select_related("list_type", "subject")
+        .filter(
+            status=Status.PUBLICISING,
+            ends_on__isnull=False,
+            publicity_until__isnull=False,
+            ends_on__lte=F("publicity_until"),
+        )
+        .order_by("id")
+    )
+    for entry in due:
+        assert entry.publicity_until is not None and entry.ends_on is not None
+        why = (
+            f"按工作日历计算的红名单公示截止日期 {entry.publicity_until.isoformat()} "
+            f"不早于有效期至 {entry.ends_on.isoformat()}，公示期满生效后即已届满，"
+            "自动撤销拟列入（河南条例第二十八条）"
+        )
+        _cancel_locked(entry, actor=actor, day=on, why=why)
+        ended.append(entry.pk)
+    return ended
 
 
 def remove_entry(*, actor: Any, entry: ListEntry, on: date, reason: str) -> ListEntry:

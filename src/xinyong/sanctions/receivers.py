@@ -30,6 +30,7 @@ def on_calendar_years_loaded(sender: Any, years: Any = (), actor: Any = None, **
     from .deadlines import settle
 
     settle(list(years), actor=actor)
+    _cancel_red_entries_ending_in_publicity(actor)
 
 
 def on_calendar_days_changed(sender: Any, days: Any = (), actor: Any = None, **_: Any) -> None:
@@ -37,6 +38,17 @@ def on_calendar_days_changed(sender: Any, days: Any = (), actor: Any = None, **_
     from .deadlines import recompute
 
     recompute(list(days), actor=actor)
+    _cancel_red_entries_ending_in_publicity(actor)
+
+
+def _cancel_red_entries_ending_in_publicity(actor: Any) -> None:
+    # A red entry whose publicity end, just computed or moved, reaches its own end date
+    # could never take effect: it is withdrawn rather than left 公示中.
+    from django.utils import timezone
+
+    from .lists import cancel_red_entries_ending_in_publicity
+
+    cancel_red_entries_ending_in_publicity(actor=actor, on=timezone.localdate())
 
 
 def connect() -> None:
