@@ -10,7 +10,6 @@ is a test assumption: 元旦 2027-01-01 (Friday) to 01-03 off, no make-up workin
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from io import StringIO
 from pathlib import Path
@@ -27,6 +26,7 @@ from xinyong.core import calendar_services
 from xinyong.core.models import CalendarYear, Event, WorkdayException
 from xinyong.orgs.models import Role
 
+from ..collection.test_rules_review_fixes import holiday_cn_2027
 from .helpers import ORG_USCC, OTHER_USCC, SCJG, ZJJ, commit, make_user, matter, unit
 
 pytestmark = pytest.mark.django_db
@@ -35,20 +35,6 @@ PENDING_NOTE = "核查期限待定（2027 年工作日历尚未导入）"
 SETTLE = "commitments.verify_due_settle"
 RECALCULATE = "commitments.verify_due_recalculate"
 FOOD = "食品经营许可"
-
-
-def holiday_cn_2027() -> str:
-    return json.dumps(
-        {
-            "year": 2027,
-            "papers": [],
-            "days": [
-                {"name": "元旦", "date": "2027-01-01", "isOffDay": True},
-                {"name": "元旦", "date": "2027-01-02", "isOffDay": True},
-                {"name": "元旦", "date": "2027-01-03", "isOffDay": True},
-            ],
-        }
-    )
 
 
 @pytest.fixture(autouse=True)

@@ -42,25 +42,6 @@ Status = OutboundMessage.Status
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-class Moment:
-    """The current instant and day, set together (`timezone.now` and the `clock`)."""
-
-    def __init__(self, clock: Any) -> None:
-        self.clock = clock
-        self.at = timezone.now()
-
-    def set(self, day: date, hour: int = 10) -> None:
-        self.at = datetime(day.year, day.month, day.day, hour, tzinfo=SHANGHAI)
-        self.clock.today = day
-
-
-@pytest.fixture
-def moment(clock: Any, monkeypatch: pytest.MonkeyPatch) -> Moment:
-    state = Moment(clock)
-    monkeypatch.setattr(timezone, "now", lambda: state.at)
-    return state
-
-
 def _sent_items(city: FakeCityPlatform, kind: str) -> list[dict[str, str]]:
     return [item for env in city.received.values() if env["kind"] == kind for item in env["items"]]
 

@@ -13,14 +13,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from xinyong.commitments.models import Commitment
@@ -39,6 +38,7 @@ from ..rights.repair_helpers import store as store_penalties
 from ..rights.test_repair import apply as apply_for_repair
 from ..sanctions.test_lists_import import _file as list_file
 from ..sanctions.test_lists_import import _row as list_row
+from .conftest import Moment
 from .helpers import file_settings, http_settings, make_user, store
 from .test_inbound import _deliver
 
@@ -49,25 +49,6 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 Status = OutboundMessage.Status
 APPROVED = "准予信用修复，停止公示"
 CORRECTED_SY = "经查，当事人排放的大气污染物超过国家排放标准。"
-
-
-class Moment:
-    """The current instant and day, set together (`timezone.now` and the `clock`)."""
-
-    def __init__(self, clock: Any) -> None:
-        self.clock = clock
-        self.at = timezone.now()
-
-    def set(self, day: date, hour: int = 10) -> None:
-        self.at = datetime(day.year, day.month, day.day, hour, tzinfo=SHANGHAI)
-        self.clock.today = day
-
-
-@pytest.fixture
-def moment(clock: Any, monkeypatch: pytest.MonkeyPatch) -> Moment:
-    state = Moment(clock)
-    monkeypatch.setattr(timezone, "now", lambda: state.at)
-    return state
 
 
 def _city_view() -> dict[str, dict[str, str]]:

@@ -13,26 +13,9 @@ from xinyong.orgs import services
 from xinyong.orgs.models import ApiToken, Unit, User
 from xinyong.orgs.permissions import readable_unit_ids, role_of
 
-PASSWORD = "Xinyong@2026"
+from .test_admin_review_fixes_2026_11 import PASSWORD, _superuser, _unit
 
 pytestmark = pytest.mark.django_db
-
-
-def _unit(name: str) -> Unit:
-    u = services.resolve_unit_name(name)
-    assert isinstance(u, Unit)
-    return u
-
-
-def _superuser() -> User:
-    return services.create_user(
-        actor=None,
-        username="root_admin",
-        password=PASSWORD,
-        role="credit_admin",
-        unit=_unit("区发改委"),
-        superuser=True,
-    )
 
 
 def _switch_off(unit: Unit) -> None:

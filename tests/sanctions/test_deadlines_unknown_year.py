@@ -14,7 +14,6 @@ Counting never includes the start day (民法典 art. 201)."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any
 
@@ -22,6 +21,7 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
+from tests.collection.test_rules_review_fixes import holiday_cn_2027
 from tests.sanctions.governance_helpers import admin, company, entry, make_user, unit
 from xinyong.core import calendar_services
 from xinyong.core.errors import DomainError
@@ -36,20 +36,6 @@ S = ListEntry.Status
 PENDING_2027 = "期限待定（2027 年工作日历尚未导入）"
 SETTLE = "sanctions.deadlines_settle"
 RECALCULATE = "sanctions.deadlines_recalculate"
-
-
-def holiday_cn_2027() -> str:
-    """2027 as the State Council's notice would give it, as far as these tests reach:
-    元旦 2027-01-01 (Fri) … 01-03 (Sun) off."""
-    return json.dumps(
-        {
-            "year": 2027,
-            "papers": [],
-            "days": [
-                {"name": "元旦", "date": f"2027-01-0{d}", "isOffDay": True} for d in (1, 2, 3)
-            ],
-        }
-    )
 
 
 @pytest.fixture(autouse=True)
