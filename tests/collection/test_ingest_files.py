@@ -17,7 +17,7 @@ from xinyong.collection.services import UnreadableFile, ingest_file, rejected_ro
 from xinyong.core.exports import safe_cell
 from xinyong.records.models import CreditRecord
 
-from .ingest_helpers import LABELS, org_row, person_row, write_csv
+from .ingest_helpers import LABELS, ORG_USCC, org_row, person_row, write_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -188,8 +188,13 @@ def test_rejected_rows_workbook_is_formula_safe(tmp_path: Path) -> None:
     header = values[0]
     assert header[-3:] == ["行号", "错误列", "错误原因"]
     line = dict(zip(header, values[1], strict=True))
-    assert line["备注"] == '\'=HYPERLINK("http://evil","点我")'
-    assert line["违法事实"] == "'-1 违法"
+    # The text as written, in string cells marked as text (the quote-prefix flag Excel and
+    # WPS set for 'text): shown as text, never evaluated, and unchanged when sent again.
+    assert line["备注"] == '=HYPERLINK("http://evil","点我")'
+    assert line["违法事实"] == "-1 违法"
+    cells = dict(zip(header, ws[2], strict=True))
+    for name in ("备注", "违法事实"):
+        assert (cells[name].data_type, cells[name].quotePrefix) == ("s", True)
     assert line["行号"] == 3
     assert line["错误列"] == "统一社会信用代码"
     assert line["错误原因"].startswith("统一社会信用代码：统一社会信用代码“91512081MA62K0261E”无效")
@@ -269,3 +274,22 @@ def test_real_enterprise_registration_files(realdata: Path) -> None:
     assert CreditRecord.objects.count() == sum(v[1] for v in REALDATA_COUNTS.values())
     # Registrations owe no monthly declaration: no 未申报 suspicion for their 成立日期 months.
     assert not QualityWarning.objects.exclude(period="2026-03").exists()
+
+
+def test_rejected_rows_fixed_and_sent_again_keep_the_text_as_written(tmp_path: Path) -> None:
+    """The workbook is for fixing and re-sending: a formula-like text must come back as it
+    was written, not with the export's apostrophe stored as data ("'-1 违法")."""
+    bad = org_row(1, CF_XDR_SHXYM="91512081MA62K0261E", CF_SY="-1 违法", BZ="=备注")
+    first = load(write_csv(tmp_path / "a.csv", [bad], labels=True))
+    assert first.rejected == 1
+    wb = openpyxl.load_workbook(io.BytesIO(rejected_rows_xlsx(first.batch)))
+    ws = wb.active
+    assert ws is not None
+    header = [c.value for c in ws[1]]
+    ws.cell(row=2, column=header.index("统一社会信用代码") + 1, value=ORG_USCC)  # the fix
+    fixed = tmp_path / "fixed.xlsx"
+    wb.save(fixed)
+    again = load(fixed)
+    assert again.accepted == 1
+    payload = CreditRecord.objects.get().payload
+    assert (payload["CF_SY"], payload["BZ"]) == ("-1 违法", "=备注")

@@ -135,7 +135,14 @@ def test_rejected_rows_workbook() -> None:
         reported_on=date(2026, 3, 5),
     )
     assert result.rejected == 1
-    _assert_neutralised(rejected_rows_xlsx(result.batch), ARRAY)
+    # Sent back to be fixed and re-sent: the text as written, in a string cell marked as
+    # text (quote prefix), not with an apostrophe that would be stored on the way back.
+    content = rejected_rows_xlsx(result.batch)
+    assert _formulas(content) == [] and _hyperlinks(content) == []
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+    assert sheet is not None
+    [cell] = [c for row in sheet.iter_rows() for c in row if c.value == ARRAY]
+    assert (cell.data_type, cell.quotePrefix) == ("s", True)
 
 
 def test_every_xlsxwriter_workbook_is_opened_without_string_conversion() -> None:

@@ -37,7 +37,7 @@ from xinyong.core import calendar
 from xinyong.core.audit import record_event
 from xinyong.core.bulk import read_ahead
 from xinyong.core.errors import CalendarUnknownYear, DomainError, NotFoundError
-from xinyong.core.exports import safe_cell
+from xinyong.core.exports import looks_like_formula
 from xinyong.core.identifiers import DOCUMENT_SEPARATOR, OTHER_PERSON_DOCUMENTS
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Unit
@@ -1503,7 +1503,12 @@ def ingest_rows(
 def rejected_rows_xlsx(batch: Batch) -> bytes:
     """The batch's rejected rows as an XLSX workbook: the row as written plus 行号, 错误列,
     错误原因 — ready to fix and re-send (the three extra columns are ignored on re-import).
-    Every text cell goes through `safe_cell` (formula injection)."""
+
+    Formula injection: every cell is a string cell (never evaluated), and text a
+    spreadsheet would read as a formula carries the cell's quote-prefix flag, the mark
+    Excel and WPS set when a person types 'text: it shows and edits as text. Not
+    `safe_cell`'s literal apostrophe, which would become part of the value when the fixed
+    workbook is sent again ("-1 违法" stored as "'-1 违法")."""
     import xlsxwriter
 
     rows = list(RejectedRow.objects.filter(batch=batch).order_by("row_number"))
@@ -1517,17 +1522,21 @@ def rejected_rows_xlsx(batch: Batch) -> bytes:
         buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
     )
     sheet = workbook.add_worksheet("退回数据")
-    head = workbook.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
-    reason = workbook.add_format({"font_color": "#C00000"})
+    head = workbook.add_format(
+        {"bold": True, "bg_color": "#F2F2F2", "border": 1, "quote_prefix": True}
+    )
+    quoted = workbook.add_format({"quote_prefix": True})
+    reason = workbook.add_format({"font_color": "#C00000", "quote_prefix": True})
     all_headers = [*headers, "行号", "错误列", "错误原因"]
     for col, name in enumerate(all_headers):
-        sheet.write_string(0, col, safe_cell(name), head)
+        sheet.write_string(0, col, name, head)
     for r, item in enumerate(rows, start=1):
         original = item.original or {}
         for col, name in enumerate(headers):
             value = original.get(name)
             if value is not None and value != "":
-                sheet.write_string(r, col, safe_cell(str(value)))
+                text = str(value)
+                sheet.write_string(r, col, text, quoted if looks_like_formula(text) else None)
         errors = item.errors or []
         columns = []
         for e in errors:
@@ -1535,13 +1544,11 @@ def rejected_rows_xlsx(batch: Batch) -> bytes:
             if column not in columns:
                 columns.append(column)
         sheet.write_number(r, len(headers), item.row_number)
-        sheet.write_string(r, len(headers) + 1, safe_cell("、".join(columns)))
+        sheet.write_string(r, len(headers) + 1, "、".join(columns), quoted)
         sheet.write_string(
             r,
             len(headers) + 2,
-            safe_cell(
-                "；".join(f"{e.get('column') or '整行'}：{e.get('message')}" for e in errors)
-            ),
+            "；".join(f"{e.get('column') or '整行'}：{e.get('message')}" for e in errors),
             reason,
         )
     sheet.freeze_panes(1, 0)

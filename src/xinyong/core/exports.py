@@ -22,10 +22,15 @@ if TYPE_CHECKING:
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "{=")
 
 
+def looks_like_formula(value: Any) -> bool:
+    """Whether a spreadsheet would read this text as a formula if it were typed in."""
+    return isinstance(value, str) and value.startswith(FORMULA_TRIGGERS)
+
+
 def safe_cell(value: Any) -> Any:
     """The value as it may be written into an exported cell: text that a spreadsheet would
     evaluate gets a leading single quote; numbers, dates, None and other text pass through."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+    if looks_like_formula(value):
         return "'" + value
     return value
 
