@@ -566,10 +566,11 @@ class RatesView(GenericAPIView):
             or selectors.deadline_types()
         )
         ids = permissions.readable_unit_ids(request.user)
-        units = Unit.objects.filter(active=True).order_by("sort_order", "name")
+        # The 通报's units: active ones and any since deactivated with data in the period.
+        units = selectors.units_for_period(period, record_types=types)
         if ids is not None:
-            units = units.filter(pk__in=sorted(ids))
-        rows = selectors.unit_rates(period, record_types=types, units=list(units))
+            units = [u for u in units if u.pk in ids]
+        rows = selectors.unit_rates(period, record_types=types, units=units)
         return Response(
             {
                 "period": period.key,

@@ -61,6 +61,7 @@ from .selectors import (
     active_policy,
     decision_records,
     declarable_record_types,
+    declared_month_records,
     reported_batches,
     reported_records,
 )
@@ -141,6 +142,11 @@ def declare_month(
     the system (the operator's CLI)."""
     if actor is not None:
         permissions.require(actor, "write_unit_data", unit)
+    # 上报率 is measured against declarations of the types with a reporting deadline only;
+    # a count of another type would hide 未申报 and feign a 瞒报/漏报 shortfall. Here, so
+    # that every way in (page, API, CLI) refuses it.
+    if not declarable_record_types().filter(pk=record_type.pk).exists():
+        raise DomainError(f"“{record_type.name}”无需申报月度决定数。")
     period = Period.month(int(year), int(month))
     today = today or timezone.localdate()
     if period.start > today:
@@ -304,20 +310,22 @@ def _gap_findings(unit: Unit, period: Period) -> list[_Finding]:
 
 def _shortfall_findings(unit: Unit, period: Period) -> list[_Finding]:
     declared = list(
-        MonthlyDeclaration.objects.filter(unit=unit, year=period.year, month=period.month_number)
+        MonthlyDeclaration.objects.filter(
+            unit=unit,
+            year=period.year,
+            month=period.month_number,
+            # One stored before declare_month refused other types asks for nothing.
+            record_type__in=declarable_record_types(),
+        )
         .select_related("record_type")
         .order_by("record_type__sort_order")
     )
     if not declared:
         return []
     reported = dict(
-        decision_records()
-        .filter(
-            source_unit=unit,
-            decision_date__gte=period.start,
-            decision_date__lte=period.end,
-            record_type_id__in=[d.record_type_id for d in declared],
-        )
+        # The same records 上报率 counts (selectors.declared_month_records).
+        declared_month_records(period)
+        .filter(source_unit=unit, record_type_id__in=[d.record_type_id for d in declared])
         .values("record_type_id")
         .annotate(n=Count("id"))
         .values_list("record_type_id", "n")
@@ -385,7 +393,11 @@ def _declaration_findings(
     if period.end >= today or unit.pk not in obliged:
         return []
     if MonthlyDeclaration.objects.filter(
-        unit=unit, year=period.year, month=period.month_number
+        unit=unit,
+        year=period.year,
+        month=period.month_number,
+        # A count of a type that needs none declares nothing.
+        record_type__in=declarable_record_types(),
     ).exists():
         return []
     return [
@@ -401,11 +413,12 @@ def _declaration_findings(
 _CHECKED_KINDS = (Kind.NUMBER_GAP, Kind.UNDER_REPORTED, Kind.REPEATED_LATENESS, Kind.NOT_DECLARED)
 
 
-# The note a suspicion closes with when its fact has gone.
+# The note a suspicion (or a read 约谈预警) closes with when its fact has gone.
 RESOLVED_NOTES = {
     Kind.UNDER_REPORTED: "申报与报送已一致，自动解除",
     Kind.NUMBER_GAP: "文书号已连续，自动解除",
     Kind.NOT_DECLARED: "已申报决定数，自动解除",
+    Kind.REPEATED_LATENESS: "当月迟报已不再达到约谈预警标准，自动解除",
 }
 
 # How a new warning names the answered one it replaces.
@@ -488,7 +501,10 @@ def _apply(unit: Unit, period: Period, findings: list[_Finding], summary: CheckS
     for ident, warning in standing.items():
         if ident in wanted:
             continue
-        if warning.kind in SUSPICION_KINDS:
+        # A read 约谈预警 whose lateness has gone (a raised threshold, a calendar edit, a
+        # correction) is closed too, not left listed for 约谈 (`units_for_interview`); an
+        # unread one nobody saw simply goes.
+        if warning.kind in SUSPICION_KINDS or warning.acknowledged_at is not None:
             note = RESOLVED_NOTES[QualityWarning.Kind(warning.kind)]
             _warning_event(
                 "collection.warning.resolve",
@@ -497,7 +513,7 @@ def _apply(unit: Unit, period: Period, findings: list[_Finding], summary: CheckS
             )
             _close(warning, QualityWarning.Resolution.RESOLVED, note, now)
             summary.resolved += 1
-        elif warning.acknowledged_at is None:
+        else:
             warning.delete()
             summary.resolved += 1
 
@@ -816,8 +832,9 @@ def unrectified_suspicions(period: Period) -> dict[int, int]:
 
 
 def units_for_interview(period: Period) -> list[Unit]:
-    """Units listed for 约谈预警 in the month, in 通报 order."""
-    ids = QualityWarning.objects.filter(kind=Kind.REPEATED_LATENESS, period=period.key).values_list(
-        "unit_id", flat=True
-    )
+    """Units listed for 约谈预警 in the month, in 通报 order: those whose warning is open
+    (a closed one's lateness no longer reaches the threshold)."""
+    ids = QualityWarning.objects.filter(
+        kind=Kind.REPEATED_LATENESS, period=period.key, resolution=""
+    ).values_list("unit_id", flat=True)
     return list(Unit.objects.filter(pk__in=list(ids)).order_by("sort_order", "name"))

@@ -111,7 +111,8 @@ class MonthlyReport:
     def row_values(self, index: int, row: UnitRates) -> list[Any]:
         return [
             index,
-            row.unit.name,
+            # A unit abolished since is still listed for the months it reported in.
+            row.unit.name if row.unit.active else f"{row.unit.name}（已停用）",
             row.reported,
             row.late,
             format_percent(row.timeliness),

@@ -10,8 +10,10 @@ definitions are shown next to the numbers on every page and in the 通报:
   calendar is 期限未定: counted apart, in neither number, until the year is loaded
   (`services.settle_deadlines`) — never guessed on time;
 - 合规率 = rows passing validation ÷ rows submitted (from the batches);
-- 上报率 = records reported with a decision date in the period ÷ the count the unit
-  declared for the period's months (MonthlyDeclaration).
+- 上报率 = records with a decision date in the period's months, reported by the time
+  the rate is computed (also after the month's end) ÷ the count the unit declared for
+  those months (MonthlyDeclaration) — the under-reporting check's rule
+  (`declared_month_records`).
 
 Each counts a unit's own reports only: what the city platform pushed down and the
 exchange stored under the receiving unit (Batch.Channel.UPSTREAM) is not that unit's
@@ -47,8 +49,9 @@ RATE_DEFINITIONS: dict[str, str] = {
     "（依据：发改办财金〔2018〕424号，双公示信息 7 个工作日内上网公示）；报送期限所在年度尚无工作日历的记录"
     "列为“期限未定”，不计入分子和分母，信用办导入该年度节假日安排后自动补算",
     "compliance": "合规率 = 通过校验的行数 ÷ 提交的行数（按报送批次统计，退回行不计入通过数）",
-    "reporting": "上报率 = 已报送的、决定日期在申报月份且属申报信息类别的记录数（每月每类至多计申报数）"
-    " ÷ 单位申报的本期作出决定数（月度申报）",
+    "reporting": "上报率 = 决定日期在申报月份、属申报信息类别、截至统计时已报送的记录数"
+    "（次月报送的也计入，如本月最后几日作出、次月在 7 个工作日期限内报送的决定；每月每类至多计申报数）"
+    " ÷ 单位申报的本期作出决定数（月度申报）；与疑似漏报预警（报送数少于申报数）按同一口径计数",
     "scope": "统计范围：有报送期限的行政行为信息（双公示及其他八类行政行为，“十公示”）；"
     "登记注册、司法、荣誉等没有报送期限的信息不计入；市平台下发的数据不是接收单位自行报送的，"
     "不设报送期限，不计入接收单位的各项比率",
@@ -267,11 +270,11 @@ def unit_rates(
     record_types: Sequence[RecordType] | None = None,
     units: Sequence[Unit] | None = None,
 ) -> list[UnitRates]:
-    """The rates of every unit in `units` (default: every active unit, in 通报 order) for
+    """The rates of every unit in `units` (default: `units_for_period`, in 通报 order) for
     `period`, optionally for some record types only. Units that reported nothing are
     included with zeros."""
     if units is None:
-        units = list(Unit.objects.filter(active=True).order_by("sort_order", "name"))
+        units = units_for_period(period, record_types=record_types)
     rows = {u.pk: UnitRates(unit=u) for u in units}
     if not rows:
         return []
@@ -355,6 +358,32 @@ def unit_rates(
     return list(rows.values())
 
 
+def units_for_period(
+    period: Period, *, record_types: Sequence[RecordType] | None = None
+) -> list[Unit]:
+    """The units a period's rates and 通报 list, in 通报 order: every unit active now, and
+    any unit since deactivated (abolished, merged) that has records or batches reported in
+    the period or declarations for its months, of `record_types` when given. A past
+    month's 通报 regenerated after a unit was abolished keeps that unit's row, and its
+    reports and 迟报 stay in the district totals and rates."""
+    records = reported_records().filter(reported_on__gte=period.start, reported_on__lte=period.end)
+    batches = reported_batches().filter(reported_on__gte=period.start, reported_on__lte=period.end)
+    declarations = MonthlyDeclaration.objects.filter(_month_q(period.months()))
+    if record_types is not None:
+        type_ids = [rt.pk for rt in record_types]
+        records = records.filter(record_type_id__in=type_ids)
+        batches = batches.filter(record_type_id__in=type_ids)
+        declarations = declarations.filter(record_type_id__in=type_ids)
+    return list(
+        Unit.objects.filter(
+            Q(active=True)
+            | Q(pk__in=records.values("source_unit_id"))
+            | Q(pk__in=batches.values("unit_id"))
+            | Q(pk__in=declarations.values("unit_id"))
+        ).order_by("sort_order", "name")
+    )
+
+
 def declared_reporting(
     period: Period,
     *,
@@ -364,7 +393,8 @@ def declared_reporting(
     """{unit id: (reported, declared)} over the months of `period` the unit declared,
     matched month by month and type by type as the under-reporting check matches them
     (quality: 申报作出决定 N 件，已报送 n 件): records of a declared type with a decision
-    date in a declared month and reported by `period.end`, against the declared counts.
+    date in a declared month (`declared_month_records`: reported by now, also after the
+    month's end), against the declared counts.
     A record of an undeclared month or type, or beyond a month's declared count, cannot make
     up for one missing elsewhere; nor can a record voided as keyed wrongly.
     Units that declared nothing in the period are absent (their 上报率 is not measured,
@@ -372,17 +402,8 @@ def declared_reporting(
     ids = [u.pk for u in units]
     if not ids:
         return {}
-    months = period.months()
-    declarations = MonthlyDeclaration.objects.filter(_month_q(months), unit_id__in=ids)
-    first = date(months[0][0], months[0][1], 1)
-    last_y, last_m = months[-1]
-    last = date(last_y, last_m, pycalendar.monthrange(last_y, last_m)[1])
-    records = decision_records().filter(
-        source_unit_id__in=ids,
-        decision_date__gte=first,
-        decision_date__lte=last,
-        reported_on__lte=period.end,
-    )
+    declarations = MonthlyDeclaration.objects.filter(_month_q(period.months()), unit_id__in=ids)
+    records = declared_month_records(period).filter(source_unit_id__in=ids)
     if record_types is not None:
         type_ids = [rt.pk for rt in record_types]
         declarations = declarations.filter(record_type_id__in=type_ids)
@@ -434,6 +455,23 @@ def decision_records() -> QuerySet[CreditRecord]:
     made, then changed or revoked. What the under-reporting and number-gap checks and 上报率
     count."""
     return reported_records().exclude(withdrawal__kind=RecordWithdrawal.Kind.KEYING_ERROR)
+
+
+def declared_month_records(period: Period) -> QuerySet[CreditRecord]:
+    """The records that count toward the monthly declarations of the months `period`
+    touches — one rule for 上报率 (`declared_reporting`) and the under-reporting check
+    (quality._shortfall_findings): a unit's decisions (`decision_records`) with a decision
+    date in one of those months, reported by the time the figure is computed, whatever the
+    report date. A decision of a month's last week is due up to 7 working days into the next
+    month (发改办财金〔2018〕424号) and a month's 通报 is drawn up in the next: cut at the
+    month's end, a decision reported on time would count as missing (上报率 0% beside no
+    漏报 warning). A late report counts as reported too: its lateness is 及时率's, not
+    上报率's."""
+    months = period.months()
+    first = date(months[0][0], months[0][1], 1)
+    last_y, last_m = months[-1]
+    last = date(last_y, last_m, pycalendar.monthrange(last_y, last_m)[1])
+    return decision_records().filter(decision_date__gte=first, decision_date__lte=last)
 
 
 def unit_year_rates(

@@ -249,6 +249,7 @@ class _Loader:
         self.errors: list[RowError] = []
         self.seen = pl.DataFrame(schema={"_key": pl.Utf8, "_first": pl.Int64})
         self.corrected_ids: list[int] = []
+        self.corrections = 0  # records `_correct` overwrote (their alerts are redone)
         self.taken_over_ids: list[int] = []
         self.left_subject_ids: set[int] = set()
         # (code, kind, name) → (subject id, name-conflict note, refusal): see _subjects.
@@ -826,8 +827,10 @@ class _Loader:
         # The report date stays the first report's (`_timeliness`).
         self._overwrite(corrections, pl.lit(1))
         self.corrected_ids.extend(ids)
-        # Lateness belongs to the first report: a correction is not counted again.
+        # Lateness belongs to the first report: a correction is not counted again in the
+        # batch's `late`, but its recomputed 迟报 gets (or loses) its alert (`finish`).
         self.result.updated += corrections.height
+        self.corrections += corrections.height
 
     def _take_over(self, taken: pl.DataFrame) -> None:
         """The unit's own report of records so far stored only as the city's copy: they
@@ -855,7 +858,7 @@ class _Loader:
         self.flush_rejected()
         self.result.rejected = self.rejected_rows
         self.result.errors = sorted(self.errors, key=lambda e: e.row)
-        if self.result.late:
+        if self.result.late or self.corrections:
             self._late_warnings()
         if self.name_mismatches:
             self.result.warnings.extend(self.name_notes)
@@ -875,7 +878,28 @@ class _Loader:
             )
 
     def _late_warnings(self) -> None:
-        """One QualityWarning(late_record) per late record of this batch."""
+        """One QualityWarning(late_record) per late record of this batch (inserted, or its
+        text brought up to date when a correction moved the decision date). A corrected
+        record no longer late has its open alert closed as resolved, as
+        `recompute_deadlines` does. Set-based: two statements per batch."""
+        if self.corrections:
+            # Of this batch's records only corrected (and taken-over) ones can have had an
+            # alert; a new record has none to close.
+            persist.execute(
+                _close_late_warnings_sql(
+                    f"SELECT id FROM {CreditRecord._meta.db_table} "
+                    "WHERE batch_id = %s AND is_late = %s"
+                ),
+                [
+                    QualityWarning.Resolution.RESOLVED.value,
+                    CORRECTED_LATE_NOTE,
+                    self.now_db,
+                    self.now_db,
+                    QualityWarning.Kind.LATE_RECORD.value,
+                    self.batch.pk,
+                    False,
+                ],
+            )
         persist.execute(
             _late_warnings_sql("batch_id = %s AND is_late = %s", "CAST(deadline AS TEXT)"),
             [
@@ -887,6 +911,13 @@ class _Loader:
                 True,
             ],
         )
+
+
+# The note a late-record warning closes with when a correction of the record (another
+# decision date) put its report within the deadline, or the deadline became 期限未定.
+CORRECTED_LATE_NOTE = (
+    "记录更正后按新的决定日期重新计算报送期限，该记录未超期限（或期限暂未定），自动解除"
+)
 
 
 def _late_prefix(type_name: str) -> str:
@@ -905,15 +936,20 @@ def _late_message_sql(deadline: str) -> str:
 def _late_warnings_sql(where: str, deadline: str) -> str:
     """INSERT … SELECT of one QualityWarning(late_record) per record matching `where`,
     idempotent by the warning's (unit, kind, key) constraint; written set-based from the
-    records themselves. Parameters: created_at, updated_at, kind, message prefix, then
-    those of `deadline` (an SQL text expression) and of `where`."""
+    records themselves. A record's open warning is kept, its text brought up to date
+    should a correction have moved the decision date or deadline. Parameters:
+    created_at, updated_at, kind, message prefix, then those of `deadline` (an SQL text
+    expression) and of `where`."""
+    table = QualityWarning._meta.db_table
     return (
-        f"INSERT INTO {QualityWarning._meta.db_table} (created_at, updated_at, unit_id, kind, "
+        f"INSERT INTO {table} (created_at, updated_at, unit_id, kind, "
         f"{persist.qn('key')}, period, record_id, message) "
         "SELECT %s, %s, source_unit_id, %s, 'record:' || CAST(id AS TEXT), "
         f"SUBSTR(CAST(reported_on AS TEXT), 1, 7), id, {_late_message_sql(deadline)} "
         f"FROM {CreditRecord._meta.db_table} WHERE {where} "
-        f"ON CONFLICT (unit_id, kind, {persist.qn('key')}) DO NOTHING"
+        f"ON CONFLICT (unit_id, kind, {persist.qn('key')}) DO UPDATE SET "
+        "message = excluded.message, updated_at = excluded.updated_at "
+        f"WHERE {table}.resolution = '' AND {table}.message <> excluded.message"
     )
 
 
