@@ -1132,13 +1132,13 @@ def recompute_deadlines(days: list[date], *, actor: Any = None) -> DeadlineRecou
     if pending:
         _redo_pending(pending, recount)
     if recount.records:
-        span = str(first) if first == last else f"{first}~{last}"
-        record_event(
+        from xinyong.core.calendar_services import record_recount
+
+        record_recount(
             actor=actor,
             action="collection.deadlines_recalculate",
-            target_type="workday_exception",
-            target_id=span,
-            target_repr=f"工作日历调整（{'、'.join(str(d) for d in recount.days)}）后重算报送期限",
+            what="报送期限",
+            days=recount.days,
             new=recount.as_json(),
         )
     return recount

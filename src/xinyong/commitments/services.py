@@ -37,6 +37,7 @@ from django.utils import timezone
 
 from xinyong.core import calendar
 from xinyong.core.audit import record_event
+from xinyong.core.calendar_services import record_recount
 from xinyong.core.errors import DomainError
 from xinyong.core.identifiers import IdentifierKind, split_document_key
 from xinyong.core.identifiers import check as check_identifier
@@ -1211,12 +1212,11 @@ def settle_verify_dues(years: list[int], *, actor: Any = None) -> list[Commitmen
             return []
         _store_dues(filled)
         done = [c for c in waiting if c.pk in filled]
-        record_event(
+        record_recount(
             actor=actor,
             action="commitments.verify_due_settle",
-            target_type="calendar_year",
-            target_id=str(years[0]) if len(years) == 1 else f"{years[0]}-{years[-1]}",
-            target_repr=f"工作日历 {'、'.join(str(y) for y in years)} 年载入后补算承诺核查期限",
+            what="承诺核查期限",
+            years=years,
             new={
                 "years": list(years),
                 "count": len(done),
@@ -1268,13 +1268,11 @@ def recompute_verify_dues(days: list[date], *, actor: Any = None) -> list[Commit
             return []
         _store_dues(moved)
         done = [c for c in candidates if c.pk in moved]
-        span = str(first) if first == last else f"{first}~{last}"
-        record_event(
+        record_recount(
             actor=actor,
             action="commitments.verify_due_recalculate",
-            target_type="workday_exception",
-            target_id=span,
-            target_repr=f"工作日历调整（{'、'.join(str(d) for d in changed)}）后重算承诺核查期限",
+            what="承诺核查期限",
+            days=changed,
             new={
                 "days": [d.isoformat() for d in changed],
                 "count": len(done),

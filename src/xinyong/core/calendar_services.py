@@ -529,3 +529,41 @@ def delete_workday_exceptions(*, actor: Any, pks: Iterable[int]) -> int:
         delete_workday_exception(actor=actor, pk=pk)
         count += 1
     return count
+
+
+def record_recount(
+    *,
+    actor: Any,
+    action: str,
+    what: str,
+    new: Mapping[str, Any],
+    years: Iterable[int] = (),
+    days: Iterable[date] = (),
+) -> None:
+    """The one event a module writes after it redid the dates it derives from the calendar
+    (a receiver of `calendar.calendar_years_loaded` with `years`, of
+    `calendar.calendar_days_changed` with `days`): every module's history names the load
+    or the edit it follows the same way — target 日历年度 "2027" / "2027-2028", or
+    节假日调整 "2026-10-10" / "2026-10-01~2026-10-10"."""
+    loaded = sorted(set(years))
+    if loaded:
+        first_year, last_year = loaded[0], loaded[-1]
+        record_event(
+            actor=actor,
+            action=action,
+            target_type="calendar_year",
+            target_id=str(first_year) if first_year == last_year else f"{first_year}-{last_year}",
+            target_repr=f"工作日历载入（{'、'.join(str(y) for y in loaded)} 年）后补算{what}",
+            new=dict(new),
+        )
+        return
+    changed = sorted(set(days))
+    first, last = changed[0], changed[-1]
+    record_event(
+        actor=actor,
+        action=action,
+        target_type="workday_exception",
+        target_id=str(first) if first == last else f"{first}~{last}",
+        target_repr=f"工作日历调整（{'、'.join(str(d) for d in changed)}）后重算{what}",
+        new=dict(new),
+    )

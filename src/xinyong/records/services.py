@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import unicodedata
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -705,13 +706,13 @@ def is_penalty(record: CreditRecord) -> bool:
 
 
 def _withdrawal_deadlines(
-    withdrawals: Any, *, actor: Any, reason: str, target: tuple[str, str]
+    withdrawals: Any, *, actor: Any, years: Iterable[int] = (), days: Iterable[date] = ()
 ) -> list[dict[str, Any]]:
     """Recompute add_workdays(revoked_on, 3) for these penalty withdrawals (行政处罚法
     art. 48/85) from today's calendar; store and return those that moved. A day in a year
     still unknown leaves the deadline open (None, not late), as at the withdrawal."""
-    from xinyong.core.audit import record_event
     from xinyong.core.calendar import add_workdays_if_known
+    from xinyong.core.calendar_services import record_recount
 
     moved: list[dict[str, Any]] = []
     for withdrawal in withdrawals.select_related("record__record_type"):
@@ -734,12 +735,12 @@ def _withdrawal_deadlines(
         withdrawal.deadline, withdrawal.is_late = deadline, late
         withdrawal.save(update_fields=["deadline", "is_late"])
     if moved:
-        record_event(
+        record_recount(
             actor=actor,
             action="records.withdrawal_deadlines_recalculate",
-            target_type=target[0],
-            target_id=target[1],
-            target_repr=f"{reason}：{len(moved)} 条撤回的期限",
+            what="撤回期限",
+            years=years,
+            days=days,
             new={"withdrawals": moved},
         )
     return moved
@@ -760,8 +761,7 @@ def settle_withdrawal_deadlines(years: list[int], *, actor: Any = None) -> list[
     return _withdrawal_deadlines(
         waiting,
         actor=actor,
-        reason="工作日历导入后补算",
-        target=("calendar_year", "、".join(str(y) for y in sorted(years))),
+        years=years,
     )
 
 
@@ -777,7 +777,4 @@ def recompute_withdrawal_deadlines(days: list[Any], *, actor: Any = None) -> lis
         revoked_on__lt=last,
         deadline__gte=first,
     )
-    span = str(first) if first == last else f"{first}~{last}"
-    return _withdrawal_deadlines(
-        affected, actor=actor, reason="工作日历调整后重算", target=("workday_exception", span)
-    )
+    return _withdrawal_deadlines(affected, actor=actor, days=days)

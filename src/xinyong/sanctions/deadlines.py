@@ -35,7 +35,7 @@ from typing import Any
 from django.db.models import Model, Q
 
 from xinyong.core import calendar
-from xinyong.core.audit import record_event
+from xinyong.core.calendar_services import record_recount
 from xinyong.core.errors import CalendarUnknownYear
 
 PENDING = "期限待定"
@@ -196,13 +196,11 @@ def settle(years: list[int], *, actor: Any = None) -> dict[str, int]:
             )
         counts[kind.key] = filled
     if any(counts.values()):
-        span = str(years[0]) if len(years) == 1 else f"{years[0]}-{years[-1]}"
-        record_event(
+        record_recount(
             actor=actor,
             action="sanctions.deadlines_settle",
-            target_type="calendar_year",
-            target_id=span,
-            target_repr=f"工作日历载入（{'、'.join(str(y) for y in years)} 年）后补算联合奖惩期限",
+            what="联合奖惩期限",
+            years=years,
             new={"years": years, **counts},
         )
     return counts
@@ -255,15 +253,11 @@ def recompute(days: list[date], *, actor: Any = None) -> dict[str, Any]:
         result[kind.key] = changed
     result["undetermined"] = undetermined
     if any(result[kind.key] for kind in KINDS):
-        span = str(first) if first == last else f"{first}~{last}"
-        record_event(
+        record_recount(
             actor=actor,
             action="sanctions.deadlines_recalculate",
-            target_type="workday_exception",
-            target_id=span,
-            target_repr=(
-                f"工作日历调整（{'、'.join(str(d) for d in changed_days)}）后重算联合奖惩期限"
-            ),
+            what="联合奖惩期限",
+            days=changed_days,
             new=result,
         )
     return result
