@@ -264,6 +264,22 @@ def _month_q(months: Iterable[tuple[int, int]]) -> Q:
     return q
 
 
+def _counted(
+    period: Period, record_types: Sequence[RecordType] | None
+) -> tuple[QuerySet[CreditRecord], QuerySet[Batch], QuerySet[MonthlyDeclaration]]:
+    """The reports, batches and the period's monthly declarations the rates count, of
+    `record_types` when given (unit_rates and units_for_period read the same ones)."""
+    records = reported_records()
+    batches = reported_batches()
+    declarations = MonthlyDeclaration.objects.filter(_month_q(period.months()))
+    if record_types is not None:
+        type_ids = [rt.pk for rt in record_types]
+        records = records.filter(record_type_id__in=type_ids)
+        batches = batches.filter(record_type_id__in=type_ids)
+        declarations = declarations.filter(record_type_id__in=type_ids)
+    return records, batches, declarations
+
+
 def unit_rates(
     period: Period,
     *,
@@ -280,14 +296,7 @@ def unit_rates(
         return []
     restrict = len(rows) < 50  # a long IN list costs more than it saves
 
-    records = reported_records()
-    batches = reported_batches()
-    declarations = MonthlyDeclaration.objects.filter(_month_q(period.months()))
-    if record_types is not None:
-        type_ids = [rt.pk for rt in record_types]
-        records = records.filter(record_type_id__in=type_ids)
-        batches = batches.filter(record_type_id__in=type_ids)
-        declarations = declarations.filter(record_type_id__in=type_ids)
+    records, batches, declarations = _counted(period, record_types)
     # Standing warnings only: a closed suspicion (resolved, superseded) is history.
     warnings = QualityWarning.objects.filter(
         period__in=[f"{y}-{m:02d}" for y, m in period.months()], resolution=""
@@ -366,14 +375,9 @@ def units_for_period(
     the period or declarations for its months, of `record_types` when given. A past
     month's 通报 regenerated after a unit was abolished keeps that unit's row, and its
     reports and 迟报 stay in the district totals and rates."""
-    records = reported_records().filter(reported_on__gte=period.start, reported_on__lte=period.end)
-    batches = reported_batches().filter(reported_on__gte=period.start, reported_on__lte=period.end)
-    declarations = MonthlyDeclaration.objects.filter(_month_q(period.months()))
-    if record_types is not None:
-        type_ids = [rt.pk for rt in record_types]
-        records = records.filter(record_type_id__in=type_ids)
-        batches = batches.filter(record_type_id__in=type_ids)
-        declarations = declarations.filter(record_type_id__in=type_ids)
+    records, batches, declarations = _counted(period, record_types)
+    records = records.filter(reported_on__gte=period.start, reported_on__lte=period.end)
+    batches = batches.filter(reported_on__gte=period.start, reported_on__lte=period.end)
     return list(
         Unit.objects.filter(
             Q(active=True)
