@@ -79,6 +79,8 @@ ROLES: dict[str, str] = {
 # (e.g. 处罚类别 "警告；罚款" or "警告、罚款"). Enum values must not contain them.
 MULTI_SEPARATORS = "；;,，、/／"
 _MULTI_SPLIT = re.compile("[" + re.escape(MULTI_SEPARATORS) + "]")
+# The one separator a multi_enum value is written back with (pipeline, exports, exchange).
+MULTI_JOIN = "；"
 
 # The relative-party kinds of the national exchange standard (行政相对人类别).
 PARTY_KINDS = ("法人及非法人组织", "自然人", "个体工商户")

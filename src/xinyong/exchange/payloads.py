@@ -33,15 +33,13 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from xinyong.catalog.fieldspec import get_spec
+from xinyong.catalog.fieldspec import MULTI_JOIN, get_spec
 from xinyong.core.errors import DomainError
 from xinyong.core.identifiers import split_document_key
 from xinyong.records.models import CreditRecord, RecordWithdrawal
 
 from .conf import get_config
 from .models import OutboundMessage, OutboxEntry
-
-MULTI_JOIN = "；"
 
 RECORD_META: list[tuple[str, str]] = [
     ("CZLX", "操作类型"),

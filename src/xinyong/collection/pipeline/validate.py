@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -27,6 +27,7 @@ from typing import Any
 import polars as pl
 
 from xinyong.catalog.fieldspec import (
+    MULTI_JOIN,
     SIMPLE_PROCEDURE,
     FieldSpec,
     FieldType,
@@ -48,7 +49,6 @@ from .reader import (
     UnreadableFile,
 )
 
-MULTI_JOIN = "；"
 MOJIBAKE = "\ufffd"
 # PostgreSQL text cannot hold NUL: one in a cell would fail the whole batch at COPY.
 CONTROL = CONTROL_CHARACTERS
@@ -266,6 +266,9 @@ def multi_enum_parser(fs: FieldSpec) -> Callable[[str], Parsed]:
             return None, f"“{'、'.join(bad)}”不是可选值（可选：{allowed}）"
         if not values:
             return None, None
+        # In the catalogue's order: 罚款；警告 and 警告；罚款 are the same decision, so a
+        # re-sent record in the other order is a duplicate, not a correction.
+        values.sort(key=fs.enum.index)
         return MULTI_JOIN.join(values), None
 
     return parse
@@ -316,11 +319,29 @@ def payload_json(spec: RecordTypeSpec) -> pl.Expr:
     (a multi-value field as a list). Empty fields are left out, not written as null: a
     record is a third smaller without them, and every reader takes a missing key as
     empty (`.get`, `->>`, `json_extract`). The content hash is taken over this text."""
+    return _payload_json_of(spec.fields)
+
+
+def stored_payload_texts(fields: Sequence[FieldSpec], payloads: Sequence[dict]) -> list[str]:
+    """The payload text `payload_json` gives for each stored payload (values as stored:
+    text, a multi-value field as a list), for re-hashing stored records when the stored
+    form of a value changes (records migration 0009)."""
+    columns = {
+        fs.code: [
+            MULTI_JOIN.join(v) if isinstance(v := p.get(fs.code), list) else v for p in payloads
+        ]
+        for fs in fields
+    }
+    frame = pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.String))
+    return frame.select(_payload_json_of(fields).alias("text"))["text"].to_list()
+
+
+def _payload_json_of(fields: Sequence[FieldSpec]) -> pl.Expr:
     parts = [
         pl.col(fs.code).str.split(MULTI_JOIN)
         if fs.type == FieldType.MULTI_ENUM
         else pl.col(fs.code)
-        for fs in spec.fields
+        for fs in fields
     ]
     # A member `"CODE":null` cannot occur inside a JSON string (its quotes would be
     # escaped), so removing it with its separating comma leaves valid JSON.
