@@ -182,7 +182,10 @@ def _m_sxbzxr(run: _Run) -> dict[int, MetricValue]:
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=run.start))
     )
     rows = (
-        GovernmentBody.objects.filter(unit_id__in=run.ids, subject__list_entries__in=entries)
+        GovernmentBody.objects.filter(
+            Q(subject__list_entries__in=entries) | Q(subject__absorbed__list_entries__in=entries),
+            unit_id__in=run.ids,
+        )
         .values("unit_id")
         .annotate(n=Count("id", distinct=True))
         .order_by()

@@ -53,8 +53,21 @@ def sxbzxr_q(prefix: str = "") -> Q:
 
 
 def government_subjects() -> QuerySet[Subject]:
+    """Subjects of government bodies, with those merged into one (a court listing that came
+    in under a duplicate subject keeps its entry there: subjects.merge_subjects)."""
     linked = GovernmentBody.objects.filter(subject__isnull=False, active=True).values("subject_id")
-    return Subject.objects.filter(Q(pk__in=linked) | Q(is_government_body=True))
+    return Subject.objects.filter(
+        Q(pk__in=linked)
+        | Q(is_government_body=True)
+        | Q(merged_into__in=linked)
+        | Q(merged_into__is_government_body=True)
+    )
+
+
+def held_by(subject_id: int) -> Q:
+    """Rows (list entries, records) of the subject or of a subject merged into it
+    (`merged_into` is kept one level deep by subjects.merge_subjects)."""
+    return Q(subject_id=subject_id) | Q(subject__merged_into_id=subject_id)
 
 
 def body_for_subject(subject: Subject) -> GovernmentBody | None:
@@ -123,6 +136,11 @@ def _listed(entry: ListEntry, body: GovernmentBody | None, on: date, actor: Any)
             subject=subject,
         )
         return out
+    # An alert raised while no body was known for the subject (not yet linked, or a
+    # duplicate subject since merged into the body's) now names the unit.
+    Alert.objects.filter(key=sxbzxr_alert_key(entry), unit__isnull=True).update(
+        unit=body.unit, body=body
+    )
     out = EntryOutcome()
     out.alert, out.alert_created = services.ensure_alert(
         key=sxbzxr_alert_key(entry),
@@ -248,21 +266,16 @@ def handle_entry(*, actor: Any, entry: ListEntry, on: date | None = None) -> Ent
 
 
 def listed_alerts_for_body(*, body: GovernmentBody, on: date) -> list[Alert]:
-    """Called when a subject is linked to a body: entries already in force alert now. The
-    caller (services.register_body) records the event."""
+    """Called when a subject is linked to a body, or another subject merged into the
+    body's: entries already in force alert now (those raised unclaimed name the unit).
+    The caller (services.register_body, on_subjects_merged) records the event."""
     if body.subject_id is None:
         return []
     found = []
     entries = (
-        ListEntry.objects.filter(subject_id=body.subject_id)
-        .filter(sxbzxr_q())
-        .filter(in_force_q(on))
+        ListEntry.objects.filter(held_by(body.subject_id)).filter(sxbzxr_q()).filter(in_force_q(on))
     )
     for entry in entries.select_related("list_type", "subject"):
-        # An alert raised while the body was unclaimed now names the unit.
-        Alert.objects.filter(key=sxbzxr_alert_key(entry), unit__isnull=True).update(
-            unit=body.unit, body=body
-        )
         out = _listed(entry, body, on, None)
         if out.alert is not None:
             found.append(out.alert)
@@ -282,6 +295,31 @@ def on_entry_changed(
             handle_entry(actor=actor, entry=entry, on=getattr(change, "on", None))
     except Exception:
         logger.exception("integrity: entry %s not handled; the daily scan will retry", entry.pk)
+
+
+def on_subjects_merged(sender: Any, keep: Any = None, actor: Any = None, **_: Any) -> None:
+    """Receiver of subjects.signals.subjects_merged, inside the merge's transaction: the
+    absorbed subject's listings now concern the body linked to the survivor. As for a
+    listing, a failure is rolled back to its own savepoint and the daily scan retries."""
+    if keep is None:
+        return
+    try:
+        with transaction.atomic():
+            for body in GovernmentBody.objects.select_related("unit").filter(
+                subject_id=keep.pk, active=True
+            ):
+                alerts = listed_alerts_for_body(body=body, on=timezone.localdate())
+                if alerts:
+                    record_event(
+                        actor=actor,
+                        action="integrity.body_merged_listings",
+                        target_type="integrity.GovernmentBody",
+                        target_id=body.pk,
+                        target_repr=f"{body.unit.name} · {body.name}",
+                        new={"subject_id": keep.pk, "alerts": [a.pk for a in alerts]},
+                    )
+    except Exception:
+        logger.exception("integrity: merge into subject %s not handled", keep.pk)
 
 
 # ---------------------------------------------------------------- the daily scan
@@ -328,7 +366,7 @@ def bodies_listed(entries: Any) -> int:
     """How many government bodies the entries in force concern: the target counts bodies,
     and one body with two court cases is one body (as in the evaluation, `_m_sxbzxr`, and
     the unit's file)."""
-    return len({e.subject_id for e in entries})
+    return len({e.subject.merged_into_id or e.subject_id for e in entries})
 
 
 def listed_government_entries(on: date) -> QuerySet[ListEntry]:

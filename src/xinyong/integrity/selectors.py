@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from xinyong.core.errors import NotFoundError
@@ -28,7 +28,7 @@ from .models import (
     GovernmentBody,
     IntegrityCase,
 )
-from .monitoring import bodies_listed, listed_government_entries, sxbzxr_q
+from .monitoring import bodies_listed, held_by, listed_government_entries, sxbzxr_q
 
 ZERO = Decimal("0.00")
 
@@ -208,7 +208,11 @@ def dashboard(user: Any, *, on: date | None = None) -> dict[str, Any]:
     listed = listed_government_entries(day)
     readable = permissions.readable_unit_ids(user)
     if readable is not None:
-        listed = listed.filter(subject__integrity_bodies__unit_id__in=sorted(readable)).distinct()
+        ids = sorted(readable)
+        listed = listed.filter(
+            Q(subject__integrity_bodies__unit_id__in=ids)
+            | Q(subject__merged_into__integrity_bodies__unit_id__in=ids)
+        ).distinct()
     entries = list(listed)
     district, rows = arrears_targets(day.year, units)
     alerts = alerts_for(user)
@@ -274,7 +278,7 @@ def unit_file(unit: Unit, *, on: date | None = None) -> dict[str, Any]:
         f = BodyFile(body=body)
         if body.subject_id:
             entries = (
-                ListEntry.objects.filter(subject_id=body.subject_id)
+                ListEntry.objects.filter(held_by(body.subject_id))
                 .filter(sxbzxr_q())
                 .select_related("list_type")
             )
@@ -282,7 +286,7 @@ def unit_file(unit: Unit, *, on: date | None = None) -> dict[str, Any]:
             f.sxbzxr_in_force = list(entries.filter(in_force_q(day)).values_list("pk", flat=True))
             f.penalties = list(
                 CreditRecord.objects.filter(
-                    subject_id=body.subject_id,
+                    held_by(body.subject_id),
                     record_type__code="XZCF",
                     status=CreditRecord.Status.ACTIVE,
                 ).order_by("-decision_date")
