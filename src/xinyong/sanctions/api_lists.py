@@ -23,8 +23,7 @@ from xinyong.core.masking import mask_name
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Role
 from xinyong.orgs.permissions import ReadOnlyForLeader
-from xinyong.subjects.models import Subject, SubjectIdentifier
-from xinyong.subjects.selectors import log_person_reads
+from xinyong.subjects.selectors import log_person_reads, subject_by_code_for
 
 from . import lists
 from .models import ListEntry, ListType
@@ -195,16 +194,6 @@ def _proposers(request: Request) -> None:
     raise NotPermitted("只有信用办管理员或认定单位的工作人员可以办理名单条目。")
 
 
-def _subject_by_code(code: Any) -> Subject:
-    text = str(code or "").strip().upper()
-    if not text:
-        raise DomainError("请提供信用主体的统一社会信用代码或身份证号码（subject）。")
-    row = SubjectIdentifier.objects.select_related("subject").filter(value=text).first()
-    if row is None:
-        raise NotFoundError(f"没有代码为“{text}”的信用主体。")
-    return row.subject
-
-
 class ListTypesView(APIView):
     @extend_schema(operation_id="list_types", summary="名单类型", responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
@@ -246,7 +235,7 @@ class ListEntriesView(GenericAPIView):
                 raise DomainError(f"状态“{params['status']}”无效。")
             qs = qs.filter(status=params["status"])
         if params.get("subject"):
-            subject = _subject_by_code(params["subject"])
+            subject = subject_by_code_for(request.user, params["subject"], purpose=PURPOSE)
             qs = qs.filter(Q(subject=subject) | Q(subject__merged_into=subject))
         if params.get("active_on"):
             on = _date(params["active_on"], "active_on")
@@ -277,7 +266,7 @@ class ListEntriesView(GenericAPIView):
         entry = lists.propose_entry(
             actor=request.user,
             list_type=lt,
-            subject=_subject_by_code(data.get("subject")),
+            subject=subject_by_code_for(request.user, data.get("subject"), purpose=PURPOSE),
             basis_document=str(data.get("basis_document") or ""),
             reasons=str(data.get("reasons") or ""),
             on=_date(data.get("on"), "拟列入日期", default=timezone.localdate()),

@@ -18,12 +18,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from xinyong.core import identifiers
 from xinyong.core.errors import DomainError, NotFoundError
 from xinyong.core.inputs import clean_day
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Role, Unit
-from xinyong.subjects.selectors import masked_repr, search_for
+from xinyong.publicity.views import throttled
+from xinyong.subjects.selectors import masked_repr, subject_by_code_for
 from xinyong.web.access import role_required
 
 from . import events, governance
@@ -358,18 +358,9 @@ class PublishForm(forms.Form):
 
 
 def _subject_by_code(user: Any, code: str) -> Any:
-    code = code.strip()
-    if not code:
+    if not code.strip():
         return None
-    wanted = identifiers.normalise(code)
-    found = [
-        s
-        for s in search_for(user, code, limit=5, purpose="登记失信事件")
-        if s.identifier == wanted or s.identifiers.filter(value=wanted).exists()
-    ]
-    if len(found) != 1:
-        raise DomainError(f"未找到代码为“{code[:64]}”的信用主体，请先核对代码。")
-    return found[0]
+    return subject_by_code_for(user, code, purpose="登记失信事件")
 
 
 @role_required(*READ_ROLES, denied=DENIED_STAFF)
@@ -527,6 +518,7 @@ def event_publish(request: HttpRequest, pk: int) -> HttpResponse:
 # ------------------------------------------------------------------ public portal
 
 
+@throttled
 def public_events(request: HttpRequest) -> HttpResponse:
     page = Paginator(events.published_events(), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [events.public_view(event) for event in page.object_list]

@@ -308,6 +308,26 @@ def search_for(user: Any, query: str, *, limit: int = 20, purpose: str) -> list[
     return search_subjects(query, limit=limit, reader=user, purpose=purpose, persons_by_name=False)
 
 
+def subject_by_code_for(user: Any, code: Any, *, purpose: str) -> Subject:
+    """The one subject (its survivor) a form or an API names by its code, as `user` may
+    find it (`search_for`: a bank only the firms `bank_may_see`; everyone else a person by
+    the exact identifier): a USCC or ID number in any case or full width, a passport or
+    permit number with or without its type (`find_by_identifier`). A name or part of a
+    code finds nothing. Read-logged for a natural person; NotFoundError names the code
+    (an ID number masked); DomainError when the number fits several subjects."""
+    text = identifiers.normalise(_query_text(code))
+    if not text:
+        raise DomainError("请填写信用主体的统一社会信用代码或证件号码。")
+    subject = find_by_identifier(text[:64])
+    if subject is not None and (role_of(user) != Role.BANK or bank_may_see(user, subject)):
+        log_person_reads([subject], reader=user, purpose=purpose)
+        return subject
+    raise NotFoundError(
+        f"没有找到代码为“{identifiers.mask_identifier(text[:64])}”的信用主体，"
+        "请输入完整的统一社会信用代码或证件号码。"
+    )
+
+
 def subject_for(user: Any, subject_id: Any, *, purpose: str) -> Subject:
     """`get_subject` as `user` may use it. The credit office: every subject. A bank: the
     firms `bank_may_see`. Everyone else: every organisation, and a natural person only if
