@@ -1,6 +1,7 @@
-"""Back office for the catalogue. Every save goes through catalog.services, so the admin
-refuses exactly what the services refuse (no legal basis, a forbidden matter, a broken
-field list) and shows the Chinese reason on the form instead of an error page."""
+"""Back office for the catalogue. Every save goes through catalog.services while the form
+is validated (core.admin_forms), so the admin refuses exactly what the services refuse (no
+legal basis, a forbidden matter, a broken field list, a changed code) and shows the
+Chinese reason on the form: nothing saved, nothing logged."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ import json
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from xinyong.core.admin_forms import ServiceModelForm, for_request
 from xinyong.core.errors import DomainError
 
 from . import services
@@ -30,7 +32,38 @@ class PrettyJSONField(forms.JSONField):
         return json.dumps(value, ensure_ascii=False, indent=2)
 
 
-class RecordTypeForm(forms.ModelForm):
+class _CatalogForm(ServiceModelForm):
+    def _post_clean(self) -> None:
+        # The model's own validation runs inside the service, on the row it saves; here it
+        # would only repeat the service's checks in Django's wording, after the save.
+        pass
+
+
+class _CatalogAdmin(admin.ModelAdmin):
+    """Saved by the form (`save_through_service`); items are deactivated, never deleted
+    (records point to their type, types to their policy), and keep their code."""
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        return for_request(super().get_form(request, obj, change=change, **kwargs), request)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # The loaders find items by code (services._keep_code refuses a change).
+        fixed = list(super().get_readonly_fields(request, obj))
+        return ["code", *fixed] if obj is not None else fixed
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        # Saved by the service in the form's clean(); only hand the stored row back.
+        if form.saved is not None:
+            obj.pk = form.saved.pk
+            obj.refresh_from_db()
+
+
+class RecordTypeForm(_CatalogForm):
     subject_types = forms.MultipleChoiceField(
         label="适用主体类型",
         choices=[(k, k) for k in PARTY_KINDS],
@@ -80,31 +113,20 @@ class RecordTypeForm(forms.ModelForm):
             "不利后果并取得书面同意（《河南省社会信用条例》第四十五条）。"
         }
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        values = {
-            name: cleaned.get(name, getattr(self.instance, name, None))
-            for name in services.RECORD_TYPE_ATTRS
-        }
-        code = values.get("code")
-        if isinstance(code, str):
-            values["code"] = code.strip().upper()
-        try:
-            services.validate_record_type(
-                values, instance=self.instance if self.instance.pk else None
+    def save_through_service(self, data: dict[str, Any]) -> RecordType:
+        values = {name: data[name] for name in services.RECORD_TYPE_ATTRS if name in data}
+        units = data.get("providing_units")
+        if self.instance.pk:
+            return services.update_record_type(
+                actor=self.request_user, record_type=self.instance, providing_units=units, **values
             )
-        except DomainError as exc:
-            raise ValidationError(exc.message) from exc
-        return cleaned
-
-    def _post_clean(self) -> None:
-        # The model's own validation runs inside the service; skipping it here avoids
-        # Django's English-flavoured duplicate of the checks above.
-        pass
+        return services.create_record_type(
+            actor=self.request_user, providing_units=units or (), **values
+        )
 
 
 @admin.register(RecordType)
-class RecordTypeAdmin(admin.ModelAdmin):
+class RecordTypeAdmin(_CatalogAdmin):
     form = RecordTypeForm
     list_display = [
         "sort_order",
@@ -178,59 +200,28 @@ class RecordTypeAdmin(admin.ModelAdmin):
             rows,
         )
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Records point to their type: an item is deactivated, never deleted.
-        return False
-
-    def save_model(self, request: HttpRequest, obj: RecordType, form: Any, change: bool) -> None:
-        values = {
-            name: form.cleaned_data[name]
-            for name in services.RECORD_TYPE_ATTRS
-            if name in form.cleaned_data
-        }
-        units = form.cleaned_data.get("providing_units")
-        try:
-            if change:
-                saved = services.update_record_type(
-                    actor=request.user, record_type=obj, providing_units=units, **values
-                )
-            else:
-                saved = services.create_record_type(
-                    actor=request.user, providing_units=units or (), **values
-                )
-        except DomainError as exc:
-            # Validated in the form already; this only happens on a concurrent change.
-            self.message_user(request, f"未保存：{exc.message}", level=messages.ERROR)
-            return
-        obj.pk = saved.pk
-        obj.refresh_from_db()
-
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         # providing_units were set by the service together with its event.
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
 
 
-class PublicityPolicyForm(forms.ModelForm):
+class PublicityPolicyForm(_CatalogForm):
     class Meta:
         model = PublicityPolicy
         fields = list(services.POLICY_ATTRS)
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        values = {
-            name: cleaned.get(name, getattr(self.instance, name, None))
-            for name in services.POLICY_ATTRS
-        }
-        try:
-            services.validate_publicity_policy(values)
-        except DomainError as exc:
-            raise ValidationError(exc.message) from exc
-        return cleaned
+    def save_through_service(self, data: dict[str, Any]) -> PublicityPolicy:
+        values = {name: data[name] for name in services.POLICY_ATTRS if name in data}
+        if self.instance.pk:
+            return services.update_publicity_policy(
+                actor=self.request_user, policy=self.instance, **values
+            )
+        return services.create_publicity_policy(actor=self.request_user, **values)
 
 
 @admin.register(PublicityPolicy)
-class PublicityPolicyAdmin(admin.ModelAdmin):
+class PublicityPolicyAdmin(_CatalogAdmin):
     form = PublicityPolicyForm
     list_display = [
         "code",
@@ -247,26 +238,8 @@ class PublicityPolicyAdmin(admin.ModelAdmin):
     list_filter = ["severity", "sector", "active"]
     search_fields = ["code", "name", "document", "legal_basis"]
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
-    def save_model(
-        self, request: HttpRequest, obj: PublicityPolicy, form: Any, change: bool
-    ) -> None:
-        values = {n: form.cleaned_data[n] for n in services.POLICY_ATTRS if n in form.cleaned_data}
-        try:
-            if change:
-                saved = services.update_publicity_policy(actor=request.user, policy=obj, **values)
-            else:
-                saved = services.create_publicity_policy(actor=request.user, **values)
-        except DomainError as exc:
-            self.message_user(request, f"未保存：{exc.message}", level=messages.ERROR)
-            return
-        obj.pk = saved.pk
-        obj.refresh_from_db()
-
-
-class ForbiddenMatterForm(forms.ModelForm):
+class ForbiddenMatterForm(_CatalogForm):
     keywords_text = forms.CharField(
         label="关键词",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -291,9 +264,18 @@ class ForbiddenMatterForm(forms.ModelForm):
             raise ValidationError("至少填写一个关键词。")
         return words
 
+    def save_through_service(self, data: dict[str, Any]) -> ForbiddenMatter:
+        values = {name: data[name] for name in services.MATTER_ATTRS if name in data}
+        values["keywords"] = data["keywords_text"]
+        if self.instance.pk:
+            return services.update_forbidden_matter(
+                actor=self.request_user, matter=self.instance, **values
+            )
+        return services.create_forbidden_matter(actor=self.request_user, **values)
+
 
 @admin.register(ForbiddenMatter)
-class ForbiddenMatterAdmin(admin.ModelAdmin):
+class ForbiddenMatterAdmin(_CatalogAdmin):
     form = ForbiddenMatterForm
     list_display = ["code", "name", "keyword_list", "basis", "active"]
     list_filter = ["active"]
@@ -302,28 +284,3 @@ class ForbiddenMatterAdmin(admin.ModelAdmin):
     @admin.display(description="关键词")
     def keyword_list(self, obj: ForbiddenMatter) -> str:
         return "、".join(obj.keywords or [])
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def save_model(
-        self, request: HttpRequest, obj: ForbiddenMatter, form: Any, change: bool
-    ) -> None:
-        values = {
-            "code": form.cleaned_data["code"],
-            "name": form.cleaned_data["name"],
-            "keywords": form.cleaned_data["keywords_text"],
-            "reason": form.cleaned_data["reason"],
-            "basis": form.cleaned_data["basis"],
-            "active": form.cleaned_data["active"],
-        }
-        try:
-            if change:
-                saved = services.update_forbidden_matter(actor=request.user, matter=obj, **values)
-            else:
-                saved = services.create_forbidden_matter(actor=request.user, **values)
-        except DomainError as exc:
-            self.message_user(request, f"未保存：{exc.message}", level=messages.ERROR)
-            return
-        obj.pk = saved.pk
-        obj.refresh_from_db()

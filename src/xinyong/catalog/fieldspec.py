@@ -136,6 +136,10 @@ _ALLOWED_KEYS = {
 # evasion ratio).
 
 ART45 = "《河南省社会信用条例》第四十五条"
+# The refusal of the never-collected topics, for a field and for a whole catalogue item.
+ART45_NEVER_RULE = (
+    f"依照{ART45}，不得采集自然人的宗教信仰、基因、指纹、血型、疾病和病史信息，取得本人同意也不可以"
+)
 
 
 @dataclass(frozen=True)
@@ -440,8 +444,7 @@ def _check_art45(index: int, spec: FieldSpec) -> None:
                 raise _fail(
                     index,
                     spec.code,
-                    f"{what}涉及{topic}信息。依照{ART45}，不得采集自然人的宗教信仰、基因、"
-                    "指纹、血型、疾病和病史信息，取得本人同意也不可以；请删除该数据项。",
+                    f"{what}涉及{topic}信息。{ART45_NEVER_RULE}；请删除该数据项。",
                     error_code="forbidden_personal_info",
                 )
             if not spec.consent:

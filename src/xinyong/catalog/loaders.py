@@ -90,12 +90,15 @@ def _load_policies(items: list[dict[str, Any]], actor: Any, update_existing: boo
         if current is not None and not update_existing:
             result.unchanged += 1
             continue
-        if current is None:
-            services.create_publicity_policy(actor=actor, **values)
-            result.created += 1
-            continue
-        before = services.policy_snapshot(current)
-        after = services.update_publicity_policy(actor=actor, policy=current, **values)
+        try:
+            if current is None:
+                services.create_publicity_policy(actor=actor, **values)
+                result.created += 1
+                continue
+            before = services.policy_snapshot(current)
+            after = services.update_publicity_policy(actor=actor, policy=current, **values)
+        except DomainError as exc:
+            raise DomainError(f"{where}：{exc.message}", code=exc.code) from exc
         if services.policy_snapshot(after) == before:
             result.unchanged += 1
         else:
@@ -107,17 +110,21 @@ def _load_matters(items: list[dict[str, Any]], actor: Any, update_existing: bool
     result = LoadResult("forbidden_matters")
     allowed = set(services.MATTER_ATTRS)
     for i, item in enumerate(items, start=1):
-        _check_keys(item, allowed, f"第 {i} 项（{item.get('code')}）")
+        where = f"第 {i} 项（{item.get('code')}）"
+        _check_keys(item, allowed, where)
         current = ForbiddenMatter.objects.filter(code=item.get("code")).first()
         if current is not None and not update_existing:
             result.unchanged += 1
             continue
-        if current is None:
-            services.create_forbidden_matter(actor=actor, **item)
-            result.created += 1
-            continue
-        before = services.matter_snapshot(current)
-        after = services.update_forbidden_matter(actor=actor, matter=current, **item)
+        try:
+            if current is None:
+                services.create_forbidden_matter(actor=actor, **item)
+                result.created += 1
+                continue
+            before = services.matter_snapshot(current)
+            after = services.update_forbidden_matter(actor=actor, matter=current, **item)
+        except DomainError as exc:
+            raise DomainError(f"{where}：{exc.message}", code=exc.code) from exc
         if services.matter_snapshot(after) == before:
             result.unchanged += 1
         else:
@@ -135,6 +142,10 @@ def _load_record_types(
         _check_keys(item, allowed, where)
         values = dict(item)
         unit_names = values.pop("providing_units", None)
+        if unit_names is not None and (
+            not isinstance(unit_names, list) or not all(isinstance(n, str) for n in unit_names)
+        ):
+            raise DomainError(f"{where}：“提供单位”必须是单位名称（文本）的列表。")
         units = [_unit(n, where) for n in unit_names] if unit_names is not None else None
         policy_code = values.get("default_policy")
         if policy_code:

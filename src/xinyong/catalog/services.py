@@ -4,26 +4,38 @@ explicit `actor`, runs in one transaction, and writes exactly one event.
 A record type is refused when it has no legal basis (or a basis that names no document:
 `xinyong.core.legal_basis`) or when its name, description or fields name a matter that
 may not be recorded as credit information (国办发〔2020〕49号; 河南条例 art. 27;
-DOMAIN.md §7). `validate_record_type` runs the same checks without writing, so that
-forms can show the refusal next to the input.
+DOMAIN.md §7), or information that 河南条例 art. 45 forbids collecting (DOMAIN.md §6).
+`validate_record_type` runs the same checks without writing.
+
+A value of the wrong type (a number written as text in a data file, a missing text) is
+refused in Chinese, naming the attribute, before anything compares it; and an item's code
+never changes once created (`_keep_code`).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 
 from xinyong.core.audit import record_event
 from xinyong.core.errors import DomainError
 from xinyong.core.legal_basis import basis_problem
 from xinyong.orgs.models import Unit
 
-from .fieldspec import PARTY_KINDS, parse_fields, searchable_text
+from .fieldspec import (
+    ART45_NEVER,
+    ART45_NEVER_RULE,
+    PARTY_KINDS,
+    art45_topic,
+    parse_fields,
+    searchable_text,
+)
 from .models import (
     Category,
     CountedFrom,
@@ -90,6 +102,56 @@ def _check_choice(value: Any, choices: type[Any], what: str) -> None:
         raise DomainError(f"{what}“{value}”无效，可选：{allowed}。")
 
 
+# What a value of each kind of model field must be, as said in a refusal. JSON fields
+# (fields, subject_types, keywords) are checked with their own meaning.
+_VALUE_KINDS: dict[str, tuple[type, str]] = {
+    "CharField": (str, "文本"),
+    "TextField": (str, "文本"),
+    "BooleanField": (bool, "true 或 false"),
+    "DateField": (date, "日期"),
+    "PositiveSmallIntegerField": (int, "整数"),
+    "PositiveIntegerField": (int, "整数"),
+}
+
+
+def _check_types(model: type[models.Model], values: Mapping[str, Any], what: str) -> None:
+    """Refuse a value of the wrong type before a comparison or a string method fails on
+    it: data files reach the services as parsed JSON (`xinyong catalog load`)."""
+    for name, value in values.items():
+        field = model._meta.get_field(name)
+        if not isinstance(field, models.Field):
+            continue
+        related = field.related_model
+        if isinstance(related, type):
+            expected: type = related
+            kind = str(related._meta.verbose_name)
+        elif field.get_internal_type() in _VALUE_KINDS:
+            expected, kind = _VALUE_KINDS[field.get_internal_type()]
+        else:
+            continue
+        label = f"{what}的“{field.verbose_name}”"
+        if value is None:
+            if field.null:
+                continue
+            raise DomainError(f"{label}缺少值，应为{kind}。", code="wrong_type")
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            shown = json.dumps(value, ensure_ascii=False, default=str)
+            optional = "或留空" if field.null else ""
+            raise DomainError(f"{label}必须是{kind}{optional}，现为 {shown}。", code="wrong_type")
+
+
+def _keep_code(what: str, old: str, new: Any) -> None:
+    """Refuse a change of an item's code: `xinyong init` and `xinyong catalog load` find
+    items by code (loaders.py) and would create a renamed one again, and the program
+    names some types by code (rights.notices PENALTY_CODE = "XZCF")."""
+    if new != old:
+        raise DomainError(
+            f"{what}的代码“{old}”不能修改：目录数据的加载（xinyong init、xinyong catalog load）"
+            "按代码识别条目，程序和报表也按代码引用它。如需新的代码，请新增一项并停用本项。",
+            code="code_fixed",
+        )
+
+
 def validate_record_type(values: Mapping[str, Any], *, instance: RecordType | None = None) -> None:
     """Refuse (DomainError, Chinese) an item that may not enter the catalogue. `values`
     holds the attributes after the change (for an update: the instance's merged with the
@@ -97,6 +159,13 @@ def validate_record_type(values: Mapping[str, Any], *, instance: RecordType | No
     name = str(values.get("name") or "").strip()
     code = str(values.get("code") or "").strip()
     label = name or code or "新信息类别"
+    if instance is not None and instance.pk:
+        _keep_code(f"信息类别“{instance.name}”", instance.code, code.upper())
+    _check_types(
+        RecordType,
+        {k: v for k, v in values.items() if k in RECORD_TYPE_ATTRS},
+        f"信息类别“{label}”",
+    )
     basis = str(values.get("legal_basis") or "").strip()
     if not basis:
         raise DomainError(
@@ -142,6 +211,16 @@ def validate_record_type(values: Mapping[str, Any], *, instance: RecordType | No
     if values.get("is_shuanggongshi") and not values.get("is_shigongshi"):
         # 双公示 (licences, penalties) is part of 十公示 (the ten acts).
         raise DomainError("双公示的信息类别同时属于十公示，请一并勾选“十公示”。")
+    # The item's own subject, not only its fields (parse_fields): a type about blood
+    # types is refused whatever its field labels say.
+    for attr, where in (("name", "名称"), ("description", "说明"), ("coverage", "覆盖范围")):
+        topic = art45_topic(str(values.get(attr) or ""), ART45_NEVER)
+        if topic is not None:
+            raise DomainError(
+                f"不得纳入公共信用信息目录：信息类别“{label}”的{where}涉及{topic}信息。"
+                f"{ART45_NEVER_RULE}。",
+                code="forbidden_personal_info",
+            )
     specs = parse_fields(values.get("fields"))
     text = "\n".join(
         [
@@ -284,6 +363,11 @@ POLICY_ATTRS = (
 
 
 def validate_publicity_policy(values: Mapping[str, Any]) -> None:
+    _check_types(
+        PublicityPolicy,
+        {k: v for k, v in values.items() if k in POLICY_ATTRS},
+        f"公示期限政策“{values.get('name') or values.get('code')}”",
+    )
     if not str(values.get("legal_basis") or "").strip():
         raise DomainError(
             f"缺少依据：公示期限政策“{values.get('name') or values.get('code')}”必须写明依据。"
@@ -340,6 +424,7 @@ def update_publicity_policy(
         raise TypeError(f"unknown policy attributes: {sorted(unknown)}")
     with transaction.atomic():
         current = PublicityPolicy.objects.select_for_update().get(pk=policy.pk)
+        _keep_code(f"公示期限政策“{current.name}”", current.code, changes.get("code", current.code))
         old = policy_snapshot(current)
         _save_policy(current, changes)
         new = policy_snapshot(current)
@@ -366,6 +451,11 @@ def _save_matter(matter: ForbiddenMatter, values: Mapping[str, Any]) -> None:
     for name in MATTER_ATTRS:
         if name in values:
             setattr(matter, name, values[name])
+    _check_types(
+        ForbiddenMatter,
+        {name: getattr(matter, name) for name in MATTER_ATTRS},
+        f"事项“{matter.name}”",
+    )
     keywords = matter.keywords
     if (
         not isinstance(keywords, list)
@@ -419,6 +509,7 @@ def update_forbidden_matter(
         raise TypeError(f"unknown matter attributes: {sorted(unknown)}")
     with transaction.atomic():
         current = ForbiddenMatter.objects.select_for_update().get(pk=matter.pk)
+        _keep_code(f"事项“{current.name}”", current.code, changes.get("code", current.code))
         old = matter_snapshot(current)
         _save_matter(current, changes)
         new = matter_snapshot(current)
