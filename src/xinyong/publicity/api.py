@@ -27,6 +27,7 @@ from rest_framework.views import APIView
 
 from xinyong.core.api import validated
 from xinyong.core.errors import DomainError, NotFoundError
+from xinyong.core.middleware import client_ip
 from xinyong.subjects.selectors import PERSON_DOCUMENT_TYPES, RESIDENT_ID_DOCUMENT
 
 from .presenters import present_record, present_subject
@@ -45,7 +46,18 @@ from .views import (
 DEFAULT_PUBLIC_RATE = "30/min"
 
 
-class PublicAnonThrottle(AnonRateThrottle):
+class ClientAddressThrottle(AnonRateThrottle):
+    """DRF's anonymous throttle, counted per address as the portal pages count it.
+
+    DRF's own `get_ident` takes X-Forwarded-For as sent (NUM_PROXIES unset), so a client
+    could name a fresh address on every request and never be limited; `client_ip` trusts
+    only nginx's X-Real-IP, and only behind the proxy (XINYONG_BEHIND_PROXY)."""
+
+    def get_ident(self, request: Request) -> str:
+        return client_ip(request) or ""  # type: ignore[arg-type]
+
+
+class PublicAnonThrottle(ClientAddressThrottle):
     """Anonymous callers: PUBLICITY_API_RATE per IP (default 30/min)."""
 
     scope = "public"

@@ -7,9 +7,10 @@ from typing import Any
 
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+from rest_framework.throttling import UserRateThrottle
 
 from xinyong.orgs.permissions import IsUnitStaff
+from xinyong.publicity.api import ClientAddressThrottle
 
 DATE_ERRORS: dict[str, Any] = {"invalid": "日期格式应为 YYYY-MM-DD。"}
 
@@ -23,7 +24,7 @@ class IsUnitStaffOrLeader(IsUnitStaff):
         return is_leader(request.user) or super().has_permission(request, view)
 
 
-class PublicThrottle(AnonRateThrottle):
+class PublicThrottle(ClientAddressThrottle):
     """Anonymous applications and look-ups are throttled against scraping and abuse."""
 
 

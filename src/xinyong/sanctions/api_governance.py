@@ -19,13 +19,13 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 
 from xinyong.core.api import validated as _validated
 from xinyong.core.errors import DomainError, NotFoundError
 from xinyong.core.inputs import clean_day
 from xinyong.orgs.models import Unit
 from xinyong.orgs.permissions import IsCreditAdmin, ReadOnlyForLeader
+from xinyong.publicity.api import ClientAddressThrottle
 from xinyong.subjects.selectors import masked_repr
 
 from . import events, governance
@@ -423,7 +423,7 @@ class PublicEventListView(GenericAPIView):
     serializer_class = serializers.Serializer
     permission_classes = [AllowAny]
     authentication_classes: list[Any] = []
-    throttle_classes = [AnonRateThrottle]
+    throttle_classes = [ClientAddressThrottle]
 
     @extend_schema(
         summary="公开：失信事件处置情况（已遮蔽）",

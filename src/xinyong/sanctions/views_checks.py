@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from xinyong.core.errors import DomainError, NotFoundError
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Role
+from xinyong.publicity.views import throttled
 from xinyong.subjects.selectors import search_for
 from xinyong.web.access import role_required
 from xinyong.web.navigation import register_module
@@ -380,6 +381,7 @@ def case_publish(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("sanctions:cases")
 
 
+@throttled
 def public_cases(request: HttpRequest) -> HttpResponse:
     page = Paginator(checks.published_cases(), 20).get_page(request.GET.get("page"))
     return render(
@@ -393,6 +395,7 @@ def public_cases(request: HttpRequest) -> HttpResponse:
     )
 
 
+@throttled
 def public_case(request: HttpRequest, pk: int) -> HttpResponse:
     case: TypicalCase | None = checks.published_cases().filter(pk=pk).first()
     if case is None:

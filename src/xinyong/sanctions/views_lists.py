@@ -21,6 +21,7 @@ from xinyong.core.errors import DomainError, NotFoundError
 from xinyong.core.masking import mask_name, mask_text
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Role, Unit
+from xinyong.publicity.views import throttled
 from xinyong.subjects.selectors import search_for
 
 from . import lists, notices
@@ -299,10 +300,12 @@ def entry_notice(request: HttpRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------- public red list
 
 
+@throttled
 def public_red_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
+    page = Paginator(lists.red_list_public(today), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = []
-    for entry in lists.red_list_public(today):
+    for entry in page.object_list:
         rows.append(
             {
                 "name": _display_name(entry),
@@ -315,7 +318,9 @@ def public_red_list(request: HttpRequest) -> HttpResponse:
                 "reasons": _public_reasons(entry),
             }
         )
-    return render(request, "sanctions/list_red_public.html", {"rows": rows, "today": today})
+    return render(
+        request, "sanctions/list_red_public.html", {"rows": rows, "page": page, "today": today}
+    )
 
 
 def register_navigation() -> None:

@@ -23,7 +23,7 @@ from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from xinyong.collection.api import _unit_arg
@@ -31,6 +31,7 @@ from xinyong.core.errors import DomainError
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Unit
 from xinyong.orgs.permissions import IsUnitStaff, ReadOnlyForLeader
+from xinyong.publicity.api import ClientAddressThrottle
 
 from . import draws, policy
 from .models import SupervisionPolicy
@@ -218,7 +219,7 @@ class DrawVerifyView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list[Any] = []
-    throttle_classes = [AnonRateThrottle, UserRateThrottle]
+    throttle_classes = [ClientAddressThrottle, UserRateThrottle]
 
     @extend_schema(
         summary="复核：用公开的种子重新抽取并比对（任何人可调用）", responses={200: VERIFY_RESPONSE}
