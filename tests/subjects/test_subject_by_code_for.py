@@ -132,3 +132,24 @@ def test_a_dishonesty_event_takes_a_lower_case_code() -> None:
     )
     assert response.status_code == 302
     assert DishonestyEvent.objects.get().subject == company
+
+
+def test_the_workspace_list_form_takes_a_lower_case_code_and_names_an_unknown_one() -> None:
+    from xinyong.sanctions import lists
+
+    company = firm()
+    reporter = make_user("form_hrss", Role.REPORTER, "区人社局")
+    client = Client()
+    client.force_login(reporter)
+    form = {
+        "list_type": lists.get_list_type("SX_WAGES").pk,
+        "basis_document": "北人社列字〔2026〕15号",
+        "reasons": "拖欠农民工工资数额较大",
+        "on": "2026-11-26",
+    }
+    unknown = client.post("/workspace/sanctions/lists/new/", {**form, "subject": OTHER_USCC})
+    assert unknown.status_code == 200
+    assert f"没有找到代码为“{OTHER_USCC}”的信用主体" in unknown.content.decode()
+    response = client.post("/workspace/sanctions/lists/new/", {**form, "subject": USCC.lower()})
+    assert response.status_code == 302
+    assert ListEntry.objects.get().subject == company

@@ -22,7 +22,7 @@ from xinyong.core.masking import mask_name, mask_text
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Role, Unit
 from xinyong.publicity.views import throttled
-from xinyong.subjects.selectors import search_for
+from xinyong.subjects.selectors import subject_by_code_for
 
 from . import lists, notices
 from .models import ListEntry, ListType
@@ -170,17 +170,11 @@ def entry_new(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                found = search_for(request.user, data["subject"], limit=2, purpose=ENTRY_PURPOSE)
-                code = data["subject"].strip().upper()
-                exact = [s for s in found if s.identifier == code]
-                if len(exact) != 1:
-                    raise DomainError(
-                        f"没有找到代码为“{data['subject']}”的信用主体；请输入完整的统一社会信用代码或身份证号码。"
-                    )
+                subject = subject_by_code_for(request.user, data["subject"], purpose=ENTRY_PURPOSE)
                 entry = lists.propose_entry(
                     actor=request.user,
                     list_type=data["list_type"],
-                    subject=exact[0],
+                    subject=subject,
                     basis_document=data["basis_document"],
                     reasons=data["reasons"],
                     on=data["on"],
