@@ -1,6 +1,7 @@
 """Admin: the credit office edits plans, tasks, rows and their targets (next year's plan is
 copied from this year's with the action below and then edited), the rules of a plan
-year (saved through services, one event each). Progress, reviews,
+year (saved through services, one event each). A row's 责任单位 text decides which units
+hold it (its assignments follow the text). Progress, reviews,
 warnings and 通报 are changed only through the workspace (read-only here)."""
 
 from __future__ import annotations
@@ -143,8 +144,41 @@ class TargetInline(admin.TabularInline):
     extra = 0
 
 
+class RowForm(forms.ModelForm):
+    class Meta:
+        model = Row
+        fields = (
+            "plan",
+            "number",
+            "level1",
+            "level2",
+            "level3",
+            "level4",
+            "work",
+            "units_text",
+            "deadline",
+            "plan_clause",
+            "note",
+            "seed_line",
+            "tasks",
+            "lead_units",
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.errors or (self.instance.pk and "units_text" not in self.changed_data):
+            return data
+        # The 责任单位 text decides the row's assignments (services.save_plan_item).
+        try:
+            services.check_row_units(self.instance, data.get("units_text") or "")
+        except DomainError as exc:
+            self.add_error("units_text", exc.message)
+        return data
+
+
 @admin.register(Row)
 class RowAdmin(_EditedThroughService):
+    form = RowForm
     list_display = ("plan", "number", "level3", "short_title", "deadline")
     list_filter = ("plan", "level2")
     search_fields = ("level4", "work", "units_text")

@@ -18,6 +18,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from xinyong.core import calendar
@@ -150,10 +151,8 @@ def _validate_plan_file(data: Any) -> None:
             raise DomainError(f"工作方案文件格式不对：{key} 必须是对象列表。")
     if not clean_text(data.get("title"), "方案名称（title）", limit=200):
         raise DomainError("工作方案文件缺少方案名称（title）。")
-    for index, item in enumerate(data["tasks"], start=1):
-        _file_number(item.get("number"), f"重点工作第 {index} 个", "序号（number）")
-    for index, item in enumerate(data["rows"], start=1):
-        number = _file_number(item.get("number"), f"台账第 {index} 个", "序号（number）")
+    _unique_numbers(data["tasks"], "重点工作")
+    for number, item in zip(_unique_numbers(data["rows"], "台账"), data["rows"], strict=True):
         where = f"台账第 {number} 项"
         linked = item.get("tasks")
         if linked is not None and (
@@ -165,6 +164,23 @@ def _validate_plan_file(data: Any) -> None:
             )
         if item.get("seed_line") not in (None, ""):
             _file_number(item["seed_line"], where, "原文行号（seed_line）", limit=MAX_SEED_LINE)
+
+
+def _unique_numbers(items: Sequence[Any], kind: str) -> list[int]:
+    """The items' numbers, each checked; a number used twice is refused, since load_plan
+    matches items by number and would merge the second into the first."""
+    seen: dict[int, int] = {}
+    numbers = []
+    for index, item in enumerate(items, start=1):
+        number = _file_number(item.get("number"), f"{kind}第 {index} 个", "序号（number）")
+        if number in seen:
+            raise DomainError(
+                f"{kind}第 {index} 个：序号（number）{number} 与{kind}第 {seen[number]} 个重复，"
+                "每项的序号应各不相同。"
+            )
+        seen[number] = index
+        numbers.append(number)
+    return numbers
 
 
 def _shown(value: Any) -> str:
@@ -633,8 +649,70 @@ def check_target(target: RowTarget) -> None:
         raise DomainError(f"活动次数的目标值应为整数，而不是 {value}。")
 
 
+def check_row_units(row: Row, units_text: str) -> tuple[list[Unit], list[Assignment]]:
+    """The units a row's 责任单位 text names (read as load_plan reads a plan file) and the
+    row's assignments the text leaves out. Refused: an unknown name, a text naming no
+    unit, and leaving out a unit that has reported progress (with its evidence) or been
+    supervised (督办, 批示) on the row, since its assignment holds that history and
+    would take it along. Assignments have no inactive state, so such a unit stays."""
+    try:
+        _leads, units = mention_units(units_text)
+    except DomainError as exc:
+        raise DomainError(f"责任单位：{exc.message}") from exc
+    if not units:
+        raise DomainError("责任单位：没有写明任何责任单位。")
+    if row.pk is None:
+        return units, []
+    dropped: list[Any] = list(  # Assignments with the counts annotated
+        Assignment.objects.filter(row_id=row.pk)
+        .exclude(unit_id__in=[u.pk for u in units])
+        .select_related("unit")
+        .annotate(
+            n_reports=Count("reports", distinct=True),
+            n_evidence=Count("reports__evidence", distinct=True),
+            n_supervision=Count("supervision_items", distinct=True),
+        )
+        .order_by("unit__sort_order", "unit__name")
+    )
+    kept = []
+    for a in dropped:
+        history = []
+        if a.n_reports:
+            history.append(f"已报送进展 {a.n_reports} 次")
+        if a.n_evidence:
+            history.append(f"佐证材料 {a.n_evidence} 份")
+        if a.n_supervision:
+            history.append(f"督办事项 {a.n_supervision} 项")
+        if history:
+            kept.append(f"{a.unit.name}（{'，'.join(history)}）")
+    if kept:
+        raise DomainError(
+            f"责任单位不能去掉{'、'.join(kept)}：其在本事项上的进展、佐证和督办记录须保留，"
+            "请在责任单位中保留该单位。"
+        )
+    return units, dropped
+
+
+def _sync_row_units(row: Row) -> dict[str, list[str]]:
+    """Make the row's assignments follow its 责任单位 text (check_row_units); the
+    warnings of a dropped unit go with its assignment."""
+    # Lock the row's assignments: a report filed meanwhile (report_progress locks its
+    # assignment) would otherwise be deleted with an assignment checked as empty.
+    list(Assignment.objects.select_for_update().filter(row_id=row.pk).values_list("pk"))
+    units, dropped = check_row_units(row, row.units_text)
+    Assignment.objects.filter(pk__in=[a.pk for a in dropped]).delete()
+    existing = set(row.assignments.values_list("unit_id", flat=True))
+    _ensure_assignments(row, units)
+    return {
+        "units_added": [u.name for u in units if u.pk not in existing],
+        "units_removed": [a.unit.name for a in dropped],
+    }
+
+
 def save_plan_item(*, actor: Any, item: Any, changed: Sequence[str]) -> Any:
-    """Save a plan, task, row or target edited in the admin, with one event."""
+    """Save a plan, task, row or target edited in the admin, with one event. A row whose
+    责任单位 text is new or changed gets its assignments from it (_sync_row_units), as
+    load_plan gives them."""
     permissions.require(actor, "credit_admin")
     if not isinstance(item, (Plan, Task, Row, RowTarget)):
         raise DomainError("只能编辑工作方案、重点工作、台账事项和量化目标。")
@@ -642,14 +720,22 @@ def save_plan_item(*, actor: Any, item: Any, changed: Sequence[str]) -> Any:
         check_target(item)
     with transaction.atomic():
         created = item.pk is None
+        stored = None
+        if isinstance(item, Row) and not created:
+            stored = Row.objects.filter(pk=item.pk).values_list("units_text", flat=True).first()
+        sync = isinstance(item, Row) and (created or stored != item.units_text)
         item.save()
+        units: dict[str, Any] = {}
+        if sync:
+            units = {"units_text": item.units_text, **_sync_row_units(item)}
         record_event(
             actor=actor,
             action="ledger.plan_item_created" if created else "ledger.plan_item_edited",
             target_type=f"ledger.{type(item).__name__}",
             target_id=item.pk,
             target_repr=str(item),
-            new={"changed": list(changed)},
+            old={"units_text": stored} if sync and not created else None,
+            new={"changed": list(changed), **units},
         )
     return item
 
@@ -1228,9 +1314,13 @@ def close_supervision(*, actor: Any, item: SupervisionItem, note: str) -> Superv
 def check_bulletin_period(plan: Plan, year: int, month: int) -> None:
     """A plan's 通报 cover its year's months and the January after it, when the fourth
     quarter's reports on its 持续推进 rows fall due (next year's plan has its own
-    January 通报)."""
+    January 通报). A month not yet begun has nothing to report: its figures would be
+    today's, published under a later month (the 通报 page and `xinyong ledger report`
+    both check here)."""
     if not (year == plan.year or (year == plan.year + 1 and month == 1)):
         raise DomainError(f"通报期间应在 {plan.year} 年内或 {plan.year + 1} 年 1 月。")
+    if date(year, month, 1) > today():
+        raise DomainError(f"{year} 年 {month} 月尚未开始，不能起草或生成该月的通报。")
 
 
 def draft_bulletin(*, actor: Any, plan: Plan, period: str, commentary: str = "") -> Bulletin:
@@ -1238,8 +1328,6 @@ def draft_bulletin(*, actor: Any, plan: Plan, period: str, commentary: str = "")
     year, month = parse_period(period)
     check_bulletin_period(plan, year, month)
     key = f"{year:04d}-{month:02d}"
-    if date(year, month, 1) > today():
-        raise DomainError("不能为尚未开始的月份起草通报。")
     if Bulletin.objects.filter(plan=plan, period=key).exists():
         raise DomainError(f"{key} 的通报已存在。")
     with transaction.atomic():
