@@ -4,7 +4,14 @@ A record is publicly visible when: it is active (not withdrawn), it has a window
 window is published, not ended, and its last public day (`ends_on`) has not passed. The
 last condition makes expiry take effect at once even before the daily job has written
 `ended_on` (fail safe: a record past its maximum never shows). A record without a window
-is not public.
+is not public. Its type must also still be 公开 in the catalogue (docs/publicity.md, "How
+a window is decided", step 1): a type switched to 共享 or 授权查询 leaves stored windows
+published until they are recomputed, and the public side must not wait for that.
+
+A subject's public records include those of the duplicates merged into it
+(subjects.merge_subjects leaves them on the absorbed subject's row, pointing straight at
+the survivor, one level deep), as sanctions.lists.public_entries_of and the credit report
+do: the absorbed subject's pages and search hits lead to the survivor.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Length
 from django.utils import timezone
 
+from xinyong.catalog.models import Sharing
 from xinyong.core import identifiers
 from xinyong.records.models import CreditRecord, RecordWithdrawal
 from xinyong.subjects.models import Subject, SubjectIdentifier, SubjectKind
@@ -50,6 +58,8 @@ def visible_filter(today: date | None = None, prefix: str = "") -> Q:
     p = prefix
     return (
         Q(**{f"{p}status": CreditRecord.Status.ACTIVE})
+        # A join on the record type, which every public listing selects anyway.
+        & Q(**{f"{p}record_type__sharing": Sharing.PUBLIC})
         & Q(**{f"{p}publicity__is_published": True})
         & Q(**{f"{p}publicity__ended_on__isnull": True})
         & (
@@ -134,20 +144,30 @@ def public_status(record: CreditRecord, today: date | None = None) -> str:
     return STATUS_OBJECTION if has_open_objection(record) else STATUS_PUBLIC
 
 
+def _of_subject(subject_id: int) -> Q:
+    """Records of the subject and of the duplicates merged into it. A subquery of their
+    ids rather than an OR across the join on `merged_into`, which would scan every record
+    instead of using the record's subject index."""
+    merged = Subject.objects.filter(Q(pk=subject_id) | Q(merged_into_id=subject_id))
+    return Q(subject_id__in=merged.values("pk"))
+
+
 def public_records_for(
     subject: Any, *, include_history: bool = False, today: date | None = None
 ) -> list[CreditRecord]:
-    """The subject's publicly visible records, newest decision first. With
-    `include_history` (staff only): also its ended, unpublished and withdrawn records."""
+    """The subject's publicly visible records (those of duplicates merged into it
+    included), newest decision first. With `include_history` (staff only): also its
+    ended, unpublished and withdrawn records."""
     qs: Any
+    of_subject = _of_subject(int(getattr(subject, "pk", subject)))
     if include_history:
         qs = (
-            CreditRecord.objects.filter(subject_id=getattr(subject, "pk", subject))
+            CreditRecord.objects.filter(of_subject)
             .select_related("record_type", "publicity", "publicity__policy", "subject")
             .annotate(has_open_objection=Exists(_open_objections()))
         )
     else:
-        qs = public_records(today).filter(subject_id=getattr(subject, "pk", subject))
+        qs = public_records(today).filter(of_subject)
     return list(qs.order_by("record_type__sort_order", "-decision_date", "-id"))
 
 
@@ -212,7 +232,7 @@ _DAY_STANDIN = date(1900, 1, 2)
 def _rows_queryset(subject_id: int, today: date) -> QuerySet[Any]:
     return (
         public_records(today)
-        .filter(subject_id=subject_id)
+        .filter(_of_subject(subject_id))
         .order_by("record_type__sort_order", "-decision_date", "-id")
         .values_list(*_ROW_COLUMNS)
     )
@@ -242,7 +262,8 @@ def _prepare_rows(alias: str) -> _PreparedRows:
         day = ops.adapt_datefield_value(_DAY_STANDIN)
         subject_at = tuple(i for i, v in enumerate(params) if v == _SUBJECT_STANDIN)
         day_at = tuple(i for i, v in enumerate(params) if v == day)
-        if len(subject_at) != 1 or not day_at:
+        # The subject is there twice: itself and the target of its merged duplicates.
+        if len(subject_at) != 2 or not day_at:
             raise RuntimeError("cannot place the subject and the day in the compiled rows query")
         prepared = _PreparedRows(sql, tuple(params), subject_at, day_at)
         _prepared[alias] = prepared
