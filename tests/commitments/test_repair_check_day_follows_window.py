@@ -165,15 +165,18 @@ def test_a_policy_recompute_moves_the_check_day() -> None:
     assert promise.code in _due_codes(date(2026, 9, 11))
 
 
-def test_lapsed_and_checked_commitments_are_left_alone() -> None:
+def test_lapsed_and_checked_commitments_are_left_alone(clock: Clock) -> None:
     kept = _repaired()
+    # Found kept on its check day (not before: the promise runs until then).
+    today, clock.today = clock.today, CHECK_DAY
     kept = services.record_fulfilment(
         actor=None,
         commitment=kept,
         status="全部履行",
         evidence="核查：未发现新的失信行为。",
-        verified_on=date(2026, 11, 20),
+        verified_on=CHECK_DAY,
     )
+    clock.today = today
     store([penalty_row(2, decided=DECIDED)], reported_on=REPORTED)
     lapsed_app = refuse(apply(record(2), date(2026, 6, 15)), _office(), date(2026, 6, 30))
     lapsed = Commitment.objects.get(repair_application=lapsed_app)

@@ -41,9 +41,11 @@ def commitments_for_subject(
     finding leaves view) or past its longest period, the commitment leaves public view
     as a whole — shown without its outcome it would still read as the one unkept
     promise, as a 信用修复型 commitment is kept off view so as not to name the repaired
-    penalty. Staff (`public_only=False`) keep the whole history."""
+    penalty. Staff (`public_only=False`) keep the whole history. Those of duplicates
+    merged into the subject are its own (merge_subjects leaves them on the absorbed row),
+    as for its records and list entries."""
     subject_id = subject if isinstance(subject, int) else subject.pk
-    qs = _base().filter(subject_id=subject_id)
+    qs = _base().filter(Q(subject_id=subject_id) | Q(subject__merged_into_id=subject_id))
     if public_only:
         visible_breaches = public_records(today).values("pk")
         # A breach without its record (never expected) fails safe: not shown.
@@ -112,7 +114,9 @@ def present_public(c: Commitment) -> dict[str, Any]:
         "status_label": c.get_status_display(),
         "verify_due": c.verify_due,
         "verified_on": c.verified_on,
-        "overdue": c.overdue_flagged_on is not None,
+        # 逾期未补正 describes a commitment still waiting to be made good, as on the staff
+        # list: once its fulfilment is recorded, the outcome speaks.
+        "overdue": c.overdue_flagged_on is not None and c.status == Commitment.Status.PENDING,
         "unfulfilled_content": mask_text(c.unfulfilled_content),
         "liability_action": mask_text(c.liability_action),
     }

@@ -364,6 +364,8 @@ def _check_known_name(*, code: str, name: str) -> None:
 
 
 def _clean_input(unit: Unit, item: CommitmentInput) -> CommitmentInput:
+    """One commitment as a unit states it, checked for every channel (form, API, file
+    row, public window) before anything is written."""
     kind = coerce_kind(item.kind)
     matter = item.matter
     if matter is not None:
@@ -376,6 +378,17 @@ def _clean_input(unit: Unit, item: CommitmentInput) -> CommitmentInput:
             )
         if not matter.active:
             raise DomainError(f"承诺事项“{matter.name}”已停用。")
+    if kind in DEADLINE_KINDS:
+        # The 核查期限 of these kinds is the deadline to make good, flagged 逾期未补正 when
+        # missed (issue 6 §1); it comes only from the matter's 核查期限（工作日）: each
+        # authority sets its own, there is no national one (国办发〔2020〕42号).
+        if matter is None:
+            raise DomainError(f"{Kind(kind).label}承诺请选择承诺事项，以确定核查期限。")
+        if not matter.verification_workdays:
+            raise DomainError(
+                f"承诺事项“{matter.name}”未规定核查期限（工作日），不能据以作出"
+                f"{Kind(kind).label}承诺；请先在承诺事项清单中填写核查期限。"
+            )
     made_on = clean_date(item.made_on, "承诺作出日期")
     assert made_on is not None
     if made_on > timezone.localdate():
@@ -396,6 +409,13 @@ def _clean_input(unit: Unit, item: CommitmentInput) -> CommitmentInput:
         or DEFAULT_CONSEQUENCE[Kind(kind)],
         "违诺责任",
     )
+    publicity = coerce_publicity(item.publicity)
+    if kind == Kind.REPAIR and publicity == Commitment.Publicity.PUBLIC:
+        # A 信用修复型 commitment names the record being repaired, which repair takes off
+        # public view (国办发〔2025〕22号): never 可向社会公开, whichever channel brings it.
+        # Coerced rather than refused (a file's rows often carry the default), as
+        # `record_repair_commitment` does; a stricter 不可公开 stays as chosen.
+        publicity = Commitment.Publicity.LIMITED
     return CommitmentInput(
         kind=kind,
         committer_name=clean_text(item.committer_name, "承诺人名称", limit=200),
@@ -406,7 +426,7 @@ def _clean_input(unit: Unit, item: CommitmentInput) -> CommitmentInput:
         breach_liability=liability,
         matter=matter,
         valid_until=valid_until,
-        publicity=coerce_publicity(item.publicity),
+        publicity=publicity,
     )
 
 
@@ -912,17 +932,31 @@ def person_document(code: str) -> tuple[str, str]:
     return document if document is not None else (RESIDENT_ID_DOCUMENT, code)
 
 
+# What the breach record says instead of a commitment's 事由 and 内容 that the committer
+# did not agree to publish.
+WITHHELD_TEXT = "{what}不予公开（承诺时选择{publicity}）"
+
+
 def _breach_row(c: Commitment, status: str, verified_on: date) -> dict[str, Any]:
     subject = c.subject
     assert subject is not None  # only a 待确认 public-window attempt has none
     unit = c.accepting_unit
+    reason, content = c.reason, c.content
+    if c.publicity != Commitment.Publicity.PUBLIC:
+        # The breach is a dishonesty fact and is published as such (国办发〔2019〕35号:
+        # 履约情况记入信用记录), but the record is public: the commitment's own words stay
+        # where its 公开属性 put them (the commitment item still carries them, with
+        # CN_GKSX, to the city platform).
+        shown = c.get_publicity_display()
+        reason = WITHHELD_TEXT.format(what="承诺事由", publicity=shown)
+        content = WITHHELD_TEXT.format(what="承诺内容", publicity=shown)
     row: dict[str, Any] = {
         "CN_XDR_MC": c.committer_name,
         "CN_XDR_LB": subject.get_kind_display(),
         "CN_CNBM": c.code,
         "CN_CNLX": EXCHANGE_KIND[Kind(c.kind)],
-        "CN_CNSY": c.reason,
-        "CN_CNNR": c.content,
+        "CN_CNSY": reason,
+        "CN_CNNR": content,
         "CN_CNRQ": c.made_on.isoformat(),
         "CN_LXZT": FULFILMENT_LABELS[Commitment.Status(status)],
         "CN_WLXNR": c.unfulfilled_content,
@@ -1059,8 +1093,11 @@ def record_fulfilment(
             raise DomainError(f"该承诺当前状态为“{c.get_status_display()}”，不能再记录履行情况。")
         if day < c.made_on:
             raise DomainError("核查日期不能早于承诺作出日期。")
-        if broken and c.kind == Kind.REPAIR:
-            _require_approved_repair(c)
+        if c.kind == Kind.REPAIR:
+            if broken:
+                _require_approved_repair(c)
+            else:
+                _require_repair_check_day(c, day)
         old = _snapshot(c)
         c.status = value
         c.evidence = proof
@@ -1377,6 +1414,28 @@ def _require_approved_repair(c: Commitment) -> None:
         "申请人未履行承诺的，请在修复审核中不予修复。",
         code="repair_not_approved",
     )
+
+
+def _require_repair_check_day(c: Commitment, day: date) -> None:
+    """A 信用修复型 commitment is found 全部履行 only on or after its check day: the promise
+    runs until the repaired record's longest publicity period has ended
+    (`repair_check_day`), and a breach may still be found until then. One whose repair
+    ended unapproved has lapsed (`lapse_repair_commitments`): nothing is left to check,
+    neither kept nor broken. Without a check day (the record's window has no maximum, or
+    a unit's own 信用修复型 commitment without a period) the unit's check stands."""
+    application = c.repair_application
+    if application is not None and application.status in REPAIR_ENDED_UNAPPROVED:
+        raise DomainError(
+            f"该信用修复型承诺对应的信用修复申请已{application.get_status_display()}，"
+            "承诺随之失效，无需核查履行情况，不能记录履行情况。",
+            code="repair_commitment_lapsed",
+        )
+    if c.verify_due is not None and day < c.verify_due:
+        raise DomainError(
+            f"信用修复型承诺的核查期限为 {c.verify_due:%Y-%m-%d}，此前仍在履行期内，"
+            "该日起方可记录为全部履行；期间发现违诺的，可记录部分履行或全部未履行。",
+            code="repair_check_day_not_reached",
+        )
 
 
 # A repair that ended without approval: refused, or ended with its record's withdrawal.
