@@ -132,12 +132,21 @@ def test_withdrawn_inspection_result_leaves_the_public_page() -> None:
     assert "检查结果已撤销" in body
     # The other target's result is untouched.
     assert "北关市监检〔2026〕2号" in body
-    rows = {r["target_id"]: r for r in draws.public_targets(draw, with_grades=False)}
-    assert rows[first.pk]["inspected"] is False
-    assert rows[first.pk]["result_note"] == "检查结果已撤销"
-    assert (rows[first.pk]["document_number"], rows[first.pk]["outcome"]) == ("", "")
-    assert rows[first.pk]["handling"] == "" and rows[first.pk]["inspected_on"] is None
-    assert rows[second.pk]["inspected"] is True and rows[second.pk]["result_note"] == ""
+    # Without grades the rows carry no target id (it follows the draw order).
+    rows = {r["subject_id"]: r for r in draws.public_targets(draw, with_grades=False)}
+    assert rows[first.subject_id]["inspected"] is False
+    assert rows[first.subject_id]["result_note"] == "检查结果已撤销"
+    assert (rows[first.subject_id]["document_number"], rows[first.subject_id]["outcome"]) == (
+        "",
+        "",
+    )
+    assert (
+        rows[first.subject_id]["handling"] == "" and rows[first.subject_id]["inspected_on"] is None
+    )
+    assert (
+        rows[second.subject_id]["inspected"] is True
+        and rows[second.subject_id]["result_note"] == ""
+    )
 
 
 def test_target_with_withdrawn_result_can_be_inspected_again() -> None:

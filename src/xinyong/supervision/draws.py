@@ -9,26 +9,36 @@ A draw is reproducible by anyone (commit–reveal):
    grade at that moment (`SubjectGrade`; a subject without a grade counts as B, the
    "一般" class that 国市监信发〔2022〕6号 inspects at the normal ratio), the ratio of each
    grade from the policy in force (`policy.policies_in_force`), and the unit's active
-   inspectors with their declared conflicts. A subject already drawn as often as its
-   grade's `frequency_per_year` in the calendar year of the set-up day, by any unit's
-   draw (无事不扰 is about the subject), stays out of the pool; how many, per grade, is
-   kept in the draw's parameters (`frequency`). Draws set up but not yet drawn do not
-   count: nobody knows yet whom they pick. A random 32-byte seed is generated; only
-   its SHA-256 is stored and published. The seed itself waits in a private file
-   (`DRAW_SEED_DIR`, default var/draw-seeds/<hash>) outside the database.
-2. Run (`run_draw`): the frequency is checked again, since draws run after the set-up
-   may have used up a pool subject's year (two draws set up before either ran must not
-   both inspect an A subject): a pool subject already picked by as many draws run in the
-   run's calendar year as its grade's `frequency_per_year` is left out, and recorded in
-   the draw's parameters (`frequency.at_run`: subject, grade and the draws that count).
-   Runs take turns (one at a time, also across units and processes), so that a run
-   always counts the runs before it. The snapshot itself stays as committed. `compute_draw` (below) picks the targets and
-   inspectors from the pool less those subjects (`drawn_pool`), the roster and the seed;
-   the seed is revealed (stored in `Draw.seed`, its file removed) and the result
-   published.
+   inspectors with their declared conflicts. A record filed under a subject merged away
+   since counts for its survivor, and so does a conflict declared on it. A subject
+   already drawn as often as its grade's `frequency_per_year` in the calendar year of
+   the set-up day, by any unit's draw (无事不扰 is about the subject), stays out of the
+   snapshot; how many per grade, and who with the draws that count, is kept in the
+   draw's parameters (`frequency.left_out`, `frequency.excluded`). Draws set up but not
+   yet drawn do not count: nobody knows yet whom they pick. A random 32-byte seed is
+   generated; only its SHA-256 is stored and published. The seed itself waits in a
+   private file (`DRAW_SEED_DIR`, default var/draw-seeds/<hash>) outside the database.
+2. Run (`run_draw`): the frequency is applied again, in the run's calendar year, to the
+   pool as set up before the frequency (the snapshot and `frequency.excluded`): draws
+   run after the set-up may have used up a subject's year (two draws set up before
+   either ran must not both inspect an A subject), and a draw set up in December and
+   run in January counts the new year, so a subject left out at the set-up for the old
+   year is drawn from again. A subject already picked by as many draws run in the run's
+   year as its grade's `frequency_per_year` is left out, and recorded in the draw's
+   parameters (`frequency.at_run`: subject, grade and the draws that count). Runs take
+   turns (one at a time, also across units and processes), so that a run always counts
+   the runs before it. The pool snapshot itself stays as committed. The roster — the
+   unit's inspectors on duty and their declared conflicts with the pool — is read again
+   at the run (an inspector gone off duty or a conflict declared since the set-up is
+   not overlooked), checked again (enough inspectors for every target), and replaces
+   the set-up roster in `Draw.roster_snapshot`. `compute_draw` (below) picks the
+   targets and inspectors from that pool less those subjects (`drawn_pool`), the roster
+   and the seed; the seed is revealed (stored in `Draw.seed`, its file removed) and the
+   result published.
 3. Verify (`verify_draw`, `xinyong draw verify`, /credit/draws/<id>/verify/): checks
    sha256(seed) against the published hash, checks each subject left out at the run
-   against the earlier draws it names, and re-runs `compute_draw` on the same pool.
+   against the earlier draws it names, and re-runs `compute_draw` on the same pool and
+   the roster recorded at the run.
 
 The algorithm (stable; changing it breaks every published draw — add a version instead):
 
@@ -37,8 +47,9 @@ The algorithm (stable; changing it breaks every published draw — add a version
 - rank(label) = HMAC-SHA256(key=seed bytes, message=UTF-8 label), hex.
 - Version: each draw names its version in its parameters ("algorithm"); it is drawn and
   verified by that version. A draw without one is v1.
-- The pool: the set-up snapshot less the subjects listed in `frequency.at_run` (none in
-  draws run before that check existed, so they verify as before).
+- The pool: the set-up snapshot and the subjects listed in `frequency.excluded`, less
+  the subjects listed in `frequency.at_run` (draws set up or run before those lists were
+  kept have none, so they verify as before: the labels and ranks are unchanged).
 - For each grade in A, B, C, D: share = size × ratio / 100 in exact rational arithmetic,
   where size is the number of pool subjects of that grade. v2: n = floor(share), plus one
   when f = share − floor(share) > 0 and int(rank(f"quota:{grade}"), 16) < f × 2^256
@@ -70,6 +81,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from xinyong.catalog.models import RecordType
@@ -383,7 +395,10 @@ def pool_of(
         records = records.filter(record_type=record_type)
     else:
         records = records.filter(source_unit=unit)
-    subjects = Subject.objects.filter(pk__in=records.values("subject_id"), merged_into__isnull=True)
+    # A record stays on the subject it was filed under; once that subject is merged away
+    # it stands for the survivor (`merge_subjects` keeps merged subjects one hop from it).
+    owners = records.annotate(owner=Coalesce("subject__merged_into_id", "subject_id"))
+    subjects = Subject.objects.filter(pk__in=owners.values("owner"), merged_into__isnull=True)
     if region:
         subjects = subjects.filter(region_code__startswith=region)
     pool = []
@@ -406,18 +421,24 @@ def _roster_snapshot(unit: Unit, pool_ids: set[int]) -> list[dict[str, Any]]:
             }
         )
     by_id = {m["id"]: m for m in roster}
+    # A conflict declared on either of two subjects merged since binds the inspector to
+    # both: they are one enterprise (merged subjects sit one hop from their survivor).
+    pool_by_survivor: dict[int, list[int]] = {}
+    for sid, survivor in _survivors(sorted(pool_ids)).items():
+        pool_by_survivor.setdefault(survivor, []).append(sid)
     conflicts = InspectorConflict.objects.filter(inspector_id__in=list(by_id)).values_list(
-        "inspector_id", "subject_id"
+        "inspector_id", "subject_id", "subject__merged_into_id"
     )
-    for inspector_id, subject_id in conflicts:
-        if subject_id in pool_ids:
-            by_id[inspector_id]["conflicts"].append(subject_id)
+    for inspector_id, subject_id, merged_into in conflicts:
+        by_id[inspector_id]["conflicts"].extend(pool_by_survivor.get(merged_into or subject_id, []))
     for member in roster:
-        member["conflicts"].sort()
+        member["conflicts"] = sorted(set(member["conflicts"]))
     return roster
 
 
-def _check_roster(roster: list[dict[str, Any]], pool: list[list[Any]], per_target: int) -> None:
+def _check_roster(
+    roster: list[dict[str, Any]], pool: list[list[Any]], per_target: int, *, then: str = "发起"
+) -> None:
     if len(roster) < per_target:
         raise DomainError(
             f"本单位在岗检查人员 {len(roster)} 名，少于每户需要的 {per_target} 名，"
@@ -431,7 +452,7 @@ def _check_roster(roster: list[dict[str, Any]], pool: list[list[Any]], per_targe
         if len(roster) - count < per_target:
             raise DomainError(
                 f"主体编号 {sid} 的回避人员过多：可派检查人员 {len(roster) - count} 名，"
-                f"少于每户需要的 {per_target} 名，请补充检查人员后再发起。"
+                f"少于每户需要的 {per_target} 名，请补充检查人员后再{then}。"
             )
 
 
@@ -457,12 +478,6 @@ def _draws_by_subject(year: int) -> dict[int, list[int]]:
     return {sid: sorted(set(ids)) for sid, ids in found.items()}
 
 
-def drawn_in_year(year: int) -> Counter[int]:
-    """How many drawn (or published) draws picked each subject in `year`, by the draw's
-    Shanghai day; a subject merged away since counts for its survivor."""
-    return Counter({sid: len(ids) for sid, ids in _draws_by_subject(year).items()})
-
-
 def _frequency_rule(year: int, per_year: dict[str, int]) -> str:
     limits = "、".join(f"{g} 类 {per_year.get(g, 0)} 次" for g in GRADES)
     return f"{year} 年内已被抽中的次数达到所在等级每年抽查频次（{limits}）"
@@ -470,18 +485,21 @@ def _frequency_rule(year: int, per_year: dict[str, int]) -> str:
 
 def _apply_frequency(
     pool: list[list[Any]], per_year: dict[str, int], year: int
-) -> tuple[list[list[Any]], dict[str, int]]:
+) -> tuple[list[list[Any]], dict[str, int], list[dict[str, Any]]]:
     """The pool without the subjects already drawn `per_year[grade]` times in `year`,
-    and how many of each grade were left out."""
-    drawn = drawn_in_year(year)
+    how many of each grade were left out, and who, each with the draws that count."""
+    by_subject = _draws_by_subject(year)
     kept: list[list[Any]] = []
     left_out = dict.fromkeys(GRADES, 0)
+    excluded: list[dict[str, Any]] = []
     for sid, grade in pool:
-        if drawn.get(sid, 0) >= per_year[grade]:
+        counted = by_subject.get(sid, [])
+        if len(counted) >= per_year[grade]:
             left_out[grade] += 1
+            excluded.append({"subject_id": sid, "grade": grade, "draws": counted})
         else:
             kept.append([sid, grade])
-    return kept, left_out
+    return kept, left_out, excluded
 
 
 def create_draw(
@@ -517,7 +535,7 @@ def create_draw(
     if not pool:
         raise DomainError("按所选条件，对象库中没有任何主体，无法抽查。")
     per_year = {g: int(policies[g].frequency_per_year) for g in GRADES}
-    pool, left_out = _apply_frequency(pool, per_year, day.year)
+    pool, left_out, excluded = _apply_frequency(pool, per_year, day.year)
     if not pool:
         limits = "、".join(f"{g} 类 {per_year[g]} 次" for g in GRADES)
         raise DomainError(
@@ -538,7 +556,13 @@ def create_draw(
         "policy_ids": {g: policies[g].pk for g in GRADES},
         "ungraded_as": UNGRADED,
         "algorithm": ALGORITHM,
-        "frequency": {"year": day.year, "per_year": per_year, "left_out": left_out},
+        # Who was left out stays with the draw: a run in another year counts that year.
+        "frequency": {
+            "year": day.year,
+            "per_year": per_year,
+            "left_out": left_out,
+            "excluded": excluded,
+        },
     }
     with transaction.atomic():
         draw = Draw.objects.create(
@@ -616,24 +640,46 @@ def _frequency_summary(draw: Draw, *, with_grades: bool) -> dict[str, Any] | Non
     per_year = {g: int(freq.get("per_year", {}).get(g, 0)) for g in GRADES}
     rule = _frequency_rule(int(freq["year"]), per_year)
     data: dict[str, Any] = {"year": freq["year"], "per_year": per_year}
+    at_run = _at_run(draw)
+    run_year = int(at_run.get("year") or freq["year"])
+    recounted = (
+        f"；抽取在 {run_year} 年，按 {run_year} 年内已被抽中的次数重新核对"
+        if run_year != int(freq["year"])
+        else ""
+    )
     if not with_grades:
-        return {**data, "text": f"{rule}的主体不进入对象库。"}
+        return {**data, "text": f"{rule}的主体不进入对象库{recounted}。"}
     left_out = {g: int(freq.get("left_out", {}).get(g, 0)) for g in GRADES}
     total = sum(left_out.values())
     detail = "、".join(f"{g} 类 {n} 户" for g, n in left_out.items() if n)
     text = f"{rule}的主体不进入对象库：本次未纳入 {total} 户" + (f"（{detail}）" if detail else "")
     data = {**data, "left_out": left_out, "left_out_total": total}
-    at_run = _at_run(draw)
+    set_up = _set_up_excluded(draw)
+    if set_up:
+        data["excluded"] = set_up
     if at_run:
         data["at_run"] = at_run
-    if at_run.get("excluded"):
-        counts = {g: int(at_run.get("left_out", {}).get(g, 0)) for g in GRADES}
-        late = "、".join(f"{g} 类 {n} 户" for g, n in counts.items() if n)
-        text += (
-            f"；抽取时另有 {len(at_run['excluded'])} 户（{late}）在本任务建立后被其他抽查抽中，"
-            f"{at_run['year']} 年内次数已达频次，未纳入抽取"
-        )
+        at_set_up = {int(e["subject_id"]) for e in set_up}
+        at_the_run = {int(e["subject_id"]) for e in at_run.get("excluded", [])}
+        late = [e for e in at_run.get("excluded", []) if int(e["subject_id"]) not in at_set_up]
+        back = [e for e in set_up if int(e["subject_id"]) not in at_the_run]
+        if late:
+            text += (
+                f"；抽取时另有 {len(late)} 户（{_per_grade(late)}）在本任务建立后被其他抽查抽中，"
+                f"{run_year} 年内次数已达频次，未纳入抽取"
+            )
+        text += recounted
+        if back:
+            text += (
+                f"，建立时未纳入的主体中 {len(back)} 户（{_per_grade(back)}）"
+                f"{run_year} 年内未达频次，纳入抽取"
+            )
     return {**data, "text": text + "。"}
+
+
+def _per_grade(entries: list[dict[str, Any]]) -> str:
+    counts = Counter(str(e.get("grade", "")) for e in entries)
+    return "、".join(f"{g} 类 {counts[g]} 户" for g in GRADES if counts[g])
 
 
 def _survivors(subject_ids: list[int]) -> dict[int, int]:
@@ -646,22 +692,25 @@ def _survivors(subject_ids: list[int]) -> dict[int, int]:
 
 
 def _frequency_at_run(draw: Draw, year: int) -> dict[str, Any] | None:
-    """The pool's subjects that draws run since the set-up have brought to their grade's
-    frequency in `year` (the run's Shanghai year), each with the draws that count: the
-    set-up could not know them ("draws set up but not yet drawn do not count"), so two
-    draws set up before either ran would otherwise inspect an A subject twice a year.
+    """The subjects of the pool as set up, before the frequency, that are at their grade's
+    frequency in `year` (the run's Shanghai year), each with the draws that count. The
+    set-up counted its own year and could not know the draws run since ("draws set up but
+    not yet drawn do not count"): two draws set up before either ran would otherwise
+    inspect an A subject twice a year, and a draw set up in December and run in January
+    would leave out a subject not yet inspected in the new year.
     None for a draw set up before the frequency was applied."""
     freq = draw.pool_filter.get("frequency")
     if not isinstance(freq, dict):
         return None
     per_year = {g: int(freq.get("per_year", {}).get(g, 0)) for g in GRADES}
     by_subject = _draws_by_subject(year)
-    survivors = _survivors([int(sid) for sid, _g in draw.pool_snapshot])
+    pool = _pool_before_frequency(draw)
+    survivors = _survivors([int(sid) for sid, _g in pool])
     excluded: list[dict[str, Any]] = []
     left_out = dict.fromkeys(GRADES, 0)
-    for sid, grade in draw.pool_snapshot:
+    for sid, grade in pool:
         counted = by_subject.get(survivors.get(int(sid), int(sid)), [])
-        if counted and len(counted) >= per_year.get(str(grade), 0):
+        if len(counted) >= per_year.get(str(grade), 0):
             excluded.append({"subject_id": int(sid), "grade": str(grade), "draws": counted})
             left_out[str(grade)] += 1
     return {"year": year, "excluded": excluded, "left_out": left_out}
@@ -673,11 +722,29 @@ def _at_run(draw: Draw) -> dict[str, Any]:
     return at_run if isinstance(at_run, dict) else {}
 
 
+def _set_up_excluded(draw: Draw) -> list[dict[str, Any]]:
+    freq = draw.pool_filter.get("frequency")
+    excluded = freq.get("excluded") if isinstance(freq, dict) else None
+    return excluded if isinstance(excluded, list) else []
+
+
+def _pool_before_frequency(draw: Draw) -> list[list[Any]]:
+    """The pool as set up before the yearly frequency: the snapshot and the subjects the
+    set-up left out for its year (frequency.excluded; a draw set up before those were
+    kept has only its snapshot), by subject id."""
+    left_out = [[int(e["subject_id"]), str(e["grade"])] for e in _set_up_excluded(draw)]
+    return sorted([*draw.pool_snapshot, *left_out], key=lambda entry: int(entry[0]))
+
+
 def drawn_pool(draw: Draw) -> list[list[Any]]:
-    """The pool the draw is drawn from: the set-up snapshot less the subjects its run found
-    at their yearly frequency (parameters frequency.at_run)."""
-    excluded = {int(e["subject_id"]) for e in _at_run(draw).get("excluded", [])}
-    return [entry for entry in draw.pool_snapshot if int(entry[0]) not in excluded]
+    """The pool the draw is drawn from. Once run: the pool as set up, before the
+    frequency, less the subjects the run found at their yearly frequency in its own year
+    (parameters frequency.at_run). Before the run: the set-up snapshot."""
+    at_run = _at_run(draw)
+    if not at_run:
+        return list(draw.pool_snapshot)
+    excluded = {int(e["subject_id"]) for e in at_run.get("excluded", [])}
+    return [entry for entry in _pool_before_frequency(draw) if int(entry[0]) not in excluded]
 
 
 # Any fixed number: the key of the PostgreSQL advisory lock that runs draws one at a time.
@@ -717,11 +784,19 @@ def run_draw(*, actor: Any, draw: Draw) -> Draw:
                 **locked.pool_filter,
                 "frequency": {**locked.pool_filter["frequency"], "at_run": at_run},
             }
+        pool = drawn_pool(locked)
+        # Who is on duty and who declared a conflict is read now, not at the set-up: an
+        # inspector gone off duty or a conflict declared since must not be overlooked.
+        # The roster used replaces the set-up one, so the draw verifies against it.
+        roster = _roster_snapshot(locked.unit, {int(sid) for sid, _g in pool})
+        _check_roster(roster, pool, locked.inspectors_per_target, then="抽取")
+        set_up_roster_size = len(locked.roster_snapshot)
+        locked.roster_snapshot = roster
         result = compute_draw(
             seed_hex=seed_hex,
-            pool=drawn_pool(locked),
+            pool=pool,
             ratios=locked.pool_filter.get("ratios", {}),
-            roster=locked.roster_snapshot,
+            roster=roster,
             inspectors_per_target=locked.inspectors_per_target,
             algorithm=algorithm,
         )
@@ -741,7 +816,15 @@ def run_draw(*, actor: Any, draw: Draw) -> Draw:
         locked.status = Draw.Status.DRAWN
         locked.drawn_at = now
         locked.save(
-            update_fields=["seed", "result", "status", "drawn_at", "pool_filter", "updated_at"]
+            update_fields=[
+                "seed",
+                "result",
+                "status",
+                "drawn_at",
+                "pool_filter",
+                "roster_snapshot",
+                "updated_at",
+            ]
         )
         record_event(
             actor=actor,
@@ -749,11 +832,12 @@ def run_draw(*, actor: Any, draw: Draw) -> Draw:
             target_type="supervision.Draw",
             target_id=locked.pk,
             target_repr=f"{locked.unit.name} {locked.title}",
-            old={"status": Draw.Status.COMMITTED},
+            old={"status": Draw.Status.COMMITTED, "roster_size": set_up_roster_size},
             new={
                 "status": locked.status,
                 "seed": seed_hex,
                 "targets": len(result),
+                "roster_size": len(roster),
                 "frequency_at_run": at_run,
             },
         )
@@ -806,7 +890,7 @@ def _check_frequency_at_run(draw: Draw, *, with_grades: bool) -> str:
         return ""
     freq = draw.pool_filter.get("frequency", {})
     per_year = {g: int(freq.get("per_year", {}).get(g, 0)) for g in GRADES}
-    pool = {int(sid): str(grade) for sid, grade in draw.pool_snapshot}
+    pool = {int(sid): str(grade) for sid, grade in _pool_before_frequency(draw)}
     named = sorted({int(d) for e in entries for d in e.get("draws", [])})
     earlier = {
         d.pk: d
@@ -836,7 +920,8 @@ def _check_frequency_at_run(draw: Draw, *, with_grades: bool) -> str:
         holds = (
             sid not in seen
             and pool.get(sid) == grade
-            and len(draw_ids) >= max(per_year.get(grade, 0), 1)
+            # A grade inspected 0 times a year is out without any draw to name.
+            and len(draw_ids) >= per_year.get(grade, 0)
             and all(
                 d in earlier and any(survivors.get(t, t) == root for t in picked.get(d, ()))
                 for d in draw_ids
@@ -1064,7 +1149,8 @@ def public_targets(draw: Draw, *, with_grades: bool = True) -> list[dict[str, An
         rows.sort(key=lambda r: r["subject_id"])
         for index, row in enumerate(rows, start=1):
             row["order"] = index
-            del row["grade"]
+            # Target ids are allocated in draw order, stratum after stratum.
+            del row["grade"], row["target_id"]
     return rows
 
 
@@ -1072,7 +1158,9 @@ def public_data(draw: Draw, *, with_grades: bool | None = None) -> dict[str, Any
     """The draw's published data (data.json). `with_grades` defaults to `grades_public()`.
 
     With grades public: everything needed to re-run the whole draw independently (the
-    pool as [[subject_id, grade], …], seed, roster, result).
+    set-up pool as [[subject_id, grade], …] with the subjects the yearly frequency left
+    out at the set-up and at the run under "frequency" — drawn from: pool + excluded −
+    at_run.excluded —, seed, the roster used at the run, result).
 
     With grades not public, the grades stay out, and so does every form of the pool that
     would let an outsider re-run the per-stratum step. That step sorts a stratum by
