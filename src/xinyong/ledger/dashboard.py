@@ -155,11 +155,13 @@ def dashboard_data(plan: Plan, *, on: date | None = None) -> dict[str, Any]:
                     "late": r.late,
                     "timeliness": None if r.timeliness is None else float(r.timeliness),
                     "compliance": None if r.compliance is None else float(r.compliance),
-                    "url": _url("collection:unit", r.unit.pk),
+                    # The unit's page of the plan year (it opens today's year by default).
+                    "url": _url("collection:unit", r.unit.pk, query={"year": plan.year}),
                 }
                 for r in rates
             ],
-            "url": _url("collection:overview"),
+            # The overview shows one month: the last month of the figures, in the plan year.
+            "url": _url("collection:overview", query={"period": f"{figures_on:%Y-%m}"}),
         },
         "blacklist": {
             "share": float(black.now.share),
@@ -170,7 +172,7 @@ def dashboard_data(plan: Plan, *, on: date | None = None) -> dict[str, Any]:
             "months": [p.on.strftime("%Y-%m") for p in black.trend],
             "trend_share": [float(p.share) for p in black.trend],
             "trend_listed": [p.blacklisted_enterprises for p in black.trend],
-            "url": _url("sanctions:governance"),
+            "url": _url("sanctions:governance", query={"on": figures_on.isoformat()}),
         },
         "rights": {
             "objections_on_time": value(objections),

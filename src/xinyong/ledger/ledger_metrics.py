@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 from functools import partial
 from typing import Any
 
@@ -31,6 +32,24 @@ def _until(period: Any) -> date:
     return min(period.end, timezone.localdate())
 
 
+class Rate(Decimal):
+    """A percentage as shown: rounded to two decimals (collection.selectors.percent), with
+    its exact value kept for judging a target (RowTarget.met_by). The seed's targets are
+    zero tolerance (合规率 100%, 迟报率 0, DOMAIN §4): one rejected row in 20,001 shows
+    100.00% and still misses 100%."""
+
+    exact: Fraction
+
+
+def rate(numerator: int, denominator: int | None) -> Rate | None:
+    shown = percent(numerator, denominator)
+    if shown is None or denominator is None:
+        return None
+    found = Rate(shown)
+    found.exact = Fraction(numerator * 100, denominator)
+    return found
+
+
 # ------------------------------------------------------------------ collection (双公示)
 
 
@@ -42,12 +61,12 @@ def _rates(units: Sequence[Any], period: Any) -> dict[int, Any]:
 def late_rate_bulk(units: Sequence[Any], period: Any) -> dict[int, Decimal | None]:
     """迟报率 = 迟报条数 ÷ 报送条数 (双公示 records reported in the period; 7 working days,
     发改办财金〔2018〕424号)."""
-    return {pk: percent(r.late, r.timed) for pk, r in _rates(units, period).items()}
+    return {pk: rate(r.late, r.timed) for pk, r in _rates(units, period).items()}
 
 
 def compliance_bulk(units: Sequence[Any], period: Any) -> dict[int, Decimal | None]:
     """合规率 = 通过校验的行数 ÷ 提交的行数 (collection's definition)."""
-    return {pk: r.compliance for pk, r in _rates(units, period).items()}
+    return {pk: rate(r.rows_passed, r.rows_submitted) for pk, r in _rates(units, period).items()}
 
 
 def report_rate_bulk(units: Sequence[Any], period: Any) -> dict[int, Decimal | None]:
@@ -62,7 +81,7 @@ def report_rate_bulk(units: Sequence[Any], period: Any) -> dict[int, Decimal | N
         units=list(units),
         record_types=resolve_record_types("双公示"),
     )
-    return {pk: percent(reported, declared) for pk, (reported, declared) in found.items()}
+    return {pk: rate(reported, declared) for pk, (reported, declared) in found.items()}
 
 
 def _one(bulk: Callable[[Sequence[Any], Any], dict[int, Any]]) -> Callable[[Any, Any], Any]:
@@ -179,7 +198,7 @@ def _judged_late(decided_on: date, late: Callable[[], bool]) -> bool | None:
 
 def _on_time_rate(verdicts: Iterable[bool | None]) -> Decimal | None:
     judged = [late for late in verdicts if late is not None]
-    return percent(sum(1 for late in judged if not late), len(judged))
+    return rate(sum(1 for late in judged if not late), len(judged))
 
 
 def objections_on_time(unit: Any, period: Any) -> Decimal | None:

@@ -14,6 +14,7 @@ rules of a plan year as data.
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 
 from django.conf import settings
 from django.db import models
@@ -167,9 +168,12 @@ class RowTarget(models.Model):
     def met_by(self, value: Decimal | int | None) -> bool | None:
         if value is None:
             return None
+        # A rate judged on its exact value (ledger_metrics.Rate), not on the rounded one
+        # shown: 99.995% is not 100%.
+        found = Fraction(getattr(value, "exact", value))
         if self.comparison == self.Comparison.AT_MOST:
-            return Decimal(value) <= self.value
-        return Decimal(value) >= self.value
+            return found <= Fraction(self.value)
+        return found >= Fraction(self.value)
 
 
 class Assignment(TimeStampedModel):

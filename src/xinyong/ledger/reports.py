@@ -48,6 +48,8 @@ BASE_COLUMNS = (
     "逾期",
     "逾期事项",
     "重复逾期",
+    "督办",
+    "逾期督办",
     "宣传活动",
     "培训学习",
 )
@@ -83,7 +85,7 @@ def bulletin_data(plan: Plan, period: str, *, bulletin: Bulletin | None = None) 
     rows = []
     for i, s in enumerate(picture.units, start=1):
         if not s.assignments:
-            status_cells: list[Any] = ["本年度无台账任务", "", "", "", "", "", "", ""]
+            status_cells: list[Any] = ["本年度无台账任务", "", "", "", "", "", "", "", "", ""]
         else:
             status_cells = [
                 s.assignments,
@@ -94,6 +96,8 @@ def bulletin_data(plan: Plan, period: str, *, bulletin: Bulletin | None = None) 
                 s.overdue,
                 "、".join(f"第{n}项" for n in s.overdue_rows),
                 s.repeated_delays,
+                s.open_supervision,
+                s.overdue_supervision,
             ]
         rows.append(
             [
@@ -133,12 +137,16 @@ def bulletin_data(plan: Plan, period: str, *, bulletin: Bulletin | None = None) 
         "summary": summary,
         "commentary": bulletin.commentary if bulletin else "",
         "columns": [*BASE_COLUMNS, *metric_columns, "未达标的量化目标"],
+        # The PDF sets these narrow; a snapshot published before 督办 was shown has 12.
+        "base_columns": len(BASE_COLUMNS),
         "rows": [[str(c) for c in row] for row in rows],
         "definitions": [
             "逾期：有完成时限的事项过期未审核通过（期限前已报完成、正在审核的不算）；持续推进的事项每季度结束后 "
             f"{selectors.rules_for(plan).ongoing_report_workdays} 个工作日内未报送进展（期限时已报完成、正在审核的，"
             "或期限在方案印发前的，不算）。",
             "重复逾期：同一事项第二次起的逾期次数。",
+            "督办：统计日尚未办结的督办事项数；逾期督办：其中已过办理期限（期限为法定休假日的顺延至"
+            "其后第一个工作日）、至统计日仍未反馈的件数。",
             "平台指标为本年度截至统计日的数据，由平台自动计算；“未接入”表示该指标的数据来源尚未接入平台。",
         ],
         "issuer": f"{district}社会信用体系建设领导小组办公室",
@@ -216,7 +224,7 @@ _BULLETIN_TYPST = r"""
   // Every column a share of the page width, so that long headers wrap inside their column
   // instead of widening it: `auto` columns took the width of their unbroken headers and
   // squeezed the free-text columns to one character a line (69 pages for 61 units).
-  columns: range(data.columns.len()).map(i => if i == 0 { 0.45fr } else if i == 1 { 1.8fr } else if i == 8 { 2fr } else if i == data.columns.len() - 1 { 2.6fr } else if i < 12 { 0.7fr } else { 1fr }),
+  columns: range(data.columns.len()).map(i => if i == 0 { 0.45fr } else if i == 1 { 1.8fr } else if i == 8 { 2fr } else if i == data.columns.len() - 1 { 2.6fr } else if i < data.at("base_columns", default: 12) { 0.7fr } else { 1fr }),
   align: (x, y) => if x == 1 or x == 8 or x == data.columns.len() - 1 { left } else { center },
   stroke: 0.4pt,
   inset: 2.5pt,

@@ -621,6 +621,8 @@ class UnitSummary:
     targets_unknown: int = 0
     missed_targets: list[str] = field(default_factory=list)
     open_supervision: int = 0
+    # Open 督办 items past their 办理期限 and not answered on the picture's day.
+    overdue_supervision: int = 0
 
     @property
     def accepted(self) -> int:
@@ -665,6 +667,7 @@ class UnitSummary:
             "targets_unknown": self.targets_unknown,
             "missed_targets": self.missed_targets,
             "open_supervision": self.open_supervision,
+            "overdue_supervision": self.overdue_supervision,
         }
 
 
@@ -750,19 +753,28 @@ def plan_picture(plan: Plan, *, on: date | None = None) -> PlanPicture:
     ):
         if row["unit_id"] in summaries:
             summaries[row["unit_id"]].activities[row["kind"]] = row["n"]
-    for row in (
+    days = _Days()
+    for unit_id, due_on, responded_on in (
         # Open on `on`: opened by then and not closed by then (a past month's 通报).
         SupervisionItem.objects.filter(assignment__row__plan=plan, opened_on__lte=on)
         .filter(
             Q(closed_on__gt=on)
             | (Q(closed_on__isnull=True) & ~Q(status=SupervisionItem.Status.CLOSED))
         )
-        .values("assignment__unit_id")
-        .annotate(n=Count("id"))
-        .order_by()
+        .values_list("assignment__unit_id", "due_on", "responded_on")
     ):
-        if row["assignment__unit_id"] in summaries:
-            summaries[row["assignment__unit_id"]].open_supervision = row["n"]
+        summary = summaries.get(unit_id)
+        if summary is None:
+            continue
+        summary.open_supervision += 1
+        # Overdue on `on` when its 办理期限 (postponed past a non-working day, 《民法典》
+        # 第二百零三条, as the rows' deadlines are) lay before `on` and the unit had not
+        # answered by then; not judged while that day's calendar is not loaded.
+        if responded_on is not None and responded_on <= on:
+            continue
+        due = days.postponed(due_on) if due_on < on else None
+        if due is not None and due < on:
+            summary.overdue_supervision += 1
     return PlanPicture(
         plan=plan, on=on, states=states, targets=targets, units=list(summaries.values())
     )
