@@ -72,6 +72,27 @@ def test_supervision_past_its_deadline_unanswered_is_counted_as_of_the_day(clock
     assert row[header.index("逾期督办")] == 1
 
 
+def test_a_second_answer_keeps_the_first_answer_date(clock) -> None:
+    """A past 通报 reads whether the unit had answered by its day: answering again later
+    (a fuller account) must not make October's 通报 show the item unanswered."""
+    p = plan(2026)
+    admin = user("l9_admin5", "credit_admin")
+    a = assignment(p, 2, UNIT)
+    clock.today = date(2026, 10, 12)
+    item = services.open_supervision(
+        actor=admin, assignment=a, reason="三季度进展未报送", due_on=date(2026, 10, 16)
+    )
+    clock.today = date(2026, 10, 14)
+    services.respond_supervision(actor=admin, item=item, response="已补报三季度进展。")
+    clock.today = date(2026, 11, 5)
+    assert _cell(reports.bulletin_data(p, "2026-10"), UNIT, "逾期督办") == "0"
+    item.refresh_from_db()
+    services.respond_supervision(actor=admin, item=item, response="补充：已上传佐证材料。")
+    item.refresh_from_db()
+    assert (item.responded_on, item.response) == (date(2026, 10, 14), "补充：已上传佐证材料。")
+    assert _cell(reports.bulletin_data(p, "2026-10"), UNIT, "逾期督办") == "0"
+
+
 def test_supervision_deadline_on_a_holiday_moves_to_the_next_working_day(clock) -> None:
     # 《民法典》第二百零三条: 2026-10-03 is in the National Day holiday.
     p = plan(2026)

@@ -1270,7 +1270,9 @@ def respond_supervision(*, actor: Any, item: SupervisionItem, response: str) -> 
     with transaction.atomic():
         old = {"status": item.status}
         item.response = response
-        item.responded_on = today()
+        # The first answer dates it: a past 通报 reads whether the unit had answered by
+        # its day, and a fuller answer later must not undo that.
+        item.responded_on = item.responded_on or today()
         item.status = SupervisionItem.Status.ANSWERED
         item.save()
         record_event(
