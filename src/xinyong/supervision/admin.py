@@ -11,9 +11,11 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
+from xinyong.core.admin_forms import ServiceModelForm, for_request
 from xinyong.core.admin_privacy import PersonDataAdmin, PersonListAdmin
 from xinyong.core.errors import DomainError
 
+from . import policy
 from .loaders import check_cutoffs, check_params
 from .models import (
     Draw,
@@ -136,8 +138,38 @@ class ExternalEvaluationAdmin(PersonDataAdmin):
     list_filter = ("source", "grade", "takes_precedence")
 
 
+class SupervisionPolicyForm(ServiceModelForm):
+    """Saved by policy.create_policy / update_policy, whose clean_values refuses what a
+    draw cannot use (a ratio outside 0–100 % would make a negative quota) and whose event
+    records the old and new values."""
+
+    class Meta:
+        model = SupervisionPolicy
+        fields = (
+            "grade",
+            "inspection_ratio",
+            "frequency_per_year",
+            "approach",
+            "basis",
+            "effective_from",
+            "effective_to",
+        )
+
+    def _post_clean(self) -> None:
+        # The service checked and saved the row; the model's checks here would only come
+        # after that save, in Django's wording.
+        pass
+
+    def save_through_service(self, data: dict[str, Any]) -> SupervisionPolicy:
+        values = {name: data.get(name) for name in self._meta.fields or ()}
+        if self.instance.pk:
+            return policy.update_policy(actor=self.request_user, policy=self.instance, **values)
+        return policy.create_policy(actor=self.request_user, **values)
+
+
 @admin.register(SupervisionPolicy)
 class SupervisionPolicyAdmin(admin.ModelAdmin):
+    form = SupervisionPolicyForm
     list_display = (
         "grade",
         "inspection_ratio",
@@ -146,6 +178,17 @@ class SupervisionPolicyAdmin(admin.ModelAdmin):
         "effective_from",
         "effective_to",
     )
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        return for_request(super().get_form(request, obj, change=change, **kwargs), request)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        # Saved by the service in the form's clean(); only hand the stored row back.
+        if form.saved is not None:
+            obj.pk = form.saved.pk
+            obj.refresh_from_db()
 
 
 @admin.register(Inspector)

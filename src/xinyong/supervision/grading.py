@@ -472,11 +472,32 @@ def _only(qs: Any, ids: Sequence[int] | None, among: str | None) -> Any:
     return qs
 
 
+_SOURCE_RANK: dict[str, int] = {"provincial": 0, "sector": 1}
+
+
+def _precedence(ev: ExternalEvaluation) -> tuple[int, int, int]:
+    """Sort key of external results, the one in precedence first: provincial before
+    sector, then the latest evaluation, then the latest stored."""
+    return (_SOURCE_RANK.get(ev.source, 9), -ev.evaluated_on.toordinal(), -ev.pk)
+
+
+def _first_per_root(
+    evaluations: Iterable[ExternalEvaluation], root_of: dict[int, int]
+) -> dict[int, ExternalEvaluation]:
+    """Per root subject, the result in precedence among its own and those of the subjects
+    merged into it: a merge must not let a newer sector result beat a provincial one."""
+    out: dict[int, ExternalEvaluation] = {}
+    for ev in evaluations:
+        root = root_of.get(ev.subject_id, ev.subject_id)
+        if root not in out or _precedence(ev) < _precedence(out[root]):
+            out[root] = ev
+    return out
+
+
 def _external(
     on: date, ids: Sequence[int] | None, among: str | None = None
 ) -> dict[int, ExternalEvaluation]:
-    """Per subject, the result that takes precedence on `on`: provincial before sector,
-    then the latest evaluation."""
+    """Per subject, the result that takes precedence on `on` (`_precedence`)."""
     from xinyong.records.models import CreditRecord
 
     # A result reported as a record stands only while the record does (已撤销的记录不计分);
@@ -486,14 +507,7 @@ def _external(
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
         .filter(Q(record__isnull=True) | Q(record__status=CreditRecord.Status.ACTIVE))
     )
-    qs = _only(qs, ids, among)
-    best: dict[int, ExternalEvaluation] = {}
-    rank: dict[str, int] = {"provincial": 0, "sector": 1}
-    for ev in qs.order_by("subject_id", "-evaluated_on", "-id"):
-        cur = best.get(ev.subject_id)
-        if cur is None or rank.get(ev.source, 9) < rank.get(cur.source, 9):
-            best[ev.subject_id] = ev
-    return best
+    return _first_per_root(_only(qs, ids, among), {})
 
 
 def _members(roots: Sequence[int]) -> dict[int, int]:
@@ -534,12 +548,7 @@ def _evaluate(
                 counts if cur is None else [a + b for a, b in zip(cur, counts, strict=True)]
             )
         raw = merged
-        ext2: dict[int, ExternalEvaluation] = {}
-        for sid, ev in external.items():
-            root = member_to_root.get(sid, sid)
-            if root not in ext2 or ev.evaluated_on > ext2[root].evaluated_on:
-                ext2[root] = ev
-        external = ext2
+        external = _first_per_root(external.values(), member_to_root)
     return inds, raw, external
 
 
@@ -1177,13 +1186,7 @@ def _set_external(scope: _Scope, on: date, merged: bool) -> dict[int, ExternalEv
     external = _external(on, None, among=among)
     if not external or not merged:
         return external
-    roots = dict(_fetch("SELECT id, root FROM gr_member"))
-    out: dict[int, ExternalEvaluation] = {}
-    for sid, ev in external.items():
-        root = roots.get(sid, sid)
-        if root not in out or ev.evaluated_on > out[root].evaluated_on:
-            out[root] = ev
-    return out
+    return _first_per_root(external.values(), dict(_fetch("SELECT id, root FROM gr_member")))
 
 
 def _write_set(

@@ -25,6 +25,7 @@ from xinyong.catalog.models import RecordType
 from xinyong.core.errors import DomainError, NotFoundError
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Role, Unit
+from xinyong.publicity.views import throttled
 from xinyong.subjects.selectors import search_for
 from xinyong.web.access import role_required
 from xinyong.web.navigation import register_module
@@ -417,8 +418,11 @@ def inspection_entry(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # ---------------------------------------------------------------- public pages
+# Throttled per address like the rest of /credit/ and the draws API: a verify request
+# re-runs the whole draw.
 
 
+@throttled
 def public_draw_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(Draw.objects.select_related("unit"), PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -433,6 +437,7 @@ def _public(pk: int) -> Draw:
         raise Http404(exc.message) from None
 
 
+@throttled
 def public_draw_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # Grades are staff-only unless the credit office made them public (see
     # draws.summary / public_targets / public_data): totals only, no per-grade counts.
@@ -446,10 +451,14 @@ def public_draw_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "summary": draws.summary(draw, with_grades=show),
             "targets": draws.public_targets(draw, with_grades=show),
             "show_grades": show,
+            # The method shown is the one the draw was drawn (and verifies) by.
+            "algorithm": draws.algorithm_of(draw),
+            "algorithm_v1": draws.ALGORITHM_V1,
         },
     )
 
 
+@throttled
 def public_draw_verify(request: HttpRequest, pk: int) -> HttpResponse:
     draw = _public(pk)
     return render(
@@ -459,6 +468,7 @@ def public_draw_verify(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@throttled
 def public_draw_data(request: HttpRequest, pk: int) -> JsonResponse:
     draw = _public(pk)
     return JsonResponse(draws.public_data(draw), json_dumps_params={"ensure_ascii": False})
