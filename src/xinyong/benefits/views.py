@@ -15,6 +15,7 @@ from xinyong.finance import criteria as crit
 from xinyong.orgs.models import Role
 from xinyong.orgs.permissions import role_of
 from xinyong.publicity.views import throttled
+from xinyong.subjects.selectors import log_person_reads
 from xinyong.web.access import role_required
 
 from . import services
@@ -87,6 +88,13 @@ def scenario_uses(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404("未找到该场景。")
     uses = scenario.uses.select_related("subject").order_by("-checked_at", "-id")
     page = Paginator(uses, 50).get_page(request.GET.get("page"))
+    # The page shows whether each person checked was eligible (ARCHITECTURE rule 5; the
+    # person's 查询记录, 河南条例 art. 40): one read per person shown.
+    log_person_reads(
+        dict.fromkeys(u.subject for u in page if u.subject is not None),
+        reader=request.user,
+        purpose=f"查阅信易+使用记录（{scenario.name}）",
+    )
     return render(request, "benefits/uses.html", {"scenario": scenario, "page": page})
 
 

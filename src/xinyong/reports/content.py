@@ -22,7 +22,7 @@ from operator import or_
 from typing import Any
 
 from django.conf import settings
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -155,7 +155,13 @@ def _items(
     return out
 
 
-def _record_line(record: CreditRecord, today: date) -> dict[str, Any]:
+def _own_name(subject: Subject) -> str | None:
+    """The name `mask_text` masks in the report's free text: a person's own, as the report
+    masks it in the name field (DOMAIN.md §2)."""
+    return subject.name if subject.is_person else None
+
+
+def _record_line(record: CreditRecord, today: date, own_name: str | None) -> dict[str, Any]:
     shown = presenters.present_record(record, today=today)
     return {
         "type": shown["type_name"],
@@ -163,7 +169,7 @@ def _record_line(record: CreditRecord, today: date) -> dict[str, Any]:
         "nature": shown["nature"],
         "document": shown["document_number"],
         "decided": shown["decision_date"] or "",
-        "unit": mask_text(shown["deciding_unit"]),
+        "unit": mask_text(shown["deciding_unit"], person_name=own_name),
         "status": shown["status"],
         "publicity_until": shown["publicity_ends_on"] or "",
         "repair_from": shown["repair_from"] or "",
@@ -212,12 +218,12 @@ def _list_entries(subject: Subject, on: date) -> list[Any]:
     return list(public_entries_of(subject.pk, on))
 
 
-def _entry_line(entry: Any) -> dict[str, Any]:
+def _entry_line(entry: Any, own_name: str | None) -> dict[str, Any]:
     return {
         "list": entry.list_type.name,
         "kind": entry.list_type.get_kind_display(),
-        "document": mask_text(entry.basis_document),
-        "reasons": mask_text(entry.reasons),
+        "document": mask_text(entry.basis_document, person_name=own_name),
+        "reasons": mask_text(entry.reasons, person_name=own_name),
         "authority": entry.designating_authority
         or (entry.designating_unit.name if entry.designating_unit_id else ""),
         "effective_from": _d(entry.effective_from),
@@ -226,7 +232,7 @@ def _entry_line(entry: Any) -> dict[str, Any]:
     }
 
 
-def _commitments(ids: list[int], today: date) -> list[dict[str, Any]]:
+def _commitments(ids: list[int], today: date, own_name: str | None) -> list[dict[str, Any]]:
     """What the subject page shows on the issue day: a broken commitment whose breach
     record is no longer public (repaired, withdrawn, past its period) is left out, as
     the record itself is (commitments_for_subject)."""
@@ -240,7 +246,8 @@ def _commitments(ids: list[int], today: date) -> list[dict[str, Any]]:
             {
                 "code": shown["code"],
                 "kind": shown["kind_label"],
-                "reason": shown["reason"],
+                # present_public masks numbers only, not the person's own name.
+                "reason": mask_text(shown["reason"], person_name=own_name),
                 "made_on": _d(shown["made_on"]),
                 "unit": shown["accepting_unit"],
                 "status": shown["status_label"],
@@ -312,8 +319,9 @@ def queries_of(
 
     A check is one line, from its Check row (the unit it was made for, its matter and
     date). The reads of a person that are that same query are not lines of their own:
-    those made to find and check the person on a day a check of the person was recorded,
-    and the checking unit reopening its own check later (sanctions.checks purposes)."""
+    those a user made to find and check the person on a day that user recorded a check of
+    the person, and the checking unit reopening its own check later (sanctions.checks
+    purposes)."""
     from xinyong.benefits.models import ScenarioUse
     from xinyong.sanctions.checks import CHECK_PURPOSE, FOLLOW_UP_PURPOSE
     from xinyong.sanctions.models import Check
@@ -332,18 +340,27 @@ def queries_of(
             occurred_at__gte=start,
             occurred_at__lt=end,
         ).exclude(purpose__startswith=FOLLOW_UP_PURPOSE)
-        checked_days = {
-            timezone.localtime(created).date()
-            for created in Check.objects.filter(
-                subject_id__in=ids, created_at__gte=start, created_at__lt=end
-            ).values_list("created_at", flat=True)
-        }
+        # The days each user (the user who recorded it, not the unit it was made for:
+        # the credit office checks for units) recorded a check of the person.
+        checked_days: dict[int | None, set[date]] = {}
+        for created, checker in Check.objects.filter(
+            subject_id__in=ids, created_at__gte=start, created_at__lt=end
+        ).values_list("created_at", "checked_by_id"):
+            checked_days.setdefault(checker, set()).add(timezone.localtime(created).date())
         if checked_days:
             # A name search may also show persons who are not then checked: their read
-            # stays a line unless they were checked that day too.
+            # stays a line unless they were checked that day too — by the same reader, so
+            # that another unit's check does not hide this one's read.
+            same_query = reduce(
+                or_,
+                (
+                    Q(reader_id=checker, day__in=sorted(days))
+                    for checker, days in checked_days.items()
+                ),
+            )
             reads = reads.annotate(
                 day=TruncDate("occurred_at", tzinfo=timezone.get_current_timezone())
-            ).exclude(purpose__startswith=CHECK_PURPOSE, day__in=sorted(checked_days))
+            ).exclude(Q(purpose__startswith=CHECK_PURPOSE) & same_query)
         logs, count = _newest(reads.select_related("reader").order_by("-occurred_at"))
         total += count
         for log in logs:
@@ -351,7 +368,7 @@ def queries_of(
                 {
                     "date": timezone.localtime(log.occurred_at).date().isoformat(),
                     "who": _reader_named(log),
-                    "purpose": mask_text(log.purpose),
+                    "purpose": mask_text(log.purpose, person_name=subject.name),
                 }
             )
     checks, count = _newest(
@@ -501,7 +518,7 @@ def _serious_in_period(ids: list[int], start: date, today: date) -> list[Any]:
     )
 
 
-def _period_entry_line(entry: Any, today: date) -> dict[str, str]:
+def _period_entry_line(entry: Any, today: date, own_name: str | None) -> dict[str, str]:
     last_day = entry.removed_on - timedelta(days=1) if entry.removed_on else None
     if entry.ends_on is not None and (last_day is None or entry.ends_on < last_day):
         last_day = entry.ends_on
@@ -513,7 +530,7 @@ def _period_entry_line(entry: Any, today: date) -> dict[str, str]:
         status = STILL_LISTED
     return {
         "list": entry.list_type.name,
-        "document": mask_text(entry.basis_document),
+        "document": mask_text(entry.basis_document, person_name=own_name),
         "authority": entry.designating_authority
         or (entry.designating_unit.name if entry.designating_unit_id else ""),
         "effective_from": _d(entry.effective_from),
@@ -528,6 +545,7 @@ def _special(
     ids: list[int],
     public_ids: set[int],
     today: date,
+    own_name: str | None,
 ) -> dict[str, Any]:
     """发改财金〔2025〕565号: a special report that replaces 无违法违规证明 covers at least
     行政处罚 (incl. 简易程序), 行政强制, serious-dishonesty lists and criminal judgments.
@@ -561,7 +579,7 @@ def _special(
     simple = [r for r in penalties if "简易" in str((r.payload or {}).get("CF_CXLX") or "")]
     coercion = [r for r in counted if r.record_type.code == "XZQZ"]
     serious = _serious_in_period(ids, start, today)
-    serious_lines = [_period_entry_line(e, today) for e in serious]
+    serious_lines = [_period_entry_line(e, today, own_name) for e in serious]
     still_listed = sum(1 for e in serious_lines if e["status"] == STILL_LISTED)
     criminal = [r for r in counted if r.record_type.code in criminal_types]
     outside_body = [r for r in counted if r.pk not in public_ids]
@@ -602,9 +620,9 @@ def _special(
         "not_in_body": [
             {
                 "type": r.record_type.name,
-                "document": r.document_number,
+                "document": mask_text(r.document_number, person_name=own_name),
                 "decided": r.decision_date.isoformat() if r.decision_date else "",
-                "unit": mask_text(r.deciding_unit_name),
+                "unit": mask_text(r.deciding_unit_name, person_name=own_name),
                 "why": _why_not_in_body(r, today),
             }
             for r in outside_body
@@ -686,22 +704,23 @@ def build(subject: Subject, header: Header) -> dict[str, Any]:
     ids = _subject_ids(subject)
     raw_records = _public_records(subject, ids, today)
     entries = _list_entries(subject, today)
+    own_name = _own_name(subject)
     lines_by_chapter: dict[str, list[dict[str, Any]]] = {key: [] for key, _, _ in CHAPTERS}
     all_lines = []
     for record in raw_records:
-        line = _record_line(record, today)
+        line = _record_line(record, today, own_name)
         lines_by_chapter[_chapter_of(record)].append(line)
         all_lines.append(line)
     registration = lines_by_chapter.pop("registration")
     raw_registration = [r for r in raw_records if _chapter_of(r) == "registration"]
-    commitments = _commitments(ids, today)
+    commitments = _commitments(ids, today, own_name)
     # Grades are not published unless the office turns them on, and every report leaves
     # the platform (there is no staff-only kind): the same switch as the portal's.
     grades_shown = grades_public()
     grade = _grade(subject) if grades_shown else None
-    red = [_entry_line(e) for e in entries if e.list_type.kind == "red"]
-    serious = [_entry_line(e) for e in entries if e.list_type.kind == "serious"]
-    abnormal = [_entry_line(e) for e in entries if e.list_type.kind == "abnormal"]
+    red = [_entry_line(e, own_name) for e in entries if e.list_type.kind == "red"]
+    serious = [_entry_line(e, own_name) for e in entries if e.list_type.kind == "serious"]
+    abnormal = [_entry_line(e, own_name) for e in entries if e.list_type.kind == "abnormal"]
     queries, queries_total = queries_of(
         subject, since=today - timedelta(days=QUERY_LOOKBACK_DAYS), until=today, ids=ids
     )
@@ -785,7 +804,9 @@ def build(subject: Subject, header: Header) -> dict[str, Any]:
         "record_count": len(all_lines),
     }
     if header.purpose.special:
-        data["special"] = _special(header.purpose, ids, {r.pk for r in raw_records}, today)
+        data["special"] = _special(
+            header.purpose, ids, {r.pk for r in raw_records}, today, own_name
+        )
         data["title"] = title_for(kind, special=True)
     return data
 

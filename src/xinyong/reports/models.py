@@ -146,6 +146,17 @@ class Report(TimeStampedModel):
     )
     issued_by_label = models.CharField("出具人（记录时）", max_length=150)
     issued_unit = models.CharField("出具单位", max_length=100, blank=True)
+    # The issuer's unit when the report was issued: a unit's staff see the reports it
+    # issued (reports.selectors), and a clerk moved to another unit since does not take
+    # them along. `issued_unit` is the name printed (a bank's too); this is the unit.
+    issuing_unit = models.ForeignKey(
+        "orgs.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="出具单位（机构）",
+    )
     issued_at = models.DateTimeField("生成时间")
     valid_until = models.DateField("有效期至")
     version = models.CharField("报告版本", max_length=20)

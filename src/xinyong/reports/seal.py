@@ -31,6 +31,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -58,6 +59,12 @@ MAX_SEAL_LINE = 4096
 MAX_PEM = 16 * 1024
 
 _BAD_LINE = "电子签章格式不正确：签章被篡改。"
+# The text fields of a seal line; `facts` is an object of text (rendering.seal_facts).
+_TEXT_FIELDS = ("alg", "kid", "number", "sha256", "sig")
+# A lone surrogate (which JSON's "\ud800" escapes can carry) cannot be encoded, so a page,
+# an API answer or a console showing it would fail; control characters are no part of
+# anything the platform seals either.
+_NOT_TEXT = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 # ------------------------------------------------------------------ keys
@@ -271,6 +278,20 @@ class SealCheck:
     alg: str = ""
 
 
+def _well_formed(payload: Any) -> bool:
+    """Whether a seal line's JSON has the shape `seal` writes: the text fields as text,
+    `facts` (if any) an object of text, and no text that is not well-formed. Anything else
+    was never sealed by the platform and is refused before any of it is shown."""
+    if not isinstance(payload, dict):
+        return False
+    texts = [payload.get(key, "") for key in _TEXT_FIELDS]
+    facts = payload.get("facts", {})
+    if not isinstance(facts, dict):
+        return False
+    texts += [*facts.keys(), *facts.values()]
+    return all(isinstance(t, str) and not _NOT_TEXT.search(t) for t in texts)
+
+
 def _signature_ok(
     payload: dict[str, Any], sig: str, alg: str, public: Ed25519PublicKey | None
 ) -> tuple[bool, str]:
@@ -305,8 +326,13 @@ def _signature_ok(
             return False, "该报告使用升级前的 HMAC-SHA256 签章，但本平台已没有对应密钥，无法核验。"
         if kid != hashlib.sha256(secret).hexdigest()[:16]:
             return False, "签章密钥不是本平台的密钥：报告系伪造。"
-        expected = hmac.new(secret, canonical(payload), hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(sig, expected):
+        try:
+            expected = hmac.new(secret, canonical(payload), hashlib.sha256).hexdigest()
+            # As bytes: compare_digest refuses a str with non-ASCII characters.
+            matches = hmac.compare_digest(sig.encode("utf-8"), expected.encode("ascii"))
+        except ValueError:
+            matches = False
+        if not matches:
             return False, "电子签章验证失败：签章内容（如报告编号）被改动或系伪造。"
         return True, ""
     return False, "签章算法不受支持：不是本平台出具的信用报告。"
@@ -325,14 +351,14 @@ def check(data: bytes, *, public: Ed25519PublicKey | None = None) -> SealCheck:
         return SealCheck(False, _BAD_LINE)
     try:
         payload = json.loads(line.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return SealCheck(False, _BAD_LINE)
-    if not isinstance(payload, dict) or not isinstance(payload.get("sig"), str):
+    if not _well_formed(payload) or "sig" not in payload:
         return SealCheck(False, _BAD_LINE)
-    number = str(payload.get("number", ""))
-    facts = payload.get("facts") if isinstance(payload.get("facts"), dict) else {}
-    alg = str(payload.get("alg", ""))
-    sig = str(payload.pop("sig"))
+    number = payload.get("number", "")
+    facts = payload.get("facts", {})
+    alg = payload.get("alg", "")
+    sig = payload.pop("sig")
     ok, reason = _signature_ok(payload, sig, alg, public)
     if not ok:
         return SealCheck(False, reason, number, alg=alg)

@@ -22,8 +22,9 @@ def _base() -> QuerySet[Report]:
 
 
 def reports_visible_to(user: Any) -> QuerySet[Report]:
-    """Credit admins and leaders: every report; unit staff: reports their unit issued or
-    that were issued for their unit's matters; bank users: the reports they obtained, and
+    """Credit admins and leaders: every report; unit staff: reports their unit issued (the
+    issuer's unit at the time, not the unit the issuer belongs to now) or that were issued
+    for their unit's matters; bank users: the reports they obtained, and
     only while the enterprise's authorisation for their bank is in force (the rule of the
     信易贷 report page, `finance.services.authorised_subjects_q`): a revoked or expired
     authorisation cuts the bank off what it downloaded before too."""
@@ -42,7 +43,7 @@ def reports_visible_to(user: Any) -> QuerySet[Report]:
     if role in (Role.REPORTER, Role.REVIEWER) and getattr(user, "unit_id", None):
         unit_ids = permissions.readable_unit_ids(user) or {user.unit_id}
         return qs.filter(
-            Q(issued_by__unit_id__in=unit_ids) | Q(matter__unit_id__in=unit_ids)
+            Q(issuing_unit_id__in=unit_ids) | Q(matter__unit_id__in=unit_ids)
         ).distinct()
     return qs.none()
 

@@ -273,6 +273,7 @@ def issue_report(
                 )
                 or _label(actor),
                 issued_unit=header.issuer_unit,
+                issuing_unit_id=getattr(actor, "unit_id", None),
                 issued_at=now,
                 valid_until=header.valid_until,
                 version=content.FORMAT_VERSION[:20],

@@ -21,7 +21,7 @@ from xinyong.core.inputs import positive_id
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Role, Unit
 from xinyong.publicity.views import throttled
-from xinyong.subjects.selectors import masked_repr
+from xinyong.subjects.selectors import log_person_reads, masked_repr
 from xinyong.web.access import role_required
 
 from . import selectors, services
@@ -264,6 +264,9 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     except NotFoundError as exc:
         raise Http404(exc.message) from exc
     full = selectors.with_pdf(report)
+    # The page shows what the report says of the person (ARCHITECTURE rule 5; the
+    # person's 查询记录, 河南条例 art. 40).
+    log_person_reads([report.subject], reader=request.user, purpose=f"查阅信用报告 {full.number}")
     return render(
         request,
         "reports/detail.html",
