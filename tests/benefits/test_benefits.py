@@ -95,7 +95,8 @@ def test_person_check_is_read_logged_and_masked(world):
 
 
 def test_unknown_subject_is_recorded_as_not_eligible(world):
-    result = services.check(actor=world["bank"], subject_code="91410503MA9ZZZZZ1X", on=ON)
+    # Staff only: a bank gets "not found" for a code it may not see (bank_may_see).
+    result = services.check(actor=world["reporter"], subject_code="91410503MA9ZZZZZ1X", on=ON)
     assert result.subject is None and result.eligible_for == []
     assert ScenarioUse.objects.filter(subject__isnull=True).count() == 7
     with pytest.raises(DomainError):

@@ -5,16 +5,29 @@ platform's staff (信用等级仅供本平台工作人员查看). The check is r
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
-from tests.finance.helpers import admin, bank_user, firm, list_entry, make_user, person, set_grade
+from tests.finance.helpers import (
+    BANK,
+    admin,
+    bank_user,
+    firm,
+    list_entry,
+    make_user,
+    person,
+    set_grade,
+)
 from xinyong.benefits import services
 from xinyong.benefits.models import ScenarioUse
+from xinyong.core.errors import NotFoundError
 from xinyong.core.models import Event, ReadLog
+from xinyong.finance.services import record_staff_authorisation
 from xinyong.orgs.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -28,12 +41,26 @@ def world():
     list_entry(d_firm, "SX_BZXR", date(2026, 9, 1), actor=credit)
     someone = person("张建国", date(1968, 5, 12), 31)
     set_grade(someone, "A")
+    a_firm = firm("MA44T3K1", "安阳市北关区恒达商贸有限公司", grade="A")
+    bank = bank_user()
+    # A bank checks only firms it may see (bank_may_see): both have authorised it.
+    today = timezone.localdate()
+    for subject in (d_firm, a_firm):
+        record_staff_authorisation(
+            actor=credit,
+            subject=subject,
+            bank=BANK,
+            scope="financing",
+            valid_from=today,
+            valid_until=today + timedelta(days=180),
+            document=ContentFile(b"%PDF-1.4 signed", name="shouquan.pdf"),
+        )
     return {
         "credit": credit,
         "reporter": make_user("rep_zjj", Role.REPORTER, "区住建局"),
-        "bank": bank_user(),
+        "bank": bank,
         "d": d_firm,
-        "a": firm("MA44T3K1", "安阳市北关区恒达商贸有限公司", grade="A"),
+        "a": a_firm,
         "person": someone,
     }
 
@@ -69,12 +96,12 @@ def test_bank_check_is_still_recorded_in_full(world):
     assert Event.objects.filter(action="benefits.check").count() == 1
 
 
-def test_bank_check_of_a_person_hides_the_grade(world):
+def test_bank_check_of_a_person_is_not_found(world):
+    # Never a natural person to a bank (bank_may_see); nothing of the person is read.
     p = world["person"]
-    data = services.check(actor=world["bank"], subject_code=p.identifier, on=ON).as_dict()
-    assert "信用等级" not in _text(data)
-    assert "信易租" in data["eligible_for"]
-    assert ReadLog.objects.filter(subject_id=str(p.pk), purpose="信易+守信激励核验").count() == 1
+    with pytest.raises(NotFoundError):
+        services.check(actor=world["bank"], subject_code=p.identifier, on=ON)
+    assert not ReadLog.objects.filter(subject_id=str(p.pk)).exists()
 
 
 def test_staff_of_a_unit_keep_the_reasons(world):

@@ -10,10 +10,12 @@ import re
 from datetime import UTC, date, datetime
 
 import pytest
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from xinyong.benefits import services as benefits
 from xinyong.core.errors import DomainError
+from xinyong.finance.services import record_staff_authorisation
 from xinyong.orgs.models import Role
 from xinyong.records.models import CreditRecord
 from xinyong.reports import content, services
@@ -222,6 +224,16 @@ def test_scenario_checks_of_an_enterprise_are_in_its_query_record() -> None:
     subject = org_with_penalty(1)
     zjj = user("zjj_x", Role.REPORTER, "区住建局")
     bank = user("bank_x", Role.BANK, None, organisation=BANK)
+    # A bank checks only firms it may see (subjects.selectors.bank_may_see).
+    record_staff_authorisation(
+        actor=user("credit_x", Role.CREDIT_ADMIN, "区发改委"),
+        subject=subject,
+        bank=BANK,
+        scope="financing",
+        valid_from=TODAY,
+        valid_until=date(2027, 2, 23),
+        document=ContentFile(b"%PDF-1.4 signed", name="shouquan.pdf"),
+    )
     benefits.check(actor=zjj, subject_code=ORG_USCC, scenario=benefits.get_scenario("XYZ"))
     benefits.check(actor=bank, subject_code=ORG_USCC, scenario=benefits.get_scenario("XYP"))
 

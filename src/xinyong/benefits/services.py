@@ -24,7 +24,12 @@ from xinyong.orgs import permissions
 from xinyong.orgs.models import Role
 from xinyong.orgs.services import resolve_unit
 from xinyong.subjects.models import Subject
-from xinyong.subjects.selectors import READ_SUBJECT_TYPE, find_by_identifier, masked_repr
+from xinyong.subjects.selectors import (
+    READ_SUBJECT_TYPE,
+    bank_may_see,
+    find_by_identifier,
+    masked_repr,
+)
 
 from .models import Scenario, ScenarioUse
 
@@ -44,6 +49,14 @@ CHECK_ROLES = (Role.CREDIT_ADMIN, Role.REPORTER, Role.REVIEWER, Role.BANK)
 # may enjoy each benefit: grades are for the platform's staff only, and the 信易贷 white
 # list hides a firm that has not authorised the bank (docs/finance.md).
 REASON_ROLES = (Role.CREDIT_ADMIN, Role.REPORTER, Role.REVIEWER)
+# A bank checks only the firms it may see elsewhere (`bank_may_see`: on the published white
+# list or authorising it). A natural person, a hidden firm and an unknown code all get this
+# one answer, so that a bare ID number tells the bank neither that the person exists nor
+# whether they are on the 失信被执行人名单 (个人信息保护法 art. 6, least privilege).
+BANK_NOT_FOUND = (
+    "未找到可供贵行核验的企业：银行只能核验已发布的信易贷白名单上的企业或已授权贵行的企业，"
+    "请填写其统一社会信用代码。"
+)
 SCENARIO_ATTRS = (
     "name",
     "field",
@@ -221,6 +234,29 @@ def _narrowed(
     return ScenarioAnswer(answer.scenario, answer.eligible, reasons)
 
 
+def _bank_subject(actor: Any, code: str) -> Subject:
+    """The subject a bank's check is about, or NotFoundError (BANK_NOT_FOUND) — the same
+    for every code the bank may not see. The refusal is on the record (committed although
+    the bank is refused), as finance.bank_report records a report refused."""
+    try:
+        subject = find_by_identifier(code)
+    except DomainError:
+        # A number held under two document types: persons only, so the same answer.
+        subject = None
+    if subject is not None and bank_may_see(actor, subject):
+        return subject
+    with transaction.atomic():
+        record_event(
+            actor=actor,
+            action="benefits.check_refused",
+            target_type=TARGET,
+            target_id="",
+            target_repr=f"{identifiers.mask_identifier(code)} 银行核验未获准",
+            new={"subject": subject.pk if subject else None, "reason": "银行无权查看该主体"},
+        )
+    raise NotFoundError(BANK_NOT_FOUND)
+
+
 @dataclass
 class ScenarioAnswer:
     scenario: Scenario
@@ -297,7 +333,11 @@ def check(
     # Not grading.subject_by_code: the 信易贷 pages use it for firms by their USCC, where
     # a bare passport number must not find a person. Raises DomainError for a number
     # registered under two document types (the type must be given, not guessed).
-    subject = find_by_identifier(code)
+    subject: Subject | None
+    if permissions.role_of(actor) == Role.BANK:
+        subject = _bank_subject(actor, code)
+    else:
+        subject = find_by_identifier(code)
     shown_code = (
         subject.display_identifier if subject is not None else identifiers.mask_identifier(code)
     )

@@ -195,10 +195,11 @@ ACTION_LABELS: dict[str, str] = {
     "benefits.scenario_create": "新增信易+场景",
     "benefits.scenario_update": "修改信易+场景",
     "benefits.check": "信易+资格核验",
+    "benefits.check_refused": "拒绝银行信易+核验",
     # -- integrity (政务诚信)
     "integrity.organs_ensure": "补建机关本级主体",
     "integrity.body_register": "登记政府机构",
-    "integrity.body_merged_listings": "合并主体后的失信被执行人预警归属主管单位",
+    "integrity.body_merged_listings": "合并主体后预警归属主管单位",
     "integrity.alert_acknowledge": "签收政务诚信预警",
     "integrity.alert_resolve": "解除政务诚信预警",
     "integrity.scan_alerts": "补发政务诚信预警",

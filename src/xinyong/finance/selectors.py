@@ -5,7 +5,7 @@ firms, 银企对接 events)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -13,7 +13,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from .models import CityBenchmark, LoanOutcome, MatchmakingEvent, WhitelistItem, WhitelistRun
-from .services import current_run, run_in_force
+from .services import current_run, listed_on
 
 ItemStatus = WhitelistItem.Status
 
@@ -108,8 +108,8 @@ def statistics(year: int) -> Statistics:
     - credit-loan volume: 信用贷款 granted (放款日期) in the year, 万元; growth against the
       previous year's volume; the target is growth above the city average for the year
       (CityBenchmark, entered as data);
-    - recommended firms: firms listed on a white list published in the year, or on the
-      list in force at the year's start (not removed from it before 1 January);
+    - recommended firms: firms listed on a white list published in the year, or listed on
+      1 January (`services.listed_on`: not removed on or before that day);
     - success rate: among recommended firms that applied in the year (application
       reported by a bank), the share granted a loan;
     - per bank: applications by 申请日期, loans and amounts by 放款日期 (`_by_bank`);
@@ -122,19 +122,17 @@ def statistics(year: int) -> Statistics:
     beats = None
     if bench is not None and growth is not None:
         beats = growth > bench.city_growth_percent
-    start = date(year, 1, 1)
-    # The lists published in the year and the one in force on 1 January. A firm removed
-    # before 1 January was no longer on the latter, so it is not recommended this year.
-    in_year = Q(published_at__year=year)
-    in_force = run_in_force(start - timedelta(days=1))
-    if in_force is not None:
-        in_year |= Q(pk=in_force.pk)
-    runs = WhitelistRun.objects.filter(
-        in_year, status__in=(WhitelistRun.Status.PUBLISHED, WhitelistRun.Status.SUPERSEDED)
+    # The lists published in the year, and the one in force on 1 January as `listed_on`
+    # reads it (one rule: a firm removed on or before 1 January was not listed that day).
+    published_in_year = Q(
+        run__published_at__year=year,
+        run__status__in=(WhitelistRun.Status.PUBLISHED, WhitelistRun.Status.SUPERSEDED),
+        status__in=(ItemStatus.LISTED, ItemStatus.REMOVED),
     )
     recommended = (
-        WhitelistItem.objects.filter(run__in=runs)
-        .filter(Q(status=ItemStatus.LISTED) | Q(status=ItemStatus.REMOVED, removed_on__gte=start))
+        WhitelistItem.objects.filter(
+            published_in_year | Q(pk__in=listed_on(date(year, 1, 1)).values("pk"))
+        )
         .values("subject")
         .distinct()
         .count()

@@ -588,8 +588,19 @@ def rescreen(
     """Re-check the listed subjects of the published list and of the runs under review
     (all, or those given as in `listed_items`; or of one `run`) against each run's own
     criteria: a subject that no longer qualifies, or was merged into another, is taken
-    off (`_take_off`). Idempotent: items taken off stay off and are not touched again."""
+    off (`_take_off`). Idempotent: items taken off stay off and are not touched again.
+    A removal counts from its own day (`listed_on`): `on` may not precede the published
+    list's publication day, or the removal would rewrite who was listed before it."""
     day = on or _today()
+    published = current_run()
+    if on is not None and published is not None and (run is None or run.pk == published.pk):
+        published_on = timezone.localtime(published.published_at).date()
+        if on < published_on:
+            raise DomainError(
+                f"复核基准日 {on:%Y-%m-%d} 早于现行白名单 {published.number} 的发布日"
+                f"（{published_on:%Y-%m-%d}）：移出自复核基准日起算，不能早于名单发布，"
+                "否则会改写发布前的名单记录。"
+            )
     items = listed_items(subject_ids)
     if run is not None:
         items = items.filter(run=run)

@@ -46,7 +46,9 @@ class Command(ActionCommand):
         res = sub.add_parser(
             "rescreen", parents=[json_flag], help="复核已发布名单和审核中的名单（可重复运行）"
         )
-        res.add_argument("--on", default="", help="复核基准日（YYYY-MM-DD），默认今天")
+        res.add_argument(
+            "--on", default="", help="复核基准日（YYYY-MM-DD），默认今天；不得早于现行名单发布日"
+        )
         exp = sub.add_parser("export", parents=[json_flag], help="导出已发布名单")
         exp.add_argument("--out", required=True, help="输出文件路径（.xlsx 或 .csv）")
         exp.add_argument(
@@ -82,7 +84,8 @@ class Command(ActionCommand):
 
     def _rescreen(self, options: dict[str, Any]) -> tuple[str, Any]:
         on = _day(options["on"])
-        # A removal from the published list is final: not for a base day still to come.
+        # A removal from the published list is final: not for a base day still to come
+        # (here), nor before the list's publication day (services.rescreen, every caller).
         changed = services.rescreen(
             actor=None,
             on=clean_day(on, "复核基准日", not_after_today=True) if on else None,
