@@ -5,8 +5,12 @@ traceback), while `call_command` in tests still raises CommandError."""
 
 from __future__ import annotations
 
+import contextlib
+import getpass
 import json
+import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
@@ -50,3 +54,26 @@ class ActionCommand(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         text, data = self.run_action(options)
         self.emit(text, data, options)
+
+
+def os_user() -> str:
+    """The operating-system login that ran the command, for the record; "" when there is
+    none (a container running under a uid without a passwd entry)."""
+    try:
+        return getpass.getuser()
+    except Exception:  # KeyError/OSError from getpwuid: no login name
+        return ""
+
+
+def write_output(path: Path, content: bytes) -> None:
+    """Write a command's output file whole or not at all: into a temporary file beside it,
+    then renamed over it, so a failed write (disk full) leaves no partial file and an
+    existing file untouched. Raises OSError."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_bytes(content)
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise

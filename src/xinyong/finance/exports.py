@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -102,9 +103,12 @@ def to_csv(data: list[list[Any]]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def export_whitelist(*, actor: Any, fmt: str = "xlsx") -> tuple[str, bytes]:
+def export_whitelist(
+    *, actor: Any, fmt: str = "xlsx", deliver: Callable[[str, bytes], None] | None = None
+) -> tuple[str, bytes]:
     """The published list as (file name, bytes); credit office (or the system, for the
-    CLI) only."""
+    CLI) only. `deliver(name, content)`, if given, hands the file out (the CLI writes it)
+    in the transaction of the export's event: a delivery that raises leaves no event."""
     if actor is not None:
         require(actor, "credit_admin")
     fmt = (fmt or "xlsx").lower()
@@ -124,4 +128,7 @@ def export_whitelist(*, actor: Any, fmt: str = "xlsx") -> tuple[str, bytes]:
             target_repr=f"{run.number} 导出 {fmt.upper()}（报送省信易贷平台）",
             new={"format": fmt, "rows": len(data)},
         )
-    return f"信易贷白名单-{run.number}.{fmt}", content
+        name = f"信易贷白名单-{run.number}.{fmt}"
+        if deliver is not None:
+            deliver(name, content)
+    return name, content

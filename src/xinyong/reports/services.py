@@ -3,7 +3,7 @@ self-service), printing, the reference data (purposes, the 信用报告应用目
 verification of a report file or number.
 
 Service contract used by other apps (keep the signature):
-    issue_report(*, actor, subject, purpose: str, matter=None, channel="staff") -> Report
+    issue_report(*, actor, subject, purpose: str, matter=None, channel="staff", deliver=None) -> Report
     report_pdf(report) -> bytes
 """
 
@@ -14,6 +14,7 @@ import json
 import logging
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -200,10 +201,14 @@ def issue_report(
     purpose: str,
     matter: Any = None,
     channel: str = "staff",
+    deliver: Callable[[Report, bytes], None] | None = None,
 ) -> Report:
     """Issue one report of `subject` for the purpose with code `purpose` (optionally for
     a matter of the 信用报告应用目录), render and seal its PDF, store it with its
-    digests, count the matter's use, and log the issue (and the read of a person)."""
+    digests, count the matter's use, and log the issue (and the read of a person).
+    `deliver(report, pdf)`, if given, hands the PDF out (the CLI writes it to a file) in
+    the issue's transaction: a delivery that raises issues nothing, so a free report
+    (河南条例 art. 40) is not used up by a file that could not be written."""
     if channel not in Channel.values:
         raise DomainError(f"出具渠道应为：{'、'.join(Channel.values)}。")
     target = find_subject(subject)
@@ -311,6 +316,8 @@ def issue_report(
                     subject_repr=masked_repr(target),
                     purpose=f"出具信用报告（{chosen.name}）",
                 )
+            if deliver is not None:
+                deliver(report, pdf)
     except IntegrityError:
         storage.discard(pdf_sha)
         # Two reports in the same second drew the same 8 characters (1 in 34^8).
@@ -321,7 +328,15 @@ def issue_report(
     return report
 
 
-def issue_requested(*, actor: Any, subject: Any, purpose: str, matter: Any, channel: str) -> Report:
+def issue_requested(
+    *,
+    actor: Any,
+    subject: Any,
+    purpose: str,
+    matter: Any,
+    channel: str,
+    deliver: Callable[[Report, bytes], None] | None = None,
+) -> Report:
     """The form/API/CLI entry: `matter` is an id (or empty), limited to the matters the
     actor may issue for; the purpose defaults to the matter's."""
     from .selectors import issuable_matters
@@ -339,7 +354,12 @@ def issue_requested(*, actor: Any, subject: Any, purpose: str, matter: Any, chan
             raise DomainError("应用事项不存在，或不是本单位的事项。")
     chosen = purpose or (the_matter.purpose.code if the_matter else "")
     return issue_report(
-        actor=actor, subject=subject, purpose=chosen, matter=the_matter, channel=channel
+        actor=actor,
+        subject=subject,
+        purpose=chosen,
+        matter=the_matter,
+        channel=channel,
+        deliver=deliver,
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 import sys
 from typing import Any
@@ -10,14 +9,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from xinyong.core import context
+from xinyong.core.commands import os_user
 from xinyong.core.errors import DomainError
-
-
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in some containers
-        return ""
 
 
 class Command(BaseCommand):
@@ -61,7 +54,7 @@ class Command(BaseCommand):
                     # Read and checked by the service, as for an upload or the API.
                     reported_on=options["reported_on"],
                     channel=Batch.Channel.CLI,
-                    operator=_os_user(),
+                    operator=os_user(),
                     progress=progress,
                 )
         except DomainError as exc:

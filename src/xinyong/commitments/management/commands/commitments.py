@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 from datetime import date
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from xinyong.core.commands import os_user
 from xinyong.core.errors import DomainError
 from xinyong.core.inputs import clean_day
 
@@ -46,8 +46,11 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from exc
 
     def _import(self, options: dict[str, Any]) -> None:
+        # Read before the import commits: nothing after it may fail, or a re-run would
+        # store the commitments twice.
+        operator = os_user()
         result = services.import_commitments(actor=None, unit=options["unit"], path=options["file"])
-        data = {**result.as_json(), "os_user": getpass.getuser()}
+        data = {**result.as_json(), "os_user": operator}
         if options["json"]:
             self.stdout.write(json.dumps(data, ensure_ascii=False))
         else:

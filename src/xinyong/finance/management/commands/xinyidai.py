@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from xinyong.core.commands import ActionCommand
+from xinyong.core.commands import ActionCommand, write_output
 from xinyong.core.inputs import clean_day
 
 from ... import exports, selectors, services
@@ -110,11 +110,15 @@ class Command(ActionCommand):
     def _export(self, options: dict[str, Any]) -> tuple[str, Any]:
         out = Path(options["out"])
         fmt = options["format"] or ("csv" if out.suffix.lower() == ".csv" else "xlsx")
-        name, content = exports.export_whitelist(actor=None, fmt=fmt)
-        try:
-            out.write_bytes(content)
-        except OSError as exc:
-            raise CommandError(f"无法写入文件 {out}：{exc.strerror}") from None
+
+        def write(_name: str, content: bytes) -> None:
+            try:
+                write_output(out, content)
+            except OSError as exc:
+                # Raised inside the export's transaction: no file out, no export logged.
+                raise CommandError(f"无法写入文件 {out}：{exc.strerror}") from None
+
+        name, content = exports.export_whitelist(actor=None, fmt=fmt, deliver=write)
         return f"已导出 {name} 到 {out}（{len(content)} 字节）", {
             "file": str(out),
             "format": fmt,

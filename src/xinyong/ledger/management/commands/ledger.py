@@ -66,7 +66,8 @@ class Command(ActionCommand):
         warnings.add_argument("--on", default="", help="预警日期 YYYY-MM-DD，默认今天")
 
     def _plan(self, year: int | None) -> Any:
-        if year:
+        # --year 0 is a year asked for (and refused by get_plan), not "no year".
+        if year is not None:
             return selectors.get_plan(year)
         plan = selectors.current_plan()
         if plan is None:
@@ -114,7 +115,8 @@ class Command(ActionCommand):
 
     def _report(self, options: dict[str, Any]) -> tuple[str, Any]:
         year, month = services.parse_period(options["period"])
-        plan = selectors.get_plan(options.get("year") or year)
+        asked = options.get("year")
+        plan = selectors.get_plan(year if asked is None else asked)
         services.check_bulletin_period(plan, year, month)
         period = f"{year:04d}-{month:02d}"
         bulletin = plan.bulletins.filter(period=period).first()

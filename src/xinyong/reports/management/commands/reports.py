@@ -5,12 +5,13 @@ verification reads nothing but the two files: no database, so a third party can 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from xinyong.core.commands import ActionCommand
+from xinyong.core.commands import ActionCommand, write_output
 from xinyong.core.errors import DomainError
 
 from ... import services
@@ -64,21 +65,27 @@ class Command(ActionCommand):
     def _issue(self, options: dict[str, Any]) -> tuple[str, Any, bool]:
         if not options["purpose"] and not options["matter"]:
             raise DomainError("请用 --purpose 指定报告用途代码，或用 --matter 指定应用事项。")
+        # Checked before issuing, so that a mistyped path costs nothing; the write itself
+        # is part of the issue (deliver) for the failures no check foresees.
+        _check_out(Path(options["out"]) if options["out"] else None)
+
+        def deliver(report: Any, pdf: bytes) -> None:
+            out = Path(options["out"] or services.download_name(report))
+            try:
+                write_output(out, pdf)
+            except OSError as exc:
+                raise DomainError(f"无法写入 {out}：{exc.strerror}。报告未出具。") from exc
+            services.record_print(actor=None, report=report, channel="cli")
+
         report = services.issue_requested(
             actor=None,
             subject=options["subject"],
             purpose=options["purpose"],
             matter=options["matter"],
             channel="cli",
+            deliver=deliver,
         )
         out = Path(options["out"] or services.download_name(report))
-        try:
-            out.write_bytes(services.report_pdf(report))
-        except OSError as exc:
-            raise DomainError(
-                f"报告已出具（编号 {report.number}），但无法写入 {out}：{exc.strerror}。"
-            ) from exc
-        services.record_print(actor=None, report=report, channel="cli")
         data = {
             "number": report.number,
             "subject": report.subject_name,
@@ -147,3 +154,18 @@ def _read(name: str) -> bytes:
         return path.read_bytes()
     except OSError as exc:
         raise DomainError(f"无法读取文件 {path}：{exc.strerror}。") from exc
+
+
+def _check_out(out: Path | None) -> None:
+    """Refuse an output path that cannot be written (None: the default name in the
+    current directory)."""
+    folder = Path.cwd() if out is None else out.parent
+    shown = str(folder if out is None else out)
+    if out is not None and out.is_dir():
+        raise DomainError(f"无法写入 {shown}：这是一个目录，请给出文件名。报告未出具。")
+    if not folder.is_dir():
+        raise DomainError(f"无法写入 {shown}：目录 {folder} 不存在。报告未出具。")
+    if not os.access(folder, os.W_OK) or (
+        out is not None and out.exists() and not os.access(out, os.W_OK)
+    ):
+        raise DomainError(f"无法写入 {shown}：没有写入权限。报告未出具。")

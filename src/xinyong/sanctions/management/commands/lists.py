@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 from datetime import date
 from typing import Any
@@ -10,15 +9,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from xinyong.core.commands import os_user
 from xinyong.core.errors import DomainError
 from xinyong.core.inputs import clean_day
-
-
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in some containers
-        return ""
 
 
 class Command(BaseCommand):
@@ -111,7 +104,7 @@ class Command(BaseCommand):
             full_snapshot=options["full_snapshot"],
             # Removing entries cannot be undone: not on a day still to come.
             on=self._on(options["on"], not_after_today=True),
-            operator=_os_user(),
+            operator=os_user(),
         )
         data = result.as_json()
         ingest = data.get("ingest") or {}
