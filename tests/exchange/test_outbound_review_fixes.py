@@ -138,7 +138,7 @@ def test_a_redrop_never_shows_the_old_manifest_beside_the_new_data(settings, tmp
     services.resend_message(actor=None, message=message.pk)
 
     seen: list[str] = []
-    real = transports._write_atomic
+    real = transports.write_output
 
     def checked(path: Path, data: bytes) -> None:
         real(path, data)
@@ -154,7 +154,7 @@ def test_a_redrop_never_shows_the_old_manifest_beside_the_new_data(settings, tmp
             else:
                 seen.append("no manifest yet")
 
-    monkeypatch.setattr(transports, "_write_atomic", checked)
+    monkeypatch.setattr(transports, "write_output", checked)
     assert services.send_pending(actor=None).sent == 1
     assert seen == ["no manifest yet"]
     data = (outbox / f"{message.idempotency_key}.csv").read_bytes()

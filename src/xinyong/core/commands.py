@@ -66,12 +66,16 @@ def os_user() -> str:
 
 
 def write_output(path: Path, content: bytes) -> None:
-    """Write a command's output file whole or not at all: into a temporary file beside it,
-    then renamed over it, so a failed write (disk full) leaves no partial file and an
-    existing file untouched. Raises OSError."""
+    """Write an output file whole or not at all: into a temporary file beside it, flushed
+    to disk, then renamed over it, so a failed write (disk full) or a crash leaves no
+    partial file and an existing file untouched (command outputs, the 前置机 file drop).
+    Raises OSError."""
     tmp = path.with_name(f".{path.name}.tmp")
     try:
-        tmp.write_bytes(content)
+        with open(tmp, "wb") as fh:
+            fh.write(content)
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(tmp, path)
     except OSError:
         with contextlib.suppress(OSError):

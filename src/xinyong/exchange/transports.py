@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 from django.utils import timezone
 
+from xinyong.core.commands import write_output
 from xinyong.core.exports import xlsx_workbook
 
 from .conf import ExchangeConfig
@@ -149,15 +150,6 @@ class HttpJsonTransport:
         )
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
 def _withdraw(path: Path) -> None:
     """Remove a file (a previous attempt's manifest) and make the removal durable before
     anything else is written: the exchange machine takes a manifest as "complete"."""
@@ -224,7 +216,7 @@ class FileDropTransport:
             # beside the new data, whose checksum it does not announce. Until the new
             # manifest lands the message looks incomplete, and the exchange machine waits.
             _withdraw(self.directory / f"{key}.manifest.json")
-            _write_atomic(self.directory / data_name, data)
+            write_output(self.directory / data_name, data)
             manifest = {
                 "idempotency_key": key,
                 "node": prepared.envelope.get("node"),
@@ -247,7 +239,7 @@ class FileDropTransport:
                 ],
             }
             text = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
-            _write_atomic(self.directory / f"{key}.manifest.json", text)
+            write_output(self.directory / f"{key}.manifest.json", text)
         except OSError as exc:
             return Outcome(Outcome.RETRY, detail=f"写入交换目录失败：{exc}"[:MAX_DETAIL])
         return Outcome(Outcome.SENT, detail=f"已写入 {self.directory / data_name}")
