@@ -57,13 +57,20 @@ def _fake_backup(tmp_path: Path, vendor: str) -> Path:
 
     target = tmp_path / "xinyong-backup-20261125-013000"
     target.mkdir()
-    (target / "database.dump").write_bytes(b"not a real dump")
+    database = "database.sqlite3" if vendor == "sqlite" else "database.dump"
+    (target / database).write_bytes(b"not a real dump")
     (target / "files.tar.gz").write_bytes(b"")
     sums = {
         name: hashlib.sha256((target / name).read_bytes()).hexdigest()
-        for name in ("database.dump", "files.tar.gz")
+        for name in (database, "files.tar.gz")
     }
-    manifest = {"vendor": vendor, "database_file": "database.dump", "counts": {}, "sha256": sums}
+    manifest = {
+        "vendor": vendor,
+        "database_file": database,
+        "counts": {},
+        "chain_heads": {},
+        "sha256": sums,
+    }
     (target / "manifest.json").write_text(json.dumps(manifest), "utf-8")
     return target
 
@@ -95,8 +102,8 @@ def test_a_changed_or_missing_file_fails_the_checksum(tmp_path: Path) -> None:
     from xinyong.core.backup import read_manifest
     from xinyong.core.errors import DomainError
 
-    backup = _fake_backup(tmp_path, "sqlite")
-    assert read_manifest(backup)["vendor"] == "sqlite"
+    backup = _fake_backup(tmp_path, "postgresql")
+    assert read_manifest(backup)["vendor"] == "postgresql"
     (backup / "database.dump").write_bytes(b"not a real dump!")
     with pytest.raises(DomainError, match=r"database\.dump 的校验值不符"):
         read_manifest(backup)

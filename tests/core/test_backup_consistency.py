@@ -229,7 +229,7 @@ def test_an_unreadable_backup_file_is_named(
     from tests.core.test_backup import _fake_backup
     from xinyong.core import backup
 
-    fake = _fake_backup(tmp_path, "sqlite")
+    fake = _fake_backup(tmp_path, "postgresql")
 
     def refuse(path: Path) -> str:
         raise PermissionError(errno.EACCES, "Permission denied", str(path))

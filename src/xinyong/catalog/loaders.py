@@ -191,7 +191,8 @@ def load_data(
 ) -> LoadResult:
     """Load one parsed data file, all or nothing."""
     label = f"文件“{source}”" if source else "数据"
-    if not isinstance(data, dict) or data.get("kind") not in _LOADERS:
+    kind = data.get("kind") if isinstance(data, dict) else None
+    if not isinstance(kind, str) or kind not in _LOADERS:
         raise DomainError(
             f'{label}格式不对：应为 {{"kind": "record_types" | "publicity_policies" | '
             '"forbidden_matters", "items": [...]}。'
@@ -200,7 +201,7 @@ def load_data(
     if not isinstance(items, list) or not all(isinstance(x, dict) for x in items):
         raise DomainError(f"{label}格式不对：items 必须是对象列表。")
     with transaction.atomic():
-        return _LOADERS[data["kind"]](items, actor, update_existing)
+        return _LOADERS[kind](items, actor, update_existing)
 
 
 def load_file(path: Path | str, *, actor: Any = None, update_existing: bool = True) -> LoadResult:

@@ -23,6 +23,7 @@ import errno
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -42,6 +43,8 @@ MANIFEST = "manifest.json"
 FILES_ARCHIVE = "files.tar.gz"
 SQLITE_FILE = "database.sqlite3"
 PG_FILE = "database.dump"
+DATABASE_FILES = {"sqlite": SQLITE_FILE, "postgresql": PG_FILE}
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 # Regenerable or not ours to keep: collected static files, earlier backups, scratch space.
 SKIP_DIRS = frozenset({"static", "backups", "tmp"})
 
@@ -299,16 +302,55 @@ def _backup_dir(backup: Path) -> Path:
     return backup
 
 
+def _check_manifest(manifest: Any) -> dict[str, Any]:
+    """The manifest as create_backup writes it. Only the files it lists are checksummed, so
+    one that lists neither the database nor the archive would pass as complete; and verify
+    and restore go on to read the counts, chain heads and database file from it."""
+    if not isinstance(manifest, dict):
+        raise DomainError("备份清单格式不对：应为 JSON 对象。")
+    vendor = manifest.get("vendor")
+    if not isinstance(vendor, str) or vendor not in DATABASE_FILES:
+        raise DomainError("备份清单格式不对：数据库类型（vendor）应为 sqlite 或 postgresql。")
+    counts = manifest.get("counts")
+    if not isinstance(counts, dict) or not all(type(n) is int and n >= 0 for n in counts.values()):
+        raise DomainError("备份清单格式不对：行数（counts）应为“表名: 行数”的对象。")
+    heads = manifest.get("chain_heads")
+    if not isinstance(heads, dict) or not all(isinstance(h, str) for h in heads.values()):
+        raise DomainError("备份清单格式不对：审计日志链末端哈希（chain_heads）应为对象。")
+    sums = manifest.get("sha256")
+    if not isinstance(sums, dict) or not all(
+        # A bare file name: a listed "../x" would be read from outside the backup.
+        Path(name).name == name
+        and name not in (".", "..")
+        and isinstance(digest, str)
+        and _SHA256.fullmatch(digest)
+        for name, digest in sums.items()
+    ):
+        raise DomainError(
+            "备份清单格式不对：校验值（sha256）应为“文件名: SHA-256 十六进制值”的对象。"
+        )
+    database_file = DATABASE_FILES[vendor]
+    if manifest.get("database_file") != database_file:
+        raise DomainError(
+            f"备份清单格式不对：{vendor} 备份的数据库文件（database_file）应为 {database_file}。"
+        )
+    for name in (database_file, FILES_ARCHIVE):
+        if name not in sums:
+            raise DomainError(f"备份清单不完整：没有列出 {name} 的校验值。")
+    return manifest
+
+
 def read_manifest(backup: Path) -> dict[str, Any]:
     backup = _backup_dir(backup)
     path = backup / MANIFEST
     if not path.is_file():
         raise DomainError(f"不是备份目录（缺少 {MANIFEST}）：{backup}")
     try:
-        manifest: dict[str, Any] = json.loads(path.read_text("utf-8"))
+        data = json.loads(path.read_text("utf-8"))
     except (OSError, ValueError) as exc:
         raise DomainError(f"备份清单无法读取：{exc}") from exc
-    for name, expected in manifest.get("sha256", {}).items():
+    manifest = _check_manifest(data)
+    for name, expected in manifest["sha256"].items():
         file = backup / name
         if not file.is_file():
             raise DomainError(f"备份不完整：缺少 {name}")

@@ -151,6 +151,7 @@ def _validate_plan_file(data: Any) -> None:
             raise DomainError(f"工作方案文件格式不对：{key} 必须是对象列表。")
     if not clean_text(data.get("title"), "方案名称（title）", limit=200):
         raise DomainError("工作方案文件缺少方案名称（title）。")
+    _validate_plan_groups(data.get("groups"))
     _unique_numbers(data["tasks"], "重点工作")
     for number, item in zip(_unique_numbers(data["rows"], "台账"), data["rows"], strict=True):
         where = f"台账第 {number} 项"
@@ -164,6 +165,35 @@ def _validate_plan_file(data: Any) -> None:
             )
         if item.get("seed_line") not in (None, ""):
             _file_number(item["seed_line"], where, "原文行号（seed_line）", limit=MAX_SEED_LINE)
+
+
+def _validate_plan_groups(groups: Any) -> None:
+    """The plan's groups (一 … 七), whose titles new tasks take by their `group`: each a
+    number that fits Task.group_number and a title that fits Task.group_title."""
+    if groups is None:
+        return
+    if not isinstance(groups, list) or not all(isinstance(g, dict) for g in groups):
+        raise DomainError(
+            f"工作方案文件格式不对：分组（groups）必须是对象列表，而不是“{_shown(groups)}”。"
+        )
+    seen: set[str] = set()
+    for index, group in enumerate(groups, start=1):
+        where = f"分组第 {index} 个"
+        number = group.get("number")
+        if isinstance(number, bool) or not isinstance(number, str | int):
+            raise DomainError(
+                f"{where}：序号（number）应为文本，如“一”，而不是“{_shown(number)}”。"
+            )
+        text = str(number).strip()
+        if not text or len(text) > 4:
+            raise DomainError(f"{where}：序号（number）应为 1–4 个字，如“一”。")
+        if text in seen:
+            raise DomainError(f"{where}：序号（number）“{text}”重复，每组的序号应各不相同。")
+        seen.add(text)
+        title = group.get("title")
+        if not isinstance(title, str):
+            raise DomainError(f"{where}：标题（title）应为文本，而不是“{_shown(title)}”。")
+        clean_text(title, f"{where}标题（title）", limit=100)
 
 
 def _unique_numbers(items: Sequence[Any], kind: str) -> list[int]:

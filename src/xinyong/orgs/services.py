@@ -198,9 +198,41 @@ class LoadSummary:
 _KINDS = {value for value, _label in Unit.Kind.choices}
 
 
+def _names(entry: dict[str, Any], key: str, owner: str, label: str) -> list[str]:
+    """A list-of-names field of a unit file entry (aliases, members, member kinds). Checked
+    item by item: a string in its place would be read letter by letter, each letter
+    becoming an alias that resolves to `owner`."""
+    value = entry.get(key, [])
+    if not isinstance(value, list):
+        raise DomainError(f"{owner}的{label}应为列表。")
+    for item in value:
+        if not isinstance(item, str):
+            raise DomainError(f"{owner}的{label}应为文本列表，“{item}”不是文本。")
+    return value
+
+
+_TYPE_WORDS = {str: "文本", int: "整数", bool: "true 或 false"}
+
+
+def _check_types(entry: dict[str, Any], owner: str, fields: dict[str, tuple[type, str]]) -> None:
+    for key, (kind, label) in fields.items():
+        # An exact type: true is an int to isinstance, but no sort order.
+        if key in entry and type(entry[key]) is not kind:
+            raise DomainError(f"{owner}的{label}应为{_TYPE_WORDS[kind]}。")
+
+
+def _entry_name(entry: Any, where: str) -> str:
+    name = entry.get("name") if isinstance(entry, dict) else None
+    if not isinstance(name, str) or not name.strip():
+        raise DomainError(f"单位文件{where}缺少名称。")
+    return name.strip()
+
+
 def _validate_unit_file(data: Any) -> None:
     if not isinstance(data, dict) or not isinstance(data.get("units"), list):
         raise DomainError("单位文件格式错误：应为含 “units” 列表的 JSON 对象。")
+    if not isinstance(data.get("groups", []), list):
+        raise DomainError("单位文件格式错误：“groups” 应为单位组列表。")
     seen: dict[str, str] = {}
 
     def claim(alias: str, owner: str) -> None:
@@ -212,37 +244,45 @@ def _validate_unit_file(data: Any) -> None:
         seen[key] = owner
 
     for i, entry in enumerate(data["units"], start=1):
-        if not isinstance(entry, dict) or not str(entry.get("name", "")).strip():
-            raise DomainError(f"单位文件第 {i} 个单位缺少名称。")
-        name = str(entry["name"]).strip()
-        if entry.get("kind") not in _KINDS:
-            raise DomainError(f"单位“{name}”的类型“{entry.get('kind')}”无效。")
-        if not isinstance(entry.get("sort_order", 0), int) or entry.get("sort_order", 0) < 0:
-            raise DomainError(f"单位“{name}”的排序号应为非负整数。")
-        if not isinstance(entry.get("aliases", []), list):
-            raise DomainError(f"单位“{name}”的别名应为列表。")
-        for alias in [name, *entry.get("aliases", [])]:
-            claim(str(alias), name)
+        name = _entry_name(entry, f"第 {i} 个单位")
+        owner = f"单位“{name}”"
+        kind = entry.get("kind")
+        if not isinstance(kind, str) or kind not in _KINDS:
+            raise DomainError(f"{owner}的类型“{kind}”无效。")
+        _check_types(
+            entry,
+            owner,
+            {
+                "short_name": (str, "简称"),
+                "sort_order": (int, "排序号"),
+                "is_credit_office": (bool, "是否信用办（is_credit_office）"),
+                "active": (bool, "是否启用（active）"),
+            },
+        )
+        if entry.get("sort_order", 0) < 0:
+            raise DomainError(f"{owner}的排序号应为非负整数。")
+        for alias in [name, *_names(entry, "aliases", owner, "别名")]:
+            claim(alias, name)
     unit_names = {
         normalise_unit_name(str(a))
         for u in data["units"]
         for a in [u["name"], *u.get("aliases", [])]
     }
     for i, entry in enumerate(data.get("groups", []), start=1):
-        if not isinstance(entry, dict) or not str(entry.get("name", "")).strip():
-            raise DomainError(f"单位文件第 {i} 个单位组缺少名称。")
-        name = str(entry["name"]).strip()
-        for alias in [name, *entry.get("aliases", [])]:
-            claim(str(alias), name)
-        for kind in entry.get("member_kinds", []):
+        name = _entry_name(entry, f"第 {i} 个单位组")
+        owner = f"单位组“{name}”"
+        _check_types(entry, owner, {"description": (str, "说明")})
+        for alias in [name, *_names(entry, "aliases", owner, "别名")]:
+            claim(alias, name)
+        for kind in _names(entry, "member_kinds", owner, "成员类型"):
             if kind not in _KINDS:
-                raise DomainError(f"单位组“{name}”的成员类型“{kind}”无效。")
-        for member in entry.get("members", []):
+                raise DomainError(f"{owner}的成员类型“{kind}”无效。")
+        for member in _names(entry, "members", owner, "成员"):
             if (
-                normalise_unit_name(str(member)) not in unit_names
-                and not Unit.objects.filter(name=str(member).strip()).exists()
+                normalise_unit_name(member) not in unit_names
+                and not Unit.objects.filter(name=member.strip()).exists()
             ):
-                raise DomainError(f"单位组“{name}”的成员“{member}”不在单位列表中。")
+                raise DomainError(f"{owner}的成员“{member}”不在单位列表中。")
 
 
 def _point_alias(
