@@ -48,11 +48,28 @@ _ARGPARSE_MESSAGES = {
 _ARGPARSE_PLURALS = {"expected %s argument": "需要 %s 个取值"}
 # The type in "invalid int value" is the converter's Python name.
 _TYPE_NAMES = {"int": "整数", "float": "数字"}
+_MISSING = _ARGPARSE_MESSAGES["the following arguments are required: %s"].removesuffix("%s")
+
+# Bytes that are not UTF-8 (a GBK terminal, a file name from Windows) reach Python as lone
+# surrogates (PEP 383), which no database, JSON or UTF-8 output can carry; GB18030, the
+# superset of GBK, is what such bytes are in practice. Some GBK byte pairs happen to be
+# valid UTF-8 (C7F8 CAD0 is "区市", but its D0B3 decodes as "г"), so in a message the
+# characters UTF-8 can make of two bytes (ASCII, Latin, Cyrillic … below U+0800, never
+# the Chinese of the message) count as part of the surrounding name.
+_UNDECODED = re.compile("[\x00-\u07ff\udc80-\udcff]*[\udc80-\udcff][\x00-\u07ff\udc80-\udcff]*")
+
+
+def _as_gbk(text: str) -> str:
+    return os.fsencode(text).decode("gb18030", errors="replace")
+
+
+def _displayable(text: str) -> str:
+    return _UNDECODED.sub(lambda m: _as_gbk(m[0]), text)
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
     # A refusal can quote a file's or a library's multi-line text; it stays one line.
-    text = " ".join(message.strip().splitlines()).removeprefix("错误：")
+    text = _displayable(" ".join(message.strip().splitlines())).removeprefix("错误：")
     sys.stderr.write(f"错误：{text}\n")
     sys.stderr.flush()
     raise SystemExit(code)
@@ -69,6 +86,36 @@ def _load_settings() -> None:
         settings.INSTALLED_APPS  # noqa: B018 - reading it imports the settings module
     except ImproperlyConfigured as exc:
         _fail(str(exc))
+
+
+def _refuse_undecoded(args: list[str]) -> None:
+    """An argument that is not UTF-8 text is refused here, before any command compares it
+    with stored names. A file that exists under such a name is still opened by it."""
+    for arg in args:
+        if not _UNDECODED.search(arg):
+            continue
+        value = arg.partition("=")[2] if arg.startswith("-") and "=" in arg else arg
+        if not os.path.exists(value):
+            _fail(
+                f"参数“{_as_gbk(arg)}”不是有效的 UTF-8 文本（终端可能使用 GBK 编码），"
+                "请改用 UTF-8 输入。",
+                2,
+            )
+
+
+def _name_subcommand(parser: argparse.ArgumentParser, message: str) -> str:
+    """argparse names a missing subcommand by its dest ("action"), a field the operator
+    never sees: name the choices instead."""
+    if not message.startswith(_MISSING):
+        return message
+    missing = message.removeprefix(_MISSING).split(", ")
+    for action in parser._actions:
+        name = argparse._get_action_name(action)
+        if isinstance(action, argparse._SubParsersAction) and name in missing:
+            others = [m for m in missing if m != name]
+            rest = f"；{_MISSING}{', '.join(others)}" if others else ""
+            return f"缺少子命令（可选：{'、'.join(action.choices)}）{rest}"
+    return message
 
 
 def _translate(message: str) -> str:
@@ -94,6 +141,7 @@ def _chinese_console() -> Iterator[None]:
         message = re.sub(
             r"应为([A-Za-z_]\w*)", lambda m: "应为" + _TYPE_NAMES.get(m[1], m[1]), message
         )
+        message = _name_subcommand(parser, message)
         _fail(f"{message}（用法：{parser.prog} --help）", 2)
 
     # argparse imports gettext's functions under these names; they are not in its stubs.
@@ -112,8 +160,12 @@ def _chinese_console() -> Iterator[None]:
 
 def _chinese_command_errors(command: Any) -> None:
     """A command's CommandError as 错误：…; Django's run_from_argv would print the class
-    name. --traceback and system-check reports keep Django's own handling."""
+    name. --traceback and system-check reports keep Django's own handling. Its output
+    may quote a file name that is not UTF-8, which a UTF-8 stdout cannot encode."""
     from django.core.management.base import CommandError, SystemCheckError
+
+    for stream in (command.stdout, command.stderr):
+        stream.write = _displayable_writes(stream.write)
 
     execute: Callable[..., Any] = command.execute
 
@@ -126,6 +178,13 @@ def _chinese_command_errors(command: Any) -> None:
             _fail(str(exc), exc.returncode)
 
     command.execute = execute_in_chinese
+
+
+def _displayable_writes(write: Callable[..., Any]) -> Callable[..., Any]:
+    def write_displayable(msg: str = "", *args: Any, **kwargs: Any) -> Any:
+        return write(_displayable(msg), *args, **kwargs)
+
+    return write_displayable
 
 
 def _utility(argv: list[str]) -> Any:
@@ -176,6 +235,7 @@ def _print_help() -> None:
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xinyong.settings")
     args = list(sys.argv[1:] if argv is None else argv)
+    _refuse_undecoded(args)
     _load_settings()
     if not args or args[0] in {"-h", "--help", "help"}:
         _print_help()

@@ -1497,7 +1497,15 @@ def ingest_file(
         unit=unit,
         record_type=record_type,
         open_table=lambda: read_file(path, chunk_rows=chunk_rows),
-        filename=filename or path.name,
+        # A name that is not UTF-8 (a file from Windows) arrives as lone surrogates
+        # (PEP 383), which neither the database nor the event's JSON can store: it is
+        # kept as the GBK such names are in practice.
+        filename=filename
+        or (
+            path.name.encode("utf-8", "surrogateescape").decode("gb18030", "replace")
+            if any("\udc80" <= c <= "\udcff" for c in path.name)
+            else path.name
+        ),
         reported_on=reported_on,
         channel=channel,
         progress=progress,
