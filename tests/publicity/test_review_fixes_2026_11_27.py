@@ -46,3 +46,26 @@ def test_type_no_longer_public_in_catalogue_is_not_shown() -> None:
     page = client.get(f"/credit/subject/{record.subject_id}/").content.decode()
     assert record.document_number not in page
     assert client.get(f"/credit/record/{record.pk}/").status_code == 404
+
+
+def test_withdrawal_notice_of_a_type_no_longer_public_is_not_published() -> None:
+    from datetime import date
+
+    from tests.records.test_withdrawal import _penalty
+    from xinyong.records.services import withdraw_record
+
+    company = _penalty(7)
+    withdraw_record(
+        actor=None,
+        record=company,
+        reason="经行政复议，原处罚决定被撤销",
+        revoked_on=date(2026, 9, 30),
+        basis_document="北政复决字〔2026〕7号",
+        on=date(2026, 10, 9),
+    )
+    assert company.document_number in Client().get("/credit/withdrawals/").content.decode()
+    catalog.update_record_type(
+        actor=None, record_type=RecordType.objects.get(code="XZCF"), sharing=Sharing.SHARED
+    )
+    invalidate_cache()
+    assert company.document_number not in Client().get("/credit/withdrawals/").content.decode()

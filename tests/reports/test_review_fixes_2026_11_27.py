@@ -159,6 +159,35 @@ def test_reports_issued_before_get_their_unit_from_the_printed_name() -> None:
     assert by_self.issued_unit == "信用主体自助获取" and by_self.issuing_unit is None
 
 
+def test_the_backfill_looks_each_unit_name_up_once() -> None:
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from xinyong.reports.models import Report
+
+    migration = importlib.import_module("xinyong.reports.migrations.0002_report_issuing_unit")
+    person_with_penalty(3)
+    clerk = make_user("scj_many", Role.REPORTER, "区市场监管局")
+    first = services.issue_report(actor=clerk, subject=PERSON_ID, purpose="admin_approval")
+    row = Report.objects.values().get(pk=first.pk)
+    copies = []
+    for i in range(40):
+        values = {k: v for k, v in row.items() if k != "id"}
+        values["number"] = f"{first.number[:-4]}{i:04d}"
+        values["pdf_sha256"] = f"{i:064x}"
+        copies.append(Report(**values))
+    Report.objects.bulk_create(copies)
+    Report.objects.update(issuing_unit=None)
+    with CaptureQueriesContext(connection) as queries:
+        migration.backfill(apps, None)
+    assert Report.objects.filter(issuing_unit=unit("区市场监管局")).count() == 41
+    # One distinct name: the names, its unit, one update — not three queries a report.
+    assert len(queries) <= 4, len(queries)
+
+
 # ------------------------------------------------ 5. the report page's read log
 
 

@@ -23,7 +23,7 @@ from xinyong.finance.services import apply_changes
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Role
 from xinyong.orgs.services import resolve_unit
-from xinyong.subjects.models import Subject
+from xinyong.subjects.models import Subject, of_subject
 from xinyong.subjects.selectors import (
     READ_SUBJECT_TYPE,
     bank_may_see,
@@ -168,7 +168,7 @@ def _penalties_hidden_from(
     from xinyong.records.models import CreditRecord
 
     counted = counted_penalties(
-        CreditRecord.objects.filter(Q(subject=subject) | Q(subject__merged_into=subject)),
+        CreditRecord.objects.filter(of_subject(subject)),
         criteria,
         day,
     )
@@ -189,7 +189,7 @@ def _entries_hidden_from(unit_ids: set[int], subject: Subject, kinds: list[str],
     if not unpublished:
         return False
     return (
-        ListEntry.objects.filter(Q(subject=subject) | Q(subject__merged_into=subject))
+        ListEntry.objects.filter(of_subject(subject))
         .filter(in_force_q(day), list_type__kind__in=unpublished)
         .exclude(designating_unit_id__in=sorted(unit_ids))
         .exists()

@@ -13,8 +13,8 @@ from xinyong.core.errors import NotFoundError
 from xinyong.core.masking import mask_id_number, mask_name, mask_text
 from xinyong.orgs.models import Unit
 from xinyong.orgs.permissions import scope_to_user_units
-from xinyong.publicity.selectors import public_records
-from xinyong.subjects.models import Subject
+from xinyong.publicity.selectors import visible_filter
+from xinyong.subjects.models import Subject, of_subject
 
 from .models import Commitment, CommitmentMatter, Kind
 
@@ -45,12 +45,13 @@ def commitments_for_subject(
     merged into the subject are its own (merge_subjects leaves them on the absorbed row),
     as for its records and list entries."""
     subject_id = subject if isinstance(subject, int) else subject.pk
-    qs = _base().filter(Q(subject_id=subject_id) | Q(subject__merged_into_id=subject_id))
+    qs = _base().filter(of_subject(subject_id))
     if public_only:
-        visible_breaches = public_records(today).values("pk")
+        # The breach record's own visibility, through its join: `breach_record__in` a
+        # subquery of every visible record would hash the whole records table per page.
         # A breach without its record (never expected) fails safe: not shown.
         qs = qs.filter(publicity=Commitment.Publicity.PUBLIC).filter(
-            ~Q(status__in=BREACH_STATUSES) | Q(breach_record__in=visible_breaches)
+            ~Q(status__in=BREACH_STATUSES) | visible_filter(today, prefix="breach_record__")
         )
     return qs.order_by("-made_on", "-id")
 

@@ -46,7 +46,7 @@ from xinyong.orgs import permissions
 from xinyong.orgs.models import Unit
 from xinyong.orgs.services import resolve_unit
 from xinyong.rights.models import RepairApplication
-from xinyong.subjects.models import Subject, SubjectIdentifier
+from xinyong.subjects.models import Subject, SubjectIdentifier, of_subject
 from xinyong.subjects.services import clean_name, get_or_create_subject, name_key, resolve
 
 from .identity import confirmer
@@ -522,7 +522,7 @@ def exclusion_reason(subject: Subject, kind: str, on: date) -> str | None:
             f"认定文书：{entry.basis_document}），属严重失信主体；{tail}"
         )
     earlier = (
-        Commitment.objects.filter(Q(subject=subject) | Q(subject__merged_into=subject))
+        Commitment.objects.filter(of_subject(subject))
         .filter(kind__in=NOTIFY_COMMIT_KINDS, status__in=BREACH_STATUSES, verified_on__lte=on)
         .select_related("breach_record")
         .order_by("verified_on", "id")
@@ -557,7 +557,7 @@ def _standing_serious_record(subject: Subject, on: date) -> Any:
     from xinyong.records.models import CreditRecord
 
     return (
-        CreditRecord.objects.filter(Q(subject=subject) | Q(subject__merged_into=subject))
+        CreditRecord.objects.filter(of_subject(subject))
         .filter(
             nature=Nature.DISHONEST,
             publicity__severity=Severity.SERIOUS,

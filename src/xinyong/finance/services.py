@@ -28,7 +28,7 @@ from xinyong.core.inputs import clean_day, clean_text
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Role, Unit, User
 from xinyong.orgs.services import resolve_unit
-from xinyong.subjects.models import Subject, SubjectKind
+from xinyong.subjects.models import Subject, SubjectKind, of_subject
 from xinyong.subjects.services import resolve
 
 from . import criteria as crit
@@ -893,7 +893,7 @@ def valid_authorisation(
     return (
         Authorisation.objects.filter(
             Authorisation.in_force_q(day),
-            Q(subject=subject) | Q(subject__merged_into=subject),
+            of_subject(subject),
             bank=bank,
         )
         .order_by("-valid_until")
@@ -986,12 +986,7 @@ def listed_on(day: date) -> QuerySet[WhitelistItem]:
 def _listed_item(subject: Subject, day: date) -> WhitelistItem | None:
     # A firm merged into `subject` was listed in its own name (items of survivors and
     # merged subjects count together, as for authorisations).
-    return (
-        listed_on(day)
-        .filter(Q(subject=subject) | Q(subject__merged_into=subject))
-        .order_by("id")
-        .first()
-    )
+    return listed_on(day).filter(of_subject(subject)).order_by("id").first()
 
 
 def _not_after_today(day: date, label: str) -> None:
@@ -1018,9 +1013,7 @@ def _reporting_basis(subject: Subject, bank: str, day: date) -> WhitelistItem | 
 def _authorisation_gap(subject: Subject, bank: str, day: date) -> str:
     """What was wrong that day with the firm's authorisations for the bank."""
     auths = list(
-        Authorisation.objects.filter(
-            Q(subject=subject) | Q(subject__merged_into=subject), bank=bank
-        ).order_by("-valid_until", "-id")
+        Authorisation.objects.filter(of_subject(subject), bank=bank).order_by("-valid_until", "-id")
     )
     if not auths:
         return f"企业没有给{bank}的授权"

@@ -28,7 +28,7 @@ from django.utils import timezone
 from xinyong.catalog.models import Sharing
 from xinyong.core import identifiers
 from xinyong.records.models import CreditRecord, RecordWithdrawal
-from xinyong.subjects.models import Subject, SubjectIdentifier, SubjectKind
+from xinyong.subjects.models import Subject, SubjectIdentifier, SubjectKind, of_subject
 from xinyong.subjects.services import resolve as resolve_subject
 
 from .models import PublicityWindow
@@ -144,14 +144,6 @@ def public_status(record: CreditRecord, today: date | None = None) -> str:
     return STATUS_OBJECTION if has_open_objection(record) else STATUS_PUBLIC
 
 
-def _of_subject(subject_id: int) -> Q:
-    """Records of the subject and of the duplicates merged into it. A subquery of their
-    ids rather than an OR across the join on `merged_into`, which would scan every record
-    instead of using the record's subject index."""
-    merged = Subject.objects.filter(Q(pk=subject_id) | Q(merged_into_id=subject_id))
-    return Q(subject_id__in=merged.values("pk"))
-
-
 def public_records_for(
     subject: Any, *, include_history: bool = False, today: date | None = None
 ) -> list[CreditRecord]:
@@ -159,15 +151,15 @@ def public_records_for(
     included), newest decision first. With `include_history` (staff only): also its
     ended, unpublished and withdrawn records."""
     qs: Any
-    of_subject = _of_subject(int(getattr(subject, "pk", subject)))
+    held = of_subject(int(getattr(subject, "pk", subject)))
     if include_history:
         qs = (
-            CreditRecord.objects.filter(of_subject)
+            CreditRecord.objects.filter(held)
             .select_related("record_type", "publicity", "publicity__policy", "subject")
             .annotate(has_open_objection=Exists(_open_objections()))
         )
     else:
-        qs = public_records(today).filter(of_subject)
+        qs = public_records(today).filter(held)
     return list(qs.order_by("record_type__sort_order", "-decision_date", "-id"))
 
 
@@ -232,7 +224,7 @@ _DAY_STANDIN = date(1900, 1, 2)
 def _rows_queryset(subject_id: int, today: date) -> QuerySet[Any]:
     return (
         public_records(today)
-        .filter(_of_subject(subject_id))
+        .filter(of_subject(subject_id))
         .order_by("record_type__sort_order", "-decision_date", "-id")
         .values_list(*_ROW_COLUMNS)
     )
@@ -418,6 +410,8 @@ def public_withdrawals(today: date) -> QuerySet[RecordWithdrawal]:
             was_public=True,
             deadline__isnull=False,
             record__publicity__ends_on__gte=today,
+            # Nor once its type is no longer 公开 in the catalogue (as visible_filter).
+            record__record_type__sharing=Sharing.PUBLIC,
         )
         # A natural person's records are public only to whoever holds the full ID number
         # and name (the token page), never listed.

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.db.models import Q
 from django.urls import path
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -23,6 +22,7 @@ from xinyong.core.masking import mask_name
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Role
 from xinyong.orgs.permissions import ReadOnlyForLeader
+from xinyong.subjects.models import of_subject
 from xinyong.subjects.selectors import log_person_reads, subject_by_code_for
 
 from . import lists
@@ -236,7 +236,7 @@ class ListEntriesView(GenericAPIView):
             qs = qs.filter(status=params["status"])
         if params.get("subject"):
             subject = subject_by_code_for(request.user, params["subject"], purpose=PURPOSE)
-            qs = qs.filter(Q(subject=subject) | Q(subject__merged_into=subject))
+            qs = qs.filter(of_subject(subject))
         if params.get("active_on"):
             on = _date(params["active_on"], "active_on")
             qs = qs.filter(lists.in_force_q(on))

@@ -61,7 +61,7 @@ from xinyong.core.legal_basis import basis_problem
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Role, Unit
 from xinyong.records.models import CreditRecord
-from xinyong.subjects.models import IdentifierType, Subject, SubjectKind
+from xinyong.subjects.models import IdentifierType, Subject, SubjectKind, of_subject
 from xinyong.subjects.selectors import masked_repr
 from xinyong.subjects.services import resolve
 
@@ -509,7 +509,7 @@ def active_entries(subject: Subject, on: date) -> QuerySet[ListEntry]:
     subjects merged into `subject` count as its own."""
     return (
         ListEntry.objects.select_related("list_type", "subject")
-        .filter(Q(subject=subject) | Q(subject__merged_into=subject))
+        .filter(of_subject(subject))
         .filter(in_force_q(on))
         .order_by("list_type__kind", "list_type__code", "id")
     )
@@ -559,7 +559,7 @@ def public_entries_of(subject_id: int, on: date) -> QuerySet[ListEntry]:
     in one query: the subject's public page pays one query for its lists."""
     return (
         ListEntry.objects.select_related("list_type", "designating_unit")
-        .filter(Q(subject_id=subject_id) | Q(subject__merged_into_id=subject_id))
+        .filter(of_subject(subject_id))
         .filter(list_type__kind__in=PUBLIC_KINDS)
         .filter(in_force_q(on))
         .order_by("list_type__kind", "-effective_from", "-id")
@@ -1081,7 +1081,7 @@ def end_red_entries(*, actor: Any, serious: ListEntry, on: date) -> None:
     reds = (
         ListEntry.objects.select_for_update()
         .select_related("list_type", "subject")
-        .filter(Q(subject=subject) | Q(subject__merged_into=subject))
+        .filter(of_subject(subject))
         .filter(list_type__kind=ListType.Kind.RED)
         .order_by("id")
     )

@@ -129,3 +129,14 @@ class SubjectIdentifier(models.Model):
     @property
     def display_value(self) -> str:
         return mask_id_number(self.value) if self.kind in PERSONAL_TYPES else self.value
+
+
+def of_subject(subject: Subject | int) -> models.Q:
+    """Rows (records, list entries, commitments, authorisations …) of the subject and of
+    the duplicates merged into it: `merge_subjects` leaves their rows on the absorbed
+    subject and keeps `merged_into` one level deep. A subquery of the subject ids, not an
+    OR across the join on `merged_into`, which defeats the table's subject index and
+    scans it (a 10-million-row records table on the public subject page)."""
+    pk = subject if isinstance(subject, int) else subject.pk
+    ids = Subject.objects.filter(models.Q(pk=pk) | models.Q(merged_into_id=pk)).values("pk")
+    return models.Q(subject_id__in=ids)

@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.db.models.functions import Length
 
 from xinyong.core import identifiers
@@ -22,7 +22,7 @@ from xinyong.core.masking import mask_name
 from xinyong.orgs.models import Role
 from xinyong.orgs.permissions import is_credit_admin, role_of
 
-from .models import Subject, SubjectIdentifier, SubjectKind
+from .models import Subject, SubjectIdentifier, SubjectKind, of_subject
 from .services import resolve
 
 MAX_LIMIT = 200
@@ -285,11 +285,7 @@ def _has_readable_record(user: Any, subject: Subject) -> bool:
     # Imported here: records builds on subjects.
     from xinyong.records.selectors import records_visible_to
 
-    return (
-        records_visible_to(user)
-        .filter(Q(subject=subject) | Q(subject__merged_into=subject))
-        .exists()
-    )
+    return records_visible_to(user).filter(of_subject(subject)).exists()
 
 
 def search_for(user: Any, query: str, *, limit: int = 20, purpose: str) -> list[Subject]:

@@ -19,6 +19,9 @@ def backfill(apps, schema_editor):
         Report.objects.filter(issuing_unit__isnull=True)
         .exclude(issued_unit="")
         .values_list("issued_unit", flat=True)
+        # Without the model's ordering, which would put the ordering columns into the
+        # DISTINCT and give one name per report.
+        .order_by()
         .distinct()
     )
     for name in list(names):
