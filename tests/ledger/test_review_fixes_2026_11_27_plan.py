@@ -18,9 +18,10 @@ from tests.ledger.helpers import assignment, client, plan, user
 from tests.ledger.test_ledger_input_fixes import _row_form
 from xinyong.core.errors import DomainError
 from xinyong.core.models import Event
-from xinyong.ledger import services
-from xinyong.ledger.models import Assignment, Row
-from xinyong.orgs.models import Role, User
+from xinyong.ledger import loaders, services
+from xinyong.ledger.models import Assignment, Plan, Row
+from xinyong.orgs.models import Role, Unit, UnitGroup, User
+from xinyong.orgs.services import resolve_units
 
 pytestmark = pytest.mark.django_db
 
@@ -196,3 +197,59 @@ def test_cli_and_page_refuse_a_future_month_with_the_same_line(clock, tmp_path) 
     with pytest.raises(CommandError) as cli:
         call_command("ledger", "report", "--period", "2026-12", "--out", str(tmp_path / "x.xlsx"))
     assert str(cli.value) == page.value.message
+
+
+# ------------------------------------------------------------------ 4. init keeps edited units
+
+
+def _held(row: Row) -> set[str]:
+    return set(row.assignments.values_list("unit__name", flat=True))
+
+
+def test_init_does_not_bring_back_a_unit_dropped_from_a_row() -> None:
+    su = User.objects.create_superuser("zz_su", "su@example.com", "Xinyong@Ledger2026")
+    row = Row.objects.get(plan=Plan.objects.get(year=2023), number=6)
+    assert row.assignments.count() > 2
+    row.units_text = "区发改委、区委宣传部"
+    services.save_plan_item(actor=su, item=row, changed=["units_text"])
+    held = set(row.assignments.values_list("unit__name", flat=True))
+    assert held == {"区发改委", "区委宣传部"}
+    loaders.load_seed_plan()
+    row.refresh_from_db()
+    assert row.units_text == "区发改委、区委宣传部"
+    held = set(row.assignments.values_list("unit__name", flat=True))
+    assert held == {"区发改委", "区委宣传部"}, f"init re-assigned: {sorted(held)}"
+
+
+def test_init_adds_a_new_group_member_to_rows_whose_text_names_the_group(su) -> None:
+    p = Plan.objects.get(year=2023)
+    unchanged = Row.objects.get(plan=p, number=6)  # the seed's text, 各个办事处(柏庄镇) at the end
+    edited = Row.objects.get(plan=p, number=7)
+    edited.units_text = "区发改委、各街道〈镇〉"
+    services.save_plan_item(actor=su, item=edited, changed=["units_text"])
+    dropped = Row.objects.get(plan=p, number=8)
+    dropped.units_text = "区发改委"
+    services.save_plan_item(actor=su, item=dropped, changed=["units_text"])
+    new = Unit.objects.create(name="测试新街道办事处", kind=Unit.Kind.SUBDISTRICT, sort_order=999)
+    UnitGroup.objects.get(name="各街道〈镇〉").members.add(new)
+
+    summary = loaders.load_seed_plan()
+
+    assert "测试新街道办事处" in _held(unchanged)
+    assert _held(edited) == {"区发改委", *(u.name for u in resolve_units("各街道〈镇〉"))}
+    assert _held(dropped) == {"区发改委"}
+    added = Assignment.objects.filter(unit=new, row__plan=p).count()
+    assert added > 2 and f"责任分解新增 {added} 条" in summary
+    # The 2026 copy is the office's own plan: a reload of 2023 leaves its units alone.
+    assert not Assignment.objects.filter(unit=new).exclude(row__plan=p).exists()
+
+
+def test_init_skips_a_row_whose_stored_units_text_no_longer_resolves() -> None:
+    row = Row.objects.get(plan=Plan.objects.get(year=2023), number=6)
+    before = _held(row)
+    Row.objects.filter(pk=row.pk).update(units_text="区发改委、已撤销的单位")
+
+    summary = loaders.load_seed_plan()
+
+    assert _held(row) == before
+    assert "台账第 6 项" in summary and "已撤销的单位" in summary

@@ -122,6 +122,8 @@ class LoadResult:
             text += f"，量化目标改绑 {self.replaced} 个"
         if self.propagated:
             text += f"，同步到复制的年度方案 {self.propagated} 个"
+        if self.unresolved:
+            text += f"；责任单位无法识别，未补充责任分解：{'；'.join(self.unresolved)}"
         return text
 
 
@@ -356,11 +358,12 @@ def _ensure_assignments(row: Row, units: Sequence[Unit]) -> int:
 def load_plan(*, actor: Any, data: Any) -> LoadResult:
     """Load a plan file (see data/2023-beiguan.json). Idempotent and create-missing-only:
     tasks and rows are matched by number, and what exists is left as the credit office
-    edited it; units, responsible-unit assignments and targets that are missing are
-    added. A target may name the metric codes it supersedes ("replaces"): a row still
-    bound to one of them is re-pointed instead of getting a second target. Targets this
-    load adds or re-points are carried over to the rows of the same number in the plans
-    copied from this one. Every unit name must resolve (orgs aliases and groups)."""
+    edited it; responsible-unit assignments and targets that are missing are added, an
+    existing row's assignments read from its own 责任单位 text. A target may name the
+    metric codes it supersedes ("replaces"): a row still bound to one of them is
+    re-pointed instead of getting a second target. Targets this load adds or re-points
+    are carried over to the rows of the same number in the plans copied from this one.
+    Every unit name in the file must resolve (orgs aliases and groups)."""
     _validate_plan_file(data)
     year = int(data["year"])
     with transaction.atomic():
@@ -448,6 +451,17 @@ def load_plan(*, actor: Any, data: Any) -> LoadResult:
                 row.lead_units.set(leads)
                 rows[number] = row
                 result.rows += 1
+            else:
+                # An existing row's 责任单位 text is the credit office's (save_plan_item
+                # makes its assignments follow it), so the file's text must not put back a
+                # unit the office dropped. Its groups are read afresh: a unit since added to
+                # 各街道〈镇〉 joins a row that still names the group.
+                try:
+                    _leads, units = mention_units(row.units_text)
+                except DomainError as exc:
+                    # A name since removed from orgs: init carries on and says so.
+                    result.unresolved.append(f"{where}：{exc.message}")
+                    units = []
             result.assignments += _ensure_assignments(row, units)
             for target in item.get("targets") or []:
                 values = _target_values(target, where)
