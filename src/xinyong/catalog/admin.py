@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from xinyong.core.admin_forms import ServiceModelForm, for_request
+from xinyong.core.admin_forms import ServiceModelForm, ServiceSavedAdmin
 from xinyong.core.errors import DomainError
 
 from . import services
@@ -39,14 +39,9 @@ class _CatalogForm(ServiceModelForm):
         pass
 
 
-class _CatalogAdmin(admin.ModelAdmin):
+class _CatalogAdmin(ServiceSavedAdmin):
     """Saved by the form (`save_through_service`); items are deactivated, never deleted
     (records point to their type, types to their policy), and keep their code."""
-
-    def get_form(
-        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
-    ) -> Any:
-        return for_request(super().get_form(request, obj, change=change, **kwargs), request)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         # The loaders find items by code (services._keep_code refuses a change).
@@ -55,12 +50,6 @@ class _CatalogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        # Saved by the service in the form's clean(); only hand the stored row back.
-        if form.saved is not None:
-            obj.pk = form.saved.pk
-            obj.refresh_from_db()
 
 
 class RecordTypeForm(_CatalogForm):

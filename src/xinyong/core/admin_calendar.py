@@ -16,7 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
 from . import calendar_services
-from .admin_forms import ServiceModelForm, for_request
+from .admin_forms import ServiceModelForm, ServiceSavedAdmin
 from .calendar import WEEKDAY_NAMES
 from .errors import DomainError
 from .models import CalendarYear, WorkdayException
@@ -38,7 +38,7 @@ class _CalendarYearForm(ServiceModelForm):
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(admin.ModelAdmin):
+class CalendarYearAdmin(ServiceSavedAdmin):
     list_display = ("year", "source", "holiday_count", "makeup_count", "loaded_at")
     search_fields = ("source",)
     ordering = ("-year",)
@@ -68,17 +68,6 @@ class CalendarYearAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return ("year", "loaded_at") if obj else ("loaded_at",)
-
-    def get_form(
-        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
-    ) -> Any:
-        return for_request(super().get_form(request, obj, change=change, **kwargs), request)
-
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        # Saved by the service in the form's clean(); only hand the stored row back.
-        if form.saved is not None:
-            obj.pk = form.saved.pk
-            obj.loaded_at = form.saved.loaded_at
 
     def delete_model(self, request: HttpRequest, obj: CalendarYear) -> None:
         calendar_services.delete_calendar_year(actor=request.user, year=obj.year)
@@ -189,7 +178,7 @@ class _WorkdayExceptionForm(ServiceModelForm):
 
 
 @admin.register(WorkdayException)
-class WorkdayExceptionAdmin(admin.ModelAdmin):
+class WorkdayExceptionAdmin(ServiceSavedAdmin):
     list_display = ("date", "weekday", "kind", "name", "year")
     list_filter = ("kind", "year")
     search_fields = ("name",)
@@ -202,17 +191,6 @@ class WorkdayExceptionAdmin(admin.ModelAdmin):
     @admin.display(description="星期")
     def weekday(self, obj: WorkdayException) -> str:
         return WEEKDAY_NAMES[obj.date.weekday()]
-
-    def get_form(
-        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
-    ) -> Any:
-        return for_request(super().get_form(request, obj, change=change, **kwargs), request)
-
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        # Saved by the service in the form's clean(); only hand the stored row back.
-        if form.saved is not None:
-            obj.pk = form.saved.pk
-            obj.year_id = form.saved.year_id
 
     def delete_model(self, request: HttpRequest, obj: WorkdayException) -> None:
         calendar_services.delete_workday_exception(actor=request.user, pk=obj.pk)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from django import forms
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
@@ -45,3 +46,20 @@ class ServiceModelForm(forms.ModelForm):
 def for_request(form: FormClass, request: HttpRequest) -> FormClass:
     """The admin's form class for this request, carrying the acting user into clean()."""
     return type(form.__name__, (form,), {"request_user": request.user})  # type: ignore[return-value]
+
+
+class ServiceSavedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """An admin whose form saves through its service (`ServiceModelForm`): the form class
+    carries the acting user (`for_request`), and save_model only hands the row the
+    service stored back, so that Django logs the change under its real id."""
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        return for_request(super().get_form(request, obj, change=change, **kwargs), request)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        saved = getattr(form, "saved", None)
+        if saved is not None:
+            obj.pk = saved.pk
+            obj.refresh_from_db()

@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from xinyong.core import identifiers
-from xinyong.core.admin_forms import ServiceModelForm, for_request
+from xinyong.core.admin_forms import ServiceModelForm, ServiceSavedAdmin
 from xinyong.core.audit import record_event
 from xinyong.core.errors import DomainError
 
@@ -206,7 +206,7 @@ class UserChangeForm(ServiceModelForm, DjangoUserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ServiceSavedAdmin, DjangoUserAdmin):
     add_form = UserCreateForm
     form = UserChangeForm
     add_fieldsets = (
@@ -257,11 +257,6 @@ class UserAdmin(DjangoUserAdmin):
     ordering = ["unit__sort_order", "username"]
     actions = ["deactivate_selected"]
 
-    def get_form(
-        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
-    ) -> Any:
-        return for_request(super().get_form(request, obj, change=change, **kwargs), request)
-
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         # No service renames an account (its username is in the event log's labels).
         fixed = list(super().get_readonly_fields(request, obj))
@@ -271,13 +266,6 @@ class UserAdmin(DjangoUserAdmin):
         # Accounts are deactivated (停用), never deleted: the event log and the read log
         # name them, and their hash chains cover the account's id (issue 2 §5).
         return False
-
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        # Saved by the services in the form's clean(); only hand a new account back.
-        saved = getattr(form, "saved", None)
-        if saved is not None:
-            obj.pk = saved.pk
-            obj.__dict__.update({k: v for k, v in saved.__dict__.items() if not k.startswith("_")})
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         # Groups and permissions are not used: access follows the role (orgs.permissions).

@@ -11,7 +11,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
-from xinyong.core.admin_forms import ServiceModelForm, for_request
+from xinyong.core.admin_forms import ServiceModelForm, ServiceSavedAdmin
 from xinyong.core.admin_privacy import PersonDataAdmin, PersonListAdmin
 from xinyong.core.errors import DomainError
 
@@ -168,7 +168,7 @@ class SupervisionPolicyForm(ServiceModelForm):
 
 
 @admin.register(SupervisionPolicy)
-class SupervisionPolicyAdmin(admin.ModelAdmin):
+class SupervisionPolicyAdmin(ServiceSavedAdmin):
     form = SupervisionPolicyForm
     list_display = (
         "grade",
@@ -178,17 +178,6 @@ class SupervisionPolicyAdmin(admin.ModelAdmin):
         "effective_from",
         "effective_to",
     )
-
-    def get_form(
-        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
-    ) -> Any:
-        return for_request(super().get_form(request, obj, change=change, **kwargs), request)
-
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        # Saved by the service in the form's clean(); only hand the stored row back.
-        if form.saved is not None:
-            obj.pk = form.saved.pk
-            obj.refresh_from_db()
 
 
 @admin.register(Inspector)
