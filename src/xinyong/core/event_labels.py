@@ -200,6 +200,7 @@ ACTION_LABELS: dict[str, str] = {
     "integrity.organs_ensure": "补建机关本级主体",
     "integrity.body_register": "登记政府机构",
     "integrity.body_merged_listings": "合并主体后预警归属主管单位",
+    "integrity.body_subject_merged": "政府机构随主体合并改挂",
     "integrity.alert_acknowledge": "签收政务诚信预警",
     "integrity.alert_resolve": "解除政务诚信预警",
     "integrity.scan_alerts": "补发政务诚信预警",

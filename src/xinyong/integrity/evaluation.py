@@ -373,20 +373,29 @@ def _m_discipline(run: _Run) -> dict[int, MetricValue]:
 
 
 def _m_penalties(run: _Run) -> dict[int, MetricValue]:
-    """Administrative penalties (行政处罚 records) decided against the unit's bodies."""
-    rows = (
-        GovernmentBody.objects.filter(
-            unit_id__in=run.ids,
-            subject__records__record_type__code="XZCF",
-            subject__records__status=CreditRecord.Status.ACTIVE,
-            subject__records__decision_date__gte=run.start,
-            subject__records__decision_date__lte=run.end,
+    """Administrative penalties (行政处罚 records) decided against the unit's bodies, with
+    those of subjects merged into a body's (they keep their records: the body's own
+    subject once absorbed, monitoring.follow_merged_subjects)."""
+    counts: dict[int, int] = {}
+    # One count per path: a record's subject is either the body's or one absorbed into it.
+    for records in ("subject__records", "subject__absorbed__records"):
+        rows = (
+            GovernmentBody.objects.filter(
+                unit_id__in=run.ids,
+                **{
+                    f"{records}__record_type__code": "XZCF",
+                    f"{records}__status": CreditRecord.Status.ACTIVE,
+                    f"{records}__decision_date__gte": run.start,
+                    f"{records}__decision_date__lte": run.end,
+                },
+            )
+            .values("unit_id")
+            .annotate(n=Count(records, distinct=True))
+            .order_by()
         )
-        .values("unit_id")
-        .annotate(n=Count("subject__records", distinct=True))
-        .order_by()
-    )
-    return _count_metric(run, _counts(rows), "受到行政处罚")
+        for uid, n in _counts(rows).items():
+            counts[uid] = counts.get(uid, 0) + n
+    return _count_metric(run, counts, "受到行政处罚")
 
 
 def _m_complaints(run: _Run) -> dict[int, MetricValue]:

@@ -33,7 +33,7 @@ from xinyong.orgs.models import Unit
 from xinyong.orgs.services import resolve_unit_name
 from xinyong.sanctions.lists import in_force_q
 from xinyong.sanctions.models import ListEntry
-from xinyong.subjects.models import Subject
+from xinyong.subjects.models import Subject, of_subject
 
 from . import services
 from .models import Alert, ArrearsCase, CaseStep, GovernmentBody, IntegrityCase
@@ -54,7 +54,8 @@ def sxbzxr_q(prefix: str = "") -> Q:
 
 def government_subjects() -> QuerySet[Subject]:
     """Subjects of government bodies, with those merged into one (a court listing that came
-    in under a duplicate subject keeps its entry there: subjects.merge_subjects)."""
+    in under a duplicate subject keeps its entry there: subjects.merge_subjects). A body
+    whose own subject was absorbed follows it to the survivor (follow_merged_subjects)."""
     linked = GovernmentBody.objects.filter(subject__isnull=False, active=True).values("subject_id")
     return Subject.objects.filter(
         Q(pk__in=linked)
@@ -62,12 +63,6 @@ def government_subjects() -> QuerySet[Subject]:
         | Q(merged_into__in=linked)
         | Q(merged_into__is_government_body=True)
     )
-
-
-def held_by(subject_id: int) -> Q:
-    """Rows (list entries, records) of the subject or of a subject merged into it
-    (`merged_into` is kept one level deep by subjects.merge_subjects)."""
-    return Q(subject_id=subject_id) | Q(subject__merged_into_id=subject_id)
 
 
 def body_for_subject(subject: Subject) -> GovernmentBody | None:
@@ -273,7 +268,9 @@ def listed_alerts_for_body(*, body: GovernmentBody, on: date) -> list[Alert]:
         return []
     found = []
     entries = (
-        ListEntry.objects.filter(held_by(body.subject_id)).filter(sxbzxr_q()).filter(in_force_q(on))
+        ListEntry.objects.filter(of_subject(body.subject_id))
+        .filter(sxbzxr_q())
+        .filter(in_force_q(on))
     )
     for entry in entries.select_related("list_type", "subject"):
         out = _listed(entry, body, on, None)
@@ -297,14 +294,50 @@ def on_entry_changed(
         logger.exception("integrity: entry %s not handled; the daily scan will retry", entry.pk)
 
 
+def follow_merged_subjects(*, actor: Any, into: Subject | None = None) -> list[GovernmentBody]:
+    """Bodies linked to a subject since merged into another move to the survivor: the
+    merge moves the identifiers there, so every later court listing and record lands on
+    it, and the absorbed subject's own rows still count through `of_subject`. `into`: only
+    the subjects merged into that one (the merge receiver); None: all of them (the daily
+    scan, for merges made before bodies followed their subject, or a receiver that failed).
+    A survivor another body already holds is left alone: the same organisation registered
+    twice is for the credit office to settle, and that body gets the later listings."""
+    moved = []
+    bodies = GovernmentBody.objects.select_related("unit", "subject").filter(
+        subject__merged_into__isnull=False
+    )
+    if into is not None:
+        bodies = bodies.filter(subject__merged_into=into)
+    for body in bodies.order_by("id"):
+        old_id = body.subject_id
+        new_id = body.subject.merged_into_id if body.subject is not None else None
+        if new_id is None or GovernmentBody.objects.filter(subject_id=new_id).exists():
+            continue
+        body.subject_id = new_id
+        body.save(update_fields=["subject", "updated_at"])
+        record_event(
+            actor=actor,
+            action="integrity.body_subject_merged",
+            target_type="integrity.GovernmentBody",
+            target_id=body.pk,
+            target_repr=f"{body.unit.name} · {body.name}",
+            old={"subject_id": old_id},
+            new={"subject_id": new_id},
+        )
+        moved.append(body)
+    return moved
+
+
 def on_subjects_merged(sender: Any, keep: Any = None, actor: Any = None, **_: Any) -> None:
-    """Receiver of subjects.signals.subjects_merged, inside the merge's transaction: the
-    absorbed subject's listings now concern the body linked to the survivor. As for a
-    listing, a failure is rolled back to its own savepoint and the daily scan retries."""
+    """Receiver of subjects.signals.subjects_merged, inside the merge's transaction: a body
+    linked to the absorbed subject moves to the survivor, and the absorbed subject's
+    listings now concern the body linked to the survivor. As for a listing, a failure is
+    rolled back to its own savepoint and the daily scan retries."""
     if keep is None:
         return
     try:
         with transaction.atomic():
+            follow_merged_subjects(actor=actor, into=keep)
             for body in GovernmentBody.objects.select_related("unit").filter(
                 subject_id=keep.pk, active=True
             ):
@@ -383,6 +416,8 @@ def scan(*, actor: Any = None, on: date | None = None) -> ScanResult:
     day = on or timezone.localdate()
     result = ScanResult(on=day)
     result.organ_bodies_created = len(services.ensure_organ_bodies(actor=actor))
+    with transaction.atomic():
+        follow_merged_subjects(actor=actor)
     listed = list(listed_government_entries(day))
     result.listed_count = bodies_listed(listed)
     for entry in listed:

@@ -12,12 +12,14 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
+from xinyong.catalog.models import RecordType
 from xinyong.core.errors import NotFoundError
 from xinyong.orgs import permissions
 from xinyong.orgs.models import Unit
 from xinyong.records.models import CreditRecord
 from xinyong.sanctions.lists import in_force_q
 from xinyong.sanctions.models import ListEntry
+from xinyong.subjects.models import of_subject
 
 from . import inputs, services
 from .models import (
@@ -28,7 +30,7 @@ from .models import (
     GovernmentBody,
     IntegrityCase,
 )
-from .monitoring import bodies_listed, held_by, listed_government_entries, sxbzxr_q
+from .monitoring import bodies_listed, listed_government_entries, sxbzxr_q
 
 ZERO = Decimal("0.00")
 
@@ -278,16 +280,19 @@ def unit_file(unit: Unit, *, on: date | None = None) -> dict[str, Any]:
         f = BodyFile(body=body)
         if body.subject_id:
             entries = (
-                ListEntry.objects.filter(held_by(body.subject_id))
+                ListEntry.objects.filter(of_subject(body.subject_id))
                 .filter(sxbzxr_q())
                 .select_related("list_type")
             )
             f.sxbzxr = list(entries.order_by("-id"))
             f.sxbzxr_in_force = list(entries.filter(in_force_q(day)).values_list("pk", flat=True))
+            # The record type as a subquery, not a join: joined, the planner starts from
+            # every 行政处罚 record of the district (index record_type_decided, which also
+            # gives the order) instead of the body's few through the subject index.
             f.penalties = list(
                 CreditRecord.objects.filter(
-                    held_by(body.subject_id),
-                    record_type__code="XZCF",
+                    of_subject(body.subject_id),
+                    record_type__in=RecordType.objects.filter(code="XZCF").values("pk"),
                     status=CreditRecord.Status.ACTIVE,
                 ).order_by("-decision_date")
             )
