@@ -56,7 +56,11 @@ _MISSING = _ARGPARSE_MESSAGES["the following arguments are required: %s"].remove
 # valid UTF-8 (C7F8 CAD0 is "区市", but its D0B3 decodes as "г"), so in a message the
 # characters UTF-8 can make of two bytes (ASCII, Latin, Cyrillic … below U+0800, never
 # the Chinese of the message) count as part of the surrounding name.
-_UNDECODED = re.compile("[\x00-\u07ff\udc80-\udcff]*[\udc80-\udcff][\x00-\u07ff\udc80-\udcff]*")
+# A run of such characters is decoded whole if it holds a surrogate. Matched as runs of
+# one character class (linear): a pattern requiring a surrogate inside optional runs
+# backtracks quadratically over a long output without one (a --json report of megabytes).
+_UNDECODED_RUN = re.compile("[\x00-\u07ff\udc80-\udcff]+")
+_SURROGATE = re.compile("[\udc80-\udcff]")
 
 
 def _as_gbk(text: str) -> str:
@@ -64,7 +68,9 @@ def _as_gbk(text: str) -> str:
 
 
 def _displayable(text: str) -> str:
-    return _UNDECODED.sub(lambda m: _as_gbk(m[0]), text)
+    if not _SURROGATE.search(text):
+        return text
+    return _UNDECODED_RUN.sub(lambda m: _as_gbk(m[0]) if _SURROGATE.search(m[0]) else m[0], text)
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
@@ -92,7 +98,7 @@ def _refuse_undecoded(args: list[str]) -> None:
     """An argument that is not UTF-8 text is refused here, before any command compares it
     with stored names. A file that exists under such a name is still opened by it."""
     for arg in args:
-        if not _UNDECODED.search(arg):
+        if not _SURROGATE.search(arg):
             continue
         value = arg.partition("=")[2] if arg.startswith("-") and "=" in arg else arg
         if not os.path.exists(value):
