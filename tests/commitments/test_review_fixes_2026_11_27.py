@@ -248,3 +248,24 @@ def test_public_page_drops_overdue_tag_once_made_good(clock: Any) -> None:
     row = html.split(f'data-commitment="{c.code}"')[1].split("</tr>")[0]
     assert "全部履行" in row
     assert "逾期未补正" not in row, row
+
+
+def test_a_persons_own_name_is_masked_in_the_public_commitment_text(clock) -> None:
+    from xinyong.commitments.selectors import present_public
+
+    clock.today = date(2026, 11, 20)
+    c = commit(
+        SCJG,
+        "经营主体信用承诺",
+        Kind.VOLUNTARY,
+        made_on=date(2026, 11, 2),
+        code="11010519491231002X",
+        name="李四",
+        reason="李四申请个体经营信用承诺",
+        content="本人李四承诺守法经营，联系电话 13912345678。",
+    )
+    shown = present_public(c)
+    assert shown["committer_name"] == "李*"
+    assert "李四" not in shown["reason"] + shown["content"]
+    assert "13912345678" not in shown["content"]
+    assert "守法经营" in shown["content"]

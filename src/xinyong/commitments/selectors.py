@@ -97,17 +97,19 @@ def matters_for(user: Any) -> QuerySet[CommitmentMatter]:
 
 
 def present_public(c: Commitment) -> dict[str, Any]:
-    """A commitment as anyone may see it: personal identifiers masked."""
+    """A commitment as anyone may see it: personal identifiers masked, and a person's own
+    name wherever the free text repeats it (as on the person's records and report)."""
     person = c.committer_is_person
+    own = c.committer_name if person else None
     return {
         "code": c.code,
         "kind": c.kind,
         "kind_label": c.get_kind_display(),
         "committer_name": mask_name(c.committer_name) if person else c.committer_name,
         "committer_code": mask_id_number(c.committer_code) if person else c.committer_code,
-        "reason": mask_text(c.reason),
-        "content": mask_text(c.content),
-        "breach_liability": mask_text(c.breach_liability),
+        "reason": mask_text(c.reason, person_name=own),
+        "content": mask_text(c.content, person_name=own),
+        "breach_liability": mask_text(c.breach_liability, person_name=own),
         "made_on": c.made_on,
         "valid_until": c.valid_until,
         "accepting_unit": c.accepting_unit.name if c.accepting_unit else "",
@@ -118,8 +120,8 @@ def present_public(c: Commitment) -> dict[str, Any]:
         # 逾期未补正 describes a commitment still waiting to be made good, as on the staff
         # list: once its fulfilment is recorded, the outcome speaks.
         "overdue": c.overdue_flagged_on is not None and c.status == Commitment.Status.PENDING,
-        "unfulfilled_content": mask_text(c.unfulfilled_content),
-        "liability_action": mask_text(c.liability_action),
+        "unfulfilled_content": mask_text(c.unfulfilled_content, person_name=own),
+        "liability_action": mask_text(c.liability_action, person_name=own),
     }
 
 
