@@ -12,6 +12,7 @@ changed item to an installation is the explicit `xinyong catalog load`.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -77,6 +78,40 @@ def _unit(name: str, where: str) -> Unit:
     return target
 
 
+def _save_item(
+    result: LoadResult,
+    where: str,
+    current: Any,
+    update_existing: bool,
+    *,
+    actor: Any,
+    values: dict[str, Any],
+    create: Callable[..., Any],
+    update: Callable[..., Any],
+    stored_as: str,
+    snapshot: Callable[[Any], Any],
+) -> None:
+    """Create a missing item, or (with `update_existing`) update the stored one through its
+    service (`update(actor=…, <stored_as>=current, **values)`), counting what happened; a
+    refusal names the item (`where`)."""
+    if current is not None and not update_existing:
+        result.unchanged += 1
+        return
+    try:
+        if current is None:
+            create(actor=actor, **values)
+            result.created += 1
+            return
+        before = snapshot(current)
+        after = update(actor=actor, **{stored_as: current}, **values)
+    except DomainError as exc:
+        raise DomainError(f"{where}：{exc.message}", code=exc.code) from exc
+    if snapshot(after) == before:
+        result.unchanged += 1
+    else:
+        result.updated += 1
+
+
 def _load_policies(items: list[dict[str, Any]], actor: Any, update_existing: bool) -> LoadResult:
     result = LoadResult("publicity_policies")
     allowed = set(services.POLICY_ATTRS)
@@ -86,23 +121,18 @@ def _load_policies(items: list[dict[str, Any]], actor: Any, update_existing: boo
         values = dict(item)
         values["effective_from"] = _date(item.get("effective_from"), where)
         values["effective_to"] = _date(item.get("effective_to"), where)
-        current = PublicityPolicy.objects.filter(code=item.get("code")).first()
-        if current is not None and not update_existing:
-            result.unchanged += 1
-            continue
-        try:
-            if current is None:
-                services.create_publicity_policy(actor=actor, **values)
-                result.created += 1
-                continue
-            before = services.policy_snapshot(current)
-            after = services.update_publicity_policy(actor=actor, policy=current, **values)
-        except DomainError as exc:
-            raise DomainError(f"{where}：{exc.message}", code=exc.code) from exc
-        if services.policy_snapshot(after) == before:
-            result.unchanged += 1
-        else:
-            result.updated += 1
+        _save_item(
+            result,
+            where,
+            PublicityPolicy.objects.filter(code=item.get("code")).first(),
+            update_existing,
+            actor=actor,
+            values=values,
+            create=services.create_publicity_policy,
+            update=services.update_publicity_policy,
+            stored_as="policy",
+            snapshot=services.policy_snapshot,
+        )
     return result
 
 
@@ -112,23 +142,18 @@ def _load_matters(items: list[dict[str, Any]], actor: Any, update_existing: bool
     for i, item in enumerate(items, start=1):
         where = f"第 {i} 项（{item.get('code')}）"
         _check_keys(item, allowed, where)
-        current = ForbiddenMatter.objects.filter(code=item.get("code")).first()
-        if current is not None and not update_existing:
-            result.unchanged += 1
-            continue
-        try:
-            if current is None:
-                services.create_forbidden_matter(actor=actor, **item)
-                result.created += 1
-                continue
-            before = services.matter_snapshot(current)
-            after = services.update_forbidden_matter(actor=actor, matter=current, **item)
-        except DomainError as exc:
-            raise DomainError(f"{where}：{exc.message}", code=exc.code) from exc
-        if services.matter_snapshot(after) == before:
-            result.unchanged += 1
-        else:
-            result.updated += 1
+        _save_item(
+            result,
+            where,
+            ForbiddenMatter.objects.filter(code=item.get("code")).first(),
+            update_existing,
+            actor=actor,
+            values=item,
+            create=services.create_forbidden_matter,
+            update=services.update_forbidden_matter,
+            stored_as="matter",
+            snapshot=services.matter_snapshot,
+        )
     return result
 
 
